@@ -1,0 +1,72 @@
+"""Helpers every command module uses: the context, emitting results, parsing small option values."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from vegaops.errors import UsageError
+
+if TYPE_CHECKING:
+    from vegaops.context import AppContext
+    from vegaops.output.result import Result
+    from vegaops.runbook.engine import RunReport
+
+
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Show the plan; change nothing.")]
+
+
+def app_ctx(ctx: typer.Context, dry_run: bool = False) -> AppContext:
+    root = ctx.find_root()
+    obj = root.obj
+    if obj is None:  # invoked without the root callback (should not happen)
+        from vegaops.context import AppContext
+
+        obj = root.obj = AppContext()
+    obj.command = " ".join(ctx.command_path.split()[1:]) or "vegaops"
+    if dry_run:
+        obj.options.dry_run = True
+    return obj  # type: ignore[no-any-return]
+
+
+def emit(app: AppContext, result: Result) -> None:
+    result.command = app.command
+    app.output.result(result)
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)
+
+
+def parse_pairs(items: list[str] | None, option: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"{option} {item!r}: expected KEY=VALUE", hint=f"for example {option} team=platform")
+        pairs[key.strip()] = value
+    return pairs
+
+
+def run_result(app: AppContext, report: RunReport, data: Any = None, message: str | None = None) -> Result:
+    from vegaops.output.result import Lines, Result
+
+    if report.dry_run:
+        status = "planned" if report.changes else "unchanged"
+    else:
+        status = "changed" if report.changed else "unchanged"
+    notes = [n for s in report.steps for n in s.notes]
+    views = []
+    if not message:
+        if report.dry_run:
+            message = "dry run: nothing was changed" if report.changes else "nothing to change"
+        elif report.changed:
+            message = "; ".join(c.summary for s in report.steps for c in s.changes)
+        else:
+            message = "; ".join(notes) or "nothing to change"
+    elif notes and not report.changed and not report.dry_run:
+        views.append(Lines(notes))
+    return Result(
+        command=app.command, status=status, changes=report.changes,
+        data={"steps": [s.to_dict() for s in report.steps], **(data or {})},
+        views=views, message=message,
+    )

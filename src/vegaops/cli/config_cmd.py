@@ -1,0 +1,204 @@
+"""``vegaops config``: SSM Parameter Store, names relative to the environment's params prefix."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from vegaops.cli.common import DryRunOpt, app_ctx, emit, parse_pairs, run_result
+from vegaops.errors import NotFoundError, UsageError
+
+if TYPE_CHECKING:
+    from vegaops.aws.ssm import Parameter
+    from vegaops.context import AppContext
+
+app = typer.Typer(help="Configuration in SSM Parameter Store (set, get, list, delete, history, rollback).",
+                  no_args_is_help=True)
+
+
+def read_value(a: AppContext, value: str | None, secure: bool, value_arg: bool, name: str) -> str:
+    """The value from argv (plain only), stdin (``-`` or piped) or a prompt."""
+    if value is not None and value != "-":
+        if secure and not value_arg:
+            raise UsageError(
+                f"config set {name}: refusing a SecureString value on the command line (it would land in "
+                "shell history and the process list)",
+                hint="pipe it on stdin: ... | vegaops config set NAME - --secure, or pass --value-arg",
+            )
+        if secure:
+            a.output.warn("the value was given on the command line; it may be in your shell history")
+        return value
+    if value == "-" or not sys.stdin.isatty():
+        data = sys.stdin.read()
+        if data.endswith("\n"):
+            data = data[:-1]
+            if data.endswith("\r"):
+                data = data[:-1]
+        if not data:
+            raise UsageError(f"config set {name}: the value read from stdin is empty",
+                             hint="pipe a value in, or pass it as an argument")
+        return data
+    prompter = a.ask()
+    if secure:
+        return prompter.secret(f"Value for {name}:", option="VALUE on stdin")
+    return prompter.text(f"Value for {name}:", option="VALUE")
+
+
+def _ssm(a: AppContext):  # type: ignore[no-untyped-def]
+    from vegaops.aws.ssm import Ssm
+
+    return Ssm(a.client("ssm"))
+
+
+def _shown(p: Parameter, reveal: bool) -> object:
+    from vegaops.sensitive import Sensitive
+
+    if p.value is None:
+        return None
+    return Sensitive(p.value) if p.secure and not reveal else p.value
+
+
+@app.command("set")
+def set_(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Name, relative to the params prefix unless it starts with /.")],
+    value: Annotated[str | None, typer.Argument(help="Value; '-' or omitted reads stdin.")] = None,
+    secure: Annotated[bool, typer.Option("--secure", help="Store as SecureString.")] = False,
+    kms_key: Annotated[str | None, typer.Option("--kms-key", help="KMS key for SecureString.")] = None,
+    description: Annotated[str | None, typer.Option("--description", help="Parameter description.")] = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", help="KEY=VALUE tag (repeatable).")] = None,
+    value_arg: Annotated[bool, typer.Option("--value-arg", help="Allow a SecureString value on argv.")] = False,
+    dry_run: DryRunOpt = False,
+) -> None:
+    """Create or update a parameter; an unchanged value writes nothing (no new version)."""
+    from vegaops.runbook import engine
+    from vegaops.steps.ssm import PutParameter, PutParams
+
+    a = app_ctx(ctx, dry_run)
+    tags = parse_pairs(tag, "--tag")
+    text = read_value(a, value, secure, value_arg, name)
+    params = PutParams(name=name, value=text, secure=secure, kms_key=kms_key, description=description, tags=tags)
+    report = engine.run(a, a.command, [engine.single(PutParameter, params)])
+    emit(a, run_result(a, report))
+
+
+@app.command("get")
+def get(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Parameter name.")],
+    reveal: Annotated[bool, typer.Option("--reveal", help="Print the value alone (SecureString too).")] = False,
+    version: Annotated[int | None, typer.Option("--version", help="A specific version.")] = None,
+) -> None:
+    """Show a parameter; SecureString values stay masked unless --reveal."""
+    from vegaops.naming import param_name
+    from vegaops.output.result import Fields, Result, Reveal
+
+    a = app_ctx(ctx)
+    full = param_name(a.settings.params_prefix, name)
+    selector = f"{full}:{version}" if version is not None else full
+    p = _ssm(a).get(selector, decrypt=True)
+    if p is None:
+        raise NotFoundError(f"parameter {selector} not found", hint=f"list what exists: vegaops config list")
+    data = {"name": p.name, "type": p.type, "version": p.version, "last_modified": p.last_modified,
+            "value": _shown(p, reveal)}
+    if reveal:
+        views: list[object] = [Reveal(p.value or "")]
+    else:
+        views = [Fields([("name", p.name), ("type", p.type), ("version", p.version),
+                         ("last modified", p.last_modified), ("value", _shown(p, False))])]
+    emit(a, Result(a.command, data=data, views=views))  # type: ignore[arg-type]
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    path: Annotated[str | None, typer.Argument(help="Path (default: the environment's prefix).")] = None,
+    recursive: Annotated[bool, typer.Option("--recursive", "-r", help="Include sub-paths.")] = False,
+    values: Annotated[bool, typer.Option("--values", help="Show values (SecureString masked).")] = False,
+    reveal: Annotated[bool, typer.Option("--reveal", help="With --values: show SecureString values.")] = False,
+) -> None:
+    """List parameters under a path (paginated)."""
+    from vegaops.naming import param_path, relative
+    from vegaops.output.result import Result, Table
+
+    a = app_ctx(ctx)
+    prefix = a.settings.params_prefix
+    full = param_path(prefix, path)
+    params = sorted(_ssm(a).by_path(full, recursive, decrypt=values), key=lambda p: p.name)
+    columns = ["NAME", "TYPE", "VERSION", "LAST MODIFIED"] + (["VALUE"] if values else [])
+    rows = []
+    data = []
+    for p in params:
+        row: list[object] = [relative(prefix, p.name), p.type, p.version, p.last_modified]
+        item = {"name": p.name, "type": p.type, "version": p.version, "last_modified": p.last_modified}
+        if values:
+            row.append(_shown(p, reveal))
+            item["value"] = _shown(p, reveal)
+        rows.append(row)
+        data.append(item)
+    message = None if rows else f"no parameters under {full}"
+    emit(a, Result(a.command, data={"path": full, "parameters": data},
+                   views=[Table(columns, rows)] if rows else [], message=message))
+
+
+@app.command("delete")
+def delete(
+    ctx: typer.Context,
+    names: Annotated[list[str], typer.Argument(help="Parameter names.")],
+    dry_run: DryRunOpt = False,
+) -> None:
+    """Delete parameters (asks first unless --yes)."""
+    from vegaops.runbook import engine
+    from vegaops.steps.ssm import DeleteParameters, DeleteParams
+
+    a = app_ctx(ctx, dry_run)
+    report = engine.run(a, a.command, [engine.single(DeleteParameters, DeleteParams(names=list(names)))],
+                        always_confirm=True)
+    emit(a, run_result(a, report))
+
+
+@app.command("history")
+def history(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Parameter name.")]) -> None:
+    """The parameter's versions: who changed it and when (SecureString values masked)."""
+    from vegaops.naming import param_name
+    from vegaops.output.result import Result, Table
+
+    a = app_ctx(ctx)
+    full = param_name(a.settings.params_prefix, name)
+    versions = _ssm(a).history(full, decrypt=True)
+    if not versions:
+        raise NotFoundError(f"parameter {full} not found", hint="list what exists: vegaops config list")
+    rows = [[p.version, p.last_modified, p.modified_by, p.type, _shown(p, False), list(p.labels)]
+            for p in reversed(versions)]
+    data = [{"version": p.version, "last_modified": p.last_modified, "modified_by": p.modified_by,
+             "type": p.type, "value": _shown(p, False), "labels": list(p.labels)} for p in reversed(versions)]
+    emit(a, Result(a.command, data={"name": full, "versions": data},
+                   views=[Table(["VERSION", "WHEN", "WHO", "TYPE", "VALUE", "LABELS"], rows)]))
+
+
+@app.command("rollback")
+def rollback(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Parameter name.")],
+    to: Annotated[int, typer.Option("--to", help="Version whose value to restore.")],
+    dry_run: DryRunOpt = False,
+) -> None:
+    """Put an earlier version's value back (as a new version); --dry-run shows it."""
+    from vegaops.naming import param_name
+    from vegaops.runbook import engine
+    from vegaops.steps.ssm import PutParameter, PutParams
+
+    a = app_ctx(ctx, dry_run)
+    full = param_name(a.settings.params_prefix, name)
+    versions = {p.version: p for p in _ssm(a).history(full, decrypt=True)}
+    if not versions:
+        raise NotFoundError(f"parameter {full} not found", hint="list what exists: vegaops config list")
+    if to not in versions:
+        raise NotFoundError(f"parameter {full} has no version {to}",
+                            hint=f"versions kept: {', '.join(map(str, sorted(versions)))}; see vegaops config history")
+    target = versions[to]
+    params = PutParams(name=full, value=target.value or "", secure=target.secure)
+    report = engine.run(a, a.command, [engine.single(PutParameter, params)])
+    emit(a, run_result(a, report, data={"restored_version": to}))

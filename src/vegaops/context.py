@@ -1,0 +1,97 @@
+"""The application context: built once per run from the global options, shared by every command."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from vegaops.clock import Clock, SystemClock
+from vegaops.config import ConfigFile, Overrides, Settings, load_config, resolve
+from vegaops.output.render import Output
+from vegaops.prompter import NoInputPrompter, Prompter, QuestionaryPrompter
+
+if TYPE_CHECKING:
+    from vegaops.aws.clients import ClientFactory
+
+
+@dataclass
+class GlobalOptions:
+    env: str | None = None
+    env_source: str = ""
+    profile: str | None = None
+    profile_source: str = ""
+    region: str | None = None
+    region_source: str = ""
+    config: Path | None = None
+    output: str = "human"
+    dry_run: bool = False
+    yes: bool = False
+    no_input: bool = False
+    verbose: int = 0
+    quiet: bool = False
+    debug: bool = False
+
+
+@dataclass
+class AppContext:
+    options: GlobalOptions = field(default_factory=GlobalOptions)
+    cwd: Path = field(default_factory=Path.cwd)
+    clock: Clock = field(default_factory=SystemClock)
+    output: Output = field(default_factory=Output)
+    prompter: Prompter | None = None
+    command: str = "vegaops"
+    _config: ConfigFile | None = None
+    _settings: Settings | None = None
+    _clients: ClientFactory | None = None
+
+    @classmethod
+    def from_options(cls, options: GlobalOptions, **kwargs: Any) -> AppContext:
+        ctx = cls(options=options, output=Output(options.output, options.quiet, options.verbose), **kwargs)
+        return ctx
+
+    @property
+    def config(self) -> ConfigFile:
+        if self._config is None:
+            self._config = load_config(self.options.config, self.cwd)
+        return self._config
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            from vegaops.config import Setting
+
+            o = self.options
+            overrides = Overrides(
+                env=Setting(o.env, o.env_source) if o.env else None,
+                region=Setting(o.region, o.region_source) if o.region else None,
+                profile=Setting(o.profile, o.profile_source) if o.profile else None,
+            )
+            self._settings = resolve(self.config, overrides)
+        return self._settings
+
+    @property
+    def clients(self) -> ClientFactory:
+        if self._clients is None:
+            from vegaops.aws.clients import ClientFactory
+
+            s = self.settings
+            self._clients = ClientFactory(
+                profile=s.profile, region=s.region, endpoint_url=s.get("endpoint_url"),
+                credentials=s.extras.get("credentials"),
+            )
+        return self._clients
+
+    def client(self, service: str) -> Any:
+        return self.clients.client(service)
+
+    @property
+    def interactive(self) -> bool:
+        return not self.options.no_input and sys.stdin.isatty() and not os.environ.get("CI")
+
+    def ask(self) -> Prompter:
+        if self.prompter is None:
+            self.prompter = QuestionaryPrompter() if self.interactive else NoInputPrompter()
+        return self.prompter

@@ -1,0 +1,91 @@
+"""The one error boundary: exit codes, one-line errors with hints, envelopes on failure."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+
+from vegaops.errors import AwsError, ExitCode, UsageError, VegaopsError
+
+
+def _wants_json(argv: Sequence[str]) -> bool:
+    args = list(argv)
+    for i, arg in enumerate(args):
+        if arg == "--output=json" or (arg in ("--output", "-o") and i + 1 < len(args) and args[i + 1] == "json"):
+            return True
+    return os.environ.get("VEGAOPS_OUTPUT") == "json"
+
+
+def _report(error: VegaopsError, argv: Sequence[str], debug: bool, exc: BaseException | None = None) -> int:
+    from vegaops.cli.app import CURRENT
+    from vegaops.output.render import Output
+    from vegaops.output.result import Result
+
+    ctx = CURRENT[0] if CURRENT else None
+    output = ctx.output if ctx else Output("json" if _wants_json(argv) else "human")
+    command = ctx.command if ctx else "vegaops"
+    data = None
+    report = getattr(error, "report", None)
+    if report is not None:
+        data = {"steps": [s.to_dict() for s in report.steps], "summary": report.summary()}
+    if debug and exc is not None:
+        traceback.print_exception(exc, file=sys.stderr)
+    result = Result(command=command, status="error", exit_code=int(error.exit_code),
+                    changes=report.changes if report is not None else [], data=data,
+                    errors=[error.to_dict()])
+    if report is not None and not output.json and len(report.steps) > 1:
+        done = [s.id for s in report.steps if s.status == "done"]
+        not_run = [s.id for s in report.steps if s.status in ("not_run",)]
+        output.note(f"steps done: {', '.join(done) or 'none'}; not run: {', '.join(not_run) or 'none'}")
+    output.failure(result)
+    return int(error.exit_code)
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and return the exit code (never raises)."""
+    from typer import Abort
+    from typer._click.exceptions import ClickException  # typer's vendored Click, not the click package
+    from typer.main import get_command
+
+    from vegaops.cli.app import CURRENT, app
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args or os.environ.get("VEGAOPS_DEBUG", "").lower() in ("1", "true", "yes")
+    CURRENT.clear()
+    try:
+        rv = get_command(app).main(args=args, prog_name="vegaops", standalone_mode=False)
+        return int(rv) if isinstance(rv, int) else 0
+    except VegaopsError as exc:
+        return _report(exc, args, debug, exc)
+    except ClickException as exc:
+        if _wants_json(args):
+            return _report(UsageError(exc.format_message()), args, debug)
+        from typer import rich_utils
+
+        rich_utils.rich_format_error(exc)
+        return exc.exit_code
+    except (KeyboardInterrupt, Abort):
+        sys.stderr.write("\ninterrupted\n")
+        return int(ExitCode.INTERRUPTED)
+    except BrokenPipeError:
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
+        except OSError:
+            pass
+        return 0
+    except Exception as exc:
+        from vegaops.aws.errors import is_botocore_error, translate
+
+        if is_botocore_error(exc):
+            return _report(translate(exc), args, debug, exc)
+        error = AwsError(f"internal error: {type(exc).__name__}: {exc}",
+                         hint="this is a bug in vegaops; rerun with --debug and report it")
+        error.exit_code = ExitCode.INTERNAL
+        error.kind = "internal"
+        return _report(error, args, True if debug else False, exc)
+
+
+def main() -> None:
+    sys.exit(run())

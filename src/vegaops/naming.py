@@ -1,0 +1,66 @@
+"""One address space: how names relative to an environment map to SSM and Secrets Manager names,
+and how keys become environment-variable names."""
+
+from __future__ import annotations
+
+import re
+
+from vegaops.errors import UsageError
+
+_PARAM_NAME = re.compile(r"^[A-Za-z0-9_.\-/]+$")
+_SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@\-]+$")
+
+
+def param_name(prefix: str, name: str) -> str:
+    """``log-level`` under ``/vega/prod/`` -> ``/vega/prod/log-level``; absolute names stay as given."""
+    name = name.strip()
+    if not name:
+        raise UsageError("parameter name is empty", hint="give a name such as log-level")
+    full = name if name.startswith("/") else "/" + (prefix.strip("/") + "/" + name).strip("/")
+    full = re.sub(r"/+", "/", full)
+    if not _PARAM_NAME.match(full) or full.endswith("/"):
+        raise UsageError(
+            f"invalid parameter name {full!r}",
+            hint="use letters, digits and . - _ /, e.g. log-level or /vega/prod/log-level",
+        )
+    return full
+
+
+def param_path(prefix: str, path: str | None) -> str:
+    if not path:
+        full = "/" + prefix.strip("/")
+    else:
+        full = path if path.startswith("/") else "/" + (prefix.strip("/") + "/" + path).strip("/")
+    return re.sub(r"/+", "/", full)
+
+
+def secret_name(prefix: str, name: str) -> str:
+    """``database-url`` under ``vega/prod/`` -> ``vega/prod/database-url``; a leading ``/`` means absolute."""
+    name = name.strip()
+    if not name:
+        raise UsageError("secret name is empty", hint="give a name such as database-url")
+    full = name[1:] if name.startswith("/") else prefix + name
+    if not _SECRET_NAME.match(full):
+        raise UsageError(
+            f"invalid secret name {full!r}", hint="use letters, digits and /_+=.@- , e.g. database-url"
+        )
+    return full
+
+
+def relative(prefix: str, full: str) -> str:
+    """The name as the user would type it in this environment."""
+    if prefix and full.startswith(prefix):
+        return full[len(prefix):]
+    slashed = "/" + prefix.strip("/") + "/"
+    if full.startswith(slashed) and slashed != "//":
+        return full[len(slashed):]
+    return full if full.startswith("/") or not prefix else "/" + full
+
+
+def env_var_name(key: str) -> str:
+    """``db-password`` -> ``DB_PASSWORD``; ``api/openai.key`` -> ``API_OPENAI_KEY``."""
+    text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", key.strip("/"))
+    text = re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_").upper()
+    if not text:
+        raise UsageError(f"cannot make an environment variable name from {key!r}")
+    return "_" + text if text[0].isdigit() else text

@@ -1,0 +1,62 @@
+"""The result envelope every command returns, and the view shapes human output is drawn from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from vegaops.sensitive import redact
+
+SCHEMA = "vegaops.result/v1"
+ENVELOPE_KEYS = ("schema", "command", "status", "exit_code", "changes", "data", "errors")
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: list[str]
+    rows: list[list[Any]]
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class Fields:
+    pairs: list[tuple[str, Any]]
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class Lines:
+    lines: list[str]
+
+
+@dataclass(frozen=True)
+class Reveal:
+    """A value the user asked to see (``--reveal``): printed alone on stdout, nothing else on its line."""
+
+    value: str
+
+
+View = Table | Fields | Lines | Reveal
+
+
+@dataclass
+class Result:
+    command: str
+    status: str = "ok"
+    exit_code: int = 0
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    data: Any = None
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    views: list[View] = field(default_factory=list)
+    message: str | None = None
+
+    def envelope(self) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA,
+            "command": self.command,
+            "status": self.status,
+            "exit_code": self.exit_code,
+            "changes": redact(self.changes),
+            "data": redact(self.data),
+            "errors": redact(self.errors),
+        }

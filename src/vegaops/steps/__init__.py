@@ -1,0 +1,1 @@
+"""Idempotent units of work. ``plan()`` reads and returns the changes; ``apply()`` makes exactly those."""

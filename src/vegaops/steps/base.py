@@ -1,0 +1,90 @@
+"""The Step contract: typed parameters, a stable id, a read-only plan and an apply that follows it."""
+
+from __future__ import annotations
+
+import dataclasses
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, get_type_hints
+
+from vegaops.sensitive import redact
+
+if TYPE_CHECKING:
+    from vegaops.context import AppContext
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change a step will make (in a plan) or made (in an outcome)."""
+
+    action: str  # create | update | delete | tag | deploy | ...
+    target: str  # what it changes, e.g. an SSM parameter name
+    summary: str  # one human line, never containing a sensitive value
+    detail: dict[str, Any] = field(default_factory=dict)  # Sensitive values are masked on output
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"action": self.action, "target": self.target, "summary": self.summary,
+                "detail": redact(self.detail)}
+
+
+@dataclass
+class Plan:
+    step: str
+    changes: list[Change] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)  # outputs already known when planning
+    notes: list[str] = field(default_factory=list)  # e.g. "unchanged: /vega/prod/log-level"
+    state: dict[str, Any] = field(default_factory=dict)  # what apply() needs from planning
+
+    @property
+    def empty(self) -> bool:
+        return not self.changes
+
+
+@dataclass
+class Outcome:
+    changes: list[Change] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+
+def sensitive_field(**kwargs: Any) -> Any:
+    """A dataclass field whose value is never rendered (``metadata={'sensitive': True}``)."""
+    metadata = {"sensitive": True, **kwargs.pop("metadata", {})}
+    return field(metadata=metadata, **kwargs)
+
+
+P = TypeVar("P")
+
+
+class Step(ABC, Generic[P]):
+    """Subclasses set ``id``, ``Params`` (a dataclass), ``outputs`` and implement plan/apply."""
+
+    id: ClassVar[str]
+    Params: ClassVar[type[Any]]
+    outputs: ClassVar[tuple[str, ...]] = ()
+    description: ClassVar[str] = ""
+
+    def __init__(self, params: P) -> None:
+        self.params = params
+
+    @abstractmethod
+    def plan(self, ctx: AppContext) -> Plan: ...
+
+    @abstractmethod
+    def apply(self, ctx: AppContext, plan: Plan) -> Outcome: ...
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    name: str
+    type: Any
+    required: bool
+    sensitive: bool
+
+
+def param_specs(step_cls: type[Step[Any]]) -> dict[str, ParamSpec]:
+    hints = get_type_hints(step_cls.Params)
+    specs: dict[str, ParamSpec] = {}
+    for f in dataclasses.fields(step_cls.Params):
+        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        specs[f.name] = ParamSpec(f.name, hints[f.name], required, bool(f.metadata.get("sensitive")))
+    return specs

@@ -1,0 +1,23 @@
+"""Step ids -> implementations, imported only when a step is used (keeps start-up light)."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from vegaops.steps.base import Step
+
+STEPS: dict[str, str] = {
+    "ssm.put": "vegaops.steps.ssm:PutParameter",
+    "ssm.delete": "vegaops.steps.ssm:DeleteParameters",
+}
+
+
+def register(step_id: str, target: str) -> None:
+    STEPS[step_id] = target
+
+
+def get_step(step_id: str) -> type[Step[Any]]:
+    module_name, _, attr = STEPS[step_id].partition(":")
+    cls: type[Step[Any]] = getattr(importlib.import_module(module_name), attr)
+    return cls
