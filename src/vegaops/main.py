@@ -43,6 +43,24 @@ def _report(error: VegaopsError, argv: Sequence[str], debug: bool, exc: BaseExce
     return int(error.exit_code)
 
 
+def handle(exc: BaseException, argv: Sequence[str], debug: bool) -> int:
+    """Turn any exception escaping a command into output and an exit code."""
+    if isinstance(exc, VegaopsError):
+        return _report(exc, argv, debug, exc)
+    if isinstance(exc, KeyboardInterrupt):
+        sys.stderr.write("\ninterrupted\n")
+        return int(ExitCode.INTERRUPTED)
+    from vegaops.aws.errors import is_botocore_error, translate
+
+    if is_botocore_error(exc):
+        return _report(translate(exc), argv, debug, exc)
+    error = AwsError(f"internal error: {type(exc).__name__}: {exc}",
+                     hint="this is a bug in vegaops; rerun with --debug and report it")
+    error.exit_code = ExitCode.INTERNAL
+    error.kind = "internal"
+    return _report(error, argv, debug, exc)
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return the exit code (never raises)."""
     from typer import Abort
@@ -57,8 +75,6 @@ def run(argv: Sequence[str] | None = None) -> int:
     try:
         rv = get_command(app).main(args=args, prog_name="vegaops", standalone_mode=False)
         return int(rv) if isinstance(rv, int) else 0
-    except VegaopsError as exc:
-        return _report(exc, args, debug, exc)
     except ClickException as exc:
         if _wants_json(args):
             return _report(UsageError(exc.format_message()), args, debug)
@@ -66,7 +82,7 @@ def run(argv: Sequence[str] | None = None) -> int:
 
         rich_utils.rich_format_error(exc)
         return exc.exit_code
-    except (KeyboardInterrupt, Abort):
+    except Abort:
         sys.stderr.write("\ninterrupted\n")
         return int(ExitCode.INTERRUPTED)
     except BrokenPipeError:
@@ -75,16 +91,10 @@ def run(argv: Sequence[str] | None = None) -> int:
         except OSError:
             pass
         return 0
-    except Exception as exc:
-        from vegaops.aws.errors import is_botocore_error, translate
-
-        if is_botocore_error(exc):
-            return _report(translate(exc), args, debug, exc)
-        error = AwsError(f"internal error: {type(exc).__name__}: {exc}",
-                         hint="this is a bug in vegaops; rerun with --debug and report it")
-        error.exit_code = ExitCode.INTERNAL
-        error.kind = "internal"
-        return _report(error, args, True if debug else False, exc)
+    except BaseException as exc:
+        if isinstance(exc, SystemExit):
+            raise
+        return handle(exc, args, debug)
 
 
 def main() -> None:

@@ -2,16 +2,38 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from vegaops import __version__
 from vegaops.cli import config_cmd, env_cmd, runbook_cmd
 from vegaops.context import AppContext, GlobalOptions
 
+
+class VegaopsGroup(TyperGroup):
+    """Routes every exception a command raises through the one error boundary (vegaops.main.handle)."""
+
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
+        from typer._click.exceptions import ClickException
+
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, ClickException, BrokenPipeError):
+            raise
+        except Exception as exc:
+            from vegaops.main import handle
+
+            app_obj = ctx.obj
+            debug = bool(app_obj and app_obj.options.debug)
+            raise typer.Exit(handle(exc, sys.argv[1:], debug)) from exc
+
+
 app = typer.Typer(
+    cls=VegaopsGroup,
     name="vegaops",
     help="Operations runbooks for AWS ECS Fargate: deploy, secrets, config, logs, health.",
     no_args_is_help=True,

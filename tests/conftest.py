@@ -1,0 +1,159 @@
+"""Shared fixtures. Everything talks only to 127.0.0.1 with dummy credentials."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+REGION = "eu-central-1"
+
+SAMPLE_CONFIG = """\
+[project]
+name = "vega"
+region = "eu-central-1"
+default_env = "staging"
+
+[env.staging]
+cluster = "vega-staging"
+
+[env.prod]
+cluster = "vega-prod"
+tag_rule = "-stable$"
+confirm = true
+
+[service.api]
+ecs_service = "vega-api"
+container = "api"
+ecr_repo = "vega-api"
+health_url = "http://127.0.0.1:1/v1/health"
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """No real AWS, no real config files, no user state: for every test."""
+    home = tmp_path_factory.mktemp("home")
+    for key in list(os.environ):
+        if key.startswith(("AWS_", "VEGAOPS_")) or key in ("NO_COLOR", "CI"):
+            monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(home / "aws-config-absent"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / "aws-credentials-absent"))
+    monkeypatch.setenv("VEGAOPS_STATE_DIR", str(home / "state"))
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "200")
+    return home
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    """In-process moto for unit tests of the AWS layer and steps."""
+    from moto import mock_aws
+
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A working directory holding the sample vegaops.toml."""
+    (tmp_path / "vegaops.toml").write_text(SAMPLE_CONFIG)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def app_context(project: Path):  # type: ignore[no-untyped-def]
+    """An AppContext on the sample config (env staging) with a fake clock and scripted prompter."""
+    from vegaops.clock import FakeClock
+    from vegaops.context import AppContext, GlobalOptions
+    from vegaops.prompter import ScriptedPrompter
+
+    return AppContext(options=GlobalOptions(), cwd=project, clock=FakeClock(), prompter=ScriptedPrompter([]))
+
+
+@dataclass
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+@pytest.fixture
+def cli():  # type: ignore[no-untyped-def]
+    """Run vegaops in-process through typer's CliRunner; returns exit code, stdout and stderr."""
+    from vegaops.cli.app import app
+
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None) -> CliResult:
+        result = runner.invoke(app, list(args), input=input, prog_name="vegaops")
+        if result.exception and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return CliResult(result.exit_code, result.stdout, result.stderr)
+
+    return invoke
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """A real moto server over HTTP on 127.0.0.1 (stopped at the end of the session)."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def moto_url(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The moto server, reset, and AWS_ENDPOINT_URL pointing at it for this test."""
+    import urllib.request
+
+    urllib.request.urlopen(urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST"), timeout=10)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
+    return moto_server
+
+
+def vegaops_executable() -> list[str]:
+    exe = shutil.which("vegaops", path=str(Path(sys.executable).parent))
+    return [exe] if exe else [sys.executable, "-m", "vegaops"]
+
+
+@pytest.fixture
+def run_vegaops(moto_url: str, project: Path):  # type: ignore[no-untyped-def]
+    """Run the real vegaops executable as a subprocess against the moto server."""
+
+    def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> CliResult:
+        proc = subprocess.run(
+            [*vegaops_executable(), *args], input=input, capture_output=True, text=True, timeout=120,
+            cwd=project, env={**os.environ, **(env or {})},
+        )
+        return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+    return run
