@@ -151,7 +151,7 @@ def run_vegaops(moto_url: str, project: Path):  # type: ignore[no-untyped-def]
 
     def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> CliResult:
         proc = subprocess.run(
-            [*vegaops_executable(), *args], input=input, capture_output=True, text=True, timeout=120,
+            [*vegaops_executable(), *args], input=input, capture_output=True, text=True, timeout=120, check=False,
             cwd=project, env={**os.environ, **(env or {})},
         )
         return CliResult(proc.returncode, proc.stdout, proc.stderr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import traceback
@@ -86,10 +87,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write("\ninterrupted\n")
         return int(ExitCode.INTERRUPTED)
     except BrokenPipeError:
-        try:
+        with contextlib.suppress(OSError):
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
-        except OSError:
-            pass
         return 0
     except BaseException as exc:
         if isinstance(exc, SystemExit):

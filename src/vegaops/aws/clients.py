@@ -52,8 +52,13 @@ class ClientFactory:
         if self._session is None:
             import boto3
 
+            creds = self.credentials or {}
             self._session = boto3.Session(
-                profile_name=self.profile, region_name=self.region, **(self.credentials or {})
+                profile_name=self.profile,
+                region_name=self.region,
+                aws_access_key_id=creds.get("aws_access_key_id"),
+                aws_secret_access_key=creds.get("aws_secret_access_key"),
+                aws_session_token=creds.get("aws_session_token"),
             )
         return self._session
 

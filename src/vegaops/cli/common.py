@@ -48,14 +48,14 @@ def parse_pairs(items: list[str] | None, option: str) -> dict[str, str]:
 
 
 def run_result(app: AppContext, report: RunReport, data: Any = None, message: str | None = None) -> Result:
-    from vegaops.output.result import Lines, Result
+    from vegaops.output.result import Lines, Result, View
 
     if report.dry_run:
         status = "planned" if report.changes else "unchanged"
     else:
         status = "changed" if report.changed else "unchanged"
     notes = [n for s in report.steps for n in s.notes]
-    views = []
+    views: list[View] = []
     if not message:
         if report.dry_run:
             message = "dry run: nothing was changed" if report.changes else "nothing to change"

@@ -100,7 +100,7 @@ def get(
     selector = f"{full}:{version}" if version is not None else full
     p = _ssm(a).get(selector, decrypt=True)
     if p is None:
-        raise NotFoundError(f"parameter {selector} not found", hint=f"list what exists: vegaops config list")
+        raise NotFoundError(f"parameter {selector} not found", hint="list what exists: vegaops config list")
     data = {"name": p.name, "type": p.type, "version": p.version, "last_modified": p.last_modified,
             "value": _shown(p, reveal)}
     if reveal:

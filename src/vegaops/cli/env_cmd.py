@@ -33,7 +33,7 @@ def list_envs(ctx: typer.Context) -> None:
 def show(ctx: typer.Context, name: Annotated[str | None, typer.Argument(help="Environment (default: --env).")] = None
          ) -> None:
     """Show an environment's resolved settings and where each value came from."""
-    from vegaops.output.result import Fields, Result, Table
+    from vegaops.output.result import Fields, Result, Table, View
 
     a = app_ctx(ctx)
     if name is not None:
@@ -47,7 +47,7 @@ def show(ctx: typer.Context, name: Annotated[str | None, typer.Argument(help="En
         "settings": {k: {"value": v.value, "source": v.source} for k, v in s.values.items()},
         "services": {svc.name: vars(svc) for svc in s.services.values()},
     }
-    views = [Fields([("env", s.env or "(none)"), ("selected by", s.env_source),
+    views: list[View] = [Fields([("env", s.env or "(none)"), ("selected by", s.env_source),
                      ("config", str(s.config_path) if s.config_path else "(no vegaops.toml found)")]),
              Table(["SETTING", "VALUE", "SOURCE"], rows)]
     if services:

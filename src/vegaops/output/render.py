@@ -21,7 +21,7 @@ def _json_default(value: object) -> object:
     if isinstance(value, Sensitive):
         return str(value)
     if isinstance(value, set | frozenset):
-        return sorted(value)  # type: ignore[type-var]
+        return sorted(value, key=str)
     return str(value)
 
 

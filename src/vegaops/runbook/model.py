@@ -135,9 +135,8 @@ def parse(text: str, path: Path | None, name: str | None = None) -> Runbook:
     vars_table = raw.get("vars", {})
     if not isinstance(vars_table, dict):
         raise fail("vars", "expected a table of variables", "write [vars.NAME] with default/description")
-    for var, spec in vars_table.items():
-        if not isinstance(spec, dict):
-            spec = {"default": spec}
+    for var, raw_spec in vars_table.items():
+        spec = raw_spec if isinstance(raw_spec, dict) else {"default": raw_spec}
         for key in spec:
             if key not in VAR_KEYS:
                 raise fail(f"vars.{var}.{key}", f"unknown key{_suggest(key, VAR_KEYS)}")
@@ -154,7 +153,8 @@ def parse(text: str, path: Path | None, name: str | None = None) -> Runbook:
             raise fail(where, "expected a table")
         for key in step:
             if key not in STEP_KEYS:
-                raise fail(f"{where}.{key}", f"unknown key{_suggest(key, STEP_KEYS)}", f"allowed: {', '.join(STEP_KEYS)}")
+                raise fail(f"{where}.{key}", f"unknown key{_suggest(key, STEP_KEYS)}",
+                           f"allowed: {', '.join(STEP_KEYS)}")
         step_id = step.get("id")
         if not isinstance(step_id, str) or not step_id:
             raise fail(f"{where}.id", "missing step id", 'give every step a unique id = "..."')
@@ -176,9 +176,9 @@ def parse(text: str, path: Path | None, name: str | None = None) -> Runbook:
                            f"parameters of {uses}: {', '.join(specs)}")
             if not _type_ok(value, specs[key].type):
                 raise fail(f"{where}.with.{key}", f"expected {_type_name(specs[key].type)}, got {value!r}")
-        for spec in specs.values():
-            if spec.required and spec.name not in params:
-                raise fail(f"{where}.with", f"missing required parameter {spec.name!r} for {uses}")
+        for param in specs.values():
+            if param.required and param.name not in params:
+                raise fail(f"{where}.with", f"missing required parameter {param.name!r} for {uses}")
         for ref in references(params):
             _check_ref(ref, book, seen, index, fail, f"{where}.with")
         book.steps.append(StepCall(step_id, uses, params, str(step.get("description", ""))))
