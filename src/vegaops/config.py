@@ -82,7 +82,7 @@ class ConfigFile:
 
     @property
     def label(self) -> str:
-        return self.path.name if self.path else CONFIG_FILENAME
+        return display_path(self.path) if self.path else CONFIG_FILENAME
 
 
 def find_config(start: Path) -> Path | None:
@@ -125,8 +125,17 @@ def _check_table(
     return dict(table)
 
 
+def display_path(path: Path) -> str:
+    """The path as the user would write it: relative to the working directory when inside it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return rel if not rel.startswith("..") else str(path)
+
+
 def parse_config(text: str, path: Path | None) -> ConfigFile:
-    label = str(path) if path else CONFIG_FILENAME
+    label = display_path(path) if path else CONFIG_FILENAME
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -57,8 +57,12 @@ def run_result(app: AppContext, report: RunReport, data: Any = None, message: st
     notes = [n for s in report.steps for n in s.notes]
     views: list[View] = []
     if not message:
+        count = len(report.changes)
         if report.dry_run:
-            message = "dry run: nothing was changed" if report.changes else "nothing to change"
+            message = (f"plan: {count} change{'s' if count != 1 else ''} (dry run, nothing was changed)"
+                       if count else "nothing to change")
+        elif len(report.steps) > 1:
+            message = ", ".join(f"{len(ids)} {status.replace('_', ' ')}" for status, ids in report.summary().items())
         elif report.changed:
             message = "; ".join(c.summary for s in report.steps for c in s.changes)
         else:

@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+
+from vegaops.errors import RunbookError
+from vegaops.runbook.model import builtin_dir, parse
+
+GOOD = """
+name = "demo"
+[vars.level]
+default = "info"
+[[steps]]
+id = "a"
+uses = "ssm.put"
+with = { name = "log-level", value = "${vars.level}" }
+[[steps]]
+id = "b"
+uses = "ssm.put"
+with = { name = "copy", value = "v${steps.a.version}-${env.cluster}" }
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (GOOD.replace('value = "${vars.level}"', 'valeu = "x"'),
+         'steps[0] (a).with.valeu: unknown parameter for ssm.put; did you mean "value"?'),
+        (GOOD.replace('uses = "ssm.put"', 'uses = "ssm.putt"', 1), "steps[0] (a).uses: unknown step 'ssm.putt'"),
+        (GOOD.replace("${vars.level}", "${vars.levle}"), 'undefined variable ${vars.levle}; did you mean "level"?'),
+        (GOOD.replace('id = "b"', 'id = "a"'), "steps[1] (a).id: duplicate step id (also steps[0])"),
+        (GOOD.replace("${steps.a.version}", "${steps.b.version}"), "refers to step 'b', which does not run before"),
+        (GOOD.replace("${steps.a.version}", "${steps.a.verison}"), 'ssm.put has no output \'verison\''),
+        (GOOD.replace("${env.cluster}", "${env.clustre}"), "unknown environment setting ${env.clustre}"),
+        (GOOD.replace("${env.cluster}", "${foo.bar}"), "bad reference ${foo.bar}"),
+        (GOOD.replace('with = { name = "log-level", value = "${vars.level}" }', 'with = { name = "x" }'),
+         "missing required parameter 'value'"),
+        (GOOD.replace('name = "log-level"', "name = 3"), "steps[0] (a).with.name: expected str, got 3"),
+        (GOOD + "\n[[stepz]]\n", 'stepz: unknown key; did you mean "steps"?'),
+    ],
+)
+def test_validation_names_key_path(text: str, expected: str) -> None:
+    with pytest.raises(RunbookError) as err:
+        parse(text, Path("rb.toml"))
+    assert expected in err.value.message
+    assert err.value.message.startswith("rb.toml: ")
+
+
+def test_shipped_runbooks_are_valid() -> None:
+    paths = sorted(builtin_dir().glob("*.toml"))
+    assert paths
+    for path in paths:
+        parse(path.read_text(), path)
+
+
+@pytest.fixture
+def calls_counter(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Counts botocore API calls made in this process (botocore's event system, not a mock)."""
+    calls: list[str] = []
+    session = boto3.Session()
+
+    original = boto3.Session.client
+
+    def client(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        c = original(self, *args, **kwargs)
+        c.meta.events.register("before-call", lambda model, **_: calls.append(model.name))
+        return c
+
+    monkeypatch.setattr(boto3.Session, "client", client)
+    del session
+    return calls
+
+
+@pytest.mark.usefixtures("aws", "project")
+def test_typo_fails_before_any_aws_call(cli, project: Path, calls_counter: list[str]) -> None:  # type: ignore[no-untyped-def]
+    (project / "runbooks").mkdir()
+    (project / "runbooks" / "bad.toml").write_text(GOOD.replace("${vars.level}", "${vars.lvl}"))
+    r = cli("runbook", "run", "bad")
+    assert r.exit_code == 2 and "vars.lvl" in r.stderr
+    assert calls_counter == []
+
+
+@pytest.mark.usefixtures("aws", "project")
+def test_run_plan_resume(cli, project: Path) -> None:  # type: ignore[no-untyped-def]
+    (project / "runbooks").mkdir()
+    (project / "runbooks" / "demo.toml").write_text(GOOD)
+    r = cli("-o", "json", "runbook", "plan", "demo")
+    doc = json.loads(r.stdout)
+    assert r.exit_code == 0 and [s["status"] for s in doc["data"]["steps"]] == ["planned", "waiting"]
+    assert cli("config", "get", "log-level").exit_code == 3
+
+    r = cli("-o", "json", "runbook", "run", "demo", "--var", "level=warn")
+    doc = json.loads(r.stdout)
+    assert [s["status"] for s in doc["data"]["steps"]] == ["done", "done"]
+    ssm = boto3.client("ssm")
+    assert ssm.get_parameter(Name="/vega/staging/copy")["Parameter"]["Value"] == "v1-vega-staging"
+
+    r = cli("-o", "json", "runbook", "run", "demo", "--var", "level=warn")
+    doc = json.loads(r.stdout)
+    assert doc["status"] == "unchanged" and [s["status"] for s in doc["data"]["steps"]] == ["unchanged"] * 2
+
+    r = cli("runbook", "run", "demo", "--var", "nope=1")
+    assert r.exit_code == 2 and "declares no such variable" in r.stderr
+
+
+@pytest.mark.usefixtures("aws", "project")
+def test_failure_stops_and_reports(cli, project: Path) -> None:  # type: ignore[no-untyped-def]
+    text = GOOD.replace('name = "copy"', 'name = "bad name!"') + """
+[[steps]]
+id = "c"
+uses = "ssm.put"
+with = { name = "never", value = "x" }
+"""
+    (project / "runbooks").mkdir()
+    (project / "runbooks" / "fail.toml").write_text(text)
+    r = cli("-o", "json", "runbook", "run", "fail")
+    doc = json.loads(r.stdout)
+    assert r.exit_code == 2 and doc["status"] == "error"
+    assert [s["status"] for s in doc["data"]["steps"]] == ["done", "failed", "not_run"]
+    assert "step b failed" in doc["errors"][0]["message"]
+    # fix the runbook: re-running resumes, the done step plans empty
+    (project / "runbooks" / "fail.toml").write_text(text.replace('"bad name!"', '"copy"'))
+    doc = json.loads(cli("-o", "json", "runbook", "run", "fail").stdout)
+    assert [s["status"] for s in doc["data"]["steps"]] == ["unchanged", "done", "done"]
+
+
+@pytest.mark.usefixtures("aws", "project")
+def test_seed_params_runbook_is_idempotent(cli) -> None:  # type: ignore[no-untyped-def]
+    assert cli("runbook", "run", "seed-params").exit_code == 0
+    names = sorted(p["Name"] for p in boto3.client("ssm").get_parameters_by_path(
+        Path="/vega/staging", MaxResults=10)["Parameters"])
+    assert names == ["/vega/staging/cache-enabled", "/vega/staging/log-level", "/vega/staging/rate-limit-rpm",
+                     "/vega/staging/redis-endpoint"]
+    doc = json.loads(cli("-o", "json", "runbook", "run", "seed-params").stdout)
+    assert doc["status"] == "unchanged"

@@ -1,0 +1,28 @@
+"""`vegaops --help` must stay fast: no boto3, botocore, questionary or moto at start-up."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("boto3", "botocore", "questionary", "prompt_toolkit", "moto")
+
+PROBE = f"""
+import json, sys
+from vegaops.main import run
+code = run(sys.argv[1:])
+heavy = sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))
+print(json.dumps({{"code": code, "heavy": heavy}}), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("args", [["--help"], ["config", "--help"], ["--version"], ["runbook", "--help"]])
+def test_help_imports_no_heavy_modules(args: list[str]) -> None:
+    proc = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, timeout=60,
+                          check=False)
+    report = json.loads(proc.stderr.strip().splitlines()[-1])
+    assert report == {"code": 0, "heavy": []}, proc.stderr
+    assert "Usage" in proc.stdout or "vegaops" in proc.stdout
