@@ -8,7 +8,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from vegaops.errors import AwsError, ExitCode, UsageError, VegaopsError
+from vegaops.errors import AwsError, ExitCode, Interrupted, UsageError, VegaopsError
 
 
 def _wants_json(argv: Sequence[str]) -> bool:
@@ -49,8 +49,7 @@ def handle(exc: BaseException, argv: Sequence[str], debug: bool) -> int:
     if isinstance(exc, VegaopsError):
         return _report(exc, argv, debug, exc)
     if isinstance(exc, KeyboardInterrupt):
-        sys.stderr.write("\ninterrupted\n")
-        return int(ExitCode.INTERRUPTED)
+        return _report(Interrupted("interrupted", hint="nothing further was changed"), argv, debug)
     from vegaops.aws.errors import is_botocore_error, translate
 
     if is_botocore_error(exc):

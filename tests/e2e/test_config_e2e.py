@@ -43,3 +43,25 @@ def test_missing_credentials_exit_4_with_hint(run_vegaops) -> None:  # type: ign
 def test_debug_shows_traceback(run_vegaops) -> None:  # type: ignore[no-untyped-def]
     r = run_vegaops("--debug", "config", "get", "missing")
     assert r.exit_code == 3 and "Traceback" in r.stderr
+
+
+def test_ctrl_c_exits_130_cleanly(moto_url: str, project) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import signal
+    import subprocess
+    import time
+
+    from tests.conftest import vegaops_executable
+
+    proc = subprocess.Popen([*vegaops_executable(), "config", "set", "x", "-"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=project,
+                            env=dict(os.environ))
+    try:
+        time.sleep(1.5)  # let it start and block reading stdin
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130
+    assert "interrupted" in err and "Traceback" not in err

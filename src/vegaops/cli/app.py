@@ -24,7 +24,7 @@ class VegaopsGroup(TyperGroup):
             return super().invoke(ctx)
         except (typer.Exit, typer.Abort, ClickException, BrokenPipeError):
             raise
-        except Exception as exc:
+        except (Exception, KeyboardInterrupt) as exc:
             from vegaops.main import handle
 
             app_obj = ctx.obj
