@@ -43,6 +43,7 @@ class AppContext:
     output: Output = field(default_factory=Output)
     prompter: Prompter | None = None
     command: str = "vegaops"
+    interactive_override: bool | None = None  # tests drive scripted prompters as if on a terminal
     _config: ConfigFile | None = None
     _settings: Settings | None = None
     _clients: ClientFactory | None = None
@@ -89,6 +90,8 @@ class AppContext:
 
     @property
     def interactive(self) -> bool:
+        if self.interactive_override is not None:
+            return self.interactive_override
         return not self.options.no_input and sys.stdin.isatty() and not os.environ.get("CI")
 
     def ask(self) -> Prompter:

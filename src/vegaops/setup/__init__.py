@@ -1,0 +1,1 @@
+"""``vegaops setup``: discover the estate, choose, plan what is missing, write vegaops.toml."""
