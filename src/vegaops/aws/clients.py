@@ -5,6 +5,7 @@ boto3 is imported inside functions only, so importing this module costs nothing 
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from typing import TYPE_CHECKING, Any
@@ -15,12 +16,25 @@ if TYPE_CHECKING:
     import boto3
 
 
+@functools.cache
+def _service_env_suffix(service: str) -> str:
+    """botocore's per-service endpoint variable suffix: ``secretsmanager`` -> ``SECRETS_MANAGER``."""
+    import botocore.session
+
+    try:
+        service_id = botocore.session.get_session().get_service_model(service).service_id
+    except Exception:  # unknown to botocore: the client call will say so
+        return service.upper().replace("-", "_")
+    return str(service_id).replace(" ", "_").replace("-", "_").upper()
+
+
 def endpoint_override_active(service: str, explicit: str | None = None) -> bool:
     """True when calls go somewhere other than real AWS (``AWS_ENDPOINT_URL[_SERVICE]`` or config)."""
-    if explicit:
+    if explicit or os.environ.get("AWS_ENDPOINT_URL"):
         return True
-    env_name = "AWS_ENDPOINT_URL_" + service.upper().replace("-", "_")
-    return bool(os.environ.get("AWS_ENDPOINT_URL") or os.environ.get(env_name))
+    if not any(k.startswith("AWS_ENDPOINT_URL_") for k in os.environ):
+        return False
+    return bool(os.environ.get("AWS_ENDPOINT_URL_" + _service_env_suffix(service)))
 
 
 class ClientFactory:
