@@ -10,6 +10,7 @@ from vegaops.steps.base import Step
 STEPS: dict[str, str] = {
     "ssm.put": "vegaops.steps.ssm:PutParameter",
     "ssm.delete": "vegaops.steps.ssm:DeleteParameters",
+    "secrets.put": "vegaops.steps.secrets:PutSecret",
 }
 
 

@@ -1,0 +1,105 @@
+"""Drive the real questionary prompts of `vegaops setup` through a pseudo-terminal."""
+
+from __future__ import annotations
+
+import os
+import re
+import select
+import subprocess
+import time
+import tomllib
+from pathlib import Path
+
+import boto3
+import pytest
+
+from tests.conftest import vegaops_executable
+from tests.setup.conftest import seed_estate
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+class Terminal:
+    def __init__(self, args: list[str], cwd: Path) -> None:
+        master, slave = os.openpty()
+        env = {**os.environ, "TERM": "xterm", "COLUMNS": "120", "LINES": "40"}
+        env.pop("NO_COLOR", None)
+        self.proc = subprocess.Popen(args, stdin=slave, stdout=slave, stderr=slave, cwd=cwd, env=env,
+                                     start_new_session=True)
+        os.close(slave)
+        self.fd = master
+        self.buffer = ""
+
+    def expect(self, text: str, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in ANSI.sub("", self.buffer):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"did not see {text!r}; screen so far:\n{ANSI.sub('', self.buffer)[-2000:]}")
+            ready, _, _ = select.select([self.fd], [], [], remaining)
+            if ready:
+                try:
+                    self.buffer += os.read(self.fd, 65536).decode(errors="replace")
+                except OSError:
+                    break
+        self.buffer = ANSI.sub("", self.buffer).split(text, 1)[1]
+
+    def send(self, keys: str) -> None:
+        time.sleep(0.2)  # let prompt_toolkit finish drawing before typing
+        os.write(self.fd, keys.encode())
+
+    def wait(self, timeout: float = 60) -> int:
+        try:
+            while True:
+                ready, _, _ = select.select([self.fd], [], [], 0.5)
+                if ready:
+                    try:
+                        chunk = os.read(self.fd, 65536)
+                    except OSError:
+                        chunk = b""
+                    if not chunk and self.proc.poll() is not None:
+                        break
+                    self.buffer += chunk.decode(errors="replace")
+                elif self.proc.poll() is not None:
+                    break
+                timeout -= 0.5
+                if timeout <= 0:
+                    raise AssertionError("setup did not finish")
+            return self.proc.wait(timeout=10)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+            os.close(self.fd)
+
+
+def test_wizard_in_a_real_terminal(moto_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seed_estate()
+    term = Terminal([*vegaops_executable(), "setup", "--cluster", "vega-prod", "--service", "api=vega-api",
+                     "--container", "api=api", "--ecr-repo", "api=vega-api", "--health-url", "api=http://alb/v1/health",
+                     "--secrets-prefix", "vega/prod/", "--params-prefix", "/vega/prod/", "--skip-check"], tmp_path)
+    term.expect("Environment name")
+    term.send("\r")  # accept the proposal ("prod")
+    term.expect("Image tag rule")
+    term.send("\r")  # accept "-stable$"
+    term.expect("Ask for confirmation")
+    term.send("y")
+    term.expect("management-token")  # a missing secret: create it through a hidden prompt
+    term.send("y")
+    term.expect("Value for vega/prod/management-token")
+    term.send("s3cr3t-token\r")
+    term.expect("Again, to confirm")
+    term.send("s3cr3t-token\r")
+    term.expect("redis-endpoint")
+    term.send("y")
+    term.expect("Value for /vega/prod/redis-endpoint")
+    term.send("\x15redis://cache:6379\r")  # Ctrl-U clears the documented default
+    term.expect("Apply this plan?")
+    term.send("y")
+    assert term.wait() == 0, term.buffer
+    assert "s3cr3t-token" not in ANSI.sub("", term.buffer)
+    cfg = tomllib.loads((tmp_path / "vegaops.toml").read_text())
+    assert cfg["env"]["prod"]["tag_rule"] == "-stable$" and cfg["env"]["prod"]["confirm"] is True
+    sm = boto3.client("secretsmanager")
+    assert sm.get_secret_value(SecretId="vega/prod/management-token")["SecretString"] == "s3cr3t-token"
+    assert boto3.client("ssm").get_parameter(Name="/vega/prod/redis-endpoint")["Parameter"]["Value"] == \
+        "redis://cache:6379"
