@@ -32,6 +32,7 @@ ENV_KEYS: dict[str, tuple[type, str]] = {
     "confirm": (bool, "ask before applying any change"),
     "services": (list, "the services (keys of [service.*]) this environment runs; default: all"),
     "source_env": (str, "environment whose ECR repositories images are promoted from"),
+    "source_repo_prefix": (str, "prefix of the source repository a missing tag is promoted from, e.g. staging/"),
     "ecr_registry": (str, "ECR registry host override"),
     "keep_revisions": (int, "task definition revisions to keep per family"),
 }
@@ -52,6 +53,15 @@ TOP_KEYS = ("project", "env", "service")
 
 # Environments that need no entry in vegaops.toml. A provider returns that env's settings.
 BUILTIN_ENVS: dict[str, Callable[[], dict[str, Any]]] = {}
+
+
+def _sandbox_env() -> dict[str, Any]:
+    from vegaops.sandbox.env import provider
+
+    return provider()
+
+
+BUILTIN_ENVS["sandbox"] = _sandbox_env
 
 _TYPE_WORDS = {str: "a string", bool: "true or false", int: "an integer", list: "a list", dict: "a table"}
 
@@ -299,6 +309,7 @@ def _defaults(project_name: str | None, env: str | None) -> dict[str, Any]:
         "confirm": False,
         "services": None,
         "source_env": None,
+        "source_repo_prefix": None,
         "ecr_registry": None,
         "keep_revisions": 10,
     }
