@@ -29,7 +29,8 @@ def _log_writer(account: str, region: str) -> Any:
 
         backend = logs_backends[account][region]
         td = ecs_backends[account][region].describe_task_definition(sim_task.task.task_definition_arn)
-        for container in td.container_definitions:
+        containers: list[dict[str, Any]] = td.container_definitions
+        for container in containers:
             log_config: dict[str, Any] = container.get("logConfiguration") or {}
             options: dict[str, str] = log_config.get("options") or {}
             group = backend.groups.get(options.get("awslogs-group", ""))
