@@ -91,7 +91,8 @@ def seed(client: ClientFn, services: tuple[ServiceSpec, ...] = estate.SERVICES,
             family=svc.ecs_service, networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256",
             memory="512", containerDefinitions=[container],
             executionRoleArn=f"arn:aws:iam::{estate.ACCOUNT}:role/vega-sandbox-execution",
-            tags=[{"key": "vegaops:image-tag", "value": estate.RUNNING_TAG}],
+            tags=[{"key": "vegaops:image-tag", "value": estate.RUNNING_TAG},
+                  {"key": "vegaops:outcome", "value": "succeeded"}],
         )["taskDefinition"]["taskDefinitionArn"]
         load_balancers = []
         if svc.port:

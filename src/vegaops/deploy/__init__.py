@@ -1,0 +1,1 @@
+"""Deploy: image, task definition, rollout, watching and verdicts."""
