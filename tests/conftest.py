@@ -157,3 +157,6 @@ def run_vegaops(moto_url: str, project: Path):  # type: ignore[no-untyped-def]
         return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
     return run
+
+
+from tests.sandbox_fixtures import fresh_sandbox, on_sandbox, sandbox, sandbox_module  # noqa: E402, F401

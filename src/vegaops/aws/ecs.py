@@ -81,9 +81,10 @@ class Ecs:
         return tasks
 
     def task_definition_arns(self, family: str, limit: int = 100) -> list[str]:
-        """Newest first."""
+        """Newest first (sorted here too: not every endpoint honours ``sort``)."""
         r = self._call("list_task_definitions", familyPrefix=family, sort="DESC", maxResults=limit)
-        return [a for a in r.get("taskDefinitionArns", []) if a.rsplit("/", 1)[-1].rsplit(":", 1)[0] == family]
+        arns = [a for a in r.get("taskDefinitionArns", []) if a.rsplit("/", 1)[-1].rsplit(":", 1)[0] == family]
+        return sorted(arns, key=lambda a: int(a.rsplit(":", 1)[-1]), reverse=True)[:limit]
 
     def service_deployments_supported(self, service: str) -> bool:
         try:

@@ -51,8 +51,11 @@ def _read(ssm: Any, name: str) -> Lock | None:
                 datetime.fromisoformat(raw["expires"]))
 
 
-def acquire(ssm: Any, cluster: str, service: str, tag: str, now: datetime, ttl: timedelta) -> Lock:
+def acquire(ssm: Any, cluster: str, service: str, tag: str, now: datetime, ttl: timedelta,
+            label: str | None = None) -> Lock:
+    """Take the lock of ``service`` (ECS name); ``label`` is how the user names it in messages."""
     name = lock_name(cluster, service)
+    label = label or service
     lock = Lock(name, whoami(), tag, now, now + ttl)
     value = json.dumps({"holder": lock.holder, "tag": tag, "since": now.isoformat(),
                         "expires": lock.expires.isoformat()})
@@ -66,12 +69,12 @@ def acquire(ssm: Any, cluster: str, service: str, tag: str, now: datetime, ttl: 
                 raise
         held = _read(ssm, name)
         if held is not None and held.expires > now:
-            raise Refused(f"service {service} is being deployed by {held.holder} (tag {held.tag}, since "
+            raise Refused(f"service {label} is being deployed by {held.holder} (tag {held.tag}, since "
                           f"{held.since:%Y-%m-%d %H:%M:%S %Z}, lock expires {held.expires:%H:%M:%S %Z})",
-                          hint=f"wait, re-attach with: vegaops deploy watch {service}; or, if stale: "
-                               f"vegaops deploy unlock {service}")
+                          hint=f"wait, re-attach with: vegaops deploy watch {label}; or, if stale: "
+                               f"vegaops deploy unlock {label}")
         release(ssm, cluster, service)  # expired: take it over
-    raise Refused(f"could not take the deploy lock of {service}", hint=f"vegaops deploy unlock {service}")
+    raise Refused(f"could not take the deploy lock of {label}", hint=f"vegaops deploy unlock {label}")
 
 
 def release(ssm: Any, cluster: str, service: str) -> bool:

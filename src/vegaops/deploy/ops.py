@@ -104,7 +104,8 @@ def rollback(ctx: AppContext, key: str, to: int | None, timeout: float, poll_int
                       views=[Fields([("service", cfg.name), ("from", f"{current['family']}:{current['revision']}"),
                                      ("to", label)])], message="dry run: nothing was changed")
     ssm = ctx.client("ssm")
-    lock.acquire(ssm, ecs.cluster, cfg.ecs_service, f"rollback to {label}", ctx.clock.now(), timedelta(hours=1))
+    lock.acquire(ssm, ecs.cluster, cfg.ecs_service, f"rollback to {label}", ctx.clock.now(), timedelta(hours=1),
+                 label=cfg.name)
     try:
         updated = ecs.update_service(cfg.ecs_service, task_definition=target["taskDefinitionArn"])
         primary = next(d for d in updated["deployments"] if d.get("status") == "PRIMARY")

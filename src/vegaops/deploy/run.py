@@ -220,7 +220,7 @@ def deploy(ctx: AppContext, req: DeployRequest) -> Result:
         for p in active:
             if p.action != "reattach":
                 lock.acquire(ssm, ecs.cluster, p.cfg.ecs_service, req.tag, ctx.clock.now(),
-                             timedelta(seconds=req.lock_ttl))
+                             timedelta(seconds=req.lock_ttl), label=p.cfg.name)
                 held.append(p.cfg.ecs_service)
         if req.wait_for_other:
             _wait_for_others(ctx, ecs, active, req.timeout)

@@ -131,8 +131,12 @@ def _stop_detail(obs: Observation) -> tuple[str, ...]:
     return tuple(f"{n} task{'s' if n != 1 else ''} stopped: {cause}" for cause, n in causes.most_common())
 
 
-def judge(ours_id: str, ours_td: str, obs: Observation, elapsed: float, timeout: float) -> Verdict | None:
-    """The verdict for our deployment, or None while it is still undecided."""
+def judge(ours_id: str, ours_td: str, obs: Observation, elapsed: float, timeout: float,
+          rolling_back: bool = False) -> Verdict | None:
+    """The verdict for our deployment, or None while it is still undecided.
+
+    ``rolling_back``: we asked ECS to stop our deployment with a rollback; wait for that instead of failing fast.
+    """
     ours = obs.find(ours_id)
     primary = obs.primary
     details = _stop_detail(obs)
@@ -174,7 +178,7 @@ def judge(ours_id: str, ours_td: str, obs: Observation, elapsed: float, timeout:
                                                  f"tasks of {_td(ours_td)} running", details)
 
     cause = fail_fast(obs)
-    if cause and not obs.breaker:
+    if cause and not obs.breaker and not rolling_back:
         return Verdict("failing", ExitCode.FAILED,
                        f"tasks of deployment {ours_id} keep failing ({cause}); the service has no circuit breaker, "
                        "so ECS will keep retrying", details)

@@ -136,7 +136,8 @@ class Watcher:
                 else:
                     self.view.note(t, f"tasks keep failing ({cause})"
                                    + ("; waiting for the circuit breaker" if obs.breaker else ""))
-            t.verdict = judge(t.deployment, t.task_definition, obs, now - t.started, self.options.timeout)
+            t.verdict = judge(t.deployment, t.task_definition, obs, now - t.started, self.options.timeout,
+                              rolling_back=t.rollback_requested)
             if t.verdict is not None:
                 t.finished = now
         return changed

@@ -30,6 +30,11 @@ def inject_errors(endpoint: str, operation: str, code: str = "ThrottlingExceptio
     _call(endpoint, "errors", {"operation": operation, "code": code, "status": status, "count": count})
 
 
+def set_speed(endpoint: str, speed: float) -> None:
+    """Change how fast simulated ECS moves (tests slow it down to watch a rollout in flight)."""
+    _call(endpoint, "speed", {"speed": speed})
+
+
 def call_counts(endpoint: str) -> dict[str, int]:
     result: dict[str, int] = _call(endpoint, "calls")
     return result

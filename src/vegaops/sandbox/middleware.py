@@ -281,6 +281,10 @@ class SandboxApp:
             self.errors[payload["operation"]] = (payload.get("code", "ThrottlingException"),
                                                  int(payload.get("status", 400)), int(payload.get("count", 1)))
             return self._json(start_response, 200, {"errors": {k: list(v) for k, v in self.errors.items()}})
+        if route == "speed" and method == "POST":
+            with self.sim.lock:
+                self.sim.speed = float(payload["speed"])
+            return self._json(start_response, 200, {"speed": self.sim.speed})
         if route == "calls":
             return self._json(start_response, 200, dict(self.calls))
         if route == "calls/reset" and method == "POST":

@@ -226,8 +226,11 @@ class Simulator:
         dep.reason = "ECS deployment circuit breaker: tasks failed to start."
         self._event(service, now, f"(service {service.name}) (deployment {dep.id}) deployment failed: "
                                   "tasks failed to start.")
-        if not rollback:
+        if not rollback or dep.rollback_from is not None:  # ECS never rolls back a rollback
             return
+        for st in dep.live():  # the rollback replaces the failed deployment's tasks
+            self._stop(st, now, "ServiceSchedulerInitiated", f"Scaling activity initiated by (deployment {dep.id})",
+                       exit_code=None)
         target = sim.last_completed
         if target is None:
             dep.reason += " No completed deployment to roll back to."
