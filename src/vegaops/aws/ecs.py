@@ -1,0 +1,289 @@
+"""Amazon ECS, typed and batched. No printing.
+
+Responses are returned as the API's dictionaries (documented shapes), wrapped where a call needs
+batching, pagination or a fallback. ``ServiceDeployment`` APIs are optional on the endpoint: when it
+answers "unknown/invalid action" or "not implemented" the layer remembers it and returns ``None``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from vegaops.aws.errors import error_code
+
+# Fields register_task_definition accepts, copied from a described task definition.
+REGISTRABLE_FIELDS: tuple[str, ...] = (
+    "family",
+    "taskRoleArn",
+    "executionRoleArn",
+    "networkMode",
+    "containerDefinitions",
+    "volumes",
+    "placementConstraints",
+    "requiresCompatibilities",
+    "cpu",
+    "memory",
+    "pidMode",
+    "ipcMode",
+    "proxyConfiguration",
+    "inferenceAccelerators",
+    "ephemeralStorage",
+    "runtimePlatform",
+    "enableFaultInjection",
+)
+
+_UNSUPPORTED_CODES = {
+    "UnknownOperationException",
+    "UnknownOperation",
+    "InvalidAction",
+    "UnrecognizedOperation",
+    "NotImplemented",
+    "NotImplementedError",
+    "UnsupportedOperation",
+    "UnsupportedOperationException",
+    "404",
+    "501",
+}
+
+
+def is_unsupported(exc: BaseException) -> bool:
+    """True when the endpoint does not implement an operation (moto, LocalStack, old regions)."""
+    if isinstance(exc, NotImplementedError):
+        return True
+    code = error_code(exc) or ""
+    if code in _UNSUPPORTED_CODES:
+        return True
+    text = str(exc).lower()
+    return any(s in text for s in ("not yet implemented", "not implemented", "not been implemented", "unknown action",
+                                   "invalid action", "unknownoperation", "could not find operation"))
+
+
+def chunks(items: Sequence[str], size: int = 10) -> Iterable[list[str]]:
+    for i in range(0, len(items), size):
+        yield list(items[i : i + size])
+
+
+@dataclass(frozen=True)
+class TaskDefinition:
+    arn: str
+    family: str
+    revision: int
+    raw: dict[str, Any]  # the API's taskDefinition object
+    tags: dict[str, str] = field(default_factory=dict)
+
+    def container(self, name: str) -> dict[str, Any] | None:
+        for c in self.raw.get("containerDefinitions", []):
+            if c.get("name") == name:
+                return dict(c)
+        return None
+
+    @property
+    def containers(self) -> list[dict[str, Any]]:
+        return list(self.raw.get("containerDefinitions", []))
+
+    def registrable(self) -> dict[str, Any]:
+        """Everything needed to register an identical revision (tags included)."""
+        spec = {k: self.raw[k] for k in REGISTRABLE_FIELDS if k in self.raw and self.raw[k] not in (None, [])}
+        if self.tags:
+            spec["tags"] = [{"key": k, "value": v} for k, v in self.tags.items()]
+        return spec
+
+
+def _td(response: dict[str, Any]) -> TaskDefinition:
+    raw = response["taskDefinition"]
+    tags = {t["key"]: t["value"] for t in response.get("tags", []) or []}
+    return TaskDefinition(
+        arn=raw["taskDefinitionArn"], family=raw["family"], revision=int(raw.get("revision", 0)),
+        raw=raw, tags=tags,
+    )
+
+
+def revision_of(task_definition: str) -> int | None:
+    """``arn:...:task-definition/web:7`` or ``web:7`` -> 7."""
+    tail = task_definition.rsplit("/", 1)[-1]
+    _, _, rev = tail.rpartition(":")
+    return int(rev) if rev.isdigit() else None
+
+
+def family_of(task_definition: str) -> str:
+    tail = task_definition.rsplit("/", 1)[-1]
+    return tail.rsplit(":", 1)[0] if ":" in tail else tail
+
+
+class Ecs:
+    """A thin layer over an ECS client; ``calls`` counts API calls made through it."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.calls: dict[str, int] = {}
+        self.deployments_api: bool | None = None  # None: not tried yet
+
+    def _call(self, op: str, **kwargs: Any) -> dict[str, Any]:
+        self.calls[op] = self.calls.get(op, 0) + 1
+        result: dict[str, Any] = getattr(self.client, op)(**kwargs)
+        return result
+
+    @property
+    def total_calls(self) -> int:
+        return sum(self.calls.values())
+
+    # --- services ---------------------------------------------------------------------------
+    def describe_services(self, cluster: str, services: Sequence[str]) -> tuple[dict[str, dict[str, Any]], list[str]]:
+        """Batched (10 per call). Returns (name -> service, names missing). Keys are the names asked for."""
+        found: dict[str, dict[str, Any]] = {}
+        missing: list[str] = []
+        for batch in chunks(list(services)):
+            response = self._call("describe_services", cluster=cluster, services=batch)
+            by_key: dict[str, dict[str, Any]] = {}
+            for s in response.get("services", []):
+                by_key[s.get("serviceName", "")] = s
+                by_key[s.get("serviceArn", "")] = s
+            for name in batch:
+                if name in by_key:
+                    found[name] = by_key[name]
+                else:
+                    missing.append(name)
+        return found, missing
+
+    def update_service(
+        self,
+        cluster: str,
+        service: str,
+        task_definition: str | None = None,
+        force_new_deployment: bool = False,
+        deployment_configuration: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"cluster": cluster, "service": service}
+        if task_definition:
+            kwargs["taskDefinition"] = task_definition
+        if force_new_deployment:
+            kwargs["forceNewDeployment"] = True
+        if deployment_configuration is not None:
+            kwargs["deploymentConfiguration"] = deployment_configuration
+        service_obj: dict[str, Any] = self._call("update_service", **kwargs)["service"]
+        return service_obj
+
+    # --- task definitions -------------------------------------------------------------------
+    def describe_task_definition(self, task_definition: str) -> TaskDefinition:
+        return _td(self._call("describe_task_definition", taskDefinition=task_definition, include=["TAGS"]))
+
+    def register_task_definition(self, spec: dict[str, Any]) -> TaskDefinition:
+        return _td(self._call("register_task_definition", **spec))
+
+    def clone_task_definition(
+        self, source: TaskDefinition, images: dict[str, str], tags: dict[str, str] | None = None
+    ) -> TaskDefinition:
+        """Register a new revision identical to ``source`` except container images (and extra tags)."""
+        spec = clone_spec(source, images, tags)
+        return self.register_task_definition(spec)
+
+    def list_task_definitions(self, family: str, status: str = "ACTIVE") -> list[str]:
+        arns: list[str] = []
+        kwargs: dict[str, Any] = {"familyPrefix": family, "status": status, "sort": "DESC"}
+        while True:
+            response = self._call("list_task_definitions", **kwargs)
+            arns.extend(a for a in response.get("taskDefinitionArns", []) if family_of(a) == family)
+            token = response.get("nextToken")
+            if not token:
+                return sorted(arns, key=lambda a: revision_of(a) or 0, reverse=True)
+            kwargs["nextToken"] = token
+
+    def deregister_task_definition(self, task_definition: str) -> None:
+        self._call("deregister_task_definition", taskDefinition=task_definition)
+
+    # --- tasks ------------------------------------------------------------------------------
+    def list_tasks(
+        self,
+        cluster: str,
+        started_by: str | None = None,
+        desired_status: str | None = None,
+        service: str | None = None,
+    ) -> list[str]:
+        kwargs: dict[str, Any] = {"cluster": cluster}
+        if started_by:
+            kwargs["startedBy"] = started_by
+        if desired_status:
+            kwargs["desiredStatus"] = desired_status
+        if service and not started_by:
+            kwargs["serviceName"] = service
+        arns: list[str] = []
+        while True:
+            response = self._call("list_tasks", **kwargs)
+            arns.extend(response.get("taskArns", []))
+            token = response.get("nextToken")
+            if not token:
+                return arns
+            kwargs["nextToken"] = token
+
+    def describe_tasks(self, cluster: str, task_arns: Sequence[str]) -> list[dict[str, Any]]:
+        tasks: list[dict[str, Any]] = []
+        for batch in chunks(list(task_arns), 100):
+            tasks.extend(self._call("describe_tasks", cluster=cluster, tasks=batch).get("tasks", []))
+        return tasks
+
+    # --- service deployments (optional on the endpoint) -------------------------------------
+    def list_service_deployments(
+        self, cluster: str, service: str, max_results: int = 20
+    ) -> list[dict[str, Any]] | None:
+        """Newest first, or None when the endpoint does not support the API."""
+        if self.deployments_api is False:
+            return None
+        try:
+            response = self._call("list_service_deployments", cluster=cluster, service=service,
+                                  maxResults=max_results)
+        except Exception as exc:
+            if is_unsupported(exc):
+                self.deployments_api = False
+                return None
+            raise
+        self.deployments_api = True
+        items: list[dict[str, Any]] = response.get("serviceDeployments", [])
+        return items
+
+    def describe_service_deployments(self, arns: Sequence[str]) -> list[dict[str, Any]] | None:
+        if self.deployments_api is False:
+            return None
+        if not arns:
+            return []
+        out: list[dict[str, Any]] = []
+        try:
+            for batch in chunks(list(arns), 20):
+                out.extend(self._call("describe_service_deployments", serviceDeploymentArns=batch)
+                           .get("serviceDeployments", []))
+        except Exception as exc:
+            if is_unsupported(exc):
+                self.deployments_api = False
+                return None
+            raise
+        self.deployments_api = True
+        return out
+
+    def stop_service_deployment(self, arn: str, stop_type: str = "ROLLBACK") -> bool:
+        """Stop (ROLLBACK or ABORT) a service deployment; False when the endpoint lacks the API."""
+        try:
+            self._call("stop_service_deployment", serviceDeploymentArn=arn, stopType=stop_type)
+        except Exception as exc:
+            if is_unsupported(exc):
+                return False
+            raise
+        return True
+
+
+def clone_spec(source: TaskDefinition, images: dict[str, str], tags: dict[str, str] | None = None) -> dict[str, Any]:
+    """The register_task_definition arguments for ``source`` with ``images`` (container -> image)."""
+    import copy
+
+    spec = copy.deepcopy(source.registrable())
+    unknown = set(images) - {c.get("name") for c in spec.get("containerDefinitions", [])}
+    if unknown:
+        raise KeyError(", ".join(sorted(unknown)))
+    for c in spec.get("containerDefinitions", []):
+        if c.get("name") in images:
+            c["image"] = images[c["name"]]
+    if tags:
+        merged = {t["key"]: t["value"] for t in spec.get("tags", [])}
+        merged.update(tags)
+        spec["tags"] = [{"key": k, "value": v} for k, v in merged.items()]
+    return spec
