@@ -1,0 +1,1 @@
+"""Deploying to ECS: snapshots, verdicts, the watcher, the deploy/rollback/status/history logic."""

@@ -1,0 +1,227 @@
+"""Pure rollout verdicts: snapshots of one service + the deployment we started -> what happened.
+
+The rule that matters most: success means *our* deployment completed on *our* task definition with
+every task running and every target healthy. A service that is stable again on the old task definition
+after a circuit-breaker rollback is a failure (exit 5), never a success.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from vegaops.deploy.snapshot import Deployment, Snapshot, StoppedTask, Target
+
+IN_PROGRESS = "in_progress"
+ROLLING_BACK = "rolling_back"
+SUCCEEDED = "succeeded"
+ROLLED_BACK = "rolled_back"
+FAILED = "failed"  # failed and not recovered: needs a human
+TIMED_OUT = "timed_out"
+INTERRUPTED = "interrupted"
+
+EXIT_CODES = {SUCCEEDED: 0, ROLLED_BACK: 5, TIMED_OUT: 6, FAILED: 7, INTERRUPTED: 130}
+FINAL = frozenset(EXIT_CODES)
+
+# How many stopped tasks with the same deterministic reason make a deployment "failing fast".
+FAIL_FAST_AFTER = 2
+
+
+@dataclass(frozen=True)
+class Verdict:
+    outcome: str
+    reasons: tuple[str, ...] = ()
+    rollback_to: str | None = None  # the task definition the service went back to
+    failing: str | None = None  # fail-fast reason (tasks of our deployment keep failing)
+    waiting_for: str | None = None
+    details: dict[str, int] = field(default_factory=dict)  # stopped-task reason -> count
+
+    @property
+    def final(self) -> bool:
+        return self.outcome in FINAL
+
+    @property
+    def exit_code(self) -> int | None:
+        return EXIT_CODES.get(self.outcome)
+
+
+def task_failure_reason(task: StoppedTask) -> str | None:
+    """A deterministic failure reason for a stopped task, or None (scale-in, user stop, unknown)."""
+    reason = task.stopped_reason or ""
+    texts = [reason, *(r or "" for _, _, r in task.containers)]
+    joined = " ".join(texts)
+    if "CannotPullContainer" in joined:
+        return "CannotPullContainerError: the image cannot be pulled"
+    if "ResourceInitializationError" in joined:
+        return "ResourceInitializationError: secrets or log configuration cannot be retrieved"
+    if "OutOfMemory" in joined or any(code == 137 for _, code, _ in task.containers):
+        return "OutOfMemoryError: container killed (exit 137)"
+    if "ELB health check" in joined:
+        return "tasks failed the load balancer health checks"
+    if task.stop_code == "EssentialContainerExited" or "Essential container" in reason:
+        exited = [(n, c) for n, c, _ in task.containers if c not in (None, 0)]
+        if exited:
+            name, code = exited[0]
+            return f"essential container {name} exited with code {code}"
+        return "essential container exited"
+    if task.stop_code == "TaskFailedToStart":
+        return f"task failed to start: {reason}" if reason else "task failed to start"
+    return None
+
+
+def failure_counts(snap: Snapshot, deployment_id: str) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for task in snap.stopped:
+        if task.deployment_id not in (None, deployment_id):
+            continue
+        reason = task_failure_reason(task)
+        if reason:
+            counts[reason] += 1
+    return counts
+
+
+def _fail_fast(counts: Counter[str]) -> str | None:
+    if not counts:
+        return None
+    reason, count = counts.most_common(1)[0]
+    return f"{reason} ({count} tasks)" if count >= FAIL_FAST_AFTER else None
+
+
+def _targets_ok(snap: Snapshot) -> bool:
+    if snap.targets is None:
+        return True
+    bad = sum(n for state, n in snap.targets.items() if state in ("initial", "unhealthy", "unavailable"))
+    return bad == 0 and snap.targets.get("healthy", 0) >= min(1, snap.desired)
+
+
+def _targets_text(snap: Snapshot) -> str:
+    if not snap.targets:
+        return ""
+    return ", targets " + " ".join(f"{n} {s}" for s, n in sorted(snap.targets.items()))
+
+
+def _steady(snap: Snapshot, d: Deployment) -> bool:
+    return (len(snap.deployments) == 1 and d.running >= d.desired and d.pending == 0
+            and snap.running >= snap.desired)
+
+
+def waiting_for(snap: Snapshot, target: Target) -> str:
+    """A human line saying what the rollout is waiting for."""
+    if snap.status == "MISSING":
+        return "the service (not found)"
+    ours = snap.deployment(target.deployment_id)
+    if ours is None:
+        primary = snap.primary
+        if primary is None:
+            return "a deployment to appear"
+        return (f"deployment {primary.id} ({primary.rollout_state or 'unknown'}) on "
+                f"{short_td(primary.task_definition)}: running {primary.running}/{primary.desired}")
+    parts = [f"deployment {ours.id} {ours.rollout_state or ours.status}: running {ours.running}/{ours.desired}"]
+    if ours.pending:
+        parts.append(f"pending {ours.pending}")
+    if ours.failed:
+        parts.append(f"failed {ours.failed}")
+    others = [d for d in snap.deployments if d.id != ours.id and d.running]
+    if others:
+        parts.append(f"old tasks still running {sum(d.running for d in others)}")
+    text = ", ".join(parts) + _targets_text(snap)
+    return text
+
+
+def short_td(task_definition: str | None) -> str:
+    return (task_definition or "-").rsplit("/", 1)[-1]
+
+
+def assess(target: Target, history: Sequence[Snapshot]) -> Verdict:
+    """The verdict after the latest snapshot (earlier ones only matter through ``stopped``)."""
+    if not history:
+        return Verdict(IN_PROGRESS, waiting_for="the first poll")
+    snap = history[-1]
+    counts = failure_counts(snap, target.deployment_id)
+    failing = _fail_fast(counts)
+    details = dict(counts)
+    if snap.status in ("MISSING", "INACTIVE", "DRAINING"):
+        return Verdict(FAILED, (f"service {snap.service} is {snap.status.lower()} during the deployment",),
+                       details=details)
+
+    sd = snap.service_deployment_status
+    ours = snap.deployment(target.deployment_id)
+    primary = snap.primary
+    if sd == "ROLLBACK_FAILED":
+        return Verdict(FAILED, (f"deployment {target.deployment_id} failed and its rollback failed too",
+                                *((f"tasks: {failing}",) if failing else ())), failing=failing, details=details)
+
+    if ours is not None and ours.rollout_state != "FAILED" and (ours.status == "PRIMARY" or primary is None):
+        completed = ours.rollout_state == "COMPLETED" or (ours.rollout_state is None and _steady(snap, ours))
+        if completed and ours.running >= ours.desired and _targets_ok(snap):
+            return Verdict(SUCCEEDED, (f"deployment {ours.id} completed: {ours.running}/{ours.desired} tasks "
+                                       f"running {short_td(ours.task_definition)}" + _targets_text(snap),),
+                           details=details)
+        if failing and snap.rollback_enabled is False:
+            return Verdict(FAILED, (f"tasks of deployment {ours.id} keep failing: {failing}",
+                                    "the circuit breaker rollback is off: the service needs a human"),
+                           failing=failing, details=details)
+        return Verdict(IN_PROGRESS, failing=failing, waiting_for=waiting_for(snap, target), details=details)
+
+    # Our deployment failed, or it is no longer the primary one / gone.
+    seen = ours or _last_seen(history, target.deployment_id)
+    why = _failure_text(seen, target, failing, gone=ours is None)
+    rollback = primary if primary is not None and (ours is None or primary.id != ours.id) else None
+    if rollback is None:
+        if ours is not None and ours.rollout_state == "FAILED":
+            return Verdict(FAILED, (*why, "no rollback deployment: the circuit breaker rollback is off or failed; "
+                                    "the service needs a human"), failing=failing, details=details)
+        return Verdict(IN_PROGRESS, failing=failing, waiting_for=waiting_for(snap, target), details=details)
+    if rollback.task_definition == target.task_definition and ours is None:
+        # Superseded by another deployment of the very same task definition (e.g. a re-run with --force).
+        if rollback.rollout_state == "COMPLETED" and rollback.running >= rollback.desired and _targets_ok(snap):
+            return Verdict(SUCCEEDED, (f"deployment {rollback.id} of {short_td(rollback.task_definition)} completed "
+                                       f"(superseded {target.deployment_id})",), details=details)
+        return Verdict(IN_PROGRESS, waiting_for=waiting_for(snap, target), details=details)
+    to = short_td(rollback.task_definition)
+    if rollback.rollout_state == "FAILED" or sd == "ROLLBACK_FAILED":
+        return Verdict(FAILED, (*why, f"the rollback deployment {rollback.id} to {to} failed too"),
+                       rollback_to=rollback.task_definition, failing=failing, details=details)
+    done = (rollback.rollout_state == "COMPLETED" or (rollback.rollout_state is None and _steady(snap, rollback))
+            or sd == "ROLLBACK_SUCCESSFUL")
+    if done and rollback.running >= rollback.desired:
+        return Verdict(ROLLED_BACK, (*why, f"rolled back to {to} by deployment {rollback.id} "
+                                     f"({rollback.running}/{rollback.desired} running)"),
+                       rollback_to=rollback.task_definition, failing=failing, details=details)
+    return Verdict(ROLLING_BACK, why, rollback_to=rollback.task_definition, failing=failing,
+                   waiting_for=f"rollback to {to}: " + waiting_for(snap, Target(snap.service, rollback.id,
+                                                                              rollback.task_definition)),
+                   details=details)
+
+
+def _last_seen(history: Sequence[Snapshot], deployment_id: str) -> Deployment | None:
+    for snap in reversed(history):
+        found = snap.deployment(deployment_id)
+        if found is not None:
+            return found
+    return None
+
+
+def _failure_text(ours: Deployment | None, target: Target, failing: str | None, gone: bool) -> tuple[str, ...]:
+    lines: list[str] = []
+    if ours is None or (gone and ours.rollout_state != "FAILED"):
+        lines.append(f"deployment {target.deployment_id} of {short_td(target.task_definition)} is gone")
+    else:
+        reason = f": {ours.rollout_reason}" if ours.rollout_reason else ""
+        lines.append(f"deployment {ours.id} of {short_td(ours.task_definition)} "
+                     f"{(ours.rollout_state or ours.status).lower()}{reason}")
+    if failing:
+        lines.append(f"tasks failed: {failing}")
+    return tuple(lines)
+
+
+def timed_out(target: Target, history: Sequence[Snapshot], timeout: float) -> Verdict:
+    """The verdict when the watch ran out of time while the rollout was still in progress."""
+    current = assess(target, history)
+    what = current.waiting_for or "the deployment to finish"
+    reasons = [f"timed out after {timeout:g}s waiting for {what}"]
+    if current.failing:
+        reasons.append(f"tasks failed: {current.failing}")
+    return Verdict(TIMED_OUT, tuple(reasons), rollback_to=current.rollback_to, failing=current.failing,
+                   waiting_for=what, details=current.details)
