@@ -11,6 +11,8 @@ STEPS: dict[str, str] = {
     "ssm.put": "vegaops.steps.ssm:PutParameter",
     "ssm.delete": "vegaops.steps.ssm:DeleteParameters",
     "secrets.put": "vegaops.steps.secrets:PutSecret",
+    "ecr.resolve": "vegaops.steps.ecr:ResolveImage",
+    "ecr.promote": "vegaops.steps.ecr:PromoteImage",
 }
 
 

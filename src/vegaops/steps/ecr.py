@@ -1,0 +1,119 @@
+"""ECR steps: ``ecr.resolve`` (read-only) and ``ecr.promote`` (copy a tag between repositories).
+
+Both work in the current environment's ECR (``ctx.client("ecr")``); repositories are names, not URIs.
+Outputs (usable by later runbook steps as ``${steps.<id>.<output>}``):
+
+- ``digest``  -- ``sha256:...`` the tag points to (in the target repository for ``ecr.promote``)
+- ``image``   -- the image reference pinned by digest, ``<registry>/<repo>@sha256:...``
+- ``repository`` / ``tag`` -- where the image is (for promote: the target repo and the tag it has there)
+
+``ecr.promote`` copies by manifest (``batch_get_image`` + ``put_image``), no rebuild and no layer copy:
+the registry shares layers between repositories of one registry. The digest is the same on both sides.
+Already there with the same digest -> empty plan. The target tag pointing to another digest in an
+IMMUTABLE repository -> ``Refused`` (exit 8) at plan time; in a MUTABLE one the tag is moved (an
+``update`` change that says from which digest).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from vegaops.aws.ecr import Ecr, ImageRef, registry_from_env, tag_clash
+from vegaops.steps.base import Change, Outcome, Plan, Step
+
+if TYPE_CHECKING:
+    from vegaops.context import AppContext
+
+
+def ecr_for(ctx: AppContext) -> Ecr:
+    """The ECR layer of the current environment, with its ``ecr_registry`` override."""
+    override = registry_from_env(ctx.settings.get("ecr_registry"))
+    return Ecr(ctx.client("ecr"), registry_override=override)
+
+
+def _outputs(ref: ImageRef) -> dict[str, Any]:
+    return {"digest": ref.digest, "image": ref.pinned, "repository": ref.repository, "tag": ref.tag}
+
+
+@dataclass
+class ResolveParams:
+    repository: str
+    tag: str
+
+
+class ResolveImage(Step[ResolveParams]):
+    """Resolve a tag to its digest; changes nothing. Missing repo or tag -> NotFoundError (exit 3)."""
+
+    id: ClassVar[str] = "ecr.resolve"
+    Params = ResolveParams
+    outputs = ("digest", "image", "repository", "tag")
+    description = "resolve an ECR tag to its digest (read-only)"
+
+    def plan(self, ctx: AppContext) -> Plan:
+        ref = ecr_for(ctx).resolve(self.params.repository, self.params.tag)
+        plan = Plan(step=self.id, outputs=_outputs(ref))
+        plan.notes.append(f"{ref.repository}:{ref.tag} is {ref.digest}")
+        return plan
+
+    def apply(self, ctx: AppContext, plan: Plan) -> Outcome:
+        return Outcome(outputs=dict(plan.outputs))
+
+
+@dataclass
+class PromoteParams:
+    tag: str
+    source_repository: str
+    repository: str  # the target repository
+    new_tag: str | None = None  # the tag in the target; default: the same tag
+
+
+class PromoteImage(Step[PromoteParams]):
+    """Copy ``source_repository:tag`` to ``repository:(new_tag or tag)`` by manifest; same digest."""
+
+    id: ClassVar[str] = "ecr.promote"
+    Params = PromoteParams
+    outputs = ("digest", "image", "repository", "tag", "source_digest")
+    description = "promote an image tag from one ECR repository to another (same digest, no rebuild)"
+
+    def plan(self, ctx: AppContext) -> Plan:
+        p = self.params
+        target_tag = p.new_tag or p.tag
+        ecr = ecr_for(ctx)
+        source = ecr.resolve(p.source_repository, p.tag)
+        target_repo = ecr.repository(p.repository)
+        current = ecr.find(p.repository, target_tag)
+        target_ref = ImageRef(p.repository, target_tag, source.digest, target_repo.registry_host)
+        plan = Plan(step=self.id, outputs={**_outputs(target_ref), "source_digest": source.digest})
+        where = f"{p.repository}:{target_tag}"
+        if current is not None and current.digest == source.digest:
+            plan.notes.append(f"already there: {where} is {source.digest}")
+            return plan
+        if current is not None and target_repo.immutable:
+            raise tag_clash(p.repository, target_tag, source.digest, current.digest)
+        plan.state = {"target_tag": target_tag, "source_digest": source.digest}
+        if current is None:
+            plan.changes.append(Change(
+                "promote", where, f"promote {p.source_repository}:{p.tag} -> {where} ({source.digest})",
+                {"from": f"{p.source_repository}:{p.tag}", "digest": source.digest},
+            ))
+        else:
+            plan.changes.append(Change(
+                "update", where, f"move {where} from {current.digest} to {source.digest} (promoted from "
+                f"{p.source_repository}:{p.tag})",
+                {"from": f"{p.source_repository}:{p.tag}", "digest": {"from": current.digest, "to": source.digest}},
+            ))
+        return plan
+
+    def apply(self, ctx: AppContext, plan: Plan) -> Outcome:
+        p = self.params
+        outcome = Outcome(outputs=dict(plan.outputs))
+        if plan.empty:
+            return outcome
+        ecr = ecr_for(ctx)
+        manifest = ecr.get_manifest(p.source_repository, digest=plan.state["source_digest"])
+        digest = ecr.put_image(p.repository, manifest, tag=plan.state["target_tag"])
+        outcome.outputs["digest"] = digest
+        outcome.outputs["image"] = outcome.outputs["image"].rsplit("@", 1)[0] + "@" + digest
+        outcome.changes.extend(plan.changes)
+        return outcome
