@@ -34,6 +34,7 @@ ENV_KEYS: dict[str, tuple[type, str]] = {
     "source_env": (str, "environment whose ECR repositories images are promoted from"),
     "ecr_registry": (str, "ECR registry host override"),
     "keep_revisions": (int, "task definition revisions to keep per family"),
+    "source_repo_prefix": (str, "ECR repository prefix images are promoted from, e.g. staging/"),
 }
 PROJECT_KEYS: dict[str, tuple[type, str]] = {
     "name": (str, "project name, used in default prefixes"),
@@ -301,6 +302,7 @@ def _defaults(project_name: str | None, env: str | None) -> dict[str, Any]:
         "source_env": None,
         "ecr_registry": None,
         "keep_revisions": 10,
+        "source_repo_prefix": None,
     }
 
 

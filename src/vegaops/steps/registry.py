@@ -13,6 +13,10 @@ STEPS: dict[str, str] = {
     "secrets.put": "vegaops.steps.secrets:PutSecret",
     "ecr.resolve": "vegaops.steps.ecr:ResolveImage",
     "ecr.promote": "vegaops.steps.ecr:PromoteImage",
+    "ecs.register": "vegaops.steps.ecs:RegisterTaskDefinition",
+    "ecs.deploy": "vegaops.steps.ecs:DeployService",
+    "ecs.watch": "vegaops.steps.ecs:WatchDeployments",
+    "ecs.rollback": "vegaops.steps.ecs:RollbackService",
 }
 
 

@@ -1,0 +1,140 @@
+"""``vegaops deploy``, ``deploy watch|history|unlock``, ``rollback`` and ``status``: thin typer layer."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from vegaops.cli.common import DryRunOpt, app_ctx, emit
+
+
+class DeployGroup(TyperGroup):
+    """``deploy [SERVICE...] --tag T`` and ``deploy watch|history|unlock ...`` side by side: when the first
+    argument names a subcommand, the group's own options and SERVICE arguments are not parsed."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and args[0] in self.commands:
+            TyperGroup.parse_args(self, ctx, [])
+            ctx._protected_args, ctx.args = args[:1], args[1:]
+            return list(ctx.args)
+        return TyperGroup.parse_args(self, ctx, args)
+
+
+app = typer.Typer(cls=DeployGroup,
+                  help="Deploy an image tag to ECS services, watch it, and say truthfully what happened.",
+                  invoke_without_command=True)
+
+TimeoutOpt = Annotated[float, typer.Option("--timeout", help="Seconds to wait for the rollout (default 15 min).")]
+PollOpt = Annotated[float | None, typer.Option("--poll-interval",
+                                               help="Fixed seconds between polls (default: adaptive).")]
+
+
+def _duration(value: str) -> float:
+    text = value.strip().lower()
+    units = {"s": 1, "m": 60, "h": 3600}
+    if text and text[-1] in units:
+        return float(text[:-1]) * units[text[-1]]
+    return float(text)
+
+
+@app.callback()
+def deploy(
+    ctx: typer.Context,
+    services: Annotated[list[str] | None, typer.Argument(help="Services (default: all of the environment).")] = None,
+    tag: Annotated[str | None, typer.Option("--tag", "-t", help="Image tag to deploy, e.g. v1.2.3-stable.")] = None,
+    container: Annotated[str | None, typer.Option("--container", help="Container whose image changes.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Force a new deployment when already deployed.")] = False,
+    wait_for_other: Annotated[bool, typer.Option("--wait-for-other",
+                                                 help="Wait for another deployment in progress.")] = False,
+    rollback_on_failure: Annotated[bool, typer.Option(
+        "--rollback-on-failure", help="Roll back at once when tasks keep failing (do not wait for the breaker).")
+    ] = False,
+    timeout: Annotated[str, typer.Option("--timeout", help="How long to watch: 900, 15m, 1h.")] = "15m",
+    poll_interval: PollOpt = None,
+    dry_run: DryRunOpt = False,
+) -> None:
+    """Deploy --tag TAG to SERVICE... and watch it to a verdict (exit 0, 5, 6, 7, 8)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from vegaops.deploy.run import DeployOptions
+    from vegaops.deploy.run import deploy as run_deploy
+    from vegaops.errors import UsageError
+
+    if not tag:
+        raise UsageError("deploy needs --tag TAG", hint="vegaops deploy --tag v1.2.3-stable [SERVICE...]")
+    a = app_ctx(ctx, dry_run)
+    a.command = "deploy"
+    emit(a, run_deploy(a, DeployOptions(tag, list(services or []), container, force, wait_for_other,
+                                        rollback_on_failure, _duration(timeout), poll_interval)))
+
+
+@app.command("watch")
+def watch(
+    ctx: typer.Context,
+    services: Annotated[list[str] | None, typer.Argument(help="Services (default: all).")] = None,
+    timeout: Annotated[str, typer.Option("--timeout", help="How long to watch: 900, 15m, 1h.")] = "15m",
+    poll_interval: PollOpt = None,
+    rollback_on_failure: Annotated[bool, typer.Option("--rollback-on-failure")] = False,
+) -> None:
+    """Re-attach to the deployment in flight and watch it to a verdict."""
+    from vegaops.deploy.run import watch_command
+
+    a = app_ctx(ctx)
+    emit(a, watch_command(a, list(services or []), _duration(timeout), poll_interval, rollback_on_failure))
+
+
+@app.command("history")
+def history(
+    ctx: typer.Context,
+    service: Annotated[str, typer.Argument(help="Service.")],
+    limit: Annotated[int, typer.Option("--limit", "-n", help="How many revisions.")] = 10,
+) -> None:
+    """Recent deployments of a service: outcome, tag, digest, who, when, how long."""
+    from vegaops.deploy.status import history as run_history
+
+    a = app_ctx(ctx)
+    emit(a, run_history(a, service, limit))
+
+
+@app.command("unlock")
+def unlock(ctx: typer.Context, service: Annotated[str, typer.Argument(help="Service.")]) -> None:
+    """Remove a stale deploy lock (after a crashed deploy)."""
+    from vegaops.deploy import core
+    from vegaops.deploy.run import selected
+    from vegaops.output.result import Result
+
+    a = app_ctx(ctx)
+    (_key, name), = selected(a, [service])
+    held = core.unlock(a, name)
+    message = (f"removed the deploy lock of {name} (held by {held.get('who')} since {held.get('at')})" if held
+               else f"{name} is not locked")
+    emit(a, Result(command=a.command, status="changed" if held else "unchanged",
+                   data={"service": name, "lock": held}, message=message))
+
+
+def rollback(
+    ctx: typer.Context,
+    service: Annotated[str, typer.Argument(help="Service to roll back.")],
+    to: Annotated[int | None, typer.Option("--to", help="Task definition revision to go back to.")] = None,
+    timeout: Annotated[str, typer.Option("--timeout", help="How long to watch: 900, 15m, 1h.")] = "15m",
+    poll_interval: PollOpt = None,
+    dry_run: DryRunOpt = False,
+) -> None:
+    """Redeploy the last task definition whose deployment succeeded (or --to REVISION), watched."""
+    from vegaops.deploy.run import rollback as run_rollback
+
+    a = app_ctx(ctx, dry_run)
+    emit(a, run_rollback(a, service, to, _duration(timeout), poll_interval))
+
+
+def status(
+    ctx: typer.Context,
+    services: Annotated[list[str] | None, typer.Argument(help="Services (default: all).")] = None,
+) -> None:
+    """Per service: task definition and tag, desired/running/pending, rollout, targets, last event."""
+    from vegaops.deploy.status import status as run_status
+
+    a = app_ctx(ctx)
+    emit(a, run_status(a, list(services or [])))

@@ -1,0 +1,101 @@
+"""The live view of a watch: a rich table on a terminal (stderr), plain lines otherwise, NDJSON in json mode."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.live import Live
+
+    from vegaops.context import AppContext
+
+
+def _targets(targets: dict[str, int] | None) -> str:
+    if not targets:
+        return "-"
+    return " ".join(f"{n} {s}" for s, n in sorted(targets.items()))
+
+
+class LiveView:
+    """Receives watcher events. ``event`` is the callback handed to the watcher."""
+
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+        self.out = ctx.output
+        self.rows: dict[str, dict[str, Any]] = {}
+        self.live: Live | None = None
+        self.events: list[dict[str, Any]] = []
+
+    def __enter__(self) -> LiveView:
+        out = self.out
+        if not out.json and not out.quiet and out.err.is_terminal:
+            from rich.live import Live
+
+            self.live = Live(self._table(), console=out.err, refresh_per_second=4, transient=False)
+            self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.live is not None:
+            self.live.update(self._table())
+            self.live.__exit__(None, None, None)
+            self.live = None
+
+    def _table(self) -> Any:
+        from rich.table import Table
+
+        table = Table(box=None, pad_edge=False, header_style="bold")
+        for col in ("service", "deployment", "rollout", "desired", "pending", "running", "failed", "targets",
+                    "elapsed"):
+            table.add_column(col)
+        for name, r in self.rows.items():
+            table.add_row(name, str(r.get("deployment") or "-"), str(r.get("rollout_state") or "-"),
+                          str(r.get("desired", "-")), str(r.get("pending", "-")), str(r.get("running", "-")),
+                          str(r.get("failed", "-")), _targets(r.get("targets")), f"{r.get('elapsed', 0):.0f}s")
+        return table
+
+    def _line(self, text: str, style: str = "") -> None:
+        if self.out.quiet:
+            return
+        if self.live is not None:
+            self.live.console.print(text, style=style, markup=False, highlight=False)
+        else:
+            self.out.err.print(text, style=style, markup=False, highlight=False)
+
+    def event(self, e: dict[str, Any]) -> None:
+        self.events.append(e)
+        if self.out.json:
+            at = self.ctx.clock.now().isoformat()
+            self.out.event({"at": at, **{k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in e.items()}})
+            return
+        kind = e.get("event")
+        svc = e.get("service", "")
+        if kind == "state":
+            self.rows[svc] = e
+            if self.live is not None:
+                self.live.update(self._table())
+                return
+            primary = ""
+            if e.get("primary") and e.get("primary") != e.get("deployment"):
+                primary = f" | primary {e['primary']} ({e.get('primary_task_definition')})"
+            self._line(f"{svc}: {e.get('deployment')} {e.get('rollout_state') or '-'} desired {e.get('desired')} "
+                       f"pending {e.get('pending')} running {e.get('running')} failed {e.get('failed')} "
+                       f"targets {_targets(e.get('targets'))}{primary} [{e.get('elapsed', 0):.0f}s]")
+        elif kind == "service_event":
+            self._line(f"{svc}: event: {e.get('message')}", "dim")
+        elif kind == "tasks_stopped":
+            codes = f" exit codes {', '.join(map(str, e['exit_codes']))}" if e.get("exit_codes") else ""
+            self._line(f"{svc}: {e.get('count')} task(s) stopped: {e.get('reason')}{codes}", "yellow")
+            for line in e.get("log_tail", []) or []:
+                self._line(f"    | {line}", "dim")
+        elif kind == "failing":
+            self._line(f"{svc}: FAILING FAST: {e.get('reason')}", "red")
+        elif kind == "rollback_started":
+            self._line(f"{svc}: rollback started by vegaops ({e.get('how')})", "yellow")
+        elif kind == "verdict":
+            style = "green" if e.get("outcome") == "succeeded" else "red"
+            self._line(f"{svc}: {str(e.get('outcome')).replace('_', ' ')} after {e.get('elapsed')}s: "
+                       + "; ".join(e.get("reasons", [])), style)
+        elif kind == "info":
+            self._line(f"{svc}: {e.get('message')}")
