@@ -362,13 +362,22 @@ def rollback_target(ctx: AppContext, current: str, to_revision: int | None) -> s
         return ecs.describe_task_definition(f"{family}:{to_revision}").arn
     running = revision_of(current) or 0
     arns = ecs.list_task_definitions(family)
-    older = [a for a in arns if (revision_of(a) or 0) < running]
-    newer = [a for a in arns if (revision_of(a) or 0) > running]
-    for arn in older + newer:
-        td = ecs.describe_task_definition(arn)
+
+    def good(td: TaskDefinition) -> bool:
+        # Succeeded under vegaops, or untagged: deployed before vegaops (or by hand) and ran.
         outcome = td.tags.get(core.OUTCOME_KEY)
-        if outcome == vd.SUCCEEDED or (outcome is None and core.TAG_KEY not in td.tags and arn in older):
-            # Untagged older revisions were deployed before vegaops (or by hand) and ran: accept them.
+        return outcome == vd.SUCCEEDED or (outcome is None and core.TAG_KEY not in td.tags)
+
+    if any((revision_of(a) or 0) > running for a in arns):
+        # Already off the newest revision (rolled back before): staying on a good one is the rollback.
+        live = ecs.describe_task_definition(current)
+        if good(live):
+            return live.arn
+    for arn in arns:
+        if (revision_of(arn) or 0) >= running:
+            continue
+        td = ecs.describe_task_definition(arn)
+        if good(td):
             return td.arn
     raise NotFoundError(f"no earlier task definition of {family} whose deployment succeeded",
                         hint="pass --to REVISION")
