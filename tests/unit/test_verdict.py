@@ -162,3 +162,8 @@ def test_service_deleted_is_7() -> None:
 def test_superseded_by_same_definition_completed_is_success() -> None:
     s = snap(3, dep("ecs-svc/9", "PRIMARY", NEW, "COMPLETED", 2))
     assert v.assess(T, [s]).exit_code == 0
+
+
+def test_completed_deployment_on_another_task_definition_is_not_success() -> None:
+    s = snap(3, dep("ecs-svc/2", "PRIMARY", OLD, "COMPLETED", 2))
+    assert v.assess(T, [s]).outcome == "in_progress"

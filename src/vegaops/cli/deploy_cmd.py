@@ -14,6 +14,8 @@ class DeployGroup(TyperGroup):
     """``deploy [SERVICE...] --tag T`` and ``deploy watch|history|unlock ...`` side by side: when the first
     argument names a subcommand, the group's own options and SERVICE arguments are not parsed."""
 
+    allow_interspersed_args = True  # deploy api --dry-run
+
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         if args and args[0] in self.commands:
             TyperGroup.parse_args(self, ctx, [])

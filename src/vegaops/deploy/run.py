@@ -53,9 +53,7 @@ def selected(ctx: AppContext, names: list[str]) -> list[tuple[str, str]]:
             try:
                 cfg = settings.service(n)
                 out.append((cfg.name, cfg.ecs_service))
-            except VegaopsError:
-                if settings.services:
-                    raise
+            except VegaopsError:  # not a configured key: an ECS service name (preflight checks it)
                 out.append((n, n))
         return out
     if not settings.services:

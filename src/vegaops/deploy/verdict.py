@@ -154,7 +154,8 @@ def assess(target: Target, history: Sequence[Snapshot]) -> Verdict:
 
     if ours is not None and ours.rollout_state != "FAILED" and (ours.status == "PRIMARY" or primary is None):
         completed = ours.rollout_state == "COMPLETED" or (ours.rollout_state is None and _steady(snap, ours))
-        if completed and ours.running >= ours.desired and _targets_ok(snap):
+        on_ours = not target.task_definition or short_td(ours.task_definition) == short_td(target.task_definition)
+        if completed and on_ours and ours.running >= ours.desired and _targets_ok(snap):
             return Verdict(SUCCEEDED, (f"deployment {ours.id} completed: {ours.running}/{ours.desired} tasks "
                                        f"running {short_td(ours.task_definition)}" + _targets_text(snap),),
                            details=details)

@@ -212,6 +212,7 @@ class DeployFailed(VegaopsError):
 class WatchParams:
     services: list[str]
     deployments: dict[str, str] = field(default_factory=dict)  # service -> exact deployment id
+    deployment_id: str | None = None  # the exact deployment id when watching one service
     task_definitions: dict[str, str] = field(default_factory=dict)  # service -> our task definition
     previous: dict[str, str] = field(default_factory=dict)  # service -> task definition before the deploy
     timeout: float = 900.0
@@ -236,9 +237,11 @@ class WatchDeployments(Step[WatchParams]):
             raise NotFoundError(f"services not found in cluster {cluster}: {', '.join(missing)}")
         plan = Plan(step=self.id, outputs={"outcomes": {}})
         targets: list[dict[str, Any]] = []
-        for name in names:
+        for given, name in zip(p.services, names, strict=True):
             svc = found[name]
-            dep_id = p.deployments.get(name)
+            dep_id = p.deployments.get(name) or p.deployments.get(given)
+            if dep_id is None and len(names) == 1:
+                dep_id = p.deployment_id
             if dep_id is None:
                 flight = in_progress(svc)
                 if flight is None:
