@@ -56,7 +56,7 @@ def test_register_contract_and_clone(app_context: AppContext, estate: Any) -> No
     step = RegisterTaskDefinition(RegisterParams(service="api", image=IMAGE, tag="v1.2.3-stable"))
     plan = step.plan(app_context)
     assert "api -> " + IMAGE in plan.changes[0].summary
-    assert any("containerDefinitions[api].image" in line for line in plan.changes[0].detail["diff"])
+    assert "containerDefinitions[api].image" in plan.changes[0].detail["task definition diff"]
     contract(app_context, step)  # the second plan reuses the identical revision 2: empty
     again = step.plan(app_context)
     assert again.outputs["task_definition"].endswith("vega-api:2")

@@ -128,8 +128,9 @@ class Watcher:
                 del t.history[1:-40]
             self._emit_changes(t, snap, service)
             t.verdict = vd.assess(t.target, t.history)
-            if t.verdict.failing and t.verdict.failing != t.announced_failing:
-                t.announced_failing = t.verdict.failing
+            reason = t.verdict.failing.rsplit(" (", 1)[0] if t.verdict.failing else None
+            if t.verdict.failing and reason != t.announced_failing:
+                t.announced_failing = reason
                 self.emit({"event": "failing", "service": t.target.service, "reason": t.verdict.failing})
                 if self.options.rollback_on_failure and not t.stopped_by_us and not t.verdict.final:
                     self._rollback(t)

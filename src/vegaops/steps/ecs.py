@@ -98,7 +98,9 @@ class RegisterTaskDefinition(Step[RegisterParams]):
             "create", f"{live.family}:{live.revision + 1}",
             f"register {live.family} revision from {live.family}:{live.revision}: {container} -> "
             f"{p.image}" + (f" ({p.tag})" if p.tag else ""),
-            {"image": {"from": current_image, "to": p.image}, "diff": diff, "tags": tags},
+            {"image": {"from": current_image, "to": p.image},
+             "task definition diff": "\n        ".join(["", *diff]) if diff else "none",
+             "tags": ", ".join(f"{k}={v}" for k, v in tags.items())},
         ))
         return plan
 
