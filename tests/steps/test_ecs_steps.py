@@ -146,3 +146,28 @@ def test_prune_keeps_running_and_rollback_target(app_context: AppContext, estate
     left = estate.list_task_definitions(familyPrefix="vega-api", status="ACTIVE")["taskDefinitionArns"]
     assert any(a.endswith("vega-api:1") for a in left)
     assert len(left) == 4
+
+
+class InterruptingClock(FakeClock):
+    """Ctrl-C arrives during the third wait."""
+
+    def sleep(self, seconds: float) -> None:
+        super().sleep(seconds)
+        if len(self.sleeps) == 3:
+            raise KeyboardInterrupt
+
+
+def test_ctrl_c_while_watching_is_130_and_says_how_to_reattach(
+    app_context: AppContext, estate: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vegaops.deploy.run import watch_command
+    from vegaops.errors import Interrupted
+
+    monkeypatch.delenv("MOTO_ECS_SERVICE_RUNNING")
+    estate.create_service(cluster="vega-staging", serviceName="stuck", taskDefinition="vega-api:1", desiredCount=2)
+    app_context.clock = InterruptingClock()
+    with pytest.raises(Interrupted) as info:
+        watch_command(app_context, ["stuck"], timeout=600, poll_interval=None, rollback_on_failure=False)
+    assert int(info.value.exit_code) == 130
+    assert "the deployment continues" in info.value.message
+    assert "re-attach with: vegaops deploy watch stuck" in (info.value.hint or "")
