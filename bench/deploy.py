@@ -32,7 +32,7 @@ from vegaops.sandbox.process import Handle, start
 SCENARIOS = {"good": "v1.2.3-stable", "breaker": "v1.2.4-crash"}
 CLUSTER = "vega-sandbox"
 SERVICE = "vega-api"
-ALL_SERVICES = False
+OPTIONS: dict[str, bool] = {"all_services": False}
 
 
 def client(h: Handle, name: str) -> Any:
@@ -43,7 +43,8 @@ def client(h: Handle, name: str) -> Any:
 def image_for(h: Handle, tag: str) -> tuple[str, str]:
     ecr = client(h, "ecr")
     repo = ecr.describe_repositories(repositoryNames=[SERVICE])["repositories"][0]["repositoryUri"]
-    digest = ecr.describe_images(repositoryName=SERVICE, imageIds=[{"imageTag": tag}])["imageDetails"][0]["imageDigest"]
+    details = ecr.describe_images(repositoryName=SERVICE, imageIds=[{"imageTag": tag}])["imageDetails"]
+    digest = details[0]["imageDigest"]
     return f"{repo}@{digest}", f"{repo}:{tag}"
 
 
@@ -69,7 +70,7 @@ def run_tool(h: Handle, tool: str, scenario: str, env: dict[str, str], ecs_deplo
     pinned, by_tag = image_for(h, tag)
     pre: list[list[str]] = []
     if tool == "vegaops":
-        names = [] if ALL_SERVICES else ["api"]  # [] = every service of the environment, watched together
+        names = [] if OPTIONS["all_services"] else ["api"]  # [] = every service of the environment, watched together
         cmds = [[str(Path(sys.executable).parent / "vegaops"), "--env", "sandbox", "deploy", "--tag", tag, *names]]
     elif tool == "aws-cli":
         td = register_clone(h, pinned)
@@ -115,8 +116,7 @@ def main() -> int:
     parser.add_argument("--scenarios", default=",".join(SCENARIOS))
     parser.add_argument("--all-services", action="store_true", help="vegaops deploys every service at once")
     args = parser.parse_args()
-    global ALL_SERVICES
-    ALL_SERVICES = args.all_services
+    OPTIONS["all_services"] = args.all_services
     for name in list(SCENARIOS):
         if name not in args.scenarios.split(","):
             del SCENARIOS[name]

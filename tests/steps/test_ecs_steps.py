@@ -141,7 +141,7 @@ def test_prune_keeps_running_and_rollback_target(app_context: AppContext, estate
         estate.register_task_definition(family="vega-api", containerDefinitions=[
             {"name": "api", "image": f"x:{i}", "memory": 64}])
     # running is :1 (the oldest); the newest 3 are kept, :1 is protected
-    removed = prune_revisions(app_context, "vega-api", keep=3)
+    removed = prune_revisions(app_context, "vega-api", keep=3, family="vega-api")
     assert len(removed) == 12 - 3 - 0
     left = estate.list_task_definitions(familyPrefix="vega-api", status="ACTIVE")["taskDefinitionArns"]
     assert any(a.endswith("vega-api:1") for a in left)

@@ -229,7 +229,7 @@ def _prune(ctx: AppContext, items: list[Item], result: Result) -> None:
     removed: dict[str, list[str]] = {}
     for it in items:
         try:
-            gone = prune_revisions(ctx, it.service, keep)
+            gone = prune_revisions(ctx, it.service, keep, it.task_definition)
         except Exception as exc:  # cleanup must never turn a good deploy into a failure
             ctx.output.warn(f"{it.service}: old revisions not pruned: {exc}")
             continue

@@ -130,7 +130,7 @@ def history(ctx: AppContext, name: str, limit: int) -> Result:
     return Result(command=ctx.command, data={"service": service, "deployments": rows}, views=[table])
 
 
-def prune_revisions(ctx: AppContext, service: str, keep: int) -> list[str]:
+def prune_revisions(ctx: AppContext, service: str, keep: int, family: str) -> list[str]:
     """Deregister task definition revisions beyond the newest ``keep``: never the running one, any
     revision a current deployment uses, or the rollback target."""
     from vegaops.aws.ecs import family_of
@@ -138,6 +138,9 @@ def prune_revisions(ctx: AppContext, service: str, keep: int) -> list[str]:
 
     cluster = ctx.settings.require_cluster()
     ecs = core.ecs_for(ctx)
+    arns = ecs.list_task_definitions(family_of(family))
+    if len(arns) <= keep:  # the common case costs one call
+        return []
     found, _ = ecs.describe_services(cluster, [service])
     svc = found.get(service)
     if svc is None:
@@ -147,7 +150,6 @@ def prune_revisions(ctx: AppContext, service: str, keep: int) -> list[str]:
                                           for d in svc.get("deployments", []))}
     with contextlib.suppress(VegaopsError):
         protected.add(vd.short_td(rollback_target(ctx, running, None)))
-    arns = ecs.list_task_definitions(family_of(running))
     removed = []
     for arn in arns[keep:]:
         if vd.short_td(arn) in protected:
