@@ -149,8 +149,9 @@ def main() -> int:
             rs = [r for r in rows if r["tool"] == tool and r["scenario"] == scenario]
             lat = [r["latency_s"] for r in rs if r["latency_s"] is not None]
             verdicts = sorted({r["verdict"] for r in rs})
+            rate = statistics.median(r["ecs_calls_per_min"] for r in rs)
             print(f"| {scenario} | {tool} | {', '.join(verdicts)} | {sum(r['correct'] for r in rs)}/{len(rs)} | "
-                  f"{statistics.median(lat) if lat else '-'} | {statistics.median(r['ecs_calls_per_min'] for r in rs)} |")
+                  f"{statistics.median(lat) if lat else '-'} | {rate} |")
     if args.json:
         args.json.write_text(json.dumps({"at": datetime.now().isoformat(), "speed": args.speed, "rows": rows},
                                         indent=1, default=str))

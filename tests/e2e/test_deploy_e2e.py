@@ -79,6 +79,7 @@ def test_circuit_breaker_rollback_is_exit_5_never_success(cli: Any, sbx: Handle)
     assert error["exit_code"] == 5 and "rolled back to vega-worker:1" in error["message"]
     assert not [e for e in events if e.get("outcome") == "succeeded"]
     assert any(e["event"] == "tasks_stopped" and 1 in e["exit_codes"] for e in events)
+    assert any(e.get("log_tail") for e in events if e["event"] == "tasks_stopped")  # the failed task's last lines
     assert service_td(sbx, "vega-worker") == "vega-worker:1"
     history = cli("--env", "sandbox", "-o", "json", "deploy", "history", "worker")
     outcomes = {d["task_definition"]: d["outcome"] for d in json.loads(history.stdout)["data"]["deployments"]}

@@ -11,6 +11,13 @@ if TYPE_CHECKING:
     from vegaops.context import AppContext
 
 
+def rollout(r: dict[str, Any]) -> str:
+    state = str(r.get("rollout_state") or "-")
+    if r.get("primary") and r.get("primary") != r.get("deployment"):
+        state += f" (primary {r.get('primary_task_definition')})"
+    return state
+
+
 def _targets(targets: dict[str, int] | None) -> str:
     if not targets:
         return "-"
@@ -28,13 +35,15 @@ class LiveView:
         self.events: list[dict[str, Any]] = []
 
     def __enter__(self) -> LiveView:
+        return self
+
+    def _start_live(self) -> None:
         out = self.out
-        if not out.json and not out.quiet and out.err.is_terminal:
+        if self.live is None and not out.json and not out.quiet and out.err.is_terminal:
             from rich.live import Live
 
             self.live = Live(self._table(), console=out.err, refresh_per_second=4, transient=False)
             self.live.__enter__()
-        return self
 
     def __exit__(self, *exc: object) -> None:
         if self.live is not None:
@@ -46,12 +55,12 @@ class LiveView:
         from rich.table import Table
 
         table = Table(box=None, pad_edge=False, header_style="bold")
-        for col in ("service", "deployment", "rollout", "desired", "pending", "running", "failed", "targets",
-                    "elapsed"):
-            table.add_column(col)
+        for col in ("service", "deployment", "rollout", "running", "pending", "failed", "targets", "elapsed"):
+            table.add_column(col, no_wrap=True)
         for name, r in self.rows.items():
-            table.add_row(name, str(r.get("deployment") or "-"), str(r.get("rollout_state") or "-"),
-                          str(r.get("desired", "-")), str(r.get("pending", "-")), str(r.get("running", "-")),
+            dep = str(r.get("deployment") or "-")
+            table.add_row(name, "…" + dep[-8:] if len(dep) > 12 else dep, rollout(r),
+                          f"{r.get('running', '-')}/{r.get('desired', '-')}", str(r.get("pending", "-")),
                           str(r.get("failed", "-")), _targets(r.get("targets")), f"{r.get('elapsed', 0):.0f}s")
         return table
 
@@ -73,6 +82,7 @@ class LiveView:
         svc = e.get("service", "")
         if kind == "state":
             self.rows[svc] = e
+            self._start_live()
             if self.live is not None:
                 self.live.update(self._table())
                 return

@@ -31,6 +31,7 @@ IMMINENT_INTERVAL = 2.0
 BACKOFF = 1.3
 
 Emit = Callable[[dict[str, Any]], None]
+LogTail = Callable[[str, dict[str, Any]], list[str]]  # (task definition, task) -> last log lines
 
 
 @dataclass
@@ -52,6 +53,7 @@ class Tracked:
     verdict: vd.Verdict = field(default_factory=lambda: vd.Verdict(vd.IN_PROGRESS))
     last_state: tuple[Any, ...] = ()
     announced_failing: str | None = None
+    tailed: set[str] = field(default_factory=set)
     stopped_by_us: bool = False
     started_at: float = 0.0
     finished_at: float | None = None
@@ -67,7 +69,9 @@ class Watcher:
         elbv2: Elbv2 | None = None,
         emit: Emit | None = None,
         options: WatchOptions | None = None,
+        log_tail: LogTail | None = None,
     ) -> None:
+        self.log_tail = log_tail
         self.ecs = ecs
         self.elbv2 = elbv2
         self.cluster = cluster
@@ -180,6 +184,7 @@ class Watcher:
             return
         tasks = self.ecs.describe_tasks(self.cluster, new)
         by_reason: dict[str, list[StoppedTask]] = {}
+        raw_by_arn = {str(raw.get("taskArn")): raw for raw in tasks}
         for raw in tasks:
             task = stopped_task_from_api(raw)
             if task.deployment_id is None:
@@ -189,9 +194,17 @@ class Watcher:
             by_reason.setdefault(reason, []).append(task)
         for reason, group in by_reason.items():
             codes = sorted({c for task in group for _, c, _ in task.containers if c is not None})
-            self.emit({"event": "tasks_stopped", "service": t.target.service, "deployment": deployment_id,
-                       "reason": reason, "count": len(group), "exit_codes": codes,
-                       "tasks": [task.arn.rsplit("/", 1)[-1] for task in group]})
+            event: dict[str, Any] = {
+                "event": "tasks_stopped", "service": t.target.service, "deployment": deployment_id,
+                "reason": reason, "count": len(group), "exit_codes": codes,
+                "tasks": [task.arn.rsplit("/", 1)[-1] for task in group]}
+            if self.log_tail is not None and reason not in t.tailed:
+                t.tailed.add(reason)
+                try:
+                    event["log_tail"] = self.log_tail(t.target.task_definition, raw_by_arn[group[0].arn])
+                except Exception as exc:  # a log tail is a courtesy; never let it break the watch
+                    event["log_tail_error"] = str(exc)
+            self.emit(event)
 
     def _service_deployment_status(self, t: Tracked) -> str | None:
         items = self.ecs.list_service_deployments(self.cluster, t.target.service, max_results=5)

@@ -295,9 +295,33 @@ def watch_targets(ctx: AppContext, targets: list[dict[str, Any]], p: WatchParams
         core.ecs_for(ctx), ctx.settings.require_cluster(), ctx.clock, tracked,
         elbv2=Elbv2(ctx.client("elbv2")) if any(t.target_groups for t in tracked) else None,
         emit=emit, options=WatchOptions(p.timeout, p.poll_interval, p.rollback_on_failure),
+        log_tail=_log_tail(ctx),
     )
     ctx.__dict__["_deploy_watcher"] = watcher
     return watcher.run()
+
+
+def _log_tail(ctx: AppContext) -> Any:
+    """(task definition, stopped task) -> the last lines of its failed container's awslogs stream."""
+    from vegaops.aws.logtail import last_lines
+
+    cache: dict[str, TaskDefinition] = {}
+
+    def tail(task_definition: str, task: dict[str, Any]) -> list[str]:
+        if task_definition not in cache:
+            cache[task_definition] = core.ecs_for(ctx).describe_task_definition(task_definition)
+        td = cache[task_definition]
+        containers = task.get("containers", [])
+        failed = [c for c in containers if c.get("exitCode") not in (None, 0)] or containers
+        name = str(failed[0].get("name")) if failed else (td.containers[0].get("name") if td.containers else "")
+        options = ((td.container(str(name)) or {}).get("logConfiguration") or {}).get("options") or {}
+        group, prefix = options.get("awslogs-group"), options.get("awslogs-stream-prefix")
+        if not group or not prefix:
+            return []
+        task_id = str(task.get("taskArn", "")).rsplit("/", 1)[-1]
+        return last_lines(ctx.client("logs"), group, f"{prefix}/{name}/{task_id}")
+
+    return tail
 
 
 def verdict_error(verdicts: dict[str, vd.Verdict]) -> VegaopsError | None:
