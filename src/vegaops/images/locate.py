@@ -90,3 +90,16 @@ def registry_key(settings: Settings) -> tuple[object, ...]:
     creds = settings.extras.get("credentials") or {}
     return (settings.profile, settings.region, settings.get("endpoint_url"), settings.get("ecr_registry"),
             creds.get("aws_access_key_id"))
+
+
+def mount_candidates(a: AppContext, repo: str) -> list[str]:
+    """Other repositories named in vegaops.toml (any env) and the source repository, to mount layers from."""
+    cfg = a.config
+    repos: list[str] = []
+    tables = [*cfg.services.values(), *(t for env in cfg.env_services.values() for t in env.values())]
+    repos.extend(str(t["ecr_repo"]) for t in tables if t.get("ecr_repo"))
+    repos.extend(s.ecr_repo for s in a.settings.services.values() if s.ecr_repo)
+    prefix = a.settings.values.get("source_repo_prefix")
+    if prefix is not None and prefix.value:
+        repos.append(f"{prefix.value}{repo}")
+    return [r for r in dict.fromkeys(repos) if r != repo]

@@ -13,6 +13,7 @@ STEPS: dict[str, str] = {
     "secrets.put": "vegaops.steps.secrets:PutSecret",
     "ecr.resolve": "vegaops.steps.ecr:ResolveImage",
     "ecr.promote": "vegaops.steps.ecr:PromoteImage",
+    "ecr.push": "vegaops.steps.ecr:PushImage",
 }
 
 
