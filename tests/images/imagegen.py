@@ -81,16 +81,25 @@ def write_oci(path: Path, sizes: list[int], label: str = "a", gzip_layers: bool 
     return digest
 
 
-def write_docker_archive(path: Path, sizes: list[int], label: str = "d") -> list[str]:
-    """A legacy ``docker save`` tarball; returns the layer digests (sha256 of the layer tars)."""
+def write_docker_archive(path: Path, sizes: list[int], label: str = "d", blobs_layout: bool = False) -> list[str]:
+    """A ``docker save`` tarball; returns the layer digests (sha256 of the layer tars).
+
+    Legacy form (``<id>/layer.tar``, ``<hex>.json``) or, with ``blobs_layout``, Docker 25+'s form
+    (``blobs/sha256/<hex>`` members named by content).
+    """
     layers = [_layer_tar(f"file{i}", size, f"{label}-{i}".encode()) for i, size in enumerate(sizes)]
     diff_ids = [_sha(t) for t in layers]
     config = _config(diff_ids, label)
-    config_name = hashlib.sha256(config).hexdigest() + ".json"
+    if blobs_layout:
+        config_name = "blobs/sha256/" + hashlib.sha256(config).hexdigest()
+        layer_names = [f"blobs/sha256/{d[7:]}" for d in diff_ids]
+    else:
+        config_name = hashlib.sha256(config).hexdigest() + ".json"
+        layer_names = [f"{d[7:19]}/layer.tar" for d in diff_ids]
     entries = [("manifest.json", json.dumps([{"Config": config_name, "RepoTags": [f"test:{label}"],
-                                              "Layers": [f"{d[7:19]}/layer.tar" for d in diff_ids]}]).encode()),
+                                              "Layers": layer_names}]).encode()),
                (config_name, config)]
-    entries += [(f"{d[7:19]}/layer.tar", t) for d, t in zip(diff_ids, layers, strict=True)]
+    entries += list(zip(layer_names, layers, strict=True))
     with tarfile.open(path, "w") as tar:
         for name, data in entries:
             info = tarfile.TarInfo(name)

@@ -69,20 +69,22 @@ def test_cross_repo_mount(local_registry: LocalRegistry, tmp_path: Path) -> None
     assert report.digest == registry_digest(local_registry, "prod/web", "b1")
 
 
-def test_docker_archive_push(local_registry: LocalRegistry, tmp_path: Path) -> None:
+@pytest.mark.parametrize("blobs_layout", [False, True], ids=["legacy", "docker25"])
+def test_docker_archive_push(local_registry: LocalRegistry, tmp_path: Path, blobs_layout: bool) -> None:
     archive = tmp_path / "image.tar"
-    diff_ids = write_docker_archive(archive, [40_000, 9_000])
+    diff_ids = write_docker_archive(archive, [40_000, 9_000], label=f"arch-{blobs_layout}", blobs_layout=blobs_layout)
     source = load_source("docker-archive", str(archive))
     manifest = json.loads(source.manifest)
     assert [layer["digest"] for layer in manifest["layers"]] == diff_ids
     assert manifest["layers"][0]["mediaType"] == "application/vnd.docker.image.rootfs.diff.tar"
     client = RegistryClient(local_registry.url)
-    report = push_image(client, "team/worker", "d1", source, chunk_size=16 * 1024)
+    repo = f"team/worker{int(blobs_layout)}"
+    report = push_image(client, repo, "d1", source, chunk_size=16 * 1024)
     assert report.digest == "sha256:" + hashlib.sha256(source.manifest).hexdigest()
-    assert report.digest == registry_digest(local_registry, "team/worker", "d1")
+    assert report.digest == registry_digest(local_registry, repo, "d1")
     assert client.bytes_sent == source.size
     again = RegistryClient(local_registry.url)
-    push_image(again, "team/worker", "d1", source)
+    push_image(again, repo, "d1", source)
     assert again.bytes_sent == 0
 
 
