@@ -94,7 +94,7 @@ def test_promote_dry_run_and_missing(cli: Any, estate: dict[str, str]) -> None:
     missing = cli("image", "promote", "v9", "--from", "staging", "--to", "prod")
     assert missing.exit_code == 3 and "tag 'v9' not found" in missing.stderr
     other = cli("image", "promote", "v1.3.0", "--from", "staging", "--to", "broken")
-    assert other.exit_code == 2 and "different ECR registries" in other.stderr
+    assert other.exit_code == 4 and "no-such-profile" in other.stderr
 
 
 def test_list_shows_images_and_what_each_env_runs(cli: Any, estate: dict[str, str]) -> None:

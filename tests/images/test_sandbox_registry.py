@@ -50,3 +50,50 @@ def test_push_is_mirrored_into_ecr_with_the_same_digest(
     report = push_image(RegistryClient(sandbox_reg.url), "vega-new", "n1", src)
     assert sandbox_reg.mirror.wait_for("vega-new", "n1", report.digest), sandbox_reg.mirror.errors
     assert ecr.describe_images(repositoryName="vega-new")["imageDetails"][0]["imageDigest"] == report.digest
+
+
+def test_promote_between_registries_copies_blobs_same_digest(
+        cli: Any, project: Path, moto_url: str, tmp_path: Path) -> None:
+    """Two environments whose ECR registries differ: promote copies blobs over the registry API."""
+    if not sandbox_registry.available():
+        pytest.skip("docker-registry binary not installed (apt-get install docker-registry)")
+    staging = sandbox_registry.start(tmp_path / "staging", moto_url, credentials=("testing", "testing"))
+    prod = sandbox_registry.start(tmp_path / "prod", moto_url, credentials=("testing", "testing"))
+    try:
+        (project / "vegaops.toml").write_text(f"""\
+[project]
+name = "vega"
+region = "eu-central-1"
+
+[env.staging]
+cluster = "vega-staging"
+ecr_registry = "{staging.host}"
+
+[env.prod]
+cluster = "vega-prod"
+ecr_registry = "{prod.host}"
+
+[service.api]
+ecs_service = "vega-api"
+ecr_repo = "vega-api"
+
+[env.staging.service.api]
+ecr_repo = "staging/vega-api"
+""")
+        ecr = boto3.client("ecr")
+        ecr.create_repository(repositoryName="staging/vega-api")
+        ecr.create_repository(repositoryName="vega-api", imageTagMutability="IMMUTABLE")
+        digest = write_oci(project / "img", [40_000, 5_000], label="cross")
+        r = cli("--env", "staging", "image", "push", "api", "--tag", "v1.3.0", "--source", f"oci:{project / 'img'}")
+        assert r.exit_code == 0, r.output
+        assert staging.mirror.wait_for("staging/vega-api", "v1.3.0", digest), staging.mirror.errors
+        p = cli("--yes", "--output", "json", "image", "promote", "v1.3.0", "--from", "staging", "--to", "prod")
+        assert p.exit_code == 0, p.output
+        assert json.loads(p.stdout)["data"]["digest"] == digest
+        assert registry_digest(prod.registry, "vega-api", "v1.3.0") == digest
+        assert prod.mirror.wait_for("vega-api", "v1.3.0", digest), prod.mirror.errors
+        again = cli("image", "promote", "v1.3.0", "--from", "staging", "--to", "prod")
+        assert again.exit_code == 0 and "already there" in again.stdout
+    finally:
+        staging.stop()
+        prod.stop()

@@ -73,17 +73,18 @@ def promote(
     a = app_ctx(ctx, dry_run)
     source = locate(a, from_, service, "--from")
     target = locate(a, to, service, "--to")
+    source_env = None
     if registry_key(source.ctx.settings) != registry_key(target.ctx.settings):
-        raise UsageError(
-            f"--from {source.label} and --to {target.label} are in different ECR registries "
-            "(profile, region or endpoint differ); promote copies by manifest inside one registry",
-            hint="push the image into the target with vegaops image push, or promote between repositories "
-                 "of one registry",
-        )
+        # different registries (account/region): blobs are copied over the registry API
+        source_env = source.ctx.settings.env
+        if source_env is None:
+            raise UsageError(f"--from {source.label}: which environment's registry is it in?",
+                             hint="select it with --env, or name an environment in --from")
     if source.repository == target.repository and (as_ or tag) == tag:
         raise UsageError(f"--from and --to are the same repository {source.repository!r}",
                          hint="pass --as NEW_TAG to retag inside one repository")
-    params = PromoteParams(tag=tag, source_repository=source.repository, repository=target.repository, new_tag=as_)
+    params = PromoteParams(tag=tag, source_repository=source.repository, repository=target.repository, new_tag=as_,
+                           source_env=source_env)
     report = engine.run(target.ctx, a.command, [engine.single(PromoteImage, params)])
     outputs = report.steps[0].outputs
     emit(a, run_result(a, report, data={"digest": outputs.get("digest"), "image": outputs.get("image"),

@@ -198,6 +198,29 @@ class RegistryClient:
             raise RegistryError(f"registry {self.base_url}: upload response without Location")
         return urllib.parse.urljoin(self.base_url + "/", location)
 
+    def open_blob(self, repo: str, digest: str) -> Any:
+        """A streaming reader (``read(n)``, ``close()``, context manager) of a blob's bytes."""
+        import urllib3
+
+        url = f"{self.base_url}/v2/{repo}/blobs/{digest}"
+        for attempt in range(2):
+            try:
+                r = self._http.request("GET", url, headers=self._auth_headers(), preload_content=False,
+                                       redirect=True)
+            except urllib3.exceptions.HTTPError as exc:
+                raise RegistryError(f"registry {self.base_url}: GET blob {digest} failed: {exc}") from exc
+            if r.status == 200:
+                return r
+            body = r.read()
+            r.release_conn()
+            resp = Response(r.status, {k.lower(): v for k, v in r.headers.items()}, body)
+            challenge = resp.header("www-authenticate") or ""
+            if r.status == 401 and attempt == 0 and challenge.lower().startswith("bearer") \
+                    and self._fetch_token(challenge):
+                continue
+            raise self._fail(f"GET blob {digest}", resp)
+        raise RegistryError(f"registry {self.base_url}: GET blob {digest}: unauthorized")
+
     def manifest_digest(self, repo: str, reference: str) -> str | None:
         r = self.request("HEAD", f"/v2/{repo}/manifests/{reference}", headers={"Accept": MANIFEST_TYPES})
         if r.status == 200:
@@ -304,3 +327,23 @@ def push_image(client: RegistryClient, repo: str, tag: str, source: ImageSource,
             hint="the registry rewrote the manifest; push from an unmodified layout",
         )
     return PushReport(repo, tag, digest or source.digest, results)
+
+
+def copy_image(source: RegistryClient, source_repo: str, target: RegistryClient, target_repo: str, tag: str,
+               manifest: bytes, media_type: str, workers: int = 4, progress: Progress | None = None) -> PushReport:
+    """Copy one image manifest and its blobs between registries (layers the target has are skipped)."""
+    import json as _json
+
+    data = _json.loads(manifest)
+    if "manifests" in data:
+        raise VegaopsError("copying a multi-platform index between registries is not supported",
+                           hint="promote one platform's image")
+    descriptors = [("config", data["config"]), *(("layer", d) for d in data.get("layers", []))]
+
+    def opener(digest: str) -> Callable[[], Any]:
+        return lambda: source.open_blob(source_repo, digest)
+
+    blobs = tuple(Blob(d["digest"], int(d["size"]), d.get("mediaType", ""), opener(d["digest"]), kind)
+                  for kind, d in descriptors)
+    image = ImageSource(manifest, media_type, blobs, f"{source.base_url}/{source_repo}")
+    return push_image(target, target_repo, tag, image, workers=workers, progress=progress)

@@ -36,6 +36,46 @@ def _outputs(ref: ImageRef) -> dict[str, Any]:
     return {"digest": ref.digest, "image": ref.pinned, "repository": ref.repository, "tag": ref.tag}
 
 
+def _source_ecr(ctx: AppContext, source_env: str | None) -> Ecr:
+    if not source_env or source_env == ctx.settings.env:
+        return ecr_for(ctx)
+    from vegaops.images.locate import context_for
+
+    return ecr_for(context_for(ctx, source_env))
+
+
+def _cross_registry(ctx: AppContext, source_env: str | None) -> bool:
+    if not source_env or source_env == ctx.settings.env:
+        return False
+    from vegaops.images.locate import context_for, registry_key
+
+    return registry_key(context_for(ctx, source_env).settings) != registry_key(ctx.settings)
+
+
+def _copy_between_registries(ctx: AppContext, source_ecr: Ecr, target_ecr: Ecr, manifest: Any, source_repo: str,
+                             target_repo: str, tag: str) -> str:
+    """Different registries (accounts/regions): copy blobs over the registry API, then the manifest."""
+    from vegaops.images.progress import progress_for
+    from vegaops.images.registry import RegistryClient, copy_image
+
+    src_auth, dst_auth = source_ecr.auth(), target_ecr.auth()
+    src = RegistryClient(src_auth.url, src_auth.username, src_auth.password.value)
+    dst = RegistryClient(dst_auth.url, dst_auth.username, dst_auth.password.value)
+    progress = progress_for(ctx.output)
+    try:
+        if progress is None:
+            report = copy_image(src, source_repo, dst, target_repo, tag, manifest.body.encode("utf-8"),
+                                manifest.media_type)
+        else:
+            with progress:
+                report = copy_image(src, source_repo, dst, target_repo, tag, manifest.body.encode("utf-8"),
+                                    manifest.media_type, progress=progress)
+    finally:
+        src.close()
+        dst.close()
+    return report.digest
+
+
 @dataclass
 class ResolveParams:
     repository: str
@@ -66,6 +106,7 @@ class PromoteParams:
     source_repository: str
     repository: str  # the target repository
     new_tag: str | None = None  # the tag in the target; default: the same tag
+    source_env: str | None = None  # the source repository is in this environment's registry (default: same)
 
 
 class PromoteImage(Step[PromoteParams]):
@@ -80,7 +121,7 @@ class PromoteImage(Step[PromoteParams]):
         p = self.params
         target_tag = p.new_tag or p.tag
         ecr = ecr_for(ctx)
-        source = ecr.resolve(p.source_repository, p.tag)
+        source = _source_ecr(ctx, p.source_env).resolve(p.source_repository, p.tag)
         target_repo = ecr.repository(p.repository)
         current = ecr.find(p.repository, target_tag)
         target_ref = ImageRef(p.repository, target_tag, source.digest, target_repo.registry_host)
@@ -91,7 +132,8 @@ class PromoteImage(Step[PromoteParams]):
             return plan
         if current is not None and target_repo.immutable:
             raise tag_clash(p.repository, target_tag, source.digest, current.digest)
-        plan.state = {"target_tag": target_tag, "source_digest": source.digest}
+        plan.state = {"target_tag": target_tag, "source_digest": source.digest,
+                      "cross_registry": _cross_registry(ctx, p.source_env)}
         if current is None:
             plan.changes.append(Change(
                 "promote", where, f"promote {p.source_repository}:{p.tag} -> {where} ({source.digest})",
@@ -111,8 +153,13 @@ class PromoteImage(Step[PromoteParams]):
         if plan.empty:
             return outcome
         ecr = ecr_for(ctx)
-        manifest = ecr.get_manifest(p.source_repository, digest=plan.state["source_digest"])
-        digest = ecr.put_image(p.repository, manifest, tag=plan.state["target_tag"])
+        source_ecr = _source_ecr(ctx, p.source_env)
+        manifest = source_ecr.get_manifest(p.source_repository, digest=plan.state["source_digest"])
+        if plan.state.get("cross_registry"):
+            digest = _copy_between_registries(ctx, source_ecr, ecr, manifest, p.source_repository, p.repository,
+                                              plan.state["target_tag"])
+        else:
+            digest = ecr.put_image(p.repository, manifest, tag=plan.state["target_tag"])
         outcome.outputs["digest"] = digest
         outcome.outputs["image"] = outcome.outputs["image"].rsplit("@", 1)[0] + "@" + digest
         outcome.changes.extend(plan.changes)
