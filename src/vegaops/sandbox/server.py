@@ -15,7 +15,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from vegaops.sandbox.env import CLUSTER, CREDENTIALS
+from vegaops.sandbox.env import CREDENTIALS
 from vegaops.sandbox.state import REGION, SandboxState, clear_state, write_state
 
 TICK_SECONDS = 0.05
@@ -51,7 +51,7 @@ class SandboxServer:
     def seed(self) -> None:
         import boto3
 
-        from vegaops.sandbox.seed import seed
+        from vegaops.sandbox.seed import adopt_seeded, seed
 
         self.seeding.set()
         try:
@@ -61,12 +61,7 @@ class SandboxServer:
             result = seed(lambda name: session.client(name, endpoint_url=self.endpoint), self.config_path)
             with self.lock:
                 self.sim.set_now(datetime.now(UTC))
-                self.sim.behaviours.update(result.behaviours)
-                self.sim.service_keys.update(result.service_keys)
-                for name in result.services:
-                    service = self.sim.backend.services[f"{CLUSTER}:{name}"]
-                    service.deployment_configuration = result.deployment_configuration[name]
-                    self.sim.adopt(service, instant=True)
+                adopt_seeded(self.sim, result)
         finally:
             self.seeding.clear()
 
