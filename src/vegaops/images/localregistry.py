@@ -9,6 +9,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +43,26 @@ def config_yaml(root: Path, port: int, notify_url: str | None = None) -> str:
             "ignore": {"actions": ["pull", "delete", "mount"]},
         }]}
     return json.dumps(cfg, indent=2)
+
+
+def _death_signal() -> Callable[[], None] | None:
+    """Linux: a pre-fork-resolved ``prctl(PR_SET_PDEATHSIG, SIGTERM)`` so the registry dies with its parent.
+
+    Resolved before fork, so the child only calls into libc (no imports, no locks after fork).
+    """
+    try:
+        import ctypes
+        import signal
+
+        prctl = ctypes.CDLL("libc.so.6", use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    sig = int(signal.SIGTERM)
+
+    def set_pdeathsig() -> None:
+        prctl(1, sig)  # PR_SET_PDEATHSIG
+
+    return set_pdeathsig
 
 
 @dataclass
@@ -81,7 +102,8 @@ def start(workdir: Path, port: int | None = None, notify_url: str | None = None,
     config = workdir / "config.yml"
     config.write_text(config_yaml(root, port, notify_url), encoding="utf-8")
     log = (workdir / "registry.log").open("ab")
-    process = subprocess.Popen([binary, "serve", str(config)], stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+    process = subprocess.Popen([binary, "serve", str(config)], stdout=log, stderr=log, stdin=subprocess.DEVNULL,
+                               preexec_fn=_death_signal())  # noqa: PLW1509 - only a libc call after fork
     log.close()
     registry = LocalRegistry(process, port, root)
     deadline = time.monotonic() + timeout

@@ -253,7 +253,7 @@ class PushImage(Step[PushParams]):
             target = f"{auth.host}/{p.repository}:{p.tag}"
             digest = docker.push(parse_source(p.source)[1], target, auth.host, auth.username, auth.password.value,
                                  ctx.output.info)
-            outcome.outputs.update(digest=digest, image=f"{auth.host}/{p.repository}@{digest}")
+            outcome.outputs.update(digest=digest, image=f"{plan.state['registry_host']}/{p.repository}@{digest}")
             outcome.changes.extend(plan.changes)
             return outcome
         from vegaops.images.progress import progress_for
