@@ -47,11 +47,13 @@ def test_resolve_distinguishes_missing_repo_from_missing_tag(client: Any) -> Non
         ecr.resolve("absent", "v1")
 
 
-def test_registry_override_rewrites_refs(client: Any) -> None:
+def test_registry_override_is_for_push_and_login_only(client: Any) -> None:
     body = manifest("a")
     client.put_image(repositoryName="vega-api", imageManifest=body, imageTag="v1")
-    ref = Ecr(client, registry_override="127.0.0.1:5000").resolve("vega-api", "v1")
-    assert ref.pinned.startswith("127.0.0.1:5000/vega-api@sha256:")
+    ecr = Ecr(client, registry_override="127.0.0.1:5000")
+    assert ecr.resolve("vega-api", "v1").pinned.startswith(
+        "123456789012.dkr.ecr.eu-central-1.amazonaws.com/vega-api@sha256:")
+    assert ecr.auth().host == "127.0.0.1:5000"
 
 
 def test_list_images_follows_next_token() -> None:

@@ -161,7 +161,11 @@ def tag_missing(repo: str, tag: str) -> NotFoundError:
 
 
 class Ecr:
-    """Thin wrapper over an ECR client. ``registry_override`` replaces the registry host in refs."""
+    """Thin wrapper over an ECR client.
+
+    ``registry_override`` (the env's ``ecr_registry``) is the host pushes and logins go to (``auth()``);
+    image references keep the repository URI ECR reports, which is what task definitions pull.
+    """
 
     def __init__(self, client: Any, registry_override: str | None = None) -> None:
         self.client = client
@@ -177,14 +181,12 @@ class Ecr:
             raise
         r = response["repositories"][0]
         uri = r["repositoryUri"]
-        if self.registry_override:
-            uri = f"{self.registry_override}/{name}"
         return Repository(
             name=name, uri=uri, registry_id=r["registryId"], immutable=r.get("imageTagMutability") == "IMMUTABLE"
         )
 
     def _host(self, name: str) -> str:
-        return self.registry_override or self.repository(name).registry_host
+        return self.repository(name).registry_host
 
     # -- tags and digests -----------------------------------------------------------------------
     def find(self, repo: str, tag: str) -> ImageRef | None:

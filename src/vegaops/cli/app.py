@@ -10,7 +10,7 @@ import typer
 from typer.core import TyperGroup
 
 from vegaops import __version__
-from vegaops.cli import config_cmd, deploy_cmd, env_cmd, runbook_cmd, sandbox_cmd, setup_cmd
+from vegaops.cli import config_cmd, deploy_cmd, env_cmd, image_cmd, runbook_cmd, sandbox_cmd, setup_cmd
 from vegaops.context import AppContext, GlobalOptions
 
 
@@ -44,6 +44,7 @@ app = typer.Typer(
 )
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(env_cmd.app, name="env")
+app.add_typer(image_cmd.app, name="image")
 app.add_typer(runbook_cmd.app, name="runbook")
 app.add_typer(sandbox_cmd.app, name="sandbox")
 app.command("setup")(setup_cmd.setup)

@@ -48,7 +48,9 @@ def sandbox_env() -> dict[str, Any]:
         )
         for key, (svc, container, repo, alb) in DEMO_SERVICES.items()
     }
+    extra = {"ecr_registry": state.registry} if state.registry else {}
     return {
+        **extra,
         "cluster": CLUSTER,
         "region": state.region,
         "endpoint_url": endpoint,

@@ -15,7 +15,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from vegaops.sandbox.env import CLUSTER, CREDENTIALS
+from vegaops.sandbox.env import CREDENTIALS
 from vegaops.sandbox.state import REGION, SandboxState, clear_state, write_state
 
 TICK_SECONDS = 0.05
@@ -51,7 +51,7 @@ class SandboxServer:
     def seed(self) -> None:
         import boto3
 
-        from vegaops.sandbox.seed import seed
+        from vegaops.sandbox.seed import adopt_seeded, seed
 
         self.seeding.set()
         try:
@@ -61,12 +61,7 @@ class SandboxServer:
             result = seed(lambda name: session.client(name, endpoint_url=self.endpoint), self.config_path)
             with self.lock:
                 self.sim.set_now(datetime.now(UTC))
-                self.sim.behaviours.update(result.behaviours)
-                self.sim.service_keys.update(result.service_keys)
-                for name in result.services:
-                    service = self.sim.backend.services[f"{CLUSTER}:{name}"]
-                    service.deployment_configuration = result.deployment_configuration[name]
-                    self.sim.adopt(service, instant=True)
+                adopt_seeded(self.sim, result)
         finally:
             self.seeding.clear()
 
@@ -94,8 +89,25 @@ class SandboxServer:
                 except Exception as exc:
                     print(f"sandbox simulator error: {exc!r}", file=sys.stderr, flush=True)
 
+    def start_registry(self, workdir: Path) -> str | None:
+        """Debian's docker-registry on loopback, mirrored into this ECR (None when not installed)."""
+        from vegaops.sandbox import registry
+
+        if not registry.available():
+            return None
+        try:
+            self.registry = registry.start(workdir, self.endpoint, REGION,
+                                           credentials=(CREDENTIALS["aws_access_key_id"],
+                                                        CREDENTIALS["aws_secret_access_key"]))
+        except Exception as exc:
+            print(f"sandbox registry not started: {exc}", file=sys.stderr, flush=True)
+            return None
+        return self.registry.host
+
     def shutdown(self) -> None:
         self.stopping.set()
+        if getattr(self, "registry", None) is not None:
+            self.registry.stop()
         self.http.shutdown()
 
 
@@ -121,9 +133,10 @@ def main(argv: list[str] | None = None) -> int:
     server.seed()
     ticker = threading.Thread(target=server.run_ticks, name="sandbox-sim", daemon=True)
     ticker.start()
+    registry_host = server.start_registry(args.state_file.parent / "sandbox-registry")
     write_state(args.state_file, SandboxState(
         pid=os.getpid(), port=server.port, endpoint=server.endpoint, region=REGION,
-        started_at=datetime.now(UTC).isoformat(timespec="seconds"), speed=args.speed,
+        started_at=datetime.now(UTC).isoformat(timespec="seconds"), speed=args.speed, registry=registry_host,
     ))
     print(f"vegaops sandbox listening on {server.endpoint} (speed {args.speed})", file=sys.stderr, flush=True)
     while not done.wait(0.5):

@@ -20,6 +20,7 @@ class SandboxState:
     region: str
     started_at: str
     speed: float
+    registry: str | None = None  # host:port of the sandbox's docker-registry, when installed
 
 
 def state_path(state_dir: Path | None = None) -> Path:
@@ -52,7 +53,7 @@ def read_state(path: Path) -> SandboxState | None:
         raw = json.loads(path.read_text(encoding="utf-8"))
         return SandboxState(pid=int(raw["pid"]), port=int(raw["port"]), endpoint=str(raw["endpoint"]),
                             region=str(raw.get("region", REGION)), started_at=str(raw.get("started_at", "")),
-                            speed=float(raw.get("speed", 1.0)))
+                            speed=float(raw.get("speed", 1.0)), registry=raw.get("registry") or None)
     except (OSError, ValueError, KeyError, TypeError):
         return None
 

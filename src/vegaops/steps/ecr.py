@@ -16,7 +16,7 @@ IMMUTABLE repository -> ``Refused`` (exit 8) at plan time; in a MUTABLE one the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from vegaops.aws.ecr import Ecr, ImageRef, registry_from_env, tag_clash
@@ -34,6 +34,46 @@ def ecr_for(ctx: AppContext) -> Ecr:
 
 def _outputs(ref: ImageRef) -> dict[str, Any]:
     return {"digest": ref.digest, "image": ref.pinned, "repository": ref.repository, "tag": ref.tag}
+
+
+def _source_ecr(ctx: AppContext, source_env: str | None) -> Ecr:
+    if not source_env or source_env == ctx.settings.env:
+        return ecr_for(ctx)
+    from vegaops.images.locate import context_for
+
+    return ecr_for(context_for(ctx, source_env))
+
+
+def _cross_registry(ctx: AppContext, source_env: str | None) -> bool:
+    if not source_env or source_env == ctx.settings.env:
+        return False
+    from vegaops.images.locate import context_for, registry_key
+
+    return registry_key(context_for(ctx, source_env).settings) != registry_key(ctx.settings)
+
+
+def _copy_between_registries(ctx: AppContext, source_ecr: Ecr, target_ecr: Ecr, manifest: Any, source_repo: str,
+                             target_repo: str, tag: str) -> str:
+    """Different registries (accounts/regions): copy blobs over the registry API, then the manifest."""
+    from vegaops.images.progress import progress_for
+    from vegaops.images.registry import RegistryClient, copy_image
+
+    src_auth, dst_auth = source_ecr.auth(), target_ecr.auth()
+    src = RegistryClient(src_auth.url, src_auth.username, src_auth.password.value)
+    dst = RegistryClient(dst_auth.url, dst_auth.username, dst_auth.password.value)
+    progress = progress_for(ctx.output)
+    try:
+        if progress is None:
+            report = copy_image(src, source_repo, dst, target_repo, tag, manifest.body.encode("utf-8"),
+                                manifest.media_type)
+        else:
+            with progress:
+                report = copy_image(src, source_repo, dst, target_repo, tag, manifest.body.encode("utf-8"),
+                                    manifest.media_type, progress=progress)
+    finally:
+        src.close()
+        dst.close()
+    return report.digest
 
 
 @dataclass
@@ -66,6 +106,7 @@ class PromoteParams:
     source_repository: str
     repository: str  # the target repository
     new_tag: str | None = None  # the tag in the target; default: the same tag
+    source_env: str | None = None  # the source repository is in this environment's registry (default: same)
 
 
 class PromoteImage(Step[PromoteParams]):
@@ -80,7 +121,7 @@ class PromoteImage(Step[PromoteParams]):
         p = self.params
         target_tag = p.new_tag or p.tag
         ecr = ecr_for(ctx)
-        source = ecr.resolve(p.source_repository, p.tag)
+        source = _source_ecr(ctx, p.source_env).resolve(p.source_repository, p.tag)
         target_repo = ecr.repository(p.repository)
         current = ecr.find(p.repository, target_tag)
         target_ref = ImageRef(p.repository, target_tag, source.digest, target_repo.registry_host)
@@ -91,7 +132,8 @@ class PromoteImage(Step[PromoteParams]):
             return plan
         if current is not None and target_repo.immutable:
             raise tag_clash(p.repository, target_tag, source.digest, current.digest)
-        plan.state = {"target_tag": target_tag, "source_digest": source.digest}
+        plan.state = {"target_tag": target_tag, "source_digest": source.digest,
+                      "cross_registry": _cross_registry(ctx, p.source_env)}
         if current is None:
             plan.changes.append(Change(
                 "promote", where, f"promote {p.source_repository}:{p.tag} -> {where} ({source.digest})",
@@ -111,9 +153,128 @@ class PromoteImage(Step[PromoteParams]):
         if plan.empty:
             return outcome
         ecr = ecr_for(ctx)
-        manifest = ecr.get_manifest(p.source_repository, digest=plan.state["source_digest"])
-        digest = ecr.put_image(p.repository, manifest, tag=plan.state["target_tag"])
+        source_ecr = _source_ecr(ctx, p.source_env)
+        manifest = source_ecr.get_manifest(p.source_repository, digest=plan.state["source_digest"])
+        if plan.state.get("cross_registry"):
+            digest = _copy_between_registries(ctx, source_ecr, ecr, manifest, p.source_repository, p.repository,
+                                              plan.state["target_tag"])
+        else:
+            digest = ecr.put_image(p.repository, manifest, tag=plan.state["target_tag"])
         outcome.outputs["digest"] = digest
         outcome.outputs["image"] = outcome.outputs["image"].rsplit("@", 1)[0] + "@" + digest
+        outcome.changes.extend(plan.changes)
+        return outcome
+
+
+@dataclass
+class PushParams:
+    repository: str
+    tag: str
+    source: str  # docker://IMAGE | oci:PATH[:REF] | docker-archive:PATH
+    mount_from: list[str] = field(default_factory=list)  # repositories of the same registry to mount from
+    jobs: int = 4  # parallel blob uploads
+    chunk_size: int = 16 * 1024 * 1024
+
+
+class PushImage(Step[PushParams]):
+    """Push an image into ``repository:tag``: daemonless from an OCI layout / docker-archive, or via docker.
+
+    Plan (read-only): the source's manifest digest (OCI layout: free; docker-archive: hashes layers once)
+    against the tag's current digest in ECR: same -> empty plan ("already present"); an IMMUTABLE tag
+    pointing elsewhere -> Refused (exit 8). Apply: blobs already in the repository are skipped (HEAD),
+    blobs in ``mount_from`` repositories are mounted, the rest uploaded in chunks, ``jobs`` at a time;
+    the manifest goes last and the digest the registry reports must equal the source's.
+    Outputs: ``digest``, ``image`` (pinned), ``repository``, ``tag``, ``bytes_uploaded``, ``blobs``.
+    """
+
+    id: ClassVar[str] = "ecr.push"
+    Params = PushParams
+    outputs = ("digest", "image", "repository", "tag", "bytes_uploaded", "blobs")
+    description = "push an image (OCI layout, docker-archive or docker://) into an ECR repository"
+
+    _loaded: Any = None
+
+    def _source(self) -> Any:
+        from vegaops.images.source import load_source, parse_source
+
+        if self._loaded is None:
+            kind, rest = parse_source(self.params.source)
+            self._loaded = load_source(kind, rest)
+        return self._loaded
+
+    def plan(self, ctx: AppContext) -> Plan:
+        from vegaops.images.source import parse_source
+
+        p = self.params
+        kind, rest = parse_source(p.source)
+        ecr = ecr_for(ctx)
+        repo = ecr.repository(p.repository)
+        current = ecr.find(p.repository, p.tag)
+        where = f"{p.repository}:{p.tag}"
+        plan = Plan(step=self.id, outputs={"repository": p.repository, "tag": p.tag, "bytes_uploaded": 0,
+                                           "blobs": []})
+        plan.state = {"kind": kind, "registry_host": repo.registry_host}
+        if kind == "docker":
+            from vegaops.images.docker import require_engine
+
+            require_engine()
+            if current is not None and repo.immutable:
+                raise tag_clash(p.repository, p.tag, f"the image {rest}", current.digest)
+            plan.changes.append(Change("push", where, f"push {rest} -> {where} with docker",
+                                       {"source": p.source, "replaces": current.digest if current else None}))
+            return plan
+        source = self._source()
+        ref = ImageRef(p.repository, p.tag, source.digest, repo.registry_host)
+        plan.outputs.update(digest=source.digest, image=ref.pinned)
+        if current is not None and current.digest == source.digest:
+            plan.notes.append(f"already present: {where} is {source.digest}")
+            return plan
+        if current is not None and repo.immutable:
+            raise tag_clash(p.repository, p.tag, source.digest, current.digest)
+        size = source.size
+        plan.changes.append(Change(
+            "push", where, f"push {source.origin} -> {where} ({source.digest}, {len(source.blobs)} blobs, "
+            f"{size:,} bytes before skips)",
+            {"source": p.source, "digest": source.digest, "replaces": current.digest if current else None},
+        ))
+        return plan
+
+    def apply(self, ctx: AppContext, plan: Plan) -> Outcome:
+        p = self.params
+        outcome = Outcome(outputs=dict(plan.outputs))
+        if plan.empty:
+            return outcome
+        ecr = ecr_for(ctx)
+        auth = ecr.auth()
+        if plan.state["kind"] == "docker":
+            from vegaops.images import docker
+            from vegaops.images.source import parse_source
+
+            target = f"{auth.host}/{p.repository}:{p.tag}"
+            digest = docker.push(parse_source(p.source)[1], target, auth.host, auth.username, auth.password.value,
+                                 ctx.output.info)
+            outcome.outputs.update(digest=digest, image=f"{plan.state['registry_host']}/{p.repository}@{digest}")
+            outcome.changes.extend(plan.changes)
+            return outcome
+        from vegaops.images.progress import progress_for
+        from vegaops.images.registry import RegistryClient, push_image
+
+        source = self._source()
+        client = RegistryClient(auth.url, auth.username, auth.password.value, pool_size=max(4, p.jobs * 2))
+        progress = progress_for(ctx.output)
+        try:
+            if progress is None:
+                report = push_image(client, p.repository, p.tag, source, p.mount_from, p.jobs, p.chunk_size)
+            else:
+                with progress:
+                    report = push_image(client, p.repository, p.tag, source, p.mount_from, p.jobs, p.chunk_size,
+                                        progress)
+        finally:
+            client.close()
+        pinned = ImageRef(p.repository, p.tag, report.digest, plan.state["registry_host"]).pinned
+        outcome.outputs.update(
+            digest=report.digest, image=pinned,
+            bytes_uploaded=report.bytes_uploaded, blobs=[b.to_dict() for b in report.blobs],
+        )
         outcome.changes.extend(plan.changes)
         return outcome

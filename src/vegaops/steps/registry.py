@@ -17,6 +17,7 @@ STEPS: dict[str, str] = {
     "ecs.deploy": "vegaops.steps.ecs:DeployService",
     "ecs.watch": "vegaops.steps.ecs:WatchDeployments",
     "ecs.rollback": "vegaops.steps.ecs:RollbackService",
+    "ecr.push": "vegaops.steps.ecr:PushImage",
 }
 
 
