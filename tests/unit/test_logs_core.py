@@ -160,7 +160,7 @@ def test_throttling_is_retried_with_backoff_and_a_notice_never_fatal() -> None:
 
 
 def test_non_throttle_errors_propagate() -> None:
-    clock, api, fetcher = _setup()
+    _clock, api, fetcher = _setup()
 
     def boom(*_a: Any, **_k: Any) -> Any:
         raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "FilterLogEvents")

@@ -249,17 +249,37 @@ class Follower:
         self.peak_ids = 0
         self._last_watch: float | None = None
         self._seeded = False
+        self.content_keys = False
 
     @property
     def remembered(self) -> int:
         return sum(len(s.seen) for s in self.state.values())
 
+    def _key(self, event: LogEvent) -> str:
+        if self.content_keys:  # StartLiveTail results carry no event id
+            return f"{event.stream}\0{event.timestamp}\0{event.message}"
+        return event.event_id
+
     def _remember(self, st: _GroupState, event: LogEvent) -> bool:
-        if event.event_id in st.seen or event.timestamp < st.floor:
+        key = self._key(event)
+        if key in st.seen or event.timestamp < st.floor:
             return False
-        st.seen[event.event_id] = event.timestamp
-        heapq.heappush(st.order, (event.timestamp, event.event_id))
+        st.seen[key] = event.timestamp
+        heapq.heappush(st.order, (event.timestamp, key))
         return True
+
+    def accept(self, events: Iterable[LogEvent]) -> list[LogEvent]:
+        """The events not seen before (recorded now), e.g. from a live tail session."""
+        fresh: list[LogEvent] = []
+        for e in events:
+            st = self.state[e.group]
+            if self._remember(st, e):
+                fresh.append(e)
+                st.high_water = max(st.high_water, e.timestamp)
+                self.known_tasks.add((e.service, e.task))
+        for st in self.state.values():
+            self._prune(st)
+        return fresh
 
     def _prune(self, st: _GroupState) -> None:
         horizon = max(st.floor, st.high_water - self.overlap_ms)
@@ -319,10 +339,13 @@ class Follower:
         return all(st.high_water >= self.until_ms for st in self.state.values()) or to_ms(self.clock) > \
             self.until_ms + self.overlap_ms
 
-    def follow(self, polls: int | None = None) -> Iterator[Item]:
+    def follow(self, polls: int | None = None, idle: Callable[[], None] | None = None) -> Iterator[Item]:
+        """Poll until --until is passed (or ``polls`` polls); ``idle`` runs before each wait (flush output)."""
         while True:
             yield from self.poll_once()
             yield from self._watch()
             if self.done() or (polls is not None and self.polls >= polls):
                 return
+            if idle is not None:
+                idle()
             self.clock.sleep(self.poll_seconds)
