@@ -34,6 +34,11 @@ ENV_KEYS: dict[str, tuple[type, str]] = {
     "source_env": (str, "environment whose ECR repositories images are promoted from"),
     "ecr_registry": (str, "ECR registry host override"),
     "keep_revisions": (int, "task definition revisions to keep per family"),
+    "health_rds": (list, "RDS instance or cluster identifiers vegaops health checks are available"),
+    "health_elasticache": (list, "ElastiCache replication group or cluster ids vegaops health checks"),
+    "health_sqs": (list, "SQS queue names vegaops health checks for depth and age of the oldest message"),
+    "health_sqs_max_depth": (int, "most messages a health-checked SQS queue may hold (default 1000)"),
+    "health_sqs_max_age": (int, "oldest message age in seconds a health-checked queue may hold (default 600)"),
 }
 PROJECT_KEYS: dict[str, tuple[type, str]] = {
     "name": (str, "project name, used in default prefixes"),
@@ -301,6 +306,11 @@ def _defaults(project_name: str | None, env: str | None) -> dict[str, Any]:
         "source_env": None,
         "ecr_registry": None,
         "keep_revisions": 10,
+        "health_rds": [],
+        "health_elasticache": [],
+        "health_sqs": [],
+        "health_sqs_max_depth": 1000,
+        "health_sqs_max_age": 600,
     }
 
 

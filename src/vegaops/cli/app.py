@@ -10,7 +10,7 @@ import typer
 from typer.core import TyperGroup
 
 from vegaops import __version__
-from vegaops.cli import config_cmd, env_cmd, logs_cmd, runbook_cmd, setup_cmd
+from vegaops.cli import config_cmd, env_cmd, health_cmd, logs_cmd, runbook_cmd, setup_cmd
 from vegaops.context import AppContext, GlobalOptions
 
 
@@ -47,6 +47,7 @@ app.add_typer(env_cmd.app, name="env")
 app.add_typer(runbook_cmd.app, name="runbook")
 app.add_typer(logs_cmd.app, name="logs")
 app.command("setup")(setup_cmd.setup)
+app.command("health")(health_cmd.health)
 
 # The context of the run in progress, so main() can render a failure in the chosen output mode.
 CURRENT: list[AppContext] = []

@@ -11,6 +11,7 @@ STEPS: dict[str, str] = {
     "ssm.put": "vegaops.steps.ssm:PutParameter",
     "ssm.delete": "vegaops.steps.ssm:DeleteParameters",
     "secrets.put": "vegaops.steps.secrets:PutSecret",
+    "health.check": "vegaops.steps.health:HealthCheck",
 }
 
 
