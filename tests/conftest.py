@@ -16,6 +16,8 @@ from typer.testing import CliRunner
 
 REGION = "eu-central-1"
 
+pytest_plugins = ["tests.sandbox_fixtures"]
+
 SAMPLE_CONFIG = """\
 [project]
 name = "vega"

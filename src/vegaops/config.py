@@ -58,6 +58,15 @@ TOP_KEYS = ("project", "env", "service")
 # Environments that need no entry in vegaops.toml. A provider returns that env's settings.
 BUILTIN_ENVS: dict[str, Callable[[], dict[str, Any]]] = {}
 
+
+def _sandbox_env() -> dict[str, Any]:
+    from vegaops.sandbox.env import sandbox_env
+
+    return sandbox_env()
+
+
+BUILTIN_ENVS["sandbox"] = _sandbox_env
+
 _TYPE_WORDS = {str: "a string", bool: "true or false", int: "an integer", list: "a list", dict: "a table"}
 
 

@@ -10,7 +10,7 @@ import typer
 from typer.core import TyperGroup
 
 from vegaops import __version__
-from vegaops.cli import config_cmd, env_cmd, health_cmd, logs_cmd, runbook_cmd, setup_cmd
+from vegaops.cli import config_cmd, env_cmd, health_cmd, logs_cmd, runbook_cmd, sandbox_cmd, setup_cmd
 from vegaops.context import AppContext, GlobalOptions
 
 
@@ -46,6 +46,7 @@ app.add_typer(config_cmd.app, name="config")
 app.add_typer(env_cmd.app, name="env")
 app.add_typer(runbook_cmd.app, name="runbook")
 app.add_typer(logs_cmd.app, name="logs")
+app.add_typer(sandbox_cmd.app, name="sandbox")
 app.command("setup")(setup_cmd.setup)
 app.command("health")(health_cmd.health)
 
