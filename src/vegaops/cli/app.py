@@ -10,7 +10,7 @@ import typer
 from typer.core import TyperGroup
 
 from vegaops import __version__
-from vegaops.cli import config_cmd, env_cmd, health_cmd, logs_cmd, runbook_cmd, sandbox_cmd, setup_cmd
+from vegaops.cli import config_cmd, debug_cmd, env_cmd, health_cmd, logs_cmd, runbook_cmd, sandbox_cmd, setup_cmd
 from vegaops.context import AppContext, GlobalOptions
 
 
@@ -49,6 +49,7 @@ app.add_typer(logs_cmd.app, name="logs")
 app.add_typer(sandbox_cmd.app, name="sandbox")
 app.command("setup")(setup_cmd.setup)
 app.command("health")(health_cmd.health)
+app.command("debug")(debug_cmd.debug)
 
 # The context of the run in progress, so main() can render a failure in the chosen output mode.
 CURRENT: list[AppContext] = []

@@ -87,7 +87,7 @@ def tail(
     else:
         watcher = svc.stopped_watcher(ecs, svc.cluster_of(a), targets, lambda: ms(a.clock.now()))
         follower = Follower(fetcher, selectors, since_ms=start, until_ms=end, pattern=filter_pattern,
-                            poll_seconds=poll, watcher=watcher)
+                            poll_seconds=poll, watcher=watcher, watch_seconds=max(2.0, poll * 5))
         if live:
             _live(a, follower, router, selectors, sink, start, end, filter_pattern)
         for item in follower.follow(idle=sink.flush):

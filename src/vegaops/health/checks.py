@@ -49,15 +49,21 @@ def ecs_check(key: str, svc: dict[str, Any], now: datetime, stuck_after: float =
         problems.append(f"service status {status}")
     if running != desired:
         problems.append(f"{running} of {desired} tasks running" + (f", {pending} pending" if pending else ""))
-    for d in svc.get("deployments", []):
+    deployments = list(svc.get("deployments", []))
+    earlier_failed = [d for d in deployments if d.get("status") != "PRIMARY" and d.get("rolloutState") == "FAILED"]
+    for d in deployments:
         state = d.get("rolloutState")
-        if state == "FAILED":
+        if state == "FAILED" and d.get("status") == "PRIMARY":
             problems.append(f"deployment {d.get('id')} failed: {d.get('rolloutStateReason') or 'no reason given'}")
-        elif state == "IN_PROGRESS" or (d.get("status") != "PRIMARY" and len(svc.get("deployments", [])) > 1):
+        elif state == "IN_PROGRESS" or (d.get("status") != "PRIMARY" and state != "FAILED" and len(deployments) > 1):
             age = _age(d.get("createdAt"), now)
             if age is not None and age > stuck_after:
                 problems.append(f"deployment {d.get('id')} stuck in {state or d.get('status')} for {int(age // 60)} min"
                                 f" ({d.get('runningCount', 0)} of {d.get('desiredCount', 0)} running)")
+    if earlier_failed:
+        latest = max(earlier_failed, key=lambda d: str(d.get("createdAt", "")))
+        problems.append(f"{len(earlier_failed)} earlier deployment(s) failed, latest {latest.get('id')}: "
+                        f"{latest.get('rolloutStateReason') or 'no reason given'}")
     detail = "; ".join(problems) or f"ACTIVE, {running}/{desired} running, no deployment stuck"
     return Check(key, "ecs", not problems, detail, svc.get("serviceName", ""),
                  {"status": status, "running": running, "desired": desired, "pending": pending,

@@ -232,6 +232,7 @@ class Follower:
         max_ids: int = 200_000,
         watcher: Callable[[], list[Marker]] | None = None,
         watch_seconds: float = 10.0,
+        grace_ms: int = 5_000,
     ) -> None:
         self.fetcher = fetcher
         self.clock = fetcher.clock
@@ -243,6 +244,7 @@ class Follower:
         self.max_ids = max_ids
         self.watcher = watcher
         self.watch_seconds = watch_seconds
+        self.grace_ms = grace_ms  # with --until: keep polling this long after it for late events
         self.state = {s.group: _GroupState(high_water=since_ms, floor=since_ms) for s in self.selectors}
         self.known_tasks: set[tuple[str, str]] = set()
         self.polls = 0
@@ -336,8 +338,7 @@ class Follower:
     def done(self) -> bool:
         if self.until_ms is None:
             return False
-        return all(st.high_water >= self.until_ms for st in self.state.values()) or to_ms(self.clock) > \
-            self.until_ms + self.overlap_ms
+        return to_ms(self.clock) > self.until_ms + self.grace_ms
 
     def follow(self, polls: int | None = None, idle: Callable[[], None] | None = None) -> Iterator[Item]:
         """Poll until --until is passed (or ``polls`` polls); ``idle`` runs before each wait (flush output)."""

@@ -63,10 +63,15 @@ def pick_deployment(service: dict[str, Any], which: str | None) -> dict[str, Any
     return {"id": which}
 
 
+def of_service(tasks: list[dict[str, Any]], service: str) -> list[dict[str, Any]]:
+    """Only the service's own tasks (some endpoints ignore serviceName for stopped tasks)."""
+    return [t for t in tasks if t.get("group") in (None, f"service:{service}")]
+
+
 def tasks_of(ecs: Ecs, cluster: str, service: str) -> list[dict[str, Any]]:
     arns = ecs.list_tasks(cluster, service=service) + ecs.list_tasks(cluster, service=service,
                                                                       desired_status="STOPPED")
-    return ecs.describe_tasks(cluster, arns) if arns else []
+    return of_service(ecs.describe_tasks(cluster, arns), service) if arns else []
 
 
 def targets(a: AppContext, ecs: Ecs, names: Sequence[str], deployment: str | None = None) -> list[Target]:
@@ -136,7 +141,7 @@ def stopped_watcher(ecs: Ecs, cluster: str, ts: Sequence[Target],
             reported.update(fresh)
             if state["first"] or not fresh:
                 continue
-            for task in ecs.describe_tasks(cluster, fresh):
+            for task in of_service(ecs.describe_tasks(cluster, fresh), t.ecs_service):
                 if task.get("lastStatus") != "STOPPED" and not task.get("stoppedReason"):
                     reported.discard(task["taskArn"])
                     continue
