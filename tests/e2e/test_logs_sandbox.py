@@ -139,5 +139,8 @@ def test_debug_names_the_cause_of_each_failure_mode(monkeypatch, tmp_path, cli, 
             assert evidence.lower() in (first["evidence"] + first["summary"]).lower()
             if mode in ("crash", "oom"):
                 assert any(t["last_log_lines"] for g in doc["stopped_tasks"] for t in g["tasks"])
+            if mode == "pull":  # the shipped runbook: the cause as a note, then health fails (exit 5)
+                r = cli("--env", "sandbox", "runbook", "run", "debug", "--var", f"service={key}")
+                assert r.exit_code == 5 and "image-pull" in r.output and "@sha256:" in r.output
     finally:
         handle.stop()

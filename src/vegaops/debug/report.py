@@ -113,7 +113,7 @@ def gather(a: AppContext, ecs: Ecs, key: str, ecs_name: str, cluster: str, lines
         reason = str(t.get("stoppedReason") or t.get("stopCode") or "no reason given")
         containers = [{"name": c.get("name"), "exit_code": c.get("exitCode"), "reason": c.get("reason")}
                       for c in t.get("containers", [])]
-        entry = {"task": task_id(t["taskArn"]), "stopped_at": _iso(t.get("stoppedAt")), "stop_code": t.get("stopCode"),
+        entry = {"task": task_id(t["taskArn"]), "stopped_reason": reason, "stopped_at": _iso(t.get("stoppedAt")), "stop_code": t.get("stopCode"),
                  "started_by": t.get("startedBy"), "task_definition": t.get("taskDefinitionArn"),
                  "containers": containers, "last_log_lines": []}
         if lines > 0 and t.get("taskDefinitionArn"):
@@ -183,14 +183,13 @@ def diagnose(report: dict[str, Any]) -> list[Cause]:
             causes.append(c)
 
     for group in report["stopped_tasks"]:
-        reason = group["reason"]
+        reason = str(group["tasks"][0].get("stopped_reason") or group["reason"])
         codes = " ".join(group["exit_codes"]) or "-"
         last = next((line for t in group["tasks"] for line in reversed(t["last_log_lines"]) if line.strip()), "")
         if "CannotPullContainerError" in reason or "pull image" in reason.lower():
-            ref = re.search(r"failed to resolve ref ([^:\s]+(?::[^:\s]+)?)", reason)
+            ref = re.search(r"failed to resolve ref (\S+?):? ", reason)
             add(Cause("image-pull", "the image cannot be pulled (tag or digest missing from the registry, or no "
-                      "registry access)", f"{group['count']} task(s): {reason[:200]}" +
-                      (f" [image {ref.group(1)}]" if ref else ""),
+                      "registry access)", (f"image {ref.group(1)}; " if ref else "") + f"{group['count']} task(s): {reason[:160]}",
                       f"vegaops rollback {name}  (or deploy an image that exists in ECR)"))
         elif "ResourceInitializationError" in reason or "secret" in reason.lower():
             add(Cause("secrets", "the task cannot fetch its secrets/parameters at start (ResourceInitializationError)",

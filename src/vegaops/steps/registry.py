@@ -12,6 +12,7 @@ STEPS: dict[str, str] = {
     "ssm.delete": "vegaops.steps.ssm:DeleteParameters",
     "secrets.put": "vegaops.steps.secrets:PutSecret",
     "health.check": "vegaops.steps.health:HealthCheck",
+    "debug.report": "vegaops.steps.debug:DebugReport",
 }
 
 
