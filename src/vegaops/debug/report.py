@@ -113,7 +113,8 @@ def gather(a: AppContext, ecs: Ecs, key: str, ecs_name: str, cluster: str, lines
         reason = str(t.get("stoppedReason") or t.get("stopCode") or "no reason given")
         containers = [{"name": c.get("name"), "exit_code": c.get("exitCode"), "reason": c.get("reason")}
                       for c in t.get("containers", [])]
-        entry = {"task": task_id(t["taskArn"]), "stopped_reason": reason, "stopped_at": _iso(t.get("stoppedAt")), "stop_code": t.get("stopCode"),
+        entry = {"task": task_id(t["taskArn"]), "stopped_reason": reason, "stopped_at": _iso(t.get("stoppedAt")),
+                 "stop_code": t.get("stopCode"),
                  "started_by": t.get("startedBy"), "task_definition": t.get("taskDefinitionArn"),
                  "containers": containers, "last_log_lines": []}
         if lines > 0 and t.get("taskDefinitionArn"):
@@ -189,7 +190,8 @@ def diagnose(report: dict[str, Any]) -> list[Cause]:
         if "CannotPullContainerError" in reason or "pull image" in reason.lower():
             ref = re.search(r"failed to resolve ref (\S+?):? ", reason)
             add(Cause("image-pull", "the image cannot be pulled (tag or digest missing from the registry, or no "
-                      "registry access)", (f"image {ref.group(1)}; " if ref else "") + f"{group['count']} task(s): {reason[:160]}",
+                      "registry access)",
+                      (f"image {ref.group(1)}; " if ref else "") + f"{group['count']} task(s): {reason[:160]}",
                       f"vegaops rollback {name}  (or deploy an image that exists in ECR)"))
         elif "ResourceInitializationError" in reason or "secret" in reason.lower():
             add(Cause("secrets", "the task cannot fetch its secrets/parameters at start (ResourceInitializationError)",
