@@ -35,6 +35,11 @@ ENV_KEYS: dict[str, tuple[type, str]] = {
     "ecr_registry": (str, "ECR registry host override"),
     "keep_revisions": (int, "task definition revisions to keep per family"),
     "source_repo_prefix": (str, "ECR repository prefix images are promoted from, e.g. staging/"),
+    "health_rds": (list, "RDS instance or cluster identifiers vegaops health checks are available"),
+    "health_elasticache": (list, "ElastiCache replication group or cluster ids vegaops health checks"),
+    "health_sqs": (list, "SQS queue names vegaops health checks for depth and age of the oldest message"),
+    "health_sqs_max_depth": (int, "most messages a health-checked SQS queue may hold (default 1000)"),
+    "health_sqs_max_age": (int, "oldest message age in seconds a health-checked queue may hold (default 600)"),
 }
 PROJECT_KEYS: dict[str, tuple[type, str]] = {
     "name": (str, "project name, used in default prefixes"),
@@ -312,6 +317,11 @@ def _defaults(project_name: str | None, env: str | None) -> dict[str, Any]:
         "ecr_registry": None,
         "keep_revisions": 10,
         "source_repo_prefix": None,
+        "health_rds": [],
+        "health_elasticache": [],
+        "health_sqs": [],
+        "health_sqs_max_depth": 1000,
+        "health_sqs_max_age": 600,
     }
 
 

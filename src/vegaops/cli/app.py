@@ -10,7 +10,18 @@ import typer
 from typer.core import TyperGroup
 
 from vegaops import __version__
-from vegaops.cli import config_cmd, deploy_cmd, env_cmd, image_cmd, runbook_cmd, sandbox_cmd, setup_cmd
+from vegaops.cli import (
+    config_cmd,
+    debug_cmd,
+    deploy_cmd,
+    env_cmd,
+    health_cmd,
+    image_cmd,
+    logs_cmd,
+    runbook_cmd,
+    sandbox_cmd,
+    setup_cmd,
+)
 from vegaops.context import AppContext, GlobalOptions
 
 
@@ -46,11 +57,14 @@ app.add_typer(config_cmd.app, name="config")
 app.add_typer(env_cmd.app, name="env")
 app.add_typer(image_cmd.app, name="image")
 app.add_typer(runbook_cmd.app, name="runbook")
+app.add_typer(logs_cmd.app, name="logs")
 app.add_typer(sandbox_cmd.app, name="sandbox")
 app.command("setup")(setup_cmd.setup)
 app.add_typer(deploy_cmd.app, name="deploy")
 app.command("rollback")(deploy_cmd.rollback)
 app.command("status")(deploy_cmd.status)
+app.command("health")(health_cmd.health)
+app.command("debug")(debug_cmd.debug)
 
 # The context of the run in progress, so main() can render a failure in the chosen output mode.
 CURRENT: list[AppContext] = []

@@ -18,6 +18,8 @@ STEPS: dict[str, str] = {
     "ecs.watch": "vegaops.steps.ecs:WatchDeployments",
     "ecs.rollback": "vegaops.steps.ecs:RollbackService",
     "ecr.push": "vegaops.steps.ecr:PushImage",
+    "health.check": "vegaops.steps.health:HealthCheck",
+    "debug.report": "vegaops.steps.debug:DebugReport",
 }
 
 
