@@ -10,7 +10,7 @@ import typer
 from typer.core import TyperGroup
 
 from vegaops import __version__
-from vegaops.cli import config_cmd, env_cmd, runbook_cmd, setup_cmd
+from vegaops.cli import config_cmd, env_cmd, exec_cmd, runbook_cmd, secret_cmd, setup_cmd
 from vegaops.context import AppContext, GlobalOptions
 
 
@@ -46,6 +46,8 @@ app.add_typer(config_cmd.app, name="config")
 app.add_typer(env_cmd.app, name="env")
 app.add_typer(runbook_cmd.app, name="runbook")
 app.command("setup")(setup_cmd.setup)
+app.add_typer(secret_cmd.app, name="secret")
+app.command("exec", context_settings={"allow_interspersed_args": False})(exec_cmd.exec_)
 
 # The context of the run in progress, so main() can render a failure in the chosen output mode.
 CURRENT: list[AppContext] = []

@@ -11,6 +11,10 @@ STEPS: dict[str, str] = {
     "ssm.put": "vegaops.steps.ssm:PutParameter",
     "ssm.delete": "vegaops.steps.ssm:DeleteParameters",
     "secrets.put": "vegaops.steps.secrets:PutSecret",
+    "secrets.delete": "vegaops.steps.secrets:DeleteSecret",
+    "secrets.restore": "vegaops.steps.secrets:RestoreSecret",
+    "secrets.rollback": "vegaops.steps.secrets:RollbackSecret",
+    "ecs.force-redeploy": "vegaops.steps.redeploy:ForceRedeploy",
 }
 
 
