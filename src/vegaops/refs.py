@@ -184,13 +184,20 @@ def references(ctx: AppContext, cluster: str, matches: Any, changed: datetime | 
                 continue
             ref = ServiceRef(name, arn, hits)
             if changed is not None:
-                tasks = ecs.describe_tasks(cluster, ecs.list_tasks(cluster, service=name, desired_status="RUNNING"))
-                for t in tasks:
-                    started = t.get("startedAt") or t.get("createdAt")
-                    if t.get("taskDefinitionArn") == arn and isinstance(started, datetime) and started < changed:
-                        ref.stale_tasks.append({"task": t.get("taskArn", "").rsplit("/", 1)[-1],
-                                                "started": started.isoformat()})
+                arns_running = ecs.list_tasks(cluster, service=name, desired_status="RUNNING")
+                tasks = ecs.describe_tasks(cluster, arns_running) if arns_running else []
+                ref.stale_tasks = stale_tasks(tasks, arn, changed)
             out.append(ref)
+    return out
+
+
+def stale_tasks(tasks: list[dict[str, Any]], task_definition: str, changed: datetime) -> list[dict[str, Any]]:
+    """Running tasks of this task definition that started before the change: they hold the old value."""
+    out: list[dict[str, Any]] = []
+    for t in tasks:
+        started = t.get("startedAt") or t.get("createdAt")
+        if t.get("taskDefinitionArn") == task_definition and isinstance(started, datetime) and started < changed:
+            out.append({"task": t.get("taskArn", "").rsplit("/", 1)[-1], "started": started.isoformat()})
     return out
 
 
