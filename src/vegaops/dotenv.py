@@ -1,9 +1,8 @@
 """Dotenv rendering and parsing that round-trip any value (quotes, newlines, ``$``, backslashes).
 
 Rendering always double-quotes and escapes ``\\``, ``"``, ``$``, newline, carriage return and tab, so a
-value never expands or breaks a line in the readers that follow the common dotenv rules (docker compose,
-python-dotenv with interpolation off, direnv's dotenv). Parsing accepts that form, single-quoted
-(literal) values, bare values, ``export`` prefixes and ``#`` comments.
+value never breaks a line and never expands in a reader that interpolates ``$VAR``. Parsing accepts that
+form, single-quoted (literal) values, bare values, ``export`` prefixes and ``#`` comments.
 """
 
 from __future__ import annotations
