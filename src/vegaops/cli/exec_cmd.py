@@ -53,7 +53,10 @@ def service_env(a: AppContext, service: str) -> dict[str, str]:
             raise NotFoundError(f"{s['name']}: secret {ref.store_id.rsplit(':', 1)[-1]} not found")
         value = got.value.value
         if ref.json_key:
-            doc = json.loads(value)
+            try:
+                doc = json.loads(value)
+            except ValueError:
+                doc = None
             field = doc.get(ref.json_key) if isinstance(doc, dict) else None
             if field is None:
                 raise NotFoundError(f"{s['name']}: JSON key {ref.json_key} not in the secret")
