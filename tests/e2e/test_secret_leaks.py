@@ -12,7 +12,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import boto3
-import pytest
 
 from tests.conftest import CliResult
 

@@ -84,7 +84,7 @@ def set_(
     params = PutParams(name=name, value=text, secure=secure, kms_key=kms_key, description=description, tags=tags)
     from vegaops.cli.secret_cmd import now_iso
 
-    after = now_iso()
+    after = now_iso(a)
     report = engine.run(a, a.command, [engine.single(PutParameter, params)])
     extra = {}
     if redeploy and (report.changed or report.dry_run):

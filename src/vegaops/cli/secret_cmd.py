@@ -92,10 +92,8 @@ def redeploy(a: AppContext, matcher: Any, after: str, what: str) -> dict[str, An
     return {"services": services, "deployments": deployments}
 
 
-def now_iso() -> str:
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC).isoformat()
+def now_iso(a: AppContext) -> str:
+    return a.clock.now().isoformat()
 
 
 @app.command("set")
@@ -122,7 +120,7 @@ def set_(
     a = app_ctx(ctx, dry_run)
     tags = parse_pairs(tag, "--tag")
     text = read_secret_value(a, name, value, value_arg, from_file)
-    after = now_iso()
+    after = now_iso(a)
     params = PutSecretParams(name=name, value=text, key=key, description=description, kms_key=kms_key, tags=tags)
     report = engine.run(a, a.command, [engine.single(PutSecret, params)])
     extra: dict[str, Any] = {}
@@ -332,7 +330,7 @@ def rollback(
     from vegaops.steps.secrets import RollbackSecret, RollbackSecretParams
 
     a = app_ctx(ctx, dry_run)
-    after = now_iso()
+    after = now_iso(a)
     report = engine.run(a, a.command, [engine.single(RollbackSecret, RollbackSecretParams(name, to))])
     extra: dict[str, Any] = {}
     if redeploy_ and (report.changed or report.dry_run):

@@ -22,6 +22,30 @@ class RedeployParams:
     services: list[str] = field(default_factory=list)  # ECS service names
     after: str = ""  # ISO time of the change; empty: always redeploy
     cluster: str | None = None  # default: the environment's cluster
+    secret: str | None = None  # also: every service whose task definitions read this secret
+    param: str | None = None  # also: every service whose task definitions read this SSM parameter
+
+
+def referencing_services(ctx: AppContext, cluster: str, secret: str | None, param: str | None) -> list[str]:
+    from vegaops.errors import NotFoundError
+    from vegaops.refs import param_matcher, references, secret_matcher
+
+    names: set[str] = set()
+    if secret:
+        from vegaops.aws.secrets import Secrets
+        from vegaops.naming import secret_name
+
+        full = secret_name(ctx.settings.secrets_prefix, secret)
+        meta = Secrets(ctx.client("secretsmanager")).describe(full)
+        if meta is None:
+            raise NotFoundError(f"secret {full} not found", hint="list what exists: vegaops secret list")
+        names |= {r.service for r in references(ctx, cluster, secret_matcher(meta.arn, full), None)}
+    if param:
+        from vegaops.naming import param_name
+
+        full = param_name(ctx.settings.params_prefix, param)
+        names |= {r.service for r in references(ctx, cluster, param_matcher(full), None)}
+    return sorted(names)
 
 
 def _primary(service: dict[str, Any]) -> dict[str, Any] | None:
@@ -44,15 +68,16 @@ class ForceRedeploy(Step[RedeployParams]):
         p = self.params
         cluster = p.cluster or ctx.settings.require_cluster()
         plan = Plan(step=self.id, outputs={"deployments": {}}, state={"cluster": cluster, "services": []})
-        if not p.services:
+        wanted = sorted(set(p.services) | set(referencing_services(ctx, cluster, p.secret, p.param)))
+        if not wanted:
             plan.notes.append("no services to redeploy")
             return plan
-        found, missing = Ecs(ctx.client("ecs")).describe_services(cluster, p.services)
+        found, missing = Ecs(ctx.client("ecs")).describe_services(cluster, wanted)
         if missing:
             raise NotFoundError(f"services not found in cluster {cluster}: {', '.join(missing)}",
                                 hint="check the cluster and service names: vegaops env show")
         after = datetime.fromisoformat(p.after) if p.after else None
-        for name in p.services:
+        for name in wanted:
             primary = _primary(found[name])
             created = primary.get("createdAt") if primary else None
             if after is not None and isinstance(created, datetime) and created >= after:

@@ -49,7 +49,7 @@ class PutSecret(Step[PutSecretParams]):
 
     id: ClassVar[str] = "secrets.put"
     Params = PutSecretParams
-    outputs = ("name", "arn", "version")
+    outputs = ("name", "arn", "version", "changed_at")
     description = "create or update a Secrets Manager secret (no new version when unchanged)"
 
     def plan(self, ctx: AppContext) -> Plan:
@@ -72,6 +72,7 @@ class PutSecret(Step[PutSecretParams]):
             return plan
         plan.state["exists"] = True
         plan.outputs["arn"] = meta.arn
+        plan.outputs["changed_at"] = meta.last_changed.isoformat() if meta.last_changed else ""
         if current is not None:
             plan.outputs["version"] = current.version_id
             plan.state["base_version"] = current.version_id
@@ -95,6 +96,8 @@ class PutSecret(Step[PutSecretParams]):
         store = Secrets(ctx.client("secretsmanager"))
         name: str = plan.state["name"]
         outcome = Outcome(outputs=dict(plan.outputs))
+        if any(c.action in ("create", "update") for c in plan.changes):
+            outcome.outputs["changed_at"] = ctx.clock.now().isoformat()  # taken before the write
         for change in plan.changes:
             if change.action == "create":
                 arn, version = store.create(name, plan.state["value"], p.description, p.kms_key, p.tags or None)
