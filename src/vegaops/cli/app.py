@@ -15,11 +15,13 @@ from vegaops.cli import (
     debug_cmd,
     deploy_cmd,
     env_cmd,
+    exec_cmd,
     health_cmd,
     image_cmd,
     logs_cmd,
     runbook_cmd,
     sandbox_cmd,
+    secret_cmd,
     setup_cmd,
 )
 from vegaops.context import AppContext, GlobalOptions
@@ -65,6 +67,8 @@ app.command("rollback")(deploy_cmd.rollback)
 app.command("status")(deploy_cmd.status)
 app.command("health")(health_cmd.health)
 app.command("debug")(debug_cmd.debug)
+app.add_typer(secret_cmd.app, name="secret")
+app.command("exec", context_settings={"allow_interspersed_args": False})(exec_cmd.exec_)
 
 # The context of the run in progress, so main() can render a failure in the chosen output mode.
 CURRENT: list[AppContext] = []

@@ -20,6 +20,10 @@ STEPS: dict[str, str] = {
     "ecr.push": "vegaops.steps.ecr:PushImage",
     "health.check": "vegaops.steps.health:HealthCheck",
     "debug.report": "vegaops.steps.debug:DebugReport",
+    "secrets.delete": "vegaops.steps.secrets:DeleteSecret",
+    "secrets.restore": "vegaops.steps.secrets:RestoreSecret",
+    "secrets.rollback": "vegaops.steps.secrets:RollbackSecret",
+    "ecs.force-redeploy": "vegaops.steps.redeploy:ForceRedeploy",
 }
 
 
