@@ -113,6 +113,13 @@ def test_fault_injection_and_call_counts(sandbox: Handle) -> None:
     assert admin.set_fault(sandbox.endpoint, "api", "unhealthy") == {"vega-api": "unhealthy"}
     with pytest.raises(urllib.error.HTTPError):
         admin.set_fault(sandbox.endpoint, "nope", "crash")
+    ecs.update_service(cluster=CLUSTER, service="vega-worker", desiredCount=0)
+    admin.reset(sandbox.endpoint)
+    assert admin.faults(sandbox.endpoint) == {}
+    services = ecs.describe_services(cluster=CLUSTER, services=["vega-api", "vega-worker", "vega-llm-proxy"])
+    assert [(s["runningCount"], s["deployments"][0]["rolloutState"]) for s in services["services"]] == [
+        (2, "COMPLETED")] * 3
+    assert len(ecs.list_tasks(cluster=CLUSTER)["taskArns"]) == 6
 
 
 def _run(*args: str, state_dir: Path) -> subprocess.CompletedProcess[str]:

@@ -37,7 +37,6 @@ class SandboxServer:
         self.config_path = config_path
         self.lock = threading.RLock()
         self.sim = Simulator(speed=speed)
-        self.seeding = threading.Event()
         self.stopping = threading.Event()
         moto_app = DomainDispatcherApplication(create_backend_app)
         self.app = SandboxMiddleware(moto_app, self.sim, self.lock, reset=self.reset)
@@ -53,7 +52,7 @@ class SandboxServer:
 
         from vegaops.sandbox.seed import adopt_seeded, seed
 
-        self.seeding.set()
+        self.sim.paused = True
         try:
             session: Any = boto3.session.Session(region_name=REGION,
                                                  aws_access_key_id=CREDENTIALS["aws_access_key_id"],
@@ -63,14 +62,14 @@ class SandboxServer:
                 self.sim.set_now(datetime.now(UTC))
                 adopt_seeded(self.sim, result)
         finally:
-            self.seeding.clear()
+            self.sim.paused = False
 
     def reset(self) -> None:
         """Wipe every backend and the simulator, then seed again."""
         from moto.moto_api._internal.models import moto_api_backend
 
         with self.lock:
-            self.seeding.set()
+            self.sim.paused = True
             moto_api_backend.reset()
             self.sim.services.clear()
             self.sim.faults.clear()
@@ -81,8 +80,6 @@ class SandboxServer:
 
     def run_ticks(self) -> None:
         while not self.stopping.wait(TICK_SECONDS):
-            if self.seeding.is_set():
-                continue
             with self.lock:
                 try:
                     self.sim.tick(datetime.now(UTC))
@@ -105,10 +102,10 @@ class SandboxServer:
         return self.registry.host
 
     def shutdown(self) -> None:
+        """Stop simulating and stop the registry child; the process exits right after (no HTTP teardown)."""
         self.stopping.set()
         if getattr(self, "registry", None) is not None:
             self.registry.stop()
-        self.http.shutdown()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -139,11 +136,13 @@ def main(argv: list[str] | None = None) -> int:
         started_at=datetime.now(UTC).isoformat(timespec="seconds"), speed=args.speed, registry=registry_host,
     ))
     print(f"vegaops sandbox listening on {server.endpoint} (speed {args.speed})", file=sys.stderr, flush=True)
-    while not done.wait(0.5):
+    while not done.wait(0.1):
         pass
     server.shutdown()
     clear_state(args.state_file, os.getpid())
-    return 0
+    sys.stderr.flush()
+    # Nothing to flush or join: skip the slow interpreter teardown of moto's modules.
+    os._exit(0)
 
 
 if __name__ == "__main__":

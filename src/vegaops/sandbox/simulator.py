@@ -104,6 +104,7 @@ class Simulator:
         self.faults: dict[str, str] = {}  # ECS service name -> fault mode
         self.service_keys: dict[str, str] = {}  # service key (config) -> ECS service name
         self._rng = random.Random(seed)
+        self.paused = False  # while the server (re)seeds: services created then are adopted as already running
         pin_moto_task_states()
 
     # ----- moto access -------------------------------------------------------------------------
@@ -131,6 +132,8 @@ class Simulator:
     # ----- the clock -----------------------------------------------------------------------------
     def tick(self, now: datetime) -> None:
         """Advance every service to ``now``."""
+        if self.paused:
+            return
         if self._last is not None:
             self.t += max(0.0, (now - self._last).total_seconds()) * self.speed
         self._last = now
