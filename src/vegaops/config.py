@@ -7,6 +7,7 @@ value came from so ``vegaops env show`` can explain it.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 import re
@@ -391,6 +392,12 @@ def resolve(cfg: ConfigFile, overrides: Overrides) -> Settings:
     builtin_services = env_table.get("_services")
     if not cfg.services and isinstance(builtin_services, dict):
         services = dict(builtin_services)
+    elif isinstance(builtin_services, dict):  # the file's services on a built-in env: its health URLs move
+        by_ecs = {s.ecs_service: s for s in builtin_services.values()}
+        for name, svc in services.items():
+            builtin = by_ecs.get(svc.ecs_service)
+            if builtin is not None and not svc.health_url and builtin.health_url:
+                services[name] = dataclasses.replace(svc, health_url=builtin.health_url)
     extras = {k[1:]: v for k, v in env_table.items() if k.startswith("_")}
     return Settings(
         env=env_name, env_source=env_source, values=values, services=services, config_path=cfg.path,

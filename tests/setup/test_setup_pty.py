@@ -45,26 +45,30 @@ class Terminal:
         self.buffer = ANSI.sub("", self.buffer).split(text, 1)[1]
 
     def send(self, keys: str) -> None:
-        time.sleep(0.2)  # let prompt_toolkit finish drawing before typing
+        """Type once prompt_toolkit has finished drawing (the screen is quiet), as a person would."""
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([self.fd], [], [], 0.4)
+            if not ready:
+                break
+            try:
+                self.buffer += os.read(self.fd, 65536).decode(errors="replace")
+            except OSError:
+                break
         os.write(self.fd, keys.encode())
 
     def wait(self, timeout: float = 60) -> int:
+        deadline = time.monotonic() + timeout
         try:
-            while True:
-                ready, _, _ = select.select([self.fd], [], [], 0.5)
+            while self.proc.poll() is None:
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"setup did not finish; screen:\n{ANSI.sub('', self.buffer)[-1500:]}")
+                ready, _, _ = select.select([self.fd], [], [], 0.2)
                 if ready:
                     try:
-                        chunk = os.read(self.fd, 65536)
-                    except OSError:
-                        chunk = b""
-                    if not chunk and self.proc.poll() is not None:
-                        break
-                    self.buffer += chunk.decode(errors="replace")
-                elif self.proc.poll() is not None:
-                    break
-                timeout -= 0.5
-                if timeout <= 0:
-                    raise AssertionError("setup did not finish")
+                        self.buffer += os.read(self.fd, 65536).decode(errors="replace")
+                    except OSError:  # the child closed the terminal: it is exiting
+                        time.sleep(0.05)
             return self.proc.wait(timeout=10)
         finally:
             if self.proc.poll() is None:

@@ -175,7 +175,9 @@ def collect(ctx: AppContext, opts: SetupOptions, ask: Asker,
         repo = ask.select(f"{name}: ECR repository:", opts.ecr_repos.get(key), [*repositories, NONE],
                           repo_proposal or NONE, f"--ecr-repo {key}=REPO")
         health = None
-        if info.health_paths or key in opts.health_urls:
+        if opts.sandbox and key not in opts.health_urls:
+            pass  # the sandbox's health URLs follow its port; the built-in env supplies them
+        elif info.health_paths or key in opts.health_urls:
             proposal = propose_health_url(info) or sandbox_health_url(ctx, name)
             health = ask.text(f"{name}: health URL:", opts.health_urls.get(key), proposal or "",
                               f"--health-url {key}=URL") or None
