@@ -139,3 +139,13 @@ def test_rollback_and_config_set_redeploy(cli) -> None:  # type: ignore[no-untyp
     assert list(envelope(r.stdout)["data"]["redeploy"]["deployments"]) == ["vega-api"]  # type: ignore[index]
     r = cli("--dry-run", "secret", "set", "database-url", "--redeploy", input="v9")
     assert r.exit_code == 0 and "planned (dry run)" in r.output
+
+
+@pytest.mark.usefixtures("estate")
+def test_set_without_redeploy_names_the_services_to_redeploy(cli) -> None:  # type: ignore[no-untyped-def]
+    before = _deployments("vega-api")
+    r = cli("-o", "json", "secret", "set", "database-url", input="changed")
+    assert envelope(r.stdout)["data"]["needs_redeploy"] == ["vega-api", "vega-worker"]  # type: ignore[index]
+    assert _deployments("vega-api") == before
+    r = cli("config", "set", "log-level", "warn")
+    assert r.exit_code == 0 and "vega-api read this value" in r.stderr and "--redeploy" in r.stderr

@@ -60,7 +60,8 @@ def scenario(run: Run, tmp: Path, full: bool) -> list[tuple[list[str], CliResult
     go("secret", "set", "database-url", VALUES[1], code=2)  # refused on argv: the error must not echo it
     go("--debug", "secret", "set", "database-url", "--key", "k", input=VALUES[1], code=2)  # not JSON
     go("-o", "json", "secret", "set", "admin", "--key", "password", input=VALUES[1] + "x")
-    go("--debug", "secret", "set", "big", input=VALUES[0] * 2000, code=None)
+    if full:
+        go("--debug", "secret", "set", "big", input=VALUES[0] * 2000, code=None)
     go("config", "set", "log-level", "--secure", "-", input=VALUES[3])
     for mode in ([], ["-o", "json"], ["--debug", "-v"]) if full else (["-o", "json"],):
         go(*mode, "secret", "get", "database-url")
@@ -68,8 +69,8 @@ def scenario(run: Run, tmp: Path, full: bool) -> list[tuple[list[str], CliResult
         if mode != ["--debug", "-v"]:
             go(*mode, "secret", "get", "admin", "--key", "password")
             go(*mode, "secret", "history", "database-url")
+        if full and mode == ["-o", "json"]:
             go(*mode, "secret", "list")
-        if mode == ["-o", "json"]:
             go(*mode, "secret", "refs", "admin")
             go(*mode, "env", "vars", "api")
             go(*mode, "secret", "diff", "staging", "prod")

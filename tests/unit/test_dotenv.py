@@ -66,3 +66,16 @@ def test_env_names_invert_for_kebab_names(name: str) -> None:
 @given(st.text(alphabet="abcXYZ019-_./ ", min_size=1, max_size=30).filter(lambda s: re.search(r"[A-Za-z0-9]", s)))
 def test_env_var_names_are_always_valid(key: str) -> None:
     assert re.fullmatch(r"[A-Z_][A-Z0-9_]*", env_var_name(key))
+
+
+NAMES = st.from_regex(r"[a-z0-9][a-z0-9_.\-]{0,15}(/[a-z0-9][a-z0-9_.\-]{0,15}){0,2}", fullmatch=True)
+
+
+@given(NAMES, st.sampled_from(["vega/staging/", "vega/prod/", "app/"]))
+def test_one_address_space_round_trips(name: str, prefix: str) -> None:
+    from vegaops.naming import param_name, relative, secret_name
+
+    assert relative(prefix, secret_name(prefix, name)) == name
+    params_prefix = "/" + prefix
+    assert relative(params_prefix, param_name(params_prefix, name)) == name
+    assert env_var_name(relative(prefix, secret_name(prefix, name))) == env_var_name(name)

@@ -86,7 +86,7 @@ def set_(
 
     after = now_iso(a)
     report = engine.run(a, a.command, [engine.single(PutParameter, params)])
-    extra = {}
+    extra: dict[str, object] = {}
     if redeploy and (report.changed or report.dry_run):
         from vegaops.cli.secret_cmd import redeploy as force_redeploy
         from vegaops.naming import param_name
@@ -96,6 +96,12 @@ def set_(
         extra["redeploy"] = force_redeploy(a, param_matcher(full), after, full)
     elif redeploy:
         a.output.info("value unchanged; no redeploy needed")
+    elif report.changed and a.settings.cluster:
+        from vegaops.cli.secret_cmd import needs_redeploy
+        from vegaops.naming import param_name
+        from vegaops.refs import param_matcher
+
+        extra["needs_redeploy"] = needs_redeploy(a, param_matcher(param_name(a.settings.params_prefix, name)))
     emit(a, run_result(a, report, data=extra))
 
 

@@ -73,10 +73,12 @@ def vars_(
     cluster = s.require_cluster()
     wanted: list[tuple[str, str | None]]  # (ECS service, container)
     if service:
+        from vegaops.errors import ConfigError
+
         try:
             svc = s.service(service)
             wanted = [(svc.ecs_service or svc.name, svc.container)]
-        except Exception:
+        except ConfigError:  # not in vegaops.toml: take it as an ECS service name
             wanted = [(service, None)]
     elif s.services:
         wanted = [(svc.ecs_service or svc.name, svc.container) for svc in s.services.values()]

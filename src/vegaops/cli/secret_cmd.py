@@ -134,7 +134,35 @@ def set_(
                                          ref.store_id.rsplit(":", 1)[-1] == full, after, full)
     elif redeploy_:
         a.output.info("value unchanged; no redeploy needed")
+    elif report.changed:
+        meta = _catalog(a).describe(_full(a, name))
+        if meta is not None:
+            extra["needs_redeploy"] = needs_redeploy(a, secret_matcher(meta.arn, meta.name))
     emit(a, run_result(a, report, data=extra))
+
+
+def needs_redeploy(a: AppContext, matcher: Any) -> list[str] | None:
+    """After a change without --redeploy: name the services whose running tasks still hold the old value."""
+    from vegaops.errors import VegaopsError
+    from vegaops.refs import references
+
+    cluster = a.settings.cluster
+    if not cluster:
+        return None
+    try:
+        services = sorted({r.service for r in references(a, cluster, matcher, None)})
+    except VegaopsError:
+        return None
+    except Exception as exc:
+        from vegaops.aws.errors import is_botocore_error
+
+        if not is_botocore_error(exc):
+            raise
+        return None
+    if services:
+        a.output.warn(f"{', '.join(services)} read this value; their running tasks keep the old one until they "
+                      "are replaced (add --redeploy to start a new deployment)")
+    return services
 
 
 def _select(name: str, raw: str, key: str | None) -> str:
@@ -333,11 +361,15 @@ def rollback(
     after = now_iso(a)
     report = engine.run(a, a.command, [engine.single(RollbackSecret, RollbackSecretParams(name, to))])
     extra: dict[str, Any] = {}
+    full = _full(a, name)
     if redeploy_ and (report.changed or report.dry_run):
-        full = _full(a, name)
         meta = _catalog(a).describe(full)
         if meta is not None:
             extra["redeploy"] = redeploy(a, secret_matcher(meta.arn, full), after, full)
+    elif report.changed:
+        meta = _catalog(a).describe(full)
+        if meta is not None:
+            extra["needs_redeploy"] = needs_redeploy(a, secret_matcher(meta.arn, full))
     emit(a, run_result(a, report, data=extra))
 
 

@@ -8,7 +8,7 @@ through new tasks. The plan is empty for a service whose primary deployment star
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from vegaops.steps.base import Change, Outcome, Plan, Step
@@ -76,7 +76,15 @@ class ForceRedeploy(Step[RedeployParams]):
         if missing:
             raise NotFoundError(f"services not found in cluster {cluster}: {', '.join(missing)}",
                                 hint="check the cluster and service names: vegaops env show")
-        after = datetime.fromisoformat(p.after) if p.after else None
+        try:
+            after = datetime.fromisoformat(p.after) if p.after else None
+        except ValueError:
+            from vegaops.errors import UsageError
+
+            raise UsageError(f"ecs.force-redeploy: after={p.after!r} is not an ISO date-time",
+                             hint="for example 2026-01-31T12:00:00+00:00") from None
+        if after is not None and after.tzinfo is None:
+            after = after.replace(tzinfo=UTC)
         for name in wanted:
             primary = _primary(found[name])
             created = primary.get("createdAt") if primary else None
