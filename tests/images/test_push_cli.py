@@ -167,3 +167,4 @@ def test_docker_source_without_engine_is_exit_2(cli: Any, env: Path, fake_docker
     monkeypatch.setenv("PATH", str(env / "empty-bin"))
     r = cli("image", "push", "worker", "--tag", "v1", "--source", "docker://vega/worker:dev")
     assert r.exit_code == 2 and "docker CLI is not installed" in r.stderr
+
