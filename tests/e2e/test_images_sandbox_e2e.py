@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -19,17 +18,6 @@ pytestmark = pytest.mark.skipif(localregistry.available() is None,
                                 reason="docker-registry binary not installed (apt-get install docker-registry)")
 
 
-def wait_for_digest(ecr: Any, repo: str, tag: str, timeout: float = 15.0) -> str | None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            details = ecr.describe_images(repositoryName=repo, imageIds=[{"imageTag": tag}])["imageDetails"]
-            return str(details[0]["imageDigest"])
-        except ecr.exceptions.ImageNotFoundException:
-            time.sleep(0.1)
-    return None
-
-
 def test_push_to_sandbox_lands_in_its_ecr_with_the_same_digest(
         sandbox: Handle, cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
@@ -40,10 +28,11 @@ def test_push_to_sandbox_lands_in_its_ecr_with_the_same_digest(
             "--source", f"oci:{tmp_path / 'img'}")
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["data"]["digest"] == digest
-    env = sandbox.env()
+    env = sandbox.env()  # the push step waited for the mirror: ECR reports it already
     ecr = boto3.client("ecr", endpoint_url=env["AWS_ENDPOINT_URL"], region_name="eu-central-1",
                        aws_access_key_id="sandbox", aws_secret_access_key="sandbox")
-    assert wait_for_digest(ecr, "vega-api", "v2.0.0") == digest
+    assert ecr.describe_images(repositoryName="vega-api", imageIds=[{"imageTag": "v2.0.0"}]
+                               )["imageDetails"][0]["imageDigest"] == digest
     again = cli("--env", "sandbox", "image", "push", "api", "--tag", "v2.0.0", "--source", f"oci:{tmp_path / 'img'}")
     assert again.exit_code == 0 and "already present" in again.stdout
     # promote the seeded staging-only tag and list what runs
@@ -56,3 +45,39 @@ def test_push_to_sandbox_lands_in_its_ecr_with_the_same_digest(
     running = {e["env"]: e for e in data["environments"]}["sandbox"]
     assert running["error"] is None and running["digest"]
     assert any("sandbox" in i["running_in"] and "v1.2.2-stable" in i["tags"] for i in data["images"])
+
+
+RUNBOOK = """\
+name = "ship"
+description = "push a build into the staging repository, then promote it under a release tag"
+
+[vars.source]
+description = "oci:PATH of the build"
+
+[[steps]]
+id = "push"
+uses = "ecr.push"
+with = { repository = "staging/vega-worker", tag = "build-7", source = "${vars.source}", jobs = 2 }
+
+[[steps]]
+id = "release"
+uses = "ecr.promote"
+with = { tag = "build-7", source_repository = "staging/vega-worker", repository = "vega-worker", new_tag = "v7.0.0" }
+"""
+
+
+def test_push_then_promote_runbook_in_the_sandbox(
+        sandbox: Handle, cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "runbooks").mkdir()
+    (tmp_path / "runbooks" / "ship.toml").write_text(RUNBOOK)
+    digest = write_oci(tmp_path / "img", [12_000], label="sandbox-runbook")
+    args = ("--env", "sandbox", "--yes", "-o", "json", "runbook", "run", "ship",
+            "--var", f"source=oci:{tmp_path / 'img'}")
+    r = cli(*args)
+    assert r.exit_code == 0, r.output
+    steps = json.loads(r.stdout)["data"]["steps"]
+    assert [s["status"] for s in steps] == ["done", "done"]
+    assert steps[0]["outputs"]["digest"] == steps[1]["outputs"]["digest"] == digest
+    again = json.loads(cli(*args).stdout)
+    assert again["status"] == "unchanged"

@@ -167,3 +167,17 @@ def test_docker_source_without_engine_is_exit_2(cli: Any, env: Path, fake_docker
     monkeypatch.setenv("PATH", str(env / "empty-bin"))
     r = cli("image", "push", "worker", "--tag", "v1", "--source", "docker://vega/worker:dev")
     assert r.exit_code == 2 and "docker CLI is not installed" in r.stderr
+
+
+
+def test_mirror_wait_times_out_on_the_injected_clock(app_context: AppContext, env: Path,
+                                                     local_registry: LocalRegistry) -> None:
+    from vegaops.errors import TimedOut
+
+    app_context.settings.extras["registry_mirror"] = True  # as --env sandbox sets it; no mirror runs here
+    write_oci(env / "img", [1_000], label="no-mirror")
+    step = PushImage(PushParams(repository="vega-worker", tag="m1", source=f"oci:{env / 'img'}"))
+    start = app_context.clock.monotonic()
+    with pytest.raises(TimedOut, match="did not mirror vega-worker:m1"):
+        step.apply(app_context, step.plan(app_context))
+    assert app_context.clock.monotonic() - start >= 15

@@ -48,7 +48,8 @@ def sandbox_env() -> dict[str, Any]:
         )
         for key, (svc, container, repo, alb) in DEMO_SERVICES.items()
     }
-    extra = {"ecr_registry": state.registry} if state.registry else {}
+    # pushes go to the sandbox's docker-registry, which reaches ECR asynchronously (ecr.push waits for it)
+    extra = {"ecr_registry": state.registry, "_registry_mirror": True} if state.registry else {}
     return {
         **extra,
         "cluster": CLUSTER,

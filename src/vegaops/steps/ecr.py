@@ -76,6 +76,22 @@ def _copy_between_registries(ctx: AppContext, source_ecr: Ecr, target_ecr: Ecr, 
     return report.digest
 
 
+def _wait_for_mirror(ctx: AppContext, ecr: Ecr, repo: str, tag: str, digest: str, timeout: float = 15.0) -> None:
+    """The sandbox's registry reaches its ECR through push notifications (asynchronous); real ECR is one
+    store. Wait until ECR reports ``repo:tag`` at ``digest`` so a following step (promote, deploy) sees it."""
+    from vegaops.errors import TimedOut
+
+    deadline = ctx.clock.monotonic() + timeout
+    while True:
+        ref = ecr.find(repo, tag)
+        if ref is not None and ref.digest == digest:
+            return
+        if ctx.clock.monotonic() >= deadline:
+            raise TimedOut(f"the sandbox registry did not mirror {repo}:{tag} ({digest}) into ECR "
+                           f"within {timeout:.0f} s", hint="see the sandbox log; vegaops sandbox status")
+        ctx.clock.sleep(0.1)
+
+
 @dataclass
 class ResolveParams:
     repository: str
@@ -271,6 +287,8 @@ class PushImage(Step[PushParams]):
                                         progress)
         finally:
             client.close()
+        if ctx.settings.extras.get("registry_mirror"):
+            _wait_for_mirror(ctx, ecr, p.repository, p.tag, report.digest)
         pinned = ImageRef(p.repository, p.tag, report.digest, plan.state["registry_host"]).pinned
         outcome.outputs.update(
             digest=report.digest, image=pinned,
