@@ -90,6 +90,8 @@ def test_rollouts_against_the_real_sandbox(sandbox: Handle) -> None:
     _wait(completed)
     final = svc()
     assert final["taskDefinition"] == good and final["deployments"][0]["id"] != failed_id
+    worker_tasks = ecs.list_tasks(cluster=CLUSTER, serviceName="vega-worker")["taskArns"]
+    assert len(worker_tasks) == 2  # moto alone ignores serviceName and lists the whole cluster
     listed = ecs.list_service_deployments(cluster=CLUSTER, service="vega-api")["serviceDeployments"]
     assert [d["status"] for d in listed][:2] == ["SUCCESSFUL", "ROLLBACK_SUCCESSFUL"]
 

@@ -52,6 +52,11 @@ def up(
         emit(a, Result(a.command, status="unchanged", data=_state_data(state),
                        message=f"the sandbox is already running at {state.endpoint} (pid {state.pid})"))
         return
+    import importlib.util
+
+    if importlib.util.find_spec("moto") is None:
+        raise UsageError("the sandbox needs moto, which is not installed",
+                         hint="install the sandbox extra: pip install 'vegaops[sandbox]'")
     config_path = a.config.path if a.config.services else None
     a.output.info("starting the sandbox (moto + ECS simulator) ...")
     handle = start(port=port, speed=speed, config_path=config_path)

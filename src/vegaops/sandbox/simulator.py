@@ -347,7 +347,8 @@ class Simulator:
                     return
                 elif not task.target_group and age >= 1.0:
                     task.healthy = True  # nothing checks it
-            if task.log and self.t - task.last_log >= LOG_EVERY_S:
+            # every LOG_EVERY_S of wall time, so a fast sandbox does not flood its log groups
+            if task.log and self.t - task.last_log >= LOG_EVERY_S * max(1.0, self.speed):
                 task.log.requests(now, 2, unhealthy=behaviour == "unhealthy")
                 task.last_log = self.t
         elif task.state == "DEACTIVATING" and age >= DRAIN_S:

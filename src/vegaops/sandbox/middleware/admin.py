@@ -61,10 +61,31 @@ class SandboxMiddleware:
             status, headers, body = self._call_moto(environ, raw)
             if service == "ecs" and operation in ("CreateService", "UpdateService") and status.startswith("200"):
                 body = self._after_service_change(operation, params, body)
-                headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
-                headers.append(("Content-Length", str(len(body))))
+            elif service == "ecs" and operation == "ListTasks" and params.get("serviceName") and \
+                    status.startswith("200"):
+                body = self._tasks_of_service(params, body)
+            else:
+                return self._finish(start_response, status, headers, body)
+        headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+        headers.append(("Content-Length", str(len(body))))
+        return self._finish(start_response, status, headers, body)
+
+    def _finish(self, start_response: StartResponse, status: str, headers: list[tuple[str, str]],
+                body: bytes) -> list[bytes]:
         start_response(status, headers)
         return [body]
+
+    def _tasks_of_service(self, params: dict[str, Any], body: bytes) -> bytes:
+        """moto ignores ListTasks' serviceName: keep only the tasks of that service (group service:NAME)."""
+        try:
+            doc = json.loads(body)
+        except ValueError:
+            return body
+        cluster = str(params.get("cluster") or "default").rsplit("/", 1)[-1]
+        group = f"service:{str(params['serviceName']).rsplit('/', 1)[-1]}"
+        tasks = self.sim.backend.tasks.get(cluster, {})
+        doc["taskArns"] = [arn for arn in doc.get("taskArns", []) if getattr(tasks.get(arn), "group", None) == group]
+        return json.dumps(doc).encode()
 
     def _read_body(self, environ: dict[str, Any]) -> bytes:
         try:
