@@ -144,3 +144,29 @@ def test_debug_names_the_cause_of_each_failure_mode(monkeypatch, tmp_path, cli, 
                 assert r.exit_code == 5 and "image-pull" in r.output and "@sha256:" in r.output
     finally:
         handle.stop()
+
+
+def test_throttling_is_not_fatal_and_noticed(sandbox, cli) -> None:  # type: ignore[no-untyped-def]
+    # more errors than botocore's own (short) retries absorb: vegaops' backoff takes over, with a notice
+    admin.inject_errors(sandbox.endpoint, "FilterLogEvents", count=4)
+    r = cli("--env", "sandbox", "logs", "tail", "worker", "--since", "1h")
+    assert r.exit_code == 0, r.output
+    assert "throttled by CloudWatch Logs" in r.stderr and r.stdout.count("\n") > 0
+
+
+def test_broken_pipe_ends_quietly(sandbox) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import subprocess
+
+    from tests.conftest import vegaops_executable
+
+    env = {**os.environ, "VEGAOPS_STATE_DIR": str(sandbox.state_file.parent)}
+    # following: new lines keep coming, so a write after the reader left must hit EPIPE
+    proc = subprocess.Popen([*vegaops_executable(), "--env", "sandbox", "logs", "tail", "api", "worker",
+                             "--since", "1s", "-f", "--poll", "0.2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline()
+    proc.stdout.close()  # like `| head -1`
+    err = proc.stderr.read()
+    assert proc.wait(30) == 0 and b"Traceback" not in err and b"BrokenPipe" not in err
