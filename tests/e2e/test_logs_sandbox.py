@@ -170,3 +170,33 @@ def test_broken_pipe_ends_quietly(sandbox) -> None:  # type: ignore[no-untyped-d
     proc.stdout.close()  # like `| head -1`
     err = proc.stderr.read()
     assert proc.wait(30) == 0 and b"Traceback" not in err and b"BrokenPipe" not in err
+
+
+def test_deployment_current_and_previous_select_their_tasks(sandbox, cli) -> None:  # type: ignore[no-untyped-def]
+    ecs = _client(sandbox, "ecs")
+
+    def running() -> set[str]:
+        arns = ecs.list_tasks(cluster="vega-sandbox", serviceName="vega-api", desiredStatus="RUNNING")["taskArns"]
+        tasks = ecs.describe_tasks(cluster="vega-sandbox", tasks=arns)["tasks"] if arns else []
+        return {t["taskArn"].rsplit("/", 1)[-1] for t in tasks
+                if t["lastStatus"] == "RUNNING" and t.get("group") == "service:vega-api"}
+
+    before = running()
+    _redeploy(sandbox, "api")
+
+    def settled() -> bool:
+        svc = ecs.describe_services(cluster="vega-sandbox", services=["vega-api"])["services"][0]
+        return len(svc["deployments"]) == 1 and svc["deployments"][0]["rolloutState"] == "COMPLETED" and \
+            len(running()) == 2 and not (running() & before)
+
+    assert _until(settled)
+    after = running()
+    time.sleep(0.5)  # let the new tasks write a request line or two
+
+    def tasks(which: str) -> set[str]:
+        r = cli("--env", "sandbox", "-o", "json", "logs", "tail", "api", "--since", "1h", "--deployment", which)
+        assert r.exit_code == 0, r.output
+        return {json.loads(line)["task"] for line in r.stdout.splitlines()[:-1]}
+
+    assert tasks("current") == after
+    assert tasks("previous") == before
