@@ -200,3 +200,15 @@ def test_deployment_current_and_previous_select_their_tasks(sandbox, cli) -> Non
 
     assert tasks("current") == after
     assert tasks("previous") == before
+
+
+def test_live_tail_backfills_then_follows_without_repeats(sandbox, cli) -> None:  # type: ignore[no-untyped-def]
+    until = datetime.now(UTC) + timedelta(seconds=2)
+    r = cli("--env", "sandbox", "-o", "json", "logs", "tail", "worker", "-f", "--live", "--since", "5m",
+            "--poll", "0.3", "--until", until.isoformat())
+    assert r.exit_code == 0, r.output
+    assert "live tail" in r.stderr  # the session ended (moto sends one batch) or was refused: polling took over
+    events = [json.loads(line) for line in r.stdout.splitlines()[:-1]]
+    keys = [(e["stream"], e["timestamp"], e["message"]) for e in events if "marker" not in e]
+    assert keys and len(keys) == len(set(keys))
+    assert all({"timestamp", "message", "service", "task", "container", "stream"} <= set(e) for e in events)

@@ -158,8 +158,9 @@ class _Sink:
             else:
                 self.out.write(self.fmt.event(e) + "\n")
         elif self.json:
-            self.out.write(self._dumps({"marker": item.kind, "timestamp": item.timestamp, "service": item.service,
-                                        "task": item.task, "message": item.text}) + "\n")
+            self.out.write(self._dumps({"marker": item.kind, "timestamp": item.timestamp, "message": item.text,
+                                        "service": item.service, "task": item.task, "container": None,
+                                        "stream": None}) + "\n")
         elif not self.fmt.raw:
             self.a.output.stderr.write(self.fmt.marker(item) + "\n")
             self.a.output.stderr.flush()
