@@ -283,8 +283,13 @@ class Follower:
             self._prune(st)
         return fresh
 
+    def _horizon(self, st: _GroupState) -> int:
+        """Where the next query starts: the newest timestamp seen (never past now, so one event stamped in
+        the future by a skewed clock cannot hide the others) minus the overlap window."""
+        return max(st.floor, min(st.high_water, to_ms(self.clock)) - self.overlap_ms)
+
     def _prune(self, st: _GroupState) -> None:
-        horizon = max(st.floor, st.high_water - self.overlap_ms)
+        horizon = self._horizon(st)
         while st.order and (st.order[0][0] < horizon or len(st.seen) > self.max_ids):
             ts, eid = heapq.heappop(st.order)
             st.seen.pop(eid, None)
@@ -307,7 +312,7 @@ class Follower:
         out: list[LogEvent] = []
         for selector in self.selectors:
             st = self.state[selector.group]
-            start = max(st.floor, st.high_water - self.overlap_ms)
+            start = self._horizon(st)
             for event in self.fetcher.events(selector, start, self.until_ms, self.pattern):
                 if self._remember(st, event):
                     out.append(event)
