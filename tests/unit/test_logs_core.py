@@ -236,3 +236,14 @@ def test_an_event_stamped_in_the_future_does_not_hide_later_ones() -> None:
     api.put("/ecs/vega-api", "ecs/api/t1", 2_000, "on time")
     clock.advance(2)
     assert first == ["ten minutes ahead"] and _messages(f.poll_once()) == ["on time"]
+
+
+def test_prefetching_keeps_pages_in_order_and_handles_throttling() -> None:
+    clock, api, fetcher = _setup(page_size=2)
+    fetcher.prefetch = True
+    for i in range(9):
+        api.put("/ecs/vega-api", f"ecs/api/t{i % 3}", i, f"m{i}")
+    clock.advance(1)
+    api.throttle_next = 2
+    events = list(backfill(fetcher, [Selector("/ecs/vega-api", [API])], BASE, None))
+    assert [e.message for e in events] == [f"m{i}" for i in range(9)] and fetcher.throttled == 2

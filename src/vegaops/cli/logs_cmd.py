@@ -197,7 +197,7 @@ def _fetcher(a: AppContext, targets: list) -> tuple:  # type: ignore[type-arg]
                                                                max_attempts=2).client("logs"))
                 router.routes[src.group] = factories[src.region]
     fetcher = Fetcher(router, a.clock, RateLimiter(a.clock, rate=5, burst=5),
-                      notice=lambda m: a.output.note(m, style="yellow"))
+                      notice=lambda m: a.output.note(m, style="yellow"), prefetch=True)
     return fetcher, router
 
 
