@@ -252,7 +252,8 @@ def main() -> None:
              f"Command: `.venv/bin/python bench/logs.py --events {args.events} --streams {args.streams} "
              f"--repeat {args.repeat}` (moto server subprocess on 127.0.0.1; each tool a subprocess under "
              "/usr/bin/time, stdout to a file; rounds interleaved, median wall time, highest peak RSS)\n",
-             "| tool | events | median wall s | events/s | vs aws cli | peak RSS MB |", "|---|---:|---:|---:|---:|---:|"]
+             "| tool | events | median wall s | events/s | vs aws cli | peak RSS MB |",
+             "|---|---:|---:|---:|---:|---:|"]
     for label, n, wall, rate, mb in rows:
         ratio = f"{rate / aws_rate:.2f}x" if aws_rate else "-"
         lines.append(f"| {label} | {n} | {wall:.2f} | {rate:,.0f} | {ratio} | {mb:.0f} |")
