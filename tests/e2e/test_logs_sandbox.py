@@ -144,3 +144,71 @@ def test_debug_names_the_cause_of_each_failure_mode(monkeypatch, tmp_path, cli, 
                 assert r.exit_code == 5 and "image-pull" in r.output and "@sha256:" in r.output
     finally:
         handle.stop()
+
+
+def test_throttling_is_not_fatal_and_noticed(sandbox, cli) -> None:  # type: ignore[no-untyped-def]
+    # more errors than botocore's own (short) retries absorb: vegaops' backoff takes over, with a notice
+    admin.inject_errors(sandbox.endpoint, "FilterLogEvents", count=4)
+    r = cli("--env", "sandbox", "logs", "tail", "worker", "--since", "1h")
+    assert r.exit_code == 0, r.output
+    assert "throttled by CloudWatch Logs" in r.stderr and r.stdout.count("\n") > 0
+
+
+def test_broken_pipe_ends_quietly(sandbox) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import subprocess
+
+    from tests.conftest import vegaops_executable
+
+    env = {**os.environ, "VEGAOPS_STATE_DIR": str(sandbox.state_file.parent)}
+    # following: new lines keep coming, so a write after the reader left must hit EPIPE
+    proc = subprocess.Popen([*vegaops_executable(), "--env", "sandbox", "logs", "tail", "api", "worker",
+                             "--since", "1s", "-f", "--poll", "0.2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline()
+    proc.stdout.close()  # like `| head -1`
+    err = proc.stderr.read()
+    assert proc.wait(30) == 0 and b"Traceback" not in err and b"BrokenPipe" not in err
+
+
+def test_deployment_current_and_previous_select_their_tasks(sandbox, cli) -> None:  # type: ignore[no-untyped-def]
+    ecs = _client(sandbox, "ecs")
+
+    def running() -> set[str]:
+        arns = ecs.list_tasks(cluster="vega-sandbox", serviceName="vega-api", desiredStatus="RUNNING")["taskArns"]
+        tasks = ecs.describe_tasks(cluster="vega-sandbox", tasks=arns)["tasks"] if arns else []
+        return {t["taskArn"].rsplit("/", 1)[-1] for t in tasks
+                if t["lastStatus"] == "RUNNING" and t.get("group") == "service:vega-api"}
+
+    before = running()
+    _redeploy(sandbox, "api")
+
+    def settled() -> bool:
+        svc = ecs.describe_services(cluster="vega-sandbox", services=["vega-api"])["services"][0]
+        return len(svc["deployments"]) == 1 and svc["deployments"][0]["rolloutState"] == "COMPLETED" and \
+            len(running()) == 2 and not (running() & before)
+
+    assert _until(settled)
+    after = running()
+    time.sleep(0.5)  # let the new tasks write a request line or two
+
+    def tasks(which: str) -> set[str]:
+        r = cli("--env", "sandbox", "-o", "json", "logs", "tail", "api", "--since", "1h", "--deployment", which)
+        assert r.exit_code == 0, r.output
+        return {json.loads(line)["task"] for line in r.stdout.splitlines()[:-1]}
+
+    assert tasks("current") == after
+    assert tasks("previous") == before
+
+
+def test_live_tail_backfills_then_follows_without_repeats(sandbox, cli) -> None:  # type: ignore[no-untyped-def]
+    until = datetime.now(UTC) + timedelta(seconds=2)
+    r = cli("--env", "sandbox", "-o", "json", "logs", "tail", "worker", "-f", "--live", "--since", "5m",
+            "--poll", "0.3", "--until", until.isoformat())
+    assert r.exit_code == 0, r.output
+    assert "live tail" in r.stderr  # the session ended (moto sends one batch) or was refused: polling took over
+    events = [json.loads(line) for line in r.stdout.splitlines()[:-1]]
+    keys = [(e["stream"], e["timestamp"], e["message"]) for e in events if "marker" not in e]
+    assert keys and len(keys) == len(set(keys))
+    assert all({"timestamp", "message", "service", "task", "container", "stream"} <= set(e) for e in events)

@@ -225,3 +225,25 @@ def test_container_task_and_deployment_filters() -> None:
     assert run(Selector("/ecs/vega-api", [API, side], containers={"envoy"})) == ["envoy a"]
     assert run(Selector("/ecs/vega-api", [API, side], tasks={"bbbb"})) == ["api b"]
     assert run(Selector("/ecs/vega-api", [API, side], task_filter=lambda t: t == "aaaa1111")) == ["api a", "envoy a"]
+
+
+def test_an_event_stamped_in_the_future_does_not_hide_later_ones() -> None:
+    clock, api, fetcher = _setup()
+    api.put("/ecs/vega-api", "ecs/api/skewed", 600_000, "ten minutes ahead", ingest=0)
+    clock.advance(1)
+    f = Follower(fetcher, [Selector("/ecs/vega-api", [API])], since_ms=BASE, overlap_ms=30_000)
+    first = _messages(f.poll_once())
+    api.put("/ecs/vega-api", "ecs/api/t1", 2_000, "on time")
+    clock.advance(2)
+    assert first == ["ten minutes ahead"] and _messages(f.poll_once()) == ["on time"]
+
+
+def test_prefetching_keeps_pages_in_order_and_handles_throttling() -> None:
+    clock, api, fetcher = _setup(page_size=2)
+    fetcher.prefetch = True
+    for i in range(9):
+        api.put("/ecs/vega-api", f"ecs/api/t{i % 3}", i, f"m{i}")
+    clock.advance(1)
+    api.throttle_next = 2
+    events = list(backfill(fetcher, [Selector("/ecs/vega-api", [API])], BASE, None))
+    assert [e.message for e in events] == [f"m{i}" for i in range(9)] and fetcher.throttled == 2

@@ -80,24 +80,40 @@ def tail(
 
     from vegaops.logs.core import Follower, backfill
 
-    if not follow:
-        for event in backfill(fetcher, selectors, start, end, filter_pattern):
-            sink.item(event)
-        sink.flush()
-    else:
-        watcher = svc.stopped_watcher(ecs, svc.cluster_of(a), targets, lambda: ms(a.clock.now()))
-        follower = Follower(fetcher, selectors, since_ms=start, until_ms=end, pattern=filter_pattern,
-                            poll_seconds=poll, watcher=watcher, watch_seconds=max(2.0, poll * 5))
-        if live:
-            _live(a, follower, router, selectors, sink, start, end, filter_pattern)
-        for item in follower.follow(idle=sink.flush):
-            sink.item(item)
-        sink.flush()
+    try:
+        if not follow:
+            for event in backfill(fetcher, selectors, start, end, filter_pattern):
+                sink.item(event)
+            sink.flush()
+        else:
+            watcher = svc.stopped_watcher(ecs, svc.cluster_of(a), targets, lambda: ms(a.clock.now()))
+            follower = Follower(fetcher, selectors, since_ms=start, until_ms=end, pattern=filter_pattern,
+                                poll_seconds=poll, watcher=watcher, watch_seconds=max(2.0, poll * 5))
+            if live:
+                _live(a, follower, router, selectors, sink, start, end, filter_pattern)
+            for item in follower.follow(idle=sink.flush):
+                sink.item(item)
+            sink.flush()
+    except BrokenPipeError:
+        _quiet_exit()
     if a.output.json:
         from vegaops.output.result import Result
 
         emit(a, Result(a.command, data={"events": sink.count, "sources": sources,
                                         "throttled": fetcher.throttled}))
+
+
+def _quiet_exit() -> None:
+    """The reader went away (``| head``): stop quietly with exit 0, and keep the exit-time flush quiet too."""
+    import os
+    import sys
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    raise typer.Exit(0)
 
 
 def _colour(a: AppContext) -> bool:
@@ -142,8 +158,9 @@ class _Sink:
             else:
                 self.out.write(self.fmt.event(e) + "\n")
         elif self.json:
-            self.out.write(self._dumps({"marker": item.kind, "timestamp": item.timestamp, "service": item.service,
-                                        "task": item.task, "message": item.text}) + "\n")
+            self.out.write(self._dumps({"marker": item.kind, "timestamp": item.timestamp, "message": item.text,
+                                        "service": item.service, "task": item.task, "container": None,
+                                        "stream": None}) + "\n")
         elif not self.fmt.raw:
             self.a.output.stderr.write(self.fmt.marker(item) + "\n")
             self.a.output.stderr.flush()
@@ -160,10 +177,13 @@ def _fetcher(a: AppContext, targets: list) -> tuple:  # type: ignore[type-arg]
     from vegaops.logs.core import Fetcher, RateLimiter
     from vegaops.logs.service import RegionRouter
 
-    default = Logs(a.client("logs"))
+    base = a.clients
+    # vegaops paces and retries FilterLogEvents itself (shared limiter, jittered backoff, a notice), so
+    # botocore's own throttling retries are kept short instead of sleeping silently for up to 20 s.
+    default = Logs(ClientFactory(profile=base.profile, region=base.region, endpoint_url=base.endpoint_url,
+                                 credentials=base.credentials, max_attempts=2).client("logs"))
     router = RegionRouter()
     factories: dict[str, Logs] = {}
-    base = a.clients
     for t in targets:
         for src in t.sources:
             if not src.tailable or src.group is None:
@@ -173,10 +193,11 @@ def _fetcher(a: AppContext, targets: list) -> tuple:  # type: ignore[type-arg]
             else:
                 if src.region not in factories:
                     factories[src.region] = Logs(ClientFactory(profile=base.profile, region=src.region,
-                                                               credentials=base.credentials).client("logs"))
+                                                               credentials=base.credentials,
+                                                               max_attempts=2).client("logs"))
                 router.routes[src.group] = factories[src.region]
     fetcher = Fetcher(router, a.clock, RateLimiter(a.clock, rate=5, burst=5),
-                      notice=lambda m: a.output.note(m, style="yellow"))
+                      notice=lambda m: a.output.note(m, style="yellow"), prefetch=True)
     return fetcher, router
 
 

@@ -143,8 +143,10 @@ class Fetcher:
         page_limit: int = 10000,
         backoff_base: float = 0.5,
         backoff_cap: float = 20.0,
+        prefetch: bool = False,
     ) -> None:
         self.api = api
+        self.prefetch = prefetch
         self.clock = clock
         self.limiter = limiter or RateLimiter(clock)
         self.notice = notice or (lambda _m: None)
@@ -154,14 +156,14 @@ class Fetcher:
         self.backoff_cap = backoff_cap
         self.throttled = 0
 
-    def pages(self, selector: Selector, start_ms: int | None, end_ms: int | None,
-              pattern: str | None = None) -> Iterator[list[dict[str, Any]]]:
-        token: str | None = None
+    def _fetch(self, selector: Selector, start_ms: int | None, end_ms: int | None, pattern: str | None,
+               token: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        """One page; throttling is retried after a jittered exponential backoff, with a notice."""
         attempt = 0
         while True:
             self.limiter.acquire()
             try:
-                events, token = self.api.filter_page(
+                return self.api.filter_page(
                     selector.group, start_ms=start_ms, end_ms=end_ms, filter_pattern=pattern,
                     stream_prefix=selector.stream_prefix, token=token, limit=self.page_limit)
             except Exception as exc:
@@ -172,11 +174,28 @@ class Fetcher:
                 delay = self.rng.uniform(0, min(self.backoff_cap, self.backoff_base * 2 ** attempt))
                 self.notice(f"throttled by CloudWatch Logs on {selector.group}; retrying in {delay:.1f}s")
                 self.clock.sleep(delay)
-                continue
-            attempt = 0
-            yield events
-            if not token:
-                return
+
+    def pages(self, selector: Selector, start_ms: int | None, end_ms: int | None,
+              pattern: str | None = None) -> Iterator[list[dict[str, Any]]]:
+        """Pages in order. With ``prefetch`` the next page is requested while the caller handles this one."""
+        if not self.prefetch:
+            token: str | None = None
+            while True:
+                events, token = self._fetch(selector, start_ms, end_ms, pattern, token)
+                yield events
+                if not token:
+                    return
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="vegaops-logs") as pool:
+            future = pool.submit(self._fetch, selector, start_ms, end_ms, pattern, None)
+            while True:
+                events, token = future.result()
+                if token:
+                    future = pool.submit(self._fetch, selector, start_ms, end_ms, pattern, token)
+                yield events
+                if not token:
+                    return
 
     def events(self, selector: Selector, start_ms: int | None, end_ms: int | None,
                pattern: str | None = None) -> Iterator[LogEvent]:
@@ -283,8 +302,13 @@ class Follower:
             self._prune(st)
         return fresh
 
+    def _horizon(self, st: _GroupState) -> int:
+        """Where the next query starts: the newest timestamp seen (never past now, so one event stamped in
+        the future by a skewed clock cannot hide the others) minus the overlap window."""
+        return max(st.floor, min(st.high_water, to_ms(self.clock)) - self.overlap_ms)
+
     def _prune(self, st: _GroupState) -> None:
-        horizon = max(st.floor, st.high_water - self.overlap_ms)
+        horizon = self._horizon(st)
         while st.order and (st.order[0][0] < horizon or len(st.seen) > self.max_ids):
             ts, eid = heapq.heappop(st.order)
             st.seen.pop(eid, None)
@@ -307,7 +331,7 @@ class Follower:
         out: list[LogEvent] = []
         for selector in self.selectors:
             st = self.state[selector.group]
-            start = max(st.floor, st.high_water - self.overlap_ms)
+            start = self._horizon(st)
             for event in self.fetcher.events(selector, start, self.until_ms, self.pattern):
                 if self._remember(st, event):
                     out.append(event)

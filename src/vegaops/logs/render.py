@@ -63,10 +63,15 @@ class LineFormatter:
         self.raw = raw
         self.show_service = show_service
         self._tz = UTC if utc else datetime.now().astimezone().tzinfo
+        self._second: int | None = None
+        self._second_text = ""
 
     def stamp(self, ts_ms: int) -> str:
-        t = datetime.fromtimestamp(ts_ms / 1000, self._tz)
-        return t.strftime("%Y-%m-%d %H:%M:%S.") + f"{t.microsecond // 1000:03d}" + ("Z" if self.utc else "")
+        second, millis = divmod(ts_ms, 1000)
+        if second != self._second:  # formatted once per second of log time
+            self._second = second
+            self._second_text = datetime.fromtimestamp(second, self._tz).strftime("%Y-%m-%d %H:%M:%S")
+        return f"{self._second_text}.{millis:03d}{'Z' if self.utc else ''}"
 
     def task_colour(self, task: str) -> int:
         return _TASK_COLOURS[zlib.crc32(task.encode()) % len(_TASK_COLOURS)]

@@ -89,13 +89,20 @@ def targets(a: AppContext, ecs: Ecs, names: Sequence[str], deployment: str | Non
         td_arn = svc.get("taskDefinition", "")
         if deployment:
             tasks = tasks_of(ecs, cluster, ecs_name)
-            if dep is None:  # previous deployment already gone: the newest task definition before the current
-                older = [t for t in tasks if t.get("taskDefinitionArn") != svc.get("taskDefinition")]
-                if not older:
-                    raise NotFoundError(f"{key}: no {deployment} deployment (and no tasks of an older revision)")
-                older.sort(key=lambda t: str(t.get("createdAt", "")), reverse=True)
-                td_arn = older[0]["taskDefinitionArn"]
-                task_ids = {task_id(t["taskArn"]) for t in tasks if t.get("taskDefinitionArn") == td_arn}
+            if dep is None:  # the previous deployment is gone from the service: its tasks still say startedBy
+                primary = pick_deployment(svc, "current") or {}
+                by_deployment: dict[str, list[dict[str, Any]]] = {}
+                for t in tasks:
+                    started_by = str(t.get("startedBy") or "")
+                    if started_by and started_by != primary.get("id"):
+                        by_deployment.setdefault(started_by, []).append(t)
+                if not by_deployment:
+                    raise NotFoundError(f"{key}: no {deployment} deployment (no tasks of an earlier deployment)",
+                                        hint=f"vegaops logs tail {key} --deployment current")
+                latest = max(by_deployment.values(),
+                             key=lambda group: max(str(t.get("createdAt", "")) for t in group))
+                td_arn = latest[0].get("taskDefinitionArn") or td_arn
+                task_ids = {task_id(t["taskArn"]) for t in latest}
             else:
                 td_arn = dep.get("taskDefinition") or td_arn
                 task_ids = {task_id(t["taskArn"]) for t in tasks if t.get("startedBy") == dep.get("id")}
