@@ -106,8 +106,8 @@ def test_multi_service_with_promotion_from_staging(cli: Any, sbx: Handle) -> Non
     assert all(row["promoted_from"] == "staging/" + row["service"] for row in rows)
     assert all(row["outcome"] == "succeeded" for row in rows)
     calls = envelope["data"]["api_calls"]
-    # preflight 1 + register/deploy plans 2 x 3 + watch plan 1, then ONE batched call per poll for 3 services
-    assert calls["ecs"]["describe_services"] == 1 + 2 * 3 + 1 + calls["polls"]
+    # batched preflight 1 (reused by the register/deploy plans) + watch plan 1, then ONE call per poll
+    assert calls["ecs"]["describe_services"] == 1 + 1 + calls["polls"]
     counts = admin.call_counts(sbx.endpoint)
     assert counts.get("ecr:PutImage", 0) == 3
     images = boto3.client("ecr", endpoint_url=sbx.endpoint, region_name="eu-central-1",

@@ -28,9 +28,12 @@ if TYPE_CHECKING:
     from vegaops.context import AppContext
 
 
+PLAN_CACHE_S = 5.0  # plans of one command may reuse the preflight's DescribeServices this long
+
+
 def describe_service(ctx: AppContext, service: str) -> dict[str, Any]:
     cluster = ctx.settings.require_cluster()
-    found, _ = core.ecs_for(ctx).describe_services(cluster, [service])
+    found, _ = core.ecs_for(ctx).describe_services(cluster, [service], max_age=PLAN_CACHE_S)
     svc = found.get(service)
     if svc is None:
         raise Refused(f"preflight: service {service} not found in cluster {cluster}",
