@@ -163,6 +163,16 @@ def fault(
                          hint=f"modes: {', '.join(admin.FAULT_MODES)}")
     if mode not in admin.FAULT_MODES:
         raise UsageError(f"sandbox fault: unknown mode {mode!r}", hint=f"modes: {', '.join(admin.FAULT_MODES)}")
-    faults = admin.set_fault(state.endpoint, service, mode)
+    import urllib.error
+
+    try:
+        faults = admin.set_fault(state.endpoint, service, mode)
+    except urllib.error.HTTPError as exc:
+        from vegaops.errors import NotFoundError
+
+        if exc.code == 404:
+            raise NotFoundError(f"sandbox fault: no service {service!r} in the sandbox",
+                                hint="see vegaops sandbox status") from exc
+        raise
     emit(a, Result(a.command, status="changed", data={"faults": faults},
                    message=f"{service}: new tasks will fail with {mode} (clear: vegaops sandbox fault --clear)"))

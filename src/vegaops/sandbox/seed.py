@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vegaops.sandbox.env import (
     CLUSTER,
@@ -17,6 +17,9 @@ from vegaops.sandbox.env import (
     SOURCE_REPO_PREFIX,
 )
 from vegaops.sandbox.state import ACCOUNT_ID, REGION
+
+if TYPE_CHECKING:
+    from vegaops.sandbox.simulator import Simulator
 
 REGISTRY = f"{ACCOUNT_ID}.dkr.ecr.{REGION}.amazonaws.com"
 RUNNING_TAG = "v1.2.2-stable"
@@ -179,3 +182,13 @@ def seed(client: Callable[[str], Any], config_path: Path | None = None) -> SeedR
         result.service_keys[svc.key] = svc.ecs_service
         result.deployment_configuration[svc.ecs_service] = CIRCUIT_BREAKER
     return result
+
+
+def adopt_seeded(sim: Simulator, result: SeedResult) -> None:
+    """Hand the seeded services to the simulator as already rolled out (2 running tasks, steady state)."""
+    sim.behaviours.update(result.behaviours)
+    sim.service_keys.update(result.service_keys)
+    for name in result.services:
+        service = sim.backend.services[f"{CLUSTER}:{name}"]
+        service.deployment_configuration = dict(result.deployment_configuration[name])
+        sim.adopt(service, instant=True)

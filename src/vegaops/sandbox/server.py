@@ -15,7 +15,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from vegaops.sandbox.env import CLUSTER, CREDENTIALS
+from vegaops.sandbox.env import CREDENTIALS
 from vegaops.sandbox.state import REGION, SandboxState, clear_state, write_state
 
 TICK_SECONDS = 0.05
@@ -37,7 +37,6 @@ class SandboxServer:
         self.config_path = config_path
         self.lock = threading.RLock()
         self.sim = Simulator(speed=speed)
-        self.seeding = threading.Event()
         self.stopping = threading.Event()
         moto_app = DomainDispatcherApplication(create_backend_app)
         self.app = SandboxMiddleware(moto_app, self.sim, self.lock, reset=self.reset)
@@ -51,9 +50,9 @@ class SandboxServer:
     def seed(self) -> None:
         import boto3
 
-        from vegaops.sandbox.seed import seed
+        from vegaops.sandbox.seed import adopt_seeded, seed
 
-        self.seeding.set()
+        self.sim.paused = True
         try:
             session: Any = boto3.session.Session(region_name=REGION,
                                                  aws_access_key_id=CREDENTIALS["aws_access_key_id"],
@@ -61,21 +60,16 @@ class SandboxServer:
             result = seed(lambda name: session.client(name, endpoint_url=self.endpoint), self.config_path)
             with self.lock:
                 self.sim.set_now(datetime.now(UTC))
-                self.sim.behaviours.update(result.behaviours)
-                self.sim.service_keys.update(result.service_keys)
-                for name in result.services:
-                    service = self.sim.backend.services[f"{CLUSTER}:{name}"]
-                    service.deployment_configuration = result.deployment_configuration[name]
-                    self.sim.adopt(service, instant=True)
+                adopt_seeded(self.sim, result)
         finally:
-            self.seeding.clear()
+            self.sim.paused = False
 
     def reset(self) -> None:
         """Wipe every backend and the simulator, then seed again."""
         from moto.moto_api._internal.models import moto_api_backend
 
         with self.lock:
-            self.seeding.set()
+            self.sim.paused = True
             moto_api_backend.reset()
             self.sim.services.clear()
             self.sim.faults.clear()
@@ -86,17 +80,11 @@ class SandboxServer:
 
     def run_ticks(self) -> None:
         while not self.stopping.wait(TICK_SECONDS):
-            if self.seeding.is_set():
-                continue
             with self.lock:
                 try:
                     self.sim.tick(datetime.now(UTC))
                 except Exception as exc:
                     print(f"sandbox simulator error: {exc!r}", file=sys.stderr, flush=True)
-
-    def shutdown(self) -> None:
-        self.stopping.set()
-        self.http.shutdown()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -126,11 +114,13 @@ def main(argv: list[str] | None = None) -> int:
         started_at=datetime.now(UTC).isoformat(timespec="seconds"), speed=args.speed,
     ))
     print(f"vegaops sandbox listening on {server.endpoint} (speed {args.speed})", file=sys.stderr, flush=True)
-    while not done.wait(0.5):
+    while not done.wait(0.1):
         pass
-    server.shutdown()
+    server.stopping.set()
     clear_state(args.state_file, os.getpid())
-    return 0
+    sys.stderr.flush()
+    # Nothing to flush or join: skip the slow interpreter teardown of moto's modules.
+    os._exit(0)
 
 
 if __name__ == "__main__":

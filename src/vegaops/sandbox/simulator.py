@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from vegaops.sandbox.images import GOOD, Outcome, outcome_for
@@ -104,6 +104,7 @@ class Simulator:
         self.faults: dict[str, str] = {}  # ECS service name -> fault mode
         self.service_keys: dict[str, str] = {}  # service key (config) -> ECS service name
         self._rng = random.Random(seed)
+        self.paused = False  # while the server (re)seeds: services created then are adopted as already running
         pin_moto_task_states()
 
     # ----- moto access -------------------------------------------------------------------------
@@ -131,6 +132,8 @@ class Simulator:
     # ----- the clock -----------------------------------------------------------------------------
     def tick(self, now: datetime) -> None:
         """Advance every service to ``now``."""
+        if self.paused:
+            return
         if self._last is not None:
             self.t += max(0.0, (now - self._last).total_seconds()) * self.speed
         self._last = now
@@ -176,8 +179,11 @@ class Simulator:
                 task.target = "healthy" if task.target_group else None
                 self._sync_task(task, service)
                 if task.log:
-                    task.log.started(now, self._image(task))
-                    task.log.requests(now, 3)
+                    moto_task = self._moto_task(service, task.arn)
+                    image = str(moto_task.containers[0].image) if moto_task is not None and moto_task.containers else ""
+                    task.log.started(now - timedelta(seconds=90), image)
+                    task.log.requests(now - timedelta(seconds=30), 3)
+                    task.last_log = self.t
             self._event(service, f"has started {len(started)} tasks: {self._task_list(started)}.")
             self._complete(service, sim, dep)
             self._write(service, sim)
@@ -277,9 +283,6 @@ class Simulator:
 
     def _moto_task(self, service: Any, arn: str) -> Any:
         return self.backend.tasks.get(service.cluster_name, {}).get(arn)
-
-    def _image(self, task: SimTask) -> str:
-        return task.outcome.detail or "image"
 
     def _advance_task(self, service: Any, sim: SimService, task: SimTask) -> None:
         moto_task = self._moto_task(service, task.arn)
@@ -574,6 +577,10 @@ class Simulator:
             dep.stop_requested = True
             dep.status, dep.status_reason, dep.finished_at = "STOPPED", "Deployment stopped by request.", self._now()
         self._write(service, sim)
+
+    def knows_service(self, name_or_key: str) -> bool:
+        name = self.service_keys.get(name_or_key, name_or_key)
+        return any(svc_name == name for _, svc_name in self.services)
 
     def service_healthy(self, name_or_key: str) -> bool:
         name = self.service_keys.get(name_or_key, name_or_key)

@@ -204,6 +204,8 @@ class SandboxMiddleware:
                     else:
                         mode = body.get("mode")
                         name = self.sim.service_keys.get(str(body.get("service")), str(body.get("service")))
+                        if not self.sim.knows_service(str(body.get("service"))):
+                            return "404 Not Found", {"error": f"no service {body.get('service')!r} in the sandbox"}
                         if mode is None:
                             self.sim.faults.pop(name, None)
                         elif mode not in FAULT_MODES:
