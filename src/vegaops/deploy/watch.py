@@ -136,7 +136,12 @@ class Watcher:
             if t.verdict.failing and reason != t.announced_failing:
                 t.announced_failing = reason
                 self.emit({"event": "failing", "service": t.target.service, "reason": t.verdict.failing})
-                if self.options.rollback_on_failure and not t.stopped_by_us and not t.verdict.final:
+                ours = snap.deployment(t.target.deployment_id)
+                still_ours = (ours is not None and ours.status == "PRIMARY" and ours.rollout_state == "IN_PROGRESS"
+                              and t.verdict.outcome == vd.IN_PROGRESS)
+                # Only while our deployment is still the one rolling out: once the breaker has tripped,
+                # the IN_PROGRESS deployment is ECS's rollback, which must not be stopped.
+                if self.options.rollback_on_failure and not t.stopped_by_us and still_ours:
                     self._rollback(t)
             if t.verdict.final:
                 t.finished_at = self.clock.monotonic()
@@ -221,10 +226,10 @@ class Watcher:
         t.stopped_by_us = True
         arn = None
         items = self.ecs.list_service_deployments(self.cluster, t.target.service, max_results=5)
-        for item in items or []:
-            if item.get("status") in ("IN_PROGRESS", "PENDING"):
-                arn = item.get("serviceDeploymentArn")
-                break
+        active = [i for i in items or [] if i.get("status") in ("IN_PROGRESS", "PENDING")]
+        active.sort(key=lambda i: str(i.get("createdAt", "")), reverse=True)
+        if active:
+            arn = active[0].get("serviceDeploymentArn")
         how = "StopServiceDeployment(ROLLBACK)"
         if not (arn and self.ecs.stop_service_deployment(str(arn), "ROLLBACK")):
             if not t.target.previous_task_definition:
