@@ -160,12 +160,16 @@ class Watcher:
         if service is None:
             return snapshot_from_api(t.target.service, at, None, stopped=tuple(t.stopped.values()))
         deployments = service.get("deployments", [])
+        did = t.target.deployment_id
         for d in deployments:
-            did = str(d.get("id", ""))
             failed = int(d.get("failedTasks", 0))
-            if did == t.target.deployment_id and failed > t.failed_seen.get(did, 0):
+            if str(d.get("id", "")) == did and failed > t.failed_seen.get(did, 0):
                 t.failed_seen[did] = failed
                 self._fetch_stopped(t, did)
+        if did not in t.failed_seen and not any(str(d.get("id")) == did for d in deployments):
+            # Our deployment is gone before we saw its failures (a fast breaker + rollback): look once.
+            t.failed_seen[did] = 0
+            self._fetch_stopped(t, did)
         # Target health is read only when the primary deployment has all its tasks running: before that
         # no verdict can be success, so the calls would be wasted.
         targets: dict[str, int] | None = None
