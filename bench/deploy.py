@@ -95,12 +95,14 @@ def run_tool(h: Handle, tool: str, scenario: str, env: dict[str, str], ecs_deplo
     counts = admin.call_counts(h.endpoint)
     ecs_calls = sum(v for k, v in counts.items() if k.startswith("ecs:"))
     decided = decisive_event(h, scenario, t0)
+    steady = decisive_event(h, "good", t0)  # for the breaker: the rollback's steady state
     svc = client(h, "ecs").describe_services(cluster=CLUSTER, services=[SERVICE])["services"][0]
     return {
         "tool": tool, "scenario": scenario, "exit_code": code,
         "verdict": "success" if code == 0 else f"failure (exit {code})",
         "correct": (code == 0) == (scenario == "good"),
         "latency_s": round(t1 - decided, 2) if decided else None, "duration_s": round(t1 - t0, 2),
+        "after_steady_s": round(t1 - steady, 2) if steady else None,
         "ecs_calls": ecs_calls, "ecs_calls_per_min": round(ecs_calls / max((t1 - t0) / 60, 1e-9), 1),
         "final_task_definition": svc["taskDefinition"].rsplit("/", 1)[-1], "tail": outputs[-1][1][-300:],
     }

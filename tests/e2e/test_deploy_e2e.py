@@ -106,8 +106,8 @@ def test_multi_service_with_promotion_from_staging(cli: Any, sbx: Handle) -> Non
     assert all(row["promoted_from"] == "staging/" + row["service"] for row in rows)
     assert all(row["outcome"] == "succeeded" for row in rows)
     calls = envelope["data"]["api_calls"]
-    # preflight 1 + register/deploy plans 2 x 3 + watch plan 1, then ONE batched call per poll for 3 services
-    assert calls["ecs"]["describe_services"] == 1 + 2 * 3 + 1 + calls["polls"]
+    # batched preflight 1 (reused by the register/deploy plans) + watch plan 1, then ONE call per poll
+    assert calls["ecs"]["describe_services"] == 1 + 1 + calls["polls"]
     counts = admin.call_counts(sbx.endpoint)
     assert counts.get("ecr:PutImage", 0) == 3
     images = boto3.client("ecr", endpoint_url=sbx.endpoint, region_name="eu-central-1",
@@ -143,3 +143,18 @@ def test_lock_contention_is_exit_8(cli: Any, sbx: Handle) -> None:
     assert service_td(sbx, "vega-worker") == "vega-worker:1"
     assert cli("--env", "sandbox", "deploy", "unlock", "worker").exit_code == 0
     assert cli("--env", "sandbox", "deploy", "--tag", "v1.2.3-stable", "worker").exit_code == 0
+
+
+def test_release_and_rollback_runbooks(cli: Any, sbx: Handle) -> None:
+    plan = cli("--env", "sandbox", "runbook", "plan", "release", "--var", "tag=v1.2.3-stable")
+    assert plan.exit_code == 0, plan.output
+    r = cli("--env", "sandbox", "runbook", "run", "release", "--var", "tag=v1.2.4-crash")
+    assert r.exit_code == 5, r.output  # the release runbook's watch tells the truth too
+    assert service_td(sbx, "vega-api") == "vega-api:1"
+    ok = cli("--env", "sandbox", "runbook", "run", "release", "--var", "tag=v1.2.3-stable")
+    assert ok.exit_code == 0, ok.output
+    assert {service_td(sbx, s) for s in ("vega-api", "vega-worker", "vega-llm-proxy")} == {
+        "vega-api:3", "vega-worker:3", "vega-llm-proxy:3"}
+    back = cli("--env", "sandbox", "runbook", "run", "rollback", "--var", "service=vega-api")
+    assert back.exit_code == 0, back.output
+    assert service_td(sbx, "vega-api") == "vega-api:1"  # :2 was rolled back by the breaker: skipped

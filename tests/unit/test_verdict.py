@@ -167,3 +167,16 @@ def test_superseded_by_same_definition_completed_is_success() -> None:
 def test_completed_deployment_on_another_task_definition_is_not_success() -> None:
     s = snap(3, dep("ecs-svc/2", "PRIMARY", OLD, "COMPLETED", 2))
     assert v.assess(T, [s]).outcome == "in_progress"
+
+
+def test_several_services_exit_with_the_worst_outcome() -> None:
+    from vegaops.steps.ecs import verdict_error
+
+    ok = v.Verdict("succeeded", ("fine",))
+    assert verdict_error({"a": ok}) is None
+    mixed = {"a": ok, "b": v.Verdict("rolled_back", ("x",)), "c": v.Verdict("timed_out", ("y",))}
+    error = verdict_error(mixed)
+    assert error is not None and int(error.exit_code) == 6 and "b: rolled back" in error.message
+    mixed["d"] = v.Verdict("failed", ("z",))
+    worst = verdict_error(mixed)
+    assert worst is not None and int(worst.exit_code) == 7

@@ -119,6 +119,7 @@ class Ecs:
         self.client = client
         self.calls: dict[str, int] = {}
         self.deployments_api: bool | None = None  # None: not tried yet
+        self._services: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
 
     def _call(self, op: str, **kwargs: Any) -> dict[str, Any]:
         self.calls[op] = self.calls.get(op, 0) + 1
@@ -130,11 +131,27 @@ class Ecs:
         return sum(self.calls.values())
 
     # --- services ---------------------------------------------------------------------------
-    def describe_services(self, cluster: str, services: Sequence[str]) -> tuple[dict[str, dict[str, Any]], list[str]]:
-        """Batched (10 per call). Returns (name -> service, names missing). Keys are the names asked for."""
+    def describe_services(
+        self, cluster: str, services: Sequence[str], max_age: float = 0.0
+    ) -> tuple[dict[str, dict[str, Any]], list[str]]:
+        """Batched (10 per call). Returns (name -> service, names missing). Keys are the names asked for.
+
+        ``max_age`` > 0 reuses a description read by this layer at most that many seconds ago (plans
+        of one command right after its preflight); UpdateService through this layer invalidates it.
+        """
+        import time
+
         found: dict[str, dict[str, Any]] = {}
         missing: list[str] = []
-        for batch in chunks(list(services)):
+        now = time.monotonic()
+        wanted: list[str] = []
+        for name in services:
+            cached = self._services.get((cluster, name))
+            if max_age > 0 and cached is not None and now - cached[0] <= max_age:
+                found[name] = cached[1]
+            else:
+                wanted.append(name)
+        for batch in chunks(wanted):
             response = self._call("describe_services", cluster=cluster, services=batch)
             by_key: dict[str, dict[str, Any]] = {}
             for s in response.get("services", []):
@@ -143,6 +160,7 @@ class Ecs:
             for name in batch:
                 if name in by_key:
                     found[name] = by_key[name]
+                    self._services[(cluster, name)] = (now, by_key[name])
                 else:
                     missing.append(name)
         return found, missing
@@ -162,6 +180,7 @@ class Ecs:
             kwargs["forceNewDeployment"] = True
         if deployment_configuration is not None:
             kwargs["deploymentConfiguration"] = deployment_configuration
+        self._services.pop((cluster, service), None)
         service_obj: dict[str, Any] = self._call("update_service", **kwargs)["service"]
         return service_obj
 

@@ -136,7 +136,12 @@ class Watcher:
             if t.verdict.failing and reason != t.announced_failing:
                 t.announced_failing = reason
                 self.emit({"event": "failing", "service": t.target.service, "reason": t.verdict.failing})
-                if self.options.rollback_on_failure and not t.stopped_by_us and not t.verdict.final:
+                ours = snap.deployment(t.target.deployment_id)
+                still_ours = (ours is not None and ours.status == "PRIMARY" and ours.rollout_state == "IN_PROGRESS"
+                              and t.verdict.outcome == vd.IN_PROGRESS)
+                # Only while our deployment is still the one rolling out: once the breaker has tripped,
+                # the IN_PROGRESS deployment is ECS's rollback, which must not be stopped.
+                if self.options.rollback_on_failure and not t.stopped_by_us and still_ours:
                     self._rollback(t)
             if t.verdict.final:
                 t.finished_at = self.clock.monotonic()
@@ -155,12 +160,16 @@ class Watcher:
         if service is None:
             return snapshot_from_api(t.target.service, at, None, stopped=tuple(t.stopped.values()))
         deployments = service.get("deployments", [])
+        did = t.target.deployment_id
         for d in deployments:
-            did = str(d.get("id", ""))
             failed = int(d.get("failedTasks", 0))
-            if did == t.target.deployment_id and failed > t.failed_seen.get(did, 0):
+            if str(d.get("id", "")) == did and failed > t.failed_seen.get(did, 0):
                 t.failed_seen[did] = failed
                 self._fetch_stopped(t, did)
+        if did not in t.failed_seen and not any(str(d.get("id")) == did for d in deployments):
+            # Our deployment is gone before we saw its failures (a fast breaker + rollback): look once.
+            t.failed_seen[did] = 0
+            self._fetch_stopped(t, did)
         # Target health is read only when the primary deployment has all its tasks running: before that
         # no verdict can be success, so the calls would be wasted.
         targets: dict[str, int] | None = None
@@ -221,10 +230,10 @@ class Watcher:
         t.stopped_by_us = True
         arn = None
         items = self.ecs.list_service_deployments(self.cluster, t.target.service, max_results=5)
-        for item in items or []:
-            if item.get("status") in ("IN_PROGRESS", "PENDING"):
-                arn = item.get("serviceDeploymentArn")
-                break
+        active = [i for i in items or [] if i.get("status") in ("IN_PROGRESS", "PENDING")]
+        active.sort(key=lambda i: str(i.get("createdAt", "")), reverse=True)
+        if active:
+            arn = active[0].get("serviceDeploymentArn")
         how = "StopServiceDeployment(ROLLBACK)"
         if not (arn and self.ecs.stop_service_deployment(str(arn), "ROLLBACK")):
             if not t.target.previous_task_definition:

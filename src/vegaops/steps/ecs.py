@@ -28,9 +28,12 @@ if TYPE_CHECKING:
     from vegaops.context import AppContext
 
 
+PLAN_CACHE_S = 5.0  # plans of one command may reuse the preflight's DescribeServices this long
+
+
 def describe_service(ctx: AppContext, service: str) -> dict[str, Any]:
     cluster = ctx.settings.require_cluster()
-    found, _ = core.ecs_for(ctx).describe_services(cluster, [service])
+    found, _ = core.ecs_for(ctx).describe_services(cluster, [service], max_age=PLAN_CACHE_S)
     svc = found.get(service)
     if svc is None:
         raise Refused(f"preflight: service {service} not found in cluster {cluster}",
@@ -290,15 +293,22 @@ def watch_targets(ctx: AppContext, targets: list[dict[str, Any]], p: WatchParams
 
     tracked = [Tracked(Target(t["service"], t["deployment_id"], t["task_definition"], t.get("previous")),
                        list(t.get("target_groups", []))) for t in targets]
+    from vegaops.deploy.view import LiveView
+
     emit = ctx.__dict__.get("_deploy_emit")
+    view = LiveView(ctx) if emit is None else None  # runbook runs get the live view too
     watcher = Watcher(
         core.ecs_for(ctx), ctx.settings.require_cluster(), ctx.clock, tracked,
         elbv2=Elbv2(ctx.client("elbv2")) if any(t.target_groups for t in tracked) else None,
-        emit=emit, options=WatchOptions(p.timeout, p.poll_interval, p.rollback_on_failure),
+        emit=emit or (view.event if view else None),
+        options=WatchOptions(p.timeout, p.poll_interval, p.rollback_on_failure),
         log_tail=_log_tail(ctx),
     )
     ctx.__dict__["_deploy_watcher"] = watcher
-    return watcher.run()
+    if view is None:
+        return watcher.run()
+    with view:
+        return watcher.run()
 
 
 def _log_tail(ctx: AppContext) -> Any:
