@@ -17,7 +17,8 @@ VALUE = "rotate-hunter2-new"
 def test_rotate_secret_runbook_is_valid() -> None:
     path = builtin_dir() / "rotate-secret.toml"
     book = parse(path.read_text(), path)
-    assert [s.uses for s in book.steps] == ["secrets.put", "ecs.force-redeploy"]
+    assert [s.uses for s in book.steps] == ["secrets.put", "ecs.force-redeploy", "health.check"]
+    assert book.steps[-1].when == "${vars.check_health}"
     assert book.vars["value"].sensitive
 
 
@@ -41,7 +42,8 @@ def test_rotate_from_stdin_then_file(cli, tmp_path: Path) -> None:  # type: igno
     assert r.exit_code == 0 and VALUE not in r.output
     assert sm.get_secret_value(SecretId="vega/staging/api-token")["SecretString"] == "old"
 
-    r = cli("runbook", "run", "rotate-secret", "--var", "name=api-token", "--var-file", "value=-", input=VALUE + "\n")
+    r = cli("runbook", "run", "rotate-secret", "--var", "name=api-token", "--var-file", "value=-",
+            "--var", "check_health=false", input=VALUE + "\n")
     assert r.exit_code == 0, r.output
     assert VALUE not in r.output
     assert sm.get_secret_value(SecretId="vega/staging/api-token", VersionStage="AWSCURRENT")["SecretString"] == VALUE
@@ -50,6 +52,7 @@ def test_rotate_from_stdin_then_file(cli, tmp_path: Path) -> None:  # type: igno
 
     f = tmp_path / "v.txt"
     f.write_text(VALUE)
-    r = cli("runbook", "run", "rotate-secret", "--var", "name=api-token", "--var-file", f"value={f}")
+    r = cli("runbook", "run", "rotate-secret", "--var", "name=api-token", "--var-file", f"value={f}",
+            "--var", "check_health=false")
     assert r.exit_code == 0 and "2 unchanged" in r.stdout, r.output  # same value: no version, no redeploy
     assert _deployments("vega-api") == redeployed
