@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
 from tests.images.imagegen import write_oci  # noqa: E402
+
 from vegaops.images import localregistry  # noqa: E402
 from vegaops.images.registry import RegistryClient, push_image  # noqa: E402
 from vegaops.images.source import load_source  # noqa: E402
