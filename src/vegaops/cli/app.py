@@ -53,7 +53,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
-    rich_markup_mode="rich",
+    rich_markup_mode=None,  # plain click help: rich formatting would double the start-up time of --help
 )
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(env_cmd.app, name="env")

@@ -14,8 +14,11 @@ if TYPE_CHECKING:
     from vegaops.aws.ssm import Parameter
     from vegaops.context import AppContext
 
-app = typer.Typer(help="Configuration in SSM Parameter Store (set, get, list, delete, history, rollback).",
-                  no_args_is_help=True)
+app = typer.Typer(
+    rich_markup_mode=None,
+    help="Configuration in SSM Parameter Store (set, get, list, delete, history, rollback).",
+    no_args_is_help=True,
+)
 
 
 def read_value(a: AppContext, value: str | None, secure: bool, value_arg: bool, name: str) -> str:

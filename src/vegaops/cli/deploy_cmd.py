@@ -24,9 +24,12 @@ class DeployGroup(TyperGroup):
         return TyperGroup.parse_args(self, ctx, args)
 
 
-app = typer.Typer(cls=DeployGroup,
-                  help="Deploy an image tag to ECS services, watch it, and say truthfully what happened.",
-                  invoke_without_command=True)
+app = typer.Typer(
+    rich_markup_mode=None,
+    cls=DeployGroup,
+    help="Deploy an image tag to ECS services, watch it, and say truthfully what happened.",
+    invoke_without_command=True,
+)
 
 TimeoutOpt = Annotated[float, typer.Option("--timeout", help="Seconds to wait for the rollout (default 15 min).")]
 PollOpt = Annotated[float | None, typer.Option("--poll-interval",

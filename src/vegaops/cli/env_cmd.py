@@ -8,7 +8,10 @@ import typer
 
 from vegaops.cli.common import app_ctx, emit
 
-app = typer.Typer(help="Environments: list them and show their resolved settings.", no_args_is_help=True)
+app = typer.Typer(
+    rich_markup_mode=None,
+    help="Environments: list them and show their resolved settings.", no_args_is_help=True,
+)
 
 
 @app.command("list")

@@ -13,7 +13,10 @@ if TYPE_CHECKING:
     from vegaops.context import AppContext
     from vegaops.images.running import Running
 
-app = typer.Typer(help="Container images in ECR: push, promote, list.", no_args_is_help=True)
+app = typer.Typer(
+    rich_markup_mode=None,
+    help="Container images in ECR: push, promote, list.", no_args_is_help=True,
+)
 
 
 @app.command("push")

@@ -12,8 +12,11 @@ if TYPE_CHECKING:
     from vegaops.context import AppContext
     from vegaops.logs.core import Item, LogEvent
 
-app = typer.Typer(help="Service logs from CloudWatch Logs (tail, follow, merged across services).",
-                  no_args_is_help=True)
+app = typer.Typer(
+    rich_markup_mode=None,
+    help="Service logs from CloudWatch Logs (tail, follow, merged across services).",
+    no_args_is_help=True,
+)
 
 
 @app.command("tail")

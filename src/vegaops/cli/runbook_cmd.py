@@ -8,7 +8,10 @@ import typer
 
 from vegaops.cli.common import app_ctx, emit, parse_pairs, run_result
 
-app = typer.Typer(help="Runbooks: TOML files of steps (list, validate, plan, run).", no_args_is_help=True)
+app = typer.Typer(
+    rich_markup_mode=None,
+    help="Runbooks: TOML files of steps (list, validate, plan, run).", no_args_is_help=True,
+)
 
 NameArg = Annotated[str, typer.Argument(help="Runbook name (from runbooks/) or path to a .toml file.")]
 VarOpt = Annotated[list[str] | None, typer.Option("--var", help="Variable KEY=VALUE (repeatable).")]

@@ -14,8 +14,11 @@ if TYPE_CHECKING:
     from vegaops.context import AppContext
     from vegaops.sandbox.state import SandboxState
 
-app = typer.Typer(help="The local sandbox: a simulated AWS estate (up, down, status, env, reset, fault).",
-                  no_args_is_help=True)
+app = typer.Typer(
+    rich_markup_mode=None,
+    help="The local sandbox: a simulated AWS estate (up, down, status, env, reset, fault).",
+    no_args_is_help=True,
+)
 
 
 def _running(a: AppContext) -> SandboxState:

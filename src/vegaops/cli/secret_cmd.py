@@ -19,8 +19,11 @@ if TYPE_CHECKING:
     from vegaops.context import AppContext
     from vegaops.output.result import Result
 
-app = typer.Typer(help="Secrets in Secrets Manager (set, get, list, delete, restore, history, rollback, refs, "
-                       "export, diff, import).", no_args_is_help=True)
+app = typer.Typer(
+    rich_markup_mode=None,
+    help="Secrets in Secrets Manager (set, get, list, delete, restore, history, rollback, refs, "
+    "export, diff, import).", no_args_is_help=True,
+)
 
 RedeployOpt = Annotated[bool, typer.Option(
     "--redeploy", help="Force a new deployment of the services that reference it (tasks read it at start).")]
