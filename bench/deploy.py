@@ -1,17 +1,18 @@
-"""Deploy verdicts on the sandbox: vegaops vs `aws ecs update-service` + `aws ecs wait services-stable` vs
-fabfuel's `ecs deploy`, on the same scenarios.
+"""Benchmark: vegaops deploy vs `aws ecs update-service` + `aws ecs wait services-stable` vs fabfuel
+`ecs deploy`, on the sandbox (not a test; run by hand, results in bench/RESULTS.md).
 
-    .venv/bin/python bench/deploy.py [--runs 3] [--ecs-deploy /path/to/ecs]
+    .venv/bin/python bench/deploy.py [--speed 2] [--reps 3] [--ecs-deploy /tmp/bench-venv/bin/ecs]
 
-For each tool and scenario it reports the exit code and the verdict the tool gave, the detection latency
-(the tool's exit minus the moment the sandbox finished the deciding deployment: our deployment's
-completion, or the rollback's), and ECS API calls per minute as counted by the sandbox. Runs at speed 1
-(a rollout takes ~5-15 s, like the demo). Talks only to 127.0.0.1.
+Per scenario and tool: the verdict (exit code), the detection latency = tool exit time minus the
+simulated event that decides the outcome (the service's "reached a steady state" for a good image,
+the "deployment failed" circuit-breaker trip for a bad one; server timestamps, same machine clock),
+and ECS API calls per minute while the tool ran (the sandbox's call counters).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -19,130 +20,145 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import boto3
 
-from vegaops.sandbox import admin, process
+from vegaops.sandbox import admin
+from vegaops.sandbox.process import Handle, start
 
+SCENARIOS = {"good": "v1.2.3-stable", "breaker": "v1.2.4-crash"}
 CLUSTER = "vega-sandbox"
-SERVICE, CONTAINER, REPO = "vega-api", "api", "vega-api"
-GOOD = ("v1.2.2-stable", "v1.2.3-stable")  # alternated, so every good run is a real change
-CRASH = "v1.2.4-crash"
+SERVICE = "vega-api"
+OPTIONS: dict[str, bool] = {"all_services": False}
 
 
-def clients(env: dict[str, str]) -> tuple[Any, Any]:
-    kw = {"endpoint_url": env["AWS_ENDPOINT_URL"], "region_name": env["AWS_REGION"],
-          "aws_access_key_id": "sandbox", "aws_secret_access_key": "sandbox"}
-    return boto3.client("ecs", **kw), boto3.client("ecr", **kw)  # type: ignore[call-overload]
+def client(h: Handle, name: str) -> Any:
+    return boto3.client(name, endpoint_url=h.endpoint, region_name="eu-central-1",
+                        aws_access_key_id="sandbox", aws_secret_access_key="sandbox")
 
 
-def settle(ecs: Any) -> None:
-    while True:
-        d = ecs.describe_services(cluster=CLUSTER, services=[SERVICE])["services"][0]["deployments"]
-        if len(d) == 1 and d[0]["rolloutState"] == "COMPLETED":
-            return
-        time.sleep(0.2)
+def image_for(h: Handle, tag: str) -> tuple[str, str]:
+    ecr = client(h, "ecr")
+    repo = ecr.describe_repositories(repositoryNames=[SERVICE])["repositories"][0]["repositoryUri"]
+    details = ecr.describe_images(repositoryName=SERVICE, imageIds=[{"imageTag": tag}])["imageDetails"]
+    digest = details[0]["imageDigest"]
+    return f"{repo}@{digest}", f"{repo}:{tag}"
 
 
-def pinned(ecr: Any, tag: str) -> str:
-    repo = ecr.describe_repositories(repositoryNames=[REPO])["repositories"][0]["repositoryUri"]
-    digest = ecr.describe_images(repositoryName=REPO, imageIds=[{"imageTag": tag}])["imageDetails"][0]["imageDigest"]
-    return f"{repo}@{digest}"
+def register_clone(h: Handle, image: str) -> str:
+    from vegaops.aws.ecs import Ecs, clone_spec
+
+    ecs = Ecs(client(h, "ecs"))
+    svc = ecs.describe_services(CLUSTER, [SERVICE])[0][SERVICE]
+    live = ecs.describe_task_definition(svc["taskDefinition"])
+    return ecs.register_task_definition(clone_spec(live, {"api": image})).arn
 
 
-def register(ecs: Any, image: str) -> str:
-    td = ecs.describe_task_definition(taskDefinition=SERVICE)["taskDefinition"]
-    td["containerDefinitions"][0]["image"] = image
-    keep = ("family", "containerDefinitions", "networkMode", "requiresCompatibilities", "cpu", "memory",
-            "executionRoleArn")
-    return str(ecs.register_task_definition(**{k: td[k] for k in keep if k in td})["taskDefinition"]
-               ["taskDefinitionArn"])
+def decisive_event(h: Handle, scenario: str, after: float) -> float | None:
+    events = client(h, "ecs").describe_services(cluster=CLUSTER, services=[SERVICE])["services"][0]["events"]
+    want = "reached a steady state" if scenario == "good" else "deployment failed"
+    times = [e["createdAt"].timestamp() for e in events
+             if want in e["message"] and e["createdAt"].timestamp() >= after]
+    return min(times) if times else None
 
 
-def deciding_finish(ecs: Any, since: datetime) -> tuple[datetime | None, str]:
-    """When the sandbox finished the deployment that decides the outcome, and what that outcome was."""
-    rows = ecs.list_service_deployments(cluster=CLUSTER, service=SERVICE)["serviceDeployments"]
-    started = [r for r in rows if r["createdAt"] >= since]
-    done = [r for r in started if r.get("finishedAt")]
-    if not done:
-        return None, "unfinished"
-    last = max(done, key=lambda r: r["finishedAt"])
-    truth = "rolled back" if any(r["status"] in ("ROLLBACK_SUCCESSFUL", "FAILED") for r in started) else "succeeded"
-    return last["finishedAt"], truth
-
-
-def run_tool(tool: str, scenario: str, tag: str, env: dict[str, str], ecs: Any, ecr: Any, vegaops: list[str],
-             ecs_deploy: str | None) -> list[str] | None:
+def run_tool(h: Handle, tool: str, scenario: str, env: dict[str, str], ecs_deploy: str | None) -> dict[str, Any]:
+    tag = SCENARIOS[scenario]
+    pinned, by_tag = image_for(h, tag)
+    pre: list[list[str]] = []
     if tool == "vegaops":
-        return [*vegaops, "--env", "sandbox", "deploy", "--tag", tag, "api"]
-    if tool == "aws-cli":
-        td = register(ecs, pinned(ecr, tag))
-        return ["bash", "-c", f"aws ecs update-service --cluster {CLUSTER} --service {SERVICE} --task-definition {td}"
-                              f" >/dev/null && aws ecs wait services-stable --cluster {CLUSTER} --services {SERVICE}"]
-    if tool == "ecs-deploy" and ecs_deploy:
-        return [ecs_deploy, "deploy", CLUSTER, SERVICE, "--image", CONTAINER, pinned(ecr, tag), "--timeout", "300",
-                "--region", env["AWS_REGION"], "--access-key-id", "sandbox", "--secret-access-key", "sandbox"]
-    return None
+        names = [] if OPTIONS["all_services"] else ["api"]  # [] = every service of the environment, watched together
+        cmds = [[str(Path(sys.executable).parent / "vegaops"), "--env", "sandbox", "deploy", "--tag", tag, *names]]
+    elif tool == "aws-cli":
+        td = register_clone(h, pinned)
+        cmds = [["aws", "ecs", "update-service", "--cluster", CLUSTER, "--service", SERVICE, "--task-definition", td,
+                 "--output", "json"],
+                ["aws", "ecs", "wait", "services-stable", "--cluster", CLUSTER, "--services", SERVICE]]
+    else:
+        assert ecs_deploy
+        cmds = [[ecs_deploy, "deploy", CLUSTER, SERVICE, "-i", "api", by_tag, "--timeout", "600"]]
+    del pre
+    admin.reset_counts(h.endpoint)
+    t0 = time.time()
+    code = 0
+    outputs = []
+    for cmd in cmds:
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900, check=False)
+        outputs.append((proc.stdout[-400:], proc.stderr[-600:]))
+        code = proc.returncode
+        if code:
+            break
+    t1 = time.time()
+    counts = admin.call_counts(h.endpoint)
+    ecs_calls = sum(v for k, v in counts.items() if k.startswith("ecs:"))
+    decided = decisive_event(h, scenario, t0)
+    steady = decisive_event(h, "good", t0)  # for the breaker: the rollback's steady state
+    svc = client(h, "ecs").describe_services(cluster=CLUSTER, services=[SERVICE])["services"][0]
+    return {
+        "tool": tool, "scenario": scenario, "exit_code": code,
+        "verdict": "success" if code == 0 else f"failure (exit {code})",
+        "correct": (code == 0) == (scenario == "good"),
+        "latency_s": round(t1 - decided, 2) if decided else None, "duration_s": round(t1 - t0, 2),
+        "after_steady_s": round(t1 - steady, 2) if steady else None,
+        "ecs_calls": ecs_calls, "ecs_calls_per_min": round(ecs_calls / max((t1 - t0) / 60, 1e-9), 1),
+        "final_task_definition": svc["taskDefinition"].rsplit("/", 1)[-1], "tail": outputs[-1][1][-300:],
+    }
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--ecs-deploy", default=shutil.which("ecs"))
+    parser.add_argument("--speed", type=float, default=2.0)
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--ecs-deploy", default=os.environ.get("ECS_DEPLOY", "/tmp/bench-venv/bin/ecs"))
+    parser.add_argument("--tools", default="vegaops,aws-cli,ecs-deploy")
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS))
+    parser.add_argument("--all-services", action="store_true", help="vegaops deploys every service at once")
     args = parser.parse_args()
-    vegaops = [str(Path(sys.executable).parent / "vegaops")]
+    OPTIONS["all_services"] = args.all_services
+    for name in list(SCENARIOS):
+        if name not in args.scenarios.split(","):
+            del SCENARIOS[name]
+    tools = args.tools.split(",")
+    if "aws-cli" in tools and not shutil.which("aws"):
+        print("aws cli not found: skipping it", file=sys.stderr)
+        tools.remove("aws-cli")
+    if "ecs-deploy" in tools and not Path(args.ecs_deploy).exists():
+        print(f"ecs-deploy not found at {args.ecs_deploy}: skipping it", file=sys.stderr)
+        tools.remove("ecs-deploy")
     state = Path(tempfile.mkdtemp(prefix="vegaops-bench-"))
-    os.environ["VEGAOPS_STATE_DIR"] = str(state)
-    handle = process.start(speed=1.0, state_dir_=state)
-    env = {**os.environ, **handle.env(), "AWS_CONFIG_FILE": "/nonexistent",
-           "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent", "NO_COLOR": "1"}
-    ecs, ecr = clients(handle.env())
-    results: dict[tuple[str, str], list[tuple[float, float, int, str, str]]] = {}
-    good_index = 1
+    handle = start(speed=args.speed, state_dir=state)
+    env = {**os.environ, **handle.env(), "VEGAOPS_STATE_DIR": str(state), "NO_COLOR": "1"}
+    rows: list[dict[str, Any]] = []
     try:
-        for _ in range(args.runs):
-            for scenario in ("good", "crash"):
-                for tool in ("vegaops", "aws-cli", "ecs-deploy"):
-                    settle(ecs)
-                    if scenario == "good":
-                        tag, good_index = GOOD[good_index], 1 - good_index
-                    else:
-                        tag = CRASH
-                    cmd = run_tool(tool, scenario, tag, env, ecs, ecr, vegaops, args.ecs_deploy)
-                    if cmd is None:
-                        continue
-                    admin.reset_counts(handle.endpoint)
-                    since = datetime.now(UTC)
-                    t0 = time.monotonic()
-                    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600, check=False)
-                    took = time.monotonic() - t0
-                    exited = datetime.now(UTC)
-                    calls = admin.call_counts(handle.endpoint)
-                    ecs_calls = sum(n for op, n in calls.items() if op.startswith("ecs:"))
-                    finished, truth = deciding_finish(ecs, since)
-                    latency = (exited - finished).total_seconds() if finished else float("nan")
-                    claimed = "success" if proc.returncode == 0 else f"failure (exit {proc.returncode})"
-                    results.setdefault((tool, scenario), []).append(
-                        (latency, ecs_calls * 60 / took, proc.returncode, claimed, truth))
-                    if scenario == "crash" and tool != "vegaops":
-                        settle(ecs)
+        for scenario in SCENARIOS:
+            for tool in tools:
+                for _ in range(args.reps):
+                    admin.reset(handle.endpoint)
+                    time.sleep(1.0)  # let the reseeded estate settle into steady state
+                    row = run_tool(handle, tool, scenario, env, args.ecs_deploy)
+                    rows.append(row)
+                    print(json.dumps({k: v for k, v in row.items() if k != "tail"}), flush=True)
     finally:
         handle.stop()
-    print("| tool | scenario | runs | exit codes | verdict given | truth | median detection latency | "
-          "ECS calls/min |")
-    print("|---|---|---|---|---|---|---|---|")
-    for (tool, scenario), rows in results.items():
-        latency = statistics.median(r[0] for r in rows)
-        per_min = statistics.median(r[1] for r in rows)
-        codes = ",".join(str(r[2]) for r in rows)
-        claims = sorted({r[3] for r in rows})
-        truths = sorted({r[4] for r in rows})
-        print(f"| {tool} | {scenario} | {len(rows)} | {codes} | {'; '.join(claims)} | {'; '.join(truths)} | "
-              f"{latency:.1f} s | {per_min:.0f} |")
+    print("\n| scenario | tool | verdict (exit) | correct | median detection latency s | ECS calls/min (median) |")
+    print("|---|---|---|---|---|---|")
+    for scenario in SCENARIOS:
+        for tool in tools:
+            rs = [r for r in rows if r["tool"] == tool and r["scenario"] == scenario]
+            lat = [r["latency_s"] for r in rs if r["latency_s"] is not None]
+            verdicts = sorted({r["verdict"] for r in rs})
+            rate = statistics.median(r["ecs_calls_per_min"] for r in rs)
+            print(f"| {scenario} | {tool} | {', '.join(verdicts)} | {sum(r['correct'] for r in rs)}/{len(rs)} | "
+                  f"{statistics.median(lat) if lat else '-'} | {rate} |")
+    if args.json:
+        args.json.write_text(json.dumps({"at": datetime.now().isoformat(), "speed": args.speed, "rows": rows},
+                                        indent=1, default=str))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

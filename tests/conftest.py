@@ -16,6 +16,8 @@ from typer.testing import CliRunner
 
 REGION = "eu-central-1"
 
+pytest_plugins = ["tests.sandbox_fixtures"]
+
 SAMPLE_CONFIG = """\
 [project]
 name = "vega"
@@ -157,6 +159,3 @@ def run_vegaops(moto_url: str, project: Path):  # type: ignore[no-untyped-def]
         return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
     return run
-
-
-from tests.sandbox_fixtures import fresh_sandbox, on_sandbox, sandbox, sandbox_module  # noqa: E402, F401

@@ -33,9 +33,14 @@ ENV_KEYS: dict[str, tuple[type, str]] = {
     "confirm": (bool, "ask before applying any change"),
     "services": (list, "the services (keys of [service.*]) this environment runs; default: all"),
     "source_env": (str, "environment whose ECR repositories images are promoted from"),
-    "source_repo_prefix": (str, "prefix of the source repository a missing tag is promoted from, e.g. staging/"),
     "ecr_registry": (str, "ECR registry host override"),
     "keep_revisions": (int, "task definition revisions to keep per family"),
+    "source_repo_prefix": (str, "ECR repository prefix images are promoted from, e.g. staging/"),
+    "health_rds": (list, "RDS instance or cluster identifiers vegaops health checks are available"),
+    "health_elasticache": (list, "ElastiCache replication group or cluster ids vegaops health checks"),
+    "health_sqs": (list, "SQS queue names vegaops health checks for depth and age of the oldest message"),
+    "health_sqs_max_depth": (int, "most messages a health-checked SQS queue may hold (default 1000)"),
+    "health_sqs_max_age": (int, "oldest message age in seconds a health-checked queue may hold (default 600)"),
 }
 PROJECT_KEYS: dict[str, tuple[type, str]] = {
     "name": (str, "project name, used in default prefixes"),
@@ -57,9 +62,9 @@ BUILTIN_ENVS: dict[str, Callable[[], dict[str, Any]]] = {}
 
 
 def _sandbox_env() -> dict[str, Any]:
-    from vegaops.sandbox.env import provider
+    from vegaops.sandbox.env import sandbox_env
 
-    return provider()
+    return sandbox_env()
 
 
 BUILTIN_ENVS["sandbox"] = _sandbox_env
@@ -310,9 +315,14 @@ def _defaults(project_name: str | None, env: str | None) -> dict[str, Any]:
         "confirm": False,
         "services": None,
         "source_env": None,
-        "source_repo_prefix": None,
         "ecr_registry": None,
         "keep_revisions": 10,
+        "source_repo_prefix": None,
+        "health_rds": [],
+        "health_elasticache": [],
+        "health_sqs": [],
+        "health_sqs_max_depth": 1000,
+        "health_sqs_max_age": 600,
     }
 
 

@@ -1,166 +1,160 @@
-"""vegaops deploy / watch / rollback / status as a user runs them, against the real sandbox process."""
+"""End-to-end: vegaops deploy/rollback/status/history on the sandbox (real server, real HTTP).
+
+One sandbox per module at speed 20, reset before each test so tests never depend on each other.
+"""
 
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
-from subprocess import CompletedProcess
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
-from tests.sandbox_fixtures import sandbox_client
+import boto3
+import pytest
+
+from vegaops.output.result import ENVELOPE_KEYS
 from vegaops.sandbox import admin
 from vegaops.sandbox.process import Handle
 
-Run = Callable[..., CompletedProcess[str]]
+
+@pytest.fixture
+def sbx(sandbox_module: Handle, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Handle]:
+    admin.reset(sandbox_module.endpoint)
+    monkeypatch.setenv("VEGAOPS_STATE_DIR", str(sandbox_module.state_file.parent))
+    monkeypatch.chdir(tmp_path)  # no vegaops.toml: the sandbox's built-in services
+    yield sandbox_module
 
 
-def envelope(proc: CompletedProcess[str]) -> dict[str, Any]:
-    lines = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
-    assert lines and lines[-1].get("schema") == "vegaops.result/v1", proc.stdout
-    return lines[-1]
+def ecs(h: Handle) -> Any:
+    return boto3.client("ecs", endpoint_url=h.endpoint, region_name="eu-central-1",
+                        aws_access_key_id="sandbox", aws_secret_access_key="sandbox")
 
 
-def events(proc: CompletedProcess[str]) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in proc.stdout.splitlines()[:-1] if line.strip()]
+def parse(stdout: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    lines = [json.loads(line) for line in stdout.splitlines() if line.strip()]
+    return lines[:-1], lines[-1]
 
 
-def image_of(sandbox: Handle, service: str) -> str:
-    ecs: Any = sandbox_client(sandbox, "ecs")
-    arn = ecs.describe_services(cluster="vega-sandbox", services=[service])["services"][0]["taskDefinition"]
-    return str(ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]["containerDefinitions"][0]["image"])
+def service_td(h: Handle, name: str) -> str:
+    svc = ecs(h).describe_services(cluster="vega-sandbox", services=[name])["services"][0]
+    return str(svc["taskDefinition"]).rsplit("/", 1)[-1]
 
 
-def settle(sandbox: Handle, service: str) -> None:
-    ecs: Any = sandbox_client(sandbox, "ecs")
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        d = ecs.describe_services(cluster="vega-sandbox", services=[service])["services"][0]["deployments"]
-        if len(d) == 1 and d[0]["rolloutState"] == "COMPLETED":
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"{service} did not settle")
+def test_success_with_json_and_ndjson_contract(cli: Any, sbx: Handle) -> None:
+    r = cli("--env", "sandbox", "-o", "json", "deploy", "--tag", "v1.2.3-stable", "api")
+    assert r.exit_code == 0, r.output
+    events, envelope = parse(r.stdout)
+    assert tuple(envelope) == ENVELOPE_KEYS
+    assert envelope["status"] == "changed"
+    row = envelope["data"]["services"][0]
+    for key in ("old_task_definition", "new_task_definition", "digest", "deployment_id", "outcome", "reasons",
+                "image", "tag"):
+        assert key in row
+    assert row["outcome"] == "succeeded" and row["new_task_definition"].endswith("vega-api:2")
+    assert row["image"].endswith("/vega-api@" + row["digest"]) and row["digest"].startswith("sha256:")
+    assert envelope["data"]["api_calls"]["ecs"]["describe_services"] >= 1
+    assert all("event" in e and "at" in e for e in events)
+    assert {"state", "verdict"} <= {e["event"] for e in events}
+    assert [e["outcome"] for e in events if e["event"] == "verdict"] == ["succeeded"]
+    assert service_td(sbx, "vega-api") == "vega-api:2"
+    td = ecs(sbx).describe_task_definition(taskDefinition="vega-api:2", include=["TAGS"])
+    tags = {t["key"]: t["value"] for t in td.get("tags", [])}
+    assert tags["vegaops:tag"] == "v1.2.3-stable" and tags["vegaops:outcome"] == "succeeded"
+    # idempotent: the same deploy again is "already deployed", exit 0, no new revision
+    again = cli("--env", "sandbox", "deploy", "--tag", "v1.2.3-stable", "api")
+    assert again.exit_code == 0 and "already deployed" in again.stdout
+    assert service_td(sbx, "vega-api") == "vega-api:2"
 
 
-def test_deploy_every_service_succeeds_pinned_by_digest_and_is_idempotent(sandbox: Handle, on_sandbox: Run) -> None:
-    proc = on_sandbox("-o", "json", "deploy", "--tag", "v1.2.3-stable")
-    assert proc.returncode == 0, proc.stderr
-    env = envelope(proc)
-    assert env["status"] == "changed"
-    services = env["data"]["services"]
-    assert {k: v["outcome"] for k, v in services.items()} == {"api": "succeeded", "worker": "succeeded",
-                                                               "llm-proxy": "succeeded"}
-    digest = services["api"]["digest"]
-    assert image_of(sandbox, "vega-api").endswith(f"/vega-api@{digest}")
-    assert services["api"]["new_task_definition"] != services["api"]["old_task_definition"]
-    states = [e for e in events(proc) if e["event"] == "state"]
-    assert states and states[-1]["verdict"] == "succeeded"
-    again = on_sandbox("deploy", "--tag", "v1.2.3-stable", "api")
-    assert again.returncode == 0 and "already deployed" in again.stdout
+def test_circuit_breaker_rollback_is_exit_5_never_success(cli: Any, sbx: Handle) -> None:
+    r = cli("--env", "sandbox", "-o", "json", "deploy", "--tag", "v1.2.4-crash", "worker")
+    assert r.exit_code == 5, r.output
+    events, envelope = parse(r.stdout)
+    row = envelope["data"]["services"][0]
+    assert row["outcome"] == "rolled_back"
+    assert row["rollback_to"].endswith("vega-worker:1")
+    assert "exited with code 1" in (row["failing"] or "")
+    error = envelope["errors"][0]
+    assert error["exit_code"] == 5 and "rolled back to vega-worker:1" in error["message"]
+    assert not [e for e in events if e.get("outcome") == "succeeded"]
+    assert any(e["event"] == "tasks_stopped" and 1 in e["exit_codes"] for e in events)
+    assert any(e.get("log_tail") for e in events if e["event"] == "tasks_stopped")  # the failed task's last lines
+    assert service_td(sbx, "vega-worker") == "vega-worker:1"
+    history = cli("--env", "sandbox", "-o", "json", "deploy", "history", "worker")
+    outcomes = {d["task_definition"]: d["outcome"] for d in json.loads(history.stdout)["data"]["deployments"]}
+    assert outcomes["vega-worker:2"] == "rolled_back"
 
 
-def test_circuit_breaker_rollback_is_reported_as_failure(sandbox: Handle, on_sandbox: Run) -> None:
-    before = image_of(sandbox, "vega-api")
-    proc = on_sandbox("deploy", "--tag", "v1.2.4-crash", "api")
-    assert proc.returncode == 5, proc.stdout + proc.stderr
-    assert "rolled_back" in proc.stdout and "rolled back to vega-api:" in proc.stderr
-    assert "Essential container in task exited (exit 1)" in proc.stderr
-    assert "ECONNREFUSED" in proc.stderr  # the failed task's last log lines, inline
-    assert "succeeded" not in proc.stdout
-    settle(sandbox, "vega-api")
-    assert image_of(sandbox, "vega-api") == before
-    history = on_sandbox("-o", "json", "deploy", "history", "api")
-    outcomes = {r["tag"]: r["outcome"] for r in envelope(history)["data"]["revisions"]}
-    assert outcomes["v1.2.4-crash"] == "rolled_back"
+def test_fail_fast_with_rollback_on_failure(cli: Any, sbx: Handle) -> None:
+    r = cli("--env", "sandbox", "-o", "json", "deploy", "--tag", "v1.2.5-oom", "llm-proxy", "--rollback-on-failure")
+    assert r.exit_code == 5, r.output
+    events, envelope = parse(r.stdout)
+    failing = [e for e in events if e["event"] == "failing"]
+    assert failing and "OutOfMemoryError" in failing[0]["reason"]
+    assert envelope["data"]["services"][0]["outcome"] == "rolled_back"
+    assert service_td(sbx, "vega-llm-proxy") == "vega-llm-proxy:1"
 
 
-def test_rollback_on_failure_stops_early(sandbox: Handle, on_sandbox: Run) -> None:
-    ecs: Any = sandbox_client(sandbox, "ecs")
-    config = {"deploymentCircuitBreaker": {"enable": False, "rollback": False}, "maximumPercent": 200,
-              "minimumHealthyPercent": 100}
-    ecs.update_service(cluster="vega-sandbox", service="vega-worker", deploymentConfiguration=config)
-    try:
-        proc = on_sandbox("-o", "json", "deploy", "--tag", "v1.2.5-oom", "worker", "--rollback-on-failure")
-    finally:
-        config["deploymentCircuitBreaker"] = {"enable": True, "rollback": True}
-        ecs.update_service(cluster="vega-sandbox", service="vega-worker", deploymentConfiguration=config)
-    assert proc.returncode == 5, proc.stderr
-    assert envelope(proc)["data"]["services"]["worker"]["outcome"] == "rolled_back"
-    notes = [e["message"] for e in events(proc) if e["event"] == "note"]
-    assert any("rolling back now" in n and "OutOfMemoryError" in n for n in notes)
-    stopped = [e for e in events(proc) if e["event"] == "task_stopped" and e["cause"]]
-    assert stopped and {e["exit_codes"][0] for e in stopped} == {137}
-    settle(sandbox, "vega-worker")
+def test_multi_service_with_promotion_from_staging(cli: Any, sbx: Handle) -> None:
+    admin.reset_counts(sbx.endpoint)
+    r = cli("--env", "sandbox", "-o", "json", "deploy", "--tag", "v1.3.0-stable")
+    assert r.exit_code == 0, r.output
+    _, envelope = parse(r.stdout)
+    rows = envelope["data"]["services"]
+    assert sorted(row["service"] for row in rows) == ["vega-api", "vega-llm-proxy", "vega-worker"]
+    assert all(row["promoted_from"] == "staging/" + row["service"] for row in rows)
+    assert all(row["outcome"] == "succeeded" for row in rows)
+    calls = envelope["data"]["api_calls"]
+    # batched preflight 1 (reused by the register/deploy plans) + watch plan 1, then ONE call per poll
+    assert calls["ecs"]["describe_services"] == 1 + 1 + calls["polls"]
+    counts = admin.call_counts(sbx.endpoint)
+    assert counts.get("ecr:PutImage", 0) == 3
+    images = boto3.client("ecr", endpoint_url=sbx.endpoint, region_name="eu-central-1",
+                          aws_access_key_id="sandbox", aws_secret_access_key="sandbox")
+    found = images.describe_images(repositoryName="vega-api", imageIds=[{"imageTag": "v1.3.0-stable"}])
+    assert found["imageDetails"][0]["imageDigest"] == rows[0]["digest"] or len(rows) == 3
 
 
-def test_timeout_exits_6_and_watch_reattaches(sandbox: Handle, on_sandbox: Run) -> None:
-    proc = on_sandbox("deploy", "--tag", "v1.2.2-stable", "llm-proxy", "--timeout", "0s")
-    assert proc.returncode == 6, proc.stderr
-    assert "vegaops deploy watch llm-proxy" in proc.stderr
-    watch = on_sandbox("deploy", "watch", "llm-proxy")
-    assert watch.returncode in (0,), watch.stderr
-    assert "succeeded" in watch.stdout or "no deployment in progress" in watch.stdout
+def test_rollback_command_and_status(cli: Any, sbx: Handle) -> None:
+    assert cli("--env", "sandbox", "deploy", "--tag", "v1.2.3-stable", "api").exit_code == 0
+    r = cli("--env", "sandbox", "rollback", "api")
+    assert r.exit_code == 0, r.output
+    assert "vega-api:2 -> vega-api:1" in r.stdout
+    assert service_td(sbx, "vega-api") == "vega-api:1"
+    status = cli("--env", "sandbox", "-o", "json", "status")
+    rows = {row["service"]: row for row in json.loads(status.stdout)["data"]["services"]}
+    assert rows["vega-api"]["task_definition"] == "vega-api:1" and rows["vega-api"]["running"] == 2
+    assert json.loads(status.stdout)["data"]["api_calls"]["ecs"]["describe_services"] == 1
+    explicit = cli("--env", "sandbox", "rollback", "api", "--to", "2")
+    assert explicit.exit_code == 0, explicit.output
+    assert service_td(sbx, "vega-api") == "vega-api:2"
 
 
-def test_watch_reattaches_to_a_deployment_started_elsewhere(sandbox: Handle, on_sandbox: Run) -> None:
-    ecs: Any = sandbox_client(sandbox, "ecs")
-    admin.set_speed(sandbox.endpoint, 1.0)  # slow enough to still be in flight when watch starts
-    try:
-        ecs.update_service(cluster="vega-sandbox", service="vega-worker", forceNewDeployment=True)
-        proc = on_sandbox("-o", "json", "deploy", "watch", "worker")
-    finally:
-        admin.set_speed(sandbox.endpoint, 20.0)
-    assert proc.returncode == 0, proc.stderr
-    assert envelope(proc)["data"]["services"]["worker"]["outcome"] == "succeeded"
+def test_lock_contention_is_exit_8(cli: Any, sbx: Handle) -> None:
+    ssm = boto3.client("ssm", endpoint_url=sbx.endpoint, region_name="eu-central-1",
+                       aws_access_key_id="sandbox", aws_secret_access_key="sandbox")
+    ssm.put_parameter(Name="/vegaops/locks/sandbox/deploy/vega-worker", Type="String", Value=json.dumps(
+        {"who": "ci@runner-7", "at": "2026-11-25T00:00:00+00:00", "tag": "v1.2.3-stable",
+         "expires": "2999-01-01T00:00:00+00:00"}))
+    r = cli("--env", "sandbox", "deploy", "--tag", "v1.2.3-stable", "worker")
+    assert r.exit_code == 8, r.output
+    assert "held by ci@runner-7" in r.stderr
+    assert service_td(sbx, "vega-worker") == "vega-worker:1"
+    assert cli("--env", "sandbox", "deploy", "unlock", "worker").exit_code == 0
+    assert cli("--env", "sandbox", "deploy", "--tag", "v1.2.3-stable", "worker").exit_code == 0
 
 
-def test_lock_held_elsewhere_refuses_with_the_holder(sandbox: Handle, on_sandbox: Run) -> None:
-    ssm: Any = sandbox_client(sandbox, "ssm")
-    now = datetime.now(UTC)
-    ssm.put_parameter(Name="/vegaops/locks/vega-sandbox/vega-api", Type="String", Value=json.dumps(
-        {"holder": "alice@ci-7", "tag": "v1.2.3-stable", "since": now.isoformat(),
-         "expires": (now + timedelta(hours=1)).isoformat()}))
-    proc = on_sandbox("deploy", "--tag", "v1.2.3-stable", "api", "--force")
-    assert proc.returncode == 8
-    assert "alice@ci-7" in proc.stderr and "vegaops deploy unlock api" in proc.stderr
-    unlock = on_sandbox("deploy", "unlock", "api")
-    assert unlock.returncode == 0 and "alice@ci-7" in unlock.stdout
-    forced = on_sandbox("deploy", "--tag", "v1.2.3-stable", "api", "--force")
-    assert forced.returncode == 0, forced.stderr
-
-
-def test_rollback_command_returns_to_the_last_successful_revision(sandbox: Handle, on_sandbox: Run) -> None:
-    settle(sandbox, "vega-api")
-    good = image_of(sandbox, "vega-api")
-    assert on_sandbox("deploy", "--tag", "v1.2.2-stable", "api").returncode == 0
-    proc = on_sandbox("rollback", "api")
-    assert proc.returncode == 0, proc.stderr
-    assert image_of(sandbox, "vega-api") == good
-
-
-def test_promote_from_staging_dry_run_then_deploy(sandbox: Handle, on_sandbox: Run) -> None:
-    plan = on_sandbox("deploy", "--tag", "v1.3.0-stable", "worker", "--dry-run")
-    assert plan.returncode == 0 and "promote from staging/vega-worker" in plan.stdout
-    ecr: Any = sandbox_client(sandbox, "ecr")
-    details = ecr.describe_images(repositoryName="vega-worker")["imageDetails"]
-    tags = {t for i in details for t in i.get("imageTags", [])}
-    assert "v1.3.0-stable" not in tags  # a dry run changes nothing
-    settle(sandbox, "vega-worker")
-    proc = on_sandbox("deploy", "--tag", "v1.3.0-stable", "worker")
-    assert proc.returncode == 0, proc.stderr
-    assert "promoted staging/vega-worker:v1.3.0-stable" in proc.stderr
-
-
-def test_unknown_tag_exits_3_naming_the_repositories(on_sandbox: Run, sandbox: Handle) -> None:
-    proc = on_sandbox("deploy", "--tag", "v9.9.9", "api")
-    assert proc.returncode == 3
-    assert "vega-api, staging/vega-api" in proc.stderr
-
-
-def test_status_lists_every_service(on_sandbox: Run, sandbox: Handle) -> None:
-    proc = on_sandbox("-o", "json", "status")
-    assert proc.returncode == 0
-    data = envelope(proc)["data"]["services"]
-    assert set(data) == {"api", "worker", "llm-proxy"}
-    assert all(s["running"] == s["desired"] for s in data.values())
+def test_release_and_rollback_runbooks(cli: Any, sbx: Handle) -> None:
+    plan = cli("--env", "sandbox", "runbook", "plan", "release", "--var", "tag=v1.2.3-stable")
+    assert plan.exit_code == 0, plan.output
+    r = cli("--env", "sandbox", "runbook", "run", "release", "--var", "tag=v1.2.4-crash")
+    assert r.exit_code == 5, r.output  # the release runbook's watch tells the truth too
+    assert service_td(sbx, "vega-api") == "vega-api:1"
+    ok = cli("--env", "sandbox", "runbook", "run", "release", "--var", "tag=v1.2.3-stable")
+    assert ok.exit_code == 0, ok.output
+    assert {service_td(sbx, s) for s in ("vega-api", "vega-worker", "vega-llm-proxy")} == {
+        "vega-api:3", "vega-worker:3", "vega-llm-proxy:3"}
+    back = cli("--env", "sandbox", "runbook", "run", "rollback", "--var", "service=vega-api")
+    assert back.exit_code == 0, back.output
+    assert service_td(sbx, "vega-api") == "vega-api:1"  # :2 was rolled back by the breaker: skipped

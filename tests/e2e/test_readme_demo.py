@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from vegaops.sandbox.state import load, pid_alive
+from vegaops.sandbox.state import live_state, pid_alive
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,13 +33,12 @@ def test_readme_demo_deploys_on_the_sandbox(tmp_path: Path, monkeypatch: pytest.
         assert started.returncode == 0, started.stderr
         done = subprocess.run(deploy, capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env, check=False)
         assert done.returncode == 0, done.stderr
-        assert "deployed v1.2.3-stable: api, worker, llm-proxy" in done.stdout
-        assert "has reached a steady state" in done.stderr  # the live view showed the rollout
+        assert "deployed v1.2.3-stable to vega-api, vega-worker, vega-llm-proxy" in done.stdout
         again = subprocess.run(deploy, capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env,
                                check=False)
-        assert again.returncode == 0 and "already deployed" in again.stdout
+        assert again.returncode == 0 and "already deployed: v1.2.3-stable" in again.stdout
     finally:
-        state = load(tmp_path / "state")
+        state = live_state(tmp_path / "state")
         subprocess.run([sys.executable, "-m", "vegaops", "sandbox", "down"], capture_output=True, timeout=60,
                        cwd=tmp_path, env=env, check=False)
     assert state is not None and not pid_alive(state.pid)

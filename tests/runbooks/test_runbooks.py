@@ -136,3 +136,39 @@ def test_seed_params_runbook_is_idempotent(cli) -> None:  # type: ignore[no-unty
                      "/vega/staging/redis-endpoint"]
     doc = json.loads(cli("-o", "json", "runbook", "run", "seed-params").stdout)
     assert doc["status"] == "unchanged"
+
+
+WHEN = """
+[vars.flag]
+default = ""
+
+[[steps]]
+id = "maybe"
+uses = "ssm.put"
+when = "${vars.flag}"
+with = { name = "maybe", value = "set" }
+
+[[steps]]
+id = "always"
+uses = "ssm.put"
+with = { name = "always", value = "set" }
+"""
+
+
+@pytest.mark.usefixtures("aws", "project")
+@pytest.mark.parametrize(("flag", "statuses", "exists"), [
+    ("", ["skipped", "done"], False), ("false", ["skipped", "done"], False), ("yes", ["done", "done"], True),
+])
+def test_when_skips_a_step_unless_it_is_set(cli, project: Path, flag: str, statuses: list[str],  # type: ignore[no-untyped-def]
+                                            exists: bool) -> None:
+    (project / "runbooks").mkdir()
+    (project / "runbooks" / "when.toml").write_text(WHEN)
+    r = cli("-o", "json", "runbook", "run", "when", "--var", f"flag={flag}")
+    assert r.exit_code == 0, r.output
+    assert [s["status"] for s in json.loads(r.stdout)["data"]["steps"]] == statuses
+    assert (cli("config", "get", "maybe").exit_code == 0) is exists
+
+
+def test_when_must_be_a_string_or_bool() -> None:
+    with pytest.raises(RunbookError, match=r"steps\[0\] \(maybe\)\.when"):
+        parse(WHEN.replace('when = "${vars.flag}"', "when = 3"), None, "when")

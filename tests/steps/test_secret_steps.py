@@ -22,7 +22,8 @@ def _versions(name: str = NAME) -> dict[str, list[str]]:
 
 
 def _current(name: str = NAME) -> str:
-    return str(boto3.client("secretsmanager").get_secret_value(SecretId=name)["SecretString"])
+    got = boto3.client("secretsmanager").get_secret_value(SecretId=name, VersionStage="AWSCURRENT")
+    return str(got["SecretString"])
 
 
 def _set(ctx: AppContext, **kw: object) -> None:
@@ -89,3 +90,97 @@ def test_create_missing_call_uses_the_absolute_name() -> None:
     call = create_missing_call("vega/prod/openai-api-key", "sk")
     assert call.params["name"] == "/vega/prod/openai-api-key"
     assert call.uses == "secrets.put"
+
+
+# --- delete / restore / rollback / force-redeploy --------------------------------------------------------------
+
+def _sm():  # type: ignore[no-untyped-def]
+    return boto3.client("secretsmanager")
+
+
+@pytest.mark.usefixtures("aws")
+@pytest.mark.parametrize("force", [False, True])
+def test_delete_contract(app_context: AppContext, force: bool) -> None:
+    from vegaops.steps.secrets import DeleteSecret, DeleteSecretParams
+
+    _sm().create_secret(Name=NAME, SecretString="v")
+    contract(app_context, DeleteSecret(DeleteSecretParams("database-url", 7 if not force else None, force)))
+    listed = _sm().list_secrets(IncludePlannedDeletion=True)["SecretList"]
+    assert [s["Name"] for s in listed] == ([] if force else [NAME])
+
+
+@pytest.mark.usefixtures("aws")
+def test_delete_absent_plans_nothing(app_context: AppContext) -> None:
+    from vegaops.steps.secrets import DeleteSecret, DeleteSecretParams
+
+    plan = DeleteSecret(DeleteSecretParams("nope")).plan(app_context)
+    assert plan.empty and plan.notes == ["absent: vega/staging/nope"]
+
+
+@pytest.mark.usefixtures("aws")
+def test_restore_contract(app_context: AppContext) -> None:
+    from vegaops.steps.secrets import RestoreSecret, RestoreSecretParams
+
+    _sm().create_secret(Name=NAME, SecretString="v")
+    _sm().delete_secret(SecretId=NAME, RecoveryWindowInDays=7)
+    contract(app_context, RestoreSecret(RestoreSecretParams("database-url")))
+    assert _current() == "v"
+
+
+@pytest.mark.usefixtures("aws")
+def test_rollback_contract_and_value(app_context: AppContext) -> None:
+    from vegaops.steps.secrets import RollbackSecret, RollbackSecretParams
+
+    for value in ("first", "second", "third"):
+        _set(app_context, name="database-url", value=value)
+    before = _versions()
+    previous = next(v for v, s in before.items() if "AWSPREVIOUS" in s)
+    contract(app_context, RollbackSecret(RollbackSecretParams("database-url", previous)))
+    assert _current() == "second"
+    assert len(_versions()) == 3  # no new version written
+
+
+@pytest.mark.usefixtures("aws")
+def test_rollback_default_is_awsprevious_and_to_any_version(app_context: AppContext) -> None:
+    from vegaops.aws.secrets import SecretsCatalog
+    from vegaops.steps.secrets import RollbackSecret, RollbackSecretParams
+
+    for value in ("first", "second"):
+        _set(app_context, name="database-url", value=value)
+    step = RollbackSecret(RollbackSecretParams("database-url"))
+    step.apply(app_context, step.plan(app_context))
+    assert _current() == "first"
+    current = next(v.version_id for v in SecretsCatalog(_sm()).versions(NAME) if "AWSCURRENT" in v.stages)
+    plan = RollbackSecret(RollbackSecretParams("database-url", current)).plan(app_context)
+    assert plan.empty and "already AWSCURRENT" in plan.notes[0]
+
+
+@pytest.mark.usefixtures("aws")
+def test_rollback_unknown_version_is_not_found(app_context: AppContext) -> None:
+    from vegaops.errors import NotFoundError
+    from vegaops.steps.secrets import RollbackSecret, RollbackSecretParams
+
+    _set(app_context, name="database-url", value="only")
+    with pytest.raises(NotFoundError, match="no previous version"):
+        RollbackSecret(RollbackSecretParams("database-url")).plan(app_context)
+    with pytest.raises(NotFoundError, match="no version"):
+        RollbackSecret(RollbackSecretParams("database-url", "00000000-0000-0000-0000-000000000000")).plan(app_context)
+
+
+@pytest.mark.usefixtures("aws")
+def test_force_redeploy_contract(app_context: AppContext) -> None:
+    from datetime import UTC, datetime
+
+    from vegaops.steps.redeploy import ForceRedeploy, RedeployParams
+
+    ecs = boto3.client("ecs")
+    ecs.create_cluster(clusterName="vega-staging")
+    ecs.register_task_definition(family="api", containerDefinitions=[{"name": "api", "image": "x", "memory": 128}])
+    ecs.create_service(cluster="vega-staging", serviceName="vega-api", taskDefinition="api", desiredCount=1)
+    after = datetime.now(UTC).isoformat()
+    step = ForceRedeploy(RedeployParams(["vega-api"], after))
+    plan = step.plan(app_context)
+    assert [c.target for c in plan.changes] == ["vega-api"]
+    outcome = step.apply(app_context, plan)
+    assert outcome.outputs["deployments"]["vega-api"].startswith("ecs-svc/")
+    assert step.plan(app_context).empty

@@ -1,126 +1,308 @@
-"""ECS and ELBv2 reads/writes vegaops needs, typed and batched. No printing."""
+"""Amazon ECS, typed and batched. No printing.
+
+Responses are returned as the API's dictionaries (documented shapes), wrapped where a call needs
+batching, pagination or a fallback. ``ServiceDeployment`` APIs are optional on the endpoint: when it
+answers "unknown/invalid action" or "not implemented" the layer remembers it and returns ``None``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from vegaops.aws.errors import error_code
 
-# Fields DescribeTaskDefinition returns that RegisterTaskDefinition does not accept.
-_READ_ONLY_TD_FIELDS = ("taskDefinitionArn", "revision", "status", "requiresAttributes", "compatibilities",
-                        "registeredAt", "registeredBy", "deregisteredAt", "deleteRequestedAt")
+# Fields register_task_definition accepts, copied from a described task definition.
+REGISTRABLE_FIELDS: tuple[str, ...] = (
+    "family",
+    "taskRoleArn",
+    "executionRoleArn",
+    "networkMode",
+    "containerDefinitions",
+    "volumes",
+    "placementConstraints",
+    "requiresCompatibilities",
+    "cpu",
+    "memory",
+    "pidMode",
+    "ipcMode",
+    "proxyConfiguration",
+    "inferenceAccelerators",
+    "ephemeralStorage",
+    "runtimePlatform",
+    "enableFaultInjection",
+)
+
+_UNSUPPORTED_CODES = {
+    "UnknownOperationException",
+    "UnknownOperation",
+    "InvalidAction",
+    "UnrecognizedOperation",
+    "NotImplemented",
+    "NotImplementedError",
+    "UnsupportedOperation",
+    "UnsupportedOperationException",
+    "404",
+    "501",
+}
 
 
-def chunks(items: list[str], size: int = 10) -> Iterable[list[str]]:
+def is_unsupported(exc: BaseException) -> bool:
+    """True when the endpoint does not implement an operation (moto, LocalStack, old regions)."""
+    if isinstance(exc, NotImplementedError):
+        return True
+    code = error_code(exc) or ""
+    if code in _UNSUPPORTED_CODES:
+        return True
+    text = str(exc).lower()
+    return any(s in text for s in ("not yet implemented", "not implemented", "not been implemented", "unknown action",
+                                   "invalid action", "unknownoperation", "could not find operation"))
+
+
+def chunks(items: Sequence[str], size: int = 10) -> Iterable[list[str]]:
     for i in range(0, len(items), size):
-        yield items[i : i + size]
+        yield list(items[i : i + size])
+
+
+@dataclass(frozen=True)
+class TaskDefinition:
+    arn: str
+    family: str
+    revision: int
+    raw: dict[str, Any]  # the API's taskDefinition object
+    tags: dict[str, str] = field(default_factory=dict)
+
+    def container(self, name: str) -> dict[str, Any] | None:
+        for c in self.raw.get("containerDefinitions", []):
+            if c.get("name") == name:
+                return dict(c)
+        return None
+
+    @property
+    def containers(self) -> list[dict[str, Any]]:
+        return list(self.raw.get("containerDefinitions", []))
+
+    def registrable(self) -> dict[str, Any]:
+        """Everything needed to register an identical revision (tags included)."""
+        spec = {k: self.raw[k] for k in REGISTRABLE_FIELDS if k in self.raw and self.raw[k] not in (None, [])}
+        if self.tags:
+            spec["tags"] = [{"key": k, "value": v} for k, v in self.tags.items()]
+        return spec
+
+
+def _td(response: dict[str, Any]) -> TaskDefinition:
+    raw = response["taskDefinition"]
+    tags = {t["key"]: t["value"] for t in response.get("tags", []) or []}
+    return TaskDefinition(
+        arn=raw["taskDefinitionArn"], family=raw["family"], revision=int(raw.get("revision", 0)),
+        raw=raw, tags=tags,
+    )
+
+
+def revision_of(task_definition: str) -> int | None:
+    """``arn:...:task-definition/web:7`` or ``web:7`` -> 7."""
+    tail = task_definition.rsplit("/", 1)[-1]
+    _, _, rev = tail.rpartition(":")
+    return int(rev) if rev.isdigit() else None
+
+
+def family_of(task_definition: str) -> str:
+    tail = task_definition.rsplit("/", 1)[-1]
+    return tail.rsplit(":", 1)[0] if ":" in tail else tail
 
 
 class Ecs:
-    def __init__(self, client: Any, cluster: str) -> None:
+    """A thin layer over an ECS client; ``calls`` counts API calls made through it."""
+
+    def __init__(self, client: Any) -> None:
         self.client = client
-        self.cluster = cluster
-        self.calls = 0  # API calls made through this object (reported in deploy envelopes)
+        self.calls: dict[str, int] = {}
+        self.deployments_api: bool | None = None  # None: not tried yet
+        self._services: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
 
-    def _call(self, name: str, **kwargs: Any) -> Any:
-        self.calls += 1
-        return getattr(self.client, name)(**kwargs)
+    def _call(self, op: str, **kwargs: Any) -> dict[str, Any]:
+        self.calls[op] = self.calls.get(op, 0) + 1
+        result: dict[str, Any] = getattr(self.client, op)(**kwargs)
+        return result
 
-    def describe_services(self, names: list[str]) -> tuple[dict[str, dict[str, Any]], list[str]]:
-        """name -> service (one call per 10 names); and the names ECS reported missing."""
+    @property
+    def total_calls(self) -> int:
+        return sum(self.calls.values())
+
+    # --- services ---------------------------------------------------------------------------
+    def describe_services(
+        self, cluster: str, services: Sequence[str], max_age: float = 0.0
+    ) -> tuple[dict[str, dict[str, Any]], list[str]]:
+        """Batched (10 per call). Returns (name -> service, names missing). Keys are the names asked for.
+
+        ``max_age`` > 0 reuses a description read by this layer at most that many seconds ago (plans
+        of one command right after its preflight); UpdateService through this layer invalidates it.
+        """
+        import time
+
         found: dict[str, dict[str, Any]] = {}
         missing: list[str] = []
-        for batch in chunks(names):
-            r = self._call("describe_services", cluster=self.cluster, services=batch)
-            for s in r.get("services", []):
-                found[s["serviceName"]] = s
-            missing += [f["arn"].rsplit("/", 1)[-1] for f in r.get("failures", [])]
+        now = time.monotonic()
+        wanted: list[str] = []
+        for name in services:
+            cached = self._services.get((cluster, name))
+            if max_age > 0 and cached is not None and now - cached[0] <= max_age:
+                found[name] = cached[1]
+            else:
+                wanted.append(name)
+        for batch in chunks(wanted):
+            response = self._call("describe_services", cluster=cluster, services=batch)
+            by_key: dict[str, dict[str, Any]] = {}
+            for s in response.get("services", []):
+                by_key[s.get("serviceName", "")] = s
+                by_key[s.get("serviceArn", "")] = s
+            for name in batch:
+                if name in by_key:
+                    found[name] = by_key[name]
+                    self._services[(cluster, name)] = (now, by_key[name])
+                else:
+                    missing.append(name)
         return found, missing
 
-    def task_definition(self, ref: str) -> tuple[dict[str, Any], list[dict[str, str]]]:
-        r = self._call("describe_task_definition", taskDefinition=ref, include=["TAGS"])
-        return r["taskDefinition"], r.get("tags", [])
-
-    def register_clone(self, td: dict[str, Any], tags: list[dict[str, str]]) -> dict[str, Any]:
-        params = {k: v for k, v in td.items() if k not in _READ_ONLY_TD_FIELDS and v not in (None, [], {})}
-        if tags:
-            params["tags"] = tags
-        r = self._call("register_task_definition", **params)
-        result: dict[str, Any] = r["taskDefinition"]
-        return result
-
-    def tag(self, arn: str, tags: dict[str, str]) -> None:
-        self._call("tag_resource", resourceArn=arn, tags=[{"key": k, "value": v} for k, v in tags.items()])
-
-    def update_service(self, service: str, task_definition: str | None = None, force: bool = False
-                       ) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {"cluster": self.cluster, "service": service}
+    def update_service(
+        self,
+        cluster: str,
+        service: str,
+        task_definition: str | None = None,
+        force_new_deployment: bool = False,
+        deployment_configuration: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"cluster": cluster, "service": service}
         if task_definition:
             kwargs["taskDefinition"] = task_definition
-        if force:
+        if force_new_deployment:
             kwargs["forceNewDeployment"] = True
-        r = self._call("update_service", **kwargs)
-        result: dict[str, Any] = r["service"]
-        return result
+        if deployment_configuration is not None:
+            kwargs["deploymentConfiguration"] = deployment_configuration
+        self._services.pop((cluster, service), None)
+        service_obj: dict[str, Any] = self._call("update_service", **kwargs)["service"]
+        return service_obj
 
-    def stopped_tasks(self, started_by: str) -> list[str]:
+    # --- task definitions -------------------------------------------------------------------
+    def describe_task_definition(self, task_definition: str) -> TaskDefinition:
+        return _td(self._call("describe_task_definition", taskDefinition=task_definition, include=["TAGS"]))
+
+    def register_task_definition(self, spec: dict[str, Any]) -> TaskDefinition:
+        return _td(self._call("register_task_definition", **spec))
+
+    def clone_task_definition(
+        self, source: TaskDefinition, images: dict[str, str], tags: dict[str, str] | None = None
+    ) -> TaskDefinition:
+        """Register a new revision identical to ``source`` except container images (and extra tags)."""
+        spec = clone_spec(source, images, tags)
+        return self.register_task_definition(spec)
+
+    def list_task_definitions(self, family: str, status: str = "ACTIVE") -> list[str]:
         arns: list[str] = []
-        kwargs: dict[str, Any] = {"cluster": self.cluster, "startedBy": started_by, "desiredStatus": "STOPPED"}
+        kwargs: dict[str, Any] = {"familyPrefix": family, "status": status, "sort": "DESC"}
         while True:
-            r = self._call("list_tasks", **kwargs)
-            arns += r.get("taskArns", [])
-            if not r.get("nextToken"):
-                return arns
-            kwargs["nextToken"] = r["nextToken"]
+            response = self._call("list_task_definitions", **kwargs)
+            arns.extend(a for a in response.get("taskDefinitionArns", []) if family_of(a) == family)
+            token = response.get("nextToken")
+            if not token:
+                return sorted(arns, key=lambda a: revision_of(a) or 0, reverse=True)
+            kwargs["nextToken"] = token
 
-    def describe_tasks(self, arns: list[str]) -> list[dict[str, Any]]:
+    def deregister_task_definition(self, task_definition: str) -> None:
+        self._call("deregister_task_definition", taskDefinition=task_definition)
+
+    # --- tasks ------------------------------------------------------------------------------
+    def list_tasks(
+        self,
+        cluster: str,
+        started_by: str | None = None,
+        desired_status: str | None = None,
+        service: str | None = None,
+    ) -> list[str]:
+        kwargs: dict[str, Any] = {"cluster": cluster}
+        if started_by:
+            kwargs["startedBy"] = started_by
+        if desired_status:
+            kwargs["desiredStatus"] = desired_status
+        if service and not started_by:
+            kwargs["serviceName"] = service
+        arns: list[str] = []
+        while True:
+            response = self._call("list_tasks", **kwargs)
+            arns.extend(response.get("taskArns", []))
+            token = response.get("nextToken")
+            if not token:
+                return arns
+            kwargs["nextToken"] = token
+
+    def describe_tasks(self, cluster: str, task_arns: Sequence[str]) -> list[dict[str, Any]]:
         tasks: list[dict[str, Any]] = []
-        for i in range(0, len(arns), 100):
-            tasks += self._call("describe_tasks", cluster=self.cluster, tasks=arns[i : i + 100]).get("tasks", [])
+        for batch in chunks(list(task_arns), 100):
+            tasks.extend(self._call("describe_tasks", cluster=cluster, tasks=batch).get("tasks", []))
         return tasks
 
-    def task_definition_arns(self, family: str, limit: int = 100) -> list[str]:
-        """Newest first (sorted here too: not every endpoint honours ``sort``)."""
-        r = self._call("list_task_definitions", familyPrefix=family, sort="DESC", maxResults=limit)
-        arns = [a for a in r.get("taskDefinitionArns", []) if a.rsplit("/", 1)[-1].rsplit(":", 1)[0] == family]
-        return sorted(arns, key=lambda a: int(a.rsplit(":", 1)[-1]), reverse=True)[:limit]
-
-    def service_deployments_supported(self, service: str) -> bool:
+    # --- service deployments (optional on the endpoint) -------------------------------------
+    def list_service_deployments(
+        self, cluster: str, service: str, max_results: int = 20
+    ) -> list[dict[str, Any]] | None:
+        """Newest first, or None when the endpoint does not support the API."""
+        if self.deployments_api is False:
+            return None
         try:
-            self._call("list_service_deployments", cluster=self.cluster, service=service, maxResults=1)
+            response = self._call("list_service_deployments", cluster=cluster, service=service,
+                                  maxResults=max_results)
         except Exception as exc:
-            if error_code(exc) in ("UnknownOperationException", "InvalidAction", "NotImplemented",
-                                   "UnsupportedOperation", "404"):
+            if is_unsupported(exc):
+                self.deployments_api = False
+                return None
+            raise
+        self.deployments_api = True
+        items: list[dict[str, Any]] = response.get("serviceDeployments", [])
+        return items
+
+    def describe_service_deployments(self, arns: Sequence[str]) -> list[dict[str, Any]] | None:
+        if self.deployments_api is False:
+            return None
+        if not arns:
+            return []
+        out: list[dict[str, Any]] = []
+        try:
+            for batch in chunks(list(arns), 20):
+                out.extend(self._call("describe_service_deployments", serviceDeploymentArns=batch)
+                           .get("serviceDeployments", []))
+        except Exception as exc:
+            if is_unsupported(exc):
+                self.deployments_api = False
+                return None
+            raise
+        self.deployments_api = True
+        return out
+
+    def stop_service_deployment(self, arn: str, stop_type: str = "ROLLBACK") -> bool:
+        """Stop (ROLLBACK or ABORT) a service deployment; False when the endpoint lacks the API."""
+        try:
+            self._call("stop_service_deployment", serviceDeploymentArn=arn, stopType=stop_type)
+        except Exception as exc:
+            if is_unsupported(exc):
                 return False
             raise
         return True
 
-    def stop_deployment_with_rollback(self, service: str, deployment_id: str) -> bool:
-        """StopServiceDeployment(ROLLBACK) for ECS deployment id ``ecs-svc/N``; False when unsupported."""
-        try:
-            r = self._call("list_service_deployments", cluster=self.cluster, service=service,
-                           status=["IN_PROGRESS", "PENDING"])
-        except Exception as exc:
-            if error_code(exc) in ("UnknownOperationException", "InvalidAction", "NotImplemented"):
-                return False
-            raise
-        suffix = deployment_id.rsplit("/", 1)[-1]
-        for d in r.get("serviceDeployments", []):
-            if d["serviceDeploymentArn"].endswith("/" + suffix):
-                self._call("stop_service_deployment", serviceDeploymentArn=d["serviceDeploymentArn"],
-                           stopType="ROLLBACK")
-                return True
-        return False
 
+def clone_spec(source: TaskDefinition, images: dict[str, str], tags: dict[str, str] | None = None) -> dict[str, Any]:
+    """The register_task_definition arguments for ``source`` with ``images`` (container -> image)."""
+    import copy
 
-class TargetHealth:
-    def __init__(self, client: Any) -> None:
-        self.client = client
-        self.calls = 0
-
-    def of(self, target_group_arn: str) -> list[dict[str, Any]]:
-        self.calls += 1
-        r = self.client.describe_target_health(TargetGroupArn=target_group_arn)
-        result: list[dict[str, Any]] = r.get("TargetHealthDescriptions", [])
-        return result
+    spec = copy.deepcopy(source.registrable())
+    unknown = set(images) - {c.get("name") for c in spec.get("containerDefinitions", [])}
+    if unknown:
+        raise KeyError(", ".join(sorted(unknown)))
+    for c in spec.get("containerDefinitions", []):
+        if c.get("name") in images:
+            c["image"] = images[c["name"]]
+    if tags:
+        merged = {t["key"]: t["value"] for t in spec.get("tags", [])}
+        merged.update(tags)
+        spec["tags"] = [{"key": k, "value": v} for k, v in merged.items()]
+    return spec

@@ -50,8 +50,9 @@ class Secrets:
         kwargs: dict[str, Any] = {"SecretId": name}
         if version_id:
             kwargs["VersionId"] = version_id
-        if stage:
-            kwargs["VersionStage"] = stage
+        if stage or not version_id:
+            # explicit AWSCURRENT: moto 5.2.5 keeps serving the old version after a stage move otherwise
+            kwargs["VersionStage"] = stage or "AWSCURRENT"
         try:
             r = self.client.get_secret_value(**kwargs)
         except Exception as exc:
@@ -112,3 +113,73 @@ class Secrets:
         for page in self.client.get_paginator("list_secrets").paginate(**kwargs):
             found.update(s["Name"] for s in page.get("SecretList", []) if s["Name"].startswith(prefix))
         return found
+
+
+@dataclass(frozen=True)
+class SecretListing:
+    name: str
+    arn: str
+    last_changed: datetime | None
+    versions: int
+    deleted: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SecretVersion:
+    version_id: str
+    stages: tuple[str, ...]
+    created: datetime | None
+
+
+def _list_kwargs(prefix: str, include_deleted: bool) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {"MaxResults": 100}
+    if prefix:
+        kwargs["Filters"] = [{"Key": "name", "Values": [prefix]}]
+    if include_deleted:
+        kwargs["IncludePlannedDeletion"] = True
+    return kwargs
+
+
+class SecretsCatalog(Secrets):
+    """Listing, history and the mutations behind delete/restore/rollback."""
+
+    def listing(self, prefix: str = "", include_deleted: bool = False) -> list[SecretListing]:
+        found: list[SecretListing] = []
+        for page in self.client.get_paginator("list_secrets").paginate(**_list_kwargs(prefix, include_deleted)):
+            for s in page.get("SecretList", []):
+                if not s["Name"].startswith(prefix):
+                    continue
+                found.append(SecretListing(s["Name"], s["ARN"], s.get("LastChangedDate"),
+                                           len(s.get("SecretVersionsToStages", {}) or {}), s.get("DeletedDate")))
+        return sorted(found, key=lambda s: s.name)
+
+    def versions(self, name: str) -> list[SecretVersion]:
+        out: list[SecretVersion] = []
+        kwargs: dict[str, Any] = {"SecretId": name, "IncludeDeprecated": True, "MaxResults": 100}
+        while True:
+            r = self.client.list_secret_version_ids(**kwargs)
+            out.extend(SecretVersion(v["VersionId"], tuple(v.get("VersionStages", ())), v.get("CreatedDate"))
+                       for v in r.get("Versions", []))
+            token = r.get("NextToken")
+            if not token:
+                break
+            kwargs["NextToken"] = token
+        return sorted(out, key=lambda v: (v.created is None, v.created), reverse=True)
+
+    def delete(self, name: str, recovery_days: int | None, force: bool) -> datetime | None:
+        kwargs: dict[str, Any] = {"SecretId": name}
+        if force:
+            kwargs["ForceDeleteWithoutRecovery"] = True
+        elif recovery_days is not None:
+            kwargs["RecoveryWindowInDays"] = recovery_days
+        r = self.client.delete_secret(**kwargs)
+        when: datetime | None = r.get("DeletionDate")
+        return when
+
+    def restore(self, name: str) -> None:
+        self.client.restore_secret(SecretId=name)
+
+    def move_current(self, name: str, to_version: str, from_version: str) -> None:
+        """Make ``to_version`` AWSCURRENT; Secrets Manager moves AWSPREVIOUS to the old current itself."""
+        self.client.update_secret_version_stage(SecretId=name, VersionStage="AWSCURRENT",
+                                                MoveToVersionId=to_version, RemoveFromVersionId=from_version)

@@ -10,7 +10,20 @@ import typer
 from typer.core import TyperGroup
 
 from vegaops import __version__
-from vegaops.cli import config_cmd, deploy_cmd, env_cmd, runbook_cmd, sandbox_cmd, setup_cmd
+from vegaops.cli import (
+    config_cmd,
+    debug_cmd,
+    deploy_cmd,
+    env_cmd,
+    exec_cmd,
+    health_cmd,
+    image_cmd,
+    logs_cmd,
+    runbook_cmd,
+    sandbox_cmd,
+    secret_cmd,
+    setup_cmd,
+)
 from vegaops.context import AppContext, GlobalOptions
 
 
@@ -40,16 +53,22 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
-    rich_markup_mode="rich",
+    rich_markup_mode=None,  # plain click help: rich formatting would double the start-up time of --help
 )
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(env_cmd.app, name="env")
+app.add_typer(image_cmd.app, name="image")
 app.add_typer(runbook_cmd.app, name="runbook")
+app.add_typer(logs_cmd.app, name="logs")
 app.add_typer(sandbox_cmd.app, name="sandbox")
+app.command("setup")(setup_cmd.setup)
 app.add_typer(deploy_cmd.app, name="deploy")
 app.command("rollback")(deploy_cmd.rollback)
 app.command("status")(deploy_cmd.status)
-app.command("setup")(setup_cmd.setup)
+app.command("health")(health_cmd.health)
+app.command("debug")(debug_cmd.debug)
+app.add_typer(secret_cmd.app, name="secret")
+app.command("exec", context_settings={"allow_interspersed_args": False})(exec_cmd.exec_)
 
 # The context of the run in progress, so main() can render a failure in the chosen output mode.
 CURRENT: list[AppContext] = []

@@ -14,8 +14,11 @@ if TYPE_CHECKING:
     from vegaops.aws.ssm import Parameter
     from vegaops.context import AppContext
 
-app = typer.Typer(help="Configuration in SSM Parameter Store (set, get, list, delete, history, rollback).",
-                  no_args_is_help=True)
+app = typer.Typer(
+    rich_markup_mode=None,
+    help="Configuration in SSM Parameter Store (set, get, list, delete, history, rollback).",
+    no_args_is_help=True,
+)
 
 
 def read_value(a: AppContext, value: str | None, secure: bool, value_arg: bool, name: str) -> str:
@@ -70,6 +73,8 @@ def set_(
     description: Annotated[str | None, typer.Option("--description", help="Parameter description.")] = None,
     tag: Annotated[list[str] | None, typer.Option("--tag", help="KEY=VALUE tag (repeatable).")] = None,
     value_arg: Annotated[bool, typer.Option("--value-arg", help="Allow a SecureString value on argv.")] = False,
+    redeploy: Annotated[bool, typer.Option("--redeploy", help="Force a new deployment of the services that "
+                                           "reference it (tasks read it at start).")] = False,
     dry_run: DryRunOpt = False,
 ) -> None:
     """Create or update a parameter; an unchanged value writes nothing (no new version)."""
@@ -80,8 +85,27 @@ def set_(
     tags = parse_pairs(tag, "--tag")
     text = read_value(a, value, secure, value_arg, name)
     params = PutParams(name=name, value=text, secure=secure, kms_key=kms_key, description=description, tags=tags)
+    from vegaops.cli.secret_cmd import now_iso
+
+    after = now_iso(a)
     report = engine.run(a, a.command, [engine.single(PutParameter, params)])
-    emit(a, run_result(a, report))
+    extra: dict[str, object] = {}
+    if redeploy and (report.changed or report.dry_run):
+        from vegaops.cli.secret_cmd import redeploy as force_redeploy
+        from vegaops.naming import param_name
+        from vegaops.refs import param_matcher
+
+        full = param_name(a.settings.params_prefix, name)
+        extra["redeploy"] = force_redeploy(a, param_matcher(full), after, full)
+    elif redeploy:
+        a.output.info("value unchanged; no redeploy needed")
+    elif report.changed and a.settings.cluster:
+        from vegaops.cli.secret_cmd import needs_redeploy
+        from vegaops.naming import param_name
+        from vegaops.refs import param_matcher
+
+        extra["needs_redeploy"] = needs_redeploy(a, param_matcher(param_name(a.settings.params_prefix, name)))
+    emit(a, run_result(a, report, data=extra))
 
 
 @app.command("get")
@@ -202,3 +226,41 @@ def rollback(
     params = PutParams(name=full, value=target.value or "", secure=target.secure)
     report = engine.run(a, a.command, [engine.single(PutParameter, params)])
     emit(a, run_result(a, report, data={"restored_version": to}))
+
+
+@app.command("diff")
+def diff(
+    ctx: typer.Context,
+    env_a: Annotated[str, typer.Argument(help="First environment.")],
+    env_b: Annotated[str, typer.Argument(help="Second environment.")],
+    path: Annotated[str | None, typer.Option("--path", help="Only names under this sub-path.")] = None,
+) -> None:
+    """Compare the parameters of two environments: key sets and value fingerprints, never values."""
+    from vegaops.cli.secret_cmd import emit_diff
+    from vegaops.stores import for_env, param_values
+
+    a = app_ctx(ctx)
+    emit_diff(a, env_a, env_b, param_values(for_env(a, env_a), path), param_values(for_env(a, env_b), path))
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Annotated[str, typer.Argument(help="A dotenv or JSON file of names to values.")],
+    secure: Annotated[bool, typer.Option("--secure", help="Store new and updated values as SecureString.")] = False,
+    keep_names: Annotated[bool, typer.Option("--keep-names", help="Use keys as names (no LOG_LEVEL -> log-level).")
+                          ] = False,
+    dry_run: DryRunOpt = False,
+) -> None:
+    """Create or update parameters from a file; unchanged keys write nothing. UPPER_SNAKE keys become kebab."""
+    from pathlib import Path
+
+    from vegaops.cli.secret_cmd import import_file
+    from vegaops.runbook import engine
+    from vegaops.steps.ssm import PutParameter, PutParams
+
+    a = app_ctx(ctx, dry_run)
+    import_file(a, Path(file), keep_names,
+                lambda n, v: engine.single(PutParameter, PutParams(name=n, value=v, secure=secure),
+                                           call_id=f"param {n}"),
+                "config")

@@ -1,4 +1,4 @@
-"""``vegaops deploy`` (run, watch, history, unlock), ``vegaops rollback`` and ``vegaops status``."""
+"""``vegaops deploy``, ``deploy watch|history|unlock``, ``rollback`` and ``status``: thin typer layer."""
 
 from __future__ import annotations
 
@@ -11,107 +11,135 @@ from vegaops.cli.common import DryRunOpt, app_ctx, emit
 
 
 class DeployGroup(TyperGroup):
-    """``vegaops deploy --tag T [SERVICE...]`` runs the hidden default ``run``; subcommands stay reachable."""
+    """``deploy [SERVICE...] --tag T`` and ``deploy watch|history|unlock ...`` side by side: when the first
+    argument names a subcommand, the group's own options and SERVICE arguments are not parsed."""
+
+    allow_interspersed_args = True  # deploy api --dry-run
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h")):
-            args = ["run", *args]
-        return super().parse_args(ctx, args)
+        if args and args[0] in self.commands:
+            TyperGroup.parse_args(self, ctx, [])
+            ctx._protected_args, ctx.args = args[:1], args[1:]
+            return list(ctx.args)
+        return TyperGroup.parse_args(self, ctx, args)
 
 
-app = typer.Typer(cls=DeployGroup, help="Deploy an image tag to ECS and return a verdict you can trust.",
-                  no_args_is_help=False)
+app = typer.Typer(
+    rich_markup_mode=None,
+    cls=DeployGroup,
+    help="Deploy an image tag to ECS services, watch it, and say truthfully what happened.",
+    invoke_without_command=True,
+)
 
-ServicesArg = Annotated[list[str] | None, typer.Argument(help="Services (default: every service of the env).",
-                                                         show_default=False)]
-TimeoutOpt = Annotated[str, typer.Option("--timeout", help="Give up watching after this long (e.g. 15m, 90s).")]
-PollOpt = Annotated[str | None, typer.Option("--poll-interval", help="Fixed poll interval (default: adaptive).")]
+TimeoutOpt = Annotated[float, typer.Option("--timeout", help="Seconds to wait for the rollout (default 15 min).")]
+PollOpt = Annotated[float | None, typer.Option("--poll-interval",
+                                               help="Fixed seconds between polls (default: adaptive).")]
 
 
-def seconds(text: str, option: str) -> float:
-    from vegaops.errors import UsageError
-
+def _duration(value: str) -> float:
+    text = value.strip().lower()
     units = {"s": 1, "m": 60, "h": 3600}
-    value = text.strip().lower()
-    try:
-        if value and value[-1] in units:
-            return float(value[:-1]) * units[value[-1]]
-        return float(value)
-    except ValueError:
-        raise UsageError(f"{option} {text!r}: not a duration", hint=f"e.g. {option} 15m or {option} 90s") from None
+    if text and text[-1] in units:
+        return float(text[:-1]) * units[text[-1]]
+    return float(text)
 
 
-@app.command("run", help="Deploy TAG to the services (the default: `vegaops deploy --tag T` means this).")
-def run(ctx: typer.Context,
-        services: ServicesArg = None,
-        tag: Annotated[str | None, typer.Option("--tag", "-t", help="Image tag to deploy.")] = None,
-        container: Annotated[str | None, typer.Option(help="Container whose image changes.")] = None,
-        force: Annotated[bool, typer.Option(help="Force a new deployment when the image already runs.")] = False,
-        wait_for_other: Annotated[bool, typer.Option(help="Wait for a deployment in progress instead of refusing."
-                                                     )] = False,
-        rollback_on_failure: Annotated[bool, typer.Option(
-            help="Roll back at once when tasks keep failing for a deterministic reason.")] = False,
-        timeout: TimeoutOpt = "15m",
-        poll_interval: PollOpt = None,
-        dry_run: DryRunOpt = False) -> None:
-    from vegaops.deploy.run import DeployRequest, deploy
+@app.callback()
+def deploy(
+    ctx: typer.Context,
+    services: Annotated[list[str] | None, typer.Argument(help="Services (default: all of the environment).")] = None,
+    tag: Annotated[str | None, typer.Option("--tag", "-t", help="Image tag to deploy, e.g. v1.2.3-stable.")] = None,
+    container: Annotated[str | None, typer.Option("--container", help="Container whose image changes.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Force a new deployment when already deployed.")] = False,
+    wait_for_other: Annotated[bool, typer.Option("--wait-for-other",
+                                                 help="Wait for another deployment in progress.")] = False,
+    rollback_on_failure: Annotated[bool, typer.Option(
+        "--rollback-on-failure", help="Roll back at once when tasks keep failing (do not wait for the breaker).")
+    ] = False,
+    timeout: Annotated[str, typer.Option("--timeout", help="How long to watch: 900, 15m, 1h.")] = "15m",
+    poll_interval: PollOpt = None,
+    dry_run: DryRunOpt = False,
+) -> None:
+    """Deploy --tag TAG to SERVICE... and watch it to a verdict (exit 0, 5, 6, 7, 8)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from vegaops.deploy.run import DeployOptions
+    from vegaops.deploy.run import deploy as run_deploy
     from vegaops.errors import UsageError
 
+    if not tag:
+        raise UsageError("deploy needs --tag TAG", hint="vegaops deploy --tag v1.2.3-stable [SERVICE...]")
     a = app_ctx(ctx, dry_run)
     a.command = "deploy"
-    if not tag:
-        raise UsageError("deploy needs --tag", hint="e.g. vegaops deploy --tag v1.2.3-stable [SERVICE...]")
-    req = DeployRequest(tag=tag, services=list(services or []), container=container, force=force,
-                        wait_for_other=wait_for_other, rollback_on_failure=rollback_on_failure,
-                        timeout=seconds(timeout, "--timeout"),
-                        poll_interval=seconds(poll_interval, "--poll-interval") if poll_interval else None)
-    emit(a, deploy(a, req))
+    emit(a, run_deploy(a, DeployOptions(tag, list(services or []), container, force, wait_for_other,
+                                        rollback_on_failure, _duration(timeout), poll_interval)))
 
 
 @app.command("watch")
-def watch(ctx: typer.Context, services: ServicesArg = None, timeout: TimeoutOpt = "15m",
-          poll_interval: PollOpt = None) -> None:
-    """Re-attach to the deployments in progress and give their verdicts."""
-    from vegaops.deploy.ops import watch as do_watch
+def watch(
+    ctx: typer.Context,
+    services: Annotated[list[str] | None, typer.Argument(help="Services (default: all).")] = None,
+    timeout: Annotated[str, typer.Option("--timeout", help="How long to watch: 900, 15m, 1h.")] = "15m",
+    poll_interval: PollOpt = None,
+    rollback_on_failure: Annotated[bool, typer.Option("--rollback-on-failure")] = False,
+) -> None:
+    """Re-attach to the deployment in flight and watch it to a verdict."""
+    from vegaops.deploy.run import watch_command
 
     a = app_ctx(ctx)
-    emit(a, do_watch(a, list(services or []), seconds(timeout, "--timeout"),
-                     seconds(poll_interval, "--poll-interval") if poll_interval else None))
+    emit(a, watch_command(a, list(services or []), _duration(timeout), poll_interval, rollback_on_failure))
 
 
 @app.command("history")
-def history(ctx: typer.Context, service: Annotated[str, typer.Argument(help="Service.")],
-            limit: Annotated[int, typer.Option(help="Revisions to show.")] = 10) -> None:
-    """Recent task definition revisions: image tag, outcome, when, how long, who."""
-    from vegaops.deploy.ops import history as do_history
+def history(
+    ctx: typer.Context,
+    service: Annotated[str, typer.Argument(help="Service.")],
+    limit: Annotated[int, typer.Option("--limit", "-n", help="How many revisions.")] = 10,
+) -> None:
+    """Recent deployments of a service: outcome, tag, digest, who, when, how long."""
+    from vegaops.deploy.status import history as run_history
 
     a = app_ctx(ctx)
-    emit(a, do_history(a, service, limit))
+    emit(a, run_history(a, service, limit))
 
 
 @app.command("unlock")
-def unlock(ctx: typer.Context, services: ServicesArg = None) -> None:
-    """Release a stale deploy lock (after a crashed deploy)."""
-    from vegaops.deploy.ops import unlock as do_unlock
+def unlock(ctx: typer.Context, service: Annotated[str, typer.Argument(help="Service.")]) -> None:
+    """Remove a stale deploy lock (after a crashed deploy)."""
+    from vegaops.deploy import core
+    from vegaops.deploy.run import selected
+    from vegaops.output.result import Result
 
     a = app_ctx(ctx)
-    emit(a, do_unlock(a, list(services or [])))
+    (_key, name), = selected(a, [service])
+    held = core.unlock(a, name)
+    message = (f"removed the deploy lock of {name} (held by {held.get('who')} since {held.get('at')})" if held
+               else f"{name} is not locked")
+    emit(a, Result(command=a.command, status="changed" if held else "unchanged",
+                   data={"service": name, "lock": held}, message=message))
 
 
-def rollback(ctx: typer.Context, service: Annotated[str, typer.Argument(help="Service.")],
-             to: Annotated[int | None, typer.Option("--to", help="Task definition revision number.")] = None,
-             timeout: TimeoutOpt = "15m", poll_interval: PollOpt = None, dry_run: DryRunOpt = False) -> None:
-    """Redeploy the last revision whose deployment succeeded (or --to REVISION), watched to a verdict."""
-    from vegaops.deploy.ops import rollback as do_rollback
+def rollback(
+    ctx: typer.Context,
+    service: Annotated[str, typer.Argument(help="Service to roll back.")],
+    to: Annotated[int | None, typer.Option("--to", help="Task definition revision to go back to.")] = None,
+    timeout: Annotated[str, typer.Option("--timeout", help="How long to watch: 900, 15m, 1h.")] = "15m",
+    poll_interval: PollOpt = None,
+    dry_run: DryRunOpt = False,
+) -> None:
+    """Redeploy the last task definition whose deployment succeeded (or --to REVISION), watched."""
+    from vegaops.deploy.run import rollback as run_rollback
 
     a = app_ctx(ctx, dry_run)
-    emit(a, do_rollback(a, service, to, seconds(timeout, "--timeout"),
-                        seconds(poll_interval, "--poll-interval") if poll_interval else None))
+    emit(a, run_rollback(a, service, to, _duration(timeout), poll_interval))
 
 
-def status(ctx: typer.Context, services: ServicesArg = None) -> None:
-    """Per service: running revision and image, counts, rollout, target health, last event."""
-    from vegaops.deploy.ops import status as do_status
+def status(
+    ctx: typer.Context,
+    services: Annotated[list[str] | None, typer.Argument(help="Services (default: all).")] = None,
+) -> None:
+    """Per service: task definition and tag, desired/running/pending, rollout, targets, last event."""
+    from vegaops.deploy.status import status as run_status
 
     a = app_ctx(ctx)
-    emit(a, do_status(a, list(services or [])))
+    emit(a, run_status(a, list(services or [])))

@@ -8,7 +8,10 @@ import typer
 
 from vegaops.cli.common import app_ctx, emit
 
-app = typer.Typer(help="Environments: list them and show their resolved settings.", no_args_is_help=True)
+app = typer.Typer(
+    rich_markup_mode=None,
+    help="Environments: list them and show their resolved settings.", no_args_is_help=True,
+)
 
 
 @app.command("list")
@@ -53,3 +56,59 @@ def show(ctx: typer.Context, name: Annotated[str | None, typer.Argument(help="En
     if services:
         views.append(Table(["SERVICE", "ECS SERVICE", "CONTAINER", "ECR REPO", "HEALTH URL"], services))
     emit(a, Result(a.command, data=data, views=views))
+
+
+@app.command("vars")
+def vars_(
+    ctx: typer.Context,
+    service: Annotated[str | None, typer.Argument(help="Service (vegaops.toml name or ECS name); default: all.")
+                       ] = None,
+) -> None:
+    """Every variable the service's live task definition receives, where it comes from and whether it
+    resolves (plain environment, SSM and Secrets Manager valueFrom, JSON keys). Never values."""
+    from vegaops.aws.ecs import Ecs
+    from vegaops.errors import NotFoundError
+    from vegaops.output.result import Result, Table
+    from vegaops.refs import TaskDefinitions, check_resolution, cluster_services, variables
+
+    a = app_ctx(ctx)
+    s = a.settings
+    cluster = s.require_cluster()
+    wanted: list[tuple[str, str | None]]  # (ECS service, container)
+    if service:
+        from vegaops.errors import ConfigError
+
+        try:
+            svc = s.service(service)
+            wanted = [(svc.ecs_service or svc.name, svc.container)]
+        except ConfigError:  # not in vegaops.toml: take it as an ECS service name
+            wanted = [(service, None)]
+    elif s.services:
+        wanted = [(svc.ecs_service or svc.name, svc.container) for svc in s.services.values()]
+    else:
+        wanted = [(name, None) for name in sorted(cluster_services(a, cluster))]
+    found, missing = Ecs(a.client("ecs")).describe_services(cluster, [w for w, _ in wanted]) if wanted else ({}, [])
+    if service and missing:
+        raise NotFoundError(f"service {wanted[0][0]} not found in cluster {cluster}",
+                            hint="vegaops env vars (no argument) lists every service's variables")
+    tds = TaskDefinitions(a)
+    rows: list[list[object]] = []
+    data = []
+    for name, container in wanted:
+        if name not in found:
+            a.output.warn(f"service {name} not found in cluster {cluster}")
+            continue
+        td_arn = found[name].get("taskDefinition", "")
+        found_vars = variables(tds.get(td_arn), container)
+        check_resolution(a, found_vars)
+        for v in found_vars:
+            resolves = "-" if v.resolves is None else ("yes" if v.resolves else f"NO ({v.why})")
+            rows.append([name, v.container, v.name, v.source, v.origin, resolves])
+            data.append({"service": name, "task_definition": td_arn, **v.to_dict()})
+    broken = sum(1 for d in data if d["resolves"] is False)
+    message = (f"{len(data)} variables, {broken} do not resolve (tasks will fail to start)" if broken
+               else f"{len(data)} variables" if data else "no variables")
+    result = Result(a.command, data={"cluster": cluster, "variables": data},
+                    views=[Table(["SERVICE", "CONTAINER", "VARIABLE", "SOURCE", "FROM", "RESOLVES"], rows)] if rows
+                    else [], message=message)
+    emit(a, result)

@@ -8,10 +8,30 @@ import typer
 
 from vegaops.cli.common import app_ctx, emit, parse_pairs, run_result
 
-app = typer.Typer(help="Runbooks: TOML files of steps (list, validate, plan, run).", no_args_is_help=True)
+app = typer.Typer(
+    rich_markup_mode=None,
+    help="Runbooks: TOML files of steps (list, validate, plan, run).", no_args_is_help=True,
+)
 
 NameArg = Annotated[str, typer.Argument(help="Runbook name (from runbooks/) or path to a .toml file.")]
 VarOpt = Annotated[list[str] | None, typer.Option("--var", help="Variable KEY=VALUE (repeatable).")]
+VarFileOpt = Annotated[list[str] | None, typer.Option(
+    "--var-file", help="Variable KEY=PATH read from a file ('-' = stdin), so secrets stay off the command line.")]
+
+
+def _var_files(items: list[str] | None) -> dict[str, str]:
+    import sys
+
+    from vegaops.errors import UsageError
+
+    values: dict[str, str] = {}
+    for key, path in parse_pairs(items, "--var-file").items():
+        try:
+            text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()  # noqa: SIM115
+        except OSError as exc:
+            raise UsageError(f"--var-file {key}: cannot read {path}: {exc.strerror}") from None
+        values[key] = text[:-1] if text.endswith("\n") else text
+    return values
 
 
 @app.command("list")
@@ -52,13 +72,14 @@ def validate(ctx: typer.Context, name: NameArg) -> None:
                    message=f"{book.path}: valid ({len(book.steps)} steps)"))
 
 
-def _run(ctx: typer.Context, name: str, var: list[str] | None, dry_run: bool) -> None:
+def _run(ctx: typer.Context, name: str, var: list[str] | None, dry_run: bool,
+         var_file: list[str] | None = None) -> None:
     from vegaops.runbook import engine
     from vegaops.runbook.model import bind_vars, load
 
     a = app_ctx(ctx)
     book = load(name, a.cwd, a.config.path)
-    variables = bind_vars(book, parse_pairs(var, "--var"))
+    variables = bind_vars(book, {**parse_pairs(var, "--var"), **_var_files(var_file)})
     if dry_run:
         a.options.dry_run = True
     a.output.note(f"runbook {book.name} on {a.settings.env or 'the default environment'}"
@@ -68,12 +89,12 @@ def _run(ctx: typer.Context, name: str, var: list[str] | None, dry_run: bool) ->
 
 
 @app.command("plan")
-def plan(ctx: typer.Context, name: NameArg, var: VarOpt = None) -> None:
+def plan(ctx: typer.Context, name: NameArg, var: VarOpt = None, var_file: VarFileOpt = None) -> None:
     """Show what a runbook would change (the same path as run, applying nothing)."""
-    _run(ctx, name, var, dry_run=True)
+    _run(ctx, name, var, dry_run=True, var_file=var_file)
 
 
 @app.command("run")
-def run(ctx: typer.Context, name: NameArg, var: VarOpt = None) -> None:
+def run(ctx: typer.Context, name: NameArg, var: VarOpt = None, var_file: VarFileOpt = None) -> None:
     """Run a runbook; stops at the first failure, and re-running resumes (done steps plan empty)."""
-    _run(ctx, name, var, dry_run=False)
+    _run(ctx, name, var, dry_run=False, var_file=var_file)

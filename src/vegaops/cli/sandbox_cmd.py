@@ -1,144 +1,186 @@
-"""``vegaops sandbox``: the local simulated AWS estate (up, down, status, env, reset, fault)."""
+"""``vegaops sandbox``: a local simulated AWS estate (moto + an ECS that rolls out) for demos and tests."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import shlex
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from vegaops.cli.common import app_ctx, emit
+from vegaops.errors import ConfigError, UsageError
 
-app = typer.Typer(help="The local sandbox: a simulated AWS estate that needs no account.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from vegaops.context import AppContext
+    from vegaops.sandbox.state import SandboxState
 
-FAULTS = ("crash", "oom", "unhealthy", "pull", "secrets")
+app = typer.Typer(
+    rich_markup_mode=None,
+    help="The local sandbox: a simulated AWS estate (up, down, status, env, reset, fault).",
+    no_args_is_help=True,
+)
 
 
-def _require_moto() -> None:
-    import importlib.util
+def _running(a: AppContext) -> SandboxState:
+    from vegaops.sandbox.state import live_state
 
-    from vegaops.errors import UsageError
+    state = live_state()
+    if state is None:
+        raise ConfigError("the sandbox is not running", hint="run: vegaops sandbox up")
+    return state
 
-    if importlib.util.find_spec("moto") is None or importlib.util.find_spec("werkzeug") is None:
-        raise UsageError("the sandbox needs the 'sandbox' extra (moto[server])",
-                         hint="pip install 'vegaops[sandbox]'")
+
+def _state_data(state: SandboxState) -> dict[str, object]:
+    return {"running": True, "pid": state.pid, "port": state.port, "endpoint": state.endpoint,
+            "region": state.region, "started_at": state.started_at, "speed": state.speed}
 
 
 @app.command("up")
-def up(ctx: typer.Context,
-       port: Annotated[int | None, typer.Option(help="Port on 127.0.0.1 (default: a free one).")] = None,
-       speed: Annotated[float, typer.Option(help="Rollout speed factor (1 = a rollout in ~5-15 s).")] = 1.0) -> None:
-    """Start the sandbox in the background, seed the Vega estate, and record its address."""
+def up(
+    ctx: typer.Context,
+    port: Annotated[int | None, typer.Option("--port", help="Port on 127.0.0.1 (default: a free one).")] = None,
+    speed: Annotated[float, typer.Option("--speed", help="Simulation speed factor (2 = rollouts twice as fast).")
+                     ] = 1.0,
+) -> None:
+    """Start the sandbox in the background and seed it (a no-op when it already runs)."""
     from vegaops.output.result import Fields, Result
-    from vegaops.sandbox import process
-    from vegaops.sandbox.state import load
+    from vegaops.sandbox.process import start
+    from vegaops.sandbox.state import live_state, state_path
 
     a = app_ctx(ctx)
-    process.check_port(port)
-    running = load()
-    if running is not None:
-        emit(a, Result(a.command, status="unchanged", data=vars(running),
-                       message=f"the sandbox already runs at {running.endpoint} (pid {running.pid})"))
+    if speed <= 0:
+        raise UsageError(f"--speed {speed}: expected a positive number", hint="for example --speed 5")
+    state = live_state()
+    if state is not None:
+        emit(a, Result(a.command, status="unchanged", data=_state_data(state),
+                       message=f"the sandbox is already running at {state.endpoint} (pid {state.pid})"))
         return
-    _require_moto()
-    a.output.info("starting the sandbox (seeding the Vega estate)...")
-    handle = process.start(port=port, speed=speed)
-    s = handle.state
-    emit(a, Result(a.command, status="changed", data=vars(s),
-                   views=[Fields([("endpoint", s.endpoint), ("pid", s.pid), ("region", s.region),
-                                  ("speed", s.speed)])],
-                   message=f"sandbox running at {s.endpoint}; try: vegaops --env sandbox status"))
+    import importlib.util
+
+    if importlib.util.find_spec("moto") is None:
+        raise UsageError("the sandbox needs moto, which is not installed",
+                         hint="install the sandbox extra: pip install 'vegaops[sandbox]'")
+    config_path = a.config.path if a.config.services else None
+    a.output.info("starting the sandbox (moto + ECS simulator) ...")
+    handle = start(port=port, speed=speed, config_path=config_path)
+    state = live_state()
+    data = _state_data(state) if state else {"pid": handle.pid, "endpoint": handle.endpoint}
+    data["state_file"] = str(state_path())
+    data["seeded_from"] = str(config_path) if config_path else "built-in Vega demo"
+    emit(a, Result(a.command, status="changed", data=data,
+                   views=[Fields([("endpoint", handle.endpoint), ("pid", handle.pid), ("speed", speed),
+                                  ("seeded from", data["seeded_from"])])],
+                   message="sandbox up: use --env sandbox, or eval \"$(vegaops sandbox env)\" for other tools"))
 
 
 @app.command("down")
 def down(ctx: typer.Context) -> None:
-    """Stop the sandbox process this user started."""
+    """Stop the running sandbox (exactly the process in the state file)."""
     from vegaops.output.result import Result
-    from vegaops.sandbox import process
+    from vegaops.sandbox.process import stop_pid
+    from vegaops.sandbox.state import clear_state, live_state, state_path
 
     a = app_ctx(ctx)
-    stopped = process.stop()
-    if stopped is None:
-        emit(a, Result(a.command, status="unchanged", message="the sandbox is not running"))
+    state = live_state()
+    if state is None:
+        emit(a, Result(a.command, status="unchanged", data={"running": False}, message="the sandbox is not running"))
         return
-    emit(a, Result(a.command, status="changed", data=vars(stopped),
-                   message=f"stopped the sandbox at {stopped.endpoint} (pid {stopped.pid})"))
+    stop_pid(state.pid)
+    clear_state(state_path(), state.pid)
+    emit(a, Result(a.command, status="changed", data={"running": False, "stopped_pid": state.pid},
+                   message=f"sandbox stopped (pid {state.pid})"))
 
 
 @app.command("status")
 def status(ctx: typer.Context) -> None:
-    """Whether the sandbox runs, its address and what it holds."""
-    from vegaops.output.result import Fields, Result, Table
+    """Whether the sandbox runs, where, and what it holds."""
+    from vegaops.output.result import Fields, Result, Table, View
     from vegaops.sandbox import admin
-    from vegaops.sandbox.state import load
+    from vegaops.sandbox.state import live_state
 
     a = app_ctx(ctx)
-    s = load()
-    if s is None:
+    state = live_state()
+    if state is None:
         emit(a, Result(a.command, data={"running": False}, message="the sandbox is not running (vegaops sandbox up)"))
         return
-    info = admin.status(s.endpoint)
-    rows = [[name, v["task_definition"], v["rollout"], v["deployments"], info["faults"].get(name, "")]
-            for name, v in sorted(info["services"].items())]
-    emit(a, Result(a.command, data={"running": True, **vars(s), **info},
-                   views=[Fields([("endpoint", s.endpoint), ("pid", s.pid), ("started", s.started_at),
-                                  ("speed", s.speed)]),
-                          Table(["SERVICE", "TASK DEFINITION", "ROLLOUT", "DEPLOYMENTS", "FAULT"], rows)]))
+    data = _state_data(state)
+    views: list[View] = [Fields([("endpoint", state.endpoint), ("pid", state.pid), ("speed", state.speed),
+                                 ("started", state.started_at)])]
+    try:
+        info = admin.info(state.endpoint)
+    except OSError as exc:
+        a.output.warn(f"the sandbox process runs but does not answer: {exc}")
+        info = {"services": []}
+    data["services"] = info["services"]
+    rows = [[s["service"], s["task_definition"], s["rollout"], s["deployments"], f"{s['running']}/{s['desired']}",
+             s.get("fault") or ""] for s in info["services"]]
+    views.append(Table(["SERVICE", "TASK DEFINITION", "ROLLOUT", "DEPLOYMENTS", "RUNNING", "FAULT"], rows))
+    emit(a, Result(a.command, data=data, views=views))
 
 
 @app.command("env")
 def env(ctx: typer.Context) -> None:
-    """Print export lines so other tools (aws cli, boto3 scripts) use the sandbox too."""
-    import shlex
-
-    from vegaops.output.result import Lines, Result
-    from vegaops.sandbox.env import exports, running
+    """Print export lines that point the aws cli and boto3 scripts at the sandbox."""
+    from vegaops.output.result import Result, Reveal
+    from vegaops.sandbox.env import env_vars
 
     a = app_ctx(ctx)
-    variables = exports(running())
-    emit(a, Result(a.command, data=variables,
-                   views=[Lines([f"export {k}={shlex.quote(v)}" for k, v in variables.items()])]))
+    state = _running(a)
+    variables = env_vars(state.endpoint)
+    lines = "\n".join(f"export {k}={shlex.quote(v)}" for k, v in variables.items())
+    emit(a, Result(a.command, data={"env": variables}, views=[Reveal(lines)]))
 
 
 @app.command("reset")
 def reset(ctx: typer.Context) -> None:
-    """Stop and start the sandbox again with a freshly seeded estate (same port and speed)."""
+    """Wipe everything in the running sandbox and seed the estate again."""
     from vegaops.output.result import Result
-    from vegaops.sandbox import process
+    from vegaops.sandbox import admin
 
     a = app_ctx(ctx)
-    _require_moto()
-    old = process.stop()
-    handle = process.start(port=old.port if old else None, speed=old.speed if old else 1.0)
-    emit(a, Result(a.command, status="changed", data=vars(handle.state),
-                   message=f"sandbox reset and running at {handle.endpoint}"))
+    state = _running(a)
+    admin.reset(state.endpoint)
+    emit(a, Result(a.command, status="changed", data=_state_data(state), message="sandbox reset and re-seeded"))
 
 
 @app.command("fault")
-def fault(ctx: typer.Context,
-          service: Annotated[str | None, typer.Argument(help="ECS service or key (api, vega-api).")] = None,
-          mode: Annotated[str | None, typer.Argument(help="crash | oom | unhealthy | pull | secrets")] = None,
-          clear: Annotated[bool, typer.Option("--clear", help="Clear the fault (of SERVICE, or all).")] = False
-          ) -> None:
-    """Make new tasks of a service fail the way ECS tasks fail (or clear that)."""
-    from vegaops.errors import UsageError
+def fault(
+    ctx: typer.Context,
+    service: Annotated[str | None, typer.Argument(help="Service key or ECS service name.")] = None,
+    mode: Annotated[str | None, typer.Argument(help="crash, oom, unhealthy, pull or secrets.")] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Clear the service's fault (all faults without SERVICE).")
+                     ] = False,
+) -> None:
+    """Make new tasks of a service fail the way ECS tasks fail (applies to tasks started from now on)."""
     from vegaops.output.result import Result
-    from vegaops.sandbox import admin, estate
-    from vegaops.sandbox.env import running
+    from vegaops.sandbox import admin
 
     a = app_ctx(ctx)
-    endpoint = running().endpoint
-    names = {s.key: s.ecs_service for s in estate.SERVICES}
+    state = _running(a)
     if clear:
-        targets = [names.get(service, service)] if service else list(admin.status(endpoint)["faults"])
-        for name in targets:
-            admin.set_fault(endpoint, name, None)
-        emit(a, Result(a.command, status="changed" if targets else "unchanged",
-                       message=f"cleared faults: {', '.join(targets) or 'none set'}"))
+        if service:
+            faults = admin.set_fault(state.endpoint, service, None)
+        else:
+            admin.clear_faults(state.endpoint)
+            faults = {}
+        emit(a, Result(a.command, status="changed", data={"faults": faults},
+                       message=f"cleared the fault of {service}" if service else "cleared all faults"))
         return
-    if not service or mode not in FAULTS:
-        raise UsageError(f"fault needs SERVICE and MODE (one of {', '.join(FAULTS)})",
-                         hint="e.g. vegaops sandbox fault api crash, or --clear")
-    name = names.get(service, service)
-    admin.set_fault(endpoint, name, mode)
-    emit(a, Result(a.command, status="changed", data={"service": name, "mode": mode},
-                   message=f"new tasks of {name} will fail ({mode}); clear with: vegaops sandbox fault --clear"))
+    if not service or not mode:
+        raise UsageError("sandbox fault: expected SERVICE and MODE, or --clear",
+                         hint=f"modes: {', '.join(admin.FAULT_MODES)}")
+    if mode not in admin.FAULT_MODES:
+        raise UsageError(f"sandbox fault: unknown mode {mode!r}", hint=f"modes: {', '.join(admin.FAULT_MODES)}")
+    import urllib.error
+
+    try:
+        faults = admin.set_fault(state.endpoint, service, mode)
+    except urllib.error.HTTPError as exc:
+        from vegaops.errors import NotFoundError
+
+        if exc.code == 404:
+            raise NotFoundError(f"sandbox fault: no service {service!r} in the sandbox",
+                                hint="see vegaops sandbox status") from exc
+        raise
+    emit(a, Result(a.command, status="changed", data={"faults": faults},
+                   message=f"{service}: new tasks will fail with {mode} (clear: vegaops sandbox fault --clear)"))

@@ -1,1 +1,1 @@
-"""Deploy: image, task definition, rollout, watching and verdicts."""
+"""Deploying to ECS: snapshots, verdicts, the watcher, the deploy/rollback/status/history logic."""

@@ -1,35 +1,25 @@
-"""``vegaops deploy``: tag rule -> preflight -> image -> task definition -> lock -> UpdateService -> watch ->
-verdict. Several services deploy concurrently and are watched together."""
+"""``vegaops deploy`` / ``deploy watch`` / ``rollback``: preflight, the step runs, the watch, the envelope."""
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from vegaops.aws.ecs import Ecs, TargetHealth
-from vegaops.config import ServiceConfig
-from vegaops.deploy import lock
-from vegaops.deploy.image import Image, resolve
-from vegaops.deploy.taskdef import choose_container, diff_lines, digest_of, with_image
-from vegaops.deploy.verdict import Verdict
-from vegaops.deploy.view import DeployView
-from vegaops.deploy.watch import Tracked, Watcher, WatchOptions
-from vegaops.errors import ConfigError, ExitCode, Interrupted, Refused, UsageError
-from vegaops.output.result import Fields, Lines, Result, Table, View
+from vegaops.deploy import core
+from vegaops.deploy import verdict as vd
+from vegaops.errors import Interrupted, NotFoundError, Refused, UsageError, VegaopsError
 
 if TYPE_CHECKING:
+    from vegaops.aws.ecr import ImageRef
     from vegaops.context import AppContext
-
-# Worst first: the exit code of a multi-service deploy is the most serious one.
-_SEVERITY = [ExitCode.NEEDS_HUMAN, ExitCode.FAILED, ExitCode.TIMEOUT, ExitCode.OK]
+    from vegaops.output.result import Result
+    from vegaops.runbook.model import StepCall
 
 
 @dataclass
-class DeployRequest:
-    tag: str | None
+class DeployOptions:
+    tag: str
     services: list[str] = field(default_factory=list)
     container: str | None = None
     force: bool = False
@@ -37,324 +27,395 @@ class DeployRequest:
     rollback_on_failure: bool = False
     timeout: float = 900.0
     poll_interval: float | None = None
-    lock_ttl: float = 3600.0
 
 
 @dataclass
-class Prepared:
-    cfg: ServiceConfig
-    service: dict[str, Any]
-    live_td: dict[str, Any]
-    live_tags: list[dict[str, str]]
-    container: str
-    image: Image | None = None
-    new_td: dict[str, Any] | None = None
-    action: str = "deploy"  # deploy | force | already | reattach
-    reattach_id: str | None = None
-    diff: list[str] = field(default_factory=list)
+class Item:
+    key: str  # the service key in config (or the ECS name)
+    service: str  # ECS service name
+    repo: str = ""
+    image: ImageRef | None = None
+    promote_from: str | None = None
+    previous: str = ""
+    task_definition: str = ""
+    deployment_id: str | None = None
+    reattach: bool = False
+    already: bool = False
+    target_groups: list[str] = field(default_factory=list)
+    verdict: vd.Verdict | None = None
 
 
-def cluster_of(ctx: AppContext) -> str:
-    cluster = ctx.settings.get("cluster")
-    if not cluster:
-        raise ConfigError(f"environment {ctx.settings.env or '(none)'} has no cluster",
-                          hint="set cluster in [env.NAME] of vegaops.toml, or run vegaops setup")
-    return str(cluster)
-
-
-def pick_services(ctx: AppContext, keys: list[str]) -> list[ServiceConfig]:
-    import difflib
-
-    known = ctx.settings.services
-    if not known:
-        raise ConfigError("no services configured", hint="add [service.NAME] tables to vegaops.toml (vegaops setup)")
-    if not keys:
-        only = ctx.settings.get("services")
-        keys = list(only) if only else list(known)
-    chosen = []
-    for key in keys:
-        cfg = known.get(key) or next((s for s in known.values() if s.ecs_service == key), None)
-        if cfg is None:
-            close = difflib.get_close_matches(key, list(known), n=1)
-            raise UsageError(f"unknown service {key!r}" + (f"; did you mean {close[0]!r}?" if close else ""),
-                             hint=f"configured services: {', '.join(known)}")
-        chosen.append(cfg)
-    return chosen
-
-
-def check_tag_rule(ctx: AppContext, tag: str) -> None:
-    rule = ctx.settings.get("tag_rule")
-    if rule and not re.search(rule, tag):
-        raise UsageError(f"tag {tag} does not match the tag rule of environment {ctx.settings.env} ({rule})",
-                         hint="deploy a tag that matches, e.g. v1.2.3-stable; nothing was changed")
-
-
-def _repo_of(cfg: ServiceConfig, image: str) -> str:
-    if cfg.ecr_repo:
-        return cfg.ecr_repo
-    path = image.split("/", 1)[1] if "/" in image else image
-    return re.split(r"[:@]", path, maxsplit=1)[0]
-
-
-def _in_flight(service: dict[str, Any]) -> dict[str, Any] | None:
-    deployments: list[dict[str, Any]] = service.get("deployments", [])
-    primary: dict[str, Any] | None = next((d for d in deployments if d.get("status") == "PRIMARY"), None)
-    if primary and (primary.get("rolloutState") == "IN_PROGRESS" or len(deployments) > 1):
-        return primary
-    return None
-
-
-def prepare(ctx: AppContext, ecs: Ecs, req: DeployRequest, services: list[ServiceConfig]) -> list[Prepared]:
-    described, missing = ecs.describe_services([s.ecs_service for s in services])
-    if missing:
-        raise Refused(f"preflight: service(s) {', '.join(missing)} not found in cluster {ecs.cluster}",
-                      hint="check ecs_service in vegaops.toml (vegaops env show); nothing was changed")
-    ecr = ctx.client("ecr")
-    prepared = []
-    for cfg in services:
-        svc = described[cfg.ecs_service]
-        if svc.get("status") != "ACTIVE":
-            raise Refused(f"preflight: service {cfg.ecs_service} is {svc.get('status')}, not ACTIVE",
-                          hint="nothing was changed")
-        td, tags = ecs.task_definition(svc["taskDefinition"])
-        container = choose_container(td, req.container or cfg.container, cfg.ecs_service)
-        current_image = next(c["image"] for c in td["containerDefinitions"] if c["name"] == container)
-        p = Prepared(cfg, svc, td, tags, container)
-        if req.tag is None:
-            raise UsageError("deploy needs --tag", hint="e.g. vegaops deploy --tag v1.2.3-stable")
-        p.image = resolve(ecr, _repo_of(cfg, current_image), req.tag, ctx.settings.get("source_repo_prefix"),
-                          dry_run=ctx.options.dry_run)
-        flight = _in_flight(svc)
-        if flight is not None:
-            flight_td, _ = ecs.task_definition(flight["taskDefinition"])
-            flight_image = next((c["image"] for c in flight_td["containerDefinitions"] if c["name"] == container), "")
-            if digest_of(flight_image) == p.image.digest:
-                p.action, p.reattach_id = "reattach", flight["id"]
-                p.new_td = flight_td
-                prepared.append(p)
-                continue
-            if not req.wait_for_other:
-                raise Refused(f"preflight: another deployment of {cfg.ecs_service} is in progress "
-                              f"({flight['id']}, {flight['taskDefinition'].rsplit('/', 1)[-1]})",
-                              hint="wait for it (vegaops deploy watch), or pass --wait-for-other; nothing was changed")
-        clone, change = with_image(td, container, p.image.pinned)
-        if change is None:
-            p.action = "force" if req.force else "already"
-            p.new_td = td
-        else:
-            p.new_td = clone
-            p.diff = diff_lines(change, td["taskDefinitionArn"], f"{td['family']}:<next>")
-        prepared.append(p)
-    return prepared
-
-
-def _wait_for_others(ctx: AppContext, ecs: Ecs, prepared: list[Prepared], timeout: float) -> None:
-    deadline = ctx.clock.monotonic() + timeout
-    names = [p.cfg.ecs_service for p in prepared if p.action in ("deploy", "force")]
-    while names:
-        described, _ = ecs.describe_services(names)
-        names = [n for n in names if _in_flight(described[n]) is not None]
-        if not names:
-            return
-        if ctx.clock.monotonic() > deadline:
-            raise Refused(f"other deployments of {', '.join(names)} did not finish in time", hint="try again later")
-        ctx.output.info(f"waiting for the deployment in progress on {', '.join(names)}...")
-        ctx.clock.sleep(5)
-
-
-def _confirm(ctx: AppContext, count: int) -> None:
-    if not ctx.settings.confirm or ctx.options.yes:
-        return
-    if ctx.options.no_input:
-        raise UsageError(f"environment {ctx.settings.env} asks for confirmation (confirm = true) and --no-input "
-                         "is set", hint="pass --yes to deploy without asking")
-    if not ctx.ask().confirm(f"Deploy {count} service{'s' if count != 1 else ''} to {ctx.settings.env}?",
-                             default=False):
-        raise Interrupted("declined at confirmation; nothing was changed")
-
-
-def _plan_rows(prepared: list[Prepared], tag: str) -> list[list[Any]]:
-    rows = []
-    for p in prepared:
-        image = p.image
-        what = {"deploy": "new task definition revision + rolling deployment", "force": "force new deployment",
-                "already": "already deployed (nothing to do)", "reattach": f"re-attach to {p.reattach_id}"}[p.action]
-        if image and image.promoted_from and p.action != "already":
-            what = f"promote from {image.promoted_from}; " + what
-        rows.append([p.cfg.name, p.cfg.ecs_service, f"{tag} ({image.digest[:19]}...)" if image else tag, what])
-    return rows
-
-
-def deploy(ctx: AppContext, req: DeployRequest) -> Result:
-    assert req.tag is not None
-    check_tag_rule(ctx, req.tag)
-    services = pick_services(ctx, req.services)
-    ecs = Ecs(ctx.client("ecs"), cluster_of(ctx))
-    prepared = prepare(ctx, ecs, req, services)
-    rows = _plan_rows(prepared, req.tag)
-    plan_view = Table(["SERVICE", "ECS SERVICE", "IMAGE", "ACTION"], rows)
-    diffs = [line for p in prepared for line in p.diff]
-    if ctx.options.dry_run:
-        views: list[View] = [plan_view]
-        if diffs:
-            views.append(Lines(diffs))
-        changes = [{"service": p.cfg.name, "action": p.action, "image": p.image.pinned if p.image else None,
-                    "promote_from": p.image.promoted_from if p.image else None, "diff": p.diff} for p in prepared
-                   if p.action in ("deploy", "force")]
-        return Result(ctx.command, status="planned" if changes else "unchanged", changes=changes,
-                      data={"tag": req.tag, "services": [dict(zip(["service", "ecs_service", "image", "action"], r,
-                                                                  strict=True)) for r in rows]},
-                      views=views, message="dry run: nothing was changed")
-    active = [p for p in prepared if p.action != "already"]
-    if not active:
-        return Result(ctx.command, status="unchanged", data={"tag": req.tag, "services": {
-            p.cfg.name: {"outcome": "already_deployed", "task_definition": p.live_td["taskDefinitionArn"],
-                         "digest": p.image.digest if p.image else None} for p in prepared}},
-            message=f"already deployed: {', '.join(p.cfg.name for p in prepared)} run {req.tag} "
-                    f"(use --force for a new deployment)")
-    if any(p.action in ("deploy", "force") for p in active):
-        _confirm(ctx, len(active))
-    ssm = ctx.client("ssm")
-    held: list[str] = []
-    try:
-        for p in active:
-            if p.action != "reattach":
-                lock.acquire(ssm, ecs.cluster, p.cfg.ecs_service, req.tag, ctx.clock.now(),
-                             timedelta(seconds=req.lock_ttl), label=p.cfg.name)
-                held.append(p.cfg.ecs_service)
-        if req.wait_for_other:
-            _wait_for_others(ctx, ecs, active, req.timeout)
-        tracked = [start(ctx, ecs, p, req) for p in active]
-        for p in prepared:
-            if p.image and p.image.promoted_from:
-                ctx.output.info(f"{p.cfg.name}: promoted {p.image.promoted_from}:{req.tag} -> {p.image.repo} "
-                                f"({p.image.digest})")
-        watcher = Watcher(ecs, TargetHealth(ctx.client("elbv2")), ctx.client("logs"), ctx.clock,
-                          DeployView(ctx.output), WatchOptions(timeout=req.timeout, poll_interval=req.poll_interval,
-                                                               rollback_on_failure=req.rollback_on_failure))
-        watcher.run(tracked)
-    finally:
-        for name in held:
+def selected(ctx: AppContext, names: list[str]) -> list[tuple[str, str]]:
+    settings = ctx.settings
+    if names:
+        out = []
+        for n in names:
             try:
-                lock.release(ssm, ecs.cluster, name)
-            except Exception as exc:  # never hide the deploy's own outcome behind a lock cleanup error
-                ctx.output.warn(f"could not release the deploy lock of {name}: {exc}")
-    for t in tracked:
-        _record(ctx, ecs, t, req.tag)
-    return result(ctx, ecs, tracked, prepared, req.tag, watcher.log_calls)
+                cfg = settings.service(n)
+                out.append((cfg.name, cfg.ecs_service))
+            except VegaopsError:  # not a configured key: an ECS service name (preflight checks it)
+                out.append((n, n))
+        return out
+    if not settings.services:
+        raise UsageError("no services configured for this environment",
+                         hint="name the services, or add [service.NAME] tables to vegaops.toml")
+    return [(k, c.ecs_service) for k, c in settings.services.items()]
 
 
-def start(ctx: AppContext, ecs: Ecs, p: Prepared, req: DeployRequest) -> Tracked:
-    old_arn = p.live_td["taskDefinitionArn"]
-    assert p.new_td is not None
-    if p.action == "reattach":
-        assert p.reattach_id is not None
-        ctx.output.info(f"{p.cfg.name}: re-attaching to deployment {p.reattach_id} in progress")
-        return _tracked(p, p.reattach_id, p.new_td["taskDefinitionArn"], old_arn, ctx.clock.monotonic())
-    since = ctx.clock.now() - timedelta(seconds=1)
-    if p.action == "force":
-        svc = ecs.update_service(p.cfg.ecs_service, force=True)
-        new_arn = old_arn
-    else:
-        tags = [t for t in p.live_tags if not t["key"].startswith("vegaops:")] + [
-            {"key": "vegaops:image-tag", "value": req.tag or ""},
-            {"key": "vegaops:deployed-by", "value": lock.whoami()},
-            {"key": "vegaops:deployed-at", "value": ctx.clock.now().isoformat(timespec="seconds")},
-        ]
-        registered = ecs.register_clone(p.new_td, tags)
-        new_arn = registered["taskDefinitionArn"]
-        ctx.output.info(f"{p.cfg.name}: registered {new_arn.rsplit('/', 1)[-1]} ({req.tag} pinned by digest)")
-        svc = ecs.update_service(p.cfg.ecs_service, task_definition=new_arn)
-    primary = next((d for d in svc.get("deployments", []) if d.get("status") == "PRIMARY"), None)
-    if primary is None:
-        raise Refused(f"{p.cfg.ecs_service}: UpdateService returned no PRIMARY deployment")
-    t = _tracked(p, primary["id"], new_arn, old_arn, ctx.clock.monotonic())
-    t.since = since
-    return t
+def check_tag(ctx: AppContext, tag: str) -> None:
+    rule = ctx.settings.get("tag_rule")
+    if rule and not re.search(str(rule), tag):
+        raise UsageError(f"tag {tag!r} breaks the tag rule of environment {ctx.settings.env}: {rule!r}",
+                         hint=f"{ctx.settings.values['tag_rule'].source}; deploy a tag that matches it")
 
 
-def _tracked(p: Prepared, deployment: str, new_arn: str, old_arn: str, now: float) -> Tracked:
-    tgs = [lb["targetGroupArn"] for lb in p.service.get("loadBalancers", []) if lb.get("targetGroupArn")]
-    td = p.new_td or p.live_td
-    logs = {c["name"]: (c.get("logConfiguration") or {}).get("options", {})
-            for c in td.get("containerDefinitions", [])
-            if (c.get("logConfiguration") or {}).get("logDriver") == "awslogs"}
-    return Tracked(p.cfg.name, p.cfg.ecs_service, deployment, new_arn, old_arn, tgs, logs, started=now)
+def resolve_images(ctx: AppContext, items: list[Item], tag: str) -> None:
+    from vegaops.steps.ecr import ecr_for
+
+    ecr = ecr_for(ctx)
+    prefix = str(ctx.settings.get("source_repo_prefix") or "")
+    for it in items:
+        searched = [it.repo]
+        ref = _find(ecr, it.repo, tag)
+        if ref is None and prefix:
+            source = prefix + it.repo
+            searched.append(source)
+            src = _find(ecr, source, tag)
+            if src is not None:
+                it.promote_from = source
+                ref = src
+        if ref is None:
+            raise NotFoundError(f"image tag {tag} not found for {it.key}; searched: {', '.join(searched)}",
+                                hint="push the image first, or check the tag")
+        it.image = ref
 
 
-def _record(ctx: AppContext, ecs: Ecs, t: Tracked, tag: str) -> None:
-    """Tag the revision with the outcome (rollback and history read it) and append an audit record."""
-    outcome = t.verdict.outcome if t.verdict else "unknown"
+def _find(ecr: Any, repo: str, tag: str) -> ImageRef | None:
     try:
-        ecs.tag(t.task_definition, {"vegaops:outcome": outcome, "vegaops:duration": f"{t.elapsed:.0f}s",
-                                    "vegaops:deployment": t.deployment})
-    except Exception as exc:
-        ctx.output.debug(f"could not tag {t.task_definition}: {exc}")
+        found: ImageRef | None = ecr.find(repo, tag)
+        return found
+    except NotFoundError:
+        return None
+
+
+def pinned(ctx: AppContext, it: Item) -> str:
+    """repo@sha256:... in the service's own repository (after promotion)."""
+    assert it.image is not None
+    if it.promote_from:
+        from vegaops.steps.ecr import ecr_for
+
+        host = ecr_for(ctx).repository(it.repo).registry_host
+        return f"{host}/{it.repo}@{it.image.digest}"
+    return it.image.pinned
+
+
+def deploy(ctx: AppContext, o: DeployOptions) -> Result:
+    from vegaops.runbook import engine
+    from vegaops.runbook.model import StepCall
+    from vegaops.steps.ecs import describe_service, in_progress
+
+    start = ctx.clock.monotonic()
+    check_tag(ctx, o.tag)
+    cluster = ctx.settings.require_cluster()
+    ecs = core.ecs_for(ctx)
+    pairs = selected(ctx, o.services)
+    items: list[Item] = []
+    for key, name in pairs:
+        repo = None
+        try:
+            repo = ctx.settings.service(key).ecr_repo
+        except VegaopsError:
+            repo = None
+        items.append(Item(key, name, repo or name))
+    # Preflight (no change yet): services exist and are ACTIVE (batched), images exist somewhere.
+    found, missing = ecs.describe_services(cluster, [it.service for it in items])
+    if missing:
+        raise Refused(f"preflight: service(s) not found in cluster {cluster}: {', '.join(missing)}",
+                      hint="check the service names and --env")
+    for it in items:
+        svc = found[it.service]
+        if svc.get("status") != "ACTIVE":
+            raise Refused(f"preflight: service {it.service} is {svc.get('status')}, not ACTIVE")
+    resolve_images(ctx, items, o.tag)
+
+    for it in items:
+        svc = found[it.service]
+        image = pinned(ctx, it)
+        it.previous = str(svc.get("taskDefinition"))
+        it.target_groups = [lb["targetGroupArn"] for lb in svc.get("loadBalancers", []) if lb.get("targetGroupArn")]
+        flight = in_progress(svc)
+        if flight is not None:
+            td = ecs.describe_task_definition(str(flight.get("taskDefinition")))
+            if any(str(c.get("image")) == image for c in td.containers):
+                it.reattach, it.deployment_id, it.task_definition = True, str(flight.get("id")), td.arn
+                others = [d for d in svc.get("deployments", []) if d.get("id") != flight.get("id")]
+                it.previous = str(others[0].get("taskDefinition")) if others else it.previous
+                ctx.output.info(f"{it.service}: deployment {it.deployment_id} of {image} is in flight; re-attaching")
+                continue
+            if not o.wait_for_other:
+                raise Refused(
+                    f"preflight: {it.service} has another deployment in progress ({flight.get('id')} of "
+                    f"{vd.short_td(flight.get('taskDefinition'))})",
+                    hint=f"wait for it (vegaops deploy watch {it.service}) or pass --wait-for-other")
+            wait_for_other(ctx, it.service, str(flight.get("id")), str(flight.get("taskDefinition")), o)
+            svc = describe_service(ctx, it.service)
+            it.previous = str(svc.get("taskDefinition"))
+        live = ecs.describe_task_definition(it.previous)
+        if any(str(c.get("image")) == image for c in live.containers) and in_progress(svc) is None and not o.force:
+            it.already, it.task_definition = True, live.arn
+
+    calls: list[StepCall] = []
+    for it in items:
+        if it.reattach or it.already:
+            continue
+        sid = it.key
+        assert it.image is not None
+        if it.promote_from:
+            calls.append(StepCall(f"promote-{sid}", "ecr.promote", {
+                "tag": o.tag, "source_repository": it.promote_from, "repository": it.repo}, literal=True))
+        calls.append(StepCall(f"register-{sid}", "ecs.register", {
+            "service": it.service, "image": pinned(ctx, it), "tag": o.tag, "container": o.container}, literal=True))
+        calls.append(StepCall(f"deploy-{sid}", "ecs.deploy", {
+            "service": it.service, "task_definition": f"${{steps.register-{sid}.task_definition}}",
+            "force": o.force}))
+    for it in items:
+        if it.already and o.force:
+            calls.append(StepCall(f"deploy-{it.key}", "ecs.deploy", {
+                "service": it.service, "task_definition": it.task_definition, "force": True}, literal=True))
+            it.already = False
+
+    if ctx.options.dry_run:
+        report = engine.run(ctx, "deploy", calls)
+        return _result(ctx, o, items, start, report.changes, planned=True)
+
+    locks: list[core.Lock] = []
+    ttl = o.timeout + 300
     try:
-        from vegaops.paths import state_dir
-
-        record = {"at": ctx.clock.now().isoformat(), "who": lock.whoami(), "env": ctx.settings.env,
-                  "service": t.name, "tag": tag, "task_definition": t.task_definition,
-                  "deployment": t.deployment, "outcome": outcome,
-                  "reason": t.verdict.reason if t.verdict else None, "seconds": round(t.elapsed, 1)}
-        with (state_dir() / "audit.jsonl").open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps(record) + "\n")
-    except OSError as exc:
-        ctx.output.debug(f"audit record not written: {exc}")
-
-
-def worst(verdicts: list[Verdict]) -> int:
-    codes = {int(v.exit_code) for v in verdicts}
-    return next((int(c) for c in _SEVERITY if int(c) in codes), 0)
-
-
-def result(ctx: AppContext, ecs: Ecs, tracked: list[Tracked], prepared: list[Prepared], tag: str,
-           log_calls: int) -> Result:
-    by_name = {p.cfg.name: p for p in prepared}
-    verdicts = [t.verdict for t in tracked if t.verdict is not None]
-    code = worst(verdicts)
-    services: dict[str, Any] = {}
-    rows = []
-    for t in tracked:
-        v = t.verdict
-        p = by_name[t.key]
-        services[t.key] = {
-            "ecs_service": t.name, "outcome": v.outcome if v else "unknown", "exit_code": v.exit_code if v else 1,
-            "reason": v.reason if v else None, "details": list(v.details) if v else [],
-            "deployment": t.deployment, "old_task_definition": t.old_task_definition,
-            "new_task_definition": t.task_definition, "tag": tag,
-            "digest": p.image.digest if p.image else None,
-            "promoted_from": p.image.promoted_from if p.image else None,
-            "seconds": round(t.elapsed, 1),
-        }
-        rows.append([t.key, v.outcome if v else "?", t.task_definition.rsplit("/", 1)[-1], f"{t.elapsed:.0f}s",
-                     v.reason if v else ""])
-    for p in prepared:
-        if p.action == "already":
-            services[p.cfg.name] = {"ecs_service": p.cfg.ecs_service, "outcome": "already_deployed", "exit_code": 0,
-                                    "tag": tag, "digest": p.image.digest if p.image else None}
-            rows.append([p.cfg.name, "already deployed", p.live_td["taskDefinitionArn"].rsplit("/", 1)[-1], "-", ""])
-    failed = [v for v in verdicts if not v.ok]
-    details = [f"{t.key}: {d}" for t in tracked if t.verdict and not t.verdict.ok for d in t.verdict.details]
-    views: list[View] = [Table(["SERVICE", "OUTCOME", "TASK DEFINITION", "TOOK", "REASON"], rows)]
-    if details:
-        views.append(Lines(details))
-    views.append(Fields([("api calls", ecs.calls + log_calls)]))
-    message = (f"deployed {tag}: " + ", ".join(t.key for t in tracked) if not failed
-               else "; ".join(f"{t.key}: {t.verdict.outcome}: {t.verdict.reason}" for t in tracked
-                              if t.verdict and not t.verdict.ok))
-    errors = [{"kind": v.outcome, "message": v.reason, "hint": _hint(v, tracked)} for v in failed]
-    return Result(ctx.command, status="changed" if not failed else "failed", exit_code=code,
-                  changes=[{"service": k, "deployment": s.get("deployment"), "outcome": s["outcome"]}
-                           for k, s in services.items() if s["outcome"] != "already_deployed"],
-                  data={"tag": tag, "services": services, "api_calls": ecs.calls + log_calls},
-                  views=views, message=message, errors=errors)
+        for it in items:
+            if not (it.reattach or it.already):
+                locks.append(core.acquire_lock(ctx, it.service, o.tag, ttl))
+        changes: list[dict[str, Any]] = []
+        if calls:
+            report = engine.run(ctx, "deploy", calls)
+            changes = report.changes
+            outputs = {s.id: s.outputs for s in report.steps}
+            for it in items:
+                reg = outputs.get(f"register-{it.key}")
+                dep = outputs.get(f"deploy-{it.key}")
+                if dep is not None:
+                    it.task_definition = str(dep.get("task_definition") or (reg or {}).get("task_definition"))
+                    it.deployment_id = dep.get("deployment_id")
+                    if it.deployment_id is None:
+                        it.already = True
+        watched = [it for it in items if not it.already and it.deployment_id]
+        if watched:
+            watch_items(ctx, watched, o)
+        result = _result(ctx, o, items, start, changes, planned=False)
+        _prune(ctx, [it for it in watched if it.verdict and it.verdict.outcome == vd.SUCCEEDED], result)
+        return result
+    finally:
+        for lock in locks:
+            try:
+                core.release_lock(ctx, lock)
+            except Exception as exc:  # the verdict matters more than the lock cleanup
+                ctx.output.warn(f"could not release {lock.name}: {exc}")
 
 
-def _hint(v: Verdict, tracked: list[Tracked]) -> str:
-    name = next((t.key for t in tracked if t.verdict is v), "SERVICE")
-    if v.outcome == "timed_out":
-        return f"the deployment continues in AWS; re-attach with: vegaops deploy watch {name}"
-    if v.outcome == "failed":
-        return f"the service needs a human: vegaops status {name}; vegaops rollback {name}"
-    return f"see what failed: vegaops status {name}; vegaops deploy history {name}"
+def _prune(ctx: AppContext, items: list[Item], result: Result) -> None:
+    """Keep the newest ``keep_revisions`` task definitions (never the running one or the rollback target)."""
+    from vegaops.deploy.status import prune_revisions
+
+    keep = int(ctx.settings.get("keep_revisions") or 10)
+    removed: dict[str, list[str]] = {}
+    for it in items:
+        try:
+            gone = prune_revisions(ctx, it.service, keep, it.task_definition)
+        except Exception as exc:  # cleanup must never turn a good deploy into a failure
+            ctx.output.warn(f"{it.service}: old revisions not pruned: {exc}")
+            continue
+        if gone:
+            removed[it.service] = [vd.short_td(a) for a in gone]
+    if isinstance(result.data, dict):
+        result.data["deregistered"] = removed
+
+
+def wait_for_other(ctx: AppContext, service: str, deployment_id: str, td: str, o: DeployOptions) -> None:
+    from vegaops.deploy.snapshot import Target
+    from vegaops.deploy.view import LiveView
+    from vegaops.deploy.watch import Tracked, Watcher, WatchOptions
+
+    ctx.output.info(f"{service}: waiting for the other deployment {deployment_id} to finish (--wait-for-other)")
+    with LiveView(ctx) as view:
+        Watcher(core.ecs_for(ctx), ctx.settings.require_cluster(), ctx.clock,
+                [Tracked(Target(service, deployment_id, td))], emit=view.event,
+                options=WatchOptions(o.timeout, o.poll_interval)).run()
+
+
+def watch_items(ctx: AppContext, items: list[Item], o: DeployOptions) -> None:
+    """Watch several deployments together (through the ecs.watch step); verdicts land on the items."""
+    from vegaops.deploy.view import LiveView
+    from vegaops.runbook import engine
+    from vegaops.runbook.engine import RunFailed
+    from vegaops.steps.ecs import DeployFailed, WatchDeployments, WatchParams
+
+    params = WatchParams(
+        services=[it.service for it in items],
+        deployments={it.service: str(it.deployment_id) for it in items},
+        task_definitions={it.service: it.task_definition for it in items},
+        previous={it.service: it.previous for it in items if it.previous},
+        timeout=o.timeout, poll_interval=o.poll_interval, rollback_on_failure=o.rollback_on_failure,
+    )
+    verdicts: dict[str, vd.Verdict] = {}
+    with LiveView(ctx) as view:
+        ctx.__dict__["_deploy_emit"] = view.event
+        try:
+            report = engine.run(ctx, "deploy-watch", [engine.single(WatchDeployments, params)])
+            verdicts = report.steps[0].outputs.get("verdicts", {})
+            for it in items:
+                if it.service not in verdicts and report.steps[0].outputs.get("outcomes", {}).get(it.service):
+                    verdicts[it.service] = vd.Verdict(vd.SUCCEEDED, (f"deployment {it.deployment_id} succeeded",))
+        except RunFailed as exc:
+            if not isinstance(exc.cause, DeployFailed):
+                raise
+            verdicts = exc.cause.verdicts
+        except KeyboardInterrupt:
+            names = " ".join(it.key for it in items)
+            raise Interrupted(
+                "interrupted: the deployment continues in AWS",
+                hint=f"the deployment continues; re-attach with: vegaops deploy watch {names}",
+            ) from None
+        finally:
+            ctx.__dict__.pop("_deploy_emit", None)
+    for it in items:
+        it.verdict = verdicts.get(it.service)
+        if it.verdict is not None and it.task_definition and not it.reattach:
+            core.tag_outcome(ctx, it.task_definition, it.verdict.outcome, it.deployment_id)
+
+
+def _result(ctx: AppContext, o: DeployOptions, items: list[Item], start: float,
+            changes: list[dict[str, Any]], planned: bool) -> Result:
+    from vegaops.output.result import Fields, Result, View
+    from vegaops.steps.ecs import verdict_error
+
+    duration = round(ctx.clock.monotonic() - start, 1)
+    ecs = core.ecs_for(ctx)
+    rows: list[dict[str, Any]] = []
+    verdicts: dict[str, vd.Verdict] = {}
+    for it in items:
+        v = it.verdict
+        if it.already:
+            v = vd.Verdict(vd.SUCCEEDED, (f"already deployed: {vd.short_td(it.task_definition)} runs "
+                                          f"{it.image.digest if it.image else ''}",))
+        if v is not None:
+            verdicts[it.service] = v
+        outcome = "planned" if planned else (v.outcome if v else "unknown")
+        rows.append({
+            "service": it.service, "tag": o.tag, "image": pinned(ctx, it) if it.image else None,
+            "digest": it.image.digest if it.image else None, "promoted_from": it.promote_from,
+            "old_task_definition": it.previous, "new_task_definition": it.task_definition or None,
+            "deployment_id": it.deployment_id, "reattached": it.reattach, "already_deployed": it.already,
+            "outcome": outcome, "exit_code": v.exit_code if v else None,
+            "reasons": list(v.reasons) if v else [], "rollback_to": v.rollback_to if v else None,
+            "failing": v.failing if v else None,
+        })
+    watcher = ctx.__dict__.get("_deploy_watcher")
+    data = {"tag": o.tag, "env": ctx.settings.env, "services": rows, "duration": duration,
+            "api_calls": {"ecs": dict(ecs.calls), "ecs_total": ecs.total_calls,
+                          "polls": watcher.polls if watcher else 0}}
+    views: list[View] = []
+    for r in rows:
+        views.append(Fields([
+            ("tag", f"{o.tag} ({r['digest']})"), ("image", r["image"]),
+            ("promoted from", r["promoted_from"]),
+            ("task definition", f"{vd.short_td(r['old_task_definition'])} -> "
+                                f"{vd.short_td(r['new_task_definition'])}"),
+            ("deployment", r["deployment_id"]), ("outcome", r["outcome"]),
+            ("reasons", "; ".join(r["reasons"]) or None)], title=r["service"]))
+    if planned:
+        return Result(command=ctx.command, status="planned" if changes else "unchanged", changes=changes,
+                      data=data, views=views,
+                      message=f"plan: {len(changes)} change(s) (dry run, nothing was changed)" if changes
+                      else "nothing to change")
+    error = verdict_error(verdicts)
+    for it in items:
+        if not it.already:
+            core.audit(ctx, {"service": it.service, "tag": o.tag, "digest": it.image.digest if it.image else None,
+                             "task_definition": it.task_definition, "previous": it.previous,
+                             "deployment_id": it.deployment_id,
+                             "outcome": it.verdict.outcome if it.verdict else None, "duration": duration})
+    if error is None:
+        all_already = all(it.already for it in items)
+        message = (f"already deployed: {o.tag} ({', '.join(it.service for it in items)})" if all_already else
+                   f"deployed {o.tag} to {', '.join(it.service for it in items)} in {duration:g}s")
+        return Result(command=ctx.command, status="unchanged" if all_already else "changed", changes=changes,
+                      data=data, views=views, message=message)
+    return Result(command=ctx.command, status="failed", exit_code=int(error.exit_code), changes=changes, data=data,
+                  views=views, errors=[error.to_dict()])
+
+
+def watch_command(ctx: AppContext, names: list[str], timeout: float, poll_interval: float | None,
+                  rollback_on_failure: bool) -> Result:
+    """``vegaops deploy watch SERVICE``: re-attach to the in-flight deployment."""
+    from vegaops.output.result import Result
+    from vegaops.steps.ecs import in_progress
+
+    start = ctx.clock.monotonic()
+    cluster = ctx.settings.require_cluster()
+    ecs = core.ecs_for(ctx)
+    pairs = selected(ctx, names)
+    found, missing = ecs.describe_services(cluster, [n for _, n in pairs])
+    if missing:
+        raise NotFoundError(f"service(s) not found in cluster {cluster}: {', '.join(missing)}")
+    items: list[Item] = []
+    for key, name in pairs:
+        svc = found[name]
+        flight = in_progress(svc)
+        if flight is None:
+            continue
+        others = [d for d in svc.get("deployments", []) if d.get("id") != flight.get("id")]
+        items.append(Item(key, name, previous=str(others[0].get("taskDefinition")) if others else "",
+                          task_definition=str(flight.get("taskDefinition")), deployment_id=str(flight.get("id")),
+                          reattach=True))
+    if not items:
+        return Result(command=ctx.command, status="unchanged", data={"services": [], "in_flight": False},
+                      message="no deployment in flight: " + ", ".join(
+                          f"{n} steady on {vd.short_td(found[n].get('taskDefinition'))}" for _, n in pairs))
+    o = DeployOptions(tag="", timeout=timeout, poll_interval=poll_interval, rollback_on_failure=rollback_on_failure)
+    watch_items(ctx, items, o)
+    return _result(ctx, o, items, start, [], planned=False)
+
+
+def rollback(ctx: AppContext, name: str, to_revision: int | None, timeout: float,
+             poll_interval: float | None) -> Result:
+    from vegaops.output.result import Result
+    from vegaops.runbook import engine
+    from vegaops.steps.ecs import RollbackParams, RollbackService
+
+    start = ctx.clock.monotonic()
+    (key, service), = selected(ctx, [name])
+    lock = None if ctx.options.dry_run else core.acquire_lock(ctx, service, f"rollback:{to_revision or 'auto'}",
+                                                               timeout + 300)
+    try:
+        report = engine.run(ctx, "rollback", [engine.single(RollbackService, RollbackParams(service, to_revision))])
+        out = report.steps[0].outputs
+        if ctx.options.dry_run or report.steps[0].status != "done":
+            message = "; ".join(report.steps[0].notes) or f"plan: roll back {service}"
+            return Result(command=ctx.command, status="planned" if report.changes else "unchanged",
+                          changes=report.changes, data={"service": service, **_plain(out)}, message=message)
+        it = Item(key, service, previous=str(out.get("previous_task_definition")),
+                  task_definition=str(out.get("task_definition")), deployment_id=out.get("deployment_id"))
+        o = DeployOptions(tag=f"rollback to {vd.short_td(it.task_definition)}", timeout=timeout,
+                          poll_interval=poll_interval)
+        watch_items(ctx, [it], o)
+        result = _result(ctx, o, [it], start, report.changes, planned=False)
+        if result.exit_code == 0:
+            result.message = (f"rolled back {service}: {vd.short_td(it.previous)} -> "
+                              f"{vd.short_td(it.task_definition)}")
+        return result
+    finally:
+        if lock is not None:
+            core.release_lock(ctx, lock)
+
+
+def _plain(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v if isinstance(v, str | int | float | bool | type(None)) else str(v)) for k, v in d.items()}

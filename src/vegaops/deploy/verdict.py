@@ -1,193 +1,228 @@
-"""Verdicts: pure functions over what one poll saw of one service. No AWS calls, no clock.
+"""Pure rollout verdicts: snapshots of one service + the deployment we started -> what happened.
 
-The rule that matters: success means *our* deployment (the id UpdateService returned) COMPLETED, with
-running == desired and healthy targets. A service that is stable again on the old task definition after the
-circuit breaker rolled our deployment back is a failure (exit 5), never a success.
+The rule that matters most: success means *our* deployment completed on *our* task definition with
+every task running and every target healthy. A service that is stable again on the old task definition
+after a circuit-breaker rollback is a failure (exit 5), never a success.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from vegaops.errors import ExitCode
+from vegaops.deploy.snapshot import Deployment, Snapshot, StoppedTask, Target
 
+IN_PROGRESS = "in_progress"
+ROLLING_BACK = "rolling_back"
+SUCCEEDED = "succeeded"
+ROLLED_BACK = "rolled_back"
+FAILED = "failed"  # failed and not recovered: needs a human
+TIMED_OUT = "timed_out"
+INTERRUPTED = "interrupted"
 
-@dataclass(frozen=True)
-class Deployment:
-    id: str
-    status: str  # PRIMARY | ACTIVE | INACTIVE
-    rollout: str  # IN_PROGRESS | COMPLETED | FAILED
-    reason: str
-    task_definition: str
-    desired: int
-    running: int
-    pending: int
-    failed: int
+EXIT_CODES = {SUCCEEDED: 0, ROLLED_BACK: 5, TIMED_OUT: 6, FAILED: 7, INTERRUPTED: 130}
+FINAL = frozenset(EXIT_CODES)
 
-    @classmethod
-    def from_api(cls, d: dict[str, Any]) -> Deployment:
-        return cls(d["id"], d.get("status", ""), d.get("rolloutState", "COMPLETED"), d.get("rolloutStateReason", ""),
-                   d.get("taskDefinition", ""), int(d.get("desiredCount", 0)), int(d.get("runningCount", 0)),
-                   int(d.get("pendingCount", 0)), int(d.get("failedTasks", 0)))
-
-
-@dataclass(frozen=True)
-class StoppedTask:
-    id: str
-    deployment: str
-    stop_code: str
-    reason: str
-    exit_codes: tuple[int | None, ...] = ()
-    container_reasons: tuple[str, ...] = ()
-
-    @classmethod
-    def from_api(cls, t: dict[str, Any]) -> StoppedTask:
-        containers = t.get("containers", [])
-        return cls(t["taskArn"].rsplit("/", 1)[-1], t.get("startedBy", ""), t.get("stopCode", ""),
-                   t.get("stoppedReason", ""), tuple(c.get("exitCode") for c in containers),
-                   tuple(c.get("reason", "") for c in containers if c.get("reason")))
-
-    @property
-    def cause(self) -> str | None:
-        """The deterministic failure class of this stop, or None for a normal stop (scaling, draining)."""
-        text = " ".join((self.reason, *self.container_reasons))
-        for marker in ("CannotPullContainerError", "ResourceInitializationError", "OutOfMemoryError"):
-            if marker in text:
-                return marker
-        if 137 in self.exit_codes:
-            return "OutOfMemoryError"
-        if "ELB health checks" in text:
-            return "failed ELB health checks"
-        if self.stop_code == "EssentialContainerExited" or "Essential container" in text:
-            code = next((c for c in self.exit_codes if c), None)
-            return f"essential container exited (exit code {code})" if code is not None else \
-                "essential container exited"
-        if self.stop_code == "TaskFailedToStart":
-            return "task failed to start"
-        return None
-
-
-@dataclass(frozen=True)
-class Target:
-    id: str
-    state: str
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class Observation:
-    """One poll of one service."""
-
-    status: str  # service status: ACTIVE | DRAINING | INACTIVE
-    desired: int
-    running: int
-    pending: int
-    deployments: tuple[Deployment, ...]
-    stopped: tuple[StoppedTask, ...] = ()  # stopped tasks of our deployment seen so far
-    targets: tuple[Target, ...] | None = None  # None: not checked, or no target group
-    breaker: bool = True  # circuit breaker enabled on the service
-
-    def find(self, deployment_id: str) -> Deployment | None:
-        return next((d for d in self.deployments if d.id == deployment_id), None)
-
-    @property
-    def primary(self) -> Deployment | None:
-        return next((d for d in self.deployments if d.status == "PRIMARY"), None)
+# How many stopped tasks with the same deterministic reason make a deployment "failing fast".
+FAIL_FAST_AFTER = 2
 
 
 @dataclass(frozen=True)
 class Verdict:
-    outcome: str  # succeeded | rolled_back | failed | failing | timed_out
-    exit_code: int
-    reason: str
-    details: tuple[str, ...] = field(default=())
+    outcome: str
+    reasons: tuple[str, ...] = ()
+    rollback_to: str | None = None  # the task definition the service went back to
+    failing: str | None = None  # fail-fast reason (tasks of our deployment keep failing)
+    waiting_for: str | None = None
+    details: dict[str, int] = field(default_factory=dict)  # stopped-task reason -> count
 
     @property
-    def ok(self) -> bool:
-        return self.exit_code == 0
+    def final(self) -> bool:
+        return self.outcome in FINAL
+
+    @property
+    def exit_code(self) -> int | None:
+        return EXIT_CODES.get(self.outcome)
 
 
-def _td(arn: str) -> str:
-    return arn.rsplit("/", 1)[-1]
+def task_failure_reason(task: StoppedTask) -> str | None:
+    """A deterministic failure reason for a stopped task, or None (scale-in, user stop, unknown)."""
+    reason = task.stopped_reason or ""
+    texts = [reason, *(r or "" for _, _, r in task.containers)]
+    joined = " ".join(texts)
+    if "CannotPullContainer" in joined:
+        return "CannotPullContainerError: the image cannot be pulled"
+    if "ResourceInitializationError" in joined:
+        return "ResourceInitializationError: secrets or log configuration cannot be retrieved"
+    if "OutOfMemory" in joined or any(code == 137 for _, code, _ in task.containers):
+        return "OutOfMemoryError: container killed (exit 137)"
+    if "ELB health check" in joined:
+        return "tasks failed the load balancer health checks"
+    if task.stop_code == "EssentialContainerExited" or "Essential container" in reason:
+        exited = [(n, c) for n, c, _ in task.containers if c not in (None, 0)]
+        if exited:
+            name, code = exited[0]
+            return f"essential container {name} exited with code {code}"
+        return "essential container exited"
+    if task.stop_code == "TaskFailedToStart":
+        return f"task failed to start: {reason}" if reason else "task failed to start"
+    return None
 
 
-def failure_causes(stopped: tuple[StoppedTask, ...]) -> Counter[str]:
-    return Counter(c for c in (t.cause for t in stopped) if c)
+def failure_counts(snap: Snapshot, deployment_id: str) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for task in snap.stopped:
+        if task.deployment_id not in (None, deployment_id):
+            continue
+        reason = task_failure_reason(task)
+        if reason:
+            counts[reason] += 1
+    return counts
 
 
-def fail_fast(obs: Observation, threshold: int = 2) -> str | None:
-    """A deterministic cause that keeps stopping our tasks (``threshold`` times), or None."""
-    causes = failure_causes(obs.stopped)
-    if not causes:
+def _fail_fast(counts: Counter[str]) -> str | None:
+    if not counts:
         return None
-    cause, count = causes.most_common(1)[0]
-    return cause if count >= threshold else None
+    reason, count = counts.most_common(1)[0]
+    return f"{reason} ({count} tasks)" if count >= FAIL_FAST_AFTER else None
 
 
-def _stop_detail(obs: Observation) -> tuple[str, ...]:
-    causes = failure_causes(obs.stopped)
-    return tuple(f"{n} task{'s' if n != 1 else ''} stopped: {cause}" for cause, n in causes.most_common())
+def _targets_ok(snap: Snapshot) -> bool:
+    if snap.targets is None:
+        return True
+    bad = sum(n for state, n in snap.targets.items() if state in ("initial", "unhealthy", "unavailable"))
+    return bad == 0 and snap.targets.get("healthy", 0) >= min(1, snap.desired)
 
 
-def judge(ours_id: str, ours_td: str, obs: Observation, elapsed: float, timeout: float,
-          rolling_back: bool = False) -> Verdict | None:
-    """The verdict for our deployment, or None while it is still undecided.
+def _targets_text(snap: Snapshot) -> str:
+    if not snap.targets:
+        return ""
+    return ", targets " + " ".join(f"{n} {s}" for s, n in sorted(snap.targets.items()))
 
-    ``rolling_back``: we asked ECS to stop our deployment with a rollback; wait for that instead of failing fast.
-    """
-    ours = obs.find(ours_id)
-    primary = obs.primary
-    details = _stop_detail(obs)
 
-    if ours is None or ours.status != "PRIMARY":
-        # Our deployment is gone or no longer primary: something replaced it.
+def _steady(snap: Snapshot, d: Deployment) -> bool:
+    return (len(snap.deployments) == 1 and d.running >= d.desired and d.pending == 0
+            and snap.running >= snap.desired)
+
+
+def waiting_for(snap: Snapshot, target: Target) -> str:
+    """A human line saying what the rollout is waiting for."""
+    if snap.status == "MISSING":
+        return "the service (not found)"
+    ours = snap.deployment(target.deployment_id)
+    if ours is None:
+        primary = snap.primary
         if primary is None:
-            return None
-        if primary.task_definition != ours_td or (ours is not None and ours.rollout == "FAILED"):
-            if primary.rollout == "COMPLETED":
-                return Verdict("rolled_back", ExitCode.FAILED,
-                               f"deployment {ours_id} was rolled back to {_td(primary.task_definition)}"
-                               + (f" ({primary.reason})" if primary.reason else ""), details)
-            if primary.rollout == "FAILED":
-                return Verdict("failed", ExitCode.NEEDS_HUMAN,
-                               f"deployment {ours_id} failed and the rollback to {_td(primary.task_definition)} "
-                               f"failed too: {primary.reason}", details)
-            return _timeout(obs, elapsed, timeout, f"the rollback to {_td(primary.task_definition)} to finish")
-        if primary.rollout == "COMPLETED" and obs.running >= obs.desired:
-            return Verdict("succeeded", ExitCode.OK,
-                           f"{_td(ours_td)} is running (deployment {primary.id} superseded {ours_id})", details)
-        return _timeout(obs, elapsed, timeout, f"deployment {primary.id} (which superseded ours) to complete")
-
-    if ours.rollout == "FAILED":
-        others = [d for d in obs.deployments if d.id != ours_id and d.rollout != "FAILED"]
-        if not others:
-            return Verdict("failed", ExitCode.NEEDS_HUMAN,
-                           f"deployment {ours_id} failed and nothing rolled it back: {ours.reason}", details)
-        return _timeout(obs, elapsed, timeout, "the rollback to finish")
-
-    if ours.rollout == "COMPLETED":
-        if ours.running < ours.desired or obs.running < obs.desired:
-            return _timeout(obs, elapsed, timeout, f"{ours.desired} tasks running (now {ours.running})")
-        if obs.targets is not None:
-            bad = [t for t in obs.targets if t.state != "healthy"]
-            if bad or not obs.targets:
-                return _timeout(obs, elapsed, timeout, "healthy targets")
-        return Verdict("succeeded", ExitCode.OK, f"deployment {ours_id} completed: {ours.running}/{ours.desired} "
-                                                 f"tasks of {_td(ours_td)} running", details)
-
-    cause = fail_fast(obs)
-    if cause and not obs.breaker and not rolling_back:
-        return Verdict("failing", ExitCode.FAILED,
-                       f"tasks of deployment {ours_id} keep failing ({cause}); the service has no circuit breaker, "
-                       "so ECS will keep retrying", details)
-    return _timeout(obs, elapsed, timeout, f"{ours.desired} tasks of {_td(ours_td)} running and healthy "
-                                           f"(running {ours.running}, pending {ours.pending}, failed {ours.failed})")
+            return "a deployment to appear"
+        return (f"deployment {primary.id} ({primary.rollout_state or 'unknown'}) on "
+                f"{short_td(primary.task_definition)}: running {primary.running}/{primary.desired}")
+    parts = [f"deployment {ours.id} {ours.rollout_state or ours.status}: running {ours.running}/{ours.desired}"]
+    if ours.pending:
+        parts.append(f"pending {ours.pending}")
+    if ours.failed:
+        parts.append(f"failed {ours.failed}")
+    others = [d for d in snap.deployments if d.id != ours.id and d.running]
+    if others:
+        parts.append(f"old tasks still running {sum(d.running for d in others)}")
+    text = ", ".join(parts) + _targets_text(snap)
+    return text
 
 
-def _timeout(obs: Observation, elapsed: float, timeout: float, waiting_for: str) -> Verdict | None:
-    if elapsed < timeout:
-        return None
-    return Verdict("timed_out", ExitCode.TIMEOUT, f"timed out after {elapsed:.0f}s waiting for {waiting_for}",
-                   _stop_detail(obs))
+def short_td(task_definition: str | None) -> str:
+    return (task_definition or "-").rsplit("/", 1)[-1]
+
+
+def assess(target: Target, history: Sequence[Snapshot]) -> Verdict:
+    """The verdict after the latest snapshot (earlier ones only matter through ``stopped``)."""
+    if not history:
+        return Verdict(IN_PROGRESS, waiting_for="the first poll")
+    snap = history[-1]
+    counts = failure_counts(snap, target.deployment_id)
+    failing = _fail_fast(counts)
+    details = dict(counts)
+    if snap.status in ("MISSING", "INACTIVE", "DRAINING"):
+        return Verdict(FAILED, (f"service {snap.service} is {snap.status.lower()} during the deployment",),
+                       details=details)
+
+    sd = snap.service_deployment_status
+    ours = snap.deployment(target.deployment_id)
+    primary = snap.primary
+    if sd == "ROLLBACK_FAILED":
+        return Verdict(FAILED, (f"deployment {target.deployment_id} failed and its rollback failed too",
+                                *((f"tasks: {failing}",) if failing else ())), failing=failing, details=details)
+
+    if ours is not None and ours.rollout_state != "FAILED" and (ours.status == "PRIMARY" or primary is None):
+        completed = ours.rollout_state == "COMPLETED" or (ours.rollout_state is None and _steady(snap, ours))
+        on_ours = not target.task_definition or short_td(ours.task_definition) == short_td(target.task_definition)
+        if completed and on_ours and ours.running >= ours.desired and _targets_ok(snap):
+            return Verdict(SUCCEEDED, (f"deployment {ours.id} completed: {ours.running}/{ours.desired} tasks "
+                                       f"running {short_td(ours.task_definition)}" + _targets_text(snap),),
+                           details=details)
+        if failing and snap.rollback_enabled is False:
+            return Verdict(FAILED, (f"tasks of deployment {ours.id} keep failing: {failing}",
+                                    "the circuit breaker rollback is off: the service needs a human"),
+                           failing=failing, details=details)
+        return Verdict(IN_PROGRESS, failing=failing, waiting_for=waiting_for(snap, target), details=details)
+
+    # Our deployment failed, or it is no longer the primary one / gone.
+    seen = ours or _last_seen(history, target.deployment_id)
+    why = _failure_text(seen, target, failing, gone=ours is None)
+    rollback = primary if primary is not None and (ours is None or primary.id != ours.id) else None
+    if rollback is None:
+        if ours is not None and ours.rollout_state == "FAILED":
+            return Verdict(FAILED, (*why, "no rollback deployment: the circuit breaker rollback is off or failed; "
+                                    "the service needs a human"), failing=failing, details=details)
+        return Verdict(IN_PROGRESS, failing=failing, waiting_for=waiting_for(snap, target), details=details)
+    if rollback.task_definition == target.task_definition and ours is None:
+        # Superseded by another deployment of the very same task definition (e.g. a re-run with --force).
+        if rollback.rollout_state == "COMPLETED" and rollback.running >= rollback.desired and _targets_ok(snap):
+            return Verdict(SUCCEEDED, (f"deployment {rollback.id} of {short_td(rollback.task_definition)} completed "
+                                       f"(superseded {target.deployment_id})",), details=details)
+        return Verdict(IN_PROGRESS, waiting_for=waiting_for(snap, target), details=details)
+    to = short_td(rollback.task_definition)
+    if rollback.rollout_state == "FAILED" or sd == "ROLLBACK_FAILED":
+        return Verdict(FAILED, (*why, f"the rollback deployment {rollback.id} to {to} failed too"),
+                       rollback_to=rollback.task_definition, failing=failing, details=details)
+    done = (rollback.rollout_state == "COMPLETED" or (rollback.rollout_state is None and _steady(snap, rollback))
+            or sd == "ROLLBACK_SUCCESSFUL")
+    if done and rollback.running >= rollback.desired:
+        return Verdict(ROLLED_BACK, (*why, f"rolled back to {to} by deployment {rollback.id} "
+                                     f"({rollback.running}/{rollback.desired} running)"),
+                       rollback_to=rollback.task_definition, failing=failing, details=details)
+    return Verdict(ROLLING_BACK, why, rollback_to=rollback.task_definition, failing=failing,
+                   waiting_for=f"rollback to {to}: " + waiting_for(snap, Target(snap.service, rollback.id,
+                                                                              rollback.task_definition)),
+                   details=details)
+
+
+def _last_seen(history: Sequence[Snapshot], deployment_id: str) -> Deployment | None:
+    for snap in reversed(history):
+        found = snap.deployment(deployment_id)
+        if found is not None:
+            return found
+    return None
+
+
+def _failure_text(ours: Deployment | None, target: Target, failing: str | None, gone: bool) -> tuple[str, ...]:
+    lines: list[str] = []
+    if ours is None or (gone and ours.rollout_state != "FAILED"):
+        lines.append(f"deployment {target.deployment_id} of {short_td(target.task_definition)} is gone")
+    else:
+        reason = f": {ours.rollout_reason}" if ours.rollout_reason else ""
+        lines.append(f"deployment {ours.id} of {short_td(ours.task_definition)} "
+                     f"{(ours.rollout_state or ours.status).lower()}{reason}")
+    if failing:
+        lines.append(f"tasks failed: {failing}")
+    return tuple(lines)
+
+
+def timed_out(target: Target, history: Sequence[Snapshot], timeout: float) -> Verdict:
+    """The verdict when the watch ran out of time while the rollout was still in progress."""
+    current = assess(target, history)
+    what = current.waiting_for or "the deployment to finish"
+    reasons = [f"timed out after {timeout:g}s waiting for {what}"]
+    if current.failing:
+        reasons.append(f"tasks failed: {current.failing}")
+    return Verdict(TIMED_OUT, tuple(reasons), rollback_to=current.rollback_to, failing=current.failing,
+                   waiting_for=what, details=current.details)

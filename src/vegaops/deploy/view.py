@@ -1,116 +1,111 @@
-"""The live view of a deploy on stderr: a rich table on a terminal, plain lines otherwise, NDJSON events
-in json mode (stdout, before the final envelope)."""
+"""The live view of a watch: a rich table on a terminal (stderr), plain lines otherwise, NDJSON in json mode."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from vegaops.deploy.verdict import StoppedTask
-
 if TYPE_CHECKING:
-    from vegaops.deploy.watch import Tracked
-    from vegaops.output.render import Output
+    from rich.live import Live
+
+    from vegaops.context import AppContext
 
 
-def _row(t: Tracked, now: float) -> dict[str, Any]:
-    obs = t.last
-    ours = obs.find(t.deployment) if obs else None
-    targets = obs.targets if obs else None
-    healthy = sum(1 for x in targets or () if x.state == "healthy")
-    return {
-        "service": t.key, "deployment": t.deployment, "rollout": ours.rollout if ours else "-",
-        "desired": ours.desired if ours else (obs.desired if obs else 0),
-        "pending": ours.pending if ours else 0, "running": ours.running if ours else 0,
-        "failed": ours.failed if ours else 0,
-        "targets": f"{healthy}/{len(targets)} healthy" if targets is not None else "-",
-        "elapsed": round((t.finished or now) - t.started, 1),
-        "verdict": t.verdict.outcome if t.verdict else "watching",
-    }
+def rollout(r: dict[str, Any]) -> str:
+    state = str(r.get("rollout_state") or "-")
+    if r.get("primary") and r.get("primary") != r.get("deployment"):
+        state += f" (primary {r.get('primary_task_definition')})"
+    return state
 
 
-class DeployView:
-    def __init__(self, output: Output) -> None:
-        self.output = output
-        self.json = output.json
-        self.live: Any = None
-        self.terminal = output.err.is_terminal and not output.quiet and not self.json
-        self._last_lines: dict[str, str] = {}
+def _targets(targets: dict[str, int] | None) -> str:
+    if not targets:
+        return "-"
+    return " ".join(f"{n} {s}" for s, n in sorted(targets.items()))
 
-    def _table(self, tracked: list[Tracked], now: float) -> Any:
-        from rich.table import Table
 
-        table = Table(box=None, pad_edge=False)
-        for col in ("SERVICE", "DEPLOYMENT", "ROLLOUT", "DESIRED", "PENDING", "RUNNING", "FAILED", "TARGETS",
-                    "ELAPSED", "STATE"):
-            table.add_column(col)
-        for t in tracked:
-            r = _row(t, now)
-            style = {"succeeded": "green", "watching": ""}.get(r["verdict"], "red")
-            table.add_row(r["service"], r["deployment"], r["rollout"], str(r["desired"]), str(r["pending"]),
-                          str(r["running"]), str(r["failed"]), r["targets"], f"{r['elapsed']:.0f}s", r["verdict"],
-                          style=style)
-        return table
+class LiveView:
+    """Receives watcher events. ``event`` is the callback handed to the watcher."""
 
-    def update(self, tracked: list[Tracked], now: float) -> None:
-        if self.json:
-            for t in tracked:
-                row = _row(t, now)
-                key = repr({k: v for k, v in row.items() if k != "elapsed"})
-                if self._last_lines.get(t.key) != key:
-                    self._last_lines[t.key] = key
-                    self.output.event({"event": "state", **row})
-            return
-        if self.output.quiet:
-            return
-        if self.terminal:
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+        self.out = ctx.output
+        self.rows: dict[str, dict[str, Any]] = {}
+        self.live: Live | None = None
+        self.events: list[dict[str, Any]] = []
+
+    def __enter__(self) -> LiveView:
+        return self
+
+    def _start_live(self) -> None:
+        out = self.out
+        if self.live is None and not out.json and not out.quiet and out.err.is_terminal:
             from rich.live import Live
 
-            if self.live is None:
-                self.live = Live(self._table(tracked, now), console=self.output.err, auto_refresh=False)
-                self.live.start()
-            self.live.update(self._table(tracked, now), refresh=True)
-            return
-        for t in tracked:
-            r = _row(t, now)
-            line = (f"{r['service']}  {r['deployment']}  {r['rollout']}  running {r['running']}/{r['desired']}  "
-                    f"pending {r['pending']}  failed {r['failed']}  targets {r['targets']}  {r['verdict']}")
-            if self._last_lines.get(t.key) != line:
-                self._last_lines[t.key] = line
-                self.output.info(f"[{r['elapsed']:5.1f}s] {line}")
+            self.live = Live(self._table(), console=out.err, refresh_per_second=4, transient=False)
+            self.live.__enter__()
 
-    def _print(self, message: str, style: str = "") -> None:
-        if self.json or self.output.quiet:
-            return
-        console = self.live.console if self.live is not None else self.output.err
-        console.print(message, style=style, markup=False, highlight=False)
-
-    def event(self, t: Tracked, message: str) -> None:
-        if self.json:
-            self.output.event({"event": "service_event", "service": t.key, "message": message})
-            return
-        self._print(f"{t.key}: {message}", "dim")
-
-    def stopped(self, t: Tracked, task: StoppedTask, log_lines: list[str]) -> None:
-        if self.json:
-            self.output.event({"event": "task_stopped", "service": t.key, "task": task.id, "cause": task.cause,
-                               "stop_code": task.stop_code, "reason": task.reason,
-                               "exit_codes": list(task.exit_codes), "log_tail": log_lines})
-            return
-        if task.cause is None:
-            return
-        codes = ", ".join(str(c) for c in task.exit_codes if c is not None)
-        self._print(f"{t.key}: task {task.id[:8]} stopped: {task.reason}" + (f" (exit {codes})" if codes else ""),
-                    "red")
-        for line in log_lines:
-            self._print(f"    | {line}", "dim")
-
-    def note(self, t: Tracked, message: str) -> None:
-        if self.json:
-            self.output.event({"event": "note", "service": t.key, "message": message})
-            return
-        self._print(f"{t.key}: {message}", "yellow")
-
-    def close(self) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self.live is not None:
-            self.live.stop()
+            self.live.update(self._table())
+            self.live.__exit__(None, None, None)
             self.live = None
+
+    def _table(self) -> Any:
+        from rich.table import Table
+
+        table = Table(box=None, pad_edge=False, header_style="bold")
+        for col in ("service", "deployment", "rollout", "running", "pending", "failed", "targets", "elapsed"):
+            table.add_column(col, no_wrap=True)
+        for name, r in self.rows.items():
+            dep = str(r.get("deployment") or "-")
+            table.add_row(name, "…" + dep[-8:] if len(dep) > 12 else dep, rollout(r),
+                          f"{r.get('running', '-')}/{r.get('desired', '-')}", str(r.get("pending", "-")),
+                          str(r.get("failed", "-")), _targets(r.get("targets")), f"{r.get('elapsed', 0):.0f}s")
+        return table
+
+    def _line(self, text: str, style: str = "") -> None:
+        if self.out.quiet:
+            return
+        if self.live is not None:
+            self.live.console.print(text, style=style, markup=False, highlight=False)
+        else:
+            self.out.err.print(text, style=style, markup=False, highlight=False)
+
+    def event(self, e: dict[str, Any]) -> None:
+        self.events.append(e)
+        if self.out.json:
+            at = self.ctx.clock.now().isoformat()
+            self.out.event({"at": at, **{k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in e.items()}})
+            return
+        kind = e.get("event")
+        svc = e.get("service", "")
+        if kind == "state":
+            self.rows[svc] = e
+            self._start_live()
+            if self.live is not None:
+                self.live.update(self._table())
+                return
+            primary = ""
+            if e.get("primary") and e.get("primary") != e.get("deployment"):
+                primary = f" | primary {e['primary']} ({e.get('primary_task_definition')})"
+            self._line(f"{svc}: {e.get('deployment')} {e.get('rollout_state') or '-'} desired {e.get('desired')} "
+                       f"pending {e.get('pending')} running {e.get('running')} failed {e.get('failed')} "
+                       f"targets {_targets(e.get('targets'))}{primary} [{e.get('elapsed', 0):.0f}s]")
+        elif kind == "service_event":
+            self._line(f"{svc}: event: {e.get('message')}", "dim")
+        elif kind == "tasks_stopped":
+            codes = f" exit codes {', '.join(map(str, e['exit_codes']))}" if e.get("exit_codes") else ""
+            self._line(f"{svc}: {e.get('count')} task(s) stopped: {e.get('reason')}{codes}", "yellow")
+            for line in e.get("log_tail", []) or []:
+                self._line(f"    | {line}", "dim")
+        elif kind == "failing":
+            self._line(f"{svc}: FAILING FAST: {e.get('reason')}", "red")
+        elif kind == "rollback_started":
+            self._line(f"{svc}: rollback started by vegaops ({e.get('how')})", "yellow")
+        elif kind == "verdict":
+            style = "green" if e.get("outcome") == "succeeded" else "red"
+            self._line(f"{svc}: {str(e.get('outcome')).replace('_', ' ')} after {e.get('elapsed')}s: "
+                       + "; ".join(e.get("reasons", [])), style)
+        elif kind == "info":
+            self._line(f"{svc}: {e.get('message')}")

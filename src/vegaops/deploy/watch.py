@@ -1,201 +1,282 @@
-"""Watch the exact deployments we started until each has a verdict.
+"""The watch loop: poll the services we deployed, feed the pure verdicts, emit state changes.
 
-One batched DescribeServices per poll for every service (10 per call); ListTasks(startedBy=<deployment>) +
-DescribeTasks only when the deployment's failed-task count rises; DescribeTargetHealth only once our tasks
-are all running. Polling starts fast and backs off (jittered) up to ``max_interval``; time comes from the
-injected clock.
+Per poll: one batched DescribeServices for every service still in flight (10 per call); for a
+deployment whose ``failedTasks`` grew, ListTasks(startedBy=<deployment id>, STOPPED) + DescribeTasks
+for the newly stopped tasks only; DescribeTargetHealth for the service's target groups when the
+rollout is close to done; the ServiceDeployment API (where the endpoint has it) while a rollback runs.
+Timing goes through an injected clock: fast at first and near a transition, backing off in between,
+jittered.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
-from vegaops.aws.ecs import Ecs, TargetHealth
-from vegaops.clock import Clock
-from vegaops.deploy.verdict import Deployment, Observation, StoppedTask, Target, Verdict, fail_fast, judge
-from vegaops.errors import Interrupted
+from vegaops.deploy import verdict as vd
+from vegaops.deploy.snapshot import Snapshot, StoppedTask, Target, snapshot_from_api, stopped_task_from_api
 
+if TYPE_CHECKING:
+    from vegaops.aws.ecs import Ecs
+    from vegaops.aws.elbv2 import Elbv2
+    from vegaops.clock import Clock
 
-@dataclass
-class Tracked:
-    key: str  # the service as the user names it (api)
-    name: str  # ECS service name (vega-api)
-    deployment: str  # the ECS deployment id we started (or re-attached to)
-    task_definition: str  # ours (ARN)
-    old_task_definition: str
-    target_groups: list[str] = field(default_factory=list)
-    log_config: dict[str, Any] = field(default_factory=dict)  # container -> awslogs options
-    started: float = 0.0
-    stopped: dict[str, StoppedTask] = field(default_factory=dict)
-    last_failed: int = 0
-    breaker: bool = True
-    last: Observation | None = None
-    verdict: Verdict | None = None
-    fail_fast_cause: str | None = None
-    rollback_requested: bool = False
-    events_seen: set[str] = field(default_factory=set)
-    finished: float | None = None
-    since: datetime | None = None  # service events from this time on are shown
+DEFAULT_TIMEOUT = 900.0
+FIRST_POLL = 0.5
+MIN_INTERVAL = 1.0
+MAX_INTERVAL = 6.0
+IMMINENT_INTERVAL = 2.0
+BACKOFF = 1.3
 
-    @property
-    def elapsed(self) -> float:
-        return (self.finished or 0.0) - self.started if self.finished else 0.0
-
-
-class View(Protocol):
-    def update(self, tracked: list[Tracked], now: float) -> None: ...
-
-    def event(self, t: Tracked, message: str) -> None: ...
-
-    def stopped(self, t: Tracked, task: StoppedTask, log_lines: list[str]) -> None: ...
-
-    def note(self, t: Tracked, message: str) -> None: ...
-
-    def close(self) -> None: ...
+Emit = Callable[[dict[str, Any]], None]
+LogTail = Callable[[str, dict[str, Any]], list[str]]  # (task definition, task) -> last log lines
 
 
 @dataclass
 class WatchOptions:
-    timeout: float = 900.0
-    poll_interval: float | None = None  # fixed interval when given
-    first_interval: float = 1.0
-    max_interval: float = 4.0
+    timeout: float = DEFAULT_TIMEOUT
+    poll_interval: float | None = None  # fixed interval; None: adaptive
     rollback_on_failure: bool = False
+    seed: int | None = None
+
+
+@dataclass
+class Tracked:
+    target: Target
+    target_groups: list[str] = field(default_factory=list)
+    history: list[Snapshot] = field(default_factory=list)
+    stopped: dict[str, StoppedTask] = field(default_factory=dict)
+    failed_seen: dict[str, int] = field(default_factory=dict)
+    events_seen: set[str] = field(default_factory=set)
+    verdict: vd.Verdict = field(default_factory=lambda: vd.Verdict(vd.IN_PROGRESS))
+    last_state: tuple[Any, ...] = ()
+    announced_failing: str | None = None
+    tailed: set[str] = field(default_factory=set)
+    stopped_by_us: bool = False
+    started_at: float = 0.0
+    finished_at: float | None = None
 
 
 class Watcher:
-    def __init__(self, ecs: Ecs, elb: TargetHealth | None, logs: Any, clock: Clock, view: View,
-                 options: WatchOptions, rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        ecs: Ecs,
+        cluster: str,
+        clock: Clock,
+        tracked: list[Tracked],
+        elbv2: Elbv2 | None = None,
+        emit: Emit | None = None,
+        options: WatchOptions | None = None,
+        log_tail: LogTail | None = None,
+    ) -> None:
+        self.log_tail = log_tail
         self.ecs = ecs
-        self.elb = elb
-        self.logs = logs
+        self.elbv2 = elbv2
+        self.cluster = cluster
         self.clock = clock
-        self.view = view
-        self.options = options
-        self.rng = rng or random.Random()
-        self.log_calls = 0
+        self.tracked = tracked
+        self.emit: Emit = emit or (lambda _e: None)
+        self.options = options or WatchOptions()
+        self.random = random.Random(self.options.seed)
+        self.polls = 0
+        self.start = 0.0
 
-    def run(self, tracked: list[Tracked]) -> list[Tracked]:
-        start = self.clock.monotonic()
-        for t in tracked:
-            t.started = t.started or start
-        interval = self.options.poll_interval or self.options.first_interval
-        try:
-            while True:
-                pending = [t for t in tracked if t.verdict is None]
-                if not pending:
-                    break
-                changed = self.poll(pending)
-                self.view.update(tracked, self.clock.monotonic())
-                if all(t.verdict is not None for t in tracked):
-                    break
-                if self.options.poll_interval:
-                    interval = self.options.poll_interval
-                elif changed:
-                    interval = self.options.first_interval
-                else:
-                    interval = min(interval * 1.5, self.options.max_interval)
-                self.clock.sleep(interval * self.rng.uniform(0.85, 1.15))
-        except KeyboardInterrupt:
-            names = " ".join(t.key for t in tracked if t.verdict is None)
-            raise Interrupted("interrupted: the deployment continues in AWS",
-                              hint=f"re-attach with: vegaops deploy watch {names}") from None
-        finally:
-            self.view.close()
-        return tracked
+    # -- timing ------------------------------------------------------------------------------
+    def _interval(self, current: float, imminent: bool) -> float:
+        if self.options.poll_interval is not None:
+            base = self.options.poll_interval
+        elif imminent:
+            base = min(IMMINENT_INTERVAL, max(current, MIN_INTERVAL))
+        else:
+            base = min(MAX_INTERVAL, max(MIN_INTERVAL, current * BACKOFF))
+        return base * self.random.uniform(0.85, 1.15)
 
-    def poll(self, pending: list[Tracked]) -> bool:
-        services, _ = self.ecs.describe_services([t.name for t in pending])
-        now = self.clock.monotonic()
-        changed = False
+    # -- the loop ----------------------------------------------------------------------------
+    def run(self) -> dict[str, vd.Verdict]:
+        self.start = self.clock.monotonic()
+        for t in self.tracked:
+            t.started_at = self.start
+        deadline = self.start + self.options.timeout
+        interval = FIRST_POLL
+        self.clock.sleep(FIRST_POLL if self.options.poll_interval is None else 0)
+        while True:
+            imminent = self.poll()
+            pending = [t for t in self.tracked if not t.verdict.final]
+            if not pending:
+                break
+            now = self.clock.monotonic()
+            if now >= deadline:
+                for t in pending:
+                    t.verdict = vd.timed_out(t.target, t.history, self.options.timeout)
+                    t.finished_at = now
+                    self._emit_verdict(t)
+                break
+            interval = self._interval(interval, imminent)
+            self.clock.sleep(min(interval, max(0.0, deadline - now)))
+        return {t.target.service: t.verdict for t in self.tracked}
+
+    def poll(self) -> bool:
+        """One round for every unfinished service; True when some rollout is about to finish."""
+        self.polls += 1
+        pending = [t for t in self.tracked if not t.verdict.final]
+        found, _missing = self.ecs.describe_services(self.cluster, [t.target.service for t in pending])
+        imminent = False
+        at = self.clock.monotonic() - self.start
         for t in pending:
-            svc = services.get(t.name)
-            if svc is None:
-                t.verdict = Verdict("failed", 7, f"service {t.name} disappeared while deploying")
-                continue
-            obs = self._observe(t, svc)
-            for event in reversed(svc.get("events", [])[:10]):
-                if event["id"] not in t.events_seen:
-                    t.events_seen.add(event["id"])
-                    at = event.get("createdAt")
-                    if t.last is not None or (t.since is not None and isinstance(at, datetime) and at >= t.since):
-                        self.view.event(t, event["message"])
-            if t.last is None or _summary(obs) != _summary(t.last):
-                changed = True
-            t.last = obs
-            cause = fail_fast(obs)
-            if cause and t.fail_fast_cause is None:
-                t.fail_fast_cause = cause
-                ours = obs.find(t.deployment)
-                if self.options.rollback_on_failure and ours is not None and ours.rollout == "IN_PROGRESS":
-                    self.view.note(t, f"tasks keep failing ({cause}): rolling back now (--rollback-on-failure)")
+            service = found.get(t.target.service)
+            snap = self._snapshot(t, service, at)
+            t.history.append(snap)
+            if len(t.history) > 50:  # keep memory bounded on long watches
+                del t.history[1:-40]
+            self._emit_changes(t, snap, service)
+            t.verdict = vd.assess(t.target, t.history)
+            reason = t.verdict.failing.rsplit(" (", 1)[0] if t.verdict.failing else None
+            if t.verdict.failing and reason != t.announced_failing:
+                t.announced_failing = reason
+                self.emit({"event": "failing", "service": t.target.service, "reason": t.verdict.failing})
+                ours = snap.deployment(t.target.deployment_id)
+                still_ours = (ours is not None and ours.status == "PRIMARY" and ours.rollout_state == "IN_PROGRESS"
+                              and t.verdict.outcome == vd.IN_PROGRESS)
+                # Only while our deployment is still the one rolling out: once the breaker has tripped,
+                # the IN_PROGRESS deployment is ECS's rollback, which must not be stopped.
+                if self.options.rollback_on_failure and not t.stopped_by_us and still_ours:
                     self._rollback(t)
-                else:
-                    self.view.note(t, f"tasks keep failing ({cause})"
-                                   + ("; waiting for the circuit breaker" if obs.breaker else ""))
-            t.verdict = judge(t.deployment, t.task_definition, obs, now - t.started, self.options.timeout,
-                              rolling_back=t.rollback_requested)
-            if t.verdict is not None:
-                t.finished = now
-        return changed
+            if t.verdict.final:
+                t.finished_at = self.clock.monotonic()
+                self._emit_verdict(t)
+            elif self._imminent(snap, t):
+                imminent = True
+        return imminent
 
-    def _rollback(self, t: Tracked) -> None:
-        t.rollback_requested = True
-        if not self.ecs.stop_deployment_with_rollback(t.name, t.deployment):
-            self.ecs.update_service(t.name, task_definition=t.old_task_definition)
+    def _imminent(self, snap: Snapshot, t: Tracked) -> bool:
+        primary = snap.primary
+        if primary is None:
+            return False
+        return primary.running >= primary.desired and primary.pending == 0
 
-    def _observe(self, t: Tracked, svc: dict[str, Any]) -> Observation:
-        deployments = tuple(Deployment.from_api(d) for d in svc.get("deployments", []))
-        ours = next((d for d in deployments if d.id == t.deployment), None)
-        cfg = svc.get("deploymentConfiguration") or {}
-        t.breaker = bool((cfg.get("deploymentCircuitBreaker") or {}).get("enable"))
-        failed = ours.failed if ours else t.last_failed
-        if failed > t.last_failed or (ours is None and not t.stopped and t.last_failed == 0 and t.last is not None):
-            self._fetch_stopped(t)
-            t.last_failed = failed
-        targets: tuple[Target, ...] | None = None
-        if t.target_groups and self.elb is not None and ours is not None and ours.running >= ours.desired \
-                and ours.pending == 0:
-            found: list[Target] = []
-            for tg in t.target_groups:
-                for d in self.elb.of(tg):
-                    health = d.get("TargetHealth", {})
-                    found.append(Target(d["Target"]["Id"], health.get("State", ""), health.get("Reason", "")))
-            targets = tuple(found)
-        return Observation(svc.get("status", "ACTIVE"), int(svc.get("desiredCount", 0)),
-                           int(svc.get("runningCount", 0)), int(svc.get("pendingCount", 0)), deployments,
-                           tuple(t.stopped.values()), targets, t.breaker)
+    def _snapshot(self, t: Tracked, service: dict[str, Any] | None, at: float) -> Snapshot:
+        if service is None:
+            return snapshot_from_api(t.target.service, at, None, stopped=tuple(t.stopped.values()))
+        deployments = service.get("deployments", [])
+        did = t.target.deployment_id
+        for d in deployments:
+            failed = int(d.get("failedTasks", 0))
+            if str(d.get("id", "")) == did and failed > t.failed_seen.get(did, 0):
+                t.failed_seen[did] = failed
+                self._fetch_stopped(t, did)
+        if did not in t.failed_seen and not any(str(d.get("id")) == did for d in deployments):
+            # Our deployment is gone before we saw its failures (a fast breaker + rollback): look once.
+            t.failed_seen[did] = 0
+            self._fetch_stopped(t, did)
+        # Target health is read only when the primary deployment has all its tasks running: before that
+        # no verdict can be success, so the calls would be wasted.
+        targets: dict[str, int] | None = None
+        if t.target_groups and self.elbv2 is not None:
+            primary = next((d for d in deployments if d.get("status") == "PRIMARY"), None)
+            if primary and int(primary.get("runningCount", 0)) >= int(primary.get("desiredCount", 0)):
+                targets = {}
+                for arn in t.target_groups:
+                    for h in self.elbv2.target_health(arn):
+                        targets[h.state] = targets.get(h.state, 0) + 1
+        sd_status = None
+        ours = next((d for d in deployments if d.get("id") == t.target.deployment_id), None)
+        if ours is None or ours.get("rolloutState") == "FAILED":
+            sd_status = self._service_deployment_status(t)
+        return snapshot_from_api(t.target.service, at, service, targets, tuple(t.stopped.values()), sd_status)
 
-    def _fetch_stopped(self, t: Tracked) -> None:
-        new = [a for a in self.ecs.stopped_tasks(t.deployment) if a.rsplit("/", 1)[-1] not in t.stopped]
+    def _fetch_stopped(self, t: Tracked, deployment_id: str) -> None:
+        arns = self.ecs.list_tasks(self.cluster, started_by=deployment_id, desired_status="STOPPED")
+        new = [a for a in arns if a not in t.stopped]
         if not new:
             return
-        for task in self.ecs.describe_tasks(new):
-            st = StoppedTask.from_api(task)
-            t.stopped[st.id] = st
-            lines = self._last_log_lines(t, st) if st.cause else []
-            self.view.stopped(t, st, lines)
+        tasks = self.ecs.describe_tasks(self.cluster, new)
+        by_reason: dict[str, list[StoppedTask]] = {}
+        raw_by_arn = {str(raw.get("taskArn")): raw for raw in tasks}
+        for raw in tasks:
+            task = stopped_task_from_api(raw)
+            if task.deployment_id is None:
+                task = StoppedTask(task.arn, deployment_id, task.stop_code, task.stopped_reason, task.containers)
+            t.stopped[task.arn] = task
+            reason = vd.task_failure_reason(task) or (task.stopped_reason or "stopped")
+            by_reason.setdefault(reason, []).append(task)
+        for reason, group in by_reason.items():
+            codes = sorted({c for task in group for _, c, _ in task.containers if c is not None})
+            event: dict[str, Any] = {
+                "event": "tasks_stopped", "service": t.target.service, "deployment": deployment_id,
+                "reason": reason, "count": len(group), "exit_codes": codes,
+                "tasks": [task.arn.rsplit("/", 1)[-1] for task in group]}
+            if self.log_tail is not None and reason not in t.tailed:
+                t.tailed.add(reason)
+                try:
+                    event["log_tail"] = self.log_tail(t.target.task_definition, raw_by_arn[group[0].arn])
+                except Exception as exc:  # a log tail is a courtesy; never let it break the watch
+                    event["log_tail_error"] = str(exc)
+            self.emit(event)
 
-    def _last_log_lines(self, t: Tracked, st: StoppedTask, n: int = 5) -> list[str]:
-        if self.logs is None:
-            return []
-        lines: list[str] = []
-        for container, options in t.log_config.items():
-            stream = f"{options.get('awslogs-stream-prefix', 'ecs')}/{container}/{st.id}"
-            try:
-                self.log_calls += 1
-                r = self.logs.get_log_events(logGroupName=options["awslogs-group"], logStreamName=stream,
-                                             limit=n, startFromHead=False)
-            except Exception:  # logs are a courtesy here; the verdict never depends on them
-                continue
-            lines += [e["message"] for e in r.get("events", [])]
-        return lines[-n:]
+    def _service_deployment_status(self, t: Tracked) -> str | None:
+        items = self.ecs.list_service_deployments(self.cluster, t.target.service, max_results=5)
+        if not items:
+            return None
+        for item in items:
+            status = str(item.get("status", ""))
+            if status.startswith("ROLLBACK_"):
+                return status
+        return None
 
+    def _rollback(self, t: Tracked) -> None:
+        """--rollback-on-failure: stop our deployment with a rollback instead of waiting for the breaker."""
+        t.stopped_by_us = True
+        arn = None
+        items = self.ecs.list_service_deployments(self.cluster, t.target.service, max_results=5)
+        active = [i for i in items or [] if i.get("status") in ("IN_PROGRESS", "PENDING")]
+        active.sort(key=lambda i: str(i.get("createdAt", "")), reverse=True)
+        if active:
+            arn = active[0].get("serviceDeploymentArn")
+        how = "StopServiceDeployment(ROLLBACK)"
+        if not (arn and self.ecs.stop_service_deployment(str(arn), "ROLLBACK")):
+            if not t.target.previous_task_definition:
+                self.emit({"event": "rollback_skipped", "service": t.target.service,
+                           "reason": "no previous task definition known"})
+                return
+            self.ecs.update_service(self.cluster, t.target.service, task_definition=t.target.previous_task_definition)
+            how = f"UpdateService back to {vd.short_td(t.target.previous_task_definition)}"
+        self.emit({"event": "rollback_started", "service": t.target.service, "by": "vegaops", "how": how,
+                   "reason": t.verdict.failing})
 
-def _summary(obs: Observation) -> tuple[Any, ...]:
-    return (obs.running, obs.pending, tuple((d.id, d.status, d.rollout, d.running, d.pending, d.failed)
-                                            for d in obs.deployments),
-            tuple((x.id, x.state) for x in obs.targets or ()))
+    # -- events ------------------------------------------------------------------------------
+    def _emit_changes(self, t: Tracked, snap: Snapshot, service: dict[str, Any] | None) -> None:
+        ours = snap.deployment(t.target.deployment_id)
+        primary = snap.primary
+        state = (snap.status, ours.rollout_state if ours else None, ours.running if ours else None,
+                 ours.pending if ours else None, ours.failed if ours else None,
+                 primary.id if primary else None, primary.rollout_state if primary else None,
+                 primary.running if primary else None, tuple(sorted((snap.targets or {}).items())))
+        if state != t.last_state:
+            t.last_state = state
+            self.emit({
+                "event": "state", "service": t.target.service, "deployment": t.target.deployment_id,
+                "status": snap.status,
+                "rollout_state": ours.rollout_state if ours else ("GONE" if t.history[:-1] else None),
+                "desired": ours.desired if ours else snap.desired, "pending": ours.pending if ours else 0,
+                "running": ours.running if ours else 0, "failed": ours.failed if ours else 0,
+                "primary": primary.id if primary else None,
+                "primary_task_definition": vd.short_td(primary.task_definition) if primary else None,
+                "targets": snap.targets, "elapsed": round(snap.at, 1),
+            })
+        if service is None:
+            return
+        fresh = [e for e in service.get("events", []) if str(e.get("id")) not in t.events_seen]
+        first = len(t.history) == 1
+        for e in reversed(fresh):
+            t.events_seen.add(str(e.get("id")))
+            if not first or t.target.deployment_id in str(e.get("message", "")):
+                self.emit({"event": "service_event", "service": t.target.service, "message": e.get("message"),
+                           "at": e.get("createdAt")})
+
+    def _emit_verdict(self, t: Tracked) -> None:
+        v = t.verdict
+        self.emit({"event": "verdict", "service": t.target.service, "deployment": t.target.deployment_id,
+                   "outcome": v.outcome, "exit_code": v.exit_code, "reasons": list(v.reasons),
+                   "rollback_to": v.rollback_to, "elapsed": round((t.finished_at or self.start) - self.start, 1)})

@@ -144,6 +144,13 @@ def run(
 
     for call, rep in zip(calls, report.steps, strict=True):
         step_cls = get_step(call.uses)
+        if call.when is not None and not _truthy(interpolate(call.when, lookup)):
+            rep.status = "skipped"
+            rep.notes.append(f"skipped: when = {call.when!r} is empty or false")
+            outputs[call.id] = {}
+            if not ctx.output.json:
+                ctx.output.info(f"{call.id} ({call.uses}): {rep.notes[-1]}")
+            continue
         params = call.params if call.literal else interpolate(call.params, lookup)
         unknown = contains_unknown(params)
         if unknown is not None:
@@ -190,6 +197,12 @@ def run(
     if not dry_run and report.changed:
         _journal(ctx, name, report)
     return report
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, Unknown):
+        return True  # known only after an earlier step applies: plan the step
+    return str(value).strip().lower() not in ("", "false", "0", "no", "none")
 
 
 def _confirm(ctx: AppContext, call: StepCall, plan: Plan, always: bool) -> None:

@@ -17,7 +17,7 @@ from vegaops.steps.registry import STEPS, get_step
 
 TOP_KEYS = ("name", "description", "vars", "steps")
 VAR_KEYS = ("default", "description", "required", "sensitive")
-STEP_KEYS = ("id", "uses", "with", "description")
+STEP_KEYS = ("id", "uses", "with", "description", "when")
 ENV_REFS = (*ENV_KEYS, "name")
 
 
@@ -42,6 +42,7 @@ class StepCall:
     params: dict[str, Any]
     description: str = ""
     literal: bool = False  # parameters given by a command, never interpolated
+    when: str | None = None  # run the step only when this (interpolated) is not empty/false
 
 
 @dataclass
@@ -181,7 +182,16 @@ def parse(text: str, path: Path | None, name: str | None = None) -> Runbook:
                 raise fail(f"{where}.with", f"missing required parameter {param.name!r} for {uses}")
         for ref in references(params):
             _check_ref(ref, book, seen, index, fail, f"{where}.with")
-        book.steps.append(StepCall(step_id, uses, params, str(step.get("description", ""))))
+        when = step.get("when")
+        if when is not None and not isinstance(when, str | bool):
+            raise fail(f"{where}.when", f"expected a string or true/false, got {when!r}",
+                       'e.g. when = "${vars.source}" (the step is skipped when that is empty or false)')
+        if isinstance(when, str):
+            for ref in references(when):
+                _check_ref(ref, book, seen, index, fail, f"{where}.when")
+        book.steps.append(StepCall(step_id, uses, params, str(step.get("description", "")),
+                                   when=None if when is None else str(when).lower() if isinstance(when, bool)
+                                   else when))
     return book
 
 

@@ -1,4 +1,4 @@
-"""Client of the sandbox's local admin API (tests, benchmarks, ``vegaops sandbox fault``)."""
+"""Typed client for the sandbox's local-only admin endpoint (``<endpoint>/_sandbox/...``); stdlib only."""
 
 from __future__ import annotations
 
@@ -6,39 +6,56 @@ import json
 import urllib.request
 from typing import Any
 
-
-def _call(endpoint: str, route: str, payload: dict[str, Any] | None = None) -> Any:
-    data = json.dumps(payload).encode() if payload is not None else None
-    request = urllib.request.Request(f"{endpoint}/_sandbox/{route}", data=data,
-                                     method="POST" if data is not None else "GET",
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read() or b"{}")
+FAULT_MODES = ("crash", "oom", "unhealthy", "pull", "secrets")
 
 
-def status(endpoint: str) -> dict[str, Any]:
-    result: dict[str, Any] = _call(endpoint, "status")
+def _call(endpoint: str, path: str, body: dict[str, Any] | None = None, method: str | None = None) -> Any:
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(f"{endpoint.rstrip('/')}/_sandbox/{path}", data=data,
+                                 method=method or ("POST" if data is not None else "GET"),
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        raw = resp.read()
+    return json.loads(raw) if raw else None
+
+
+def set_fault(endpoint: str, service: str, mode: str | None) -> dict[str, str]:
+    """Set (or with None clear) a runtime fault on an ECS service (name or service key)."""
+    result: dict[str, str] = _call(endpoint, "faults", {"service": service, "mode": mode})["faults"]
     return result
 
 
-def set_fault(endpoint: str, service: str, mode: str | None) -> None:
-    _call(endpoint, "fault", {"service": service, "mode": mode})
+def clear_faults(endpoint: str) -> None:
+    _call(endpoint, "faults", {"clear": True})
+
+
+def faults(endpoint: str) -> dict[str, str]:
+    result: dict[str, str] = _call(endpoint, "faults")["faults"]
+    return result
 
 
 def inject_errors(endpoint: str, operation: str, code: str = "ThrottlingException", status: int = 400,
                   count: int = 1) -> None:
-    _call(endpoint, "errors", {"operation": operation, "code": code, "status": status, "count": count})
-
-
-def set_speed(endpoint: str, speed: float) -> None:
-    """Change how fast simulated ECS moves (tests slow it down to watch a rollout in flight)."""
-    _call(endpoint, "speed", {"speed": speed})
+    """Answer the next ``count`` calls of ``operation`` (e.g. "DescribeServices") with the error."""
+    _call(endpoint, "inject", {"operation": operation, "code": code, "status": status, "count": count})
 
 
 def call_counts(endpoint: str) -> dict[str, int]:
-    result: dict[str, int] = _call(endpoint, "calls")
+    """Calls served per operation, e.g. {"ecs:DescribeServices": 3}."""
+    result: dict[str, int] = _call(endpoint, "counts")["counts"]
     return result
 
 
 def reset_counts(endpoint: str) -> None:
-    _call(endpoint, "calls/reset", {})
+    _call(endpoint, "counts", {}, method="DELETE")
+
+
+def info(endpoint: str) -> dict[str, Any]:
+    """What the sandbox holds (services with rollout state, counts), for ``sandbox status``."""
+    result: dict[str, Any] = _call(endpoint, "info")
+    return result
+
+
+def reset(endpoint: str) -> None:
+    """Wipe every resource and seed the estate again."""
+    _call(endpoint, "reset", {})

@@ -1,51 +1,64 @@
-"""The built-in ``sandbox`` environment: settings that point every client at the running sandbox."""
+"""The built-in environment ``sandbox`` and the variables that point other tools at the sandbox (light imports)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from vegaops.errors import ConfigError
-from vegaops.sandbox import estate
-from vegaops.sandbox.state import SandboxState, load
+from vegaops.sandbox.state import REGION, live_state
+
+CLUSTER = "vega-sandbox"
+SECRETS_PREFIX = "vega/sandbox/"
+PARAMS_PREFIX = "/vega/sandbox/"
+SOURCE_REPO_PREFIX = "staging/"
+CREDENTIALS = {"aws_access_key_id": "sandbox", "aws_secret_access_key": "sandbox"}
+
+# service key -> (ECS service, container, ECR repository, behind the ALB)
+DEMO_SERVICES: dict[str, tuple[str, str, str, bool]] = {
+    "api": ("vega-api", "api", "vega-api", True),
+    "worker": ("vega-worker", "worker", "vega-worker", False),
+    "llm-proxy": ("vega-llm-proxy", "llm-proxy", "vega-llm-proxy", True),
+}
 
 
-def exports(state: SandboxState) -> dict[str, str]:
-    """What other tools (aws cli, boto3 scripts) need to talk to the sandbox."""
+def env_vars(endpoint: str) -> dict[str, str]:
+    """What ``vegaops sandbox env`` exports: dummy credentials, the endpoint, the region."""
     return {
-        "AWS_ENDPOINT_URL": state.endpoint,
-        "AWS_ACCESS_KEY_ID": estate.CREDENTIALS["aws_access_key_id"],
-        "AWS_SECRET_ACCESS_KEY": estate.CREDENTIALS["aws_secret_access_key"],
-        "AWS_REGION": state.region,
-        "AWS_DEFAULT_REGION": state.region,
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": CREDENTIALS["aws_access_key_id"],
+        "AWS_SECRET_ACCESS_KEY": CREDENTIALS["aws_secret_access_key"],
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
         "AWS_EC2_METADATA_DISABLED": "true",
     }
 
 
-def running() -> SandboxState:
-    state = load()
-    if state is None:
-        raise ConfigError("the sandbox is not running (--env sandbox needs it)", hint="run: vegaops sandbox up")
-    return state
-
-
-def provider() -> dict[str, Any]:
+def sandbox_env() -> dict[str, Any]:
+    """Settings of ``--env sandbox``; a ConfigError (exit 2) when no sandbox is running."""
     from vegaops.config import ServiceConfig
+    from vegaops.errors import ConfigError
 
-    state = running()
+    state = live_state()
+    if state is None:
+        raise ConfigError("the sandbox is not running", hint="run: vegaops sandbox up")
+    endpoint = state.endpoint
     services = {
-        s.key: ServiceConfig(
-            name=s.key, ecs_service=s.ecs_service, container=s.container, ecr_repo=s.repo,
-            health_url=f"{state.endpoint}/_sandbox/health/{s.key}" if s.port else None,
+        key: ServiceConfig(
+            name=key, ecs_service=svc, container=container, ecr_repo=repo,
+            health_url=f"{endpoint}/_sandbox/health/{key}" if alb else None,
         )
-        for s in estate.SERVICES
+        for key, (svc, container, repo, alb) in DEMO_SERVICES.items()
     }
+    # pushes go to the sandbox's docker-registry, which reaches ECR asynchronously (ecr.push waits for it)
+    extra = {"ecr_registry": state.registry, "_registry_mirror": True} if state.registry else {}
     return {
-        "cluster": estate.CLUSTER,
+        **extra,
+        "cluster": CLUSTER,
         "region": state.region,
-        "endpoint_url": state.endpoint,
-        "secrets_prefix": estate.SECRETS_PREFIX,
-        "params_prefix": estate.PARAMS_PREFIX,
-        "source_repo_prefix": estate.SOURCE_REPO_PREFIX,
-        "_credentials": dict(estate.CREDENTIALS),
+        "endpoint_url": endpoint,
+        "secrets_prefix": SECRETS_PREFIX,
+        "params_prefix": PARAMS_PREFIX,
+        "tag_rule": "",
+        "source_repo_prefix": SOURCE_REPO_PREFIX,
+        "_credentials": dict(CREDENTIALS),
         "_services": services,
     }

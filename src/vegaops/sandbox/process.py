@@ -1,4 +1,4 @@
-"""Start and stop the sandbox server process (``vegaops sandbox up/down``, test fixtures, benchmarks)."""
+"""Start and stop the background sandbox server process (the code path of ``vegaops sandbox up``)."""
 
 from __future__ import annotations
 
@@ -8,90 +8,113 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+import urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from vegaops.errors import OperationFailed, UsageError
-from vegaops.paths import state_dir
-from vegaops.sandbox.env import exports
-from vegaops.sandbox.state import SandboxState, clear, load, pid_alive, state_file
+from vegaops.errors import OperationFailed
+from vegaops.sandbox.env import env_vars
+from vegaops.sandbox.state import SandboxState, clear_state, pid_alive, read_state, state_path
+
+START_TIMEOUT = 60.0
 
 
 @dataclass
 class Handle:
-    state: SandboxState
-    directory: Path
-    process: subprocess.Popen[bytes] | None = None
+    """A running sandbox process started by this interpreter (or found through the state file)."""
 
-    @property
-    def endpoint(self) -> str:
-        return self.state.endpoint
+    pid: int
+    port: int
+    endpoint: str
+    state_file: Path
+    speed: float = 1.0
+    _proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     def env(self) -> dict[str, str]:
-        return exports(self.state)
+        return env_vars(self.endpoint)
 
-    def stop(self) -> None:
-        stop(self.directory)
-        if self.process is not None:
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the process and wait for it; idempotent."""
+        stop_pid(self.pid, timeout, self._proc)
+        clear_state(self.state_file, self.pid)
 
 
-def log_file(directory: Path) -> Path:
-    return directory / "sandbox.log"
-
-
-def start(port: int | None = None, speed: float = 1.0, state_dir_: Path | None = None,
-          timeout: float = 120.0) -> Handle:
-    """Start the server in the background and wait until it is seeded and steady."""
-    directory = state_dir_ or state_dir()
-    directory.mkdir(parents=True, exist_ok=True)
-    running = load(directory)
-    if running is not None:
-        return Handle(running, directory)
-    clear(directory)
-    log = log_file(directory).open("ab")
-    cmd = [sys.executable, "-m", "vegaops.sandbox.server", "--port", str(port or 0), "--speed", str(speed),
-           "--state-dir", str(directory)]
-    process = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
-    log.close()
+def stop_pid(pid: int, timeout: float = 10.0, proc: subprocess.Popen[bytes] | None = None) -> bool:
+    """SIGTERM, wait, then SIGKILL. True when the process was running."""
+    if proc is not None and proc.poll() is not None:
+        return False
+    if not pid_alive(pid):
+        if proc is not None:
+            proc.wait()
+        return False
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return False
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            tail = log_file(directory).read_text(errors="replace").strip().splitlines()[-3:]
-            raise OperationFailed("the sandbox server exited while starting: " + " | ".join(tail),
-                                  hint=f"see {log_file(directory)}; is port {port} free?" if port
-                                  else f"see {log_file(directory)}")
-        state = load(directory)
-        if state is not None and state.pid == process.pid:
-            return Handle(state, directory, process)
+        if proc is not None:
+            if proc.poll() is not None:
+                return True
+        elif not pid_alive(pid):
+            return True
         time.sleep(0.05)
-    process.kill()
-    process.wait()
-    raise OperationFailed(f"the sandbox did not become ready within {timeout:.0f}s",
-                          hint=f"see {log_file(directory)}")
-
-
-def stop(directory: Path | None = None, timeout: float = 10.0) -> SandboxState | None:
-    """Stop exactly the recorded sandbox process; returns what was stopped (None: nothing ran)."""
-    directory = directory or state_dir()
-    state = load(directory)
-    if state is None:
-        return None
     with contextlib.suppress(ProcessLookupError):
-        os.kill(state.pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while pid_alive(state.pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    if pid_alive(state.pid):
-        os.kill(state.pid, signal.SIGKILL)
-    state_file(directory).unlink(missing_ok=True)
-    return state
+        os.kill(pid, signal.SIGKILL)
+    if proc is not None:
+        proc.wait()
+    else:
+        while pid_alive(pid):
+            time.sleep(0.05)
+    return True
 
 
-def check_port(port: int | None) -> None:
-    if port is not None and not 0 < port < 65536:
-        raise UsageError(f"--port {port} is not a TCP port", hint="choose 1024-65535, or leave it out")
+def _answers(endpoint: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{endpoint}/_sandbox/ping", timeout=2) as resp:
+            return bool(resp.status == 200)
+    except OSError:
+        return False
+
+
+def start(
+    port: int | None = None,
+    speed: float = 1.0,
+    state_dir: Path | None = None,
+    config_path: Path | None = None,
+) -> Handle:
+    """Start the sandbox server in the background, wait until it answers and is seeded."""
+    path = state_path(state_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    clear_state(path)
+    log_path = path.with_name("sandbox.log")
+    args = [sys.executable, "-m", "vegaops.sandbox.server", "--port", str(port or 0), "--speed", str(speed),
+            "--state-file", str(path)]
+    if config_path is not None:
+        args += ["--config", str(config_path)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(env_vars("http://127.0.0.1"))
+    env.pop("AWS_ENDPOINT_URL", None)
+    env["AWS_CONFIG_FILE"] = os.devnull
+    env["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env,
+                                start_new_session=True, close_fds=True)
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            tail = log_path.read_text(encoding="utf-8", errors="replace")[-1500:]
+            raise OperationFailed(f"the sandbox server exited with code {proc.returncode} while starting",
+                                       hint=f"see {log_path}:\n{tail}")
+        state = read_state(path)
+        if state is not None and state.pid == proc.pid and _answers(state.endpoint):
+            return Handle(pid=proc.pid, port=state.port, endpoint=state.endpoint, state_file=path, speed=speed,
+                          _proc=proc)
+        time.sleep(0.1)
+    stop_pid(proc.pid, 5.0, proc)
+    raise OperationFailed(f"the sandbox did not become ready within {START_TIMEOUT:.0f} s",
+                               hint=f"see {log_path}")
+
+
+def handle_for(state: SandboxState, state_file: Path) -> Handle:
+    return Handle(pid=state.pid, port=state.port, endpoint=state.endpoint, state_file=state_file, speed=state.speed)

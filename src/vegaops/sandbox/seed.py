@@ -1,125 +1,194 @@
-"""Seed the sandbox estate through the AWS APIs (boto3 clients against moto)."""
+"""The seeded estate: the built-in Vega demo, or the services of a vegaops.toml, created through the AWS APIs."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import time
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from vegaops.sandbox import estate
-from vegaops.sandbox.estate import ServiceSpec
+from vegaops.sandbox.env import (
+    CLUSTER,
+    DEMO_SERVICES,
+    PARAMS_PREFIX,
+    SECRETS_PREFIX,
+    SOURCE_REPO_PREFIX,
+)
+from vegaops.sandbox.state import ACCOUNT_ID, REGION
 
-ClientFn = Callable[[str], Any]
+if TYPE_CHECKING:
+    from vegaops.sandbox.simulator import Simulator
+
+REGISTRY = f"{ACCOUNT_ID}.dkr.ecr.{REGION}.amazonaws.com"
+RUNNING_TAG = "v1.2.2-stable"
+# tag -> behaviour of its image (by digest)
+PROD_TAGS = {
+    "v1.2.2-stable": "good",
+    "v1.2.3-stable": "good",
+    "v1.2.4-crash": "crash",
+    "v1.2.5-oom": "oom",
+    "v1.2.6-unhealthy": "unhealthy",
+}
+SOURCE_TAGS = {"sha-abc123": "good", "v1.3.0-stable": "good"}
+SECRETS = {
+    "database-url": "postgresql://vega:sandbox-password@vega-db.sandbox.internal:5432/vega",
+    "management-token": "mgmt-sandbox-4f1c2a9e7b",
+    "openai-api-key": "sk-sandbox-000000000000000000000000",
+}
+PARAMS = {"log-level": "INFO", "cache-enabled": "true", "redis-endpoint": "vega-redis.sandbox.internal:6379",
+          "rate-limit-rpm": "600"}
+CIRCUIT_BREAKER = {"deploymentCircuitBreaker": {"enable": True, "rollback": True},
+                   "maximumPercent": 200, "minimumHealthyPercent": 100}
+
+
+@dataclass(frozen=True)
+class SeedService:
+    key: str
+    ecs_service: str
+    container: str
+    ecr_repo: str
+    behind_alb: bool
+
+
+@dataclass
+class SeedResult:
+    behaviours: dict[str, str] = field(default_factory=dict)  # digest -> behaviour
+    services: list[str] = field(default_factory=list)  # ECS service names
+    service_keys: dict[str, str] = field(default_factory=dict)  # key -> ECS service name
+    deployment_configuration: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def services_from_config(config_path: Path | None) -> list[SeedService]:
+    """The services to seed: the vegaops.toml's [service.*] when it has any, else the Vega demo."""
+    if config_path is not None and config_path.is_file():
+        from vegaops.config import parse_config
+
+        cfg = parse_config(config_path.read_text(encoding="utf-8"), config_path)
+        if cfg.services:
+            return [
+                SeedService(key=name, ecs_service=str(t.get("ecs_service", name)),
+                            container=str(t.get("container") or name),
+                            ecr_repo=str(t.get("ecr_repo") or t.get("ecs_service", name)),
+                            behind_alb=bool(t.get("health_url")))
+                for name, t in cfg.services.items()
+            ]
+    return [SeedService(k, svc, c, repo, alb) for k, (svc, c, repo, alb) in DEMO_SERVICES.items()]
 
 
 def _manifest(repo: str, tag: str) -> str:
-    def blob(kind: str) -> str:
-        return "sha256:" + hashlib.sha256(f"{repo}:{tag}:{kind}".encode()).hexdigest()
+    def digest(text: str) -> str:
+        return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
     return json.dumps({
         "schemaVersion": 2,
         "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 1470,
-                   "digest": blob("config")},
-        "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 2811478,
-                    "digest": blob("base")},
-                   {"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 412311,
-                    "digest": blob("app")}],
+        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 1469,
+                   "digest": digest(f"config:{repo}:{tag}")},
+        "layers": [
+            {"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 29_124_000,
+             "digest": digest("layer:python-3.12-slim")},
+            {"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 4_210_000 + len(tag),
+             "digest": digest(f"layer:{repo.removeprefix(SOURCE_REPO_PREFIX)}:{tag}")},
+        ],
     })
 
 
-def _image_digest(ecr: Any, repo: str, tag: str) -> str:
-    r = ecr.describe_images(repositoryName=repo, imageIds=[{"imageTag": tag}])
-    return str(r["imageDetails"][0]["imageDigest"])
+def seed(client: Callable[[str], Any], config_path: Path | None = None) -> SeedResult:
+    """Create the estate through the AWS APIs (``client(service_name)`` gives a boto3 client)."""
+    result = SeedResult()
+    services = services_from_config(config_path)
+    ec2, ecr, ecs = client("ec2"), client("ecr"), client("ecs")
+    sm, ssm, logs, elbv2 = client("secretsmanager"), client("ssm"), client("logs"), client("elbv2")
 
+    vpc = next(v for v in ec2.describe_vpcs()["Vpcs"] if v.get("IsDefault"))
+    subnets = [s["SubnetId"] for s in ec2.describe_subnets(
+        Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["Subnets"]][:2]
+    sg = ec2.create_security_group(GroupName="vega-sandbox-tasks", Description="vega sandbox tasks",
+                                   VpcId=vpc["VpcId"])["GroupId"]
+    network = {"awsvpcConfiguration": {"subnets": subnets, "securityGroups": [sg], "assignPublicIp": "DISABLED"}}
 
-def seed(client: ClientFn, services: tuple[ServiceSpec, ...] = estate.SERVICES,
-         secrets_prefix: str = estate.SECRETS_PREFIX, params_prefix: str = estate.PARAMS_PREFIX,
-         cluster: str = estate.CLUSTER) -> dict[str, str]:
-    """Create the estate; returns image digest -> behaviour for the simulator."""
-    behaviours: dict[str, str] = {}
-    ecr, ecs, sm, ssm = client("ecr"), client("ecs"), client("secretsmanager"), client("ssm")
-    logs, ec2, elb = client("logs"), client("ec2"), client("elbv2")
+    secret_arns = {}
+    for name, value in SECRETS.items():
+        secret_arns[name] = sm.create_secret(Name=f"{SECRETS_PREFIX}{name}", SecretString=value,
+                                             Tags=[{"Key": "app", "Value": "vega"}])["ARN"]
+    for name, value in PARAMS.items():
+        ssm.put_parameter(Name=f"{PARAMS_PREFIX}{name}", Value=value, Type="String")
 
-    # Network (Fargate tasks are awsvpc) and the ALB.
-    vpc = ec2.create_vpc(CidrBlock="10.42.0.0/16")["Vpc"]["VpcId"]
-    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.42.{i}.0/24",
-                                 AvailabilityZone=f"{estate.REGION}{az}")["Subnet"]["SubnetId"]
-               for i, az in enumerate("ab", start=1)]
-    sg = ec2.create_security_group(GroupName="vega-sandbox", Description="vega sandbox tasks", VpcId=vpc)["GroupId"]
-    lb = elb.create_load_balancer(Name="vega-sandbox-alb", Subnets=subnets, SecurityGroups=[sg],
-                                  Scheme="internet-facing", Type="application")
-    lb_arn = lb["LoadBalancers"][0]["LoadBalancerArn"]
+    alb_arn = None
+    if any(s.behind_alb for s in services):
+        alb_arn = elbv2.create_load_balancer(Name="vega-sandbox-alb", Subnets=subnets, SecurityGroups=[sg],
+                                             Scheme="internet-facing", Type="application")["LoadBalancers"][0][
+            "LoadBalancerArn"]
 
-    for name, value in estate.SECRETS.items():
-        sm.create_secret(Name=secrets_prefix + name, SecretString=value, Description=f"sandbox {name}")
-    for name, value in estate.PARAMS.items():
-        ssm.put_parameter(Name=params_prefix + name, Value=value, Type="String")
-    secret_arns = {s["Name"]: s["ARN"] for s in sm.list_secrets()["SecretList"]}
-
-    ecs.create_cluster(clusterName=cluster)
-    for svc in services:
-        for repo, tags in ((svc.repo, estate.TAGS), (estate.SOURCE_REPO_PREFIX + svc.repo, estate.SOURCE_TAGS)):
+    ecs.create_cluster(clusterName=CLUSTER, capacityProviders=["FARGATE"])
+    listener_arn = None
+    for priority, svc in enumerate(services, start=1):
+        digests = {}
+        for repo, tags in ((svc.ecr_repo, PROD_TAGS), (f"{SOURCE_REPO_PREFIX}{svc.ecr_repo}", SOURCE_TAGS)):
             ecr.create_repository(repositoryName=repo)
             for tag, behaviour in tags.items():
-                ecr.put_image(repositoryName=repo, imageManifest=_manifest(repo.removeprefix("staging/"), tag),
-                              imageTag=tag)
-                behaviours[_image_digest(ecr, repo, tag)] = behaviour
-        digest = _image_digest(ecr, svc.repo, estate.RUNNING_TAG)
-        logs.create_log_group(logGroupName=svc.log_group)
+                image = ecr.put_image(repositoryName=repo, imageTag=tag, imageManifest=_manifest(repo, tag),
+                                      imageManifestMediaType="application/vnd.docker.distribution.manifest.v2+json")
+                digest = image["image"]["imageId"]["imageDigest"]
+                result.behaviours[digest] = behaviour
+                digests[(repo, tag)] = digest
+        group = f"/ecs/{svc.ecs_service}"
+        logs.create_log_group(logGroupName=group)
+        logs.put_retention_policy(logGroupName=group, retentionInDays=30)
         container: dict[str, Any] = {
             "name": svc.container,
-            "image": f"{estate.REGISTRY}/{svc.repo}@{digest}",
-            "essential": True,
-            "cpu": 256,
-            "memory": 512,
-            "environment": [{"name": "NODE_ENV", "value": "production"},
-                            {"name": "SERVICE", "value": svc.key}],
-            "secrets": [{"name": k.upper().replace("-", "_"), "valueFrom": secret_arns[secrets_prefix + k]}
-                        for k in svc.secrets]
-                       + [{"name": k.upper().replace("-", "_"),
-                           "valueFrom": f"arn:aws:ssm:{estate.REGION}:{estate.ACCOUNT}:parameter{params_prefix}{k}"}
-                          for k in svc.params],
+            "image": f"{REGISTRY}/{svc.ecr_repo}@{digests[(svc.ecr_repo, RUNNING_TAG)]}",
+            "essential": True, "cpu": 256, "memory": 512,
+            "environment": [{"name": "APP_ENV", "value": "sandbox"}, {"name": "IMAGE_TAG", "value": RUNNING_TAG}],
+            "secrets": [{"name": n.upper().replace("-", "_"), "valueFrom": secret_arns[n]} for n in SECRETS] + [
+                {"name": n.upper().replace("-", "_"),
+                 "valueFrom": f"arn:aws:ssm:{REGION}:{ACCOUNT_ID}:parameter{PARAMS_PREFIX}{n}"} for n in PARAMS],
             "logConfiguration": {"logDriver": "awslogs", "options": {
-                "awslogs-group": svc.log_group, "awslogs-region": estate.REGION, "awslogs-stream-prefix": "ecs"}},
+                "awslogs-group": group, "awslogs-region": REGION, "awslogs-stream-prefix": "ecs"}},
         }
-        if svc.port:
-            container["portMappings"] = [{"containerPort": svc.port, "protocol": "tcp"}]
+        if svc.behind_alb:
+            container["portMappings"] = [{"containerPort": 8080, "protocol": "tcp"}]
         td = ecs.register_task_definition(
             family=svc.ecs_service, networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256",
             memory="512", containerDefinitions=[container],
-            executionRoleArn=f"arn:aws:iam::{estate.ACCOUNT}:role/vega-sandbox-execution",
-            tags=[{"key": "vegaops:image-tag", "value": estate.RUNNING_TAG},
-                  {"key": "vegaops:outcome", "value": "succeeded"}],
+            executionRoleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/vega-sandbox-execution",
+            taskRoleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/vega-sandbox-task",
         )["taskDefinition"]["taskDefinitionArn"]
         load_balancers = []
-        if svc.port:
-            tg = elb.create_target_group(
-                Name=svc.target_group, Protocol="HTTP", Port=svc.port, VpcId=vpc, TargetType="ip",
-                HealthCheckPath="/v1/health", HealthCheckProtocol="HTTP",
+        if svc.behind_alb and alb_arn:
+            tg = elbv2.create_target_group(
+                Name=f"{svc.ecs_service}-tg"[:32], Protocol="HTTP", Port=8080, VpcId=vpc["VpcId"], TargetType="ip",
+                HealthCheckPath="/v1/health", HealthCheckIntervalSeconds=15, HealthyThresholdCount=2,
+                UnhealthyThresholdCount=3, Matcher={"HttpCode": "200"},
             )["TargetGroups"][0]["TargetGroupArn"]
-            elb.create_listener(LoadBalancerArn=lb_arn, Protocol="HTTP", Port=svc.port,
-                                DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
-            load_balancers = [{"targetGroupArn": tg, "containerName": svc.container, "containerPort": svc.port}]
+            if listener_arn is None:
+                listener_arn = elbv2.create_listener(LoadBalancerArn=alb_arn, Protocol="HTTP", Port=80,
+                                                     DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])[
+                    "Listeners"][0]["ListenerArn"]
+            else:
+                elbv2.create_rule(ListenerArn=listener_arn, Priority=priority,
+                                  Conditions=[{"Field": "path-pattern", "Values": [f"/{svc.key}/*"]}],
+                                  Actions=[{"Type": "forward", "TargetGroupArn": tg}])
+            load_balancers = [{"targetGroupArn": tg, "containerName": svc.container, "containerPort": 8080}]
         ecs.create_service(
-            cluster=cluster, serviceName=svc.ecs_service, taskDefinition=td, desiredCount=svc.desired,
-            launchType="FARGATE", loadBalancers=load_balancers,
-            networkConfiguration={"awsvpcConfiguration": {"subnets": subnets, "securityGroups": [sg],
-                                                          "assignPublicIp": "DISABLED"}},
+            cluster=CLUSTER, serviceName=svc.ecs_service, taskDefinition=td, desiredCount=2, launchType="FARGATE",
+            platformVersion="1.4.0", networkConfiguration=network, loadBalancers=load_balancers,
+            deploymentConfiguration=CIRCUIT_BREAKER, propagateTags="SERVICE",
+            tags=[{"key": "app", "value": "vega"}, {"key": "service", "value": svc.key}],
         )
-        ecs.update_service(cluster=cluster, service=svc.ecs_service, deploymentConfiguration={
-            "deploymentCircuitBreaker": {"enable": True, "rollback": True},
-            "maximumPercent": 200, "minimumHealthyPercent": 100,
-        })
-    return behaviours
+        result.services.append(svc.ecs_service)
+        result.service_keys[svc.key] = svc.ecs_service
+        result.deployment_configuration[svc.ecs_service] = CIRCUIT_BREAKER
+    return result
 
 
-def wait_steady(is_steady: Callable[[], bool], timeout: float = 60.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if is_steady():
-            return True
-        time.sleep(0.05)
-    return False
+def adopt_seeded(sim: Simulator, result: SeedResult) -> None:
+    """Hand the seeded services to the simulator as already rolled out (2 running tasks, steady state)."""
+    sim.behaviours.update(result.behaviours)
+    sim.service_keys.update(result.service_keys)
+    for name in result.services:
+        service = sim.backend.services[f"{CLUSTER}:{name}"]
+        service.deployment_configuration = dict(result.deployment_configuration[name])
+        sim.adopt(service, instant=True)

@@ -1,121 +1,148 @@
-"""The sandbox server process: moto for every service vegaops uses, the ECS simulator, the admin API.
+"""The sandbox server process: ``python -m vegaops.sandbox.server --port N --speed X --state-file PATH``.
 
-    python -m vegaops.sandbox.server --port 0 --speed 1 --state-dir DIR
-
-Binds 127.0.0.1 only, seeds the estate, waits for the seeded services to reach a steady state, then records
-its address in DIR/sandbox.json (which is what ``vegaops sandbox up`` waits for).
+moto's WSGI app behind the sandbox middleware on 127.0.0.1, the estate seeded through the AWS APIs,
+and a thread that advances the ECS simulator. SIGTERM/SIGINT stop it and remove the state file.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import sys
 import threading
-import time
 from datetime import UTC, datetime
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
-from vegaops.sandbox import estate
+from vegaops.sandbox.env import CREDENTIALS
+from vegaops.sandbox.state import REGION, SandboxState, clear_state, write_state
+
+TICK_SECONDS = 0.05
 
 
-def _log_writer(account: str, region: str) -> Any:
-    from moto.logs.models import logs_backends
+class SandboxServer:
+    def __init__(self, port: int, speed: float, config_path: Path | None) -> None:
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+        from werkzeug.serving import WSGIRequestHandler, make_server
 
-    def write(sim_service: Any, sim_task: Any, lines: list[tuple[datetime, str]]) -> None:
-        from moto.ecs.models import ecs_backends
+        class QuietHandler(WSGIRequestHandler):
+            def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+                pass
 
-        backend = logs_backends[account][region]
-        td = ecs_backends[account][region].describe_task_definition(sim_task.task.task_definition_arn)
-        containers: list[dict[str, Any]] = td.container_definitions
-        for container in containers:
-            log_config: dict[str, Any] = container.get("logConfiguration") or {}
-            options: dict[str, str] = log_config.get("options") or {}
-            group = backend.groups.get(options.get("awslogs-group", ""))
-            if group is None:
-                continue
-            stream = f"{options.get('awslogs-stream-prefix', 'ecs')}/{container['name']}/{sim_task.id}"
-            if stream not in group.streams:
-                group.create_log_stream(stream)
-            group.put_log_events(stream, [{"timestamp": int(at.timestamp() * 1000), "message": msg}
-                                          for at, msg in lines])
+        from vegaops.sandbox.middleware.admin import SandboxMiddleware
+        from vegaops.sandbox.simulator import Simulator
 
-    return write
+        self.speed = speed
+        self.config_path = config_path
+        self.lock = threading.RLock()
+        self.sim = Simulator(speed=speed)
+        self.stopping = threading.Event()
+        moto_app = DomainDispatcherApplication(create_backend_app)
+        self.app = SandboxMiddleware(moto_app, self.sim, self.lock, reset=self.reset)
+        self.http = make_server("127.0.0.1", port, self.app, threaded=True, request_handler=QuietHandler)
+        self.port = int(self.http.server_port)
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+
+    def serve(self) -> None:
+        threading.Thread(target=self.http.serve_forever, name="sandbox-http", daemon=True).start()
+
+    def seed(self) -> None:
+        import boto3
+
+        from vegaops.sandbox.seed import adopt_seeded, seed
+
+        self.sim.paused = True
+        try:
+            session: Any = boto3.session.Session(region_name=REGION,
+                                                 aws_access_key_id=CREDENTIALS["aws_access_key_id"],
+                                                 aws_secret_access_key=CREDENTIALS["aws_secret_access_key"])
+            result = seed(lambda name: session.client(name, endpoint_url=self.endpoint), self.config_path)
+            with self.lock:
+                self.sim.set_now(datetime.now(UTC))
+                adopt_seeded(self.sim, result)
+        finally:
+            self.sim.paused = False
+
+    def reset(self) -> None:
+        """Wipe every backend and the simulator, then seed again."""
+        from moto.moto_api._internal.models import moto_api_backend
+
+        with self.lock:
+            self.sim.paused = True
+            moto_api_backend.reset()
+            self.sim.services.clear()
+            self.sim.faults.clear()
+            self.sim.behaviours.clear()
+            self.app.counts.clear()
+            self.app.injected.clear()
+        self.seed()
+
+    def run_ticks(self) -> None:
+        while not self.stopping.wait(TICK_SECONDS):
+            with self.lock:
+                try:
+                    self.sim.tick(datetime.now(UTC))
+                except Exception as exc:
+                    print(f"sandbox simulator error: {exc!r}", file=sys.stderr, flush=True)
+
+    def start_registry(self, workdir: Path) -> str | None:
+        """Debian's docker-registry on loopback, mirrored into this ECR (None when not installed)."""
+        from vegaops.sandbox import registry
+
+        if not registry.available():
+            return None
+        try:
+            self.registry = registry.start(workdir, self.endpoint, REGION,
+                                           credentials=(CREDENTIALS["aws_access_key_id"],
+                                                        CREDENTIALS["aws_secret_access_key"]))
+        except Exception as exc:
+            print(f"sandbox registry not started: {exc}", file=sys.stderr, flush=True)
+            return None
+        return self.registry.host
+
+    def shutdown(self) -> None:
+        """Stop simulating and stop the registry child; the process exits right after (no HTTP teardown)."""
+        self.stopping.set()
+        if getattr(self, "registry", None) is not None:
+            self.registry.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="vegaops-sandbox-server")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--speed", type=float, default=1.0)
-    parser.add_argument("--state-dir", type=Path, required=True)
+    parser.add_argument("--state-file", type=Path, required=True)
+    parser.add_argument("--config", type=Path, default=None)
     args = parser.parse_args(argv)
 
-    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        os.environ[key] = "sandbox"
-    os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
-    os.environ["MOTO_ALLOW_NONEXISTENT_REGION"] = "false"
+    import os
 
-    import logging
+    server = SandboxServer(args.port, args.speed, args.config)
+    done = threading.Event()
 
-    import boto3
-    from botocore.config import Config
-    from moto.moto_api import state_manager
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-    from werkzeug.serving import make_server
+    def on_signal(signum: int, frame: FrameType | None) -> Any:
+        done.set()
 
-    from vegaops.sandbox.middleware import SandboxApp
-    from vegaops.sandbox.seed import seed, wait_steady
-    from vegaops.sandbox.simulator import Simulator
-    from vegaops.sandbox.state import SandboxState, save
-
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    state_manager.set_transition("ecs::task", {"progression": "manual", "times": 10**9})
-    sim = Simulator(speed=args.speed, log_writer=_log_writer(estate.ACCOUNT, estate.REGION))
-    app = SandboxApp(DomainDispatcherApplication(create_backend_app), sim)
-    server = make_server("127.0.0.1", args.port, app, threaded=True)
-    port = server.server_port
-    endpoint = f"http://127.0.0.1:{port}"
-    threading.Thread(target=server.serve_forever, name="http", daemon=True).start()
-
-    stop = threading.Event()
-
-    def ticker() -> None:
-        while not stop.is_set():
-            try:
-                sim.tick(datetime.now(UTC))
-            except Exception as exc:  # keep simulating; say what went wrong
-                print(f"sandbox: simulator error: {exc!r}", file=sys.stderr, flush=True)
-            stop.wait(0.05)
-
-    session = boto3.Session()
-
-    def client(service: Any) -> Any:
-        return session.client(service, endpoint_url=endpoint, region_name=estate.REGION,
-                            aws_access_key_id="sandbox", aws_secret_access_key="sandbox",
-                            config=Config(retries={"mode": "standard"}))
-
-    sim.behaviours.update(seed(client))
-    threading.Thread(target=ticker, name="simulator", daemon=True).start()
-    if not wait_steady(sim.steady, timeout=120.0):
-        print("sandbox: the seeded services did not reach a steady state", file=sys.stderr, flush=True)
-        return 1
-    app.calls.clear()
-    app.ready = True
-    save(SandboxState(pid=os.getpid(), port=port, endpoint=endpoint, region=estate.REGION,
-                      started_at=datetime.now(UTC).isoformat(timespec="seconds"), speed=args.speed), args.state_dir)
-    print(f"sandbox: ready at {endpoint}", flush=True)
-
-    def shutdown(signum: int, frame: Any) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, shutdown)
-    signal.signal(signal.SIGINT, shutdown)
-    while not stop.is_set():
-        time.sleep(0.2)
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    server.serve()
+    server.seed()
+    ticker = threading.Thread(target=server.run_ticks, name="sandbox-sim", daemon=True)
+    ticker.start()
+    registry_host = server.start_registry(args.state_file.parent / "sandbox-registry")
+    write_state(args.state_file, SandboxState(
+        pid=os.getpid(), port=server.port, endpoint=server.endpoint, region=REGION,
+        started_at=datetime.now(UTC).isoformat(timespec="seconds"), speed=args.speed, registry=registry_host,
+    ))
+    print(f"vegaops sandbox listening on {server.endpoint} (speed {args.speed})", file=sys.stderr, flush=True)
+    while not done.wait(0.1):
+        pass
     server.shutdown()
-    return 0
+    clear_state(args.state_file, os.getpid())
+    sys.stderr.flush()
+    # Nothing to flush or join: skip the slow interpreter teardown of moto's modules.
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -1,562 +1,655 @@
-"""An ECS that rolls out like ECS, on top of moto's backend objects.
+"""The ECS rollout simulator: time-based deployments, task lifecycles and the circuit breaker.
 
-moto stores services and tasks but never animates them (../shared/MOTO-NOTES.md). ``Simulator.tick(now)``
-is called often (a thread in the sandbox server; a FakeClock in tests). Each tick it notices
-``UpdateService`` calls (a new task definition, or the new deployment id moto writes on
-``forceNewDeployment``), and moves every deployment along ECS's rules: new tasks PROVISIONING -> PENDING ->
-RUNNING (``startedBy`` = deployment id, ``group`` = ``service:NAME``), targets initial -> healthy, old tasks
-drained with ECS's "Scaling activity initiated by" reason, PRIMARY COMPLETED; failed tasks count towards the
-circuit breaker (``clamp(ceil(0.5 * desired), 3, 200)``), whose trip fails the deployment and, with rollback
-on, starts a rollback deployment to the last completed task definition.
-
-All durations are ECS-like seconds divided by ``speed``.
+moto stores services and tasks but never animates them. ``Simulator.tick(now)`` advances every
+service of moto's ECS backend to ``now`` and writes the result back into moto's objects
+(deployments, counts, events, tasks, target registrations), so the ECS API answers like ECS.
+It owns no thread and never sleeps: the server calls it periodically under its lock; unit tests
+call it with a FakeClock inside ``mock_aws``.
 """
 
 from __future__ import annotations
 
 import math
 import random
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from vegaops.sandbox import estate
+from vegaops.sandbox.images import GOOD, Outcome, outcome_for
+from vegaops.sandbox.logs import TaskLog
+from vegaops.sandbox.state import ACCOUNT_ID, REGION
 
-# Phase timings in simulated seconds (divided by speed).
-PROVISION = 1.0
-PENDING = 1.0
-HEALTHY_AFTER = 2.0
-CRASH_AFTER = 1.5
-OOM_AFTER = 2.0
-UNHEALTHY_STOP_AFTER = 3.0
-FAIL_TO_START_AFTER = 0.5
-LOG_EVERY = 2.0
-
-STOP_REASONS = {
-    "crash": ("EssentialContainerExited", "Essential container in task exited", 1,
-              "Error: connect ECONNREFUSED db.sandbox.internal:5432 - exiting"),
-    "oom": ("EssentialContainerExited", "OutOfMemoryError: Container killed due to memory usage", 137,
-            "FATAL: JavaScript heap out of memory"),
-}
-
-
-def patch_moto() -> None:
-    """moto 5.2.5 fails to start awsvpc tasks: its ENI model lacks ``private_dns_name`` (canary-tested)."""
-    from moto.ec2.models.elastic_network_interfaces import NetworkInterface
-
-    if not hasattr(NetworkInterface, "private_dns_name"):
-        def dns(self: Any) -> str:
-            return "ip-" + str(self.private_ip_address).replace(".", "-") + ".ec2.internal"
-
-        setattr(NetworkInterface, "private_dns_name", property(dns))  # noqa: B010 (mypy: class attr is str)
+# Durations in simulated seconds (divided by the speed factor in wall time).
+PROVISION_S = 1.0
+PULL_S = 1.5
+CRASH_AFTER_S = 1.5
+HEALTHY_AFTER_S = 2.0
+UNHEALTHY_STOP_S = 1.0
+DRAIN_S = 1.5
+STEADY_S = 0.5
+RELAUNCH_S = 1.0
+LOG_EVERY_S = 5.0
 
 
 def breaker_threshold(desired: int) -> int:
-    """ECS's circuit breaker failed-task threshold."""
-    return min(200, max(3, math.ceil(0.5 * desired)))
+    """ECS's deployment circuit breaker: 0.5 x desired failed tasks, at least 3, at most 200."""
+    return min(max(math.ceil(0.5 * desired), 3), 200)
 
 
-def _deployment_id() -> str:
-    return "ecs-svc/" + "".join(random.choices("0123456789", k=19))
+def pin_moto_task_states() -> None:
+    """moto moves an ecs::task one state towards STOPPED on every DescribeTasks: switch that off."""
+    from moto.moto_api import state_manager
+
+    state_manager.set_transition("ecs::task", {"progression": "manual", "times": 10**9})
 
 
 @dataclass
 class SimTask:
-    task: Any  # moto Task
-    deployment: str
-    behaviour: str
-    created: datetime
-    running_at: datetime | None = None
-    healthy_at: datetime | None = None
-    stopped_at: datetime | None = None
+    arn: str
+    id: str
+    deployment_id: str
+    outcome: Outcome
+    state: str  # PROVISIONING, PENDING, RUNNING, DEACTIVATING, STOPPED
+    since: float
+    ip: str
+    target_group: str | None = None
+    port: int = 8080
+    target: str | None = None  # initial, healthy, unhealthy, draining
+    healthy: bool = False
     failed: bool = False
-    target: str = "initial"  # initial | healthy | unhealthy | draining | unused
-    logged_until: datetime | None = None
-
-    @property
-    def live(self) -> bool:
-        return self.stopped_at is None
-
-    @property
-    def id(self) -> str:
-        return str(self.task.id)
+    log: TaskLog | None = None
+    last_log: float = 0.0
 
 
 @dataclass
 class SimDeployment:
     id: str
     task_definition: str
-    created: datetime
-    updated: datetime
     desired: int
-    status: str = "PRIMARY"  # PRIMARY | ACTIVE | INACTIVE
-    rollout: str = "IN_PROGRESS"  # IN_PROGRESS | COMPLETED | FAILED
+    created_at: datetime
+    rollout: str = "IN_PROGRESS"  # IN_PROGRESS, COMPLETED, FAILED
     reason: str = ""
-    failed: int = 0
-    rollback_from: str | None = None
-    finished: datetime | None = None
-    tasks: list[SimTask] = field(default_factory=list)
-
-    def live(self) -> list[SimTask]:
-        return [t for t in self.tasks if t.live]
+    failed_tasks: int = 0
+    rollback_from: str | None = None  # the deployment this one rolls back
+    rollback_to: str | None = None  # set on a failed deployment that was rolled back
+    status: str = "IN_PROGRESS"  # ServiceDeployments API status
+    status_reason: str = ""
+    updated_at: datetime | None = None
+    finished_at: datetime | None = None
+    stop_requested: bool = False
+    next_launch: float = 0.0
+    steady_since: float | None = None
+    source_tasks: dict[str, int] = field(default_factory=dict)  # source task definition -> running at start
 
 
 @dataclass
 class SimService:
-    arn: str
-    name: str
     cluster: str
-    deployments: list[SimDeployment]
+    name: str
+    deployments: list[SimDeployment]  # index 0 is PRIMARY
+    tasks: dict[str, SimTask] = field(default_factory=dict)
     last_completed: str | None = None
-    history: list[SimDeployment] = field(default_factory=list)  # every deployment, newest last
+    history: list[SimDeployment] = field(default_factory=list)  # every deployment ever, oldest first
 
 
 class Simulator:
-    def __init__(self, account: str = estate.ACCOUNT, region: str = estate.REGION, speed: float = 1.0,
-                 log_writer: Callable[[SimService, SimTask, list[tuple[datetime, str]]], None] | None = None) -> None:
-        self.account = account
-        self.region = region
+    def __init__(self, speed: float = 1.0, region: str = REGION, seed: int | None = None) -> None:
         self.speed = speed
-        self.lock = threading.RLock()
-        self.services: dict[str, SimService] = {}
-        self.faults: dict[str, str] = {}  # ECS service name -> behaviour forced on new tasks
+        self.region = region
+        self.t = 0.0
+        self._last: datetime | None = None
+        self.now: datetime | None = None
+        self.services: dict[tuple[str, str], SimService] = {}
         self.behaviours: dict[str, str] = {}  # image digest -> behaviour
-        self.log_writer = log_writer
-        patch_moto()
+        self.faults: dict[str, str] = {}  # ECS service name -> fault mode
+        self.service_keys: dict[str, str] = {}  # service key (config) -> ECS service name
+        self._rng = random.Random(seed)
+        self.paused = False  # while the server (re)seeds: services created then are adopted as already running
+        pin_moto_task_states()
 
-    # ------------------------------------------------------------------ moto access
+    # ----- moto access -------------------------------------------------------------------------
     @property
-    def ecs(self) -> Any:
+    def backend(self) -> Any:
         from moto.ecs.models import ecs_backends
 
-        return ecs_backends[self.account][self.region]
+        return ecs_backends[ACCOUNT_ID][self.region]
 
-    def _seconds(self, base: float) -> timedelta:
-        return timedelta(seconds=base / self.speed)
+    def _elbv2(self) -> Any:
+        from moto.elbv2.models import elbv2_backends
 
-    # ------------------------------------------------------------------ faults
-    def set_fault(self, service: str, mode: str | None) -> None:
-        with self.lock:
-            if mode is None:
-                self.faults.pop(service, None)
-            else:
-                self.faults[service] = mode
+        return elbv2_backends[ACCOUNT_ID][self.region]
 
-    # ------------------------------------------------------------------ the clock
+    def _new_deployment_id(self) -> str:
+        return f"ecs-svc/{self._rng.randrange(10**18, 10**19)}"
+
+    def _td_arn(self, ref: str | None) -> str | None:
+        if not ref:
+            return None
+        if ref.startswith("arn:"):
+            return ref
+        return str(self.backend.describe_task_definition(ref).arn)
+
+    # ----- the clock -----------------------------------------------------------------------------
     def tick(self, now: datetime) -> None:
-        with self.lock:
-            for service in list(self.ecs.services.values()):
-                if service.status != "ACTIVE":
-                    continue
-                sim = self.services.get(service.arn) or self._adopt(service, now)
-                self._notice_updates(service, sim, now)
-                for dep in sim.deployments:
-                    self._advance_tasks(service, sim, dep, now)
-                self._advance_deployments(service, sim, now)
-                self._project(service, sim)
+        """Advance every service to ``now``."""
+        if self.paused:
+            return
+        if self._last is not None:
+            self.t += max(0.0, (now - self._last).total_seconds()) * self.speed
+        self._last = now
+        self.now = now
+        from moto.moto_api import state_manager
 
-    # ------------------------------------------------------------------ deployments
-    def _td_arn(self, ref: str) -> str:
-        return str(self.ecs.describe_task_definition(ref).arn)
+        if state_manager.get_transition("ecs::task").get("progression") != "manual":
+            pin_moto_task_states()
+        backend = self.backend
+        live = set()
+        for service in list(backend.services.values()):
+            if service.status != "ACTIVE":
+                continue
+            key = (service.cluster_name, service.name)
+            live.add(key)
+            sim = self.services.get(key)
+            if sim is None:
+                sim = self.adopt(service, instant=False)
+            self._step(service, sim)
+        for key in [k for k in self.services if k not in live]:
+            del self.services[key]
 
-    def _adopt(self, service: Any, now: datetime) -> SimService:
-        td = self._td_arn(service.task_definition)
-        dep_id = service.deployments[0]["id"] if service.deployments else _deployment_id()
-        dep = SimDeployment(dep_id, td, now, now, service.desired_count)
-        sim = SimService(service.arn, service.name, service.cluster_name, [dep], history=[dep])
-        self.services[service.arn] = sim
-        self._event(service, now, f"(service {service.name}) has begun a deployment ({dep_id}).")
+    # ----- adoption ------------------------------------------------------------------------------
+    def adopt(self, service: Any, instant: bool) -> SimService:
+        """Take over a service moto created. ``instant``: its first deployment is already done (seeding)."""
+        now = self._now()
+        td = self._td_arn(service.task_definition) or ""
+        service.task_definition = td
+        moto_id = service.deployments[0]["id"] if service.deployments else self._new_deployment_id()
+        dep = SimDeployment(id=moto_id, task_definition=td, desired=service.desired_count, created_at=now,
+                            updated_at=now)
+        sim = SimService(cluster=service.cluster_name, name=service.name, deployments=[dep], history=[dep])
+        self.services[(service.cluster_name, service.name)] = sim
+        if not hasattr(service, "deployment_configuration"):
+            service.deployment_configuration = {
+                "deploymentCircuitBreaker": {"enable": False, "rollback": False},
+                "maximumPercent": 200, "minimumHealthyPercent": 100,
+            }
+        if instant:
+            started = [self._launch(service, sim, dep) for _ in range(dep.desired)]
+            for task in started:
+                task.state, task.healthy = "RUNNING", True
+                task.target = "healthy" if task.target_group else None
+                self._sync_task(task, service)
+                if task.log:
+                    moto_task = self._moto_task(service, task.arn)
+                    image = str(moto_task.containers[0].image) if moto_task is not None and moto_task.containers else ""
+                    task.log.started(now - timedelta(seconds=90), image)
+                    task.log.requests(now - timedelta(seconds=30), 3)
+                    task.last_log = self.t
+            self._event(service, f"has started {len(started)} tasks: {self._task_list(started)}.")
+            self._complete(service, sim, dep)
+            self._write(service, sim)
         return sim
 
-    def _notice_updates(self, service: Any, sim: SimService, now: datetime) -> None:
-        primary = sim.deployments[0]
-        td = self._td_arn(service.task_definition)
-        service.task_definition = td  # moto keeps the literal "family:rev" string
-        moto_id = service.deployments[0]["id"] if service.deployments else primary.id
-        known = {d.id for d in sim.deployments}
-        if td != primary.task_definition:
-            self._start_deployment(service, sim, td, _deployment_id(), now)
-        elif moto_id not in known:  # forceNewDeployment: moto wrote a new id into the PRIMARY deployment
-            self._start_deployment(service, sim, td, moto_id, now)
-        sim.deployments[0].desired = service.desired_count
+    def store_deployment_configuration(self, cluster: str, name: str, config: dict[str, Any] | None) -> None:
+        """CreateService's deploymentConfiguration, which moto drops (the server calls this)."""
+        if not config:
+            return
+        for service in self.backend.services.values():
+            short = name.rsplit("/", maxsplit=1)[-1]
+            if service.name == short and cluster.rsplit("/", maxsplit=1)[-1] in (service.cluster_name, ""):
+                merged = {"deploymentCircuitBreaker": {"enable": False, "rollback": False},
+                          "maximumPercent": 200, "minimumHealthyPercent": 100, **config}
+                service.deployment_configuration = merged
 
-    def _start_deployment(self, service: Any, sim: SimService, td: str, dep_id: str, now: datetime,
-                          rollback_from: str | None = None) -> SimDeployment:
-        dep = SimDeployment(dep_id, td, now, now, service.desired_count, rollback_from=rollback_from)
+    # ----- one service ---------------------------------------------------------------------------
+    def _step(self, service: Any, sim: SimService) -> None:
+        self._detect_update(service, sim)
+        primary = sim.deployments[0]
+        primary.desired = service.desired_count
+        for task in list(sim.tasks.values()):
+            self._advance_task(service, sim, task)
+        self._breaker(service, sim)
+        primary = sim.deployments[0]
+        self._schedule(service, sim)
+        self._finish(service, sim)
+        self._write(service, sim)
+
+    def _detect_update(self, service: Any, sim: SimService) -> None:
+        primary = sim.deployments[0]
+        td = self._td_arn(service.task_definition) or primary.task_definition
+        service.task_definition = td
+        moto_id = service.deployments[0]["id"] if service.deployments else primary.id
+        forced = moto_id != primary.id
+        if td == primary.task_definition and not forced:
+            return
+        now = self._now()
+        dep = SimDeployment(id=self._new_deployment_id(), task_definition=td, desired=service.desired_count,
+                            created_at=now, updated_at=now)
+        dep.source_tasks = self._running_by_td(sim)
         for old in sim.deployments:
-            old.status = "ACTIVE"
-            old.updated = now
+            if old.rollout == "IN_PROGRESS":
+                old.status, old.status_reason = "STOPPED", f"Deployment stopped: superseded by {dep.id}."
+                old.finished_at = now
         sim.deployments.insert(0, dep)
         sim.history.append(dep)
-        dep.reason = f"ECS deployment {dep_id} in progress."
-        return dep
+        self._event(service, f"(deployment {dep.id}) deployment started.")
+
+    def _running_by_td(self, sim: SimService) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        by_id = {d.id: d for d in sim.history}
+        for task in sim.tasks.values():
+            if task.state == "RUNNING" and task.deployment_id in by_id:
+                td = by_id[task.deployment_id].task_definition
+                counts[td] = counts.get(td, 0) + 1
+        return counts
+
+    # ----- tasks ---------------------------------------------------------------------------------
+    def _launch(self, service: Any, sim: SimService, dep: SimDeployment) -> SimTask:
+        td = self.backend.describe_task_definition(dep.task_definition)
+        network = service.network_configuration or self._default_network()
+        task = self.backend.run_task(
+            service.cluster_name, dep.task_definition, 1, None, dep.id, None, "FARGATE", network,
+            f"service:{service.name}",
+        )[0]
+        now = self._now()
+        task.created_at = now
+        task.last_status = "PROVISIONING"
+        task.desired_status = "RUNNING"
+        task.availability_zone = f"{self.region}a"
+        for container in task.containers:
+            container.task_arn = task.task_arn
+            container.last_status = "PENDING"
+            del container.exitCode
+        defs = list(td.container_definitions)
+        outcome = outcome_for(defs, self.region, self.behaviours, self.faults.get(service.name))
+        ip = next((d["value"] for a in task.attachments for d in a["details"] if d["name"] == "privateIPv4Address"),
+                  "10.0.0.1")
+        sim_task = SimTask(arn=task.task_arn, id=task.id, deployment_id=dep.id, outcome=outcome, state="PROVISIONING",
+                           since=self.t, ip=ip, log=TaskLog(self.region, defs[0], task.id) if defs else None)
+        for lb in service.load_balancers or []:
+            if lb.get("targetGroupArn"):
+                sim_task.target_group = lb["targetGroupArn"]
+                sim_task.port = int(lb.get("containerPort", 8080))
+                break
+        sim.tasks[task.task_arn] = sim_task
+        return sim_task
+
+    def _default_network(self) -> dict[str, Any]:
+        from moto.ec2.models import ec2_backends
+
+        ec2 = ec2_backends[ACCOUNT_ID][self.region]
+        subnets = [s.id for s in ec2.describe_subnets()][:2]
+        groups = [g.id for g in ec2.describe_security_groups()][:1]
+        return {"awsvpcConfiguration": {"subnets": subnets, "securityGroups": groups}}
+
+    def _moto_task(self, service: Any, arn: str) -> Any:
+        return self.backend.tasks.get(service.cluster_name, {}).get(arn)
+
+    def _advance_task(self, service: Any, sim: SimService, task: SimTask) -> None:
+        moto_task = self._moto_task(service, task.arn)
+        if moto_task is None:
+            del sim.tasks[task.arn]
+            return
+        now = self._now()
+        if task.state not in ("DEACTIVATING", "STOPPED") and moto_task.desired_status == "STOPPED":
+            # StopTask from a user: ECS replaces it.
+            self._stop(service, sim, task, moto_task.stopped_reason or "Task stopped by user", "UserInitiated")
+            return
+        age = self.t - task.since
+        behaviour = task.outcome.behaviour
+        if task.state == "PROVISIONING" and age >= PROVISION_S:
+            task.state, task.since = "PENDING", self.t
+            moto_task.pull_started_at = now
+        elif task.state == "PENDING" and age >= PULL_S:
+            if behaviour == "pull":
+                self._fail(service, sim, task, "TaskFailedToStart",
+                           f"CannotPullContainerError: pull image manifest has been retried 7 time(s): failed to "
+                           f"resolve ref {task.outcome.detail}: {task.outcome.detail}: not found")
+                return
+            if behaviour == "secrets":
+                self._fail(service, sim, task, "TaskFailedToStart",
+                           "ResourceInitializationError: unable to pull secrets or registry auth: execution resource "
+                           "retrieval failed: unable to retrieve secret from asm: service call has been retried 1 "
+                           f"time(s): failed to fetch secret {task.outcome.detail} from secrets manager: "
+                           "ResourceNotFoundException: Secrets Manager can't find the specified secret.")
+                return
+            task.state, task.since = "RUNNING", self.t
+            moto_task.pull_stopped_at = now
+            moto_task.started_at = now
+            if task.log:
+                image = str(moto_task.containers[0].image) if moto_task.containers else ""
+                task.log.started(now, image)
+                task.last_log = self.t
+            if task.target_group:
+                self._register(task)
+                task.target = "initial"
+                self._event(service, f"registered 1 targets in (target-group {task.target_group})")
+        elif task.state == "RUNNING":
+            if behaviour in ("crash", "oom") and age >= CRASH_AFTER_S:
+                if task.log:
+                    task.log.crashed(now, behaviour)
+                exit_code = 137 if behaviour == "oom" else 1
+                reason = "OutOfMemoryError: Container killed due to memory usage" if behaviour == "oom" else None
+                self._fail(service, sim, task, "EssentialContainerExited", "Essential container in task exited",
+                           exit_code=exit_code, container_reason=reason)
+                return
+            if not task.healthy and behaviour == GOOD and age >= (HEALTHY_AFTER_S if task.target_group else 1.0):
+                task.healthy = True
+                if task.target_group:
+                    task.target = "healthy"
+            if behaviour == "unhealthy":
+                if task.target_group and task.target == "initial" and age >= HEALTHY_AFTER_S:
+                    task.target = "unhealthy"
+                    self._event(service, f"(port {task.port}) is unhealthy in (target-group {task.target_group}) "
+                                         "due to (reason Health checks failed with these codes: [503]).")
+                elif task.target == "unhealthy" and age >= HEALTHY_AFTER_S + UNHEALTHY_STOP_S:
+                    self._fail(service, sim, task, "ServiceSchedulerInitiated",
+                               f"Task failed ELB health checks in (target-group {task.target_group})")
+                    return
+                elif not task.target_group and age >= 1.0:
+                    task.healthy = True  # nothing checks it
+            # every LOG_EVERY_S of wall time, so a fast sandbox does not flood its log groups
+            if task.log and self.t - task.last_log >= LOG_EVERY_S * max(1.0, self.speed):
+                task.log.requests(now, 2, unhealthy=behaviour == "unhealthy")
+                task.last_log = self.t
+        elif task.state == "DEACTIVATING" and age >= DRAIN_S:
+            self._stop_now(service, sim, task)
+        self._sync_task(task, service)
+
+    def _register(self, task: SimTask) -> None:
+        tg = self._elbv2().target_groups.get(task.target_group)
+        if tg is not None:
+            tg.register([{"Id": task.ip, "Port": task.port}])
+
+    def _deregister(self, task: SimTask) -> None:
+        tg = self._elbv2().target_groups.get(task.target_group)
+        if tg is not None and task.ip in tg.targets:
+            tg.deregister([{"Id": task.ip, "Port": task.port}])
+
+    def _fail(self, service: Any, sim: SimService, task: SimTask, stop_code: str, reason: str,
+              exit_code: int | None = None, container_reason: str | None = None) -> None:
+        task.failed = True
+        dep = next((d for d in sim.history if d.id == task.deployment_id), None)
+        if dep is not None and dep.rollout == "IN_PROGRESS":
+            dep.failed_tasks += 1
+            dep.next_launch = self.t + RELAUNCH_S
+        moto_task = self._moto_task(service, task.arn)
+        if moto_task is not None:
+            for container in moto_task.containers:
+                if exit_code is not None:
+                    container.exitCode = exit_code
+                if container_reason:
+                    container.reason = container_reason
+            moto_task.stopped_reason = reason
+            moto_task.stop_code = stop_code
+        self._stop_now(service, sim, task, reason=reason, stop_code=stop_code)
+        self._event(service, f"has stopped 1 running tasks: (task {task.id}).")
+
+    def _stop(self, service: Any, sim: SimService, task: SimTask, reason: str, stop_code: str) -> None:
+        """Begin draining: deregister, DEACTIVATING, stopped after the deregistration delay."""
+        moto_task = self._moto_task(service, task.arn)
+        if moto_task is not None:
+            moto_task.desired_status = "STOPPED"
+            moto_task.stopped_reason = reason
+            moto_task.stop_code = stop_code
+            moto_task.stopping_at = self._now()
+        if task.state in ("PROVISIONING", "PENDING"):
+            self._stop_now(service, sim, task)
+            return
+        task.state, task.since = "DEACTIVATING", self.t
+        if task.target_group and task.target:
+            task.target = "draining"
+        if task.log:
+            task.log.stopping(self._now())
+        self._sync_task(task, service)
+
+    def _stop_now(self, service: Any, sim: SimService, task: SimTask, reason: str | None = None,
+                  stop_code: str | None = None) -> None:
+        now = self._now()
+        if task.target_group and task.target:
+            self._deregister(task)
+        task.state, task.target, task.healthy = "STOPPED", None, False
+        moto_task = self._moto_task(service, task.arn)
+        if moto_task is not None:
+            moto_task.desired_status = "STOPPED"
+            if reason:
+                moto_task.stopped_reason = reason
+            if stop_code:
+                moto_task.stop_code = stop_code
+            moto_task.stopped_at = now
+            moto_task.execution_stopped_at = now
+            for container in moto_task.containers:
+                container.last_status = "STOPPED"
+        self._sync_task(task, service)
+
+    def _sync_task(self, task: SimTask, service: Any) -> None:
+        moto_task = self._moto_task(service, task.arn)
+        if moto_task is None:
+            return
+        moto_task.last_status = task.state
+        if task.state == "RUNNING":
+            for container in moto_task.containers:
+                container.last_status = "RUNNING"
+            moto_task.health_status = "HEALTHY" if task.healthy else "UNKNOWN"
+        elif task.state in ("PROVISIONING", "PENDING"):
+            moto_task.health_status = "UNKNOWN"
+
+    # ----- scheduling ----------------------------------------------------------------------------
+    def _active(self, sim: SimService, dep_id: str | None = None) -> list[SimTask]:
+        return [t for t in sim.tasks.values() if t.state in ("PROVISIONING", "PENDING", "RUNNING")
+                and (dep_id is None or t.deployment_id == dep_id)]
 
     def _config(self, service: Any) -> dict[str, Any]:
-        cfg = getattr(service, "deployment_configuration", None) or {}
-        return dict(cfg)
+        config: dict[str, Any] = getattr(service, "deployment_configuration", None) or {}
+        return config
 
-    def _advance_deployments(self, service: Any, sim: SimService, now: datetime) -> None:
+    def _schedule(self, service: Any, sim: SimService) -> None:
         primary = sim.deployments[0]
-        cfg = self._config(service)
-        breaker = cfg.get("deploymentCircuitBreaker") or {}
-        if primary.rollout == "IN_PROGRESS":
-            if breaker.get("enable") and primary.failed >= breaker_threshold(primary.desired):
-                self._trip(service, sim, primary, bool(breaker.get("rollback")), now)
-                return
-            self._launch(service, sim, primary, now)
-            healthy = [t for t in primary.live() if t.healthy_at is not None and t.healthy_at <= now]
-            if len(healthy) >= primary.desired:
-                self._drain_old(service, sim, primary, now)
-                if len(sim.deployments) == 1:
-                    primary.rollout = "COMPLETED"
-                    primary.reason = f"ECS deployment {primary.id} completed."
-                    primary.finished = primary.updated = now
-                    sim.last_completed = primary.task_definition
-                    self._event(service, now, f"(service {service.name}) (deployment {primary.id}) "
-                                              "deployment completed.")
-                    self._event(service, now, f"(service {service.name}) has reached a steady state.")
-        elif primary.rollout == "COMPLETED":
-            self._launch(service, sim, primary, now)  # replace tasks that stop later (faults, scaling)
+        desired = primary.desired
+        config = self._config(service)
+        max_total = math.floor(desired * int(config.get("maximumPercent", 200)) / 100)
+        min_healthy = math.ceil(desired * int(config.get("minimumHealthyPercent", 100)) / 100)
+        mine = self._active(sim, primary.id)
+        # Scale in the primary when desired dropped.
+        for task in mine[desired:] if len(mine) > desired else []:
+            self._stop(service, sim, task, f"Scaling activity initiated by (deployment {primary.id})",
+                       "ServiceSchedulerInitiated")
+        launching = primary.rollout != "FAILED" and not primary.stop_requested and self.t >= primary.next_launch
+        if launching and len(mine) < desired:
+            room = max(0, max(max_total, desired) - len(self._active(sim)))
+            if not any(d.id != primary.id for d in sim.deployments):
+                room = desired - len(mine)
+            count = min(desired - len(mine), room)
+            started = [self._launch(service, sim, primary) for _ in range(count)]
+            if started:
+                self._event(service, f"has started {len(started)} tasks: {self._task_list(started)}.")
+        # Drain the other deployments' tasks as the primary's become healthy.
+        if primary.rollout == "FAILED":
+            return
+        healthy_primary = [t for t in self._active(sim, primary.id) if t.healthy]
+        others = [t for t in self._active(sim) if t.deployment_id != primary.id]
+        if not others:
+            return
+        healthy_total = len(healthy_primary) + sum(1 for t in others if t.healthy)
+        to_stop = [t for t in others if not t.healthy]  # old tasks that never became healthy go first
+        for task in sorted((t for t in others if t.healthy), key=lambda t: t.since):
+            if healthy_total - 1 >= min_healthy and len(healthy_primary) > 0:
+                to_stop.append(task)
+                healthy_total -= 1
+        if len(healthy_primary) >= desired:
+            to_stop = others
+        if to_stop:
+            for task in to_stop:
+                self._stop(service, sim, task, f"Scaling activity initiated by (deployment {primary.id})",
+                           "ServiceSchedulerInitiated")
+            self._event(service, f"has begun draining connections on {len(to_stop)} tasks.")
+            self._event(service, f"has stopped {len(to_stop)} running tasks: {self._task_list(to_stop)}.")
 
-    def _trip(self, service: Any, sim: SimService, dep: SimDeployment, rollback: bool, now: datetime) -> None:
-        dep.rollout = "FAILED"
-        dep.finished = dep.updated = now
-        dep.reason = "ECS deployment circuit breaker: tasks failed to start."
-        self._event(service, now, f"(service {service.name}) (deployment {dep.id}) deployment failed: "
-                                  "tasks failed to start.")
-        if not rollback or dep.rollback_from is not None:  # ECS never rolls back a rollback
+    def _breaker(self, service: Any, sim: SimService) -> None:
+        primary = sim.deployments[0]
+        breaker = self._config(service).get("deploymentCircuitBreaker") or {}
+        if primary.rollout != "IN_PROGRESS" or not breaker.get("enable"):
             return
-        for st in dep.live():  # the rollback replaces the failed deployment's tasks
-            self._stop(st, now, "ServiceSchedulerInitiated", f"Scaling activity initiated by (deployment {dep.id})",
-                       exit_code=None)
-        target = sim.last_completed
-        if target is None:
-            dep.reason += " No completed deployment to roll back to."
+        threshold = breaker_threshold(primary.desired)
+        if primary.failed_tasks < threshold:
             return
-        new = self._start_deployment(service, sim, target, _deployment_id(), now, rollback_from=dep.id)
-        new.reason = (f"ECS deployment circuit breaker: rolling back to deployment "
-                      f"{self._completed_id(sim, target)}.")
+        now = self._now()
+        primary.rollout = "FAILED"
+        primary.reason = "ECS deployment circuit breaker: tasks failed to start."
+        primary.updated_at = now
+        self._event(service, f"(deployment {primary.id}) deployment failed: tasks failed to start.")
+        for task in self._active(sim, primary.id):
+            if not task.healthy:
+                self._stop(service, sim, task, f"Scaling activity initiated by (deployment {primary.id})",
+                           "ServiceSchedulerInitiated")
+        if breaker.get("rollback") and sim.last_completed:
+            self._rollback(service, sim, primary, "circuit breaker")
+        else:
+            primary.status, primary.status_reason, primary.finished_at = "ROLLBACK_FAILED" if breaker.get(
+                "rollback") else "STOPPED", primary.reason, now
+
+    def _rollback(self, service: Any, sim: SimService, failed: SimDeployment, why: str) -> None:
+        now = self._now()
+        target = sim.last_completed or failed.task_definition
+        previous = next((d for d in reversed(sim.history) if d.task_definition == target and d.rollout == "COMPLETED"),
+                        None)
+        dep = SimDeployment(id=self._new_deployment_id(), task_definition=target, desired=failed.desired,
+                            created_at=now, updated_at=now, rollback_from=failed.id)
+        dep.source_tasks = self._running_by_td(sim)
+        failed.rollback_to = dep.id
+        failed.status = "ROLLBACK_IN_PROGRESS"
+        failed.status_reason = (f"Service deployment rolled back because the {why} was triggered."
+                                if why == "circuit breaker" else "Service deployment rollback requested.")
+        dep.reason = f"ECS deployment circuit breaker: rolling back to deploymentId {previous.id if previous else ''}."
+        sim.deployments.insert(0, dep)
+        sim.history.append(dep)
         service.task_definition = target
-        self._event(service, now, f"(service {service.name}) (deployment {dep.id}) rolling back to task "
-                                  f"definition {target.rsplit('/', 1)[-1]}.")
+        self._event(service, f"rolling back to deployment {previous.id if previous else target}.")
 
-    def _completed_id(self, sim: SimService, td: str) -> str:
-        for d in reversed(sim.history):
-            if d.task_definition == td and d.rollout == "COMPLETED":
-                return d.id
-        return "unknown"
-
-    def _launch(self, service: Any, sim: SimService, dep: SimDeployment, now: datetime) -> None:
-        if dep.rollout == "FAILED":
+    def _finish(self, service: Any, sim: SimService) -> None:
+        primary = sim.deployments[0]
+        if primary.rollout != "IN_PROGRESS" or primary.stop_requested:
             return
-        cfg = self._config(service)
-        max_total = max(dep.desired, math.floor(dep.desired * cfg.get("maximumPercent", 200) / 100))
-        live_total = sum(len(d.live()) for d in sim.deployments)
-        want = min(dep.desired - len(dep.live()), max_total - live_total)
-        if want <= 0:
-            return
-        tasks = self.ecs.run_task(
-            service.cluster_name, dep.task_definition, want, None, dep.id, None, "FARGATE",
-            networking_configuration=service.network_configuration or None, group=f"service:{service.name}",
-        )
-        behaviour = self._behaviour(service, dep.task_definition)
-        started = []
-        for task in tasks:
-            task.last_status = "PROVISIONING"
-            task.created_at = now
-            task.desired_status = "RUNNING"
-            task.health_status = "UNKNOWN"
-            st = SimTask(task, dep.id, behaviour, now)
-            if not self._has_target_group(service):
-                st.target = "unused"
-            dep.tasks.append(st)
-            started.append(st)
-        self._event(service, now, f"(service {service.name}) has started {len(started)} tasks: "
-                                  + " ".join(f"(task {t.id})" for t in started) + ".")
+        mine = self._active(sim, primary.id)
+        healthy = [t for t in mine if t.healthy]
+        others = [t for t in sim.tasks.values() if t.deployment_id != primary.id and t.state != "STOPPED"]
+        if len(healthy) == primary.desired and len(mine) == primary.desired and not others:
+            if primary.steady_since is None:
+                primary.steady_since = self.t
+            if self.t - primary.steady_since >= STEADY_S:
+                self._complete(service, sim, primary)
+        else:
+            primary.steady_since = None
 
-    def _drain_old(self, service: Any, sim: SimService, primary: SimDeployment, now: datetime) -> None:
+    def _complete(self, service: Any, sim: SimService, dep: SimDeployment) -> None:
+        now = self._now()
+        dep.rollout, dep.reason, dep.updated_at, dep.finished_at = "COMPLETED", f"ECS deployment {dep.id} completed.", \
+            now, now
         for old in sim.deployments[1:]:
-            stopping = old.live()
-            for st in stopping:
-                self._stop(st, now, "ServiceSchedulerInitiated",
-                           f"Scaling activity initiated by (deployment {primary.id})", exit_code=0)
-            if stopping:
-                self._event(service, now, f"(service {service.name}) has stopped {len(stopping)} running tasks: "
-                                          + " ".join(f"(task {t.id})" for t in stopping) + ".")
-            old.status = "INACTIVE"
-            old.updated = now
-        sim.deployments = [primary]
+            if old.status in ("IN_PROGRESS", "PENDING"):
+                old.status = "STOPPED"
+            if old.status == "ROLLBACK_IN_PROGRESS":
+                old.status = "ROLLBACK_SUCCESSFUL"
+            old.finished_at = old.finished_at or now
+        dep.status = "SUCCESSFUL"
+        dep.status_reason = ""
+        sim.deployments = [dep]
+        sim.last_completed = dep.task_definition
+        self._event(service, f"(deployment {dep.id}) deployment completed.")
+        self._event(service, "has reached a steady state.")
 
-    # ------------------------------------------------------------------ tasks
-    def _has_target_group(self, service: Any) -> bool:
-        return any(lb.get("targetGroupArn") for lb in (service.load_balancers or []))
-
-    def _behaviour(self, service: Any, td_arn: str) -> str:
-        fault = self.faults.get(service.name)
-        if fault:
-            return fault
-        td = self.ecs.describe_task_definition(td_arn)
-        for container in td.container_definitions:
-            if container.get("essential", True) is False:
-                continue
-            image = str(container.get("image", ""))
-            behaviour = self.image_behaviour(image)
-            if behaviour != "good":
-                return behaviour
-            if not self._secrets_resolve(container):
-                return "secrets"
-        return "good"
-
-    def image_behaviour(self, image: str) -> str:
-        """good | crash | oom | unhealthy for an image in the sandbox's ECR; pull when it is not there."""
-        from moto.ecr.models import ecr_backends
-
-        ecr = ecr_backends[self.account][self.region]
-        path = image.split("/", 1)[1] if "/" in image else image
-        if "@" in path:
-            repo_name, ref = path.split("@", 1)
-            by = "digest"
-        else:
-            repo_name, _, ref = path.partition(":")
-            ref, by = ref or "latest", "tag"
-        repo = ecr.repositories.get(repo_name)
-        if repo is None:
-            return "pull"
-        for img in repo.images:
-            if (by == "digest" and img.image_digest == ref) or (by == "tag" and img.image_tag == ref):
-                digest = img.image_digest
-                if digest in self.behaviours:
-                    return self.behaviours[digest]
-                return estate.behaviour_of_tag(img.image_tag or "")
-        return "pull"
-
-    def _secrets_resolve(self, container: dict[str, Any]) -> bool:
-        from moto.secretsmanager.models import secretsmanager_backends
-        from moto.ssm.models import ssm_backends
-
-        sm = secretsmanager_backends[self.account][self.region]
-        ssm = ssm_backends[self.account][self.region]
-        for ref in container.get("secrets", []) or []:
-            value_from = str(ref.get("valueFrom", ""))
-            if ":secretsmanager:" in value_from:
-                name = value_from.split(":secret:", 1)[1].split(":", 1)[0]
-                if not any(s.name == name or s.arn.startswith(value_from.split("::", maxsplit=1)[0])
-                           for s in sm.secrets.values()):
-                    return False
-            elif ":ssm:" in value_from or value_from.startswith("/"):
-                name = value_from.split(":parameter", 1)[1] if ":parameter" in value_from else value_from
-                if name not in ssm._parameters:
-                    return False
-        return True
-
-    def _advance_tasks(self, service: Any, sim: SimService, dep: SimDeployment, now: datetime) -> None:
-        for st in dep.live():
-            age = now - st.created
-            task = st.task
-            if st.behaviour in ("pull", "secrets"):
-                if age >= self._seconds(PROVISION):
-                    task.last_status = "PENDING"
-                if age >= self._seconds(PROVISION + FAIL_TO_START_AFTER):
-                    self._fail_to_start(service, dep, st, now)
-                continue
-            if st.running_at is None:
-                if age >= self._seconds(PROVISION + PENDING):
-                    st.running_at = now
-                    task.last_status = "RUNNING"
-                    task.started_at = now
-                    task.pull_started_at = st.created + self._seconds(PROVISION)
-                    task.pull_stopped_at = now
-                    task.health_status = "HEALTHY"
-                    for c in task.containers:
-                        c.last_status = "RUNNING"
-                    self._log(sim, st, now, "start")
-                elif age >= self._seconds(PROVISION):
-                    task.last_status = "PENDING"
-                continue
-            up = now - st.running_at
-            if st.behaviour in STOP_REASONS:
-                after = CRASH_AFTER if st.behaviour == "crash" else OOM_AFTER
-                if up >= self._seconds(after):
-                    code, reason, exit_code, line = STOP_REASONS[st.behaviour]
-                    self._log(sim, st, now, "crash", line)
-                    self._fail(service, dep, st, now, code, reason, exit_code)
-                continue
-            if st.behaviour == "unhealthy":
-                if up >= self._seconds(HEALTHY_AFTER) and st.target == "initial":
-                    st.target = "unhealthy"
-                if up >= self._seconds(UNHEALTHY_STOP_AFTER):
-                    tg = next((lb.get("targetGroupArn") for lb in service.load_balancers or []), "")
-                    self._fail(service, dep, st, now, "ServiceSchedulerInitiated",
-                               f"Task failed ELB health checks in (target-group {tg})", 0)
-                continue
-            if st.healthy_at is None and up >= self._seconds(HEALTHY_AFTER):
-                st.healthy_at = now
-                if st.target == "initial":
-                    st.target = "healthy"
-            if st.healthy_at is not None:
-                self._log(sim, st, now, "request")
-
-    def _fail_to_start(self, service: Any, dep: SimDeployment, st: SimTask, now: datetime) -> None:
-        if st.behaviour == "pull":
-            image = st.task.containers[0].image if st.task.containers else "image"
-            reason = (f"CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve "
-                      f"ref {image}: not found")
-        else:
-            reason = ("ResourceInitializationError: unable to pull secrets or registry auth: execution resource "
-                      "retrieval failed: unable to retrieve secret from asm: service call has been retried 5 "
-                      "time(s): ResourceNotFoundException: Secrets Manager can't find the specified secret.")
-        self._fail(service, dep, st, now, "TaskFailedToStart", reason, None)
-
-    def _fail(self, service: Any, dep: SimDeployment, st: SimTask, now: datetime, code: str, reason: str,
-              exit_code: int | None) -> None:
-        self._stop(st, now, code, reason, exit_code)
-        st.failed = True
-        dep.failed += 1
-        dep.updated = now
-        self._event(service, now, f"(service {service.name}) has stopped 1 running tasks: (task {st.id}).")
-
-    def _stop(self, st: SimTask, now: datetime, code: str, reason: str, exit_code: int | None) -> None:
-        task = st.task
-        st.stopped_at = now
-        st.target = "draining" if st.target in ("healthy", "initial") else st.target
-        task.last_status = "STOPPED"
-        task.desired_status = "STOPPED"
-        task.stopped_reason = reason
-        task.stop_code = code
-        task.stopped_at = now
-        task.stopping_at = now
-        task.execution_stopped_at = now
-        for c in task.containers:
-            c.last_status = "STOPPED"
-            if exit_code is not None:
-                c.exitCode = exit_code
-                c.exit_code = exit_code
-            if code == "TaskFailedToStart":
-                c.reason = reason.split(":", 1)[0]
-            elif exit_code == 137:
-                c.reason = "OutOfMemoryError: Container killed due to memory usage"
-
-    # ------------------------------------------------------------------ projection onto moto
-    def _event(self, service: Any, now: datetime, message: str) -> None:
-        import uuid
-
-        service.events.insert(0, {"id": str(uuid.uuid4()), "createdAt": now, "message": message})
-        del service.events[100:]
-
-    def _log(self, sim: SimService, st: SimTask, now: datetime, kind: str, line: str = "") -> None:
-        if self.log_writer is None:
+    # ----- API-facing operations -----------------------------------------------------------------
+    def stop_deployment(self, sim: SimService, dep: SimDeployment, stop_type: str) -> None:
+        """StopServiceDeployment: ROLLBACK rolls back to the last completed revision; ABORT stops launching."""
+        service = self.backend.services.get(f"{sim.cluster}:{sim.name}")
+        if service is None:
             return
-        lines: list[tuple[datetime, str]] = []
-        if kind == "start":
-            lines = [(now, f"Starting {sim.name} (task {st.id})"), (now, "Listening on :8080")]
-            st.logged_until = now
-        elif kind == "crash":
-            lines = [(now, line)]
-        elif kind == "request":
-            last = st.logged_until or now
-            step = self._seconds(LOG_EVERY)
-            while last + step <= now:
-                last += step
-                lines.append((last, _request_line(last)))
-            st.logged_until = last
-        if lines:
-            self.log_writer(sim, st, lines)
+        if dep is not sim.deployments[0] or dep.rollout != "IN_PROGRESS":
+            return
+        if stop_type == "ROLLBACK" and sim.last_completed:
+            dep.rollout, dep.reason = "FAILED", "Deployment stopped: rollback requested."
+            self._event(service, f"(deployment {dep.id}) deployment stopped: rollback requested.")
+            for task in self._active(sim, dep.id):
+                if not task.healthy:
+                    self._stop(service, sim, task, f"Scaling activity initiated by (deployment {dep.id})",
+                               "ServiceSchedulerInitiated")
+            self._rollback(service, sim, dep, "user")
+            dep.status, dep.status_reason = "ROLLBACK_IN_PROGRESS", "Service deployment rollback requested."
+        else:
+            dep.stop_requested = True
+            dep.status, dep.status_reason, dep.finished_at = "STOPPED", "Deployment stopped by request.", self._now()
+        self._write(service, sim)
 
-    def _project(self, service: Any, sim: SimService) -> None:
-        running = pending = 0
-        rows = []
-        for dep in sim.deployments:
-            live = dep.live()
-            d_running = sum(1 for t in live if t.running_at is not None)
-            d_pending = len(live) - d_running
-            running += d_running
-            pending += d_pending
-            rows.append({
-                "id": dep.id, "status": dep.status, "taskDefinition": dep.task_definition,
-                "desiredCount": dep.desired if dep.status == "PRIMARY" else len(live),
-                "pendingCount": d_pending, "runningCount": d_running, "failedTasks": dep.failed,
-                "createdAt": dep.created, "updatedAt": dep.updated, "launchType": "FARGATE",
-                "platformVersion": "1.4.0", "platformFamily": "Linux",
-                "networkConfiguration": service.network_configuration or None,
-                "rolloutState": dep.rollout, "rolloutStateReason": dep.reason,
-            })
-        service.deployments = rows
-        service.running_count = running
-        service.pending_count = pending
+    def knows_service(self, name_or_key: str) -> bool:
+        name = self.service_keys.get(name_or_key, name_or_key)
+        return any(svc_name == name for _, svc_name in self.services)
 
-    # ------------------------------------------------------------------ reads for the admin API
-    def target_health(self, service_name: str) -> list[tuple[str, str]]:
-        """(task id, state) of every target the service's tasks registered."""
-        with self.lock:
-            for sim in self.services.values():
-                if sim.name == service_name:
-                    return [(t.id, t.target) for d in sim.deployments for t in d.tasks
-                            if t.target not in ("unused",) and (t.live or t.target == "draining")
-                            and t.running_at is not None]
-        return []
-
-    def healthy(self, service_name: str) -> bool:
-        with self.lock:
-            for sim in self.services.values():
-                if sim.name == service_name:
-                    return any(t.healthy_at is not None and t.live and t.behaviour == "good"
-                               for d in sim.deployments for t in d.tasks)
+    def service_healthy(self, name_or_key: str) -> bool:
+        name = self.service_keys.get(name_or_key, name_or_key)
+        for (_, svc_name), sim in self.services.items():
+            if svc_name == name:
+                return any(t.state == "RUNNING" and t.healthy and t.outcome.behaviour != "unhealthy"
+                           for t in sim.tasks.values())
         return False
 
-    def targets_of(self, target_group_arn: str) -> list[tuple[str, int, list[tuple[str, str]]]]:
-        """Per service behind this target group: its port and (ip, state) of every registered task."""
+    def target_health(self, target_group_arn: str) -> list[dict[str, Any]]:
+        """DescribeTargetHealth descriptions of the simulated tasks registered in a target group."""
+        reasons = {
+            "initial": ("Elb.RegistrationInProgress", "Target registration is in progress"),
+            "unhealthy": ("Target.ResponseCodeMismatch", "Health checks failed with these codes: [503]"),
+            "draining": ("Target.DeregistrationInProgress", "Target deregistration is in progress"),
+        }
         out = []
-        with self.lock:
-            for service in self.ecs.services.values():
-                for lb in service.load_balancers or []:
-                    if lb.get("targetGroupArn") != target_group_arn:
-                        continue
-                    sim = self.services.get(service.arn)
-                    targets = []
-                    for dep in sim.deployments if sim else []:
-                        for t in dep.tasks:
-                            if t.running_at is None or t.target == "unused" or not t.live:
-                                continue
-                            targets.append((_task_ip(t.task), t.target))
-                    out.append((service.name, int(lb.get("containerPort", 80)), targets))
+        for sim in self.services.values():
+            for task in sim.tasks.values():
+                if task.target_group != target_group_arn or not task.target:
+                    continue
+                health: dict[str, Any] = {"State": task.target}
+                if task.target in reasons:
+                    health["Reason"], health["Description"] = reasons[task.target]
+                out.append({"Target": {"Id": task.ip, "Port": task.port}, "HealthCheckPort": str(task.port),
+                            "TargetHealth": health})
         return out
 
-    def stop_deployment(self, sim: SimService, dep: SimDeployment, now: datetime) -> None:
-        """StopServiceDeployment(stopType=ROLLBACK): fail it and roll back to the last completed revision."""
-        service = next(s for s in self.ecs.services.values() if s.arn == sim.arn)
-        self._trip(service, sim, dep, True, now)
-        dep.reason = "Service deployment stopped by user request; rolling back."
-        self._project(service, sim)
+    # ----- writing moto's view -------------------------------------------------------------------
+    def _write(self, service: Any, sim: SimService) -> None:
+        deployments = []
+        for i, dep in enumerate(sim.deployments):
+            tasks = [t for t in sim.tasks.values() if t.deployment_id == dep.id]
+            running = sum(1 for t in tasks if t.state == "RUNNING")
+            pending = sum(1 for t in tasks if t.state in ("PROVISIONING", "PENDING"))
+            desired = dep.desired if i == 0 else running
+            deployments.append({
+                "id": dep.id, "status": "PRIMARY" if i == 0 else "ACTIVE", "taskDefinition": dep.task_definition,
+                "desiredCount": desired, "pendingCount": pending, "runningCount": running,
+                "failedTasks": dep.failed_tasks, "createdAt": dep.created_at, "updatedAt": dep.updated_at or
+                dep.created_at, "launchType": "FARGATE", "platformVersion": "1.4.0", "platformFamily": "Linux",
+                "networkConfiguration": service.network_configuration or None,
+                "rolloutState": dep.rollout,
+                "rolloutStateReason": dep.reason or f"ECS deployment {dep.id} in progress.",
+            })
+        service.deployments = deployments
+        service.running_count = sum(1 for t in sim.tasks.values() if t.state == "RUNNING")
+        service.pending_count = sum(1 for t in sim.tasks.values() if t.state in ("PROVISIONING", "PENDING"))
+        service.launch_type = service.launch_type or "FARGATE"
 
-    def deployments_of(self, service_arn_or_name: str) -> SimService | None:
-        with self.lock:
-            for sim in self.services.values():
-                if service_arn_or_name in (sim.arn, sim.name):
-                    return sim
-        return None
+    def _event(self, service: Any, text: str) -> None:
+        now = self._now()
+        message = f"(service {service.name}) {text}"
+        event = {"id": f"{self._rng.getrandbits(128):032x}", "createdAt": now, "message": message}
+        service.events.insert(0, event)
+        del service.events[100:]
 
-    def steady(self) -> bool:
-        with self.lock:
-            return bool(self.services) and all(
-                s.deployments[0].rollout == "COMPLETED" and len(s.deployments) == 1 for s in self.services.values())
+    def _task_list(self, tasks: list[SimTask]) -> str:
+        return " ".join(f"(task {t.id})" for t in tasks)
 
+    def _now(self) -> datetime:
+        if self.now is None:
+            from datetime import UTC
 
-def _task_ip(task: Any) -> str:
-    for attachment in getattr(task, "attachments", []) or []:
-        for detail in attachment.get("details", []):
-            if detail.get("name") == "privateIPv4Address":
-                return str(detail.get("value"))
-    return "10.42.1.10"
+            self.now = datetime.now(UTC)
+        return self.now
 
-
-def _request_line(at: datetime) -> str:
-    import json
-
-    n = int(at.timestamp())
-    level = "error" if n % 17 == 0 else ("warn" if n % 7 == 0 else "info")
-    path = ("/v1/health", "/v1/chat", "/v1/models", "/v1/usage")[n % 4]
-    status = 500 if level == "error" else 200
-    return json.dumps({"level": level, "msg": "request", "method": "GET", "path": path, "status": status,
-                       "ms": 5 + n % 40})
+    def set_now(self, now: datetime) -> None:
+        """Set the wall time without advancing the simulation (before seeding)."""
+        self.now = now
+        self._last = now

@@ -1,4 +1,4 @@
-"""The running sandbox's address and pid, kept in the user's state directory."""
+"""The sandbox state file (``state_dir()/sandbox.json``): where the running sandbox is, and whether it lives."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from vegaops.paths import state_dir
+REGION = "eu-central-1"
+ACCOUNT_ID = "123456789012"
+STATE_FILENAME = "sandbox.json"
 
 
 @dataclass(frozen=True)
@@ -18,33 +20,58 @@ class SandboxState:
     region: str
     started_at: str
     speed: float
+    registry: str | None = None  # host:port of the sandbox's docker-registry, when installed
 
 
-def state_file(directory: Path | None = None) -> Path:
-    return (directory or state_dir()) / "sandbox.json"
+def state_path(state_dir: Path | None = None) -> Path:
+    if state_dir is None:
+        from vegaops.paths import state_dir as default_state_dir
+
+        state_dir = default_state_dir()
+    return state_dir / STATE_FILENAME
 
 
 def pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    try:  # a zombie child (killed, not yet reaped) is gone for our purposes
-        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
-            return fh.read().split(") ", 1)[1][:1] != "Z"
-    except OSError:
+    # A zombie (exited, not yet reaped by its parent) is not alive.
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
         return True
 
 
-def load(directory: Path | None = None) -> SandboxState | None:
-    """The recorded sandbox, or None when none is recorded or its process is gone (stale state is removed)."""
-    path = state_file(directory)
+def read_state(path: Path) -> SandboxState | None:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-        state = SandboxState(**raw)
-    except (OSError, ValueError, TypeError):
+        return SandboxState(pid=int(raw["pid"]), port=int(raw["port"]), endpoint=str(raw["endpoint"]),
+                            region=str(raw.get("region", REGION)), started_at=str(raw.get("started_at", "")),
+                            speed=float(raw.get("speed", 1.0)), registry=raw.get("registry") or None)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def write_state(path: Path, state: SandboxState) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(asdict(state), indent=2) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def live_state(state_dir: Path | None = None) -> SandboxState | None:
+    """The running sandbox, or None; a state file whose process is gone is stale and removed."""
+    path = state_path(state_dir)
+    state = read_state(path)
+    if state is None:
+        if path.exists():
+            path.unlink(missing_ok=True)
         return None
     if not pid_alive(state.pid):
         path.unlink(missing_ok=True)
@@ -52,12 +79,10 @@ def load(directory: Path | None = None) -> SandboxState | None:
     return state
 
 
-def save(state: SandboxState, directory: Path | None = None) -> None:
-    path = state_file(directory)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(asdict(state)), encoding="utf-8")
-    tmp.replace(path)
-
-
-def clear(directory: Path | None = None) -> None:
-    state_file(directory).unlink(missing_ok=True)
+def clear_state(path: Path, pid: int | None = None) -> None:
+    """Remove the state file (only if it still describes ``pid``, when given)."""
+    if pid is not None:
+        state = read_state(path)
+        if state is not None and state.pid != pid:
+            return
+    path.unlink(missing_ok=True)

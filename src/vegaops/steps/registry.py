@@ -11,6 +11,19 @@ STEPS: dict[str, str] = {
     "ssm.put": "vegaops.steps.ssm:PutParameter",
     "ssm.delete": "vegaops.steps.ssm:DeleteParameters",
     "secrets.put": "vegaops.steps.secrets:PutSecret",
+    "ecr.resolve": "vegaops.steps.ecr:ResolveImage",
+    "ecr.promote": "vegaops.steps.ecr:PromoteImage",
+    "ecs.register": "vegaops.steps.ecs:RegisterTaskDefinition",
+    "ecs.deploy": "vegaops.steps.ecs:DeployService",
+    "ecs.watch": "vegaops.steps.ecs:WatchDeployments",
+    "ecs.rollback": "vegaops.steps.ecs:RollbackService",
+    "ecr.push": "vegaops.steps.ecr:PushImage",
+    "health.check": "vegaops.steps.health:HealthCheck",
+    "debug.report": "vegaops.steps.debug:DebugReport",
+    "secrets.delete": "vegaops.steps.secrets:DeleteSecret",
+    "secrets.restore": "vegaops.steps.secrets:RestoreSecret",
+    "secrets.rollback": "vegaops.steps.secrets:RollbackSecret",
+    "ecs.force-redeploy": "vegaops.steps.redeploy:ForceRedeploy",
 }
 
 

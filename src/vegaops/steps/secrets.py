@@ -49,7 +49,7 @@ class PutSecret(Step[PutSecretParams]):
 
     id: ClassVar[str] = "secrets.put"
     Params = PutSecretParams
-    outputs = ("name", "arn", "version")
+    outputs = ("name", "arn", "version", "changed_at")
     description = "create or update a Secrets Manager secret (no new version when unchanged)"
 
     def plan(self, ctx: AppContext) -> Plan:
@@ -72,6 +72,7 @@ class PutSecret(Step[PutSecretParams]):
             return plan
         plan.state["exists"] = True
         plan.outputs["arn"] = meta.arn
+        plan.outputs["changed_at"] = meta.last_changed.isoformat() if meta.last_changed else ""
         if current is not None:
             plan.outputs["version"] = current.version_id
             plan.state["base_version"] = current.version_id
@@ -95,6 +96,8 @@ class PutSecret(Step[PutSecretParams]):
         store = Secrets(ctx.client("secretsmanager"))
         name: str = plan.state["name"]
         outcome = Outcome(outputs=dict(plan.outputs))
+        if any(c.action in ("create", "update") for c in plan.changes):
+            outcome.outputs["changed_at"] = ctx.clock.now().isoformat()  # taken before the write
         for change in plan.changes:
             if change.action == "create":
                 arn, version = store.create(name, plan.state["value"], p.description, p.kms_key, p.tags or None)
@@ -115,3 +118,131 @@ def create_missing_call(full_name: str, value: str) -> StepCall:
 
     name = full_name if full_name.startswith("/") else "/" + full_name
     return engine.single(PutSecret, PutSecretParams(name=name, value=value), call_id=f"secret {full_name}")
+
+
+def _catalog(ctx: AppContext) -> Any:
+    from vegaops.aws.secrets import SecretsCatalog
+
+    return SecretsCatalog(ctx.client("secretsmanager"))
+
+
+@dataclass
+class DeleteSecretParams:
+    name: str
+    recovery_days: int | None = None  # None: Secrets Manager's default (30 days)
+    force: bool = False  # delete at once, no recovery window
+
+
+class DeleteSecret(Step[DeleteSecretParams]):
+    """Schedule a secret for deletion (or delete it at once with force). Absent or already scheduled: nothing."""
+
+    id: ClassVar[str] = "secrets.delete"
+    Params = DeleteSecretParams
+    outputs = ("name", "deletion_date")
+    description = "delete a secret (recovery window by default; force deletes at once)"
+
+    def plan(self, ctx: AppContext) -> Plan:
+        p = self.params
+        name = secret_name(ctx.settings.secrets_prefix, p.name)
+        meta = _catalog(ctx).describe(name)
+        plan = Plan(step=self.id, outputs={"name": name}, state={"name": name})
+        if meta is None:
+            plan.notes.append(f"absent: {name}")
+        elif meta.deleted is not None and not p.force:
+            plan.notes.append(f"already scheduled for deletion: {name} (on {meta.deleted:%Y-%m-%d})")
+            plan.outputs["deletion_date"] = meta.deleted.isoformat()
+        else:
+            how = "at once, without recovery" if p.force else (
+                f"with a {p.recovery_days or 30}-day recovery window (vegaops secret restore undoes it)")
+            plan.changes.append(Change("delete", name, f"delete secret {name} {how}",
+                                       {"recovery_days": None if p.force else (p.recovery_days or 30)}))
+        return plan
+
+    def apply(self, ctx: AppContext, plan: Plan) -> Outcome:
+        p = self.params
+        when = _catalog(ctx).delete(plan.state["name"], p.recovery_days, p.force)
+        outputs = dict(plan.outputs)
+        outputs["deletion_date"] = when.isoformat() if when else None
+        return Outcome(changes=list(plan.changes), outputs=outputs)
+
+
+@dataclass
+class RestoreSecretParams:
+    name: str
+
+
+class RestoreSecret(Step[RestoreSecretParams]):
+    """Cancel a scheduled deletion. A secret that is not scheduled for deletion plans nothing."""
+
+    id: ClassVar[str] = "secrets.restore"
+    Params = RestoreSecretParams
+    outputs = ("name",)
+    description = "restore a secret scheduled for deletion"
+
+    def plan(self, ctx: AppContext) -> Plan:
+        name = secret_name(ctx.settings.secrets_prefix, self.params.name)
+        meta = _catalog(ctx).describe(name)
+        plan = Plan(step=self.id, outputs={"name": name}, state={"name": name})
+        if meta is None:
+            from vegaops.errors import NotFoundError
+
+            raise NotFoundError(f"secret {name} not found (deleted without recovery, or never existed)",
+                                hint="list what exists: vegaops secret list")
+        if meta.deleted is None:
+            plan.notes.append(f"not scheduled for deletion: {name}")
+        else:
+            plan.changes.append(Change("restore", name, f"restore secret {name} (cancel the deletion)"))
+        return plan
+
+    def apply(self, ctx: AppContext, plan: Plan) -> Outcome:
+        _catalog(ctx).restore(plan.state["name"])
+        return Outcome(changes=list(plan.changes), outputs=dict(plan.outputs))
+
+
+@dataclass
+class RollbackSecretParams:
+    name: str
+    to: str | None = None  # version id; None: the version staged AWSPREVIOUS when planning
+
+
+class RollbackSecret(Step[RollbackSecretParams]):
+    """Move AWSCURRENT to an earlier version (no new version is written). Already current: nothing."""
+
+    id: ClassVar[str] = "secrets.rollback"
+    Params = RollbackSecretParams
+    outputs = ("name", "version", "previous")
+    description = "move AWSCURRENT of a secret back to an earlier version"
+
+    def plan(self, ctx: AppContext) -> Plan:
+        from vegaops.errors import NotFoundError
+
+        p = self.params
+        name = secret_name(ctx.settings.secrets_prefix, p.name)
+        store = _catalog(ctx)
+        meta = store.describe(name)
+        if meta is None:
+            raise NotFoundError(f"secret {name} not found", hint="list what exists: vegaops secret list")
+        stages = meta.versions
+        current = next((v for v, s in stages.items() if "AWSCURRENT" in s), None)
+        target = p.to or next((v for v, s in stages.items() if "AWSPREVIOUS" in s), None)
+        if target is None:
+            raise NotFoundError(f"secret {name} has no previous version to roll back to",
+                                hint=f"see its versions: vegaops secret history {p.name}")
+        if target not in stages:
+            kept = {v.version_id for v in store.versions(name)}
+            if target not in kept:
+                raise NotFoundError(f"secret {name} has no version {target}",
+                                    hint=f"see its versions: vegaops secret history {p.name}")
+        plan = Plan(step=self.id, outputs={"name": name, "version": target, "previous": current},
+                    state={"name": name, "to": target, "from": current})
+        if target == current:
+            plan.notes.append(f"unchanged: version {target} of {name} is already AWSCURRENT")
+        else:
+            plan.changes.append(Change("update", name, f"make version {target} of {name} AWSCURRENT "
+                                       f"(was {current}; no new version is written)",
+                                       {"AWSCURRENT": {"from": current, "to": target}}))
+        return plan
+
+    def apply(self, ctx: AppContext, plan: Plan) -> Outcome:
+        _catalog(ctx).move_current(plan.state["name"], plan.state["to"], plan.state["from"])
+        return Outcome(changes=list(plan.changes), outputs=dict(plan.outputs))

@@ -1,0 +1,103 @@
+"""``vegaops exec``: run a command with the environment's secrets and config as environment variables.
+
+Nothing is written anywhere: the values go only into the child's environment.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from vegaops.cli.common import app_ctx
+from vegaops.errors import UsageError
+
+if TYPE_CHECKING:
+    from vegaops.context import AppContext
+
+
+def service_env(a: AppContext, service: str) -> dict[str, str]:
+    """Exactly what the service's live task definition gives its container: environment, SSM and secrets."""
+    import json
+
+    from vegaops.aws.ecs import Ecs
+    from vegaops.aws.secrets import Secrets
+    from vegaops.aws.ssm import Ssm
+    from vegaops.errors import NotFoundError
+    from vegaops.refs import parse_value_from
+
+    cluster = a.settings.require_cluster()
+    ecs_name, container = service, None
+    if service in a.settings.services or any(s.ecs_service == service for s in a.settings.services.values()):
+        svc = a.settings.service(service)
+        ecs_name, container = svc.ecs_service or service, svc.container
+    ecs = Ecs(a.client("ecs"))
+    found, missing = ecs.describe_services(cluster, [ecs_name])
+    if missing:
+        raise NotFoundError(f"service {ecs_name} not found in cluster {cluster}", hint="vegaops env vars")
+    td = ecs.describe_task_definition(found[ecs_name]["taskDefinition"]).raw
+    defs = td.get("containerDefinitions", [])
+    chosen = next((c for c in defs if c.get("name") == container), defs[0] if defs else {})
+    env = {e["name"]: e.get("value", "") for e in chosen.get("environment", []) or []}
+    ssm, store = Ssm(a.client("ssm")), Secrets(a.client("secretsmanager"))
+    for s in chosen.get("secrets", []) or []:
+        ref = parse_value_from(s.get("valueFrom", ""))
+        if ref.kind == "ssm":
+            p = ssm.get(ref.store_id, decrypt=True)
+            if p is None:
+                raise NotFoundError(f"{s['name']}: parameter {ref.store_id} not found")
+            env[s["name"]] = p.value or ""
+            continue
+        got = store.get(ref.store_id, version_id=ref.version_id, stage=ref.version_stage)
+        if got is None:
+            raise NotFoundError(f"{s['name']}: secret {ref.store_id.rsplit(':', 1)[-1]} not found")
+        value = got.value.value
+        if ref.json_key:
+            try:
+                doc = json.loads(value)
+            except ValueError:
+                doc = None
+            field = doc.get(ref.json_key) if isinstance(doc, dict) else None
+            if field is None:
+                raise NotFoundError(f"{s['name']}: JSON key {ref.json_key} not in the secret")
+            value = field if isinstance(field, str) else json.dumps(field)
+        env[s["name"]] = value
+    return env
+
+
+def exec_(
+    ctx: typer.Context,
+    command: Annotated[list[str], typer.Argument(help="The command and its arguments (after --).")],
+    service: Annotated[str | None, typer.Option("--service", "-s",
+                                                help="Exactly what this service's task definition receives.")
+                       ] = None,
+    prefix: Annotated[str | None, typer.Option("--prefix", "-p",
+                                               help="Secrets and config under this prefix (default: all).")] = None,
+    pristine: Annotated[bool, typer.Option("--pristine", help="Only the injected variables (no parent env).")
+                        ] = False,
+) -> None:
+    """Run CMD with the environment's secrets and config as variables (names upper-snake-cased); writes nothing."""
+    import os
+    import shutil
+    import subprocess
+
+    from vegaops.stores import as_env, param_values, secret_values
+
+    if service and prefix:
+        raise UsageError("--service and --prefix exclude each other", hint="pass one of them")
+    if not command:
+        raise UsageError("no command to run", hint="vegaops exec -- CMD ARGS...")
+    a = app_ctx(ctx)
+    if service:
+        injected = service_env(a, service)
+    else:
+        merged = {**param_values(a, prefix), **secret_values(a, prefix)}  # a secret wins over a same-named param
+        injected = {k: v.value for k, v in as_env(merged).items()}
+    program = shutil.which(command[0], path=os.environ.get("PATH")) or command[0]
+    env = dict(injected) if pristine else {**os.environ, **injected}
+    a.output.debug(f"exec: {len(injected)} variables injected: {', '.join(sorted(injected))}")
+    try:
+        rc = subprocess.call([program, *command[1:]], env=env)
+    except FileNotFoundError:
+        raise UsageError(f"exec: command not found: {command[0]}") from None
+    raise typer.Exit(rc if rc >= 0 else 128 - rc)

@@ -1,0 +1,1 @@
+"""``vegaops debug``: one report about a broken deployment, and the likely causes."""

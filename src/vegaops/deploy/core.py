@@ -1,0 +1,191 @@
+"""Deploy building blocks shared by the steps and commands: who deploys, task definition diffs,
+picking the container, the deploy lock, the audit trail and the deploy outcome tags."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import socket
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from vegaops.aws.ecs import Ecs, TaskDefinition
+from vegaops.errors import Refused, UsageError, VegaopsError
+
+if TYPE_CHECKING:
+    from vegaops.context import AppContext
+
+TAG_KEY = "vegaops:tag"
+DEPLOYER_KEY = "vegaops:deployed-by"
+OUTCOME_KEY = "vegaops:outcome"
+DEPLOYMENT_KEY = "vegaops:deployment"
+DEPLOYED_AT_KEY = "vegaops:deployed-at"
+
+
+def deployer() -> str:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return f"{user}@{socket.gethostname()}"
+
+
+def ecs_for(ctx: AppContext) -> Ecs:
+    cache: dict[str, Any] = ctx.__dict__.setdefault("_deploy_layers", {})
+    if "ecs" not in cache:
+        cache["ecs"] = Ecs(ctx.client("ecs"))
+    ecs: Ecs = cache["ecs"]
+    return ecs
+
+
+def service_name(ctx: AppContext, name: str) -> str:
+    """A service key from vegaops.toml (or an ECS service name) -> the ECS service name."""
+    try:
+        return ctx.settings.service(name).ecs_service
+    except VegaopsError:
+        return name
+
+
+def choose_container(td: TaskDefinition, configured: str | None, repo: str | None = None) -> str:
+    names = [str(c.get("name")) for c in td.containers]
+    if configured:
+        if configured not in names:
+            raise UsageError(f"{td.family}: no container named {configured!r} (containers: {', '.join(names)})",
+                             hint="set container in vegaops.toml or pass --container")
+        return configured
+    if len(names) == 1:
+        return names[0]
+    if repo:
+        for c in td.containers:
+            if f"/{repo}" in str(c.get("image", "")) or str(c.get("image", "")).startswith(f"{repo}:"):
+                return str(c.get("name"))
+    raise UsageError(f"{td.family}: several containers ({', '.join(names)}); which one gets the image?",
+                     hint="pass --container NAME or set container in vegaops.toml")
+
+
+def strip_tags(spec: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in spec.items() if k != "tags"}
+
+
+def td_diff(old: Any, new: Any, prefix: str = "") -> list[str]:
+    """Human lines for the differences of two register specs (or any JSON-like values)."""
+    lines: list[str] = []
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in sorted(set(old) | set(new)):
+            lines.extend(td_diff(old.get(key), new.get(key), f"{prefix}.{key}" if prefix else key))
+        return lines
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        for i, (a, b) in enumerate(zip(old, new, strict=True)):
+            name = a.get("name") if isinstance(a, dict) else None
+            lines.extend(td_diff(a, b, f"{prefix}[{name or i}]"))
+        return lines
+    if old != new:
+        lines.append(f"{prefix}: {json.dumps(old)} -> {json.dumps(new)}")
+    return lines
+
+
+def image_digest(image: str) -> str | None:
+    return image.split("@", 1)[1] if "@" in image else None
+
+
+# --- the deploy lock (an SSM parameter created with Overwrite=False) --------------------------
+@dataclass
+class Lock:
+    name: str
+    holder: dict[str, Any]
+
+
+def lock_name(ctx: AppContext, service: str) -> str:
+    env = ctx.settings.env or "default"
+    return f"/vegaops/locks/{env}/deploy/{service}"
+
+
+def acquire_lock(ctx: AppContext, service: str, tag: str, ttl: float) -> Lock:
+    from vegaops.aws.errors import error_code
+    from vegaops.aws.ssm import Ssm
+
+    ssm = Ssm(ctx.client("ssm"))
+    name = lock_name(ctx, service)
+    now = ctx.clock.now()
+    holder = {"who": deployer(), "at": now.isoformat(), "tag": tag,
+              "expires": (now + timedelta(seconds=ttl)).isoformat()}
+    for _ in range(2):
+        try:
+            ssm.put(name, json.dumps(holder), "String", overwrite=False,
+                    description=f"vegaops deploy lock for {service}")
+            return Lock(name, holder)
+        except Exception as exc:
+            if error_code(exc) != "ParameterAlreadyExists":
+                raise
+        current = ssm.get(name)
+        try:
+            held = json.loads(current.value or "{}") if current else {}
+        except ValueError:
+            held = {}
+        expires = held.get("expires")
+        if current is not None and expires and expires > now.isoformat():
+            raise Refused(
+                f"deploy lock for {service} is held by {held.get('who')} since {held.get('at')} "
+                f"(tag {held.get('tag')}, expires {expires})",
+                hint=f"wait for that deploy to finish, or if it is dead: vegaops deploy unlock {service}",
+            )
+        ssm.delete([name])  # expired (or unreadable): take it over
+    raise Refused(f"deploy lock for {service} could not be taken (another deploy raced for it)",
+                  hint="try again")
+
+
+def release_lock(ctx: AppContext, lock: Lock) -> None:
+    from vegaops.aws.ssm import Ssm
+
+    ssm = Ssm(ctx.client("ssm"))
+    current = ssm.get(lock.name)
+    if current is not None and current.value == json.dumps(lock.holder):
+        ssm.delete([lock.name])
+
+
+def read_lock(ctx: AppContext, service: str) -> dict[str, Any] | None:
+    from vegaops.aws.ssm import Ssm
+
+    current = Ssm(ctx.client("ssm")).get(lock_name(ctx, service))
+    if current is None:
+        return None
+    try:
+        held: dict[str, Any] = json.loads(current.value or "{}")
+    except ValueError:
+        held = {"raw": current.value}
+    return held
+
+
+def unlock(ctx: AppContext, service: str) -> dict[str, Any] | None:
+    from vegaops.aws.ssm import Ssm
+
+    held = read_lock(ctx, service)
+    if held is not None:
+        Ssm(ctx.client("ssm")).delete([lock_name(ctx, service)])
+    return held
+
+
+# --- audit ----------------------------------------------------------------------------------
+def audit(ctx: AppContext, record: dict[str, Any]) -> None:
+    """Append one line per deploy to the local audit log (the task definition tags carry it across machines)."""
+    from vegaops.paths import state_dir
+
+    try:
+        path = state_dir() / "deploys.jsonl"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps({"at": ctx.clock.now().isoformat(), "who": deployer(),
+                                 "env": ctx.settings.env, **record}, default=str) + "\n")
+    except OSError as exc:
+        ctx.output.debug(f"audit record not written: {exc}")
+
+
+def tag_outcome(ctx: AppContext, task_definition: str, outcome: str, deployment_id: str | None) -> None:
+    tags = [{"key": OUTCOME_KEY, "value": outcome}, {"key": DEPLOYED_AT_KEY, "value": ctx.clock.now().isoformat()}]
+    if deployment_id:
+        tags.append({"key": DEPLOYMENT_KEY, "value": deployment_id})
+    try:
+        ctx.client("ecs").tag_resource(resourceArn=task_definition, tags=tags)
+    except Exception as exc:  # never let bookkeeping hide the verdict
+        ctx.output.debug(f"could not tag {task_definition}: {exc}")

@@ -1,0 +1,159 @@
+"""``vegaops status`` and ``vegaops deploy history``: read-only views of services and their deployments."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from typing import TYPE_CHECKING, Any
+
+from vegaops.deploy import core
+from vegaops.deploy import verdict as vd
+from vegaops.errors import VegaopsError
+
+if TYPE_CHECKING:
+    from vegaops.context import AppContext
+    from vegaops.output.result import Result
+
+
+def _tag_of(image: str) -> str:
+    name = image.split("@", 1)[0]
+    tail = name.rsplit("/", 1)[-1]
+    return tail.split(":", 1)[1] if ":" in tail else ""
+
+
+def status(ctx: AppContext, names: list[str]) -> Result:
+    from vegaops.aws.elbv2 import Elbv2
+    from vegaops.deploy.run import selected
+    from vegaops.output.result import Result, Table
+
+    cluster = ctx.settings.require_cluster()
+    ecs = core.ecs_for(ctx)
+    pairs = selected(ctx, names)
+    found, missing = ecs.describe_services(cluster, [n for _, n in pairs])
+    elb = Elbv2(ctx.client("elbv2"))
+    rows: list[dict[str, Any]] = []
+    tds: dict[str, Any] = {}
+    for key, name in pairs:
+        svc = found.get(name)
+        if svc is None:
+            rows.append({"service": name, "status": "MISSING"})
+            continue
+        td_arn = str(svc.get("taskDefinition"))
+        if td_arn not in tds:
+            tds[td_arn] = ecs.describe_task_definition(td_arn)
+        td = tds[td_arn]
+        container = None
+        try:
+            container = ctx.settings.service(key).container
+        except Exception:
+            container = None
+        images = [str(c.get("image", "")) for c in td.containers if container in (None, c.get("name"))]
+        image = images[0] if images else ""
+        targets: dict[str, int] = {}
+        for lb in svc.get("loadBalancers", []):
+            if lb.get("targetGroupArn"):
+                for h in elb.target_health(lb["targetGroupArn"]):
+                    targets[h.state] = targets.get(h.state, 0) + 1
+        primary: dict[str, Any] = next((d for d in svc.get("deployments", []) if d.get("status") == "PRIMARY"), {})
+        events = svc.get("events", [])
+        rows.append({
+            "service": name, "status": svc.get("status"), "task_definition": vd.short_td(td_arn),
+            "image": image, "tag": td.tags.get(core.TAG_KEY) or _tag_of(image) or None,
+            "desired": svc.get("desiredCount"), "running": svc.get("runningCount"),
+            "pending": svc.get("pendingCount"), "deployments": len(svc.get("deployments", [])),
+            "rollout_state": primary.get("rolloutState"), "deployment_id": primary.get("id"),
+            "targets": targets or None, "last_event": events[0].get("message") if events else None,
+        })
+    table = Table(["service", "task def", "tag", "desired", "running", "pending", "rollout", "targets",
+                   "last event"],
+                  [[r["service"], r.get("task_definition"), r.get("tag"), r.get("desired"), r.get("running"),
+                    r.get("pending"), r.get("rollout_state") or r.get("status"),
+                    " ".join(f"{n} {s}" for s, n in sorted((r.get("targets") or {}).items())) or None,
+                    r.get("last_event")] for r in rows])
+    code = 3 if missing else 0
+    errors = [{"kind": "not_found", "message": f"service(s) not found in cluster {cluster}: {', '.join(missing)}",
+               "hint": "check the names and --env", "exit_code": 3}] if missing else []
+    return Result(command=ctx.command, status="failed" if missing else "ok", exit_code=code,
+                  data={"cluster": cluster, "services": rows,
+                        "api_calls": {"ecs": dict(ecs.calls), "ecs_total": ecs.total_calls}},
+                  views=[table], errors=errors)
+
+
+def history(ctx: AppContext, name: str, limit: int) -> Result:
+    """Recent deployments: the service's current deployments, then task definition revisions with the
+    outcome vegaops recorded on them (tags), enriched with the local audit log when present."""
+    from vegaops.aws.ecs import family_of, revision_of
+    from vegaops.deploy.run import selected
+    from vegaops.output.result import Result, Table
+    from vegaops.paths import state_dir
+
+    cluster = ctx.settings.require_cluster()
+    ecs = core.ecs_for(ctx)
+    (_key, service), = selected(ctx, [name])
+    found, missing = ecs.describe_services(cluster, [service])
+    if missing:
+        from vegaops.errors import NotFoundError
+
+        raise NotFoundError(f"service {service} not found in cluster {cluster}")
+    svc = found[service]
+    running = str(svc.get("taskDefinition"))
+    audit: dict[str, dict[str, Any]] = {}
+    path = state_dir() / "deploys.jsonl"
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                continue
+            if rec.get("service") == service and rec.get("task_definition"):
+                audit[str(rec["task_definition"])] = rec
+    rows: list[dict[str, Any]] = []
+    for arn in ecs.list_task_definitions(family_of(running))[:limit]:
+        td = ecs.describe_task_definition(arn)
+        images = [str(c.get("image", "")) for c in td.containers]
+        rec = audit.get(td.arn, {})
+        outcome = td.tags.get(core.OUTCOME_KEY) or rec.get("outcome")
+        if outcome is None and revision_of(arn) == revision_of(running):
+            outcome = "running"
+        rows.append({
+            "task_definition": vd.short_td(arn), "revision": revision_of(arn),
+            "tag": td.tags.get(core.TAG_KEY) or (_tag_of(images[0]) if images else None),
+            "digest": core.image_digest(images[0]) if images else None,
+            "deployment_id": td.tags.get(core.DEPLOYMENT_KEY) or rec.get("deployment_id"),
+            "outcome": outcome, "by": td.tags.get(core.DEPLOYER_KEY) or rec.get("who"),
+            "when": td.tags.get(core.DEPLOYED_AT_KEY) or rec.get("at"), "duration": rec.get("duration"),
+            "running": revision_of(arn) == revision_of(running),
+        })
+    table = Table(["revision", "tag", "digest", "outcome", "deployment", "by", "when", "duration", "running"],
+                  [[r["task_definition"], r["tag"], (r["digest"] or "")[:19] or None, r["outcome"],
+                    r["deployment_id"], r["by"], r["when"], r["duration"], r["running"]] for r in rows])
+    return Result(command=ctx.command, data={"service": service, "deployments": rows}, views=[table])
+
+
+def prune_revisions(ctx: AppContext, service: str, keep: int, family: str) -> list[str]:
+    """Deregister task definition revisions beyond the newest ``keep``: never the running one, any
+    revision a current deployment uses, or the rollback target."""
+    from vegaops.aws.ecs import family_of
+    from vegaops.steps.ecs import rollback_target
+
+    cluster = ctx.settings.require_cluster()
+    ecs = core.ecs_for(ctx)
+    arns = ecs.list_task_definitions(family_of(family))
+    if len(arns) <= keep:  # the common case costs one call
+        return []
+    found, _ = ecs.describe_services(cluster, [service])
+    svc = found.get(service)
+    if svc is None:
+        return []
+    running = str(svc.get("taskDefinition"))
+    protected = {vd.short_td(running), *(vd.short_td(str(d.get("taskDefinition")))
+                                          for d in svc.get("deployments", []))}
+    with contextlib.suppress(VegaopsError):
+        protected.add(vd.short_td(rollback_target(ctx, running, None)))
+    removed = []
+    for arn in arns[keep:]:
+        if vd.short_td(arn) in protected:
+            continue
+        ecs.deregister_task_definition(arn)
+        removed.append(arn)
+    return removed

@@ -1,0 +1,209 @@
+"""Each check returns ``Check`` records; nothing here prints. Clients come in, verdicts go out."""
+
+from __future__ import annotations
+
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from vegaops.clock import Clock
+
+if TYPE_CHECKING:
+    from vegaops.aws.elbv2 import Elbv2
+
+STUCK_AFTER_SECONDS = 15 * 60
+
+
+@dataclass(frozen=True)
+class Check:
+    scope: str  # service key, or "env"
+    name: str  # ecs | targets | http | rds | elasticache | sqs
+    ok: bool
+    detail: str
+    target: str = ""  # target group, URL, instance id, queue
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def label(self) -> str:
+        return f"{self.scope} {self.name}" + (f" {self.target}" if self.target else "")
+
+
+def _age(value: Any, now: datetime) -> float | None:
+    if isinstance(value, datetime):
+        return (now - value).total_seconds()
+    return None
+
+
+def ecs_check(key: str, svc: dict[str, Any], now: datetime, stuck_after: float = STUCK_AFTER_SECONDS) -> Check:
+    problems: list[str] = []
+    status = svc.get("status")
+    running, desired, pending = (int(svc.get(k, 0) or 0) for k in ("runningCount", "desiredCount", "pendingCount"))
+    if status != "ACTIVE":
+        problems.append(f"service status {status}")
+    if running != desired:
+        problems.append(f"{running} of {desired} tasks running" + (f", {pending} pending" if pending else ""))
+    deployments = list(svc.get("deployments", []))
+    earlier_failed = [d for d in deployments if d.get("status") != "PRIMARY" and d.get("rolloutState") == "FAILED"]
+    for d in deployments:
+        state = d.get("rolloutState")
+        if state == "FAILED" and d.get("status") == "PRIMARY":
+            problems.append(f"deployment {d.get('id')} failed: {d.get('rolloutStateReason') or 'no reason given'}")
+        elif state == "IN_PROGRESS" or (d.get("status") != "PRIMARY" and state != "FAILED" and len(deployments) > 1):
+            age = _age(d.get("createdAt"), now)
+            if age is not None and age > stuck_after:
+                problems.append(f"deployment {d.get('id')} stuck in {state or d.get('status')} for {int(age // 60)} min"
+                                f" ({d.get('runningCount', 0)} of {d.get('desiredCount', 0)} running)")
+    if earlier_failed:
+        latest = max(earlier_failed, key=lambda d: str(d.get("createdAt", "")))
+        problems.append(f"{len(earlier_failed)} earlier deployment(s) failed, latest {latest.get('id')}: "
+                        f"{latest.get('rolloutStateReason') or 'no reason given'}")
+    detail = "; ".join(problems) or f"ACTIVE, {running}/{desired} running, no deployment stuck"
+    return Check(key, "ecs", not problems, detail, svc.get("serviceName", ""),
+                 {"status": status, "running": running, "desired": desired, "pending": pending,
+                  "deployments": [{k: d.get(k) for k in ("id", "status", "rolloutState", "taskDefinition",
+                                                         "runningCount", "desiredCount", "failedTasks")}
+                                  for d in svc.get("deployments", [])]})
+
+
+def target_checks(key: str, svc: dict[str, Any], elb: Elbv2) -> list[Check]:
+    out: list[Check] = []
+    desired = int(svc.get("desiredCount", 0) or 0)
+    for lb in svc.get("loadBalancers", []):
+        arn = lb.get("targetGroupArn")
+        if not arn:
+            continue
+        name = str(arn).split("/")[-2] if str(arn).count("/") >= 2 else str(arn)
+        targets = elb.target_health(arn)
+        counts: dict[str, int] = {}
+        for t in targets:
+            counts[t.state] = counts.get(t.state, 0) + 1
+        bad = [t for t in targets if t.state == "unhealthy"]
+        ok = not bad and (counts.get("healthy", 0) > 0 or desired == 0)
+        summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "no targets registered"
+        reasons = sorted({f"{t.reason}: {t.description}" if t.description else str(t.reason) for t in bad if t.reason})
+        detail = summary + (f" ({'; '.join(reasons)})" if reasons else "")
+        out.append(Check(key, "targets", ok, detail, name,
+                         {"target_group_arn": arn, "targets": [asdict(t) for t in targets]}))
+    return out
+
+
+def http_check(key: str, url: str, expect_status: int = 200, expect_body: str | None = None,
+               retries: int = 3, timeout: float = 5.0, clock: Clock | None = None, delay: float = 1.0) -> Check:
+    """GET the URL up to ``retries`` times; latency of the last attempt."""
+    last = ""
+    status: int | None = None
+    latency_ms: float | None = None
+    for attempt in range(max(1, retries)):
+        if attempt and clock is not None:
+            clock.sleep(delay)
+        started = time.perf_counter()
+        body = ""
+        try:
+            request = urllib.request.Request(url, headers={"User-Agent": "vegaops-health"})
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                status = int(response.status)
+                body = response.read(65536).decode("utf-8", "replace")
+        except urllib.error.HTTPError as exc:
+            status = int(exc.code)
+            body = exc.read(65536).decode("utf-8", "replace") if exc.fp else ""
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            status = None
+            reason = getattr(exc, "reason", exc)
+            last = f"no response: {reason}"
+        latency_ms = round((time.perf_counter() - started) * 1000, 1)
+        if status is not None:
+            if status != expect_status:
+                last = f"HTTP {status} (expected {expect_status}) in {latency_ms} ms"
+            elif expect_body and expect_body not in body:
+                last = f"HTTP {status} but the body lacks {expect_body!r} ({latency_ms} ms)"
+            else:
+                return Check(key, "http", True, f"HTTP {status} in {latency_ms} ms", url,
+                             {"status": status, "latency_ms": latency_ms, "attempts": attempt + 1})
+    return Check(key, "http", False, f"{last} after {max(1, retries)} attempt(s)", url,
+                 {"status": status, "latency_ms": latency_ms, "attempts": max(1, retries)})
+
+
+def rds_checks(rds: Any, identifiers: Sequence[str]) -> list[Check]:
+    out: list[Check] = []
+    for ident in identifiers:
+        status: str | None = None
+        kind = "instance"
+        try:
+            status = rds.describe_db_instances(DBInstanceIdentifier=ident)["DBInstances"][0]["DBInstanceStatus"]
+        except Exception as exc:
+            if "NotFound" not in (getattr(exc, "response", {}).get("Error", {}).get("Code", "") or ""):
+                raise
+            try:
+                kind = "cluster"
+                status = rds.describe_db_clusters(DBClusterIdentifier=ident)["DBClusters"][0]["Status"]
+            except Exception as exc2:
+                if "NotFound" not in (getattr(exc2, "response", {}).get("Error", {}).get("Code", "") or ""):
+                    raise
+        if status is None:
+            out.append(Check("env", "rds", False, "no DB instance or cluster with this identifier", ident))
+        else:
+            out.append(Check("env", "rds", status == "available", f"{kind} {status}", ident, {"status": status}))
+    return out
+
+
+def elasticache_checks(client: Any, identifiers: Sequence[str]) -> list[Check]:
+    out: list[Check] = []
+    for ident in identifiers:
+        status: str | None = None
+        kind = "replication group"
+        try:
+            status = client.describe_replication_groups(ReplicationGroupId=ident)["ReplicationGroups"][0]["Status"]
+        except Exception as exc:
+            if "NotFound" not in (getattr(exc, "response", {}).get("Error", {}).get("Code", "") or ""):
+                raise
+            try:
+                kind = "cache cluster"
+                status = client.describe_cache_clusters(CacheClusterId=ident)["CacheClusters"][0]["CacheClusterStatus"]
+            except Exception as exc2:
+                if "NotFound" not in (getattr(exc2, "response", {}).get("Error", {}).get("Code", "") or ""):
+                    raise
+        if status is None:
+            out.append(Check("env", "elasticache", False, "no replication group or cache cluster with this id", ident))
+        else:
+            out.append(Check("env", "elasticache", status == "available", f"{kind} {status}", ident,
+                             {"status": status}))
+    return out
+
+
+def sqs_checks(sqs: Any, cloudwatch: Any, queues: Sequence[str], max_depth: int, max_age: int,
+               now: datetime) -> list[Check]:
+    from datetime import timedelta
+
+    out: list[Check] = []
+    for name in queues:
+        try:
+            url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+        except Exception as exc:
+            if "NonExistentQueue" not in str(getattr(exc, "response", {}).get("Error", {}).get("Code", "")) and \
+                    "NotExist" not in str(exc):
+                raise
+            out.append(Check("env", "sqs", False, "queue does not exist", name))
+            continue
+        attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
+        depth = int(attrs.get("ApproximateNumberOfMessages", 0))
+        points = cloudwatch.get_metric_statistics(
+            Namespace="AWS/SQS", MetricName="ApproximateAgeOfOldestMessage",
+            Dimensions=[{"Name": "QueueName", "Value": name}], StartTime=now - timedelta(minutes=10), EndTime=now,
+            Period=60, Statistics=["Maximum"]).get("Datapoints", [])
+        age = int(max(p["Maximum"] for p in points)) if points else None
+        problems = []
+        if depth > max_depth:
+            problems.append(f"{depth} messages (max {max_depth})")
+        if age is not None and age > max_age:
+            problems.append(f"oldest message {age}s old (max {max_age}s)")
+        age_text = f"oldest {age}s" if age is not None else "age of oldest unknown (no metric)"
+        out.append(Check("env", "sqs", not problems, "; ".join(problems) or f"{depth} messages, {age_text}", name,
+                         {"depth": depth, "oldest_age_seconds": age}))
+    return out

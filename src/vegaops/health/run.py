@@ -1,0 +1,92 @@
+"""Run every health check of an environment's services; wait until healthy on the injected clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from vegaops.errors import UsageError
+from vegaops.health.checks import (
+    Check,
+    ecs_check,
+    elasticache_checks,
+    http_check,
+    rds_checks,
+    sqs_checks,
+    target_checks,
+)
+
+if TYPE_CHECKING:
+    from vegaops.context import AppContext
+
+
+def _setting(a: AppContext, key: str, default: object) -> object:
+    values = a.settings.values
+    return values[key].value if key in values and values[key].value is not None else default
+
+
+def service_names(a: AppContext, names: Sequence[str]) -> list[str]:
+    chosen = list(names) or list(a.settings.services)
+    if not chosen:
+        raise UsageError("no services to check", hint="name one (vegaops health api) or add [service.NAME] tables")
+    return chosen
+
+
+def run_checks(a: AppContext, names: Sequence[str], retries: int = 3, http_timeout: float = 5.0,
+               env_checks: bool = True) -> list[Check]:
+    from vegaops.aws.ecs import Ecs
+    from vegaops.aws.elbv2 import Elbv2
+    from vegaops.logs.service import cluster_of, resolve_name
+
+    cluster = cluster_of(a)
+    ecs = Ecs(a.client("ecs"))
+    resolved = [resolve_name(a, n) for n in service_names(a, names)]
+    found, _missing = ecs.describe_services(cluster, [r[1] for r in resolved])
+    now = a.clock.now()
+    checks: list[Check] = []
+    elb: Elbv2 | None = None
+    for key, ecs_name, cfg in resolved:
+        svc = found.get(ecs_name)
+        if svc is None:
+            checks.append(Check(key, "ecs", False, f"service {ecs_name} not found in cluster {cluster}", ecs_name))
+            continue
+        checks.append(ecs_check(key, svc, now))
+        if svc.get("loadBalancers"):
+            elb = elb or Elbv2(a.client("elbv2"))
+            checks.extend(target_checks(key, svc, elb))
+        if cfg is not None and cfg.health_url:
+            checks.append(http_check(key, cfg.health_url, cfg.health_expect_status, cfg.health_expect_body,
+                                     retries=retries, timeout=http_timeout, clock=a.clock))
+    if env_checks:
+        rds_ids = list(_setting(a, "health_rds", []))  # type: ignore[call-overload]
+        cache_ids = list(_setting(a, "health_elasticache", []))  # type: ignore[call-overload]
+        queues = list(_setting(a, "health_sqs", []))  # type: ignore[call-overload]
+        if rds_ids:
+            checks.extend(rds_checks(a.client("rds"), rds_ids))
+        if cache_ids:
+            checks.extend(elasticache_checks(a.client("elasticache"), cache_ids))
+        if queues:
+            checks.extend(sqs_checks(a.client("sqs"), a.client("cloudwatch"), queues,
+                                     int(_setting(a, "health_sqs_max_depth", 1000)),  # type: ignore[call-overload]
+                                     int(_setting(a, "health_sqs_max_age", 600)),  # type: ignore[call-overload]
+                                     now))
+    return checks
+
+
+def wait_healthy(a: AppContext, names: Sequence[str], timeout: float, interval: float, retries: int = 1,
+                 http_timeout: float = 5.0, progress: Callable[[list[Check]], None] | None = None,
+                 ) -> tuple[bool, list[Check]]:
+    deadline = a.clock.monotonic() + timeout
+    while True:
+        checks = run_checks(a, names, retries=retries, http_timeout=http_timeout)
+        if all(c.ok for c in checks):
+            return True, checks
+        if a.clock.monotonic() + interval > deadline:
+            return False, checks
+        if progress is not None:
+            progress(checks)
+        a.clock.sleep(interval)
+
+
+def failing_lines(checks: Sequence[Check]) -> list[str]:
+    return [f"{c.label}: {c.detail}" for c in checks if not c.ok]

@@ -1,0 +1,1 @@
+"""Images: where an image lives (env or repository), what each environment runs, daemonless push."""

@@ -1,0 +1,69 @@
+"""Which image each environment's ECS service is running (from its task definition)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from vegaops.config import ServiceConfig
+    from vegaops.context import AppContext
+
+
+@dataclass(frozen=True)
+class Running:
+    env: str
+    image: str | None = None
+    tag: str | None = None
+    digest: str | None = None
+    task_definition: str | None = None
+    error: str | None = None  # why this environment could not be read
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"env": self.env, "image": self.image, "tag": self.tag, "digest": self.digest,
+                "task_definition": self.task_definition, "error": self.error}
+
+
+def split_image(image: str) -> tuple[str, str | None, str | None]:
+    """``host/repo:tag`` / ``host/repo@sha256:..`` -> (name, tag, digest)."""
+    name, digest = image, None
+    if "@" in name:
+        name, _, digest = name.partition("@")
+    tag = None
+    last = name.rsplit("/", 1)[-1]
+    if ":" in last:
+        name, _, tag = name.rpartition(":")
+    return name, tag, digest
+
+
+def running_image(ctx: AppContext, env: str, svc: ServiceConfig) -> Running:
+    """Describe the service, its task definition and the container's image; resolve a tag's digest."""
+    from vegaops.aws.ecr import Ecr
+    from vegaops.aws.errors import error_code
+
+    cluster = ctx.settings.require_cluster()
+    ecs = ctx.client("ecs")
+    services = ecs.describe_services(cluster=cluster, services=[svc.ecs_service]).get("services", [])
+    live = [s for s in services if s.get("status") != "INACTIVE"]
+    if not live:
+        return Running(env, error=f"service {svc.ecs_service} not found in cluster {cluster}")
+    td_arn = live[0]["taskDefinition"]
+    td = ecs.describe_task_definition(taskDefinition=td_arn)["taskDefinition"]
+    containers = td.get("containerDefinitions", [])
+    chosen = next((c for c in containers if c.get("name") == svc.container), None) if svc.container else None
+    if chosen is None and containers:
+        chosen = containers[0]
+    if chosen is None:
+        return Running(env, task_definition=td_arn, error="task definition has no containers")
+    image = str(chosen.get("image", ""))
+    _, tag, digest = split_image(image)
+    if digest is None and tag and svc.ecr_repo:
+        try:
+            ref = Ecr(ctx.client("ecr")).find(svc.ecr_repo, tag)
+        except Exception as exc:  # the digest is a bonus; the image is already known
+            if error_code(exc) is None and not hasattr(exc, "exit_code"):
+                raise
+            ref = None
+        digest = ref.digest if ref else None
+    family_rev = td_arn.rsplit("/", 1)[-1]
+    return Running(env, image=image, tag=tag, digest=digest, task_definition=family_rev)

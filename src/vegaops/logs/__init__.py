@@ -1,0 +1,1 @@
+"""Log tailing: discovery of log sources (sources.py), fetch/merge/dedup core (core.py), rendering (render.py)."""

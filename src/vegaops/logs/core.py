@@ -1,0 +1,376 @@
+"""Fetch, merge and de-duplicate log events. Pure logic over a ``LogsApi`` and an injected clock.
+
+* Back-fill: per log group, FilterLogEvents pages (interleaved, a startTime/endTime window) are
+  merged across groups (several services) into one time-ordered stream with ``heapq.merge``, so
+  memory stays at one page per group.
+* Follow: every poll re-queries each group from ``high-water - overlap`` (late-arriving events are
+  caught), skips event ids already printed, and forgets ids older than the next query's start (memory
+  is bounded by the overlap window, with a hard cap that moves the window floor instead of growing).
+  Streams are never fixed at start: the group is queried as a whole and stream names are matched to
+  the service's containers, so tasks started mid-follow appear on their first line.
+* Throttling is never fatal: a shared token-bucket rate limiter spaces calls, and a throttled call
+  is retried after a jittered exponential backoff with a notice on stderr.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from vegaops.aws.logs import is_throttle
+from vegaops.clock import Clock
+from vegaops.logs.sources import LogSource
+
+
+class LogsApi(Protocol):
+    def filter_page(
+        self,
+        group: str,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+        filter_pattern: str | None = None,
+        stream_prefix: str | None = None,
+        streams: Sequence[str] | None = None,
+        token: str | None = None,
+        limit: int = 10000,
+    ) -> tuple[list[dict[str, Any]], str | None]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class LogEvent:
+    timestamp: int  # ms since epoch
+    message: str
+    event_id: str
+    stream: str
+    group: str
+    service: str
+    container: str
+    task: str
+    ingestion: int = 0
+
+    def sort_key(self) -> tuple[int, int, str]:
+        return (self.timestamp, self.ingestion, self.event_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"timestamp": self.timestamp, "message": self.message, "service": self.service,
+                "task": self.task, "container": self.container, "stream": self.stream, "group": self.group,
+                "event_id": self.event_id}
+
+
+@dataclass(frozen=True, slots=True)
+class Marker:
+    """Something about a task rather than a log line: a task started or stopped."""
+
+    timestamp: int
+    service: str
+    task: str
+    kind: str  # started | stopped
+    text: str
+
+
+Item = LogEvent | Marker
+
+
+def to_ms(clock: Clock) -> int:
+    return int(clock.now().timestamp() * 1000)
+
+
+class RateLimiter:
+    """Token bucket shared by every caller (all groups, all services) of one run."""
+
+    def __init__(self, clock: Clock, rate: float = 5.0, burst: float = 5.0) -> None:
+        self.clock = clock
+        self.rate = rate
+        self.burst = burst
+        self.tokens = burst
+        self.last = clock.monotonic()
+
+    def acquire(self) -> None:
+        now = self.clock.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
+        self.last = now
+        if self.tokens < 1.0:
+            wait = (1.0 - self.tokens) / self.rate
+            self.clock.sleep(wait)
+            self.tokens = 1.0
+            self.last = self.clock.monotonic()
+        self.tokens -= 1.0
+
+
+@dataclass
+class Selector:
+    """Which streams of one group belong to the tail, and to which service/container/task."""
+
+    group: str
+    sources: list[LogSource]
+    containers: set[str] | None = None
+    tasks: set[str] | None = None  # full ids or prefixes (>= 4 characters)
+    task_filter: Callable[[str], bool] | None = None  # e.g. tasks of one deployment (refreshable)
+
+    def match(self, stream: str) -> tuple[LogSource, str] | None:
+        for source in self.sources:
+            tid = source.matches(stream)
+            if tid is None:
+                continue
+            if self.containers and source.container not in self.containers:
+                continue
+            if self.tasks and not any(tid.startswith(t) for t in self.tasks):
+                continue
+            if self.task_filter is not None and not self.task_filter(tid):
+                continue
+            return source, tid
+        return None
+
+    @property
+    def stream_prefix(self) -> str | None:
+        """A server-side prefix hint when every source of the group shares one container path."""
+        prefixes = {f"{s.prefix}/{s.container}/" for s in self.sources if s.prefix
+                    and (not self.containers or s.container in self.containers)}
+        return prefixes.pop() if len(prefixes) == 1 else None
+
+
+class Fetcher:
+    def __init__(
+        self,
+        api: LogsApi,
+        clock: Clock,
+        limiter: RateLimiter | None = None,
+        notice: Callable[[str], None] | None = None,
+        rng: random.Random | None = None,
+        page_limit: int = 10000,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 20.0,
+        prefetch: bool = False,
+    ) -> None:
+        self.api = api
+        self.prefetch = prefetch
+        self.clock = clock
+        self.limiter = limiter or RateLimiter(clock)
+        self.notice = notice or (lambda _m: None)
+        self.rng = rng or random.Random()
+        self.page_limit = page_limit
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.throttled = 0
+
+    def _fetch(self, selector: Selector, start_ms: int | None, end_ms: int | None, pattern: str | None,
+               token: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        """One page; throttling is retried after a jittered exponential backoff, with a notice."""
+        attempt = 0
+        while True:
+            self.limiter.acquire()
+            try:
+                return self.api.filter_page(
+                    selector.group, start_ms=start_ms, end_ms=end_ms, filter_pattern=pattern,
+                    stream_prefix=selector.stream_prefix, token=token, limit=self.page_limit)
+            except Exception as exc:
+                if not is_throttle(exc):
+                    raise
+                attempt += 1
+                self.throttled += 1
+                delay = self.rng.uniform(0, min(self.backoff_cap, self.backoff_base * 2 ** attempt))
+                self.notice(f"throttled by CloudWatch Logs on {selector.group}; retrying in {delay:.1f}s")
+                self.clock.sleep(delay)
+
+    def pages(self, selector: Selector, start_ms: int | None, end_ms: int | None,
+              pattern: str | None = None) -> Iterator[list[dict[str, Any]]]:
+        """Pages in order. With ``prefetch`` the next page is requested while the caller handles this one."""
+        if not self.prefetch:
+            token: str | None = None
+            while True:
+                events, token = self._fetch(selector, start_ms, end_ms, pattern, token)
+                yield events
+                if not token:
+                    return
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="vegaops-logs") as pool:
+            future = pool.submit(self._fetch, selector, start_ms, end_ms, pattern, None)
+            while True:
+                events, token = future.result()
+                if token:
+                    future = pool.submit(self._fetch, selector, start_ms, end_ms, pattern, token)
+                yield events
+                if not token:
+                    return
+
+    def events(self, selector: Selector, start_ms: int | None, end_ms: int | None,
+               pattern: str | None = None) -> Iterator[LogEvent]:
+        """Matching events of one group, in time order."""
+        for page in self.pages(selector, start_ms, end_ms, pattern):
+            batch = [e for e in (convert(selector, raw) for raw in page) if e is not None]
+            batch.sort(key=LogEvent.sort_key)
+            yield from batch
+
+
+def convert(selector: Selector, raw: dict[str, Any]) -> LogEvent | None:
+    stream = str(raw.get("logStreamName", ""))
+    hit = selector.match(stream)
+    if hit is None:
+        return None
+    source, tid = hit
+    ts = int(raw.get("timestamp", 0))
+    event_id = str(raw.get("eventId") or f"{stream}:{ts}:{hash(raw.get('message'))}")
+    return LogEvent(ts, str(raw.get("message", "")).rstrip("\n"), event_id, stream, selector.group,
+                    source.service, source.container, tid, int(raw.get("ingestionTime", 0) or 0))
+
+
+def merged(streams: Iterable[Iterator[LogEvent]]) -> Iterator[LogEvent]:
+    """K-way merge of time-ordered event streams (one per group)."""
+    return heapq.merge(*streams, key=LogEvent.sort_key)
+
+
+def backfill(fetcher: Fetcher, selectors: Sequence[Selector], start_ms: int | None, end_ms: int | None,
+             pattern: str | None = None) -> Iterator[LogEvent]:
+    return merged(fetcher.events(s, start_ms, end_ms, pattern) for s in selectors)
+
+
+@dataclass
+class _GroupState:
+    high_water: int
+    floor: int  # never query earlier than this
+    seen: dict[str, int] = field(default_factory=dict)  # event id -> timestamp
+    order: list[tuple[int, str]] = field(default_factory=list)  # heap of (timestamp, id) for pruning
+
+
+class Follower:
+    """Polls every group with an overlap window; yields each matching event exactly once."""
+
+    def __init__(
+        self,
+        fetcher: Fetcher,
+        selectors: Sequence[Selector],
+        since_ms: int,
+        until_ms: int | None = None,
+        pattern: str | None = None,
+        overlap_ms: int = 60_000,
+        poll_seconds: float = 2.0,
+        max_ids: int = 200_000,
+        watcher: Callable[[], list[Marker]] | None = None,
+        watch_seconds: float = 10.0,
+        grace_ms: int = 5_000,
+    ) -> None:
+        self.fetcher = fetcher
+        self.clock = fetcher.clock
+        self.selectors = list(selectors)
+        self.until_ms = until_ms
+        self.pattern = pattern
+        self.overlap_ms = overlap_ms
+        self.poll_seconds = poll_seconds
+        self.max_ids = max_ids
+        self.watcher = watcher
+        self.watch_seconds = watch_seconds
+        self.grace_ms = grace_ms  # with --until: keep polling this long after it for late events
+        self.state = {s.group: _GroupState(high_water=since_ms, floor=since_ms) for s in self.selectors}
+        self.known_tasks: set[tuple[str, str]] = set()
+        self.polls = 0
+        self.peak_ids = 0
+        self._last_watch: float | None = None
+        self._seeded = False
+        self.content_keys = False
+
+    @property
+    def remembered(self) -> int:
+        return sum(len(s.seen) for s in self.state.values())
+
+    def _key(self, event: LogEvent) -> str:
+        if self.content_keys:  # StartLiveTail results carry no event id
+            return f"{event.stream}\0{event.timestamp}\0{event.message}"
+        return event.event_id
+
+    def _remember(self, st: _GroupState, event: LogEvent) -> bool:
+        key = self._key(event)
+        if key in st.seen or event.timestamp < st.floor:
+            return False
+        st.seen[key] = event.timestamp
+        heapq.heappush(st.order, (event.timestamp, key))
+        return True
+
+    def accept(self, events: Iterable[LogEvent]) -> list[LogEvent]:
+        """The events not seen before (recorded now), e.g. from a live tail session."""
+        fresh: list[LogEvent] = []
+        for e in events:
+            st = self.state[e.group]
+            if self._remember(st, e):
+                fresh.append(e)
+                st.high_water = max(st.high_water, e.timestamp)
+                self.known_tasks.add((e.service, e.task))
+        for st in self.state.values():
+            self._prune(st)
+        return fresh
+
+    def _horizon(self, st: _GroupState) -> int:
+        """Where the next query starts: the newest timestamp seen (never past now, so one event stamped in
+        the future by a skewed clock cannot hide the others) minus the overlap window."""
+        return max(st.floor, min(st.high_water, to_ms(self.clock)) - self.overlap_ms)
+
+    def _prune(self, st: _GroupState) -> None:
+        horizon = self._horizon(st)
+        while st.order and (st.order[0][0] < horizon or len(st.seen) > self.max_ids):
+            ts, eid = heapq.heappop(st.order)
+            st.seen.pop(eid, None)
+            if ts >= horizon:  # over the cap: nothing at or before ts may be printed again
+                st.floor = max(st.floor, ts + 1)
+
+    def seed(self, events: Iterable[LogEvent]) -> None:
+        """Record events already printed (the back-fill) so polling does not repeat them."""
+        for e in events:
+            st = self.state[e.group]
+            self._remember(st, e)
+            st.high_water = max(st.high_water, e.timestamp)
+            self.known_tasks.add((e.service, e.task))
+        for st in self.state.values():
+            self._prune(st)
+        self._seeded = True
+
+    def poll_once(self) -> list[Item]:
+        self.polls += 1
+        out: list[LogEvent] = []
+        for selector in self.selectors:
+            st = self.state[selector.group]
+            start = self._horizon(st)
+            for event in self.fetcher.events(selector, start, self.until_ms, self.pattern):
+                if self._remember(st, event):
+                    out.append(event)
+                    st.high_water = max(st.high_water, event.timestamp)
+            self.peak_ids = max(self.peak_ids, self.remembered)
+            self._prune(st)
+        out.sort(key=LogEvent.sort_key)
+        items: list[Item] = []
+        for e in out:
+            key = (e.service, e.task)
+            if key not in self.known_tasks:
+                self.known_tasks.add(key)
+                if self.polls > 1 or self._seeded:
+                    items.append(Marker(e.timestamp, e.service, e.task, "started",
+                                        f"new task {e.task[:8]} ({e.service}) is logging"))
+            items.append(e)
+        return items
+
+    def _watch(self) -> list[Marker]:
+        if self.watcher is None:
+            return []
+        now = self.clock.monotonic()
+        if self._last_watch is not None and now - self._last_watch < self.watch_seconds:
+            return []
+        self._last_watch = now
+        return self.watcher()
+
+    def done(self) -> bool:
+        if self.until_ms is None:
+            return False
+        return to_ms(self.clock) > self.until_ms + self.grace_ms
+
+    def follow(self, polls: int | None = None, idle: Callable[[], None] | None = None) -> Iterator[Item]:
+        """Poll until --until is passed (or ``polls`` polls); ``idle`` runs before each wait (flush output)."""
+        while True:
+            yield from self.poll_once()
+            yield from self._watch()
+            if self.done() or (polls is not None and self.polls >= polls):
+                return
+            if idle is not None:
+                idle()
+            self.clock.sleep(self.poll_seconds)

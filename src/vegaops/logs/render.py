@@ -1,0 +1,114 @@
+"""Time windows and the human line format: time, short task id and container, colour per task."""
+
+from __future__ import annotations
+
+import json
+import re
+import zlib
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from vegaops.errors import UsageError
+from vegaops.logs.core import LogEvent, Marker
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|hr|d|w)\s*$", re.IGNORECASE)
+_UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hr": 3600, "d": 86400, "w": 604800}
+
+
+def parse_time(value: str, now: datetime, option: str = "--since") -> datetime:
+    """``10m``, ``2h``, ``1d``, ``30s`` (ago) or an ISO 8601 time (naive = local time)."""
+    m = _DURATION.match(value)
+    if m:
+        return now - timedelta(seconds=float(m.group(1)) * _UNITS[m.group(2).lower()])
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"{option} {value!r}: expected a duration like 10m, 2h, 1d or an ISO time",
+                         hint=f"for example {option} 30m or {option} 2026-01-01T12:00") from None
+    return parsed.astimezone() if parsed.tzinfo is None else parsed
+
+
+def ms(t: datetime) -> int:
+    return int(t.timestamp() * 1000)
+
+
+_TASK_COLOURS = (33, 35, 36, 32, 34, 93, 95, 96, 92, 94, 91, 208)
+_LEVEL_COLOURS = {"error": 31, "err": 31, "fatal": 31, "critical": 31, "crit": 31, "panic": 31,
+                  "warn": 33, "warning": 33, "info": 32, "debug": 2, "trace": 2}
+_LEVEL_KEYS = ("level", "severity", "lvl", "levelname", "log.level", "loglevel")
+
+
+def _paint(text: str, code: int | None, colour: bool) -> str:
+    if not colour or code is None:
+        return text
+    seq = f"38;5;{code}" if code > 97 else str(code)
+    return f"\x1b[{seq}m{text}\x1b[0m"
+
+
+def level_of(doc: dict[str, Any]) -> str | None:
+    for key in _LEVEL_KEYS:
+        value = doc.get(key)
+        if isinstance(value, str):
+            return value.lower()
+    return None
+
+
+class LineFormatter:
+    def __init__(self, colour: bool, utc: bool = False, fields: Sequence[str] = (), raw: bool = False,
+                 show_service: bool = False) -> None:
+        self.colour = colour
+        self.utc = utc
+        self.fields = list(fields)
+        self.raw = raw
+        self.show_service = show_service
+        self._tz = UTC if utc else datetime.now().astimezone().tzinfo
+        self._second: int | None = None
+        self._second_text = ""
+
+    def stamp(self, ts_ms: int) -> str:
+        second, millis = divmod(ts_ms, 1000)
+        if second != self._second:  # formatted once per second of log time
+            self._second = second
+            self._second_text = datetime.fromtimestamp(second, self._tz).strftime("%Y-%m-%d %H:%M:%S")
+        return f"{self._second_text}.{millis:03d}{'Z' if self.utc else ''}"
+
+    def task_colour(self, task: str) -> int:
+        return _TASK_COLOURS[zlib.crc32(task.encode()) % len(_TASK_COLOURS)]
+
+    def message(self, text: str) -> str:
+        if self.raw or not text.startswith("{"):
+            return text
+        try:
+            doc = json.loads(text)
+        except ValueError:
+            return text
+        if not isinstance(doc, dict):
+            return text
+        level = level_of(doc)
+        if self.fields:
+            text = " ".join(f"{k}={_field(doc, k)}" for k in self.fields if _field(doc, k) is not None)
+        return _paint(text, _LEVEL_COLOURS.get(level or ""), self.colour)
+
+    def event(self, e: LogEvent) -> str:
+        if self.raw:
+            return e.message
+        who = f"{e.service}/{e.task[:8]}" if self.show_service else e.task[:8]
+        prefix = f"{self.stamp(e.timestamp)} {_paint(who, self.task_colour(e.task), self.colour)} {e.container}"
+        return f"{prefix} {self.message(e.message)}"
+
+    def marker(self, m: Marker) -> str:
+        text = f"{self.stamp(m.timestamp)} -- {m.text}"
+        return _paint(text, 31 if m.kind == "stopped" else 2, self.colour)
+
+
+def _field(doc: dict[str, Any], key: str) -> Any:
+    value: Any = doc
+    for part in key.split("."):
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+        elif isinstance(value, dict) and key in value:
+            return value[key]
+        else:
+            return None
+    return json.dumps(value) if isinstance(value, dict | list) else value

@@ -1,0 +1,1 @@
+"""WSGI middleware of the sandbox server."""

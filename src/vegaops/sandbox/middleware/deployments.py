@@ -1,0 +1,175 @@
+"""ListServiceDeployments / DescribeServiceDeployments / StopServiceDeployment (not in moto), target health
+and the sandbox summary, answered from the simulator with AWS's shapes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from xml.sax.saxutils import escape
+
+from vegaops.sandbox.simulator import SimDeployment, SimService, Simulator, breaker_threshold
+from vegaops.sandbox.state import ACCOUNT_ID
+
+OPERATIONS = ("ListServiceDeployments", "DescribeServiceDeployments", "StopServiceDeployment")
+
+
+def _arn(sim: Simulator, kind: str, svc: SimService, dep_id: str) -> str:
+    return f"arn:aws:ecs:{sim.region}:{ACCOUNT_ID}:{kind}/{svc.cluster}/{svc.name}/{dep_id.rsplit('/', maxsplit=1)[-1]}"
+
+
+def _service_arn(sim: Simulator, svc: SimService) -> str:
+    return f"arn:aws:ecs:{sim.region}:{ACCOUNT_ID}:service/{svc.cluster}/{svc.name}"
+
+
+def _cluster_arn(sim: Simulator, svc: SimService) -> str:
+    return f"arn:aws:ecs:{sim.region}:{ACCOUNT_ID}:cluster/{svc.cluster}"
+
+
+def _revision_arn(sim: Simulator, svc: SimService, td: str) -> str:
+    dep = next((d for d in svc.history if d.task_definition == td), None)
+    return _arn(sim, "service-revision", svc, dep.id if dep else td.rsplit(":", 1)[-1])
+
+
+def _brief(sim: Simulator, svc: SimService, dep: SimDeployment) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "serviceDeploymentArn": _arn(sim, "service-deployment", svc, dep.id),
+        "serviceArn": _service_arn(sim, svc), "clusterArn": _cluster_arn(sim, svc),
+        "createdAt": dep.created_at, "startedAt": dep.created_at,
+        "targetServiceRevisionArn": _revision_arn(sim, svc, dep.task_definition),
+        "status": dep.status,
+    }
+    if dep.status_reason:
+        out["statusReason"] = dep.status_reason
+    if dep.finished_at:
+        out["finishedAt"] = dep.finished_at
+    return out
+
+
+def _full(sim: Simulator, svc: SimService, dep: SimDeployment) -> dict[str, Any]:
+    out = _brief(sim, svc, dep)
+    out.pop("targetServiceRevisionArn")
+    tasks = [t for t in svc.tasks.values() if t.deployment_id == dep.id]
+    out["updatedAt"] = dep.updated_at or dep.created_at
+    out["targetServiceRevision"] = {
+        "arn": _revision_arn(sim, svc, dep.task_definition), "requestedTaskCount": dep.desired,
+        "runningTaskCount": sum(1 for t in tasks if t.state == "RUNNING"),
+        "pendingTaskCount": sum(1 for t in tasks if t.state in ("PROVISIONING", "PENDING")),
+    }
+    out["sourceServiceRevisions"] = [
+        {"arn": _revision_arn(sim, svc, td), "requestedTaskCount": 0, "runningTaskCount": n, "pendingTaskCount": 0}
+        for td, n in dep.source_tasks.items() if td != dep.task_definition
+    ]
+    service = sim.backend.services.get(f"{svc.cluster}:{svc.name}")
+    config = dict(getattr(service, "deployment_configuration", None) or {})
+    breaker = config.get("deploymentCircuitBreaker") or {}
+    out["deploymentConfiguration"] = config
+    out["lifecycleStage"] = "BAKE_TIME" if dep.status == "IN_PROGRESS" else (
+        "CLEAN_UP" if dep.finished_at else "SCALE_UP")
+    if breaker.get("enable"):
+        failed = dep.rollout == "FAILED" and dep.failed_tasks >= breaker_threshold(dep.desired)
+        out["deploymentCircuitBreaker"] = {
+            "status": "TRIGGERED" if failed else ("MONITORING" if dep.rollout == "IN_PROGRESS" else
+                                                  "MONITORING_COMPLETE"),
+            "failureCount": dep.failed_tasks, "threshold": breaker_threshold(dep.desired),
+        }
+    else:
+        out["deploymentCircuitBreaker"] = {"status": "DISABLED", "failureCount": dep.failed_tasks, "threshold": 0}
+    if dep.rollback_to:
+        rollback = next((d for d in svc.history if d.id == dep.rollback_to), None)
+        out["rollback"] = {"reason": dep.status_reason or dep.reason,
+                           "startedAt": rollback.created_at if rollback else dep.updated_at,
+                           "serviceRevisionArn": _revision_arn(sim, svc, rollback.task_definition if rollback else
+                                                               dep.task_definition)}
+    if dep.status == "STOPPED" and dep.finished_at:
+        out["stoppedAt"] = dep.finished_at
+    return out
+
+
+def _find_service(sim: Simulator, cluster: str | None, service: str) -> SimService | None:
+    name = service.rsplit("/", maxsplit=1)[-1]
+    cluster_name = (cluster or "default").split("/")[-1]
+    return sim.services.get((cluster_name, name))
+
+
+def _find_deployment(sim: Simulator, arn: str) -> tuple[SimService, SimDeployment] | None:
+    for svc in sim.services.values():
+        for dep in svc.history:
+            if _arn(sim, "service-deployment", svc, dep.id) == arn:
+                return svc, dep
+    return None
+
+
+def _client_error(code: str, message: str) -> tuple[str, Any]:
+    return "400 Bad Request", {"__type": code, "message": message}
+
+
+def answer(sim: Simulator, operation: str, params: dict[str, Any]) -> tuple[str, Any]:
+    if operation == "ListServiceDeployments":
+        svc = _find_service(sim, params.get("cluster"), str(params.get("service", "")))
+        if svc is None:
+            return _client_error("ServiceNotFoundException", "Service not found.")
+        wanted = set(params.get("status") or [])
+        deps = [d for d in reversed(svc.history) if not wanted or d.status in wanted]
+        created = params.get("createdAt") or {}
+        if created.get("after") is not None:
+            deps = [d for d in deps if d.created_at.timestamp() >= float(created["after"])]
+        if created.get("before") is not None:
+            deps = [d for d in deps if d.created_at.timestamp() <= float(created["before"])]
+        start = int(params.get("nextToken") or 0)
+        size = int(params.get("maxResults") or 20)
+        page = deps[start:start + size]
+        out: dict[str, Any] = {"serviceDeployments": [_brief(sim, svc, d) for d in page]}
+        if start + size < len(deps):
+            out["nextToken"] = str(start + size)
+        return "200 OK", out
+    if operation == "DescribeServiceDeployments":
+        found, failures = [], []
+        for arn in params.get("serviceDeploymentArns") or []:
+            hit = _find_deployment(sim, str(arn))
+            if hit is None:
+                failures.append({"arn": arn, "reason": "MISSING", "detail": "The service deployment was not found."})
+            else:
+                found.append(_full(sim, *hit))
+        return "200 OK", {"serviceDeployments": found, "failures": failures}
+    # StopServiceDeployment
+    arn = str(params.get("serviceDeploymentArn", ""))
+    hit = _find_deployment(sim, arn)
+    if hit is None:
+        return _client_error("ServiceDeploymentNotFoundException", f"The service deployment {arn} was not found.")
+    svc, dep = hit
+    if dep.status != "IN_PROGRESS":
+        return _client_error("ConflictException",
+                             f"The service deployment is in {dep.status} status and cannot be stopped.")
+    sim.stop_deployment(svc, dep, str(params.get("stopType") or "ROLLBACK"))
+    return "200 OK", {"serviceDeploymentArn": arn}
+
+
+def target_health_xml(descriptions: list[dict[str, Any]]) -> bytes:
+    members = []
+    for d in descriptions:
+        health = d["TargetHealth"]
+        extra = "".join(f"<{k}>{escape(str(health[k]))}</{k}>" for k in ("Reason", "Description") if k in health)
+        members.append(
+            f"<member><HealthCheckPort>{d['HealthCheckPort']}</HealthCheckPort><Target><Id>{d['Target']['Id']}</Id>"
+            f"<Port>{d['Target']['Port']}</Port></Target><TargetHealth><State>{health['State']}</State>{extra}"
+            "</TargetHealth></member>")
+    xml = ('<DescribeTargetHealthResponse xmlns="http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/">'
+           f"<DescribeTargetHealthResult><TargetHealthDescriptions>{''.join(members)}</TargetHealthDescriptions>"
+           "</DescribeTargetHealthResult><ResponseMetadata><RequestId>sandbox</RequestId></ResponseMetadata>"
+           "</DescribeTargetHealthResponse>")
+    return xml.encode()
+
+
+def info(sim: Simulator) -> dict[str, Any]:
+    services = []
+    for svc in sim.services.values():
+        primary = svc.deployments[0]
+        services.append({
+            "cluster": svc.cluster, "service": svc.name,
+            "task_definition": primary.task_definition.split("/")[-1],
+            "rollout": primary.rollout, "deployments": len(svc.deployments),
+            "running": sum(1 for t in svc.tasks.values() if t.state == "RUNNING"),
+            "desired": primary.desired, "fault": sim.faults.get(svc.name),
+        })
+    return {"services": services, "faults": dict(sim.faults), "speed": sim.speed,
+            "now": sim.now.isoformat() if isinstance(sim.now, datetime) else None}

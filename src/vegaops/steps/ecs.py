@@ -1,0 +1,422 @@
+"""ECS steps: ``ecs.register``, ``ecs.deploy``, ``ecs.watch`` and ``ecs.rollback``.
+
+- ``ecs.register``: a new task definition revision cloned from the service's live one with only the
+  chosen container's image changed (tagged with the release tag and the deployer). Empty plan when
+  the live revision already runs that image, or when the newest revision of the family is exactly
+  the wanted clone (re-run after an interrupted deploy). Outputs ``task_definition``,
+  ``previous_task_definition``, ``registered``.
+- ``ecs.deploy``: UpdateService to a task definition (or force a new deployment). Preflight: the
+  service exists and is ACTIVE, no other deployment in progress (exit 8). Empty plan when the
+  service already runs it. Outputs ``deployment_id``.
+- ``ecs.watch``: watch deployments until they settle and turn the verdict into the exit code.
+- ``ecs.rollback``: deploy the newest task definition whose deployment succeeded (or ``to_revision``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from vegaops.aws.ecs import clone_spec, family_of, revision_of
+from vegaops.deploy import core
+from vegaops.deploy import verdict as vd
+from vegaops.errors import NeedsHuman, NotFoundError, OperationFailed, Refused, TimedOut, VegaopsError
+from vegaops.steps.base import Change, Outcome, Plan, Step
+
+if TYPE_CHECKING:
+    from vegaops.aws.ecs import Ecs, TaskDefinition
+    from vegaops.context import AppContext
+
+
+PLAN_CACHE_S = 5.0  # plans of one command may reuse the preflight's DescribeServices this long
+
+
+def describe_service(ctx: AppContext, service: str) -> dict[str, Any]:
+    cluster = ctx.settings.require_cluster()
+    found, _ = core.ecs_for(ctx).describe_services(cluster, [service], max_age=PLAN_CACHE_S)
+    svc = found.get(service)
+    if svc is None:
+        raise Refused(f"preflight: service {service} not found in cluster {cluster}",
+                      hint="check the service name and --env")
+    if svc.get("status") != "ACTIVE":
+        raise Refused(f"preflight: service {service} is {svc.get('status')}, not ACTIVE")
+    return svc
+
+
+def in_progress(svc: dict[str, Any]) -> dict[str, Any] | None:
+    """The deployment still rolling out (PRIMARY IN_PROGRESS, or several deployments), else None."""
+    deployments = svc.get("deployments", [])
+    primary = next((d for d in deployments if d.get("status") == "PRIMARY"), None)
+    if primary is None:
+        return None
+    if primary.get("rolloutState") == "IN_PROGRESS" or len(deployments) > 1:
+        return dict(primary)
+    return None
+
+
+# --- ecs.register ---------------------------------------------------------------------------
+@dataclass
+class RegisterParams:
+    service: str
+    image: str  # the image reference to deploy, pinned by digest: repo@sha256:...
+    tag: str = ""  # the release tag, kept visible (task definition tag vegaops:tag)
+    container: str | None = None
+
+
+class RegisterTaskDefinition(Step[RegisterParams]):
+    id: ClassVar[str] = "ecs.register"
+    Params = RegisterParams
+    outputs = ("task_definition", "previous_task_definition", "container", "registered")
+    description = "register a task definition revision with a new image (everything else preserved)"
+
+    def plan(self, ctx: AppContext) -> Plan:
+        p = self.params
+        service = core.service_name(ctx, p.service)
+        ecs = core.ecs_for(ctx)
+        svc = describe_service(ctx, service)
+        live = ecs.describe_task_definition(svc["taskDefinition"])
+        configured = p.container
+        if configured is None:
+            try:
+                configured = ctx.settings.service(p.service).container
+            except VegaopsError:
+                configured = None
+        container = core.choose_container(live, configured, _repo_of(p.image))
+        current_image = str((live.container(container) or {}).get("image", ""))
+        plan = Plan(step=self.id, outputs={"task_definition": live.arn, "previous_task_definition": live.arn,
+                                           "container": container, "registered": False})
+        if current_image == p.image:
+            plan.notes.append(f"{service}: {live.family}:{live.revision} already runs {p.image}")
+            return plan
+        spec = clone_spec(live, {container: p.image})
+        reuse = _identical_latest(ecs, live, spec)
+        if reuse is not None:
+            plan.outputs["task_definition"] = reuse.arn
+            plan.notes.append(f"{service}: {reuse.family}:{reuse.revision} already registered with {p.image}")
+            return plan
+        tags = {core.TAG_KEY: p.tag or p.image.rsplit(":", 1)[-1], core.DEPLOYER_KEY: core.deployer()}
+        plan.state = {"spec": clone_spec(live, {container: p.image}, tags)}
+        diff = core.td_diff(core.strip_tags(live.registrable()), core.strip_tags(spec))
+        plan.changes.append(Change(
+            "create", f"{live.family}:{live.revision + 1}",
+            f"register {live.family} revision from {live.family}:{live.revision}: {container} -> "
+            f"{p.image}" + (f" ({p.tag})" if p.tag else ""),
+            {"image": {"from": current_image, "to": p.image},
+             "task definition diff": "\n        ".join(["", *diff]) if diff else "none",
+             "tags": ", ".join(f"{k}={v}" for k, v in tags.items())},
+        ))
+        return plan
+
+    def apply(self, ctx: AppContext, plan: Plan) -> Outcome:
+        outcome = Outcome(outputs=dict(plan.outputs))
+        if plan.empty:
+            return outcome
+        new = core.ecs_for(ctx).register_task_definition(plan.state["spec"])
+        outcome.outputs.update({"task_definition": new.arn, "registered": True})
+        outcome.changes.extend(plan.changes)
+        return outcome
+
+
+def _repo_of(image: str) -> str:
+    name = image.split("@", 1)[0]
+    return name.split("/", 1)[1] if "/" in name else name.rsplit(":", 1)[0]
+
+
+def _identical_latest(ecs: Ecs, live: TaskDefinition, spec: dict[str, Any]) -> TaskDefinition | None:
+    arns = ecs.list_task_definitions(live.family)
+    if not arns or (revision_of(arns[0]) or 0) <= live.revision:
+        return None
+    latest = ecs.describe_task_definition(arns[0])
+    return latest if core.strip_tags(latest.registrable()) == core.strip_tags(spec) else None
+
+
+# --- ecs.deploy -----------------------------------------------------------------------------
+@dataclass
+class DeployParams:
+    service: str
+    task_definition: str
+    force: bool = False
+    allow_in_progress: bool = False
+
+
+class DeployService(Step[DeployParams]):
+    id: ClassVar[str] = "ecs.deploy"
+    Params = DeployParams
+    outputs = ("deployment_id", "previous_task_definition", "task_definition")
+    description = "update an ECS service to a task definition (or force a new deployment)"
+
+    def plan(self, ctx: AppContext) -> Plan:
+        p = self.params
+        service = core.service_name(ctx, p.service)
+        svc = describe_service(ctx, service)
+        current = str(svc.get("taskDefinition", ""))
+        plan = Plan(step=self.id, outputs={"previous_task_definition": current, "task_definition": p.task_definition},
+                    state={"service": service})
+        flight = in_progress(svc)
+        same = _same_td(current, p.task_definition)
+        if same and not p.force:
+            primary: dict[str, Any] = next((d for d in svc.get("deployments", []) if d.get("status") == "PRIMARY"), {})
+            plan.outputs["deployment_id"] = primary.get("id")
+            plan.notes.append(f"{service} already runs {vd.short_td(current)}")
+            return plan
+        if flight is not None and not p.allow_in_progress:
+            raise Refused(
+                f"preflight: {service} has a deployment in progress ({flight.get('id')} of "
+                f"{vd.short_td(flight.get('taskDefinition'))}, {flight.get('rolloutState')})",
+                hint=f"wait for it (vegaops deploy watch {service}) or pass --wait-for-other",
+            )
+        what = "force a new deployment of" if same else "deploy"
+        plan.changes.append(Change(
+            "deploy", service, f"{what} {service}: {vd.short_td(current)} -> {vd.short_td(p.task_definition)}",
+            {"task_definition": {"from": vd.short_td(current), "to": vd.short_td(p.task_definition)}},
+        ))
+        plan.state["force"] = same
+        return plan
+
+    def apply(self, ctx: AppContext, plan: Plan) -> Outcome:
+        outcome = Outcome(outputs=dict(plan.outputs))
+        if plan.empty:
+            return outcome
+        service = plan.state["service"]
+        updated = core.ecs_for(ctx).update_service(
+            ctx.settings.require_cluster(), service, task_definition=self.params.task_definition,
+            force_new_deployment=bool(plan.state.get("force") or self.params.force),
+        )
+        outcome.outputs["deployment_id"] = deployment_id_of(updated, self.params.task_definition)
+        outcome.changes.extend(plan.changes)
+        return outcome
+
+
+def _same_td(a: str, b: str) -> bool:
+    return a == b or (family_of(a) == family_of(b) and revision_of(a) == revision_of(b) is not None)
+
+
+def deployment_id_of(service: dict[str, Any], task_definition: str) -> str | None:
+    """The deployment UpdateService started: currentServiceDeployment's PRIMARY, newest on our definition."""
+    deployments = service.get("deployments", [])
+    ours = [d for d in deployments if d.get("status") == "PRIMARY"] or [
+        d for d in deployments if _same_td(str(d.get("taskDefinition", "")), task_definition)]
+    if not ours:
+        return None
+    ours.sort(key=lambda d: str(d.get("createdAt", "")), reverse=True)
+    return str(ours[0].get("id"))
+
+
+# --- ecs.watch ------------------------------------------------------------------------------
+class DeployFailed(VegaopsError):
+    """A watched deployment did not succeed; carries the per-service verdicts."""
+
+    def __init__(self, error: VegaopsError, verdicts: dict[str, vd.Verdict]) -> None:
+        super().__init__(error.message, error.hint)
+        self.exit_code = error.exit_code
+        self.kind = error.kind
+        self.verdicts = verdicts
+
+
+@dataclass
+class WatchParams:
+    services: list[str]
+    deployments: dict[str, str] = field(default_factory=dict)  # service -> exact deployment id
+    deployment_id: str | None = None  # the exact deployment id when watching one service
+    task_definitions: dict[str, str] = field(default_factory=dict)  # service -> our task definition
+    previous: dict[str, str] = field(default_factory=dict)  # service -> task definition before the deploy
+    timeout: float = 900.0
+    poll_interval: float | None = None
+    rollback_on_failure: bool = False
+
+
+class WatchDeployments(Step[WatchParams]):
+    id: ClassVar[str] = "ecs.watch"
+    Params = WatchParams
+    outputs = ("outcomes",)
+    description = "watch deployments until they settle; exit code from the verdict"
+
+    def plan(self, ctx: AppContext) -> Plan:
+        from vegaops.deploy.snapshot import Target, snapshot_from_api
+
+        p = self.params
+        cluster = ctx.settings.require_cluster()
+        names = [core.service_name(ctx, s) for s in p.services]
+        found, missing = core.ecs_for(ctx).describe_services(cluster, names)
+        if missing:
+            raise NotFoundError(f"services not found in cluster {cluster}: {', '.join(missing)}")
+        plan = Plan(step=self.id, outputs={"outcomes": {}})
+        targets: list[dict[str, Any]] = []
+        for given, name in zip(p.services, names, strict=True):
+            svc = found[name]
+            dep_id = p.deployments.get(name) or p.deployments.get(given)
+            if dep_id is None and len(names) == 1:
+                dep_id = p.deployment_id
+            if dep_id is None:
+                flight = in_progress(svc)
+                if flight is None:
+                    plan.notes.append(f"{name}: steady on {vd.short_td(svc.get('taskDefinition'))}, nothing to watch")
+                    plan.outputs["outcomes"][name] = "steady"
+                    continue
+                dep_id = str(flight.get("id"))
+                td = str(flight.get("taskDefinition"))
+            else:
+                td = p.task_definitions.get(name) or str(svc.get("taskDefinition"))
+            target = Target(name, dep_id, td, p.previous.get(name))
+            now = vd.assess(target, [snapshot_from_api(name, 0.0, svc)])
+            if now.outcome == vd.SUCCEEDED:
+                plan.notes.append(f"{name}: deployment {dep_id} already succeeded")
+                plan.outputs["outcomes"][name] = vd.SUCCEEDED
+                continue
+            targets.append({"service": name, "deployment_id": dep_id, "task_definition": td,
+                            "previous": p.previous.get(name),
+                            "target_groups": [lb["targetGroupArn"] for lb in svc.get("loadBalancers", [])
+                                              if lb.get("targetGroupArn")]})
+            plan.changes.append(Change("watch", name, f"watch {name} deployment {dep_id} of {vd.short_td(td)}",
+                                       {"deployment": dep_id}))
+        plan.state["targets"] = targets
+        return plan
+
+    def apply(self, ctx: AppContext, plan: Plan) -> Outcome:
+        outcome = Outcome(outputs=dict(plan.outputs))
+        if plan.empty:
+            return outcome
+        verdicts = watch_targets(ctx, plan.state["targets"], self.params)
+        outcome.outputs["outcomes"] = {**plan.outputs["outcomes"], **{k: v.outcome for k, v in verdicts.items()}}
+        outcome.outputs["verdicts"] = verdicts
+        outcome.changes.extend(plan.changes)
+        error = verdict_error(verdicts)
+        if error is not None:
+            raise DeployFailed(error, verdicts)
+        return outcome
+
+
+def watch_targets(ctx: AppContext, targets: list[dict[str, Any]], p: WatchParams) -> dict[str, vd.Verdict]:
+    from vegaops.aws.elbv2 import Elbv2
+    from vegaops.deploy.snapshot import Target
+    from vegaops.deploy.watch import Tracked, Watcher, WatchOptions
+
+    tracked = [Tracked(Target(t["service"], t["deployment_id"], t["task_definition"], t.get("previous")),
+                       list(t.get("target_groups", []))) for t in targets]
+    from vegaops.deploy.view import LiveView
+
+    emit = ctx.__dict__.get("_deploy_emit")
+    view = LiveView(ctx) if emit is None else None  # runbook runs get the live view too
+    watcher = Watcher(
+        core.ecs_for(ctx), ctx.settings.require_cluster(), ctx.clock, tracked,
+        elbv2=Elbv2(ctx.client("elbv2")) if any(t.target_groups for t in tracked) else None,
+        emit=emit or (view.event if view else None),
+        options=WatchOptions(p.timeout, p.poll_interval, p.rollback_on_failure),
+        log_tail=_log_tail(ctx),
+    )
+    ctx.__dict__["_deploy_watcher"] = watcher
+    if view is None:
+        return watcher.run()
+    with view:
+        return watcher.run()
+
+
+def _log_tail(ctx: AppContext) -> Any:
+    """(task definition, stopped task) -> the last lines of its failed container's awslogs stream."""
+    from vegaops.aws.logtail import last_lines
+
+    cache: dict[str, TaskDefinition] = {}
+
+    def tail(task_definition: str, task: dict[str, Any]) -> list[str]:
+        if task_definition not in cache:
+            cache[task_definition] = core.ecs_for(ctx).describe_task_definition(task_definition)
+        td = cache[task_definition]
+        containers = task.get("containers", [])
+        failed = [c for c in containers if c.get("exitCode") not in (None, 0)] or containers
+        name = str(failed[0].get("name")) if failed else (td.containers[0].get("name") if td.containers else "")
+        options = ((td.container(str(name)) or {}).get("logConfiguration") or {}).get("options") or {}
+        group, prefix = options.get("awslogs-group"), options.get("awslogs-stream-prefix")
+        if not group or not prefix:
+            return []
+        task_id = str(task.get("taskArn", "")).rsplit("/", 1)[-1]
+        return last_lines(ctx.client("logs"), group, f"{prefix}/{name}/{task_id}")
+
+    return tail
+
+
+def verdict_error(verdicts: dict[str, vd.Verdict]) -> VegaopsError | None:
+    """The error for the worst outcome (7 > 6 > 5), or None when every deployment succeeded."""
+    bad = {s: v for s, v in verdicts.items() if v.outcome != vd.SUCCEEDED}
+    if not bad:
+        return None
+    order = {vd.FAILED: 0, vd.TIMED_OUT: 1, vd.ROLLED_BACK: 2}
+    service, worst = min(bad.items(), key=lambda kv: order.get(kv[1].outcome, 3))
+    text = "; ".join(f"{s}: {v.outcome.replace('_', ' ')}: {'; '.join(v.reasons)}" for s, v in bad.items())
+    if worst.outcome == vd.FAILED:
+        return NeedsHuman(text, hint=f"inspect with: vegaops status {service}; then vegaops rollback {service}")
+    if worst.outcome == vd.TIMED_OUT:
+        return TimedOut(text, hint=f"the deployment continues; re-attach with: vegaops deploy watch {service}")
+    return OperationFailed(text, hint=f"see why: vegaops deploy history {service}")
+
+
+# --- ecs.rollback ---------------------------------------------------------------------------
+@dataclass
+class RollbackParams:
+    service: str
+    to_revision: int | None = None
+
+
+class RollbackService(Step[RollbackParams]):
+    id: ClassVar[str] = "ecs.rollback"
+    Params = RollbackParams
+    outputs = ("deployment_id", "task_definition", "previous_task_definition")
+    description = "redeploy the newest task definition whose deployment succeeded (or a given revision)"
+
+    def plan(self, ctx: AppContext) -> Plan:
+        service = core.service_name(ctx, self.params.service)
+        svc = describe_service(ctx, service)
+        current = str(svc["taskDefinition"])
+        target = rollback_target(ctx, current, self.params.to_revision)
+        plan = Plan(step=self.id, outputs={"task_definition": target, "previous_task_definition": current},
+                    state={"service": service})
+        if _same_td(current, target):
+            plan.notes.append(f"{service} already runs {vd.short_td(target)}")
+            return plan
+        flight = in_progress(svc)
+        if flight is not None and flight.get("rolloutState") == "IN_PROGRESS":
+            raise Refused(f"preflight: {service} has a deployment in progress ({flight.get('id')})",
+                          hint=f"wait for it: vegaops deploy watch {service}")
+        plan.changes.append(Change("deploy", service, f"roll back {service}: {vd.short_td(current)} -> "
+                                   f"{vd.short_td(target)}", {"task_definition": {
+                                       "from": vd.short_td(current), "to": vd.short_td(target)}}))
+        return plan
+
+    def apply(self, ctx: AppContext, plan: Plan) -> Outcome:
+        outcome = Outcome(outputs=dict(plan.outputs))
+        if plan.empty:
+            return outcome
+        target = plan.outputs["task_definition"]
+        updated = core.ecs_for(ctx).update_service(ctx.settings.require_cluster(), plan.state["service"],
+                                                   task_definition=target)
+        outcome.outputs["deployment_id"] = deployment_id_of(updated, target)
+        outcome.changes.extend(plan.changes)
+        return outcome
+
+
+def rollback_target(ctx: AppContext, current: str, to_revision: int | None) -> str:
+    """``family:to_revision``, else the newest revision (older ones first) whose deploy succeeded."""
+    ecs = core.ecs_for(ctx)
+    family = family_of(current)
+    if to_revision is not None:
+        return ecs.describe_task_definition(f"{family}:{to_revision}").arn
+    running = revision_of(current) or 0
+    arns = ecs.list_task_definitions(family)
+
+    def good(td: TaskDefinition) -> bool:
+        # Succeeded under vegaops, or untagged: deployed before vegaops (or by hand) and ran.
+        outcome = td.tags.get(core.OUTCOME_KEY)
+        return outcome == vd.SUCCEEDED or (outcome is None and core.TAG_KEY not in td.tags)
+
+    if any((revision_of(a) or 0) > running for a in arns):
+        # Already off the newest revision (rolled back before): staying on a good one is the rollback.
+        live = ecs.describe_task_definition(current)
+        if good(live):
+            return live.arn
+    for arn in arns:
+        if (revision_of(arn) or 0) >= running:
+            continue
+        td = ecs.describe_task_definition(arn)
+        if good(td):
+            return td.arn
+    raise NotFoundError(f"no earlier task definition of {family} whose deployment succeeded",
+                        hint="pass --to REVISION")
