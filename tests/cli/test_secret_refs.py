@@ -113,7 +113,7 @@ def _deployments(service: str) -> list[str]:
 @pytest.mark.usefixtures("estate")
 def test_set_redeploy_exactly_the_referencing_services(cli) -> None:  # type: ignore[no-untyped-def]
     before = {s: _deployments(s) for s in ("vega-api", "vega-worker", "vega-web")}
-    r = cli("-o", "json", "secret", "set", "database-url", "--redeploy", input="new-" + SECRET)
+    r = cli("-o", "json", "secret", "set", "database-url", "--redeploy", "--no-watch", input="new-" + SECRET)
     assert r.exit_code == 0, r.output
     assert SECRET not in r.stdout
     redeploy = envelope(r.stdout)["data"]["redeploy"]  # type: ignore[index]
@@ -122,22 +122,22 @@ def test_set_redeploy_exactly_the_referencing_services(cli) -> None:  # type: ig
         assert redeploy["deployments"][service] in _deployments(service)
         assert redeploy["deployments"][service] not in before[service]
     assert _deployments("vega-web") == before["vega-web"]
-    human = cli("secret", "set", "database-url", "--redeploy", input="third-" + SECRET)
+    human = cli("secret", "set", "database-url", "--redeploy", "--no-watch", input="third-" + SECRET)
     assert "pick up the new value as they are replaced" in human.output
-    unchanged = cli("secret", "set", "database-url", "--redeploy", input="third-" + SECRET)
+    unchanged = cli("secret", "set", "database-url", "--redeploy", "--no-watch", input="third-" + SECRET)
     assert "no redeploy needed" in unchanged.output
 
 
 @pytest.mark.usefixtures("estate")
 def test_rollback_and_config_set_redeploy(cli) -> None:  # type: ignore[no-untyped-def]
     cli("secret", "set", "database-url", input="v2")
-    r = cli("-o", "json", "secret", "rollback", "database-url", "--redeploy")
+    r = cli("-o", "json", "secret", "rollback", "database-url", "--redeploy", "--no-watch")
     assert r.exit_code == 0, r.output
     assert envelope(r.stdout)["data"]["redeploy"]["services"] == ["vega-api", "vega-worker"]  # type: ignore[index]
-    r = cli("-o", "json", "config", "set", "log-level", "debug", "--redeploy")
+    r = cli("-o", "json", "config", "set", "log-level", "debug", "--redeploy", "--no-watch")
     assert r.exit_code == 0, r.output
     assert list(envelope(r.stdout)["data"]["redeploy"]["deployments"]) == ["vega-api"]  # type: ignore[index]
-    r = cli("--dry-run", "secret", "set", "database-url", "--redeploy", input="v9")
+    r = cli("--dry-run", "secret", "set", "database-url", "--redeploy", "--no-watch", input="v9")
     assert r.exit_code == 0 and "planned (dry run)" in r.output
 
 

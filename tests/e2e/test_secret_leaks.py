@@ -77,7 +77,7 @@ def scenario(run: Run, tmp: Path, full: bool) -> list[tuple[list[str], CliResult
             go(*mode, "config", "get", "log-level")
             go(*mode, "config", "diff", "staging", "prod")
     go("--dry-run", "secret", "rollback", "database-url")
-    go("-o", "json", "secret", "rollback", "database-url", "--redeploy")
+    go("-o", "json", "secret", "rollback", "database-url", "--redeploy", "--no-watch")
     go("-y", "-o", "json", "secret", "import", str(tmp / "import.env"))
     if full:
         go("--dry-run", "secret", "import", str(tmp / "import.env"))

@@ -75,6 +75,8 @@ def set_(
     value_arg: Annotated[bool, typer.Option("--value-arg", help="Allow a SecureString value on argv.")] = False,
     redeploy: Annotated[bool, typer.Option("--redeploy", help="Force a new deployment of the services that "
                                            "reference it (tasks read it at start).")] = False,
+    watch: Annotated[bool, typer.Option("--watch/--no-watch", help="With --redeploy: watch the new deployments "
+                                        "to a verdict (exit 5/6/7 on failure).")] = True,
     dry_run: DryRunOpt = False,
 ) -> None:
     """Create or update a parameter; an unchanged value writes nothing (no new version)."""
@@ -96,7 +98,7 @@ def set_(
         from vegaops.refs import param_matcher
 
         full = param_name(a.settings.params_prefix, name)
-        extra["redeploy"] = force_redeploy(a, param_matcher(full), after, full)
+        extra["redeploy"] = force_redeploy(a, param_matcher(full), after, full, watch)
     elif redeploy:
         a.output.info("value unchanged; no redeploy needed")
     elif report.changed and a.settings.cluster:

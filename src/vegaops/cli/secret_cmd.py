@@ -27,6 +27,8 @@ app = typer.Typer(
 
 RedeployOpt = Annotated[bool, typer.Option(
     "--redeploy", help="Force a new deployment of the services that reference it (tasks read it at start).")]
+WatchOpt = Annotated[bool, typer.Option(
+    "--watch/--no-watch", help="With --redeploy: watch the new deployments to a verdict (exit 5/6/7 on failure).")]
 
 
 def read_secret_value(a: AppContext, name: str, value: str | None, value_arg: bool, from_file: Path | None) -> str:
@@ -74,8 +76,9 @@ def _full(a: AppContext, name: str) -> str:
     return secret_name(a.settings.secrets_prefix, name)
 
 
-def redeploy(a: AppContext, matcher: Any, after: str, what: str) -> dict[str, Any]:
-    """Force a new deployment of exactly the services whose task definitions reference ``what``."""
+def redeploy(a: AppContext, matcher: Any, after: str, what: str, watch: bool = True) -> dict[str, Any]:
+    """Force a new deployment of exactly the services whose task definitions reference ``what``; with
+    ``watch``, follow those deployments to the deploy verdicts (a rolled-back redeploy exits 5)."""
     from vegaops.refs import references
     from vegaops.runbook import engine
     from vegaops.steps.redeploy import ForceRedeploy, RedeployParams
@@ -85,14 +88,23 @@ def redeploy(a: AppContext, matcher: Any, after: str, what: str) -> dict[str, An
     if not services:
         a.output.info(f"no service in cluster {cluster} references {what}; nothing to redeploy")
         return {"services": [], "deployments": {}}
-    report = engine.run(a, "redeploy", [engine.single(ForceRedeploy, RedeployParams(services, after, cluster))])
+    calls = [engine.single(ForceRedeploy, RedeployParams(services, after, cluster), call_id="redeploy")]
+    if watch and not a.options.dry_run:
+        from vegaops.runbook.model import StepCall
+
+        calls.append(StepCall("watch", "ecs.watch", {"services": services,
+                                                      "deployments": "${steps.redeploy.deployments}"}))
+    report = engine.run(a, "redeploy", calls)
     deployments = report.steps[0].outputs.get("deployments", {}) if not report.dry_run else {}
     if not a.output.json:
         for service in services:
             dep = deployments.get(service)
             a.output.info(f"redeploy {service}: " + (f"deployment {dep}" if dep else "planned (dry run)"))
         a.output.info("the tasks pick up the new value as they are replaced (ECS reads secrets at task start)")
-    return {"services": services, "deployments": deployments}
+    result: dict[str, Any] = {"services": services, "deployments": deployments}
+    if len(report.steps) > 1:
+        result["outcomes"] = report.steps[1].outputs.get("outcomes", {})
+    return result
 
 
 def now_iso(a: AppContext) -> str:
@@ -113,6 +125,7 @@ def set_(
     tag: Annotated[list[str] | None, typer.Option("--tag", help="KEY=VALUE tag (repeatable).")] = None,
     value_arg: Annotated[bool, typer.Option("--value-arg", help="Allow the value on the command line.")] = False,
     redeploy_: RedeployOpt = False,
+    watch: WatchOpt = True,
     dry_run: DryRunOpt = False,
 ) -> None:
     """Create or update a secret; an unchanged value writes no new version."""
@@ -131,10 +144,10 @@ def set_(
         meta = _catalog(a).describe(_full(a, name))
         full = _full(a, name)
         if meta is not None:
-            extra["redeploy"] = redeploy(a, secret_matcher(meta.arn, full), after, full)
+            extra["redeploy"] = redeploy(a, secret_matcher(meta.arn, full), after, full, watch)
         else:
             extra["redeploy"] = redeploy(a, lambda ref: ref.kind == "secretsmanager" and
-                                         ref.store_id.rsplit(":", 1)[-1] == full, after, full)
+                                         ref.store_id.rsplit(":", 1)[-1] == full, after, full, watch)
     elif redeploy_:
         a.output.info("value unchanged; no redeploy needed")
     elif report.changed:
@@ -353,6 +366,7 @@ def rollback(
     name: Annotated[str, typer.Argument(help="Secret name.")],
     to: Annotated[str | None, typer.Option("--to", help="Version id (default: the AWSPREVIOUS version).")] = None,
     redeploy_: RedeployOpt = False,
+    watch: WatchOpt = True,
     dry_run: DryRunOpt = False,
 ) -> None:
     """Move AWSCURRENT back to an earlier version (default AWSPREVIOUS); --dry-run shows it."""
@@ -368,7 +382,7 @@ def rollback(
     if redeploy_ and (report.changed or report.dry_run):
         meta = _catalog(a).describe(full)
         if meta is not None:
-            extra["redeploy"] = redeploy(a, secret_matcher(meta.arn, full), after, full)
+            extra["redeploy"] = redeploy(a, secret_matcher(meta.arn, full), after, full, watch)
     elif report.changed:
         meta = _catalog(a).describe(full)
         if meta is not None:
