@@ -104,18 +104,42 @@ class CliResult:
         return self.stdout + self.stderr
 
 
+class LeakGuard:
+    """Secret hygiene for every command a test runs through ``cli`` or ``run_vegaops``: a value the test gave
+    vegaops as a secret (stdin of ``secret set``, ``config set --secure``, ``--var-file``) must never appear in
+    what a later command of the same test prints, unless that command reveals on purpose."""
+
+    REVEALING = ("--reveal", "export", "exec")
+
+    def __init__(self) -> None:
+        self.values: set[str] = set()
+
+    def check(self, args: tuple[str, ...], input: str | None, result: CliResult) -> None:
+        secret_input = ("secret" in args and ("set" in args or "import" in args)) or "--secure" in args \
+            or "--var-file" in args
+        if input and secret_input and len(input.strip()) >= 10:  # shorter ones collide with ordinary words
+            self.values.add(input.strip())
+        if any(flag in args for flag in self.REVEALING):
+            return
+        leaked = sorted(v for v in self.values if v in result.stdout or v in result.stderr)
+        assert not leaked, f"vegaops {' '.join(args)} printed a secret value given earlier in this test"
+
+
 @pytest.fixture
 def cli():  # type: ignore[no-untyped-def]
     """Run vegaops in-process through typer's CliRunner; returns exit code, stdout and stderr."""
     from vegaops.cli.app import app
 
     runner = CliRunner()
+    guard = LeakGuard()
 
     def invoke(*args: str, input: str | None = None) -> CliResult:
         result = runner.invoke(app, list(args), input=input, prog_name="vegaops")
         if result.exception and not isinstance(result.exception, SystemExit):
             raise result.exception
-        return CliResult(result.exit_code, result.stdout, result.stderr)
+        out = CliResult(result.exit_code, result.stdout, result.stderr)
+        guard.check(args, input, out)
+        return out
 
     return invoke
 
@@ -151,11 +175,15 @@ def vegaops_executable() -> list[str]:
 def run_vegaops(moto_url: str, project: Path):  # type: ignore[no-untyped-def]
     """Run the real vegaops executable as a subprocess against the moto server."""
 
+    guard = LeakGuard()
+
     def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> CliResult:
         proc = subprocess.run(
             [*vegaops_executable(), *args], input=input, capture_output=True, text=True, timeout=120, check=False,
             cwd=project, env={**os.environ, **(env or {})},
         )
-        return CliResult(proc.returncode, proc.stdout, proc.stderr)
+        out = CliResult(proc.returncode, proc.stdout, proc.stderr)
+        guard.check(args, input, out)
+        return out
 
     return run
