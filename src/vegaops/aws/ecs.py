@@ -121,6 +121,16 @@ class Ecs:
         self.deployments_api: bool | None = None  # None: not tried yet
         self._services: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
 
+    def _all(self, op: str, key: str, **kwargs: Any) -> list[str]:
+        """Every item of a nextToken-paginated list call (each page counted as a call)."""
+        items: list[str] = []
+        while True:
+            response = self._call(op, **kwargs)
+            items.extend(response.get(key, []))
+            if not response.get("nextToken"):
+                return items
+            kwargs["nextToken"] = response["nextToken"]
+
     def _call(self, op: str, **kwargs: Any) -> dict[str, Any]:
         self.calls[op] = self.calls.get(op, 0) + 1
         result: dict[str, Any] = getattr(self.client, op)(**kwargs)
@@ -199,15 +209,9 @@ class Ecs:
         return self.register_task_definition(spec)
 
     def list_task_definitions(self, family: str, status: str = "ACTIVE") -> list[str]:
-        arns: list[str] = []
-        kwargs: dict[str, Any] = {"familyPrefix": family, "status": status, "sort": "DESC"}
-        while True:
-            response = self._call("list_task_definitions", **kwargs)
-            arns.extend(a for a in response.get("taskDefinitionArns", []) if family_of(a) == family)
-            token = response.get("nextToken")
-            if not token:
-                return sorted(arns, key=lambda a: revision_of(a) or 0, reverse=True)
-            kwargs["nextToken"] = token
+        arns = [a for a in self._all("list_task_definitions", "taskDefinitionArns", familyPrefix=family,
+                                     status=status, sort="DESC") if family_of(a) == family]
+        return sorted(arns, key=lambda a: revision_of(a) or 0, reverse=True)
 
     def deregister_task_definition(self, task_definition: str) -> None:
         self._call("deregister_task_definition", taskDefinition=task_definition)
@@ -227,14 +231,7 @@ class Ecs:
             kwargs["desiredStatus"] = desired_status
         if service and not started_by:
             kwargs["serviceName"] = service
-        arns: list[str] = []
-        while True:
-            response = self._call("list_tasks", **kwargs)
-            arns.extend(response.get("taskArns", []))
-            token = response.get("nextToken")
-            if not token:
-                return arns
-            kwargs["nextToken"] = token
+        return self._all("list_tasks", "taskArns", **kwargs)
 
     def describe_tasks(self, cluster: str, task_arns: Sequence[str]) -> list[dict[str, Any]]:
         tasks: list[dict[str, Any]] = []

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from vegaops.cli.common import DryRunOpt, app_ctx, emit, parse_pairs, run_result
+from vegaops.cli.common import DryRunOpt, app_ctx, emit, parse_pairs, run_result, value_read
 from vegaops.errors import NotFoundError, UsageError
 
 if TYPE_CHECKING:
@@ -34,15 +34,8 @@ def read_value(a: AppContext, value: str | None, secure: bool, value_arg: bool, 
             a.output.warn("the value was given on the command line; it may be in your shell history")
         return value
     if value == "-" or not sys.stdin.isatty():
-        data = sys.stdin.read()
-        if data.endswith("\n"):
-            data = data[:-1]
-            if data.endswith("\r"):
-                data = data[:-1]
-        if not data:
-            raise UsageError(f"config set {name}: the value read from stdin is empty",
-                             hint="pipe a value in, or pass it as an argument")
-        return data
+        return value_read(sys.stdin.read(), f"config set {name}", "stdin",
+                          "pipe a value in, or pass it as an argument")
     prompter = a.ask()
     if secure:
         return prompter.secret(f"Value for {name}:", option="VALUE on stdin")

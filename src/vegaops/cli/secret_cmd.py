@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from vegaops.cli.common import DryRunOpt, app_ctx, emit, parse_pairs, run_result
+from vegaops.cli.common import DryRunOpt, app_ctx, emit, parse_pairs, run_result, value_read
 from vegaops.errors import NotFoundError, UsageError
 
 if TYPE_CHECKING:
@@ -54,14 +54,7 @@ def read_secret_value(a: AppContext, name: str, value: str | None, value_arg: bo
 
 
 def _strip_newline(data: str, name: str, where: str) -> str:
-    if data.endswith("\n"):
-        data = data[:-1]
-        if data.endswith("\r"):
-            data = data[:-1]
-    if not data:
-        raise UsageError(f"secret set {name}: the value read from {where} is empty",
-                         hint="give a non-empty value")
-    return data
+    return value_read(data, f"secret set {name}", where, "give a non-empty value")
 
 
 def _catalog(a: AppContext) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -130,64 +130,60 @@ def http_check(key: str, url: str, expect_status: int = 200, expect_body: str | 
                  {"status": status, "latency_ms": latency_ms, "attempts": max(1, retries)})
 
 
-def rds_checks(rds: Any, identifiers: Sequence[str]) -> list[Check]:
+def _first_found(ident: str, lookups: Sequence[tuple[str, Callable[[str], str]]]) -> tuple[str, str] | None:
+    """(kind, status) from the first lookup that knows ``ident``; None when every one says NotFound."""
+    from vegaops.aws.errors import error_code
+
+    for kind, lookup in lookups:
+        try:
+            return kind, lookup(ident)
+        except Exception as exc:
+            if "NotFound" not in (error_code(exc) or ""):
+                raise
+    return None
+
+
+def _status_checks(check: str, identifiers: Sequence[str], missing: str,
+                   lookups: Sequence[tuple[str, Callable[[str], str]]]) -> list[Check]:
     out: list[Check] = []
     for ident in identifiers:
-        status: str | None = None
-        kind = "instance"
-        try:
-            status = rds.describe_db_instances(DBInstanceIdentifier=ident)["DBInstances"][0]["DBInstanceStatus"]
-        except Exception as exc:
-            if "NotFound" not in (getattr(exc, "response", {}).get("Error", {}).get("Code", "") or ""):
-                raise
-            try:
-                kind = "cluster"
-                status = rds.describe_db_clusters(DBClusterIdentifier=ident)["DBClusters"][0]["Status"]
-            except Exception as exc2:
-                if "NotFound" not in (getattr(exc2, "response", {}).get("Error", {}).get("Code", "") or ""):
-                    raise
-        if status is None:
-            out.append(Check("env", "rds", False, "no DB instance or cluster with this identifier", ident))
+        found = _first_found(ident, lookups)
+        if found is None:
+            out.append(Check("env", check, False, missing, ident))
         else:
-            out.append(Check("env", "rds", status == "available", f"{kind} {status}", ident, {"status": status}))
+            kind, status = found
+            out.append(Check("env", check, status == "available", f"{kind} {status}", ident, {"status": status}))
     return out
+
+
+def rds_checks(rds: Any, identifiers: Sequence[str]) -> list[Check]:
+    return _status_checks("rds", identifiers, "no DB instance or cluster with this identifier", [
+        ("instance", lambda i: rds.describe_db_instances(DBInstanceIdentifier=i)["DBInstances"][0]["DBInstanceStatus"]),
+        ("cluster", lambda i: rds.describe_db_clusters(DBClusterIdentifier=i)["DBClusters"][0]["Status"]),
+    ])
 
 
 def elasticache_checks(client: Any, identifiers: Sequence[str]) -> list[Check]:
-    out: list[Check] = []
-    for ident in identifiers:
-        status: str | None = None
-        kind = "replication group"
-        try:
-            status = client.describe_replication_groups(ReplicationGroupId=ident)["ReplicationGroups"][0]["Status"]
-        except Exception as exc:
-            if "NotFound" not in (getattr(exc, "response", {}).get("Error", {}).get("Code", "") or ""):
-                raise
-            try:
-                kind = "cache cluster"
-                status = client.describe_cache_clusters(CacheClusterId=ident)["CacheClusters"][0]["CacheClusterStatus"]
-            except Exception as exc2:
-                if "NotFound" not in (getattr(exc2, "response", {}).get("Error", {}).get("Code", "") or ""):
-                    raise
-        if status is None:
-            out.append(Check("env", "elasticache", False, "no replication group or cache cluster with this id", ident))
-        else:
-            out.append(Check("env", "elasticache", status == "available", f"{kind} {status}", ident,
-                             {"status": status}))
-    return out
+    return _status_checks("elasticache", identifiers, "no replication group or cache cluster with this id", [
+        ("replication group",
+         lambda i: client.describe_replication_groups(ReplicationGroupId=i)["ReplicationGroups"][0]["Status"]),
+        ("cache cluster",
+         lambda i: client.describe_cache_clusters(CacheClusterId=i)["CacheClusters"][0]["CacheClusterStatus"]),
+    ])
 
 
 def sqs_checks(sqs: Any, cloudwatch: Any, queues: Sequence[str], max_depth: int, max_age: int,
                now: datetime) -> list[Check]:
     from datetime import timedelta
 
+    from vegaops.aws.errors import error_code
+
     out: list[Check] = []
     for name in queues:
         try:
             url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
         except Exception as exc:
-            if "NonExistentQueue" not in str(getattr(exc, "response", {}).get("Error", {}).get("Code", "")) and \
-                    "NotExist" not in str(exc):
+            if "NonExistentQueue" not in (error_code(exc) or "") and "NotExist" not in str(exc):
                 raise
             out.append(Check("env", "sqs", False, "queue does not exist", name))
             continue
