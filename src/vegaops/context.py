@@ -44,6 +44,8 @@ class AppContext:
     prompter: Prompter | None = None
     command: str = "vegaops"
     interactive_override: bool | None = None  # tests drive scripted prompters as if on a terminal
+    # State the steps of one command share: AWS layer caches, the deploy live view's event sink, the watcher.
+    shared: dict[str, Any] = field(default_factory=dict)
     _config: ConfigFile | None = None
     _settings: Settings | None = None
     _clients: ClientFactory | None = None

@@ -32,7 +32,7 @@ def deployer() -> str:
 
 
 def ecs_for(ctx: AppContext) -> Ecs:
-    cache: dict[str, Any] = ctx.__dict__.setdefault("_deploy_layers", {})
+    cache: dict[str, Any] = ctx.shared.setdefault("_deploy_layers", {})
     if "ecs" not in cache:
         cache["ecs"] = Ecs(ctx.client("ecs"))
     ecs: Ecs = cache["ecs"]

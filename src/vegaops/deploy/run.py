@@ -267,7 +267,7 @@ def watch_items(ctx: AppContext, items: list[Item], o: DeployOptions) -> None:
     )
     verdicts: dict[str, vd.Verdict] = {}
     with LiveView(ctx) as view:
-        ctx.__dict__["_deploy_emit"] = view.event
+        ctx.shared["_deploy_emit"] = view.event
         try:
             report = engine.run(ctx, "deploy-watch", [engine.single(WatchDeployments, params)])
             verdicts = report.steps[0].outputs.get("verdicts", {})
@@ -285,7 +285,7 @@ def watch_items(ctx: AppContext, items: list[Item], o: DeployOptions) -> None:
                 hint=f"the deployment continues; re-attach with: vegaops deploy watch {names}",
             ) from None
         finally:
-            ctx.__dict__.pop("_deploy_emit", None)
+            ctx.shared.pop("_deploy_emit", None)
     for it in items:
         it.verdict = verdicts.get(it.service)
         if it.verdict is not None and it.task_definition and not it.reattach:
@@ -318,7 +318,7 @@ def _result(ctx: AppContext, o: DeployOptions, items: list[Item], start: float,
             "reasons": list(v.reasons) if v else [], "rollback_to": v.rollback_to if v else None,
             "failing": v.failing if v else None,
         })
-    watcher = ctx.__dict__.get("_deploy_watcher")
+    watcher = ctx.shared.get("_deploy_watcher")
     data = {"tag": o.tag, "env": ctx.settings.env, "services": rows, "duration": duration,
             "api_calls": {"ecs": dict(ecs.calls), "ecs_total": ecs.total_calls,
                           "polls": watcher.polls if watcher else 0}}

@@ -295,7 +295,7 @@ def watch_targets(ctx: AppContext, targets: list[dict[str, Any]], p: WatchParams
                        list(t.get("target_groups", []))) for t in targets]
     from vegaops.deploy.view import LiveView
 
-    emit = ctx.__dict__.get("_deploy_emit")
+    emit = ctx.shared.get("_deploy_emit")
     view = LiveView(ctx) if emit is None else None  # runbook runs get the live view too
     watcher = Watcher(
         core.ecs_for(ctx), ctx.settings.require_cluster(), ctx.clock, tracked,
@@ -304,7 +304,7 @@ def watch_targets(ctx: AppContext, targets: list[dict[str, Any]], p: WatchParams
         options=WatchOptions(p.timeout, p.poll_interval, p.rollback_on_failure),
         log_tail=_log_tail(ctx),
     )
-    ctx.__dict__["_deploy_watcher"] = watcher
+    ctx.shared["_deploy_watcher"] = watcher
     if view is None:
         return watcher.run()
     with view:
