@@ -235,7 +235,18 @@ class Watcher:
         if active:
             arn = active[0].get("serviceDeploymentArn")
         how = "StopServiceDeployment(ROLLBACK)"
-        if not (arn and self.ecs.stop_service_deployment(str(arn), "ROLLBACK")):
+        try:
+            stopped = bool(arn) and self.ecs.stop_service_deployment(str(arn), "ROLLBACK")
+        except Exception as exc:
+            from vegaops.aws.errors import error_code
+
+            if error_code(exc) != "ConflictException":
+                raise
+            # The circuit breaker got there first (ROLLBACK_IN_PROGRESS): ECS is already rolling back.
+            self.emit({"event": "rollback_started", "service": t.target.service, "by": "ecs",
+                       "how": "already in progress", "reason": t.verdict.failing})
+            return
+        if not stopped:
             if not t.target.previous_task_definition:
                 self.emit({"event": "rollback_skipped", "service": t.target.service,
                            "reason": "no previous task definition known"})
