@@ -146,12 +146,21 @@ def test_debug_names_the_cause_of_each_failure_mode(monkeypatch, tmp_path, cli, 
         handle.stop()
 
 
-def test_throttling_is_not_fatal_and_noticed(sandbox, cli) -> None:  # type: ignore[no-untyped-def]
-    # more errors than botocore's own (short) retries absorb: vegaops' backoff takes over, with a notice
-    admin.inject_errors(sandbox.endpoint, "FilterLogEvents", count=4)
-    r = cli("--env", "sandbox", "logs", "tail", "worker", "--since", "1h")
+@pytest.mark.parametrize(("operation", "extra"), [
+    ("GetLogEvents", []),  # the per-stream read of a plain back-fill
+    ("FilterLogEvents", ["--filter", "request"]),  # a --filter pattern scans the group
+])
+def test_throttling_is_not_fatal_and_noticed(sandbox, cli, operation: str, extra: list[str]) -> None:  # type: ignore[no-untyped-def]
+    # more errors than botocore's own (short) retries absorb, even with 4 stream reads in flight at once
+    # (2 attempts each): vegaops' backoff takes over, with a notice
+    admin.reset_counts(sandbox.endpoint)
+    admin.inject_errors(sandbox.endpoint, operation, count=10)
+    r = cli("--env", "sandbox", "logs", "tail", "worker", "--since", "1h", *extra)
     assert r.exit_code == 0, r.output
     assert "throttled by CloudWatch Logs" in r.stderr and r.stdout.count("\n") > 0
+    counts = admin.call_counts(sandbox.endpoint)
+    other = "FilterLogEvents" if operation == "GetLogEvents" else "GetLogEvents"
+    assert counts.get(f"logs:{operation}", 0) > 10 and f"logs:{other}" not in counts, counts
 
 
 def test_broken_pipe_ends_quietly(sandbox) -> None:  # type: ignore[no-untyped-def]

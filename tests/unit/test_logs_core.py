@@ -247,3 +247,113 @@ def test_prefetching_keeps_pages_in_order_and_handles_throttling() -> None:
     api.throttle_next = 2
     events = list(backfill(fetcher, [Selector("/ecs/vega-api", [API])], BASE, None))
     assert [e.message for e in events] == [f"m{i}" for i in range(9)] and fetcher.throttled == 2
+
+
+class ScriptedStreamLogs(ScriptedLogs):
+    """Adds the per-stream API with AWS's semantics: GetLogEvents' endTime is exclusive, the end of a
+    stream answers with the token it was given, and a page may be empty while more events follow."""
+
+    def __init__(self, clock: FakeClock, page_size: int = 3) -> None:
+        super().__init__(clock, page_size)
+        self.stream_calls: list[tuple[str, str | None]] = []
+        self.empty_pages: set[tuple[str, str]] = set()  # (stream, token) answered with no events
+        self.last_ingestion: dict[str, int] = {}  # overrides of a stream's lastIngestionTime
+        self.stream_throttles = 0
+
+    def list_streams(self, group: str, prefix: str | None = None,
+                     max_pages: int = 10) -> list[dict[str, Any]] | None:
+        names: dict[str, int] = {}
+        for e in self.events.get(group, []):
+            if prefix is None or e["logStreamName"].startswith(prefix):
+                names[e["logStreamName"]] = max(names.get(e["logStreamName"], 0), e["ingestionTime"])
+        return [{"logStreamName": n, "lastIngestionTime": self.last_ingestion.get(n, t), "creationTime": BASE}
+                for n, t in sorted(names.items())]
+
+    def stream_page(self, group: str, stream: str, start_ms: int | None = None, end_ms: int | None = None,
+                    token: str | None = None, limit: int = 10000) -> tuple[list[dict[str, Any]], str | None]:
+        self.stream_calls.append((stream, token))
+        if self.stream_throttles:
+            self.stream_throttles -= 1
+            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "GetLogEvents")
+        if token is not None and (stream, token) in self.empty_pages:
+            self.empty_pages.discard((stream, token))
+            return [], token + "+"
+        events = sorted((e for e in self.events.get(group, []) if e["logStreamName"] == stream
+                         and (start_ms is None or e["timestamp"] >= start_ms)
+                         and (end_ms is None or e["timestamp"] < end_ms)), key=lambda e: e["timestamp"])
+        offset = int(token.split("/")[1].rstrip("+")) if token else 0
+        page = events[offset: offset + min(limit, self.page_size)]
+        if not page and token is not None:
+            return [], token  # the end: the same token back
+        return ([{"timestamp": e["timestamp"], "message": e["message"], "ingestionTime": e["ingestionTime"]}
+                 for e in page], f"f/{offset + len(page)}")
+
+
+def _stream_setup(page_size: int = 2) -> tuple[FakeClock, ScriptedStreamLogs, Fetcher]:
+    clock = FakeClock(T0)
+    api = ScriptedStreamLogs(clock, page_size)
+    notices: list[str] = []
+    fetcher = Fetcher(api, clock, RateLimiter(clock, rate=100, burst=100), notices.append, random.Random(1),
+                      stream_limiter=RateLimiter(clock, rate=100, burst=100))
+    fetcher.notices = notices  # type: ignore[attr-defined]
+    return clock, api, fetcher
+
+
+def test_backfill_reads_each_stream_and_merges_them_in_time_order() -> None:
+    clock, api, fetcher = _stream_setup(page_size=2)
+    for i in range(12):
+        api.put("/ecs/vega-api", f"ecs/api/t{i % 3}", i * 10, f"m{i}")
+    api.put("/ecs/vega-api", "ecs/api/t1", 115, "at the end, inclusive")
+    api.put("/ecs/vega-api", "ecs/api/t1", 116, "after the end")
+    api.put("/ecs/vega-api", "ecs/other/t9", 5, "not ours")
+    api.put("/ecs/vega-worker", "ecs/worker/w1", 25, "w25")
+    api.empty_pages.add(("ecs/api/t0", "f/2"))  # an empty page mid-stream must not end the read
+    clock.advance(60)
+    events = list(backfill(fetcher, [Selector("/ecs/vega-api", [API]), Selector("/ecs/vega-worker", [WORKER])],
+                           BASE, BASE + 115))
+    assert [e.message for e in events] == ["m0", "m1", "m2", "w25", *[f"m{i}" for i in range(3, 12)],
+                                          "at the end, inclusive"]
+    assert [e.task for e in events][:3] == ["t0", "t1", "t2"] and events[3].service == "worker"
+    assert not api.calls  # no FilterLogEvents scan
+    assert {s for s, _ in api.stream_calls} == {"ecs/api/t0", "ecs/api/t1", "ecs/api/t2", "ecs/worker/w1"}
+    assert len({e.event_id for e in events}) == len(events)
+
+
+def test_backfill_skips_streams_that_stopped_long_before_the_window() -> None:
+    clock, api, fetcher = _stream_setup()
+    api.put("/ecs/vega-api", "ecs/api/old", 0, "old task")
+    api.put("/ecs/vega-api", "ecs/api/new", 4 * 3600 * 1000, "new task")
+    clock.advance(5 * 3600)
+    since = BASE + 4 * 3600 * 1000 - 60_000
+    api.last_ingestion["ecs/api/old"] = since - 3 * 3600 * 1000 - 1  # beyond the 2 h future + 1 h lag slack
+    events = list(backfill(fetcher, [Selector("/ecs/vega-api", [API])], since, None))
+    assert [e.message for e in events] == ["new task"]
+    assert {s for s, _ in api.stream_calls} == {"ecs/api/new"}
+
+
+def test_backfill_scans_the_group_with_a_pattern_or_too_many_streams() -> None:
+    from vegaops.logs.core import MAX_STREAMS
+
+    clock, api, fetcher = _stream_setup(page_size=50)
+    for i in range(MAX_STREAMS + 1):
+        api.put("/ecs/vega-api", f"ecs/api/t{i:03d}", i, f"m{i}")
+    clock.advance(60)
+    many = list(backfill(fetcher, [Selector("/ecs/vega-api", [API])], BASE, None))
+    assert len(many) == MAX_STREAMS + 1 and api.calls and not api.stream_calls
+    clock2, api2, fetcher2 = _stream_setup()
+    api2.put("/ecs/vega-api", "ecs/api/t1", 1, "GET /v1/health")
+    api2.put("/ecs/vega-api", "ecs/api/t1", 2, "POST /v1/items")
+    clock2.advance(60)
+    hits = list(backfill(fetcher2, [Selector("/ecs/vega-api", [API])], BASE, None, pattern="POST"))
+    assert [e.message for e in hits] == ["POST /v1/items"] and api2.calls and not api2.stream_calls
+
+
+def test_per_stream_reads_retry_throttling_with_a_notice() -> None:
+    clock, api, fetcher = _stream_setup()
+    for i in range(6):
+        api.put("/ecs/vega-api", f"ecs/api/t{i % 2}", i, f"m{i}")
+    clock.advance(1)
+    api.stream_throttles = 3
+    events = list(backfill(fetcher, [Selector("/ecs/vega-api", [API])], BASE, None))
+    assert [e.message for e in events] == [f"m{i}" for i in range(6)]
+    assert fetcher.throttled == 3 and "throttled" in fetcher.notices[0]  # type: ignore[attr-defined]

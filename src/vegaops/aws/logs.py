@@ -60,6 +60,37 @@ class Logs:
         response = self._call("filter_log_events", **kwargs)
         return list(response.get("events", [])), response.get("nextToken") or None
 
+    def list_streams(self, group: str, prefix: str | None = None, max_pages: int = 10) -> list[dict[str, Any]] | None:
+        """The group's streams (name order, optionally under a prefix); None when there are more than
+        ``max_pages`` pages of them (the caller then scans the group with FilterLogEvents instead)."""
+        kwargs: dict[str, Any] = {"logGroupName": group}
+        if prefix:
+            kwargs["logStreamNamePrefix"] = prefix
+        out: list[dict[str, Any]] = []
+        for _ in range(max_pages):
+            response = self._call("describe_log_streams", **kwargs)
+            out.extend(response.get("logStreams", []))
+            token = response.get("nextToken")
+            if not token:
+                return out
+            kwargs["nextToken"] = token
+        return None
+
+    def stream_page(self, group: str, stream: str, start_ms: int | None = None, end_ms: int | None = None,
+                    token: str | None = None, limit: int = 10000) -> tuple[list[dict[str, Any]], str | None]:
+        """One GetLogEvents page read forwards (oldest first): (events, next forward token). The end is
+        reached when the token returned equals the one given."""
+        kwargs: dict[str, Any] = {"logGroupName": group, "logStreamName": stream, "startFromHead": True,
+                                  "limit": limit}
+        if start_ms is not None:
+            kwargs["startTime"] = int(start_ms)
+        if end_ms is not None:
+            kwargs["endTime"] = int(end_ms)
+        if token:
+            kwargs["nextToken"] = token
+        response = self._call("get_log_events", **kwargs)
+        return list(response.get("events", [])), response.get("nextForwardToken") or None
+
     def latest_streams(self, group: str, limit: int = 50) -> list[dict[str, Any]]:
         """Streams ordered by last event, newest first."""
         response = self._call("describe_log_streams", logGroupName=group, orderBy="LastEventTime",

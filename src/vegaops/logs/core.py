@@ -1,8 +1,13 @@
 """Fetch, merge and de-duplicate log events. Pure logic over a ``LogsApi`` and an injected clock.
 
-* Back-fill: per log group, FilterLogEvents pages (interleaved, a startTime/endTime window) are
-  merged across groups (several services) into one time-ordered stream with ``heapq.merge``, so
-  memory stays at one page per group.
+* Back-fill (the history before ``--follow``, or the whole output without it): when no
+  ``--filter`` pattern is given and the group has at most ``MAX_STREAMS`` streams of the service
+  that received events in the window, each stream is read with GetLogEvents (a per-stream read that
+  costs the service far less than a group-wide FilterLogEvents scan, with a 5x higher API quota),
+  a few streams at a time in parallel, one page ahead, and the streams are merged by time. Otherwise
+  FilterLogEvents pages (interleaved, a startTime/endTime window) are used. Either way groups
+  (several services) are merged into one time-ordered stream with ``heapq.merge``, so memory stays
+  at about one page per stream.
 * Follow: every poll re-queries each group from ``high-water - overlap`` (late-arriving events are
   caught), skips event ids already printed, and forgets ids older than the next query's start (memory
   is bounded by the overlap window, with a hard cap that moves the window floor instead of growing).
@@ -16,9 +21,11 @@ from __future__ import annotations
 
 import heapq
 import random
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from vegaops.aws.logs import is_throttle
 from vegaops.clock import Clock
@@ -37,6 +44,27 @@ class LogsApi(Protocol):
         token: str | None = None,
         limit: int = 10000,
     ) -> tuple[list[dict[str, Any]], str | None]: ...
+
+
+@runtime_checkable
+class StreamsApi(Protocol):
+    """Per-stream reads (DescribeLogStreams + GetLogEvents); a LogsApi without them uses FilterLogEvents only."""
+
+    def list_streams(self, group: str, prefix: str | None = None,
+                     max_pages: int = 10) -> list[dict[str, Any]] | None: ...
+
+    def stream_page(self, group: str, stream: str, start_ms: int | None = None, end_ms: int | None = None,
+                    token: str | None = None, limit: int = 10000) -> tuple[list[dict[str, Any]], str | None]: ...
+
+
+MAX_STREAMS = 32  # more streams than this in the window: one FilterLogEvents scan is cheaper
+STREAM_EVENTS_IN_FLIGHT = 40_000  # GetLogEvents page size = this / streams (1,000..10,000): bounded memory
+STREAM_WORKERS = 4  # GetLogEvents requests in flight at once
+# A stream whose last ingestion is this long before --since holds no event of the window: events may be
+# stamped up to 2 h after their ingestion, and lastIngestionTime is refreshed lazily (an hour of slack).
+STALE_STREAM_MS = 3 * 3600 * 1000
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +115,13 @@ class RateLimiter:
         self.burst = burst
         self.tokens = burst
         self.last = clock.monotonic()
+        self._lock = threading.Lock()  # per-stream reads acquire from several threads
 
     def acquire(self) -> None:
+        with self._lock:
+            self._acquire()
+
+    def _acquire(self) -> None:
         now = self.clock.monotonic()
         self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
         self.last = now
@@ -111,6 +144,7 @@ class Selector:
     task_filter: Callable[[str], bool] | None = None  # e.g. tasks of one deployment (refreshable)
 
     def match(self, stream: str) -> tuple[LogSource, str] | None:
+        """(source, task id) when the stream belongs to the tail, else None."""
         for source in self.sources:
             tid = source.matches(stream)
             if tid is None:
@@ -144,9 +178,14 @@ class Fetcher:
         backoff_base: float = 0.5,
         backoff_cap: float = 20.0,
         prefetch: bool = False,
+        stream_limiter: RateLimiter | None = None,
+        per_stream: bool = True,
     ) -> None:
         self.api = api
         self.prefetch = prefetch
+        # GetLogEvents has its own quota (25 per second per account and region, FilterLogEvents 5).
+        self.stream_limiter = stream_limiter or RateLimiter(clock, rate=20.0, burst=10.0)
+        self.per_stream = per_stream
         self.clock = clock
         self.limiter = limiter or RateLimiter(clock)
         self.notice = notice or (lambda _m: None)
@@ -156,24 +195,91 @@ class Fetcher:
         self.backoff_cap = backoff_cap
         self.throttled = 0
 
-    def _fetch(self, selector: Selector, start_ms: int | None, end_ms: int | None, pattern: str | None,
-               token: str | None) -> tuple[list[dict[str, Any]], str | None]:
-        """One page; throttling is retried after a jittered exponential backoff, with a notice."""
+    def _retry(self, group: str, limiter: RateLimiter, call: Callable[[], T]) -> T:
+        """One API call; throttling is retried after a jittered exponential backoff, with a notice."""
         attempt = 0
         while True:
-            self.limiter.acquire()
+            limiter.acquire()
             try:
-                return self.api.filter_page(
-                    selector.group, start_ms=start_ms, end_ms=end_ms, filter_pattern=pattern,
-                    stream_prefix=selector.stream_prefix, token=token, limit=self.page_limit)
+                return call()
             except Exception as exc:
                 if not is_throttle(exc):
                     raise
                 attempt += 1
                 self.throttled += 1
                 delay = self.rng.uniform(0, min(self.backoff_cap, self.backoff_base * 2 ** attempt))
-                self.notice(f"throttled by CloudWatch Logs on {selector.group}; retrying in {delay:.1f}s")
+                self.notice(f"throttled by CloudWatch Logs on {group}; retrying in {delay:.1f}s")
                 self.clock.sleep(delay)
+
+    def _fetch(self, selector: Selector, start_ms: int | None, end_ms: int | None, pattern: str | None,
+               token: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        """One FilterLogEvents page."""
+        return self._retry(selector.group, self.limiter, lambda: self.api.filter_page(
+            selector.group, start_ms=start_ms, end_ms=end_ms, filter_pattern=pattern,
+            stream_prefix=selector.stream_prefix, token=token, limit=self.page_limit))
+
+    def streams_for(self, selector: Selector, start_ms: int | None) -> list[str] | None:
+        """The tail's streams of a group that may hold events from ``start_ms`` on, or None when the
+        group should be read with FilterLogEvents instead (no per-stream API, or too many streams)."""
+        api = self.api
+        if not self.per_stream or start_ms is None or not isinstance(api, StreamsApi):
+            return None
+        listed = self._retry(selector.group, self.limiter,
+                             lambda: api.list_streams(selector.group, selector.stream_prefix))
+        if listed is None:  # more streams than a few pages of DescribeLogStreams
+            return None
+        horizon = start_ms - STALE_STREAM_MS
+        names = []
+        for st in listed:
+            name = str(st.get("logStreamName", ""))
+            last = st.get("lastIngestionTime") or st.get("creationTime")
+            if selector.match(name) is not None and (last is None or int(last) >= horizon):
+                names.append(name)
+        return names if len(names) <= MAX_STREAMS else None
+
+    def _stream_page(self, selector: Selector, stream: str, start_ms: int | None, end_ms: int | None,
+                     token: str | None, limit: int) -> tuple[list[dict[str, Any]], str | None]:
+        api = self.api
+        assert isinstance(api, StreamsApi)
+        # GetLogEvents' endTime is exclusive where FilterLogEvents' is inclusive: ask one ms more, trim below.
+        return self._retry(selector.group, self.stream_limiter, lambda: api.stream_page(
+            selector.group, stream, start_ms=start_ms, end_ms=None if end_ms is None else end_ms + 1,
+            token=token, limit=limit))
+
+    def stream_events(self, pool: ThreadPoolExecutor, selector: Selector, stream: str, start_ms: int | None,
+                      end_ms: int | None, limit: int = 10000) -> Iterator[LogEvent]:
+        """One stream's events in time order. The first page is requested now (so every stream of a
+        back-fill starts at once) and each next page while the caller handles the current one."""
+        hit = selector.match(stream)
+        assert hit is not None
+        source, tid = hit
+        first = pool.submit(self._stream_page, selector, stream, start_ms, end_ms, None, limit)
+
+        def run(future: Future[tuple[list[dict[str, Any]], str | None]]) -> Iterator[LogEvent]:
+            token: str | None = None
+            last_ts, same = -1, 0
+            while True:
+                raw, nxt = future.result()
+                more = bool(nxt) and nxt != token  # the end: GetLogEvents returns the token it was given
+                if more:
+                    token = nxt
+                    future = pool.submit(self._stream_page, selector, stream, start_ms, end_ms, token, limit)
+                batch = []
+                for r in raw:
+                    ts = int(r.get("timestamp", 0))
+                    if end_ms is not None and ts > end_ms:
+                        continue
+                    same = same + 1 if ts == last_ts else 0
+                    last_ts = ts
+                    batch.append(LogEvent(ts, str(r.get("message", "")).rstrip("\n"), f"{stream}:{ts}:{same}",
+                                          stream, selector.group, source.service, source.container, tid,
+                                          int(r.get("ingestionTime", 0) or 0)))
+                batch.sort(key=LogEvent.sort_key)
+                yield from batch
+                if not more:
+                    return
+
+        return run(first)
 
     def pages(self, selector: Selector, start_ms: int | None, end_ms: int | None,
               pattern: str | None = None) -> Iterator[list[dict[str, Any]]]:
@@ -225,7 +331,26 @@ def merged(streams: Iterable[Iterator[LogEvent]]) -> Iterator[LogEvent]:
 
 def backfill(fetcher: Fetcher, selectors: Sequence[Selector], start_ms: int | None, end_ms: int | None,
              pattern: str | None = None) -> Iterator[LogEvent]:
-    return merged(fetcher.events(s, start_ms, end_ms, pattern) for s in selectors)
+    """Every matching event of the window, in time order: per stream where that is cheaper (no
+    ``pattern``, few streams), else per group with FilterLogEvents."""
+    pool: ThreadPoolExecutor | None = None
+    sources: list[Iterator[LogEvent]] = []
+    try:
+        per_stream: list[tuple[Selector, str]] = []
+        for s in selectors:
+            streams = None if pattern else fetcher.streams_for(s, start_ms)
+            if streams is None:
+                sources.append(fetcher.events(s, start_ms, end_ms, pattern))
+            else:
+                per_stream.extend((s, name) for name in streams)
+        if per_stream:
+            pool = ThreadPoolExecutor(max_workers=STREAM_WORKERS, thread_name_prefix="vegaops-logs")
+            limit = max(1000, min(10000, STREAM_EVENTS_IN_FLIGHT // len(per_stream)))
+            sources.extend(fetcher.stream_events(pool, s, name, start_ms, end_ms, limit) for s, name in per_stream)
+        yield from merged(sources)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
 
 
 @dataclass

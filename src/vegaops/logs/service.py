@@ -192,3 +192,13 @@ class RegionRouter:
             group, start_ms=start_ms, end_ms=end_ms, filter_pattern=filter_pattern, stream_prefix=stream_prefix,
             streams=streams, token=token, limit=limit)
         return result
+
+    def list_streams(self, group: str, prefix: str | None = None, max_pages: int = 10) -> list[dict[str, Any]] | None:
+        listed: list[dict[str, Any]] | None = self.routes[group].list_streams(group, prefix, max_pages)
+        return listed
+
+    def stream_page(self, group: str, stream: str, start_ms: int | None = None, end_ms: int | None = None,
+                    token: str | None = None, limit: int = 10000) -> tuple[list[dict[str, Any]], str | None]:
+        page: tuple[list[dict[str, Any]], str | None] = self.routes[group].stream_page(
+            group, stream, start_ms=start_ms, end_ms=end_ms, token=token, limit=limit)
+        return page
