@@ -65,6 +65,7 @@ class LineFormatter:
         self._tz = UTC if utc else datetime.now().astimezone().tzinfo
         self._second: int | None = None
         self._second_text = ""
+        self._who: dict[tuple[str, str], str] = {}  # (service, task) -> painted "service/task" label
 
     def stamp(self, ts_ms: int) -> str:
         second, millis = divmod(ts_ms, 1000)
@@ -77,7 +78,9 @@ class LineFormatter:
         return _TASK_COLOURS[zlib.crc32(task.encode()) % len(_TASK_COLOURS)]
 
     def message(self, text: str) -> str:
-        if self.raw or not text.startswith("{"):
+        # A JSON line is parsed only for what changes its text: level colours or --field. Piped output
+        # without --field prints it as stored, which keeps a long back-fill fast.
+        if self.raw or not text.startswith("{") or not (self.colour or self.fields):
             return text
         try:
             doc = json.loads(text)
@@ -93,9 +96,11 @@ class LineFormatter:
     def event(self, e: LogEvent) -> str:
         if self.raw:
             return e.message
-        who = f"{e.service}/{e.task[:8]}" if self.show_service else e.task[:8]
-        prefix = f"{self.stamp(e.timestamp)} {_paint(who, self.task_colour(e.task), self.colour)} {e.container}"
-        return f"{prefix} {self.message(e.message)}"
+        who = self._who.get((e.service, e.task))
+        if who is None:
+            label = f"{e.service}/{e.task[:8]}" if self.show_service else e.task[:8]
+            who = self._who[(e.service, e.task)] = _paint(label, self.task_colour(e.task), self.colour)
+        return f"{self.stamp(e.timestamp)} {who} {e.container} {self.message(e.message)}"
 
     def marker(self, m: Marker) -> str:
         text = f"{self.stamp(m.timestamp)} -- {m.text}"
