@@ -7,6 +7,7 @@ answers "unknown/invalid action" or "not implemented" the layer remembers it and
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -100,6 +101,12 @@ def _td(response: dict[str, Any]) -> TaskDefinition:
     )
 
 
+def _td_key(task_definition: str) -> str | None:
+    """``family:revision`` of a revision reference (ARN or short); None for a bare family (= latest)."""
+    return f"{family_of(task_definition)}:{revision_of(task_definition)}" \
+        if revision_of(task_definition) is not None else None
+
+
 def revision_of(task_definition: str) -> int | None:
     """``arn:...:task-definition/web:7`` or ``web:7`` -> 7."""
     tail = task_definition.rsplit("/", 1)[-1]
@@ -120,6 +127,11 @@ class Ecs:
         self.calls: dict[str, int] = {}
         self.deployments_api: bool | None = None  # None: not tried yet
         self._services: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
+        # One command's reads of task definitions (a revision's content never changes; its tags only
+        # through ``tag_resource`` below) and of each family's revision list (kept current by our own
+        # register/deregister calls), so the steps of one deploy do not ask twice.
+        self._tds: dict[str, TaskDefinition] = {}
+        self._families: dict[tuple[str, str], list[str]] = {}
 
     def _all(self, op: str, key: str, **kwargs: Any) -> list[str]:
         """Every item of a nextToken-paginated list call (each page counted as a call)."""
@@ -149,8 +161,6 @@ class Ecs:
         ``max_age`` > 0 reuses a description read by this layer at most that many seconds ago (plans
         of one command right after its preflight); UpdateService through this layer invalidates it.
         """
-        import time
-
         found: dict[str, dict[str, Any]] = {}
         missing: list[str] = []
         now = time.monotonic()
@@ -192,14 +202,34 @@ class Ecs:
             kwargs["deploymentConfiguration"] = deployment_configuration
         self._services.pop((cluster, service), None)
         service_obj: dict[str, Any] = self._call("update_service", **kwargs)["service"]
+        # The response is the service as it is now (the new deployment included): a fresh description.
+        self._services[(cluster, service)] = (time.monotonic(), service_obj)
         return service_obj
 
     # --- task definitions -------------------------------------------------------------------
     def describe_task_definition(self, task_definition: str) -> TaskDefinition:
-        return _td(self._call("describe_task_definition", taskDefinition=task_definition, include=["TAGS"]))
+        key = _td_key(task_definition)
+        cached = self._tds.get(key) if key else None
+        if cached is not None:
+            return cached
+        td = _td(self._call("describe_task_definition", taskDefinition=task_definition, include=["TAGS"]))
+        self._tds[_td_key(td.arn) or td.arn] = td
+        return td
 
     def register_task_definition(self, spec: dict[str, Any]) -> TaskDefinition:
-        return _td(self._call("register_task_definition", **spec))
+        td = _td(self._call("register_task_definition", **spec))
+        if spec.get("tags") and not td.tags:  # not every endpoint echoes the tags: they are the ones sent
+            td = TaskDefinition(td.arn, td.family, td.revision, td.raw,
+                                {t["key"]: t["value"] for t in spec["tags"]})
+        self._tds[_td_key(td.arn) or td.arn] = td
+        listed = self._families.get((td.family, "ACTIVE"))
+        if listed is not None and td.arn not in listed:
+            listed.insert(0, td.arn)
+        return td
+
+    def tag_resource(self, arn: str, tags: dict[str, str]) -> None:
+        self._call("tag_resource", resourceArn=arn, tags=[{"key": k, "value": v} for k, v in tags.items()])
+        self._tds.pop(_td_key(arn) or arn, None)
 
     def clone_task_definition(
         self, source: TaskDefinition, images: dict[str, str], tags: dict[str, str] | None = None
@@ -209,12 +239,21 @@ class Ecs:
         return self.register_task_definition(spec)
 
     def list_task_definitions(self, family: str, status: str = "ACTIVE") -> list[str]:
-        arns = [a for a in self._all("list_task_definitions", "taskDefinitionArns", familyPrefix=family,
-                                     status=status, sort="DESC") if family_of(a) == family]
-        return sorted(arns, key=lambda a: revision_of(a) or 0, reverse=True)
+        """The family's revisions, newest first (read once per command, then kept current)."""
+        listed = self._families.get((family, status))
+        if listed is None:
+            arns = [a for a in self._all("list_task_definitions", "taskDefinitionArns", familyPrefix=family,
+                                         status=status, sort="DESC") if family_of(a) == family]
+            listed = self._families[(family, status)] = sorted(arns, key=lambda a: revision_of(a) or 0, reverse=True)
+        return list(listed)
 
     def deregister_task_definition(self, task_definition: str) -> None:
         self._call("deregister_task_definition", taskDefinition=task_definition)
+        self._tds.pop(_td_key(task_definition) or task_definition, None)
+        listed = self._families.get((family_of(task_definition), "ACTIVE"))
+        if listed is not None:
+            key = _td_key(task_definition)
+            listed[:] = [a for a in listed if _td_key(a) != key]
 
     # --- tasks ------------------------------------------------------------------------------
     def list_tasks(

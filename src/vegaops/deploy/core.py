@@ -182,10 +182,10 @@ def audit(ctx: AppContext, record: dict[str, Any]) -> None:
 
 
 def tag_outcome(ctx: AppContext, task_definition: str, outcome: str, deployment_id: str | None) -> None:
-    tags = [{"key": OUTCOME_KEY, "value": outcome}, {"key": DEPLOYED_AT_KEY, "value": ctx.clock.now().isoformat()}]
+    tags = {OUTCOME_KEY: outcome, DEPLOYED_AT_KEY: ctx.clock.now().isoformat()}
     if deployment_id:
-        tags.append({"key": DEPLOYMENT_KEY, "value": deployment_id})
+        tags[DEPLOYMENT_KEY] = deployment_id
     try:
-        ctx.client("ecs").tag_resource(resourceArn=task_definition, tags=tags)
+        ecs_for(ctx).tag_resource(task_definition, tags)
     except Exception as exc:  # never let bookkeeping hide the verdict
         ctx.output.debug(f"could not tag {task_definition}: {exc}")

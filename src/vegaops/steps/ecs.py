@@ -237,7 +237,8 @@ class WatchDeployments(Step[WatchParams]):
         p = self.params
         cluster = ctx.settings.require_cluster()
         names = [core.service_name(ctx, s) for s in p.services]
-        found, missing = core.ecs_for(ctx).describe_services(cluster, names)
+        # Right after a deploy the UpdateService answers are fresh descriptions: no extra call for them.
+        found, missing = core.ecs_for(ctx).describe_services(cluster, names, max_age=PLAN_CACHE_S)
         if missing:
             raise NotFoundError(f"services not found in cluster {cluster}: {', '.join(missing)}")
         plan = Plan(step=self.id, outputs={"outcomes": {}})
