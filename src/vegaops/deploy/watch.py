@@ -4,8 +4,12 @@ Per poll: one batched DescribeServices for every service still in flight (10 per
 deployment whose ``failedTasks`` grew, ListTasks(startedBy=<deployment id>, STOPPED) + DescribeTasks
 for the newly stopped tasks only; DescribeTargetHealth for the service's target groups when the
 rollout is close to done; the ServiceDeployment API (where the endpoint has it) while a rollback runs.
-Timing goes through an injected clock: fast at first and near a transition, backing off in between,
-jittered.
+Timing goes through an injected clock: a first look after 1 s, then backing off (x1.5, jittered) to
+10 s while tasks start, and every ~2.5 s once the new tasks run and only the switch-over is left
+(so steady state is seen ~1.3 s after it happens, on median). A call budget caps the watch at 20
+ECS calls per minute for all services together (a token bucket, 4 calls of burst): extra calls on
+failures (ListTasks/DescribeTasks, ServiceDeployments) stretch the next wait instead of adding up.
+An explicit ``--poll-interval`` is taken as given.
 """
 
 from __future__ import annotations
@@ -24,11 +28,13 @@ if TYPE_CHECKING:
     from vegaops.clock import Clock
 
 DEFAULT_TIMEOUT = 900.0
-FIRST_POLL = 0.5
+FIRST_POLL = 1.0
 MIN_INTERVAL = 1.0
-MAX_INTERVAL = 6.0
-IMMINENT_INTERVAL = 2.0
-BACKOFF = 1.3
+MAX_INTERVAL = 10.0
+IMMINENT_INTERVAL = 2.5
+BACKOFF = 1.5
+CALLS_PER_MINUTE = 20.0  # the watch's ECS call budget, every watched service together
+CALL_BURST = 4.0
 
 Emit = Callable[[dict[str, Any]], None]
 LogTail = Callable[[str, dict[str, Any]], list[str]]  # (task definition, task) -> last log lines
@@ -82,6 +88,10 @@ class Watcher:
         self.random = random.Random(self.options.seed)
         self.polls = 0
         self.start = 0.0
+        self.calls = 0  # ECS calls made by the watch
+        self._tokens = CALL_BURST
+        self._refilled = 0.0
+        self._last_cost = 1
 
     # -- timing ------------------------------------------------------------------------------
     def _interval(self, current: float, imminent: bool) -> float:
@@ -93,16 +103,35 @@ class Watcher:
             base = min(MAX_INTERVAL, max(MIN_INTERVAL, current * BACKOFF))
         return base * self.random.uniform(0.85, 1.15)
 
+    def _spend(self, calls: int) -> None:
+        """Take ``calls`` from the budget (it may go below zero after a poll that needed extra calls)."""
+        now = self.clock.monotonic()
+        rate = CALLS_PER_MINUTE / 60.0
+        self._tokens = min(CALL_BURST, self._tokens + (now - self._refilled) * rate) - calls
+        self._refilled = now
+        self.calls += calls
+        self._last_cost = max(1, calls)
+
+    def _budget_wait(self) -> float:
+        """Seconds until the budget holds another poll like the last one (0 when it does)."""
+        rate = CALLS_PER_MINUTE / 60.0
+        need = min(CALL_BURST, float(self._last_cost))
+        tokens = min(CALL_BURST, self._tokens + (self.clock.monotonic() - self._refilled) * rate)
+        return 0.0 if tokens >= need else (need - tokens) / rate
+
     # -- the loop ----------------------------------------------------------------------------
     def run(self) -> dict[str, vd.Verdict]:
         self.start = self.clock.monotonic()
+        self._refilled = self.start
         for t in self.tracked:
             t.started_at = self.start
         deadline = self.start + self.options.timeout
         interval = FIRST_POLL
         self.clock.sleep(FIRST_POLL if self.options.poll_interval is None else 0)
         while True:
+            before = self.ecs.total_calls
             imminent = self.poll()
+            self._spend(self.ecs.total_calls - before)
             pending = [t for t in self.tracked if not t.verdict.final]
             if not pending:
                 break
@@ -114,7 +143,8 @@ class Watcher:
                     self._emit_verdict(t)
                 break
             interval = self._interval(interval, imminent)
-            self.clock.sleep(min(interval, max(0.0, deadline - now)))
+            wait = interval if self.options.poll_interval is not None else max(interval, self._budget_wait())
+            self.clock.sleep(min(wait, max(0.0, deadline - now)))
         return {t.target.service: t.verdict for t in self.tracked}
 
     def poll(self) -> bool:

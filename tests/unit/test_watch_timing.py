@@ -1,0 +1,129 @@
+"""The watch loop's pacing on an injected clock: fast near the switch-over, and never over its ECS call
+budget (20 a minute for all services together), even when failures cost extra calls.
+
+moto cannot hold a deployment in "all new tasks running, old ones draining", so these tests script
+the ECS layer's answers (our own ``Ecs`` interface, not boto3) as a rollout would move over time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from vegaops.clock import FakeClock
+from vegaops.deploy import verdict as vd
+from vegaops.deploy import watch
+from vegaops.deploy.snapshot import Target
+from vegaops.deploy.watch import Tracked, Watcher
+
+TD_NEW = "arn:aws:ecs:eu-central-1:123456789012:task-definition/vega-api:8"
+TD_OLD = "arn:aws:ecs:eu-central-1:123456789012:task-definition/vega-api:7"
+
+
+class ScriptedEcs:
+    """A service rolling out on the clock: new tasks running from ``running_at``, the old deployment
+    gone (COMPLETED) at ``done_at``; ``failing`` adds a failed task of our deployment on every read."""
+
+    def __init__(self, clock: FakeClock, services: Sequence[str], running_at: float, done_at: float,
+                 failing: bool = False) -> None:
+        self.clock = clock
+        self.t0 = clock.monotonic()
+        self.services = list(services)
+        self.running_at = running_at
+        self.done_at = done_at
+        self.failing = failing
+        self.failed = 0
+        self.calls: dict[str, int] = {}
+        self.describe_batches: list[int] = []
+
+    @property
+    def total_calls(self) -> int:
+        return sum(self.calls.values())
+
+    def _count(self, op: str) -> None:
+        self.calls[op] = self.calls.get(op, 0) + 1
+
+    def describe_services(self, cluster: str, names: Sequence[str],
+                          max_age: float = 0.0) -> tuple[dict[str, dict[str, Any]], list[str]]:
+        found: dict[str, dict[str, Any]] = {}
+        for i in range(0, len(names), 10):
+            self._count("describe_services")
+            self.describe_batches.append(len(names[i:i + 10]))
+        now = self.clock.monotonic() - self.t0
+        if self.failing:
+            self.failed += 1
+        for name in names:
+            running = 2 if now >= self.running_at else 0
+            ours = {"id": f"ecs-svc/{name}", "status": "PRIMARY", "taskDefinition": TD_NEW, "desiredCount": 2,
+                    "runningCount": running, "pendingCount": 2 - running, "failedTasks": self.failed,
+                    "rolloutState": "COMPLETED" if now >= self.done_at else "IN_PROGRESS"}
+            old = {"id": f"ecs-svc/{name}-old", "status": "ACTIVE", "taskDefinition": TD_OLD, "desiredCount": 0,
+                   "runningCount": 2, "pendingCount": 0, "failedTasks": 0, "rolloutState": "COMPLETED"}
+            found[name] = {"serviceName": name, "status": "ACTIVE", "desiredCount": 2, "runningCount": 2,
+                           "pendingCount": 0, "taskDefinition": TD_NEW, "events": [],
+                           "deployments": [ours] if now >= self.done_at else [ours, old]}
+        return found, []
+
+    def list_tasks(self, cluster: str, started_by: str | None = None, desired_status: str | None = None,
+                   service: str | None = None) -> list[str]:
+        self._count("list_tasks")
+        return [f"arn:aws:ecs:eu-central-1:123456789012:task/c/{started_by}-{i}" for i in range(self.failed)]
+
+    def describe_tasks(self, cluster: str, arns: Sequence[str]) -> list[dict[str, Any]]:
+        self._count("describe_tasks")
+        return [{"taskArn": a, "lastStatus": "STOPPED", "stopCode": "TaskFailedToStart",
+                 "stoppedReason": "ResourceInitializationError: unable to pull secrets", "containers": []}
+                for a in arns]
+
+    def list_service_deployments(self, cluster: str, service: str, max_results: int = 5) -> None:
+        self._count("list_service_deployments")
+
+
+def _watch(ecs: ScriptedEcs, clock: FakeClock, timeout: float) -> tuple[Watcher, dict[str, vd.Verdict]]:
+    tracked = [Tracked(Target(s, f"ecs-svc/{s}", TD_NEW, TD_OLD)) for s in ecs.services]
+    watcher = Watcher(ecs, "vega", clock, tracked, options=watch.WatchOptions(timeout=timeout, seed=7))  # type: ignore[arg-type]
+    return watcher, watcher.run()
+
+
+def _clock() -> FakeClock:
+    return FakeClock(datetime(2026, 1, 1, tzinfo=UTC))
+
+
+def test_a_long_switch_over_is_polled_closely_within_the_budget() -> None:
+    # ten services, new tasks running after 60 s, old ones draining for 5 minutes (a 300 s
+    # deregistration delay), steady at 360 s
+    clock = _clock()
+    names = [f"svc-{i}" for i in range(10)]
+    ecs = ScriptedEcs(clock, names, running_at=60, done_at=360.4)
+    watcher, verdicts = _watch(ecs, clock, timeout=900)
+    assert all(v.outcome == vd.SUCCEEDED for v in verdicts.values())
+    elapsed = clock.monotonic() - ecs.t0
+    assert elapsed - 360.4 <= 3.5  # seen soon after the steady state
+    assert ecs.describe_batches and max(ecs.describe_batches) == 10  # one batched call for the ten
+    minutes = elapsed / 60
+    assert ecs.total_calls <= 20 * minutes + 4  # the budget: 20 a minute, 4 of burst
+    assert watcher.calls == ecs.total_calls
+    drain_waits = clock.sleeps[-60:]
+    assert 2.0 <= sorted(drain_waits)[len(drain_waits) // 2] <= 3.5  # ~every 3 s near the end
+
+
+def test_tasks_starting_slowly_are_polled_rarely() -> None:
+    clock = _clock()
+    ecs = ScriptedEcs(clock, ["vega-api"], running_at=300, done_at=302)
+    _watcher, verdicts = _watch(ecs, clock, timeout=900)
+    assert verdicts["vega-api"].outcome == vd.SUCCEEDED
+    assert ecs.total_calls == ecs.calls["describe_services"] <= 40  # 5 minutes of polls backed off to 10 s
+    assert max(clock.sleeps) <= watch.MAX_INTERVAL * 1.15 + 1e-9
+
+
+def test_extra_calls_on_failures_stretch_the_waits_instead_of_adding_up() -> None:
+    # every poll sees a new failed task: ListTasks + DescribeTasks on top of DescribeServices
+    clock = _clock()
+    ecs = ScriptedEcs(clock, ["vega-api"], running_at=0, done_at=10_000, failing=True)  # polled fast
+    _watcher, verdicts = _watch(ecs, clock, timeout=300)
+    assert verdicts["vega-api"].outcome == vd.TIMED_OUT
+    elapsed = clock.monotonic() - ecs.t0
+    assert ecs.calls["list_tasks"] >= 5 and ecs.calls["describe_tasks"] >= 5
+    last_poll = 3  # the last look, at the deadline, is taken whatever the budget says
+    assert ecs.total_calls <= 20 * elapsed / 60 + 4 + last_poll
