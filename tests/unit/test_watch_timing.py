@@ -127,3 +127,38 @@ def test_extra_calls_on_failures_stretch_the_waits_instead_of_adding_up() -> Non
     assert ecs.calls["list_tasks"] >= 5 and ecs.calls["describe_tasks"] >= 5
     last_poll = 3  # the last look, at the deadline, is taken whatever the budget says
     assert ecs.total_calls <= 20 * elapsed / 60 + 4 + last_poll
+
+
+class ScriptedTargets:
+    """One target group: the new tasks' targets in ``initial`` until ``healthy_at``, then healthy."""
+
+    def __init__(self, clock: FakeClock, healthy_at: float) -> None:
+        self.clock = clock
+        self.t0 = clock.monotonic()
+        self.healthy_at = healthy_at
+        self.calls = 0
+
+    def target_health(self, arn: str) -> list[Any]:
+        from vegaops.aws.elbv2 import TargetHealth
+
+        self.calls += 1
+        state = "healthy" if self.clock.monotonic() - self.t0 >= self.healthy_at else "initial"
+        return [TargetHealth(f"10.0.0.{i}", 8080, state, None, None) for i in range(2)]
+
+
+def test_health_checks_in_progress_are_not_polled_as_the_switch_over() -> None:
+    # tasks run at 20 s, pass health checks at 140 s, the old ones drain until 170 s
+    clock = _clock()
+    ecs = ScriptedEcs(clock, ["vega-api"], running_at=20, done_at=170.2)
+    elb = ScriptedTargets(clock, healthy_at=140)
+    tracked = [Tracked(Target("vega-api", "ecs-svc/vega-api", TD_NEW, TD_OLD), target_groups=["arn:tg/api"])]
+    watcher = Watcher(ecs, "vega", clock, tracked, elbv2=elb,  # type: ignore[arg-type]
+                      options=watch.WatchOptions(timeout=900, seed=3))
+    verdicts = watcher.run()
+    assert verdicts["vega-api"].outcome == vd.SUCCEEDED
+    assert clock.monotonic() - ecs.t0 - 170.2 <= 3.5
+    t, during_checks = 0.0, 0
+    for s in clock.sleeps:
+        t += s
+        during_checks += 40 <= t < 140
+    assert during_checks <= 12  # backed off (~10 s) while the targets are still in "initial"

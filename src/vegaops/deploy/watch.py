@@ -5,7 +5,7 @@ deployment whose ``failedTasks`` grew, ListTasks(startedBy=<deployment id>, STOP
 for the newly stopped tasks only; DescribeTargetHealth for the service's target groups when the
 rollout is close to done; the ServiceDeployment API (where the endpoint has it) while a rollback runs.
 Timing goes through an injected clock: a first look after 1 s, then backing off (x1.5, jittered) to
-10 s while tasks start, and every ~2.5 s once the new tasks run and only the switch-over is left
+10 s while tasks start and pass health checks, and every ~2.5 s once only the switch-over is left
 (so steady state is seen ~1.3 s after it happens, on median). A call budget caps the watch at 20
 ECS calls per minute for all services together (a token bucket, 4 calls of burst): extra calls on
 failures (ListTasks/DescribeTasks, ServiceDeployments) stretch the next wait instead of adding up.
@@ -35,6 +35,7 @@ IMMINENT_INTERVAL = 2.5
 BACKOFF = 1.5
 CALLS_PER_MINUTE = 20.0  # the watch's ECS call budget, every watched service together
 CALL_BURST = 4.0
+SD_EVERY = 10.0  # seconds between ServiceDeployment reads while a rollback runs
 
 Emit = Callable[[dict[str, Any]], None]
 LogTail = Callable[[str, dict[str, Any]], list[str]]  # (task definition, task) -> last log lines
@@ -63,6 +64,8 @@ class Tracked:
     stopped_by_us: bool = False
     started_at: float = 0.0
     finished_at: float | None = None
+    sd_checked_at: float | None = None  # last ListServiceDeployments, and what it said
+    sd_status: str | None = None
 
 
 class Watcher:
@@ -181,10 +184,16 @@ class Watcher:
         return imminent
 
     def _imminent(self, snap: Snapshot, t: Tracked) -> bool:
+        """Only the switch-over is left: the new tasks all run and (behind a load balancer) pass their
+        health checks, so the old ones drain and the steady state can come at any poll."""
         primary = snap.primary
-        if primary is None:
+        if primary is None or primary.running < primary.desired or primary.pending:
             return False
-        return primary.running >= primary.desired and primary.pending == 0
+        if not t.target_groups or snap.targets is None:
+            return True
+        targets = snap.targets
+        return (targets.get("healthy", 0) >= primary.desired * len(t.target_groups)
+                and not targets.get("initial") and not targets.get("unhealthy"))
 
     def _snapshot(self, t: Tracked, service: dict[str, Any] | None, at: float) -> Snapshot:
         if service is None:
@@ -213,7 +222,11 @@ class Watcher:
         sd_status = None
         ours = next((d for d in deployments if d.get("id") == t.target.deployment_id), None)
         if ours is None or ours.get("rolloutState") == "FAILED":
-            sd_status = self._service_deployment_status(t)
+            # A second opinion on the rollback (DescribeServices shows it too), so asked every 10 s at most.
+            now = self.clock.monotonic()
+            if t.sd_checked_at is None or now - t.sd_checked_at >= SD_EVERY:
+                t.sd_checked_at, t.sd_status = now, self._service_deployment_status(t)
+            sd_status = t.sd_status
         return snapshot_from_api(t.target.service, at, service, targets, tuple(t.stopped.values()), sd_status)
 
     def _fetch_stopped(self, t: Tracked, deployment_id: str) -> None:
