@@ -321,7 +321,7 @@ def _result(ctx: AppContext, o: DeployOptions, items: list[Item], start: float,
     watcher = ctx.shared.get("_deploy_watcher")
     data = {"tag": o.tag, "env": ctx.settings.env, "services": rows, "duration": duration,
             "api_calls": {"ecs": dict(ecs.calls), "ecs_total": ecs.total_calls,
-                          "polls": watcher.polls if watcher else 0}}
+                          "polls": watcher.polls if watcher else 0, "ecs_watch": watcher.calls if watcher else 0}}
     views: list[View] = []
     for r in rows:
         views.append(Fields([
