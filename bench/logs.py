@@ -3,7 +3,8 @@
 Seeds a moto server (a separate process on 127.0.0.1) with an ECS service whose task definition logs
 to /ecs/vega-api, and N events over S streams (one per task) in the last hour; then runs each tool as a
 subprocess under /usr/bin/time (wall time, peak RSS) with stdout to a file, and counts the events.
-Then a follow-mode run: 10 minutes of simulated traffic (tasks replaced every 2 minutes, some events
+Without ``--filter`` vegaops reads each stream with GetLogEvents; the ``--filter`` row measures its
+FilterLogEvents path on the same data. Then a follow-mode run: 10 minutes of simulated traffic (tasks replaced every 2 minutes, some events
 arriving late) through vegaops' Follower on a FakeClock, checked against the server's ground truth for
 lost or doubled events, with the de-dup memory and the Python heap peak measured.
 
@@ -212,6 +213,9 @@ def main() -> None:
             ("vegaops logs tail api --since 1h", [vegaops, "logs", "tail", "api", "--since", "1h"], "lines"),
             ("vegaops -o json logs tail api --since 1h (NDJSON)",
              [vegaops, "-o", "json", "logs", "tail", "api", "--since", "1h"], "ndjson"),
+            # a --filter pattern makes vegaops scan the group with FilterLogEvents, as the aws cli does
+            ("vegaops logs tail api --since 1h --filter request (FilterLogEvents path)",
+             [vegaops, "logs", "tail", "api", "--since", "1h", "--filter", "request"], "lines"),
             ("aws logs filter-log-events --interleaved (json)",
              ["aws", "logs", "filter-log-events", "--log-group-name", GROUP, "--start-time", str(start_ms),
               "--interleaved", "--endpoint-url", url, "--output", "json"], "json"),
