@@ -35,7 +35,9 @@ import boto3
 from vegaops.sandbox import admin
 from vegaops.sandbox.process import Handle, start
 
-SCENARIOS = {"good": "v1.2.3-stable", "breaker": "v1.2.4-crash"}
+# good: a healthy image; the others trip the circuit breaker, which rolls back to the previous revision
+SCENARIOS = {"good": "v1.2.3-stable", "breaker": "v1.2.4-crash", "oom": "v1.2.5-oom",
+             "unhealthy": "v1.2.6-unhealthy"}
 CLUSTER = "vega-sandbox"
 SERVICE = "vega-api"
 OPTIONS: dict[str, Any] = {"all_services": False, "services": 3, "workdir": None}

@@ -4,11 +4,12 @@ Seeds a moto server (a separate process on 127.0.0.1) with an ECS service whose 
 to /ecs/vega-api, and N events over S streams (one per task) in the last hour; then runs each tool as a
 subprocess under /usr/bin/time (wall time, peak RSS) with stdout to a file, and counts the events.
 Without ``--filter`` vegaops reads each stream with GetLogEvents; the ``--filter`` row measures its
-FilterLogEvents path on the same data. Then a follow-mode run: 10 minutes of simulated traffic (tasks replaced every 2 minutes, some events
-arriving late) through vegaops' Follower on a FakeClock, checked against the server's ground truth for
-lost or doubled events, with the de-dup memory and the Python heap peak measured.
+FilterLogEvents path on the same data. Then a follow-mode run: 10 minutes of simulated traffic (tasks
+replaced every 2 minutes, some events arriving late) through vegaops' Follower on a FakeClock, checked
+against the server's ground truth for lost or doubled events, with the de-dup memory and the Python
+heap peak measured.
 
-    .venv/bin/python bench/logs.py [--events 100000] [--streams 8] [--awslogs /tmp/awslogs-venv/bin/awslogs]
+    .venv/bin/python bench/logs.py [--events 100000] [--streams 8] [--awslogs /tmp/bench-venv/bin/awslogs]
 """
 
 from __future__ import annotations
@@ -188,7 +189,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--streams", type=int, default=8)
-    parser.add_argument("--awslogs", default="/tmp/awslogs-venv/bin/awslogs")
+    parser.add_argument("--awslogs", default="/tmp/bench-venv/bin/awslogs")
     parser.add_argument("--results", default=str(Path(__file__).with_name("RESULTS.md")))
     parser.add_argument("--no-follow", action="store_true")
     parser.add_argument("--repeat", type=int, default=3, help="rounds per tool; the median wall time is reported")
