@@ -5,9 +5,10 @@ deployment whose ``failedTasks`` grew, ListTasks(startedBy=<deployment id>, STOP
 for the newly stopped tasks only; DescribeTargetHealth for the service's target groups when the
 rollout is close to done; the ServiceDeployment API (where the endpoint has it) while a rollback runs.
 Timing goes through an injected clock: a first look after 1 s, then backing off (x1.5, jittered) to
-10 s while tasks start and pass health checks, and every ~2.5 s once only the switch-over is left
+10 s while tasks start and pass health checks (starting over at 1 s when another deployment, e.g. the
+circuit breaker's rollback, becomes the primary), and every ~2.5 s once only the switch-over is left
 (so steady state is seen ~1.3 s after it happens, on median). A call budget caps the watch at 20
-ECS calls per minute for all services together (a token bucket, 4 calls of burst): extra calls on
+ECS calls per minute for all services together (a token bucket, 8 calls of burst): extra calls on
 failures (ListTasks/DescribeTasks, ServiceDeployments) stretch the next wait instead of adding up.
 An explicit ``--poll-interval`` is taken as given.
 """
@@ -34,7 +35,7 @@ MAX_INTERVAL = 10.0
 IMMINENT_INTERVAL = 2.5
 BACKOFF = 1.5
 CALLS_PER_MINUTE = 20.0  # the watch's ECS call budget, every watched service together
-CALL_BURST = 4.0
+CALL_BURST = 8.0  # enough for a failing poll (ListTasks, DescribeTasks, ServiceDeployments) without delay
 SD_EVERY = 10.0  # seconds between ServiceDeployment reads while a rollback runs
 
 Emit = Callable[[dict[str, Any]], None]
@@ -94,7 +95,7 @@ class Watcher:
         self.calls = 0  # ECS calls made by the watch
         self._tokens = CALL_BURST
         self._refilled = 0.0
-        self._last_cost = 1
+        self._transition = False  # the last poll saw a service's primary deployment change
 
     # -- timing ------------------------------------------------------------------------------
     def _interval(self, current: float, imminent: bool) -> float:
@@ -113,14 +114,13 @@ class Watcher:
         self._tokens = min(CALL_BURST, self._tokens + (now - self._refilled) * rate) - calls
         self._refilled = now
         self.calls += calls
-        self._last_cost = max(1, calls)
 
     def _budget_wait(self) -> float:
-        """Seconds until the budget holds another poll like the last one (0 when it does)."""
+        """Seconds until the budget holds the next poll's one DescribeServices again (0 when it does).
+        Extra calls a poll needed are repaid by waiting longer after it, so the rate holds on average."""
         rate = CALLS_PER_MINUTE / 60.0
-        need = min(CALL_BURST, float(self._last_cost))
         tokens = min(CALL_BURST, self._tokens + (self.clock.monotonic() - self._refilled) * rate)
-        return 0.0 if tokens >= need else (need - tokens) / rate
+        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / rate
 
     # -- the loop ----------------------------------------------------------------------------
     def run(self) -> dict[str, vd.Verdict]:
@@ -145,6 +145,8 @@ class Watcher:
                     t.finished_at = now
                     self._emit_verdict(t)
                 break
+            if self._transition:  # a new deployment (the breaker's rollback) starts its own rollout
+                interval = MIN_INTERVAL
             interval = self._interval(interval, imminent)
             wait = interval if self.options.poll_interval is not None else max(interval, self._budget_wait())
             self.clock.sleep(min(wait, max(0.0, deadline - now)))
@@ -156,10 +158,14 @@ class Watcher:
         pending = [t for t in self.tracked if not t.verdict.final]
         found, _missing = self.ecs.describe_services(self.cluster, [t.target.service for t in pending])
         imminent = False
+        self._transition = False
         at = self.clock.monotonic() - self.start
         for t in pending:
             service = found.get(t.target.service)
             snap = self._snapshot(t, service, at)
+            previous = t.history[-1].primary if t.history else None
+            if previous is not None and snap.primary is not None and previous.id != snap.primary.id:
+                self._transition = True
             t.history.append(snap)
             if len(t.history) > 50:  # keep memory bounded on long watches
                 del t.history[1:-40]
