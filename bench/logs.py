@@ -120,8 +120,9 @@ def follow_sim(url: str, minutes: int = 10, rate: int = 20) -> dict[str, Any]:
 
     from vegaops.aws.logs import Logs
     from vegaops.clock import FakeClock
-    from vegaops.logs.core import Fetcher, Follower, LogEvent, RateLimiter, Selector
+    from vegaops.logs.core import Fetcher, Follower, LogEvent, Selector
     from vegaops.logs.sources import LogSource
+    from vegaops.ratelimit import RateLimiter
 
     group = "/ecs/vega-follow"
     logs = client(url, "logs")

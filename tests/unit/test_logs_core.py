@@ -11,8 +11,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from vegaops.clock import FakeClock
-from vegaops.logs.core import Fetcher, Follower, LogEvent, RateLimiter, Selector, backfill, to_ms
+from vegaops.logs.core import Fetcher, Follower, LogEvent, Selector, backfill, to_ms
 from vegaops.logs.sources import LogSource, discover
+from vegaops.ratelimit import RateLimiter
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 BASE = int(T0.timestamp() * 1000)

@@ -177,8 +177,9 @@ class _Sink:
 def _fetcher(a: AppContext, targets: list) -> tuple:  # type: ignore[type-arg]
     from vegaops.aws.clients import ClientFactory
     from vegaops.aws.logs import Logs
-    from vegaops.logs.core import Fetcher, RateLimiter
+    from vegaops.logs.core import Fetcher
     from vegaops.logs.service import RegionRouter
+    from vegaops.ratelimit import RateLimiter
 
     base = a.clients
     # vegaops paces and retries FilterLogEvents itself (shared limiter, jittered backoff, a notice), so

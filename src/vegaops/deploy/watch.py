@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from vegaops.deploy import verdict as vd
 from vegaops.deploy.snapshot import Snapshot, StoppedTask, Target, snapshot_from_api, stopped_task_from_api
+from vegaops.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
     from vegaops.aws.ecs import Ecs
@@ -93,8 +94,7 @@ class Watcher:
         self.polls = 0
         self.start = 0.0
         self.calls = 0  # ECS calls made by the watch
-        self._tokens = CALL_BURST
-        self._refilled = 0.0
+        self.budget = RateLimiter(clock, rate=CALLS_PER_MINUTE / 60.0, burst=CALL_BURST)
         self._transition = False  # the last poll saw a service's primary deployment change
 
     # -- timing ------------------------------------------------------------------------------
@@ -107,25 +107,10 @@ class Watcher:
             base = min(MAX_INTERVAL, max(MIN_INTERVAL, current * BACKOFF))
         return base * self.random.uniform(0.85, 1.15)
 
-    def _spend(self, calls: int) -> None:
-        """Take ``calls`` from the budget (it may go below zero after a poll that needed extra calls)."""
-        now = self.clock.monotonic()
-        rate = CALLS_PER_MINUTE / 60.0
-        self._tokens = min(CALL_BURST, self._tokens + (now - self._refilled) * rate) - calls
-        self._refilled = now
-        self.calls += calls
-
-    def _budget_wait(self) -> float:
-        """Seconds until the budget holds the next poll's one DescribeServices again (0 when it does).
-        Extra calls a poll needed are repaid by waiting longer after it, so the rate holds on average."""
-        rate = CALLS_PER_MINUTE / 60.0
-        tokens = min(CALL_BURST, self._tokens + (self.clock.monotonic() - self._refilled) * rate)
-        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / rate
-
     # -- the loop ----------------------------------------------------------------------------
     def run(self) -> dict[str, vd.Verdict]:
         self.start = self.clock.monotonic()
-        self._refilled = self.start
+        self.budget = RateLimiter(self.clock, rate=CALLS_PER_MINUTE / 60.0, burst=CALL_BURST)
         for t in self.tracked:
             t.started_at = self.start
         deadline = self.start + self.options.timeout
@@ -134,7 +119,9 @@ class Watcher:
         while True:
             before = self.ecs.total_calls
             imminent = self.poll()
-            self._spend(self.ecs.total_calls - before)
+            self.calls += self.ecs.total_calls - before
+            # a poll's extra calls (stopped tasks, ServiceDeployments) are repaid by waiting longer after it
+            self.budget.spend(self.ecs.total_calls - before)
             pending = [t for t in self.tracked if not t.verdict.final]
             if not pending:
                 break
@@ -148,7 +135,7 @@ class Watcher:
             if self._transition:  # a new deployment (the breaker's rollback) starts its own rollout
                 interval = MIN_INTERVAL
             interval = self._interval(interval, imminent)
-            wait = interval if self.options.poll_interval is not None else max(interval, self._budget_wait())
+            wait = interval if self.options.poll_interval is not None else max(interval, self.budget.wait_time())
             self.clock.sleep(min(wait, max(0.0, deadline - now)))
         return {t.target.service: t.verdict for t in self.tracked}
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import heapq
 import random
-import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 from vegaops.aws.logs import is_throttle
 from vegaops.clock import Clock
 from vegaops.logs.sources import LogSource
+from vegaops.ratelimit import RateLimiter
 
 
 class LogsApi(Protocol):
@@ -104,33 +104,6 @@ Item = LogEvent | Marker
 
 def to_ms(clock: Clock) -> int:
     return int(clock.now().timestamp() * 1000)
-
-
-class RateLimiter:
-    """Token bucket shared by every caller (all groups, all services) of one run."""
-
-    def __init__(self, clock: Clock, rate: float = 5.0, burst: float = 5.0) -> None:
-        self.clock = clock
-        self.rate = rate
-        self.burst = burst
-        self.tokens = burst
-        self.last = clock.monotonic()
-        self._lock = threading.Lock()  # per-stream reads acquire from several threads
-
-    def acquire(self) -> None:
-        with self._lock:
-            self._acquire()
-
-    def _acquire(self) -> None:
-        now = self.clock.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
-        self.last = now
-        if self.tokens < 1.0:
-            wait = (1.0 - self.tokens) / self.rate
-            self.clock.sleep(wait)
-            self.tokens = 1.0
-            self.last = self.clock.monotonic()
-        self.tokens -= 1.0
 
 
 @dataclass
