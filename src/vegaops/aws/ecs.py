@@ -103,8 +103,8 @@ def _td(response: dict[str, Any]) -> TaskDefinition:
 
 def _td_key(task_definition: str) -> str | None:
     """``family:revision`` of a revision reference (ARN or short); None for a bare family (= latest)."""
-    return f"{family_of(task_definition)}:{revision_of(task_definition)}" \
-        if revision_of(task_definition) is not None else None
+    revision = revision_of(task_definition)
+    return None if revision is None else f"{family_of(task_definition)}:{revision}"
 
 
 def revision_of(task_definition: str) -> int | None:

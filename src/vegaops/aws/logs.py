@@ -22,6 +22,12 @@ def is_throttle(exc: BaseException) -> bool:
     return (error_code(exc) or "") in THROTTLE_CODES
 
 
+def _window(start_ms: int | None, end_ms: int | None) -> dict[str, int]:
+    """startTime/endTime parameters (milliseconds) for the bounds that are given."""
+    window = {"startTime": start_ms, "endTime": end_ms}
+    return {k: int(v) for k, v in window.items() if v is not None}
+
+
 class Logs:
     def __init__(self, client: Any) -> None:
         self.client = client
@@ -44,11 +50,8 @@ class Logs:
         limit: int = 10000,
     ) -> tuple[list[dict[str, Any]], str | None]:
         """One FilterLogEvents page: (events, next token)."""
-        kwargs: dict[str, Any] = {"logGroupName": group, "interleaved": True, "limit": limit}
-        if start_ms is not None:
-            kwargs["startTime"] = int(start_ms)
-        if end_ms is not None:
-            kwargs["endTime"] = int(end_ms)
+        kwargs: dict[str, Any] = {"logGroupName": group, "interleaved": True, "limit": limit,
+                                  **_window(start_ms, end_ms)}
         if filter_pattern:
             kwargs["filterPattern"] = filter_pattern
         if streams:
@@ -81,11 +84,7 @@ class Logs:
         """One GetLogEvents page read forwards (oldest first): (events, next forward token). The end is
         reached when the token returned equals the one given."""
         kwargs: dict[str, Any] = {"logGroupName": group, "logStreamName": stream, "startFromHead": True,
-                                  "limit": limit}
-        if start_ms is not None:
-            kwargs["startTime"] = int(start_ms)
-        if end_ms is not None:
-            kwargs["endTime"] = int(end_ms)
+                                  "limit": limit, **_window(start_ms, end_ms)}
         if token:
             kwargs["nextToken"] = token
         response = self._call("get_log_events", **kwargs)
