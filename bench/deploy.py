@@ -36,16 +36,20 @@ from vegaops.sandbox import admin
 from vegaops.sandbox.process import Handle, start
 
 # good: a healthy image; the others trip the circuit breaker, which rolls back to the previous revision
-SCENARIOS = {"good": "v1.2.3-stable", "breaker": "v1.2.4-crash", "oom": "v1.2.5-oom",
-             "unhealthy": "v1.2.6-unhealthy"}
+SCENARIOS = {"good": "v1.2.3-stable", "breaker": "v1.2.4-crash", "oom": "v1.2.5-oom", "unhealthy": "v1.2.6-unhealthy"}
 CLUSTER = "vega-sandbox"
 SERVICE = "vega-api"
 OPTIONS: dict[str, Any] = {"all_services": False, "services": 3, "workdir": None}
 
 
 def client(h: Handle, name: str) -> Any:
-    return boto3.client(name, endpoint_url=h.endpoint, region_name="eu-central-1",
-                        aws_access_key_id="sandbox", aws_secret_access_key="sandbox")
+    return boto3.client(
+        name,
+        endpoint_url=h.endpoint,
+        region_name="eu-central-1",
+        aws_access_key_id="sandbox",
+        aws_secret_access_key="sandbox",
+    )
 
 
 def image_for(h: Handle, tag: str) -> tuple[str, str]:
@@ -70,20 +74,36 @@ def add_clones(h: Handle, total: int, workdir: Path) -> None:
     and a vegaops.toml that lists all of them for ``--env sandbox``."""
     from vegaops.sandbox.env import DEMO_SERVICES
 
-    lines = [f'[service.{key}]\necs_service = "{svc}"\ncontainer = "{c}"\necr_repo = "{repo}"\n'
-             for key, (svc, c, repo, _alb) in DEMO_SERVICES.items()]
+    lines = [
+        f'[service.{key}]\necs_service = "{svc}"\ncontainer = "{c}"\necr_repo = "{repo}"\n'
+        for key, (svc, c, repo, _alb) in DEMO_SERVICES.items()
+    ]
     ecs = client(h, "ecs")
     live = ecs.describe_services(cluster=CLUSTER, services=[SERVICE])["services"][0]
     td = ecs.describe_task_definition(taskDefinition=live["taskDefinition"])["taskDefinition"]
-    keep = ("containerDefinitions", "cpu", "memory", "networkMode", "requiresCompatibilities",
-            "executionRoleArn", "taskRoleArn")
+    keep = (
+        "containerDefinitions",
+        "cpu",
+        "memory",
+        "networkMode",
+        "requiresCompatibilities",
+        "executionRoleArn",
+        "taskRoleArn",
+    )
     for i in range(len(DEMO_SERVICES), total):
         name = f"vega-api-{i}"
-        arn = ecs.register_task_definition(family=name, **{k: td[k] for k in keep if td.get(k)})[
-            "taskDefinition"]["taskDefinitionArn"]
-        ecs.create_service(cluster=CLUSTER, serviceName=name, taskDefinition=arn, desiredCount=2,
-                           launchType="FARGATE", deploymentConfiguration=live.get("deploymentConfiguration", {}),
-                           networkConfiguration=live.get("networkConfiguration", {}))
+        arn = ecs.register_task_definition(family=name, **{k: td[k] for k in keep if td.get(k)})["taskDefinition"][
+            "taskDefinitionArn"
+        ]
+        ecs.create_service(
+            cluster=CLUSTER,
+            serviceName=name,
+            taskDefinition=arn,
+            desiredCount=2,
+            launchType="FARGATE",
+            deploymentConfiguration=live.get("deploymentConfiguration", {}),
+            networkConfiguration=live.get("networkConfiguration", {}),
+        )
         lines.append(f'[service.api-{i}]\necs_service = "{name}"\ncontainer = "api"\necr_repo = "vega-api"\n')
     (workdir / "vegaops.toml").write_text("\n".join(lines))
 
@@ -97,9 +117,12 @@ def decisive_event(h: Handle, scenario: str, after: float) -> float | None:
     want = "reached a steady state" if scenario == "good" else "deployment failed"
     decided: list[float] = []
     for i in range(0, len(names), 10):
-        for svc in ecs.describe_services(cluster=CLUSTER, services=names[i:i + 10])["services"]:
-            times = [e["createdAt"].timestamp() for e in svc["events"]
-                     if want in e["message"] and e["createdAt"].timestamp() >= after]
+        for svc in ecs.describe_services(cluster=CLUSTER, services=names[i : i + 10])["services"]:
+            times = [
+                e["createdAt"].timestamp()
+                for e in svc["events"]
+                if want in e["message"] and e["createdAt"].timestamp() >= after
+            ]
             if times:
                 decided.append(min(times))
     return max(decided) if decided else None
@@ -111,13 +134,37 @@ def run_tool(h: Handle, tool: str, scenario: str, env: dict[str, str], ecs_deplo
     pre: list[list[str]] = []
     if tool == "vegaops":
         names = [] if OPTIONS["all_services"] else ["api"]  # [] = every service of the environment, watched together
-        cmds = [[str(Path(sys.executable).parent / "vegaops"), "--env", "sandbox", "-o", "json", "deploy", "--tag",
-                 tag, *names]]
+        cmds = [
+            [
+                str(Path(sys.executable).parent / "vegaops"),
+                "--env",
+                "sandbox",
+                "-o",
+                "json",
+                "deploy",
+                "--tag",
+                tag,
+                *names,
+            ]
+        ]
     elif tool == "aws-cli":
         td = register_clone(h, pinned)
-        cmds = [["aws", "ecs", "update-service", "--cluster", CLUSTER, "--service", SERVICE, "--task-definition", td,
-                 "--output", "json"],
-                ["aws", "ecs", "wait", "services-stable", "--cluster", CLUSTER, "--services", SERVICE]]
+        cmds = [
+            [
+                "aws",
+                "ecs",
+                "update-service",
+                "--cluster",
+                CLUSTER,
+                "--service",
+                SERVICE,
+                "--task-definition",
+                td,
+                "--output",
+                "json",
+            ],
+            ["aws", "ecs", "wait", "services-stable", "--cluster", CLUSTER, "--services", SERVICE],
+        ]
     else:
         assert ecs_deploy
         cmds = [[ecs_deploy, "deploy", CLUSTER, SERVICE, "-i", "api", by_tag, "--timeout", "600"]]
@@ -128,8 +175,9 @@ def run_tool(h: Handle, tool: str, scenario: str, env: dict[str, str], ecs_deplo
     outputs = []
     envelope: dict[str, Any] = {}
     for cmd in cmds:
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=1800, check=False,
-                              cwd=OPTIONS["workdir"])
+        proc = subprocess.run(
+            cmd, env=env, capture_output=True, text=True, timeout=1800, check=False, cwd=OPTIONS["workdir"]
+        )
         outputs.append((proc.stdout[-400:], proc.stderr[-600:]))
         if tool == "vegaops" and proc.stdout.strip():
             envelope = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -146,15 +194,21 @@ def run_tool(h: Handle, tool: str, scenario: str, env: dict[str, str], ecs_deplo
     watch = calls.get("ecs_watch")
     return {
         "services": len((envelope.get("data") or {}).get("services") or []) or 1,
-        "ecs_watch": watch, "ecs_fixed": ecs_calls - watch if watch is not None else None,
+        "ecs_watch": watch,
+        "ecs_fixed": ecs_calls - watch if watch is not None else None,
         "watch_per_min": round(watch / max((t1 - t0) / 60, 1e-9), 1) if watch is not None else None,
-        "tool": tool, "scenario": scenario, "exit_code": code,
+        "tool": tool,
+        "scenario": scenario,
+        "exit_code": code,
         "verdict": "success" if code == 0 else f"failure (exit {code})",
         "correct": (code == 0) == (scenario == "good"),
-        "latency_s": round(t1 - decided, 2) if decided else None, "duration_s": round(t1 - t0, 2),
+        "latency_s": round(t1 - decided, 2) if decided else None,
+        "duration_s": round(t1 - t0, 2),
         "after_steady_s": round(t1 - steady, 2) if steady else None,
-        "ecs_calls": ecs_calls, "ecs_calls_per_min": round(ecs_calls / max((t1 - t0) / 60, 1e-9), 1),
-        "final_task_definition": svc["taskDefinition"].rsplit("/", 1)[-1], "tail": outputs[-1][1][-300:],
+        "ecs_calls": ecs_calls,
+        "ecs_calls_per_min": round(ecs_calls / max((t1 - t0) / 60, 1e-9), 1),
+        "final_task_definition": svc["taskDefinition"].rsplit("/", 1)[-1],
+        "tail": outputs[-1][1][-300:],
     }
 
 
@@ -202,8 +256,10 @@ def main() -> int:
     finally:
         handle.stop()
     print(f"\nspeed {args.speed}, {args.services} services in the estate")
-    print("\n| scenario | tool | services | verdict (exit) | correct | median detection latency s | after rollback "
-          "steady s | ECS calls (fixed + watch) | duration s | ECS calls/min | watch calls/min |")
+    print(
+        "\n| scenario | tool | services | verdict (exit) | correct | median detection latency s | after rollback "
+        "steady s | ECS calls (fixed + watch) | duration s | ECS calls/min | watch calls/min |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for scenario in SCENARIOS:
         for tool in tools:
@@ -214,16 +270,22 @@ def main() -> int:
                 continue
             rate = statistics.median(r["ecs_calls_per_min"] for r in rs)
             mid = sorted(rs, key=lambda r: r["ecs_calls_per_min"])[len(rs) // 2]
-            split = (f"{mid['ecs_calls']} ({mid['ecs_fixed']} + {mid['ecs_watch']})" if mid["ecs_watch"] is not None
-                     else str(mid["ecs_calls"]))
+            split = (
+                f"{mid['ecs_calls']} ({mid['ecs_fixed']} + {mid['ecs_watch']})"
+                if mid["ecs_watch"] is not None
+                else str(mid["ecs_calls"])
+            )
             after = [r["after_steady_s"] for r in rs if r["after_steady_s"] is not None and scenario != "good"]
-            print(f"| {scenario} | {tool} | {mid['services']} | {', '.join(verdicts)} | "
-                  f"{sum(r['correct'] for r in rs)}/{len(rs)} | {statistics.median(lat) if lat else '-'} | "
-                  f"{statistics.median(after) if after else '-'} | {split} | {mid['duration_s']} | {rate} | "
-                  f"{mid['watch_per_min'] if mid['watch_per_min'] is not None else '-'} |")
+            print(
+                f"| {scenario} | {tool} | {mid['services']} | {', '.join(verdicts)} | "
+                f"{sum(r['correct'] for r in rs)}/{len(rs)} | {statistics.median(lat) if lat else '-'} | "
+                f"{statistics.median(after) if after else '-'} | {split} | {mid['duration_s']} | {rate} | "
+                f"{mid['watch_per_min'] if mid['watch_per_min'] is not None else '-'} |"
+            )
     if args.json:
-        args.json.write_text(json.dumps({"at": datetime.now().isoformat(), "speed": args.speed, "rows": rows},
-                                        indent=1, default=str))
+        args.json.write_text(
+            json.dumps({"at": datetime.now().isoformat(), "speed": args.speed, "rows": rows}, indent=1, default=str)
+        )
     return 0
 
 

@@ -33,8 +33,17 @@ from vegaops.images.source import load_source  # noqa: E402
 
 def skopeo_copy(layout: Path, registry: str, repo: str) -> float:
     start = time.perf_counter()
-    subprocess.run(["skopeo", "copy", "--quiet", "--dest-tls-verify=false", f"oci:{layout}:latest",
-                    f"docker://{registry}/{repo}:v1"], check=True)
+    subprocess.run(
+        [
+            "skopeo",
+            "copy",
+            "--quiet",
+            "--dest-tls-verify=false",
+            f"oci:{layout}:latest",
+            f"docker://{registry}/{repo}:v1",
+        ],
+        check=True,
+    )
     return time.perf_counter() - start
 
 
@@ -60,22 +69,38 @@ def cli_push_times(layout: Path, registry_host: str, work: Path) -> tuple[float,
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:
-        env = {**os.environ, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}", "AWS_ACCESS_KEY_ID": "bench",
-               "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "eu-central-1", "NO_COLOR": "1"}
+        env = {
+            **os.environ,
+            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "AWS_DEFAULT_REGION": "eu-central-1",
+            "NO_COLOR": "1",
+        }
         import boto3
 
-        boto3.client("ecr", endpoint_url=env["AWS_ENDPOINT_URL"], region_name="eu-central-1",
-                     aws_access_key_id="bench", aws_secret_access_key="bench").create_repository(
-            repositoryName="bench-cli")
+        boto3.client(
+            "ecr",
+            endpoint_url=env["AWS_ENDPOINT_URL"],
+            region_name="eu-central-1",
+            aws_access_key_id="bench",
+            aws_secret_access_key="bench",
+        ).create_repository(repositoryName="bench-cli")
         (work / "vegaops.toml").write_text(
             f'[project]\nname = "bench"\nregion = "eu-central-1"\necr_registry = "{registry_host}"\n\n'
-            '[service.app]\necs_service = "app"\necr_repo = "bench-cli"\n')
+            '[service.app]\necs_service = "app"\necr_repo = "bench-cli"\n'
+        )
         exe = [str(Path(sys.executable).parent / "vegaops")]
         times = []
         for _ in range(2):
             start = time.perf_counter()
-            subprocess.run([*exe, "-q", "image", "push", "app", "--tag", "v1", "--source", f"oci:{layout}"],
-                           check=True, cwd=work, env=env, stdout=subprocess.DEVNULL)
+            subprocess.run(
+                [*exe, "-q", "image", "push", "app", "--tag", "v1", "--source", f"oci:{layout}"],
+                check=True,
+                cwd=work,
+                env=env,
+                stdout=subprocess.DEVNULL,
+            )
             times.append(time.perf_counter() - start)
         return times[0], times[1]
     finally:
@@ -93,8 +118,12 @@ def main() -> int:
         return 2
     mb = 1024 * 1024
     sizes = [int(args.mb * 0.6) * mb, int(args.mb * 0.3) * mb, int(args.mb * 0.1) * mb]
-    results: dict[str, list[float]] = {"vegaops first": [], "vegaops re-push": [], "skopeo first": [],
-                                       "skopeo re-push": []}
+    results: dict[str, list[float]] = {
+        "vegaops first": [],
+        "vegaops re-push": [],
+        "skopeo first": [],
+        "skopeo re-push": [],
+    }
     repush_bytes: list[int] = []
     with tempfile.TemporaryDirectory(prefix="vegaops-bench-") as tmp:
         work = Path(tmp)
@@ -121,23 +150,25 @@ def main() -> int:
     total = sum(sizes) / mb
     lines = [f"| {name} | {statistics.median(v):.2f} | {min(v):.2f} | {max(v):.2f} |" for name, v in results.items()]
     version = subprocess.run(["skopeo", "--version"], capture_output=True, text=True, check=False).stdout.strip()
-    report = "\n".join([
-        f"## image push: vegaops vs skopeo ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})",
-        "",
-        f"Command: `.venv/bin/python bench/image_push.py --rounds {args.rounds} --mb {args.mb}`",
-        f"Image: OCI layout, 3 uncompressed layers ({', '.join(f'{s // mb} MiB' for s in sizes)}; {total:.0f} MiB), "
-        f"Debian docker-registry on 127.0.0.1 (filesystem storage), {version}, 2 cores.",
-        "",
-        "| run | median s | min s | max s |",
-        "|---|---|---|---|",
-        *lines,
-        "",
-        f"vegaops re-push layer bytes sent: {repush_bytes} (every blob 'already present' by HEAD).",
-        "The vegaops rows time the push itself (vegaops.images.registry.push_image in-process); the whole",
-        f"command `vegaops image push` (interpreter start + ECR calls to a moto server + push) took "
-        f"{cli_first:.2f} s first and {cli_repush:.2f} s for the re-push (one run).",
-        "",
-    ])
+    report = "\n".join(
+        [
+            f"## image push: vegaops vs skopeo ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})",
+            "",
+            f"Command: `.venv/bin/python bench/image_push.py --rounds {args.rounds} --mb {args.mb}`",
+            f"Image: OCI layout, 3 uncompressed layers ({', '.join(f'{s // mb} MiB' for s in sizes)}; {total:.0f} MiB), "
+            f"Debian docker-registry on 127.0.0.1 (filesystem storage), {version}, 2 cores.",
+            "",
+            "| run | median s | min s | max s |",
+            "|---|---|---|---|",
+            *lines,
+            "",
+            f"vegaops re-push layer bytes sent: {repush_bytes} (every blob 'already present' by HEAD).",
+            "The vegaops rows time the push itself (vegaops.images.registry.push_image in-process); the whole",
+            f"command `vegaops image push` (interpreter start + ECR calls to a moto server + push) took "
+            f"{cli_first:.2f} s first and {cli_repush:.2f} s for the re-push (one run).",
+            "",
+        ]
+    )
     print(report)
     if args.append:
         existing = args.append.read_text() if args.append.exists() else "# Benchmark results\n\n"

@@ -32,13 +32,18 @@ def free_port() -> int:
 def seed(endpoint: str) -> None:
     import boto3
 
-    kw = {"endpoint_url": endpoint, "region_name": "eu-central-1", "aws_access_key_id": "bench",
-          "aws_secret_access_key": "bench"}
+    kw = {
+        "endpoint_url": endpoint,
+        "region_name": "eu-central-1",
+        "aws_access_key_id": "bench",
+        "aws_secret_access_key": "bench",
+    }
     ssm = boto3.client("ssm", **kw)
     sm = boto3.client("secretsmanager", **kw)
     for i in range(PARAMS):
-        ssm.put_parameter(Name=f"/vega/bench/param-{i:03d}", Value=f"value-{i}",
-                          Type="SecureString" if i % 5 == 0 else "String")
+        ssm.put_parameter(
+            Name=f"/vega/bench/param-{i:03d}", Value=f"value-{i}", Type="SecureString" if i % 5 == 0 else "String"
+        )
     for i in range(SECRETS):
         sm.create_secret(Name=f"vega/bench/secret-{i:03d}", SecretString=f"s3cret-{i}")
 
@@ -74,26 +79,51 @@ def main() -> None:
     try:
         seed(endpoint)
         work = Path(tempfile.mkdtemp(prefix="vegaops-bench-"))
-        (work / "vegaops.toml").write_text('[project]\nname = "vega"\nregion = "eu-central-1"\n'
-                                           'default_env = "bench"\n[env.bench]\n')
-        env = {**os.environ, "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "bench",
-               "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "eu-central-1", "NO_COLOR": "1",
-               "VEGAOPS_STATE_DIR": str(work / "state")}
+        (work / "vegaops.toml").write_text(
+            '[project]\nname = "vega"\nregion = "eu-central-1"\ndefault_env = "bench"\n[env.bench]\n'
+        )
+        env = {
+            **os.environ,
+            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "AWS_DEFAULT_REGION": "eu-central-1",
+            "NO_COLOR": "1",
+            "VEGAOPS_STATE_DIR": str(work / "state"),
+        }
         vegaops = shutil.which("vegaops", path=str(Path(sys.executable).parent)) or "vegaops"
         aws = shutil.which("aws") or "aws"
         ep = ["--endpoint-url", endpoint]
         cases = [
-            ("config list --values (500 params)",
-             [vegaops, "-o", "json", "config", "list", "--values"],
-             lambda o: len(json.loads(o)["data"]["parameters"]) == PARAMS),
-            ("aws ssm get-parameters-by-path --recursive",
-             [aws, "ssm", "get-parameters-by-path", "--path", "/vega/bench", "--recursive", "--with-decryption",
-              *ep], lambda o: len(json.loads(o)["Parameters"]) == PARAMS),
-            ("secret list (200 secrets)",
-             [vegaops, "-o", "json", "secret", "list", "--no-refs"],
-             lambda o: len(json.loads(o)["data"]["secrets"]) == SECRETS),
-            ("aws secretsmanager list-secrets",
-             [aws, "secretsmanager", "list-secrets", *ep], lambda o: len(json.loads(o)["SecretList"]) == SECRETS),
+            (
+                "config list --values (500 params)",
+                [vegaops, "-o", "json", "config", "list", "--values"],
+                lambda o: len(json.loads(o)["data"]["parameters"]) == PARAMS,
+            ),
+            (
+                "aws ssm get-parameters-by-path --recursive",
+                [
+                    aws,
+                    "ssm",
+                    "get-parameters-by-path",
+                    "--path",
+                    "/vega/bench",
+                    "--recursive",
+                    "--with-decryption",
+                    *ep,
+                ],
+                lambda o: len(json.loads(o)["Parameters"]) == PARAMS,
+            ),
+            (
+                "secret list (200 secrets)",
+                [vegaops, "-o", "json", "secret", "list", "--no-refs"],
+                lambda o: len(json.loads(o)["data"]["secrets"]) == SECRETS,
+            ),
+            (
+                "aws secretsmanager list-secrets",
+                [aws, "secretsmanager", "list-secrets", *ep],
+                lambda o: len(json.loads(o)["SecretList"]) == SECRETS,
+            ),
         ]
         rows = []
         for label, cmd, check in cases:
@@ -111,7 +141,8 @@ def main() -> None:
             f"server over HTTP, {PARAMS} parameters (every 5th SecureString) and {SECRETS} secrets, real processes "
             f"(start-up included), {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} (other jobs were "
             f"running); {(aws_version.stdout or aws_version.stderr).strip()}.\n",
-            "| command | median s | best s |", "|---|---|---|",
+            "| command | median s | best s |",
+            "|---|---|---|",
             *[f"| {label} | {median:.2f} | {best:.2f} |" for label, median, best in rows],
         ]
         with args.append.open("a", encoding="utf-8") as fh:

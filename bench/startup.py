@@ -1,6 +1,6 @@
 """Start-up time: `vegaops --help` / `vegaops --version` against `aws --version` (median of N runs).
 
-    .venv/bin/python bench/startup.py [N]
+.venv/bin/python bench/startup.py [N]
 """
 
 from __future__ import annotations
@@ -26,8 +26,11 @@ def measure(cmd: list[str], runs: int) -> float:
 def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 20
     vegaops = str(Path(sys.executable).parent / "vegaops")
-    cases = {"vegaops --help": [vegaops, "--help"], "vegaops --version": [vegaops, "--version"],
-             "vegaops config --help": [vegaops, "config", "--help"]}
+    cases = {
+        "vegaops --help": [vegaops, "--help"],
+        "vegaops --version": [vegaops, "--version"],
+        "vegaops config --help": [vegaops, "config", "--help"],
+    }
     aws = shutil.which("aws")
     if aws:
         cases["aws --version"] = [aws, "--version"]

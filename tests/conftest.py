@@ -115,8 +115,9 @@ class LeakGuard:
         self.values: set[str] = set()
 
     def check(self, args: tuple[str, ...], input: str | None, result: CliResult) -> None:
-        secret_input = ("secret" in args and ("set" in args or "import" in args)) or "--secure" in args \
-            or "--var-file" in args
+        secret_input = (
+            ("secret" in args and ("set" in args or "import" in args)) or "--secure" in args or "--var-file" in args
+        )
         if input and secret_input and len(input.strip()) >= 10:  # shorter ones collide with ordinary words
             self.values.add(input.strip())
         if any(flag in args for flag in self.REVEALING):
@@ -179,8 +180,14 @@ def run_vegaops(moto_url: str, project: Path):  # type: ignore[no-untyped-def]
 
     def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> CliResult:
         proc = subprocess.run(
-            [*vegaops_executable(), *args], input=input, capture_output=True, text=True, timeout=120, check=False,
-            cwd=project, env={**os.environ, **(env or {})},
+            [*vegaops_executable(), *args],
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            cwd=project,
+            env={**os.environ, **(env or {})},
         )
         out = CliResult(proc.returncode, proc.stdout, proc.stderr)
         guard.check(args, input, out)

@@ -400,6 +400,10 @@ def resolve(cfg: ConfigFile, overrides: Overrides) -> Settings:
                 services[name] = dataclasses.replace(svc, health_url=builtin.health_url)
     extras = {k[1:]: v for k, v in env_table.items() if k.startswith("_")}
     return Settings(
-        env=env_name, env_source=env_source, values=values, services=services, config_path=cfg.path,
+        env=env_name,
+        env_source=env_source,
+        values=values,
+        services=services,
+        config_path=cfg.path,
         extras=extras,
     )

@@ -15,6 +15,7 @@ from vegaops.prompter import NoInputPrompter, Prompter, QuestionaryPrompter
 
 if TYPE_CHECKING:
     from vegaops.aws.clients import ClientFactory
+    from vegaops.aws.optional import Enrichment
 
 
 @dataclass
@@ -49,6 +50,7 @@ class AppContext:
     _config: ConfigFile | None = None
     _settings: Settings | None = None
     _clients: ClientFactory | None = None
+    _enrichment: Enrichment | None = None
 
     @classmethod
     def from_options(cls, options: GlobalOptions, **kwargs: Any) -> AppContext:
@@ -82,10 +84,21 @@ class AppContext:
 
             s = self.settings
             self._clients = ClientFactory(
-                profile=s.profile, region=s.region, endpoint_url=s.get("endpoint_url"),
+                profile=s.profile,
+                region=s.region,
+                endpoint_url=s.get("endpoint_url"),
                 credentials=s.extras.get("credentials"),
             )
         return self._clients
+
+    @property
+    def enrichment(self) -> Enrichment:
+        """Optional AWS calls of this command: skipped when denied/unsupported/failing, reported once."""
+        if self._enrichment is None:
+            from vegaops.aws.optional import Enrichment
+
+            self._enrichment = Enrichment(warn=self.output.warn)
+        return self._enrichment
 
     def client(self, service: str) -> Any:
         return self.clients.client(service)

@@ -48,7 +48,7 @@ def parse(text: str, source: str = "dotenv") -> dict[str, str]:
             continue
         m = _KEY.match(line.lstrip())
         if not m:
-            raise UsageError(f"{source}:{line_no}: expected KEY=VALUE", hint="one assignment per line, e.g. A=\"b\"")
+            raise UsageError(f"{source}:{line_no}: expected KEY=VALUE", hint='one assignment per line, e.g. A="b"')
         key = m.group(1)
         j = i + (len(line) - len(line.lstrip())) + m.end()
         if j < n and text[j] in "\"'":

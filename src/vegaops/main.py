@@ -33,9 +33,14 @@ def _report(error: VegaopsError, argv: Sequence[str], debug: bool, exc: BaseExce
         data = {"steps": [s.to_dict() for s in report.steps], "summary": report.summary()}
     if debug and exc is not None:
         traceback.print_exception(exc, file=sys.stderr)
-    result = Result(command=command, status="error", exit_code=int(error.exit_code),
-                    changes=report.changes if report is not None else [], data=data,
-                    errors=[error.to_dict()])
+    result = Result(
+        command=command,
+        status="error",
+        exit_code=int(error.exit_code),
+        changes=report.changes if report is not None else [],
+        data=data,
+        errors=[error.to_dict()],
+    )
     if report is not None and not output.json and len(report.steps) > 1:
         done = [s.id for s in report.steps if s.status == "done"]
         not_run = [s.id for s in report.steps if s.status in ("not_run",)]
@@ -54,8 +59,10 @@ def handle(exc: BaseException, argv: Sequence[str], debug: bool) -> int:
 
     if is_botocore_error(exc):
         return _report(translate(exc), argv, debug, exc)
-    error = AwsError(f"internal error: {type(exc).__name__}: {exc}",
-                     hint="this is a bug in vegaops; rerun with --debug and report it")
+    error = AwsError(
+        f"internal error: {type(exc).__name__}: {exc}",
+        hint="this is a bug in vegaops; rerun with --debug and report it",
+    )
     error.exit_code = ExitCode.INTERNAL
     error.kind = "internal"
     return _report(error, argv, debug, exc)

@@ -41,19 +41,17 @@ def secret_name(prefix: str, name: str) -> str:
         raise UsageError("secret name is empty", hint="give a name such as database-url")
     full = name[1:] if name.startswith("/") else prefix + name
     if not _SECRET_NAME.match(full):
-        raise UsageError(
-            f"invalid secret name {full!r}", hint="use letters, digits and /_+=.@- , e.g. database-url"
-        )
+        raise UsageError(f"invalid secret name {full!r}", hint="use letters, digits and /_+=.@- , e.g. database-url")
     return full
 
 
 def relative(prefix: str, full: str) -> str:
     """The name as the user would type it in this environment."""
     if prefix and full.startswith(prefix):
-        return full[len(prefix):]
+        return full[len(prefix) :]
     slashed = "/" + prefix.strip("/") + "/"
     if full.startswith(slashed) and slashed != "//":
-        return full[len(slashed):]
+        return full[len(slashed) :]
     return full if full.startswith("/") or not prefix else "/" + full
 
 

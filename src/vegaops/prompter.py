@@ -21,11 +21,13 @@ class Prompter(Protocol):
 
     def secret(self, message: str, option: str | None = None, confirm: bool = True) -> str: ...
 
-    def select(self, message: str, choices: Sequence[str], default: str | None = None,
-               option: str | None = None) -> str: ...
+    def select(
+        self, message: str, choices: Sequence[str], default: str | None = None, option: str | None = None
+    ) -> str: ...
 
-    def checkbox(self, message: str, choices: Sequence[str], checked: Sequence[str] = (),
-                 option: str | None = None) -> list[str]: ...
+    def checkbox(
+        self, message: str, choices: Sequence[str], checked: Sequence[str] = (), option: str | None = None
+    ) -> list[str]: ...
 
 
 def _refuse(message: str, option: str | None) -> UsageError:
@@ -45,12 +47,14 @@ class NoInputPrompter:
     def secret(self, message: str, option: str | None = None, confirm: bool = True) -> str:
         raise _refuse(message, option)
 
-    def select(self, message: str, choices: Sequence[str], default: str | None = None,
-               option: str | None = None) -> str:
+    def select(
+        self, message: str, choices: Sequence[str], default: str | None = None, option: str | None = None
+    ) -> str:
         raise _refuse(message, option)
 
-    def checkbox(self, message: str, choices: Sequence[str], checked: Sequence[str] = (),
-                 option: str | None = None) -> list[str]:
+    def checkbox(
+        self, message: str, choices: Sequence[str], checked: Sequence[str] = (), option: str | None = None
+    ) -> list[str]:
         raise _refuse(message, option)
 
 
@@ -93,16 +97,26 @@ class QuestionaryPrompter:
                 return first
             sys.stderr.write("the two entries differ; try again\n")
 
-    def select(self, message: str, choices: Sequence[str], default: str | None = None,
-               option: str | None = None) -> str:
+    def select(
+        self, message: str, choices: Sequence[str], default: str | None = None, option: str | None = None
+    ) -> str:
         import questionary
 
-        return str(self._run(questionary.select(message, choices=list(choices), default=default,
-                                                use_search_filter=len(choices) > 10,
-                                                use_jk_keys=len(choices) <= 10)))
+        return str(
+            self._run(
+                questionary.select(
+                    message,
+                    choices=list(choices),
+                    default=default,
+                    use_search_filter=len(choices) > 10,
+                    use_jk_keys=len(choices) <= 10,
+                )
+            )
+        )
 
-    def checkbox(self, message: str, choices: Sequence[str], checked: Sequence[str] = (),
-                 option: str | None = None) -> list[str]:
+    def checkbox(
+        self, message: str, choices: Sequence[str], checked: Sequence[str] = (), option: str | None = None
+    ) -> list[str]:
         import questionary
 
         items = [questionary.Choice(c, checked=c in checked) for c in choices]
@@ -135,11 +149,13 @@ class ScriptedPrompter:
     def secret(self, message: str, option: str | None = None, confirm: bool = True) -> str:
         return str(self._next(message))
 
-    def select(self, message: str, choices: Sequence[str], default: str | None = None,
-               option: str | None = None) -> str:
+    def select(
+        self, message: str, choices: Sequence[str], default: str | None = None, option: str | None = None
+    ) -> str:
         return str(self._next(message))
 
-    def checkbox(self, message: str, choices: Sequence[str], checked: Sequence[str] = (),
-                 option: str | None = None) -> list[str]:
+    def checkbox(
+        self, message: str, choices: Sequence[str], checked: Sequence[str] = (), option: str | None = None
+    ) -> list[str]:
         answer = self._next(message)
         return [str(a) for a in answer] if isinstance(answer, list) else []

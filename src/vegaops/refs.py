@@ -35,7 +35,7 @@ def parse_value_from(value_from: str) -> ValueFrom:
         return ValueFrom("secretsmanager", base, extra[0], extra[1], extra[2])
     if value_from.startswith("arn:") and len(parts) >= 6 and parts[2] == "ssm":
         resource = ":".join(parts[5:])
-        name = resource[len("parameter"):] if resource.startswith("parameter") else resource
+        name = resource[len("parameter") :] if resource.startswith("parameter") else resource
         return ValueFrom("ssm", name if name.startswith("/") else "/" + name)
     return ValueFrom("ssm", value_from)
 
@@ -59,8 +59,15 @@ class Variable:
     why: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"container": self.container, "name": self.name, "source": self.source, "origin": self.origin,
-                "value_from": self.value_from, "resolves": self.resolves, "why": self.why or None}
+        return {
+            "container": self.container,
+            "name": self.name,
+            "source": self.source,
+            "origin": self.origin,
+            "value_from": self.value_from,
+            "resolves": self.resolves,
+            "why": self.why or None,
+        }
 
 
 def variables(task_definition: dict[str, Any], container: str | None = None) -> list[Variable]:
@@ -76,8 +83,11 @@ def variables(task_definition: dict[str, Any], container: str | None = None) -> 
             origin = ref.store_id
             if ref.kind == "secretsmanager":
                 origin = ref.store_id.split(":", 6)[-1] if ref.store_id.count(":") >= 6 else ref.store_id
-                origin += "".join(f" {k}={v}" for k, v in (("key", ref.json_key), ("stage", ref.version_stage),
-                                                          ("version", ref.version_id)) if v)
+                origin += "".join(
+                    f" {k}={v}"
+                    for k, v in (("key", ref.json_key), ("stage", ref.version_stage), ("version", ref.version_id))
+                    if v
+                )
             out.append(Variable(cname, s.get("name", ""), ref.kind, origin, s.get("valueFrom")))
     return out
 
@@ -135,8 +145,12 @@ class ServiceRef:
     stale_tasks: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"service": self.service, "task_definition": self.task_definition, "variables": self.variables,
-                "stale_tasks": self.stale_tasks}
+        return {
+            "service": self.service,
+            "task_definition": self.task_definition,
+            "variables": self.variables,
+            "stale_tasks": self.stale_tasks,
+        }
 
 
 def cluster_services(ctx: AppContext, cluster: str) -> dict[str, dict[str, Any]]:
@@ -176,10 +190,10 @@ def references(ctx: AppContext, cluster: str, matches: Any, changed: datetime | 
     ecs = Ecs(ctx.client("ecs"))
     for name, service in sorted(cluster_services(ctx, cluster).items()):
         arns = {service.get("taskDefinition", "")} | {
-            d.get("taskDefinition", "") for d in service.get("deployments", [])}
+            d.get("taskDefinition", "") for d in service.get("deployments", [])
+        }
         for arn in sorted(a for a in arns if a):
-            hits = [v.name for v in variables(tds.get(arn))
-                    if v.value_from and matches(parse_value_from(v.value_from))]
+            hits = [v.name for v in variables(tds.get(arn)) if v.value_from and matches(parse_value_from(v.value_from))]
             if not hits:
                 continue
             ref = ServiceRef(name, arn, hits)

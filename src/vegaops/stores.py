@@ -37,8 +37,10 @@ def param_values(ctx: AppContext, prefix: str | None = None) -> dict[str, Sensit
 
     base = ctx.settings.params_prefix
     path = param_path(base, prefix)
-    return {relative(base, p.name): Sensitive(p.value or "")
-            for p in Ssm(ctx.client("ssm")).by_path(path, True, decrypt=True)}
+    return {
+        relative(base, p.name): Sensitive(p.value or "")
+        for p in Ssm(ctx.client("ssm")).by_path(path, True, decrypt=True)
+    }
 
 
 def as_env(values: dict[str, Sensitive]) -> dict[str, Sensitive]:
@@ -62,5 +64,11 @@ def for_env(ctx: AppContext, env: str) -> AppContext:
     from vegaops.context import AppContext
 
     options = dataclasses.replace(ctx.options, env=env, env_source="argument")
-    return AppContext(options=options, cwd=ctx.cwd, clock=ctx.clock, output=ctx.output, prompter=ctx.prompter,
-                      interactive_override=ctx.interactive_override)
+    return AppContext(
+        options=options,
+        cwd=ctx.cwd,
+        clock=ctx.clock,
+        output=ctx.output,
+        prompter=ctx.prompter,
+        interactive_override=ctx.interactive_override,
+    )

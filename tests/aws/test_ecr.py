@@ -16,13 +16,24 @@ pytestmark = pytest.mark.usefixtures("aws")
 
 
 def manifest(layer: str, media_type: str = DOCKER_MANIFEST_V2) -> str:
-    return json.dumps({
-        "schemaVersion": 2, "mediaType": media_type,
-        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 7,
-                   "digest": "sha256:" + "c" * 64},
-        "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 9,
-                    "digest": "sha256:" + layer * 64}],
-    })
+    return json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": media_type,
+            "config": {
+                "mediaType": "application/vnd.docker.container.image.v1+json",
+                "size": 7,
+                "digest": "sha256:" + "c" * 64,
+            },
+            "layers": [
+                {
+                    "mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
+                    "size": 9,
+                    "digest": "sha256:" + layer * 64,
+                }
+            ],
+        }
+    )
 
 
 @pytest.fixture
@@ -52,18 +63,29 @@ def test_registry_override_is_for_push_and_login_only(client: Any) -> None:
     client.put_image(repositoryName="vega-api", imageManifest=body, imageTag="v1")
     ecr = Ecr(client, registry_override="127.0.0.1:5000")
     assert ecr.resolve("vega-api", "v1").pinned.startswith(
-        "123456789012.dkr.ecr.eu-central-1.amazonaws.com/vega-api@sha256:")
+        "123456789012.dkr.ecr.eu-central-1.amazonaws.com/vega-api@sha256:"
+    )
     assert ecr.auth().host == "127.0.0.1:5000"
 
 
 def test_list_images_follows_next_token() -> None:
     """moto ignores paging; a client that pages like real ECR proves the loop follows nextToken."""
     pages = {
-        None: {"imageDetails": [{"imageDigest": "sha256:1", "imageTags": ["a"], "imagePushedAt": None}],
-               "nextToken": "t1"},
-        "t1": {"imageDetails": [{"imageDigest": "sha256:2", "imageTags": ["b"], "imageSizeInBytes": 5,
-                                 "imageScanFindingsSummary": {"findingSeverityCounts": {"HIGH": 2}},
-                                 "imageScanStatus": {"status": "COMPLETE"}}]},
+        None: {
+            "imageDetails": [{"imageDigest": "sha256:1", "imageTags": ["a"], "imagePushedAt": None}],
+            "nextToken": "t1",
+        },
+        "t1": {
+            "imageDetails": [
+                {
+                    "imageDigest": "sha256:2",
+                    "imageTags": ["b"],
+                    "imageSizeInBytes": 5,
+                    "imageScanFindingsSummary": {"findingSeverityCounts": {"HIGH": 2}},
+                    "imageScanStatus": {"status": "COMPLETE"},
+                }
+            ]
+        },
     }
     calls: list[dict[str, Any]] = []
 
@@ -92,8 +114,9 @@ def test_list_images_in_moto(client: Any) -> None:
 def test_get_manifest_and_put_keeps_digest(client: Any, media_type: str) -> None:
     body = manifest("a", media_type)
     # seeded WITHOUT imageDigest: moto makes up a digest that is not sha256(manifest)
-    seeded = client.put_image(repositoryName="vega-api", imageManifest=body, imageTag="v1",
-                              imageManifestMediaType=media_type)["image"]["imageId"]["imageDigest"]
+    seeded = client.put_image(
+        repositoryName="vega-api", imageManifest=body, imageTag="v1", imageManifestMediaType=media_type
+    )["image"]["imageId"]["imageDigest"]
     ecr = Ecr(client)
     m = ecr.get_manifest("vega-api", tag="v1")
     assert (m.body, m.media_type, m.digest) == (body, media_type, seeded)

@@ -19,13 +19,20 @@ def _setup(n_services: int = 12) -> tuple[Any, list[str]]:
     client.register_task_definition(
         family="web",
         containerDefinitions=[
-            {"name": "app", "image": "repo/app:1", "memory": 512,
-             "secrets": [{"name": "DB", "valueFrom": "arn:aws:secretsmanager:eu-central-1:1:secret:db"}],
-             "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/web"}}},
+            {
+                "name": "app",
+                "image": "repo/app:1",
+                "memory": 512,
+                "secrets": [{"name": "DB", "valueFrom": "arn:aws:secretsmanager:eu-central-1:1:secret:db"}],
+                "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/web"}},
+            },
             {"name": "sidecar", "image": "envoy:1", "memory": 128},
         ],
         executionRoleArn="arn:aws:iam::123456789012:role/exec",
-        networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="1024",
+        networkMode="awsvpc",
+        requiresCompatibilities=["FARGATE"],
+        cpu="256",
+        memory="1024",
         tags=[{"key": "team", "value": "vega"}],
     )
     names = [f"svc-{i}" for i in range(n_services)]

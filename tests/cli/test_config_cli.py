@@ -33,8 +33,12 @@ def test_set_reads_stdin(cli) -> None:  # type: ignore[no-untyped-def]
 
 def test_secure_get_masked_unless_reveal(cli) -> None:  # type: ignore[no-untyped-def]
     assert cli("config", "set", "db-pass", "--secure", input=SECRET).exit_code == 0
-    for args in (["config", "get", "db-pass"], ["-o", "json", "config", "get", "db-pass"],
-                 ["config", "list", "--values"], ["config", "history", "db-pass"]):
+    for args in (
+        ["config", "get", "db-pass"],
+        ["-o", "json", "config", "get", "db-pass"],
+        ["config", "list", "--values"],
+        ["config", "history", "db-pass"],
+    ):
         r = cli(*args)
         assert r.exit_code == 0, r.output
         assert SECRET not in r.output

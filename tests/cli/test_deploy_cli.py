@@ -42,15 +42,20 @@ def estate(project: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     digests = {}
     for repo in ("vega-api", "staging/vega-api"):
         ecr.create_repository(repositoryName=repo)
-    for repo, tag, layer in (("vega-api", "v1-stable", "a"), ("vega-api", "v2-stable", "b"),
-                             ("staging/vega-api", "v3-stable", "c")):
+    for repo, tag, layer in (
+        ("vega-api", "v1-stable", "a"),
+        ("vega-api", "v2-stable", "b"),
+        ("staging/vega-api", "v3-stable", "c"),
+    ):
         r = ecr.put_image(repositoryName=repo, imageManifest=manifest(layer), imageTag=tag)
         digests[tag] = r["image"]["imageId"]["imageDigest"]
     host = "123456789012.dkr.ecr.eu-central-1.amazonaws.com"
     ecs = boto3.client("ecs")
     ecs.create_cluster(clusterName="vega-staging")
-    ecs.register_task_definition(family="vega-api", containerDefinitions=[
-        {"name": "api", "image": f"{host}/vega-api@{digests['v1-stable']}", "memory": 512}])
+    ecs.register_task_definition(
+        family="vega-api",
+        containerDefinitions=[{"name": "api", "image": f"{host}/vega-api@{digests['v1-stable']}", "memory": 512}],
+    )
     ecs.create_service(cluster="vega-staging", serviceName="vega-api", taskDefinition="vega-api:1", desiredCount=2)
     return {"digests": digests, "ecs": ecs}
 
@@ -99,9 +104,13 @@ def test_dry_run_shows_the_task_definition_diff_and_changes_nothing(cli: Any, es
 
 def test_lock_held_is_exit_8_naming_the_holder(cli: Any, estate: dict[str, Any]) -> None:
     boto3.client("ssm").put_parameter(
-        Name="/vegaops/locks/staging/deploy/vega-api", Type="String", Overwrite=False,
-        Value=json.dumps({"who": "alice@ci", "at": "2026-01-01T00:00:00+00:00", "tag": "v0",
-                          "expires": "2999-01-01T00:00:00+00:00"}))
+        Name="/vegaops/locks/staging/deploy/vega-api",
+        Type="String",
+        Overwrite=False,
+        Value=json.dumps(
+            {"who": "alice@ci", "at": "2026-01-01T00:00:00+00:00", "tag": "v0", "expires": "2999-01-01T00:00:00+00:00"}
+        ),
+    )
     r = cli("deploy", "--tag", "v2-stable", "api")
     assert r.exit_code == 8, r.output
     assert "alice@ci" in r.stderr

@@ -112,18 +112,29 @@ def test_wait_times_out_with_exit_6_without_sleeping(cli, health_server, tmp_pat
 
 
 def test_env_checks_rds_elasticache_sqs(cli, health_server, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    _project(tmp_path, monkeypatch, health_server.url, extra="""
+    _project(
+        tmp_path,
+        monkeypatch,
+        health_server.url,
+        extra="""
 health_rds = ["vega-db", "vega-missing-db"]
 health_elasticache = ["vega-redis"]
 health_sqs = ["vega-jobs", "vega-backlog"]
 health_sqs_max_depth = 2
-""")
+""",
+    )
     seed_service()
-    boto3.client("rds", REGION).create_db_instance(DBInstanceIdentifier="vega-db", DBInstanceClass="db.t3.micro",
-                                                   Engine="postgres", MasterUsername="u", MasterUserPassword="p" * 10,
-                                                   AllocatedStorage=20)
-    boto3.client("elasticache", REGION).create_cache_cluster(CacheClusterId="vega-redis", Engine="redis",
-                                                             CacheNodeType="cache.t3.micro", NumCacheNodes=1)
+    boto3.client("rds", REGION).create_db_instance(
+        DBInstanceIdentifier="vega-db",
+        DBInstanceClass="db.t3.micro",
+        Engine="postgres",
+        MasterUsername="u",
+        MasterUserPassword="p" * 10,
+        AllocatedStorage=20,
+    )
+    boto3.client("elasticache", REGION).create_cache_cluster(
+        CacheClusterId="vega-redis", Engine="redis", CacheNodeType="cache.t3.micro", NumCacheNodes=1
+    )
     sqs = boto3.client("sqs", REGION)
     sqs.create_queue(QueueName="vega-jobs")
     backlog = sqs.create_queue(QueueName="vega-backlog")["QueueUrl"]

@@ -48,10 +48,14 @@ def test_tail_json_is_ndjson_then_envelope(cli) -> None:  # type: ignore[no-unty
 
 def test_tail_filters_task_grep_fields_raw(cli) -> None:  # type: ignore[no-untyped-def]
     _two_tasks()
-    assert [x.split(" ", 4)[-1] for x in cli("logs", "tail", "api", "--task", "bbbb").stdout.splitlines()] == \
-        ["two", "four"]
-    assert [x.split(" ", 4)[-1] for x in cli("logs", "tail", "api", "--grep", "t(wo|hree)").stdout.splitlines()] == \
-        ["two", '{"level":"error","msg":"three"}']
+    assert [x.split(" ", 4)[-1] for x in cli("logs", "tail", "api", "--task", "bbbb").stdout.splitlines()] == [
+        "two",
+        "four",
+    ]
+    assert [x.split(" ", 4)[-1] for x in cli("logs", "tail", "api", "--grep", "t(wo|hree)").stdout.splitlines()] == [
+        "two",
+        '{"level":"error","msg":"three"}',
+    ]
     fields = cli("logs", "tail", "api", "--field", "level,msg").stdout.splitlines()
     assert fields[2].endswith("level=error msg=three")
     assert cli("logs", "tail", "api", "--raw").stdout.splitlines()[2] == '{"level":"error","msg":"three"}'
@@ -65,8 +69,12 @@ def test_tail_until_and_bad_since(cli) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_non_awslogs_driver_is_reported(cli) -> None:  # type: ignore[no-untyped-def]
-    seed_service(log_config={"logDriver": "splunk", "options": {"splunk-url": "https://splunk.example:8088",
-                                                                "splunk-token": "tok-SECRET"}})
+    seed_service(
+        log_config={
+            "logDriver": "splunk",
+            "options": {"splunk-url": "https://splunk.example:8088", "splunk-token": "tok-SECRET"},
+        }
+    )
     r = cli("logs", "tail", "api")
     assert r.exit_code == 3
     assert "splunk.example" in r.stderr and "tok-SECRET" not in r.output

@@ -45,8 +45,19 @@ def test_value_on_argv_refused_unless_value_arg(cli) -> None:  # type: ignore[no
 def test_from_file_description_tags(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     f = tmp_path / "v.txt"
     f.write_text(SECRET + "\n")
-    r = cli("secret", "set", "database-url", "--from-file", str(f), "--description", "db", "--tag", "team=core",
-            "--kms-key", "alias/x")
+    r = cli(
+        "secret",
+        "set",
+        "database-url",
+        "--from-file",
+        str(f),
+        "--description",
+        "db",
+        "--tag",
+        "team=core",
+        "--kms-key",
+        "alias/x",
+    )
     assert r.exit_code == 0, r.output
     meta = _sm().describe_secret(SecretId=NAME)
     assert meta["Description"] == "db" and {"Key": "team", "Value": "core"} in meta["Tags"]

@@ -19,15 +19,25 @@ PVAL = "diff-hunter2-prod"
 
 def test_secret_diff_names_keys_never_values(cli) -> None:  # type: ignore[no-untyped-def]
     sm = boto3.client("secretsmanager")
-    for env, name, value in (("staging", "db", VAL), ("prod", "db", PVAL), ("staging", "same", "x"),
-                             ("prod", "same", "x"), ("staging", "only-s", VAL), ("prod", "only-p", PVAL)):
+    for env, name, value in (
+        ("staging", "db", VAL),
+        ("prod", "db", PVAL),
+        ("staging", "same", "x"),
+        ("prod", "same", "x"),
+        ("staging", "only-s", VAL),
+        ("prod", "only-p", PVAL),
+    ):
         sm.create_secret(Name=f"vega/{env}/{name}", SecretString=value)
     r = cli("-o", "json", "secret", "diff", "staging", "prod")
     assert r.exit_code == 0, r.output
     assert VAL not in r.stdout and PVAL not in r.stdout
     data = envelope(r.stdout)["data"]
     assert (data["only_a"], data["only_b"], data["different"], data["same"]) == (  # type: ignore[index]
-        ["only-s"], ["only-p"], ["db"], ["same"])
+        ["only-s"],
+        ["only-p"],
+        ["db"],
+        ["same"],
+    )
     assert data["fingerprints"]["db"] == {"a": fingerprint(VAL), "b": fingerprint(PVAL)}  # type: ignore[index]
     human = cli("secret", "diff", "staging", "prod")
     assert "only in staging" in human.stdout and "different" in human.stdout

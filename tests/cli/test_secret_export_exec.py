@@ -15,7 +15,7 @@ from vegaops import dotenv
 
 pytestmark = pytest.mark.usefixtures("aws", "project")
 
-TRICKY = 'p@ss "quoted" \'single\' $HOME \\back\nsecond line'
+TRICKY = "p@ss \"quoted\" 'single' $HOME \\back\nsecond line"
 
 
 @pytest.fixture
@@ -55,8 +55,9 @@ def test_export_to_file_is_0600(cli, tmp_path: Path) -> None:  # type: ignore[no
 
 
 # LC_CTYPE: the child Python sets it itself (PEP 538 locale coercion) when the environment has no locale
-PRINT_ENV = ("import json, os, sys; env = dict(os.environ); env.pop('LC_CTYPE', None); "
-             "json.dump(env, open(sys.argv[1], 'w'))")
+PRINT_ENV = (
+    "import json, os, sys; env = dict(os.environ); env.pop('LC_CTYPE', None); json.dump(env, open(sys.argv[1], 'w'))"
+)
 
 
 @pytest.mark.usefixtures("stores")
@@ -87,10 +88,22 @@ def test_exec_service_gets_exactly_its_task_definition(cli, tmp_path: Path) -> N
     sm.create_secret(Name="vega/staging/admin", SecretString='{"password": "adm"}')
     admin = sm.describe_secret(SecretId="vega/staging/admin")["ARN"]
     ecs.create_cluster(clusterName="vega-staging")
-    ecs.register_task_definition(family="api", containerDefinitions=[{
-        "name": "api", "image": "x", "memory": 64, "environment": [{"name": "PORT", "value": "8080"}],
-        "secrets": [{"name": "DATABASE_URL", "valueFrom": arn}, {"name": "ADMIN", "valueFrom": admin + ":password::"},
-                    {"name": "LOG", "valueFrom": "/vega/staging/log-level"}]}])
+    ecs.register_task_definition(
+        family="api",
+        containerDefinitions=[
+            {
+                "name": "api",
+                "image": "x",
+                "memory": 64,
+                "environment": [{"name": "PORT", "value": "8080"}],
+                "secrets": [
+                    {"name": "DATABASE_URL", "valueFrom": arn},
+                    {"name": "ADMIN", "valueFrom": admin + ":password::"},
+                    {"name": "LOG", "valueFrom": "/vega/staging/log-level"},
+                ],
+            }
+        ],
+    )
     ecs.create_service(cluster="vega-staging", serviceName="vega-api", taskDefinition="api", desiredCount=1)
     out = tmp_path / "env.json"
     r = cli("exec", "--service", "api", "--pristine", "--", sys.executable, "-c", PRINT_ENV, str(out))

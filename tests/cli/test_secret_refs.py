@@ -23,8 +23,9 @@ def test_parse_value_from_forms() -> None:
     assert parse_value_from(base + ":password::") == ValueFrom("secretsmanager", base, "password")
     assert parse_value_from(base + "::AWSPREVIOUS:") == ValueFrom("secretsmanager", base, None, "AWSPREVIOUS")
     assert parse_value_from(base + ":k::v-1") == ValueFrom("secretsmanager", base, "k", None, "v-1")
-    assert parse_value_from(f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/vega/staging/log-level") == \
-        ValueFrom("ssm", "/vega/staging/log-level")
+    assert parse_value_from(f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/vega/staging/log-level") == ValueFrom(
+        "ssm", "/vega/staging/log-level"
+    )
     assert parse_value_from(f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/flat") == ValueFrom("ssm", "/flat")
     assert parse_value_from("/vega/staging/x") == ValueFrom("ssm", "/vega/staging/x")
     assert secret_matches(base, base, "vega/staging/db")
@@ -35,9 +36,11 @@ def test_parse_value_from_forms() -> None:
 
 def test_stale_tasks_started_before_the_change() -> None:
     change = datetime(2026, 1, 1, 12, tzinfo=UTC)
-    tasks = [{"taskArn": "arn:x/t-old", "taskDefinitionArn": "td:1", "startedAt": change - timedelta(minutes=5)},
-             {"taskArn": "arn:x/t-new", "taskDefinitionArn": "td:1", "startedAt": change + timedelta(seconds=1)},
-             {"taskArn": "arn:x/t-other", "taskDefinitionArn": "td:2", "startedAt": change - timedelta(hours=1)}]
+    tasks = [
+        {"taskArn": "arn:x/t-old", "taskDefinitionArn": "td:1", "startedAt": change - timedelta(minutes=5)},
+        {"taskArn": "arn:x/t-new", "taskDefinitionArn": "td:1", "startedAt": change + timedelta(seconds=1)},
+        {"taskArn": "arn:x/t-other", "taskDefinitionArn": "td:2", "startedAt": change - timedelta(hours=1)},
+    ]
     assert [t["task"] for t in stale_tasks(tasks, "td:1", change)] == ["t-old"]
 
 
@@ -49,16 +52,30 @@ def estate(aws, project):  # type: ignore[no-untyped-def]
     admin = sm.create_secret(Name="vega/staging/admin", SecretString=json.dumps({"password": SECRET}))["ARN"]
     ssm.put_parameter(Name="/vega/staging/log-level", Value="info", Type="String")
     ecs.create_cluster(clusterName="vega-staging")
-    ecs.register_task_definition(family="api", containerDefinitions=[{
-        "name": "api", "image": "api:1", "memory": 256,
-        "environment": [{"name": "PORT", "value": "8080"}],
-        "secrets": [{"name": "DATABASE_URL", "valueFrom": db},
+    ecs.register_task_definition(
+        family="api",
+        containerDefinitions=[
+            {
+                "name": "api",
+                "image": "api:1",
+                "memory": 256,
+                "environment": [{"name": "PORT", "value": "8080"}],
+                "secrets": [
+                    {"name": "DATABASE_URL", "valueFrom": db},
                     {"name": "ADMIN_PASSWORD", "valueFrom": admin + ":password::"},
                     {"name": "ADMIN_USER", "valueFrom": admin + ":user::"},
                     {"name": "LOG_LEVEL", "valueFrom": SSM_ARN},
-                    {"name": "REDIS_ADDR", "valueFrom": "/vega/staging/redis-endpoint"}]}])
-    ecs.register_task_definition(family="worker", containerDefinitions=[{
-        "name": "worker", "image": "w:1", "memory": 256, "secrets": [{"name": "DB", "valueFrom": db}]}])
+                    {"name": "REDIS_ADDR", "valueFrom": "/vega/staging/redis-endpoint"},
+                ],
+            }
+        ],
+    )
+    ecs.register_task_definition(
+        family="worker",
+        containerDefinitions=[
+            {"name": "worker", "image": "w:1", "memory": 256, "secrets": [{"name": "DB", "valueFrom": db}]}
+        ],
+    )
     ecs.register_task_definition(family="web", containerDefinitions=[{"name": "web", "image": "x", "memory": 64}])
     for svc, td in (("vega-api", "api"), ("vega-worker", "worker"), ("vega-web", "web")):
         ecs.create_service(cluster="vega-staging", serviceName=svc, taskDefinition=td, desiredCount=1)
@@ -88,8 +105,7 @@ def test_env_vars_sources_and_resolution(cli) -> None:  # type: ignore[no-untype
 def test_secret_refs_finds_task_definitions(cli) -> None:  # type: ignore[no-untyped-def]
     doc = envelope(cli("-o", "json", "secret", "refs", "database-url").stdout)
     refs = doc["data"]["references"]  # type: ignore[index]
-    assert [(r["service"], r["variables"]) for r in refs] == [("vega-api", ["DATABASE_URL"]),
-                                                              ("vega-worker", ["DB"])]
+    assert [(r["service"], r["variables"]) for r in refs] == [("vega-api", ["DATABASE_URL"]), ("vega-worker", ["DB"])]
     assert refs[0]["task_definition"].endswith("task-definition/api:1")
     doc = envelope(cli("-o", "json", "secret", "refs", "log-level", "--param").stdout)
     assert [r["service"] for r in doc["data"]["references"]] == ["vega-api"]  # type: ignore[index]

@@ -53,9 +53,15 @@ def test_ctrl_c_exits_130_cleanly(moto_url: str, project) -> None:  # type: igno
 
     from tests.conftest import vegaops_executable
 
-    proc = subprocess.Popen([*vegaops_executable(), "config", "set", "x", "-"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=project,
-                            env=dict(os.environ))
+    proc = subprocess.Popen(
+        [*vegaops_executable(), "config", "set", "x", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=project,
+        env=dict(os.environ),
+    )
     try:
         time.sleep(1.5)  # let it start and block reading stdin
         proc.send_signal(signal.SIGINT)

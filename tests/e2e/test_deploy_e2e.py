@@ -27,8 +27,13 @@ def sbx(sandbox_module: Handle, monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
 
 
 def ecs(h: Handle) -> Any:
-    return boto3.client("ecs", endpoint_url=h.endpoint, region_name="eu-central-1",
-                        aws_access_key_id="sandbox", aws_secret_access_key="sandbox")
+    return boto3.client(
+        "ecs",
+        endpoint_url=h.endpoint,
+        region_name="eu-central-1",
+        aws_access_key_id="sandbox",
+        aws_secret_access_key="sandbox",
+    )
 
 
 def parse(stdout: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -48,8 +53,16 @@ def test_success_with_json_and_ndjson_contract(cli: Any, sbx: Handle) -> None:
     assert tuple(envelope) == ENVELOPE_KEYS
     assert envelope["status"] == "changed"
     row = envelope["data"]["services"][0]
-    for key in ("old_task_definition", "new_task_definition", "digest", "deployment_id", "outcome", "reasons",
-                "image", "tag"):
+    for key in (
+        "old_task_definition",
+        "new_task_definition",
+        "digest",
+        "deployment_id",
+        "outcome",
+        "reasons",
+        "image",
+        "tag",
+    ):
         assert key in row
     assert row["outcome"] == "succeeded" and row["new_task_definition"].endswith("vega-api:2")
     assert row["image"].endswith("/vega-api@" + row["digest"]) and row["digest"].startswith("sha256:")
@@ -114,8 +127,13 @@ def test_multi_service_with_promotion_from_staging(cli: Any, sbx: Handle) -> Non
     assert calls["ecs"]["describe_task_definition"] == 3 and calls["ecs"]["list_task_definitions"] == 3
     counts = admin.call_counts(sbx.endpoint)
     assert counts.get("ecr:PutImage", 0) == 3
-    images = boto3.client("ecr", endpoint_url=sbx.endpoint, region_name="eu-central-1",
-                          aws_access_key_id="sandbox", aws_secret_access_key="sandbox")
+    images = boto3.client(
+        "ecr",
+        endpoint_url=sbx.endpoint,
+        region_name="eu-central-1",
+        aws_access_key_id="sandbox",
+        aws_secret_access_key="sandbox",
+    )
     found = images.describe_images(repositoryName="vega-api", imageIds=[{"imageTag": "v1.3.0-stable"}])
     assert found["imageDetails"][0]["imageDigest"] == rows[0]["digest"] or len(rows) == 3
 
@@ -136,11 +154,25 @@ def test_rollback_command_and_status(cli: Any, sbx: Handle) -> None:
 
 
 def test_lock_contention_is_exit_8(cli: Any, sbx: Handle) -> None:
-    ssm = boto3.client("ssm", endpoint_url=sbx.endpoint, region_name="eu-central-1",
-                       aws_access_key_id="sandbox", aws_secret_access_key="sandbox")
-    ssm.put_parameter(Name="/vegaops/locks/sandbox/deploy/vega-worker", Type="String", Value=json.dumps(
-        {"who": "ci@runner-7", "at": "2026-11-25T00:00:00+00:00", "tag": "v1.2.3-stable",
-         "expires": "2999-01-01T00:00:00+00:00"}))
+    ssm = boto3.client(
+        "ssm",
+        endpoint_url=sbx.endpoint,
+        region_name="eu-central-1",
+        aws_access_key_id="sandbox",
+        aws_secret_access_key="sandbox",
+    )
+    ssm.put_parameter(
+        Name="/vegaops/locks/sandbox/deploy/vega-worker",
+        Type="String",
+        Value=json.dumps(
+            {
+                "who": "ci@runner-7",
+                "at": "2026-11-25T00:00:00+00:00",
+                "tag": "v1.2.3-stable",
+                "expires": "2999-01-01T00:00:00+00:00",
+            }
+        ),
+    )
     r = cli("--env", "sandbox", "deploy", "--tag", "v1.2.3-stable", "worker")
     assert r.exit_code == 8, r.output
     assert "held by ci@runner-7" in r.stderr
@@ -158,7 +190,10 @@ def test_release_and_rollback_runbooks(cli: Any, sbx: Handle) -> None:
     ok = cli("--env", "sandbox", "runbook", "run", "release", "--var", "tag=v1.2.3-stable")
     assert ok.exit_code == 0, ok.output
     assert {service_td(sbx, s) for s in ("vega-api", "vega-worker", "vega-llm-proxy")} == {
-        "vega-api:3", "vega-worker:3", "vega-llm-proxy:3"}
+        "vega-api:3",
+        "vega-worker:3",
+        "vega-llm-proxy:3",
+    }
     back = cli("--env", "sandbox", "runbook", "run", "rollback", "--var", "service=vega-api")
     assert back.exit_code == 0, back.output
     assert service_td(sbx, "vega-api") == "vega-api:1"  # :2 was rolled back by the breaker: skipped

@@ -39,8 +39,13 @@ def test_timeout_is_6_and_both_watch_and_rerun_reattach(cli: Any, slow_sandbox: 
     again = cli("--env", "sandbox", "deploy", "--tag", "v1.2.3-stable", "api")
     assert again.exit_code == 0, again.output
     assert "in flight; re-attaching" in again.stderr
-    client = boto3.client("ecs", endpoint_url=slow_sandbox.endpoint, region_name="eu-central-1",
-                          aws_access_key_id="sandbox", aws_secret_access_key="sandbox")
+    client = boto3.client(
+        "ecs",
+        endpoint_url=slow_sandbox.endpoint,
+        region_name="eu-central-1",
+        aws_access_key_id="sandbox",
+        aws_secret_access_key="sandbox",
+    )
     assert len(client.list_task_definitions(familyPrefix="vega-api")["taskDefinitionArns"]) == 2
     svc = client.describe_services(cluster="vega-sandbox", services=["vega-api"])["services"][0]
     assert svc["taskDefinition"].endswith("vega-api:2") and len(svc["deployments"]) == 1
@@ -50,7 +55,12 @@ def test_wait_for_other(cli: Any, slow_sandbox: Handle) -> None:
     assert cli("--env", "sandbox", "deploy", "--tag", "v1.2.3-stable", "worker", "--timeout", "1").exit_code == 6
     r = cli("--env", "sandbox", "-o", "json", "deploy", "--tag", "v1.3.0-stable", "worker", "--wait-for-other")
     assert r.exit_code == 0, r.output
-    client = boto3.client("ecs", endpoint_url=slow_sandbox.endpoint, region_name="eu-central-1",
-                          aws_access_key_id="sandbox", aws_secret_access_key="sandbox")
+    client = boto3.client(
+        "ecs",
+        endpoint_url=slow_sandbox.endpoint,
+        region_name="eu-central-1",
+        aws_access_key_id="sandbox",
+        aws_secret_access_key="sandbox",
+    )
     svc = client.describe_services(cluster="vega-sandbox", services=["vega-worker"])["services"][0]
     assert svc["taskDefinition"].endswith("vega-worker:3")

@@ -14,25 +14,47 @@ from vegaops.images import localregistry
 from vegaops.sandbox.process import Handle
 from vegaops.sandbox.state import read_state
 
-pytestmark = pytest.mark.skipif(localregistry.available() is None,
-                                reason="docker-registry binary not installed (apt-get install docker-registry)")
+pytestmark = pytest.mark.skipif(
+    localregistry.available() is None, reason="docker-registry binary not installed (apt-get install docker-registry)"
+)
 
 
 def test_push_to_sandbox_lands_in_its_ecr_with_the_same_digest(
-        sandbox: Handle, cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sandbox: Handle, cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     state = read_state(sandbox.state_file)
     assert state is not None and state.registry and state.registry.startswith("127.0.0.1:")
     digest = write_oci(tmp_path / "img", [30_000, 4_000], label="sandbox-e2e")
-    r = cli("--env", "sandbox", "--output", "json", "image", "push", "api", "--tag", "v2.0.0",
-            "--source", f"oci:{tmp_path / 'img'}")
+    r = cli(
+        "--env",
+        "sandbox",
+        "--output",
+        "json",
+        "image",
+        "push",
+        "api",
+        "--tag",
+        "v2.0.0",
+        "--source",
+        f"oci:{tmp_path / 'img'}",
+    )
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["data"]["digest"] == digest
     env = sandbox.env()  # the push step waited for the mirror: ECR reports it already
-    ecr = boto3.client("ecr", endpoint_url=env["AWS_ENDPOINT_URL"], region_name="eu-central-1",
-                       aws_access_key_id="sandbox", aws_secret_access_key="sandbox")
-    assert ecr.describe_images(repositoryName="vega-api", imageIds=[{"imageTag": "v2.0.0"}]
-                               )["imageDetails"][0]["imageDigest"] == digest
+    ecr = boto3.client(
+        "ecr",
+        endpoint_url=env["AWS_ENDPOINT_URL"],
+        region_name="eu-central-1",
+        aws_access_key_id="sandbox",
+        aws_secret_access_key="sandbox",
+    )
+    assert (
+        ecr.describe_images(repositoryName="vega-api", imageIds=[{"imageTag": "v2.0.0"}])["imageDetails"][0][
+            "imageDigest"
+        ]
+        == digest
+    )
     again = cli("--env", "sandbox", "image", "push", "api", "--tag", "v2.0.0", "--source", f"oci:{tmp_path / 'img'}")
     assert again.exit_code == 0 and "already present" in again.stdout
     # promote the seeded staging-only tag and list what runs
@@ -67,13 +89,24 @@ with = { tag = "build-7", source_repository = "staging/vega-worker", repository 
 
 
 def test_push_then_promote_runbook_in_the_sandbox(
-        sandbox: Handle, cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sandbox: Handle, cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "runbooks").mkdir()
     (tmp_path / "runbooks" / "ship.toml").write_text(RUNBOOK)
     digest = write_oci(tmp_path / "img", [12_000], label="sandbox-runbook")
-    args = ("--env", "sandbox", "--yes", "-o", "json", "runbook", "run", "ship",
-            "--var", f"source=oci:{tmp_path / 'img'}")
+    args = (
+        "--env",
+        "sandbox",
+        "--yes",
+        "-o",
+        "json",
+        "runbook",
+        "run",
+        "ship",
+        "--var",
+        f"source=oci:{tmp_path / 'img'}",
+    )
     r = cli(*args)
     assert r.exit_code == 0, r.output
     steps = json.loads(r.stdout)["data"]["steps"]

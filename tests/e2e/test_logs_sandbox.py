@@ -18,8 +18,13 @@ SERVICES = {"api": "vega-api", "worker": "vega-worker", "llm-proxy": "vega-llm-p
 
 def _client(handle: Any, service: str) -> Any:
     env = handle.env()
-    return boto3.client(service, endpoint_url=handle.endpoint, region_name=env["AWS_DEFAULT_REGION"],
-                        aws_access_key_id="sandbox", aws_secret_access_key="sandbox")
+    return boto3.client(
+        service,
+        endpoint_url=handle.endpoint,
+        region_name=env["AWS_DEFAULT_REGION"],
+        aws_access_key_id="sandbox",
+        aws_secret_access_key="sandbox",
+    )
 
 
 def _redeploy(handle: Any, key: str) -> None:
@@ -70,8 +75,22 @@ def test_follow_through_a_rollout_loses_and_doubles_nothing(sandbox, cli) -> Non
     result: dict[str, Any] = {}
 
     def follow() -> None:
-        result["r"] = cli("--env", "sandbox", "-o", "json", "logs", "tail", "api", "-f", "--poll", "0.3",
-                          "--since", start.isoformat(), "--until", until.isoformat())
+        result["r"] = cli(
+            "--env",
+            "sandbox",
+            "-o",
+            "json",
+            "logs",
+            "tail",
+            "api",
+            "-f",
+            "--poll",
+            "0.3",
+            "--since",
+            start.isoformat(),
+            "--until",
+            until.isoformat(),
+        )
 
     thread = threading.Thread(target=follow)
     thread.start()
@@ -100,20 +119,32 @@ def test_health_exit_codes_healthy_then_broken(sandbox, cli) -> None:  # type: i
     assert cli("--env", "sandbox", "health").exit_code == 0
     admin.set_fault(sandbox.endpoint, "llm-proxy", "unhealthy")
     _redeploy(sandbox, "llm-proxy")
-    r = _until(lambda: (x := cli("--env", "sandbox", "-o", "json", "health", "llm-proxy", "--retries", "1"))
-               .exit_code == 5 and x)
+    r = _until(
+        lambda: (
+            (x := cli("--env", "sandbox", "-o", "json", "health", "llm-proxy", "--retries", "1")).exit_code == 5 and x
+        )
+    )
     assert r, "health never reported the broken service"
     doc = json.loads(r.stdout)
     assert doc["status"] == "unhealthy" and doc["errors"]
     assert cli("--env", "sandbox", "health", "worker").exit_code == 0
 
 
-@pytest.mark.parametrize("faults", [
-    {"api": ("crash", "crash", "exited api=1"), "worker": ("oom", "oom", "137"),
-     "llm-proxy": ("unhealthy", "unhealthy", "health check")},
-    {"api": ("pull", "image-pull", "CannotPullContainerError"),
-     "worker": ("secrets", "secrets", "ResourceInitializationError")},
-], ids=["crash-oom-unhealthy", "pull-secrets"])
+@pytest.mark.parametrize(
+    "faults",
+    [
+        {
+            "api": ("crash", "crash", "exited api=1"),
+            "worker": ("oom", "oom", "137"),
+            "llm-proxy": ("unhealthy", "unhealthy", "health check"),
+        },
+        {
+            "api": ("pull", "image-pull", "CannotPullContainerError"),
+            "worker": ("secrets", "secrets", "ResourceInitializationError"),
+        },
+    ],
+    ids=["crash-oom-unhealthy", "pull-secrets"],
+)
 def test_debug_names_the_cause_of_each_failure_mode(monkeypatch, tmp_path, cli, faults) -> None:  # type: ignore[no-untyped-def]
     from tests.sandbox_fixtures import TEST_SPEED
     from vegaops.sandbox.process import start
@@ -126,6 +157,7 @@ def test_debug_names_the_cause_of_each_failure_mode(monkeypatch, tmp_path, cli, 
             admin.set_fault(handle.endpoint, key, mode)
             _redeploy(handle, key)
         for key, (mode, kind, evidence) in faults.items():
+
             def diagnosed(key: str = key, kind: str = kind) -> dict[str, Any] | None:
                 r = cli("--env", "sandbox", "-o", "json", "debug", key, "--lines", "5")
                 assert r.exit_code == 0, r.output
@@ -146,10 +178,13 @@ def test_debug_names_the_cause_of_each_failure_mode(monkeypatch, tmp_path, cli, 
         handle.stop()
 
 
-@pytest.mark.parametrize(("operation", "extra"), [
-    ("GetLogEvents", []),  # the per-stream read of a plain back-fill
-    ("FilterLogEvents", ["--filter", "request"]),  # a --filter pattern scans the group
-])
+@pytest.mark.parametrize(
+    ("operation", "extra"),
+    [
+        ("GetLogEvents", []),  # the per-stream read of a plain back-fill
+        ("FilterLogEvents", ["--filter", "request"]),  # a --filter pattern scans the group
+    ],
+)
 def test_throttling_is_not_fatal_and_noticed(sandbox, cli, operation: str, extra: list[str]) -> None:  # type: ignore[no-untyped-def]
     # more errors than botocore's own (short) retries absorb, even with 4 stream reads in flight at once
     # (2 attempts each): vegaops' backoff takes over, with a notice
@@ -171,9 +206,25 @@ def test_broken_pipe_ends_quietly(sandbox) -> None:  # type: ignore[no-untyped-d
 
     env = {**os.environ, "VEGAOPS_STATE_DIR": str(sandbox.state_file.parent)}
     # following: new lines keep coming, so a write after the reader left must hit EPIPE
-    proc = subprocess.Popen([*vegaops_executable(), "--env", "sandbox", "logs", "tail", "api", "worker",
-                             "--since", "1s", "-f", "--poll", "0.2"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    proc = subprocess.Popen(
+        [
+            *vegaops_executable(),
+            "--env",
+            "sandbox",
+            "logs",
+            "tail",
+            "api",
+            "worker",
+            "--since",
+            "1s",
+            "-f",
+            "--poll",
+            "0.2",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
     assert proc.stdout is not None and proc.stderr is not None
     assert proc.stdout.readline()
     proc.stdout.close()  # like `| head -1`
@@ -187,16 +238,23 @@ def test_deployment_current_and_previous_select_their_tasks(sandbox, cli) -> Non
     def running() -> set[str]:
         arns = ecs.list_tasks(cluster="vega-sandbox", serviceName="vega-api", desiredStatus="RUNNING")["taskArns"]
         tasks = ecs.describe_tasks(cluster="vega-sandbox", tasks=arns)["tasks"] if arns else []
-        return {t["taskArn"].rsplit("/", 1)[-1] for t in tasks
-                if t["lastStatus"] == "RUNNING" and t.get("group") == "service:vega-api"}
+        return {
+            t["taskArn"].rsplit("/", 1)[-1]
+            for t in tasks
+            if t["lastStatus"] == "RUNNING" and t.get("group") == "service:vega-api"
+        }
 
     before = running()
     _redeploy(sandbox, "api")
 
     def settled() -> bool:
         svc = ecs.describe_services(cluster="vega-sandbox", services=["vega-api"])["services"][0]
-        return len(svc["deployments"]) == 1 and svc["deployments"][0]["rolloutState"] == "COMPLETED" and \
-            len(running()) == 2 and not (running() & before)
+        return (
+            len(svc["deployments"]) == 1
+            and svc["deployments"][0]["rolloutState"] == "COMPLETED"
+            and len(running()) == 2
+            and not (running() & before)
+        )
 
     assert _until(settled)
     after = running()
@@ -213,8 +271,23 @@ def test_deployment_current_and_previous_select_their_tasks(sandbox, cli) -> Non
 
 def test_live_tail_backfills_then_follows_without_repeats(sandbox, cli) -> None:  # type: ignore[no-untyped-def]
     until = datetime.now(UTC) + timedelta(seconds=2)
-    r = cli("--env", "sandbox", "-o", "json", "logs", "tail", "worker", "-f", "--live", "--since", "5m",
-            "--poll", "0.3", "--until", until.isoformat())
+    r = cli(
+        "--env",
+        "sandbox",
+        "-o",
+        "json",
+        "logs",
+        "tail",
+        "worker",
+        "-f",
+        "--live",
+        "--since",
+        "5m",
+        "--poll",
+        "0.3",
+        "--until",
+        until.isoformat(),
+    )
     assert r.exit_code == 0, r.output
     assert "live tail" in r.stderr  # the session ended (moto sends one batch) or was refused: polling took over
     events = [json.loads(line) for line in r.stdout.splitlines()[:-1]]

@@ -34,11 +34,16 @@ def test_readme_demo_deploys_on_the_sandbox(tmp_path: Path, monkeypatch: pytest.
         done = subprocess.run(deploy, capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env, check=False)
         assert done.returncode == 0, done.stderr
         assert "deployed v1.2.3-stable to vega-api, vega-worker, vega-llm-proxy" in done.stdout
-        again = subprocess.run(deploy, capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env,
-                               check=False)
+        again = subprocess.run(deploy, capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env, check=False)
         assert again.returncode == 0 and "already deployed: v1.2.3-stable" in again.stdout
     finally:
         state = live_state(tmp_path / "state")
-        subprocess.run([sys.executable, "-m", "vegaops", "sandbox", "down"], capture_output=True, timeout=60,
-                       cwd=tmp_path, env=env, check=False)
+        subprocess.run(
+            [sys.executable, "-m", "vegaops", "sandbox", "down"],
+            capture_output=True,
+            timeout=60,
+            cwd=tmp_path,
+            env=env,
+            check=False,
+        )
     assert state is not None and not pid_alive(state.pid)

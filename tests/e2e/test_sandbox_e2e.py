@@ -28,9 +28,14 @@ CLUSTER = "vega-sandbox"
 
 def _client(handle: Handle, service: str, retries: int = 0) -> Any:
     env = handle.env()
-    return boto3.client(service, endpoint_url=env["AWS_ENDPOINT_URL"], region_name=env["AWS_REGION"],  # type: ignore[call-overload]
-                        aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-                        config=Config(retries={"mode": "standard", "total_max_attempts": retries + 1}))
+    return boto3.client(
+        service,
+        endpoint_url=env["AWS_ENDPOINT_URL"],
+        region_name=env["AWS_REGION"],  # type: ignore[call-overload]
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        config=Config(retries={"mode": "standard", "total_max_attempts": retries + 1}),
+    )
 
 
 def _wait(cond: Callable[[], bool], timeout: float = 30.0) -> float:
@@ -46,8 +51,16 @@ def _deploy(ecs: Any, tag: str) -> str:
     td = ecs.describe_task_definition(taskDefinition=svc["taskDefinition"])["taskDefinition"]
     container = td["containerDefinitions"][0]
     container["image"] = container["image"].split("@")[0].rsplit(":", 1)[0] + f":{tag}"
-    keys = ("family", "networkMode", "requiresCompatibilities", "cpu", "memory", "containerDefinitions",
-            "executionRoleArn", "taskRoleArn")
+    keys = (
+        "family",
+        "networkMode",
+        "requiresCompatibilities",
+        "cpu",
+        "memory",
+        "containerDefinitions",
+        "executionRoleArn",
+        "taskRoleArn",
+    )
     arn: str = ecs.register_task_definition(**{k: td[k] for k in keys})["taskDefinition"]["taskDefinitionArn"]
     resp = ecs.update_service(cluster=CLUSTER, service="vega-api", taskDefinition=arn)["service"]
     assert resp["deployments"][0]["status"] == "PRIMARY" and resp["deployments"][0]["taskDefinition"] == arn
@@ -59,7 +72,10 @@ def test_rollouts_against_the_real_sandbox(sandbox: Handle) -> None:
     assert len(ecs.list_services(cluster=CLUSTER)["serviceArns"]) == 3
     sm = _client(sandbox, "secretsmanager")
     assert {s["Name"] for s in sm.list_secrets()["SecretList"]} == {
-        "vega/sandbox/database-url", "vega/sandbox/management-token", "vega/sandbox/openai-api-key"}
+        "vega/sandbox/database-url",
+        "vega/sandbox/management-token",
+        "vega/sandbox/openai-api-key",
+    }
     ecr = _client(sandbox, "ecr")
     tags = {t for i in ecr.describe_images(repositoryName="vega-api")["imageDetails"] for t in i["imageTags"]}
     assert {"v1.2.2-stable", "v1.2.3-stable", "v1.2.4-crash"} <= tags
@@ -70,8 +86,11 @@ def test_rollouts_against_the_real_sandbox(sandbox: Handle) -> None:
 
     def completed() -> bool:
         s = svc()
-        return (len(s["deployments"]) == 1 and s["deployments"][0]["rolloutState"] == "COMPLETED"
-                and s["runningCount"] == s["desiredCount"] == 2)
+        return (
+            len(s["deployments"]) == 1
+            and s["deployments"][0]["rolloutState"] == "COMPLETED"
+            and s["runningCount"] == s["desiredCount"] == 2
+        )
 
     good = _deploy(ecs, "v1.2.3-stable")
     _wait(completed)
@@ -85,8 +104,10 @@ def test_rollouts_against_the_real_sandbox(sandbox: Handle) -> None:
     arns = ecs.list_tasks(cluster=CLUSTER, startedBy=failed_id)["taskArns"]
     stopped = [t for t in ecs.describe_tasks(cluster=CLUSTER, tasks=arns)["tasks"] if t["lastStatus"] == "STOPPED"]
     assert len(stopped) >= 3
-    assert all(t["stoppedReason"] == "Essential container in task exited" and t["containers"][0]["exitCode"] == 1
-               for t in stopped)
+    assert all(
+        t["stoppedReason"] == "Essential container in task exited" and t["containers"][0]["exitCode"] == 1
+        for t in stopped
+    )
     _wait(completed)
     final = svc()
     assert final["taskDefinition"] == good and final["deployments"][0]["id"] != failed_id
@@ -120,7 +141,8 @@ def test_fault_injection_and_call_counts(sandbox: Handle) -> None:
     assert admin.faults(sandbox.endpoint) == {}
     services = ecs.describe_services(cluster=CLUSTER, services=["vega-api", "vega-worker", "vega-llm-proxy"])
     assert [(s["runningCount"], s["deployments"][0]["rolloutState"]) for s in services["services"]] == [
-        (2, "COMPLETED")] * 3
+        (2, "COMPLETED")
+    ] * 3
     assert len(ecs.list_tasks(cluster=CLUSTER)["taskArns"]) == 6
 
 
@@ -128,8 +150,15 @@ def _run(*args: str, state_dir: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "VEGAOPS_STATE_DIR": str(state_dir)}
     for key in [k for k in env if k.startswith("AWS_")]:
         del env[key]
-    return subprocess.run([*vegaops_executable(), *args], capture_output=True, text=True, timeout=90, check=False,
-                          env=env, cwd=state_dir.parent)
+    return subprocess.run(
+        [*vegaops_executable(), *args],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+        env=env,
+        cwd=state_dir.parent,
+    )
 
 
 def test_cli_up_status_env_down_leaves_no_process(tmp_path: Path) -> None:
@@ -150,7 +179,10 @@ def test_cli_up_status_env_down_leaves_no_process(tmp_path: Path) -> None:
         assert "log-level" in listed.stdout
         status = _run("--output", "json", "sandbox", "status", state_dir=state_dir)
         assert {s["service"] for s in json.loads(status.stdout)["data"]["services"]} == {
-            "vega-api", "vega-worker", "vega-llm-proxy"}
+            "vega-api",
+            "vega-worker",
+            "vega-llm-proxy",
+        }
     finally:
         down = _run("sandbox", "down", state_dir=state_dir)
     assert down.returncode == 0, down.stderr
@@ -165,8 +197,18 @@ def test_stale_state_is_cleaned(tmp_path: Path) -> None:
     state_dir.mkdir()
     dead = subprocess.Popen(["true"])
     dead.wait()
-    (state_dir / "sandbox.json").write_text(json.dumps({"pid": dead.pid, "port": 1, "endpoint": "http://127.0.0.1:1",
-                                                        "region": "eu-central-1", "started_at": "", "speed": 1}))
+    (state_dir / "sandbox.json").write_text(
+        json.dumps(
+            {
+                "pid": dead.pid,
+                "port": 1,
+                "endpoint": "http://127.0.0.1:1",
+                "region": "eu-central-1",
+                "started_at": "",
+                "speed": 1,
+            }
+        )
+    )
     status = _run("--output", "json", "sandbox", "status", state_dir=state_dir)
     assert json.loads(status.stdout)["data"] == {"running": False}
     assert not (state_dir / "sandbox.json").exists()

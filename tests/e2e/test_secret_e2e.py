@@ -44,8 +44,12 @@ def test_refs_over_http(run_vegaops, moto_url: str) -> None:  # type: ignore[no-
     ecs = boto3.client("ecs", endpoint_url=moto_url)
     arn = sm.create_secret(Name="vega/staging/admin-password", SecretString=B)["ARN"]
     ecs.create_cluster(clusterName="vega-staging")
-    ecs.register_task_definition(family="api", containerDefinitions=[{
-        "name": "api", "image": "x", "memory": 64, "secrets": [{"name": "ADMIN_PASSWORD", "valueFrom": arn}]}])
+    ecs.register_task_definition(
+        family="api",
+        containerDefinitions=[
+            {"name": "api", "image": "x", "memory": 64, "secrets": [{"name": "ADMIN_PASSWORD", "valueFrom": arn}]}
+        ],
+    )
     ecs.create_service(cluster="vega-staging", serviceName="vega-api", taskDefinition="api", desiredCount=1)
     r = run_vegaops("-o", "json", "secret", "refs", "admin-password")
     refs = json.loads(r.stdout)["data"]["references"]

@@ -15,8 +15,12 @@ import boto3
 
 from tests.conftest import CliResult
 
-VALUES = ["leak-canary-Alpha-7f3e", "leak-canary-Bravo-91c2", 'leak "canary" $Charlie\nline-2',
-          "leak-canary-Delta-param"]
+VALUES = [
+    "leak-canary-Alpha-7f3e",
+    "leak-canary-Bravo-91c2",
+    'leak "canary" $Charlie\nline-2',
+    "leak-canary-Delta-param",
+]
 JSON_SECRET = json.dumps({"user": "app", "password": VALUES[1]})
 Run = Callable[..., CliResult]
 
@@ -34,10 +38,20 @@ def _estate(endpoint: str) -> None:
     arn = sm.create_secret(Name="vega/staging/admin", SecretString=JSON_SECRET)["ARN"]
     sm.create_secret(Name="vega/prod/database-url", SecretString=VALUES[2])
     ecs.create_cluster(clusterName="vega-staging")
-    ecs.register_task_definition(family="api", containerDefinitions=[{
-        "name": "api", "image": "x", "memory": 64,
-        "secrets": [{"name": "ADMIN_PASSWORD", "valueFrom": arn + ":password::"},
-                    {"name": "LOG_LEVEL", "valueFrom": "/vega/staging/log-level"}]}])
+    ecs.register_task_definition(
+        family="api",
+        containerDefinitions=[
+            {
+                "name": "api",
+                "image": "x",
+                "memory": 64,
+                "secrets": [
+                    {"name": "ADMIN_PASSWORD", "valueFrom": arn + ":password::"},
+                    {"name": "LOG_LEVEL", "valueFrom": "/vega/staging/log-level"},
+                ],
+            }
+        ],
+    )
     ecs.create_service(cluster="vega-staging", serviceName="vega-api", taskDefinition="api", desiredCount=1)
 
 
@@ -96,8 +110,14 @@ def revealed(run: Run, tmp: Path) -> None:
     assert r.stdout.rstrip("\n").startswith(VALUES[1]) and _leaks(r)
     assert _leaks(run("secret", "export"))
     target = tmp / "seen.txt"
-    r = run("exec", "--", sys.executable, "-c",
-            "import os, sys; open(sys.argv[1], 'w').write(os.environ['TOKEN'])", str(target))
+    r = run(
+        "exec",
+        "--",
+        sys.executable,
+        "-c",
+        "import os, sys; open(sys.argv[1], 'w').write(os.environ['TOKEN'])",
+        str(target),
+    )
     assert r.exit_code == 0 and target.read_text() == VALUES[3] and not _leaks(r)
 
 

@@ -12,8 +12,16 @@ from vegaops.sandbox.process import Handle
 
 
 def _run(cwd: Path, *args: str, input: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "vegaops", "--env", "sandbox", *args], input=input,
-                          capture_output=True, text=True, timeout=180, check=False, cwd=cwd, env=dict(os.environ))
+    return subprocess.run(
+        [sys.executable, "-m", "vegaops", "--env", "sandbox", *args],
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+        cwd=cwd,
+        env=dict(os.environ),
+    )
 
 
 def test_redeploy_is_watched_to_the_deploy_verdicts(sandbox: Handle, tmp_path: Path) -> None:

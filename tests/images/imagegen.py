@@ -34,19 +34,24 @@ def _bytes(size: int, seed: bytes) -> bytes:
 
 
 def _config(diff_ids: list[str], label: str) -> bytes:
-    return json.dumps({
-        "architecture": "amd64", "os": "linux",
-        "config": {"Labels": {"vegaops.test": label}},
-        "rootfs": {"type": "layers", "diff_ids": diff_ids},
-    }, sort_keys=True).encode()
+    return json.dumps(
+        {
+            "architecture": "amd64",
+            "os": "linux",
+            "config": {"Labels": {"vegaops.test": label}},
+            "rootfs": {"type": "layers", "diff_ids": diff_ids},
+        },
+        sort_keys=True,
+    ).encode()
 
 
 def _sha(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def write_oci(path: Path, sizes: list[int], label: str = "a", gzip_layers: bool = False,
-              shared: dict[int, bytes] | None = None) -> str:
+def write_oci(
+    path: Path, sizes: list[int], label: str = "a", gzip_layers: bool = False, shared: dict[int, bytes] | None = None
+) -> str:
     """An OCI image layout with one image; returns the manifest digest. ``shared``: index -> seed."""
     blobs = path / "blobs" / "sha256"
     blobs.mkdir(parents=True, exist_ok=True)
@@ -63,21 +68,40 @@ def write_oci(path: Path, sizes: list[int], label: str = "a", gzip_layers: bool 
         tar = _layer_tar(f"file{i}", size, seed)
         diff_ids.append(_sha(tar))
         blob = gzip.compress(tar, compresslevel=1, mtime=0) if gzip_layers else tar
-        media = ("application/vnd.oci.image.layer.v1.tar+gzip" if gzip_layers
-                 else "application/vnd.oci.image.layer.v1.tar")
+        media = (
+            "application/vnd.oci.image.layer.v1.tar+gzip" if gzip_layers else "application/vnd.oci.image.layer.v1.tar"
+        )
         layers.append({"mediaType": media, "size": len(blob), "digest": put(blob)})
     config = _config(diff_ids, label)
-    manifest = json.dumps({
-        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "size": len(config),
-                   "digest": put(config)},
-        "layers": layers,
-    }).encode()
+    manifest = json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {
+                "mediaType": "application/vnd.oci.image.config.v1+json",
+                "size": len(config),
+                "digest": put(config),
+            },
+            "layers": layers,
+        }
+    ).encode()
     digest = put(manifest)
     (path / "oci-layout").write_text('{"imageLayoutVersion": "1.0.0"}')
-    (path / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": [{
-        "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": digest, "size": len(manifest),
-        "annotations": {"org.opencontainers.image.ref.name": "latest"}}]}))
+    (path / "index.json").write_text(
+        json.dumps(
+            {
+                "schemaVersion": 2,
+                "manifests": [
+                    {
+                        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                        "digest": digest,
+                        "size": len(manifest),
+                        "annotations": {"org.opencontainers.image.ref.name": "latest"},
+                    }
+                ],
+            }
+        )
+    )
     return digest
 
 
@@ -96,9 +120,13 @@ def write_docker_archive(path: Path, sizes: list[int], label: str = "d", blobs_l
     else:
         config_name = hashlib.sha256(config).hexdigest() + ".json"
         layer_names = [f"{d[7:19]}/layer.tar" for d in diff_ids]
-    entries = [("manifest.json", json.dumps([{"Config": config_name, "RepoTags": [f"test:{label}"],
-                                              "Layers": layer_names}]).encode()),
-               (config_name, config)]
+    entries = [
+        (
+            "manifest.json",
+            json.dumps([{"Config": config_name, "RepoTags": [f"test:{label}"], "Layers": layer_names}]).encode(),
+        ),
+        (config_name, config),
+    ]
     entries += list(zip(layer_names, layers, strict=True))
     with tarfile.open(path, "w") as tar:
         for name, data in entries:

@@ -38,13 +38,24 @@ ecr_repo = "staging/vega-api"
 
 
 def manifest(layer: str) -> str:
-    return json.dumps({
-        "schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 7,
-                   "digest": "sha256:" + "c" * 64},
-        "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 9,
-                    "digest": "sha256:" + layer * 64}],
-    })
+    return json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+            "config": {
+                "mediaType": "application/vnd.docker.container.image.v1+json",
+                "size": 7,
+                "digest": "sha256:" + "c" * 64,
+            },
+            "layers": [
+                {
+                    "mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
+                    "size": 9,
+                    "digest": "sha256:" + layer * 64,
+                }
+            ],
+        }
+    )
 
 
 @pytest.fixture
@@ -59,11 +70,14 @@ def estate(project: Path) -> dict[str, Any]:
         r = ecr.put_image(repositoryName="staging/vega-api", imageManifest=manifest(layer), imageTag=tag)
         digests[tag] = r["image"]["imageId"]["imageDigest"]
     host = "123456789012.dkr.ecr.eu-central-1.amazonaws.com"
-    for cluster, image in (("vega-staging", f"{host}/staging/vega-api:sha-abc123"),
-                           ("vega-prod", f"{host}/vega-api@{digests['v1.3.0']}")):
+    for cluster, image in (
+        ("vega-staging", f"{host}/staging/vega-api:sha-abc123"),
+        ("vega-prod", f"{host}/vega-api@{digests['v1.3.0']}"),
+    ):
         ecs.create_cluster(clusterName=cluster)
-        td = ecs.register_task_definition(family="vega-api", containerDefinitions=[
-            {"name": "api", "image": image, "memory": 512}])["taskDefinition"]["taskDefinitionArn"]
+        td = ecs.register_task_definition(
+            family="vega-api", containerDefinitions=[{"name": "api", "image": image, "memory": 512}]
+        )["taskDefinition"]["taskDefinitionArn"]
         ecs.create_service(cluster=cluster, serviceName="vega-api", taskDefinition=td, desiredCount=1)
     return digests
 

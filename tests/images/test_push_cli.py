@@ -60,7 +60,8 @@ def mirror(repo: str, tag: str, source_path: str, kind: str = "oci") -> None:
 
 
 def test_push_oci_prints_registry_digest_then_repush_sends_nothing(
-        cli: Any, env: Path, local_registry: LocalRegistry) -> None:
+    cli: Any, env: Path, local_registry: LocalRegistry
+) -> None:
     digest = write_oci(env / "img", [200_000, 30_000, 4_000], label="cli-oci")
     r = cli("--output", "json", "image", "push", "api", "--tag", "v1", "--source", f"oci:{env / 'img'}")
     assert r.exit_code == 0, r.output
@@ -143,8 +144,9 @@ def fake_docker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return log
 
 
-def test_docker_source_logs_in_on_stdin_tags_and_pushes(cli: Any, env: Path, fake_docker: Path,
-                                                         local_registry: LocalRegistry) -> None:
+def test_docker_source_logs_in_on_stdin_tags_and_pushes(
+    cli: Any, env: Path, fake_docker: Path, local_registry: LocalRegistry
+) -> None:
     r = cli("--output", "json", "image", "push", "worker", "--tag", "v1", "--source", "docker://vega/worker:dev")
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["data"]["digest"] == "sha256:" + "e" * 64
@@ -158,8 +160,9 @@ def test_docker_source_logs_in_on_stdin_tags_and_pushes(cli: Any, env: Path, fak
     assert f"ARGV push {host}/vega-worker:v1" in lines
 
 
-def test_docker_source_without_engine_is_exit_2(cli: Any, env: Path, fake_docker: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_docker_source_without_engine_is_exit_2(
+    cli: Any, env: Path, fake_docker: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("FAKE_DOCKER_NO_ENGINE", "1")
     r = cli("image", "push", "worker", "--tag", "v1", "--source", "docker://vega/worker:dev")
     assert r.exit_code == 2 and "no Docker engine is reachable" in r.stderr
@@ -169,9 +172,9 @@ def test_docker_source_without_engine_is_exit_2(cli: Any, env: Path, fake_docker
     assert r.exit_code == 2 and "docker CLI is not installed" in r.stderr
 
 
-
-def test_mirror_wait_times_out_on_the_injected_clock(app_context: AppContext, env: Path,
-                                                     local_registry: LocalRegistry) -> None:
+def test_mirror_wait_times_out_on_the_injected_clock(
+    app_context: AppContext, env: Path, local_registry: LocalRegistry
+) -> None:
     from vegaops.errors import TimedOut
 
     app_context.settings.extras["registry_mirror"] = True  # as --env sandbox sets it; no mirror runs here

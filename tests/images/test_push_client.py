@@ -33,8 +33,13 @@ class Recorder:
 
 
 def registry_digest(registry: LocalRegistry, repo: str, tag: str) -> str:
-    req = urllib.request.Request(f"{registry.url}/v2/{repo}/manifests/{tag}", method="HEAD", headers={
-        "Accept": "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json"})
+    req = urllib.request.Request(
+        f"{registry.url}/v2/{repo}/manifests/{tag}",
+        method="HEAD",
+        headers={
+            "Accept": "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json"
+        },
+    )
     with urllib.request.urlopen(req, timeout=10) as r:
         return str(r.headers["Docker-Content-Digest"])
 

@@ -40,9 +40,14 @@ class TokenRegistry(BaseHTTPRequestHandler):
         if auth == "Bearer tok-1":
             self._reply(200 if self.path == "/v2/" else 404)
             return
-        self._reply(401, b'{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}', {
-            "WWW-Authenticate": f'Bearer realm="http://127.0.0.1:{port}/token",service="reg",'
-                                f'scope="repository:app:pull,push"'})
+        self._reply(
+            401,
+            b'{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}',
+            {
+                "WWW-Authenticate": f'Bearer realm="http://127.0.0.1:{port}/token",service="reg",'
+                f'scope="repository:app:pull,push"'
+            },
+        )
 
     do_GET = do_HEAD = do_POST = _handle
 

@@ -25,9 +25,13 @@ def sandbox_reg(moto_url: str, tmp_path: Path) -> Iterator[sandbox_registry.Sand
 
 
 def test_push_is_mirrored_into_ecr_with_the_same_digest(
-        cli: Any, project: Path, sandbox_reg: sandbox_registry.SandboxRegistry) -> None:
-    cfg = (project / "vegaops.toml").read_text().replace(
-        'cluster = "vega-staging"', f'cluster = "vega-staging"\necr_registry = "{sandbox_reg.host}"')
+    cli: Any, project: Path, sandbox_reg: sandbox_registry.SandboxRegistry
+) -> None:
+    cfg = (
+        (project / "vegaops.toml")
+        .read_text()
+        .replace('cluster = "vega-staging"', f'cluster = "vega-staging"\necr_registry = "{sandbox_reg.host}"')
+    )
     (project / "vegaops.toml").write_text(cfg)
     ecr = boto3.client("ecr")
     ecr.create_repository(repositoryName="vega-api")
@@ -53,7 +57,8 @@ def test_push_is_mirrored_into_ecr_with_the_same_digest(
 
 
 def test_promote_between_registries_copies_blobs_same_digest(
-        cli: Any, project: Path, moto_url: str, tmp_path: Path) -> None:
+    cli: Any, project: Path, moto_url: str, tmp_path: Path
+) -> None:
     """Two environments whose ECR registries differ: promote copies blobs over the registry API."""
     if not sandbox_registry.available():
         pytest.skip("docker-registry binary not installed (apt-get install docker-registry)")

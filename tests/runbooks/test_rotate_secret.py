@@ -31,8 +31,12 @@ def test_rotate_from_stdin_then_file(cli, tmp_path: Path) -> None:  # type: igno
     sm, ecs = boto3.client("secretsmanager"), boto3.client("ecs")
     arn = sm.create_secret(Name="vega/staging/api-token", SecretString="old")["ARN"]
     ecs.create_cluster(clusterName="vega-staging")
-    ecs.register_task_definition(family="api", containerDefinitions=[{
-        "name": "api", "image": "x", "memory": 64, "secrets": [{"name": "API_TOKEN", "valueFrom": arn}]}])
+    ecs.register_task_definition(
+        family="api",
+        containerDefinitions=[
+            {"name": "api", "image": "x", "memory": 64, "secrets": [{"name": "API_TOKEN", "valueFrom": arn}]}
+        ],
+    )
     ecs.register_task_definition(family="web", containerDefinitions=[{"name": "web", "image": "x", "memory": 64}])
     ecs.create_service(cluster="vega-staging", serviceName="vega-api", taskDefinition="api", desiredCount=1)
     ecs.create_service(cluster="vega-staging", serviceName="vega-web", taskDefinition="web", desiredCount=1)
@@ -42,8 +46,18 @@ def test_rotate_from_stdin_then_file(cli, tmp_path: Path) -> None:  # type: igno
     assert r.exit_code == 0 and VALUE not in r.output
     assert sm.get_secret_value(SecretId="vega/staging/api-token")["SecretString"] == "old"
 
-    r = cli("runbook", "run", "rotate-secret", "--var", "name=api-token", "--var-file", "value=-",
-            "--var", "check_health=false", input=VALUE + "\n")
+    r = cli(
+        "runbook",
+        "run",
+        "rotate-secret",
+        "--var",
+        "name=api-token",
+        "--var-file",
+        "value=-",
+        "--var",
+        "check_health=false",
+        input=VALUE + "\n",
+    )
     assert r.exit_code == 0, r.output
     assert VALUE not in r.output
     assert sm.get_secret_value(SecretId="vega/staging/api-token", VersionStage="AWSCURRENT")["SecretString"] == VALUE
@@ -52,7 +66,16 @@ def test_rotate_from_stdin_then_file(cli, tmp_path: Path) -> None:  # type: igno
 
     f = tmp_path / "v.txt"
     f.write_text(VALUE)
-    r = cli("runbook", "run", "rotate-secret", "--var", "name=api-token", "--var-file", f"value={f}",
-            "--var", "check_health=false")
+    r = cli(
+        "runbook",
+        "run",
+        "rotate-secret",
+        "--var",
+        "name=api-token",
+        "--var-file",
+        f"value={f}",
+        "--var",
+        "check_health=false",
+    )
     assert r.exit_code == 0 and "2 unchanged" in r.stdout, r.output  # same value: no version, no redeploy
     assert _deployments("vega-api") == redeployed

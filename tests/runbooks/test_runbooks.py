@@ -27,17 +27,21 @@ with = { name = "copy", value = "v${steps.a.version}-${env.cluster}" }
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        (GOOD.replace('value = "${vars.level}"', 'valeu = "x"'),
-         'steps[0] (a).with.valeu: unknown parameter for ssm.put; did you mean "value"?'),
+        (
+            GOOD.replace('value = "${vars.level}"', 'valeu = "x"'),
+            'steps[0] (a).with.valeu: unknown parameter for ssm.put; did you mean "value"?',
+        ),
         (GOOD.replace('uses = "ssm.put"', 'uses = "ssm.putt"', 1), "steps[0] (a).uses: unknown step 'ssm.putt'"),
         (GOOD.replace("${vars.level}", "${vars.levle}"), 'undefined variable ${vars.levle}; did you mean "level"?'),
         (GOOD.replace('id = "b"', 'id = "a"'), "steps[1] (a).id: duplicate step id (also steps[0])"),
         (GOOD.replace("${steps.a.version}", "${steps.b.version}"), "refers to step 'b', which does not run before"),
-        (GOOD.replace("${steps.a.version}", "${steps.a.verison}"), 'ssm.put has no output \'verison\''),
+        (GOOD.replace("${steps.a.version}", "${steps.a.verison}"), "ssm.put has no output 'verison'"),
         (GOOD.replace("${env.cluster}", "${env.clustre}"), "unknown environment setting ${env.clustre}"),
         (GOOD.replace("${env.cluster}", "${foo.bar}"), "bad reference ${foo.bar}"),
-        (GOOD.replace('with = { name = "log-level", value = "${vars.level}" }', 'with = { name = "x" }'),
-         "missing required parameter 'value'"),
+        (
+            GOOD.replace('with = { name = "log-level", value = "${vars.level}" }', 'with = { name = "x" }'),
+            "missing required parameter 'value'",
+        ),
         (GOOD.replace('name = "log-level"', "name = 3"), "steps[0] (a).with.name: expected str, got 3"),
         (GOOD + "\n[[stepz]]\n", 'stepz: unknown key; did you mean "steps"?'),
     ],
@@ -108,12 +112,15 @@ def test_run_plan_resume(cli, project: Path) -> None:  # type: ignore[no-untyped
 
 @pytest.mark.usefixtures("aws", "project")
 def test_failure_stops_and_reports(cli, project: Path) -> None:  # type: ignore[no-untyped-def]
-    text = GOOD.replace('name = "copy"', 'name = "bad name!"') + """
+    text = (
+        GOOD.replace('name = "copy"', 'name = "bad name!"')
+        + """
 [[steps]]
 id = "c"
 uses = "ssm.put"
 with = { name = "never", value = "x" }
 """
+    )
     (project / "runbooks").mkdir()
     (project / "runbooks" / "fail.toml").write_text(text)
     r = cli("-o", "json", "runbook", "run", "fail")
@@ -130,10 +137,15 @@ with = { name = "never", value = "x" }
 @pytest.mark.usefixtures("aws", "project")
 def test_seed_params_runbook_is_idempotent(cli) -> None:  # type: ignore[no-untyped-def]
     assert cli("runbook", "run", "seed-params").exit_code == 0
-    names = sorted(p["Name"] for p in boto3.client("ssm").get_parameters_by_path(
-        Path="/vega/staging", MaxResults=10)["Parameters"])
-    assert names == ["/vega/staging/cache-enabled", "/vega/staging/log-level", "/vega/staging/rate-limit-rpm",
-                     "/vega/staging/redis-endpoint"]
+    names = sorted(
+        p["Name"] for p in boto3.client("ssm").get_parameters_by_path(Path="/vega/staging", MaxResults=10)["Parameters"]
+    )
+    assert names == [
+        "/vega/staging/cache-enabled",
+        "/vega/staging/log-level",
+        "/vega/staging/rate-limit-rpm",
+        "/vega/staging/redis-endpoint",
+    ]
     doc = json.loads(cli("-o", "json", "runbook", "run", "seed-params").stdout)
     assert doc["status"] == "unchanged"
 
@@ -156,11 +168,21 @@ with = { name = "always", value = "set" }
 
 
 @pytest.mark.usefixtures("aws", "project")
-@pytest.mark.parametrize(("flag", "statuses", "exists"), [
-    ("", ["skipped", "done"], False), ("false", ["skipped", "done"], False), ("yes", ["done", "done"], True),
-])
-def test_when_skips_a_step_unless_it_is_set(cli, project: Path, flag: str, statuses: list[str],  # type: ignore[no-untyped-def]
-                                            exists: bool) -> None:
+@pytest.mark.parametrize(
+    ("flag", "statuses", "exists"),
+    [
+        ("", ["skipped", "done"], False),
+        ("false", ["skipped", "done"], False),
+        ("yes", ["done", "done"], True),
+    ],
+)
+def test_when_skips_a_step_unless_it_is_set(
+    cli,
+    project: Path,
+    flag: str,
+    statuses: list[str],  # type: ignore[no-untyped-def]
+    exists: bool,
+) -> None:
     (project / "runbooks").mkdir()
     (project / "runbooks" / "when.toml").write_text(WHEN)
     r = cli("-o", "json", "runbook", "run", "when", "--var", f"flag={flag}")

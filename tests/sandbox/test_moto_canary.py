@@ -23,12 +23,22 @@ def _service(ecs: object) -> None:
     group = ec2.describe_security_groups()["SecurityGroups"][0]["GroupId"]
     ecs.create_cluster(clusterName="c")  # type: ignore[attr-defined]
     ecs.register_task_definition(  # type: ignore[attr-defined]
-        family="f", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
-        containerDefinitions=[{"name": "app", "image": "nginx:1", "essential": True, "memory": 512}])
+        family="f",
+        networkMode="awsvpc",
+        requiresCompatibilities=["FARGATE"],
+        cpu="256",
+        memory="512",
+        containerDefinitions=[{"name": "app", "image": "nginx:1", "essential": True, "memory": 512}],
+    )
     ecs.create_service(  # type: ignore[attr-defined]
-        cluster="c", serviceName="s", taskDefinition="f", desiredCount=2, launchType="FARGATE",
+        cluster="c",
+        serviceName="s",
+        taskDefinition="f",
+        desiredCount=2,
+        launchType="FARGATE",
         networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group]}},
-        deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True, "rollback": True}})
+        deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True, "rollback": True}},
+    )
 
 
 def test_ecs_facts_the_simulator_replaces(aws: None) -> None:
@@ -38,8 +48,7 @@ def test_ecs_facts_the_simulator_replaces(aws: None) -> None:
     # moto drops deploymentConfiguration on create (the middleware stores it) and never animates.
     assert "deploymentConfiguration" not in svc or not svc["deploymentConfiguration"].get("deploymentCircuitBreaker")
     assert len(svc["deployments"]) == 1 and svc["deployments"][0]["rolloutState"] == "IN_PROGRESS"
-    ecs.register_task_definition(family="f", containerDefinitions=[{"name": "app", "image": "nginx:2",
-                                                                     "memory": 512}])
+    ecs.register_task_definition(family="f", containerDefinitions=[{"name": "app", "image": "nginx:2", "memory": 512}])
     svc = ecs.update_service(cluster="c", service="s", taskDefinition="f:2")["service"]
     assert svc["taskDefinition"] == "f:2", "moto stores the literal reference (the simulator normalizes it)"
     assert len(svc["deployments"]) == 1
@@ -56,11 +65,21 @@ def test_ecs_internals_the_simulator_uses(aws: None) -> None:
     _service(ecs)
     backend = ecs_backends["123456789012"][REGION]
     service = backend.services["c:s"]
-    for attr in ("deployments", "events", "running_count", "pending_count", "desired_count", "task_definition",
-                 "load_balancers", "network_configuration", "cluster_name"):
+    for attr in (
+        "deployments",
+        "events",
+        "running_count",
+        "pending_count",
+        "desired_count",
+        "task_definition",
+        "load_balancers",
+        "network_configuration",
+        "cluster_name",
+    ):
         assert hasattr(service, attr), attr
-    task = backend.run_task("c", "f", 1, None, "ecs-svc/1", None, "FARGATE", service.network_configuration,
-                            "service:s")[0]
+    task = backend.run_task(
+        "c", "f", 1, None, "ecs-svc/1", None, "FARGATE", service.network_configuration, "service:s"
+    )[0]
     assert isinstance(task, Task) and isinstance(task.containers[0], Container)
     assert task.task_arn in backend.tasks["c"]
     assert any(d["name"] == "privateIPv4Address" for a in task.attachments for d in a["details"])
@@ -95,8 +114,13 @@ def test_other_backends_the_sandbox_writes(aws: None) -> None:
 
     ecr = boto3.client("ecr", region_name=REGION)
     ecr.create_repository(repositoryName="repo")
-    manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-                           "layers": [{"digest": "sha256:aa"}]})
+    manifest = json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+            "layers": [{"digest": "sha256:aa"}],
+        }
+    )
     image = ecr.put_image(repositoryName="repo", imageTag="t", imageManifest=manifest)["image"]
     digest = image["imageId"]["imageDigest"]
     repo = ecr_backends["123456789012"][REGION].repositories["repo"]
@@ -111,8 +135,9 @@ def test_other_backends_the_sandbox_writes(aws: None) -> None:
 
     elbv2 = boto3.client("elbv2", region_name=REGION)
     vpc = boto3.client("ec2", region_name=REGION).describe_vpcs()["Vpcs"][0]["VpcId"]
-    arn = elbv2.create_target_group(Name="tg", Protocol="HTTP", Port=80, VpcId=vpc, TargetType="ip")[
-        "TargetGroups"][0]["TargetGroupArn"]
+    arn = elbv2.create_target_group(Name="tg", Protocol="HTTP", Port=80, VpcId=vpc, TargetType="ip")["TargetGroups"][0][
+        "TargetGroupArn"
+    ]
     tg = elbv2_backends["123456789012"][REGION].target_groups[arn]
     tg.register([{"Id": "10.0.0.1", "Port": 8080}])
     health = elbv2.describe_target_health(TargetGroupArn=arn)["TargetHealthDescriptions"]

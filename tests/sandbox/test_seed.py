@@ -31,7 +31,9 @@ def test_services_come_from_the_config_file(tmp_path: Path) -> None:
     path.write_text(CONFIG)
     services = services_from_config(path)
     assert [(s.key, s.ecs_service, s.container, s.ecr_repo, s.behind_alb) for s in services] == [
-        ("web", "shop-web", "web", "shop/web", True), ("jobs", "shop-jobs", "jobs", "shop-jobs", False)]
+        ("web", "shop-web", "web", "shop/web", True),
+        ("jobs", "shop-jobs", "jobs", "shop-jobs", False),
+    ]
     assert [s.ecs_service for s in services_from_config(None)] == ["vega-api", "vega-worker", "vega-llm-proxy"]
 
 
@@ -39,8 +41,10 @@ def test_seed_creates_the_configured_estate(aws: None, tmp_path: Path) -> None:
     path = tmp_path / "vegaops.toml"
     path.write_text(CONFIG)
     result = seed(lambda name: boto3.client(name, region_name=REGION), path)  # type: ignore[call-overload]
-    assert result.services == ["shop-web", "shop-jobs"] and result.service_keys == {"web": "shop-web",
-                                                                                    "jobs": "shop-jobs"}
+    assert result.services == ["shop-web", "shop-jobs"] and result.service_keys == {
+        "web": "shop-web",
+        "jobs": "shop-jobs",
+    }
     ecs = boto3.client("ecs", region_name=REGION)
     svcs = ecs.describe_services(cluster=CLUSTER, services=["shop-web", "shop-jobs"])["services"]
     assert [bool(s["loadBalancers"]) for s in svcs] == [True, False]

@@ -49,10 +49,17 @@ class Estate:
         td = self.ecs.describe_task_definition(taskDefinition=svc["taskDefinition"])["taskDefinition"]
         container = td["containerDefinitions"][0]
         container["image"] = image or f"{REGISTRY}/{name}:{tag}"
-        keys = ("family", "networkMode", "requiresCompatibilities", "cpu", "memory", "containerDefinitions",
-                "executionRoleArn", "taskRoleArn")
-        arn: str = self.ecs.register_task_definition(**{k: td[k] for k in keys})["taskDefinition"][
-            "taskDefinitionArn"]
+        keys = (
+            "family",
+            "networkMode",
+            "requiresCompatibilities",
+            "cpu",
+            "memory",
+            "containerDefinitions",
+            "executionRoleArn",
+            "taskRoleArn",
+        )
+        arn: str = self.ecs.register_task_definition(**{k: td[k] for k in keys})["taskDefinition"]["taskDefinitionArn"]
         self.ecs.update_service(cluster=CLUSTER, service=name, taskDefinition=arn)
         self.tick()
         return arn
@@ -60,8 +67,7 @@ class Estate:
     def completed(self, name: str = "vega-api") -> bool:
         svc = self.service(name)
         deps = svc["deployments"]
-        return len(deps) == 1 and deps[0]["rolloutState"] == "COMPLETED" and svc["runningCount"] == svc[
-            "desiredCount"]
+        return len(deps) == 1 and deps[0]["rolloutState"] == "COMPLETED" and svc["runningCount"] == svc["desiredCount"]
 
     def tasks(self, status: str) -> list[dict[str, Any]]:
         arns = self.ecs.list_tasks(cluster=CLUSTER, desiredStatus=status)["taskArns"]
@@ -75,8 +81,14 @@ def estate(aws: None) -> Iterator[Estate]:
     sim.set_now(clock.now())
     result = seed(lambda name: boto3.client(name, region_name=REGION))  # type: ignore[call-overload]
     adopt_seeded(sim, result)
-    yield Estate(sim, clock, boto3.client("ecs", region_name=REGION), boto3.client("logs", region_name=REGION),
-                 boto3.client("elbv2", region_name=REGION), boto3.client("ecr", region_name=REGION))
+    yield Estate(
+        sim,
+        clock,
+        boto3.client("ecs", region_name=REGION),
+        boto3.client("logs", region_name=REGION),
+        boto3.client("elbv2", region_name=REGION),
+        boto3.client("ecr", region_name=REGION),
+    )
 
 
 def test_seeded_services_are_steady(estate: Estate) -> None:
@@ -101,8 +113,11 @@ def test_good_image_rolls_out_like_ecs(estate: Estate) -> None:
     new = [t for t in estate.tasks("RUNNING") if t.get("startedBy") == primary["id"]]
     assert len(new) == 2 and {t["lastStatus"] for t in new} == {"PROVISIONING"}
     assert {t["group"] for t in new} == {"service:vega-api"}
-    estate.run_until(lambda: all(t["lastStatus"] == "PENDING" for t in estate.tasks("RUNNING")
-                                 if t.get("startedBy") == primary["id"]))
+    estate.run_until(
+        lambda: all(
+            t["lastStatus"] == "PENDING" for t in estate.tasks("RUNNING") if t.get("startedBy") == primary["id"]
+        )
+    )
     took = estate.run_until(estate.completed)
     assert 3.0 < took < 15.0
     svc = estate.service()
@@ -218,9 +233,15 @@ def test_runtime_fault_applies_to_new_tasks(estate: Estate) -> None:
 
 
 def test_without_rollback_the_deployment_stays_failed(estate: Estate) -> None:
-    estate.ecs.update_service(cluster=CLUSTER, service="vega-api", deploymentConfiguration={
-        "deploymentCircuitBreaker": {"enable": True, "rollback": False}, "maximumPercent": 200,
-        "minimumHealthyPercent": 100})
+    estate.ecs.update_service(
+        cluster=CLUSTER,
+        service="vega-api",
+        deploymentConfiguration={
+            "deploymentCircuitBreaker": {"enable": True, "rollback": False},
+            "maximumPercent": 200,
+            "minimumHealthyPercent": 100,
+        },
+    )
     old_td = estate.service()["taskDefinition"]
     estate.deploy_tag("v1.2.4-crash")
     estate.run_until(lambda: estate.service()["deployments"][0]["rolloutState"] == "FAILED")
@@ -255,8 +276,9 @@ def test_breaker_trips_at_threshold_for_larger_services(estate: Estate) -> None:
 
 def test_service_deployment_apis_and_stop_with_rollback(estate: Estate) -> None:
     estate.deploy_tag("v1.2.6-unhealthy")
-    status, listed = deployments.answer(estate.sim, "ListServiceDeployments",
-                                        {"cluster": CLUSTER, "service": "vega-api"})
+    status, listed = deployments.answer(
+        estate.sim, "ListServiceDeployments", {"cluster": CLUSTER, "service": "vega-api"}
+    )
     assert status == "200 OK"
     briefs = listed["serviceDeployments"]
     assert [b["status"] for b in briefs] == ["IN_PROGRESS", "SUCCESSFUL"]
@@ -266,8 +288,9 @@ def test_service_deployment_apis_and_stop_with_rollback(estate: Estate) -> None:
     full = described["serviceDeployments"][0]
     assert full["deploymentCircuitBreaker"] == {"status": "MONITORING", "failureCount": 0, "threshold": 3}
     assert full["targetServiceRevision"]["requestedTaskCount"] == 2
-    status, stopped = deployments.answer(estate.sim, "StopServiceDeployment",
-                                         {"serviceDeploymentArn": arn, "stopType": "ROLLBACK"})
+    status, stopped = deployments.answer(
+        estate.sim, "StopServiceDeployment", {"serviceDeploymentArn": arn, "stopType": "ROLLBACK"}
+    )
     assert status == "200 OK" and stopped == {"serviceDeploymentArn": arn}
     estate.run_until(estate.completed)
     _, listed = deployments.answer(estate.sim, "ListServiceDeployments", {"cluster": CLUSTER, "service": "vega-api"})

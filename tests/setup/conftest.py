@@ -21,13 +21,20 @@ def seed_estate(missing: bool = True) -> dict[str, Any]:
     elbv2 = boto3.client("elbv2", region_name=REGION)
 
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"{REGION}{z}")["Subnet"][
-        "SubnetId"] for i, z in ((1, "a"), (2, "b"))]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"{REGION}{z}")["Subnet"]["SubnetId"]
+        for i, z in ((1, "a"), (2, "b"))
+    ]
     lb = elbv2.create_load_balancer(Name="vega-prod-alb", Subnets=subnets)["LoadBalancers"][0]
-    tg = elbv2.create_target_group(Name="vega-api-tg", Protocol="HTTP", Port=8080, VpcId=vpc,
-                                   HealthCheckPath="/v1/health", TargetType="ip")["TargetGroups"][0]
-    elbv2.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
-                          DefaultActions=[{"Type": "forward", "TargetGroupArn": tg["TargetGroupArn"]}])
+    tg = elbv2.create_target_group(
+        Name="vega-api-tg", Protocol="HTTP", Port=8080, VpcId=vpc, HealthCheckPath="/v1/health", TargetType="ip"
+    )["TargetGroups"][0]
+    elbv2.create_listener(
+        LoadBalancerArn=lb["LoadBalancerArn"],
+        Protocol="HTTP",
+        Port=80,
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": tg["TargetGroupArn"]}],
+    )
 
     db = sm.create_secret(Name="vega/prod/database-url", SecretString="postgres://u:p@db/vega")["ARN"]
     token_arn = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:vega/prod/management-token-AbCdEf"
@@ -43,27 +50,42 @@ def seed_estate(missing: bool = True) -> dict[str, Any]:
     param_arn = f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/vega/prod/log-level"
     for name, container in (("vega-api", "api"), ("vega-worker", "worker")):
         ecs.register_task_definition(
-            family=name, requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu="256", memory="512",
+            family=name,
+            requiresCompatibilities=["FARGATE"],
+            networkMode="awsvpc",
+            cpu="256",
+            memory="512",
             containerDefinitions=[
-                {"name": container, "image": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{name}:v1.2.2-stable",
-                 "essential": True,
-                 "logConfiguration": {"logDriver": "awslogs", "options": {
-                     "awslogs-group": f"/ecs/{name}", "awslogs-region": REGION, "awslogs-stream-prefix": "ecs"}},
-                 "secrets": [
-                     {"name": "DATABASE_URL", "valueFrom": db},
-                     {"name": "MANAGEMENT_TOKEN", "valueFrom": token_arn},
-                     {"name": "LOG_LEVEL", "valueFrom": param_arn},
-                     {"name": "REDIS_ADDR", "valueFrom": "/vega/prod/redis-endpoint"},
-                 ]},
+                {
+                    "name": container,
+                    "image": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{name}:v1.2.2-stable",
+                    "essential": True,
+                    "logConfiguration": {
+                        "logDriver": "awslogs",
+                        "options": {
+                            "awslogs-group": f"/ecs/{name}",
+                            "awslogs-region": REGION,
+                            "awslogs-stream-prefix": "ecs",
+                        },
+                    },
+                    "secrets": [
+                        {"name": "DATABASE_URL", "valueFrom": db},
+                        {"name": "MANAGEMENT_TOKEN", "valueFrom": token_arn},
+                        {"name": "LOG_LEVEL", "valueFrom": param_arn},
+                        {"name": "REDIS_ADDR", "valueFrom": "/vega/prod/redis-endpoint"},
+                    ],
+                },
                 {"name": "xray", "image": "amazon/aws-xray-daemon", "essential": False},
             ],
         )
         kwargs: dict[str, Any] = {}
         if name == "vega-api":
-            kwargs["loadBalancers"] = [{"targetGroupArn": tg["TargetGroupArn"], "containerName": container,
-                                        "containerPort": 8080}]
-        ecs.create_service(cluster="vega-prod", serviceName=name, taskDefinition=name, desiredCount=2,
-                           launchType="FARGATE", **kwargs)
+            kwargs["loadBalancers"] = [
+                {"targetGroupArn": tg["TargetGroupArn"], "containerName": container, "containerPort": 8080}
+            ]
+        ecs.create_service(
+            cluster="vega-prod", serviceName=name, taskDefinition=name, desiredCount=2, launchType="FARGATE", **kwargs
+        )
     return {"lb_dns": lb["DNSName"], "tg": tg["TargetGroupArn"]}
 
 

@@ -22,9 +22,16 @@ SM = "arn:aws:secretsmanager:eu-central-1:1:secret:"
 
 
 def info(**kw: object) -> ServiceInfo:
-    base: dict[str, object] = dict(ecs_service="vega-api", task_definition="td", containers=("api",),
-                                   images={"api": "1.dkr.ecr.eu-central-1.amazonaws.com/vega-api:v1"},
-                                   log_groups={}, references=(), target_groups=(), health_paths=())
+    base: dict[str, object] = dict(
+        ecs_service="vega-api",
+        task_definition="td",
+        containers=("api",),
+        images={"api": "1.dkr.ecr.eu-central-1.amazonaws.com/vega-api:v1"},
+        log_groups={},
+        references=(),
+        target_groups=(),
+        health_paths=(),
+    )
     base.update(kw)
     return ServiceInfo(**base)  # type: ignore[arg-type]
 
@@ -49,8 +56,12 @@ def test_reference_names() -> None:
 
 
 def test_prefixes_come_from_existing_references() -> None:
-    refs = [Reference("A", SM + "vega/prod/db-AbCdEf", "api"), Reference("B", SM + "vega/prod/token", "api"),
-            Reference("C", "/vega/prod/log-level", "api"), Reference("D", "/vega/prod/redis", "api")]
+    refs = [
+        Reference("A", SM + "vega/prod/db-AbCdEf", "api"),
+        Reference("B", SM + "vega/prod/token", "api"),
+        Reference("C", "/vega/prod/log-level", "api"),
+        Reference("D", "/vega/prod/redis", "api"),
+    ]
     assert propose_prefixes(refs, "vega", "prod") == ("vega/prod/", "/vega/prod/")
     assert propose_prefixes([], "acme", "qa") == ("acme/qa/", "/acme/qa/")
 
@@ -64,8 +75,11 @@ def test_repo_and_health_url_proposals() -> None:
 
 
 def test_missing_references_once_per_name_with_documented_defaults() -> None:
-    refs = (Reference("DB", SM + "vega/prod/db", "api"), Reference("LOG_LEVEL", "/vega/prod/log-level", "api"),
-            Reference("X", "/vega/prod/present", "api"))
+    refs = (
+        Reference("DB", SM + "vega/prod/db", "api"),
+        Reference("LOG_LEVEL", "/vega/prod/log-level", "api"),
+        Reference("X", "/vega/prod/present", "api"),
+    )
     services = {"vega-api": info(references=refs), "vega-worker": info(ecs_service="vega-worker", references=refs)}
     missing = missing_references(services, set(), {"/vega/prod/present"}, {"log-level": "info"})
     assert [(m.store, m.name, m.services, m.default) for m in missing] == [
@@ -75,22 +89,48 @@ def test_missing_references_once_per_name_with_documented_defaults() -> None:
 
 
 def test_answers_become_a_valid_config() -> None:
-    a = Answers(project="vega", env="prod", cluster="vega-prod", region="eu-central-1", profile=None,
-                secrets_prefix="vega/prod/", params_prefix="/vega/prod/", tag_rule="-stable$", confirm=True,
-                services=[ServiceChoice("api", "vega-api", "api", "vega-api", "http://x/v1/health")])
-    text = set_tables("", {"project": {"name": "vega"}, "env.prod": env_table(a),
-                           **{f"service.{k}": v for k, v in service_tables(a).items()}})
+    a = Answers(
+        project="vega",
+        env="prod",
+        cluster="vega-prod",
+        region="eu-central-1",
+        profile=None,
+        secrets_prefix="vega/prod/",
+        params_prefix="/vega/prod/",
+        tag_rule="-stable$",
+        confirm=True,
+        services=[ServiceChoice("api", "vega-api", "api", "vega-api", "http://x/v1/health")],
+    )
+    text = set_tables(
+        "",
+        {
+            "project": {"name": "vega"},
+            "env.prod": env_table(a),
+            **{f"service.{k}": v for k, v in service_tables(a).items()},
+        },
+    )
     cfg = parse_config(text, None)
-    assert cfg.envs["prod"] == {"cluster": "vega-prod", "region": "eu-central-1", "secrets_prefix": "vega/prod/",
-                                "params_prefix": "/vega/prod/", "tag_rule": "-stable$", "confirm": True}
+    assert cfg.envs["prod"] == {
+        "cluster": "vega-prod",
+        "region": "eu-central-1",
+        "secrets_prefix": "vega/prod/",
+        "params_prefix": "/vega/prod/",
+        "tag_rule": "-stable$",
+        "confirm": True,
+    }
     assert cfg.services["api"]["health_url"] == "http://x/v1/health"
 
 
 def test_set_tables_keeps_comments_and_other_tables() -> None:
-    text = ('# team config\n[project]\nname = "vega"  # keep\n\n[env.staging]\ncluster = "s"  # staging one\n'
-            'confirm = false\n\n[service.api]\necs_service = "vega-api"\n')
-    out = set_tables(text, {"project": {"name": "other", "region": "eu"}, "env.staging": {"cluster": "s2"},
-                            "env.prod": {"cluster": "p"}}, only_missing=frozenset({"project"}))
+    text = (
+        '# team config\n[project]\nname = "vega"  # keep\n\n[env.staging]\ncluster = "s"  # staging one\n'
+        'confirm = false\n\n[service.api]\necs_service = "vega-api"\n'
+    )
+    out = set_tables(
+        text,
+        {"project": {"name": "other", "region": "eu"}, "env.staging": {"cluster": "s2"}, "env.prod": {"cluster": "p"}},
+        only_missing=frozenset({"project"}),
+    )
     assert out.startswith('# team config\n[project]\nname = "vega"  # keep\nregion = "eu"\n')
     assert 'cluster = "s2"  # staging one\nconfirm = false\n' in out
     assert out.endswith('[env.prod]\ncluster = "p"\n')

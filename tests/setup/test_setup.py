@@ -16,9 +16,22 @@ from vegaops.setup.wizard import SetupOptions
 
 pytestmark = pytest.mark.usefixtures("estate")
 
-OPTIONS = ["setup", "--env", "prod", "--cluster", "vega-prod", "--service", "api=vega-api",
-           "--service", "worker=vega-worker", "--container", "api=api", "--container", "worker=worker",
-           "--skip-check"]
+OPTIONS = [
+    "setup",
+    "--env",
+    "prod",
+    "--cluster",
+    "vega-prod",
+    "--service",
+    "api=vega-api",
+    "--service",
+    "worker=vega-worker",
+    "--container",
+    "api=api",
+    "--container",
+    "worker=worker",
+    "--skip-check",
+]
 
 
 @pytest.fixture
@@ -34,12 +47,21 @@ def test_non_interactive_from_options(cli, empty_dir: Path, estate: dict[str, An
     assert doc["status"] == "changed" and doc["data"]["file"] == "create"
     cfg = tomllib.loads((empty_dir / "vegaops.toml").read_text())
     assert cfg["project"] == {"name": "vega", "region": "eu-central-1", "default_env": "prod"}
-    assert cfg["env"]["prod"] == {"cluster": "vega-prod", "region": "eu-central-1", "secrets_prefix": "vega/prod/",
-                                  "params_prefix": "/vega/prod/", "tag_rule": "-stable$", "confirm": True}
-    assert cfg["service"]["api"] == {"ecs_service": "vega-api", "container": "api", "ecr_repo": "vega-api",
-                                     "health_url": f"http://{estate['lb_dns']}/v1/health"}
-    assert cfg["service"]["worker"] == {"ecs_service": "vega-worker", "container": "worker",
-                                        "ecr_repo": "vega-worker"}
+    assert cfg["env"]["prod"] == {
+        "cluster": "vega-prod",
+        "region": "eu-central-1",
+        "secrets_prefix": "vega/prod/",
+        "params_prefix": "/vega/prod/",
+        "tag_rule": "-stable$",
+        "confirm": True,
+    }
+    assert cfg["service"]["api"] == {
+        "ecs_service": "vega-api",
+        "container": "api",
+        "ecr_repo": "vega-api",
+        "health_url": f"http://{estate['lb_dns']}/v1/health",
+    }
+    assert cfg["service"]["worker"] == {"ecs_service": "vega-worker", "container": "worker", "ecr_repo": "vega-worker"}
     assert boto3.client("ssm").get_parameter(Name="/vega/prod/redis-endpoint")["Parameter"]["Value"] == "redis://r:6379"
     assert [s["name"] for s in doc["data"]["skipped"]] == ["vega/prod/management-token"]
 
@@ -65,8 +87,10 @@ def test_needs_yes_without_terminal(cli, empty_dir: Path) -> None:  # type: igno
 
 
 def test_keeps_the_rest_of_an_existing_file(cli, empty_dir: Path) -> None:  # type: ignore[no-untyped-def]
-    original = '# our settings\n[project]\nname = "vega"\ndefault_env = "staging"\n\n[env.staging]\n' \
-               'cluster = "vega-staging"  # the small one\n'
+    original = (
+        '# our settings\n[project]\nname = "vega"\ndefault_env = "staging"\n\n[env.staging]\n'
+        'cluster = "vega-staging"  # the small one\n'
+    )
     (empty_dir / "vegaops.toml").write_text(original)
     assert cli("--yes", *OPTIONS).exit_code == 0
     text = (empty_dir / "vegaops.toml").read_text()
@@ -87,26 +111,28 @@ def test_interactive_flow_with_scripted_answers(app_context: AppContext, tmp_pat
     (tmp_path / "vegaops.toml").unlink()
     app_context._config = None
     answers: list[object] = [
-        "vega-prod",            # cluster
-        "prod",                 # env name
-        ["vega-api"],           # services
-        "api",                  # container of vega-api
-        "vega-api",             # ECR repo
-        "http://alb/v1/health", # health URL
-        "vega/prod/",           # secrets prefix
-        "/vega/prod/",          # params prefix
-        "-stable$",             # tag rule
-        True,                   # confirm flag
-        False,                  # create management-token? no
-        True,                   # create redis-endpoint? yes
-        "redis://cache:6379",   # its value
-        True,                   # apply the plan
+        "vega-prod",  # cluster
+        "prod",  # env name
+        ["vega-api"],  # services
+        "api",  # container of vega-api
+        "vega-api",  # ECR repo
+        "http://alb/v1/health",  # health URL
+        "vega/prod/",  # secrets prefix
+        "/vega/prod/",  # params prefix
+        "-stable$",  # tag rule
+        True,  # confirm flag
+        False,  # create management-token? no
+        True,  # create redis-endpoint? yes
+        "redis://cache:6379",  # its value
+        True,  # apply the plan
     ]
     prompter = scripted(app_context, answers)
     result = run_setup(app_context, SetupOptions(), check=False)
     assert result.status == "changed" and prompter.answers == []
-    assert boto3.client("ssm").get_parameter(Name="/vega/prod/redis-endpoint")["Parameter"]["Value"] == \
-        "redis://cache:6379"
+    assert (
+        boto3.client("ssm").get_parameter(Name="/vega/prod/redis-endpoint")["Parameter"]["Value"]
+        == "redis://cache:6379"
+    )
     cfg = tomllib.loads((tmp_path / "vegaops.toml").read_text())
     assert cfg["service"]["api"]["health_url"] == "http://alb/v1/health"
 
@@ -119,14 +145,20 @@ def test_ctrl_c_mid_way_changes_nothing(app_context: AppContext, tmp_path: Path)
         run_setup(app_context, SetupOptions(), check=False)
     assert not (tmp_path / "vegaops.toml").exists()
     assert "/vega/prod/redis-endpoint" not in [
-        p["Name"] for p in boto3.client("ssm").describe_parameters()["Parameters"]]
+        p["Name"] for p in boto3.client("ssm").describe_parameters()["Parameters"]
+    ]
 
 
 def test_declining_the_summary_changes_nothing(app_context: AppContext, tmp_path: Path) -> None:
     (tmp_path / "vegaops.toml").unlink()
     app_context._config = None
-    opts = SetupOptions(env="prod", cluster="vega-prod", services={"api": "vega-api"}, containers={"api": "api"},
-                        params={"/vega/prod/redis-endpoint": "r"})
+    opts = SetupOptions(
+        env="prod",
+        cluster="vega-prod",
+        services={"api": "vega-api"},
+        containers={"api": "api"},
+        params={"/vega/prod/redis-endpoint": "r"},
+    )
     scripted(app_context, ["vega-api", "", "vega/prod/", "/vega/prod/", "", False, False, False])
     with pytest.raises(Interrupted):
         run_setup(app_context, opts, check=False)

@@ -24,8 +24,9 @@ class Terminal:
         master, slave = os.openpty()
         env = {**os.environ, "TERM": "xterm", "COLUMNS": "120", "LINES": "40"}
         env.pop("NO_COLOR", None)
-        self.proc = subprocess.Popen(args, stdin=slave, stdout=slave, stderr=slave, cwd=cwd, env=env,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            args, stdin=slave, stdout=slave, stderr=slave, cwd=cwd, env=env, start_new_session=True
+        )
         os.close(slave)
         self.fd = master
         self.buffer = ""
@@ -78,9 +79,28 @@ class Terminal:
 
 def test_wizard_in_a_real_terminal(moto_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     seed_estate()
-    term = Terminal([*vegaops_executable(), "setup", "--cluster", "vega-prod", "--service", "api=vega-api",
-                     "--container", "api=api", "--ecr-repo", "api=vega-api", "--health-url", "api=http://alb/v1/health",
-                     "--secrets-prefix", "vega/prod/", "--params-prefix", "/vega/prod/", "--skip-check"], tmp_path)
+    term = Terminal(
+        [
+            *vegaops_executable(),
+            "setup",
+            "--cluster",
+            "vega-prod",
+            "--service",
+            "api=vega-api",
+            "--container",
+            "api=api",
+            "--ecr-repo",
+            "api=vega-api",
+            "--health-url",
+            "api=http://alb/v1/health",
+            "--secrets-prefix",
+            "vega/prod/",
+            "--params-prefix",
+            "/vega/prod/",
+            "--skip-check",
+        ],
+        tmp_path,
+    )
     term.expect("Environment name")
     term.send("\r")  # accept the proposal ("prod")
     term.expect("Image tag rule")
@@ -105,5 +125,7 @@ def test_wizard_in_a_real_terminal(moto_url: str, tmp_path: Path, monkeypatch: p
     assert cfg["env"]["prod"]["tag_rule"] == "-stable$" and cfg["env"]["prod"]["confirm"] is True
     sm = boto3.client("secretsmanager")
     assert sm.get_secret_value(SecretId="vega/prod/management-token")["SecretString"] == "s3cr3t-token"
-    assert boto3.client("ssm").get_parameter(Name="/vega/prod/redis-endpoint")["Parameter"]["Value"] == \
-        "redis://cache:6379"
+    assert (
+        boto3.client("ssm").get_parameter(Name="/vega/prod/redis-endpoint")["Parameter"]["Value"]
+        == "redis://cache:6379"
+    )

@@ -18,13 +18,24 @@ pytestmark = pytest.mark.usefixtures("aws")
 
 
 def manifest(layer: str) -> str:
-    return json.dumps({
-        "schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 7,
-                   "digest": "sha256:" + "c" * 64},
-        "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 9,
-                    "digest": "sha256:" + layer * 64}],
-    })
+    return json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+            "config": {
+                "mediaType": "application/vnd.docker.container.image.v1+json",
+                "size": 7,
+                "digest": "sha256:" + "c" * 64,
+            },
+            "layers": [
+                {
+                    "mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
+                    "size": 9,
+                    "digest": "sha256:" + layer * 64,
+                }
+            ],
+        }
+    )
 
 
 @pytest.fixture
@@ -56,8 +67,9 @@ def test_resolve_is_read_only(app_context: AppContext, repos: dict[str, str]) ->
 
 @pytest.mark.parametrize("new_tag", [None, "v1-prod"])
 def test_promote_contract_same_digest(app_context: AppContext, repos: dict[str, str], new_tag: str | None) -> None:
-    step = PromoteImage(PromoteParams(tag="v1", source_repository="staging/vega-api", repository="vega-api",
-                                      new_tag=new_tag))
+    step = PromoteImage(
+        PromoteParams(tag="v1", source_repository="staging/vega-api", repository="vega-api", new_tag=new_tag)
+    )
     plan = step.plan(app_context)
     assert [c.action for c in plan.changes] == ["promote"]
     outcome = step.apply(app_context, plan)
@@ -69,11 +81,13 @@ def test_promote_contract_same_digest(app_context: AppContext, repos: dict[str, 
 
 
 def test_promote_immutable_clash_refused(app_context: AppContext, repos: dict[str, str]) -> None:
-    first = PromoteImage(PromoteParams(tag="v1", source_repository="staging/vega-api", repository="vega-api",
-                                       new_tag="live"))
+    first = PromoteImage(
+        PromoteParams(tag="v1", source_repository="staging/vega-api", repository="vega-api", new_tag="live")
+    )
     first.apply(app_context, first.plan(app_context))
-    clash = PromoteImage(PromoteParams(tag="v2", source_repository="staging/vega-api", repository="vega-api",
-                                       new_tag="live"))
+    clash = PromoteImage(
+        PromoteParams(tag="v2", source_repository="staging/vega-api", repository="vega-api", new_tag="live")
+    )
     with pytest.raises(Refused) as info:
         clash.plan(app_context)
     assert info.value.exit_code == 8 and "IMMUTABLE" in info.value.message
@@ -81,8 +95,9 @@ def test_promote_immutable_clash_refused(app_context: AppContext, repos: dict[st
 
 def test_promote_moves_a_mutable_tag(app_context: AppContext, repos: dict[str, str]) -> None:
     def promote(tag: str) -> Any:
-        return PromoteImage(PromoteParams(tag=tag, source_repository="staging/vega-api", repository="vega-mutable",
-                                          new_tag="live"))
+        return PromoteImage(
+            PromoteParams(tag=tag, source_repository="staging/vega-api", repository="vega-mutable", new_tag="live")
+        )
 
     promote("v1").apply(app_context, promote("v1").plan(app_context))
     step = promote("v2")

@@ -37,12 +37,19 @@ def estate(monkeypatch: pytest.MonkeyPatch) -> Any:
     ecs = boto3.client("ecs")
     ecs.create_cluster(clusterName="vega-staging")
     ecs.register_task_definition(
-        family="vega-api", executionRoleArn="arn:aws:iam::123456789012:role/exec",
-        containerDefinitions=[{
-            "name": "api", "image": "123456789012.dkr.ecr.eu-central-1.amazonaws.com/vega-api@sha256:" + "a" * 64,
-            "memory": 512, "secrets": [{"name": "DB", "valueFrom": "arn:aws:secretsmanager:eu-central-1:1:secret:x"}],
-            "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/vega-api"}}}],
-        tags=[{"key": "team", "value": "vega"}])
+        family="vega-api",
+        executionRoleArn="arn:aws:iam::123456789012:role/exec",
+        containerDefinitions=[
+            {
+                "name": "api",
+                "image": "123456789012.dkr.ecr.eu-central-1.amazonaws.com/vega-api@sha256:" + "a" * 64,
+                "memory": 512,
+                "secrets": [{"name": "DB", "valueFrom": "arn:aws:secretsmanager:eu-central-1:1:secret:x"}],
+                "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/vega-api"}},
+            }
+        ],
+        tags=[{"key": "team", "value": "vega"}],
+    )
     ecs.create_service(cluster="vega-staging", serviceName="vega-api", taskDefinition="vega-api:1", desiredCount=2)
     return ecs
 
@@ -88,12 +95,17 @@ def test_deploy_and_rollback_contracts(app_context: AppContext, estate: Any) -> 
 
 def test_rollback_skips_revisions_whose_deploy_failed(app_context: AppContext, estate: Any) -> None:
     for digest in ("b", "c"):
-        r = engine.run(app_context, "t", [engine.single(
-            RegisterTaskDefinition, RegisterParams("api", IMAGE[:-64] + digest * 64, digest))])
-        engine.run(app_context, "t", [engine.single(DeployService, DeployParams(
-            "api", r.steps[0].outputs["task_definition"]))])
-    core.tag_outcome(app_context, "arn:aws:ecs:eu-central-1:123456789012:task-definition/vega-api:2",
-                     "rolled_back", "x")
+        r = engine.run(
+            app_context,
+            "t",
+            [engine.single(RegisterTaskDefinition, RegisterParams("api", IMAGE[:-64] + digest * 64, digest))],
+        )
+        engine.run(
+            app_context, "t", [engine.single(DeployService, DeployParams("api", r.steps[0].outputs["task_definition"]))]
+        )
+    core.tag_outcome(
+        app_context, "arn:aws:ecs:eu-central-1:123456789012:task-definition/vega-api:2", "rolled_back", "x"
+    )
     # running :3; :2 was rolled back; :1 predates vegaops and ran -> the target is :1
     plan = RollbackService(RollbackParams(service="api")).plan(app_context)
     assert plan.outputs["task_definition"].endswith("vega-api:1")
@@ -138,8 +150,9 @@ def test_lock_is_exclusive_names_the_holder_and_expires(app_context: AppContext)
 
 def test_prune_keeps_running_and_rollback_target(app_context: AppContext, estate: Any) -> None:
     for i in range(12):
-        estate.register_task_definition(family="vega-api", containerDefinitions=[
-            {"name": "api", "image": f"x:{i}", "memory": 64}])
+        estate.register_task_definition(
+            family="vega-api", containerDefinitions=[{"name": "api", "image": f"x:{i}", "memory": 64}]
+        )
     # running is :1 (the oldest); the newest 3 are kept, :1 is protected
     removed = prune_revisions(app_context, "vega-api", keep=3, family="vega-api")
     assert len(removed) == 12 - 3 - 0

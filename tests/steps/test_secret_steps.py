@@ -32,11 +32,14 @@ def _set(ctx: AppContext, **kw: object) -> None:
 
 
 @pytest.mark.usefixtures("aws")
-@pytest.mark.parametrize("params", [
-    PutSecretParams(name="database-url", value="postgres://u:p@h/db"),
-    PutSecretParams(name="token", value="t0k", description="mgmt", tags={"team": "core"}),
-    PutSecretParams(name="/abs/x", value="v"),
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        PutSecretParams(name="database-url", value="postgres://u:p@h/db"),
+        PutSecretParams(name="token", value="t0k", description="mgmt", tags={"team": "core"}),
+        PutSecretParams(name="/abs/x", value="v"),
+    ],
+)
 def test_put_contract(app_context: AppContext, params: PutSecretParams) -> None:
     contract(app_context, PutSecret(params))
 
@@ -93,6 +96,7 @@ def test_create_missing_call_uses_the_absolute_name() -> None:
 
 
 # --- delete / restore / rollback / force-redeploy --------------------------------------------------------------
+
 
 def _sm():  # type: ignore[no-untyped-def]
     return boto3.client("secretsmanager")

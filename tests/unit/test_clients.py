@@ -32,8 +32,11 @@ def test_per_service_endpoint_variable(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_explicit_endpoint_and_credentials() -> None:
-    factory = ClientFactory(region="eu-central-1", endpoint_url="http://127.0.0.1:7",
-                            credentials={"aws_access_key_id": "sandbox", "aws_secret_access_key": "sandbox"})
+    factory = ClientFactory(
+        region="eu-central-1",
+        endpoint_url="http://127.0.0.1:7",
+        credentials={"aws_access_key_id": "sandbox", "aws_secret_access_key": "sandbox"},
+    )
     client = factory.client("ecs")
     assert client.meta.endpoint_url == "http://127.0.0.1:7"
     assert client.meta.config.inject_host_prefix is False

@@ -20,11 +20,11 @@ def test_misspelled_key_names_file_key_path_and_suggestion() -> None:
     ("text", "expected"),
     [
         ("[projekt]\n", 'projekt: unknown section; did you mean "project"?'),
-        ("[env.prod]\nconfirm = \"yes\"\n", "env.prod.confirm: expected true or false"),
-        ("[service.api]\necs_servce = \"x\"\n", 'service.api.ecs_servce: unknown key; did you mean "ecs_service"?'),
-        ("[env.prod]\ntag_rule = \"(\"\n", "env.prod.tag_rule: invalid regular expression"),
-        ("[project]\ndefault_env = \"prod\"\n", "project.default_env: no [env.prod] table"),
-        ("[env.prod]\nservices = [\"apii\"]\n[service.api]\n", "env.prod.services: unknown service 'apii'"),
+        ('[env.prod]\nconfirm = "yes"\n', "env.prod.confirm: expected true or false"),
+        ('[service.api]\necs_servce = "x"\n', 'service.api.ecs_servce: unknown key; did you mean "ecs_service"?'),
+        ('[env.prod]\ntag_rule = "("\n', "env.prod.tag_rule: invalid regular expression"),
+        ('[project]\ndefault_env = "prod"\n', "project.default_env: no [env.prod] table"),
+        ('[env.prod]\nservices = ["apii"]\n[service.api]\n', "env.prod.services: unknown service 'apii'"),
         ("[env.prod\n", "invalid TOML"),
     ],
 )

@@ -50,7 +50,7 @@ def test_parse_accepts_common_forms() -> None:
 
 
 def test_env_format_survives_a_real_shell() -> None:
-    values = {"A": "it's \"quoted\"\nand $HOME `x` \\"}
+    values = {"A": 'it\'s "quoted"\nand $HOME `x` \\'}
     script = dotenv.render_env(values) + 'printf %s "$A"'
     got = subprocess.run(["sh", "-c", script], capture_output=True, text=True, check=True).stdout
     assert got == values["A"]

@@ -18,4 +18,7 @@ def test_unknown_outputs_propagate() -> None:
 
 def test_references_found_everywhere() -> None:
     assert references({"a": "${vars.x} ${ steps.s.o }", "b": ["${env.region}"], "c": 1}) == [
-        "vars.x", "steps.s.o", "env.region"]
+        "vars.x",
+        "steps.s.o",
+        "env.region",
+    ]

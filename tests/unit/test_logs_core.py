@@ -33,28 +33,46 @@ class ScriptedLogs:
     def put(self, group: str, stream: str, ts: int, message: str, ingest: int | None = None) -> str:
         self._n += 1
         eid = f"e{self._n:06d}"
-        self.events.setdefault(group, []).append({
-            "logStreamName": stream, "timestamp": BASE + ts, "message": message, "eventId": eid,
-            "ingestionTime": BASE + (ts if ingest is None else ingest)})
+        self.events.setdefault(group, []).append(
+            {
+                "logStreamName": stream,
+                "timestamp": BASE + ts,
+                "message": message,
+                "eventId": eid,
+                "ingestionTime": BASE + (ts if ingest is None else ingest),
+            }
+        )
         return eid
 
-    def filter_page(self, group: str, start_ms: int | None = None, end_ms: int | None = None,
-                    filter_pattern: str | None = None, stream_prefix: str | None = None,
-                    streams: Sequence[str] | None = None, token: str | None = None,
-                    limit: int = 10000) -> tuple[list[dict[str, Any]], str | None]:
+    def filter_page(
+        self,
+        group: str,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+        filter_pattern: str | None = None,
+        stream_prefix: str | None = None,
+        streams: Sequence[str] | None = None,
+        token: str | None = None,
+        limit: int = 10000,
+    ) -> tuple[list[dict[str, Any]], str | None]:
         self.calls.append({"group": group, "start": start_ms, "token": token})
         if self.throttle_next:
             self.throttle_next -= 1
-            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}},
-                              "FilterLogEvents")
+            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "FilterLogEvents")
         now = to_ms(self.clock)
-        visible = sorted((e for e in self.events.get(group, []) if e["ingestionTime"] <= now
-                          and (start_ms is None or e["timestamp"] >= start_ms)
-                          and (end_ms is None or e["timestamp"] <= end_ms)
-                          and (not filter_pattern or filter_pattern in e["message"])),
-                         key=lambda e: (e["timestamp"], e["eventId"]))
+        visible = sorted(
+            (
+                e
+                for e in self.events.get(group, [])
+                if e["ingestionTime"] <= now
+                and (start_ms is None or e["timestamp"] >= start_ms)
+                and (end_ms is None or e["timestamp"] <= end_ms)
+                and (not filter_pattern or filter_pattern in e["message"])
+            ),
+            key=lambda e: (e["timestamp"], e["eventId"]),
+        )
         offset = int(token or 0)
-        page = visible[offset: offset + min(limit, self.page_size)]
+        page = visible[offset : offset + min(limit, self.page_size)]
         nxt = offset + len(page)
         return [dict(e) for e in page], (str(nxt) if nxt < len(visible) else None)
 
@@ -77,15 +95,36 @@ def _messages(items: Sequence[object]) -> list[str]:
 
 
 def test_discover_reads_awslogs_options_and_reports_other_drivers() -> None:
-    td = {"containerDefinitions": [
-        {"name": "api", "logConfiguration": {"logDriver": "awslogs", "options": {
-            "awslogs-group": "/ecs/vega-api", "awslogs-region": "eu-west-1", "awslogs-stream-prefix": "ecs"}}},
-        {"name": "sidecar", "logConfiguration": {"logDriver": "awsfirelens", "options": {
-            "Name": "datadog", "apikey": "SECRET", "dd_service": "vega"}}},
-        {"name": "splunky", "logConfiguration": {"logDriver": "splunk", "options": {
-            "splunk-url": "https://splunk.example:8088", "splunk-token": "SECRET"}}},
-        {"name": "quiet"},
-    ]}
+    td = {
+        "containerDefinitions": [
+            {
+                "name": "api",
+                "logConfiguration": {
+                    "logDriver": "awslogs",
+                    "options": {
+                        "awslogs-group": "/ecs/vega-api",
+                        "awslogs-region": "eu-west-1",
+                        "awslogs-stream-prefix": "ecs",
+                    },
+                },
+            },
+            {
+                "name": "sidecar",
+                "logConfiguration": {
+                    "logDriver": "awsfirelens",
+                    "options": {"Name": "datadog", "apikey": "SECRET", "dd_service": "vega"},
+                },
+            },
+            {
+                "name": "splunky",
+                "logConfiguration": {
+                    "logDriver": "splunk",
+                    "options": {"splunk-url": "https://splunk.example:8088", "splunk-token": "SECRET"},
+                },
+            },
+            {"name": "quiet"},
+        ]
+    }
     api, fire, splunk, quiet = discover("api", td, "eu-central-1")
     assert api.tailable and (api.group, api.region, api.prefix) == ("/ecs/vega-api", "eu-west-1", "ecs")
     assert api.stream_for("abc") == "ecs/api/abc" and api.matches("ecs/api/abc") == "abc"
@@ -105,8 +144,9 @@ def test_backfill_merges_services_in_time_order_across_pages() -> None:
     api.put("/ecs/vega-worker", "ecs/worker/w1", 4, "w4")
     api.put("/ecs/vega-api", "ecs/other/t9", 4, "not ours")
     clock.advance(60)
-    events = list(backfill(fetcher, [Selector("/ecs/vega-api", [API]), Selector("/ecs/vega-worker", [WORKER])],
-                           BASE, None))
+    events = list(
+        backfill(fetcher, [Selector("/ecs/vega-api", [API]), Selector("/ecs/vega-worker", [WORKER])], BASE, None)
+    )
     assert [e.message for e in events] == ["a1", "w2", "a3", "w4", "a5"]
     assert [(e.service, e.task) for e in events][:2] == [("api", "t2"), ("worker", "w1")]
 
@@ -261,17 +301,25 @@ class ScriptedStreamLogs(ScriptedLogs):
         self.last_ingestion: dict[str, int] = {}  # overrides of a stream's lastIngestionTime
         self.stream_throttles = 0
 
-    def list_streams(self, group: str, prefix: str | None = None,
-                     max_pages: int = 10) -> list[dict[str, Any]] | None:
+    def list_streams(self, group: str, prefix: str | None = None, max_pages: int = 10) -> list[dict[str, Any]] | None:
         names: dict[str, int] = {}
         for e in self.events.get(group, []):
             if prefix is None or e["logStreamName"].startswith(prefix):
                 names[e["logStreamName"]] = max(names.get(e["logStreamName"], 0), e["ingestionTime"])
-        return [{"logStreamName": n, "lastIngestionTime": self.last_ingestion.get(n, t), "creationTime": BASE}
-                for n, t in sorted(names.items())]
+        return [
+            {"logStreamName": n, "lastIngestionTime": self.last_ingestion.get(n, t), "creationTime": BASE}
+            for n, t in sorted(names.items())
+        ]
 
-    def stream_page(self, group: str, stream: str, start_ms: int | None = None, end_ms: int | None = None,
-                    token: str | None = None, limit: int = 10000) -> tuple[list[dict[str, Any]], str | None]:
+    def stream_page(
+        self,
+        group: str,
+        stream: str,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+        token: str | None = None,
+        limit: int = 10000,
+    ) -> tuple[list[dict[str, Any]], str | None]:
         self.stream_calls.append((stream, token))
         if self.stream_throttles:
             self.stream_throttles -= 1
@@ -279,23 +327,38 @@ class ScriptedStreamLogs(ScriptedLogs):
         if token is not None and (stream, token) in self.empty_pages:
             self.empty_pages.discard((stream, token))
             return [], token + "+"
-        events = sorted((e for e in self.events.get(group, []) if e["logStreamName"] == stream
-                         and (start_ms is None or e["timestamp"] >= start_ms)
-                         and (end_ms is None or e["timestamp"] < end_ms)), key=lambda e: e["timestamp"])
+        events = sorted(
+            (
+                e
+                for e in self.events.get(group, [])
+                if e["logStreamName"] == stream
+                and (start_ms is None or e["timestamp"] >= start_ms)
+                and (end_ms is None or e["timestamp"] < end_ms)
+            ),
+            key=lambda e: e["timestamp"],
+        )
         offset = int(token.split("/")[1].rstrip("+")) if token else 0
-        page = events[offset: offset + min(limit, self.page_size)]
+        page = events[offset : offset + min(limit, self.page_size)]
         if not page and token is not None:
             return [], token  # the end: the same token back
-        return ([{"timestamp": e["timestamp"], "message": e["message"], "ingestionTime": e["ingestionTime"]}
-                 for e in page], f"f/{offset + len(page)}")
+        return (
+            [{"timestamp": e["timestamp"], "message": e["message"], "ingestionTime": e["ingestionTime"]} for e in page],
+            f"f/{offset + len(page)}",
+        )
 
 
 def _stream_setup(page_size: int = 2) -> tuple[FakeClock, ScriptedStreamLogs, Fetcher]:
     clock = FakeClock(T0)
     api = ScriptedStreamLogs(clock, page_size)
     notices: list[str] = []
-    fetcher = Fetcher(api, clock, RateLimiter(clock, rate=100, burst=100), notices.append, random.Random(1),
-                      stream_limiter=RateLimiter(clock, rate=100, burst=100))
+    fetcher = Fetcher(
+        api,
+        clock,
+        RateLimiter(clock, rate=100, burst=100),
+        notices.append,
+        random.Random(1),
+        stream_limiter=RateLimiter(clock, rate=100, burst=100),
+    )
     fetcher.notices = notices  # type: ignore[attr-defined]
     return clock, api, fetcher
 
@@ -310,10 +373,17 @@ def test_backfill_reads_each_stream_and_merges_them_in_time_order() -> None:
     api.put("/ecs/vega-worker", "ecs/worker/w1", 25, "w25")
     api.empty_pages.add(("ecs/api/t0", "f/2"))  # an empty page mid-stream must not end the read
     clock.advance(60)
-    events = list(backfill(fetcher, [Selector("/ecs/vega-api", [API]), Selector("/ecs/vega-worker", [WORKER])],
-                           BASE, BASE + 115))
-    assert [e.message for e in events] == ["m0", "m1", "m2", "w25", *[f"m{i}" for i in range(3, 12)],
-                                          "at the end, inclusive"]
+    events = list(
+        backfill(fetcher, [Selector("/ecs/vega-api", [API]), Selector("/ecs/vega-worker", [WORKER])], BASE, BASE + 115)
+    )
+    assert [e.message for e in events] == [
+        "m0",
+        "m1",
+        "m2",
+        "w25",
+        *[f"m{i}" for i in range(3, 12)],
+        "at the end, inclusive",
+    ]
     assert [e.task for e in events][:3] == ["t0", "t1", "t2"] and events[3].service == "worker"
     assert not api.calls  # no FilterLogEvents scan
     assert {s for s, _ in api.stream_calls} == {"ecs/api/t0", "ecs/api/t1", "ecs/api/t2", "ecs/worker/w1"}

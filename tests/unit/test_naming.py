@@ -36,8 +36,7 @@ def test_secret_name_and_relative() -> None:
 
 @pytest.mark.parametrize(
     ("key", "expected"),
-    [("db-password", "DB_PASSWORD"), ("api/openai.key", "API_OPENAI_KEY"), ("logLevel", "LOG_LEVEL"),
-     ("1st", "_1ST")],
+    [("db-password", "DB_PASSWORD"), ("api/openai.key", "API_OPENAI_KEY"), ("logLevel", "LOG_LEVEL"), ("1st", "_1ST")],
 )
 def test_env_var_name(key: str, expected: str) -> None:
     assert env_var_name(key) == expected

@@ -10,16 +10,20 @@ from vegaops.sensitive import Sensitive, fingerprint, mask
 
 def test_envelope_keys_are_pinned() -> None:
     envelope = Result("config get").envelope()
-    assert tuple(envelope) == ENVELOPE_KEYS == (
-        "schema", "command", "status", "exit_code", "changes", "data", "errors")
+    assert tuple(envelope) == ENVELOPE_KEYS == ("schema", "command", "status", "exit_code", "changes", "data", "errors")
     assert envelope["schema"] == SCHEMA == "vegaops.result/v1"
 
 
 def test_json_mode_prints_exactly_one_envelope_and_masks_sensitive() -> None:
     out, err = io.StringIO(), io.StringIO()
     Output("json", stdout=out, stderr=err).result(
-        Result("x", data={"value": Sensitive("hunter2"), "items": [Sensitive("s3")]},
-               views=[Table(["A"], [["b"]])], message="done"))
+        Result(
+            "x",
+            data={"value": Sensitive("hunter2"), "items": [Sensitive("s3")]},
+            views=[Table(["A"], [["b"]])],
+            message="done",
+        )
+    )
     lines = out.getvalue().splitlines()
     assert len(lines) == 1
     doc = json.loads(lines[0])

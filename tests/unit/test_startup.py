@@ -21,8 +21,7 @@ print(json.dumps({{"code": code, "heavy": heavy}}), file=sys.stderr)
 
 @pytest.mark.parametrize("args", [["--help"], ["config", "--help"], ["--version"], ["runbook", "--help"]])
 def test_help_imports_no_heavy_modules(args: list[str]) -> None:
-    proc = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, timeout=60,
-                          check=False)
+    proc = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, timeout=60, check=False)
     report = json.loads(proc.stderr.strip().splitlines()[-1])
     assert report == {"code": 0, "heavy": []}, proc.stderr
     assert "Usage" in proc.stdout or "vegaops" in proc.stdout

@@ -12,21 +12,53 @@ NEW = "arn:aws:ecs:eu-central-1:1:task-definition/vega-api:2"
 T = Target("vega-api", "ecs-svc/2", NEW, OLD)
 
 
-def dep(id_: str, status: str, td: str, state: str | None, running: int, desired: int = 2, pending: int = 0,
-        failed: int = 0, reason: str | None = None) -> Deployment:
+def dep(
+    id_: str,
+    status: str,
+    td: str,
+    state: str | None,
+    running: int,
+    desired: int = 2,
+    pending: int = 0,
+    failed: int = 0,
+    reason: str | None = None,
+) -> Deployment:
     return Deployment(id_, status, td, state, reason, desired, pending, running, failed)
 
 
-def snap(at: float, *deps: Deployment, targets: dict[str, int] | None = None, stopped: tuple[StoppedTask, ...] = (),
-         rollback: bool | None = True, sd: str | None = None, status: str = "ACTIVE") -> Snapshot:
+def snap(
+    at: float,
+    *deps: Deployment,
+    targets: dict[str, int] | None = None,
+    stopped: tuple[StoppedTask, ...] = (),
+    rollback: bool | None = True,
+    sd: str | None = None,
+    status: str = "ACTIVE",
+) -> Snapshot:
     running = sum(d.running for d in deps)
-    return Snapshot("vega-api", at, status, 2, running, sum(d.pending for d in deps),
-                    deps[0].task_definition if deps else "", deps, targets, stopped, rollback, sd)
+    return Snapshot(
+        "vega-api",
+        at,
+        status,
+        2,
+        running,
+        sum(d.pending for d in deps),
+        deps[0].task_definition if deps else "",
+        deps,
+        targets,
+        stopped,
+        rollback,
+        sd,
+    )
 
 
 def crash(n: int, code: int = 1, dep_id: str = "ecs-svc/2") -> tuple[StoppedTask, ...]:
-    return tuple(StoppedTask(f"t{i}", dep_id, "EssentialContainerExited", "Essential container in task exited",
-                             (("api", code, None),)) for i in range(n))
+    return tuple(
+        StoppedTask(
+            f"t{i}", dep_id, "EssentialContainerExited", "Essential container in task exited", (("api", code, None),)
+        )
+        for i in range(n)
+    )
 
 
 def last(seq: list[Snapshot], target: Target = T) -> v.Verdict:
@@ -36,23 +68,40 @@ def last(seq: list[Snapshot], target: Target = T) -> v.Verdict:
 
 
 SUCCESS = [
-    snap(0, dep("ecs-svc/2", "PRIMARY", NEW, "IN_PROGRESS", 0, pending=2),
-         dep("ecs-svc/1", "ACTIVE", OLD, "COMPLETED", 2),
-         targets={"healthy": 2}),
-    snap(5, dep("ecs-svc/2", "PRIMARY", NEW, "IN_PROGRESS", 2), dep("ecs-svc/1", "ACTIVE", OLD, "COMPLETED", 2),
-         targets={"healthy": 2, "initial": 2}),
+    snap(
+        0,
+        dep("ecs-svc/2", "PRIMARY", NEW, "IN_PROGRESS", 0, pending=2),
+        dep("ecs-svc/1", "ACTIVE", OLD, "COMPLETED", 2),
+        targets={"healthy": 2},
+    ),
+    snap(
+        5,
+        dep("ecs-svc/2", "PRIMARY", NEW, "IN_PROGRESS", 2),
+        dep("ecs-svc/1", "ACTIVE", OLD, "COMPLETED", 2),
+        targets={"healthy": 2, "initial": 2},
+    ),
     snap(9, dep("ecs-svc/2", "PRIMARY", NEW, "IN_PROGRESS", 2), targets={"healthy": 2, "draining": 2}),
     snap(12, dep("ecs-svc/2", "PRIMARY", NEW, "COMPLETED", 2), targets={"healthy": 2}),
 ]
 
 BREAKER = [
-    snap(0, dep("ecs-svc/2", "PRIMARY", NEW, "IN_PROGRESS", 0, pending=2),
-         dep("ecs-svc/1", "ACTIVE", OLD, "COMPLETED", 2)),
-    snap(4, dep("ecs-svc/2", "PRIMARY", NEW, "IN_PROGRESS", 0, pending=2, failed=2),
-         dep("ecs-svc/1", "ACTIVE", OLD, "COMPLETED", 2), stopped=crash(2)),
-    snap(8, dep("ecs-svc/3", "PRIMARY", OLD, "IN_PROGRESS", 2),
-         dep("ecs-svc/2", "ACTIVE", NEW, "FAILED", 0, failed=3, reason="circuit breaker: 3 tasks failed"),
-         stopped=crash(3)),
+    snap(
+        0,
+        dep("ecs-svc/2", "PRIMARY", NEW, "IN_PROGRESS", 0, pending=2),
+        dep("ecs-svc/1", "ACTIVE", OLD, "COMPLETED", 2),
+    ),
+    snap(
+        4,
+        dep("ecs-svc/2", "PRIMARY", NEW, "IN_PROGRESS", 0, pending=2, failed=2),
+        dep("ecs-svc/1", "ACTIVE", OLD, "COMPLETED", 2),
+        stopped=crash(2),
+    ),
+    snap(
+        8,
+        dep("ecs-svc/3", "PRIMARY", OLD, "IN_PROGRESS", 2),
+        dep("ecs-svc/2", "ACTIVE", NEW, "FAILED", 0, failed=3, reason="circuit breaker: 3 tasks failed"),
+        stopped=crash(3),
+    ),
     # The classic bug: stable again on the OLD task definition. This must be exit 5, not success.
     snap(12, dep("ecs-svc/3", "PRIMARY", OLD, "COMPLETED", 2), stopped=crash(3), targets={"healthy": 2}),
 ]
@@ -96,16 +145,23 @@ def test_rollback_api_status_successful_counts() -> None:
 
 
 def test_failed_with_rollback_off_is_7() -> None:
-    s = snap(10, dep("ecs-svc/2", "PRIMARY", NEW, "FAILED", 0, failed=3, reason="circuit breaker"),
-             dep("ecs-svc/1", "ACTIVE", OLD, "COMPLETED", 2), rollback=False)
+    s = snap(
+        10,
+        dep("ecs-svc/2", "PRIMARY", NEW, "FAILED", 0, failed=3, reason="circuit breaker"),
+        dep("ecs-svc/1", "ACTIVE", OLD, "COMPLETED", 2),
+        rollback=False,
+    )
     verdict = v.assess(T, [s])
     assert (verdict.outcome, verdict.exit_code) == ("failed", 7)
     assert "needs a human" in verdict.reasons[-1]
 
 
 def test_rollback_failed_is_7() -> None:
-    s = snap(10, dep("ecs-svc/3", "PRIMARY", OLD, "FAILED", 0, failed=3),
-             dep("ecs-svc/2", "ACTIVE", NEW, "FAILED", 0, failed=3))
+    s = snap(
+        10,
+        dep("ecs-svc/3", "PRIMARY", OLD, "FAILED", 0, failed=3),
+        dep("ecs-svc/2", "ACTIVE", NEW, "FAILED", 0, failed=3),
+    )
     verdict = v.assess(T, [s])
     assert verdict.exit_code == 7
     assert "failed too" in verdict.reasons[-1]
@@ -113,21 +169,56 @@ def test_rollback_failed_is_7() -> None:
     assert v.assess(T, [rollback_failed]).exit_code == 7
 
 
-@pytest.mark.parametrize(("stopped", "expected"), [
-    ((StoppedTask("a", "ecs-svc/2", "TaskFailedToStart",
-                  "CannotPullContainerError: pull image manifest has been retried 5 time(s)"),) * 2,
-     "CannotPullContainerError"),
-    ((StoppedTask("a", "ecs-svc/2", "TaskFailedToStart",
-                  "ResourceInitializationError: unable to pull secrets or registry auth"),) * 2,
-     "ResourceInitializationError"),
-    ((StoppedTask("a", "ecs-svc/2", "EssentialContainerExited", "Essential container in task exited",
-                  (("api", 137, "OutOfMemoryError: Container killed due to memory usage"),)),) * 2,
-     "OutOfMemoryError"),
-    (crash(2, 1), "essential container api exited with code 1"),
-])
+@pytest.mark.parametrize(
+    ("stopped", "expected"),
+    [
+        (
+            (
+                StoppedTask(
+                    "a",
+                    "ecs-svc/2",
+                    "TaskFailedToStart",
+                    "CannotPullContainerError: pull image manifest has been retried 5 time(s)",
+                ),
+            )
+            * 2,
+            "CannotPullContainerError",
+        ),
+        (
+            (
+                StoppedTask(
+                    "a",
+                    "ecs-svc/2",
+                    "TaskFailedToStart",
+                    "ResourceInitializationError: unable to pull secrets or registry auth",
+                ),
+            )
+            * 2,
+            "ResourceInitializationError",
+        ),
+        (
+            (
+                StoppedTask(
+                    "a",
+                    "ecs-svc/2",
+                    "EssentialContainerExited",
+                    "Essential container in task exited",
+                    (("api", 137, "OutOfMemoryError: Container killed due to memory usage"),),
+                ),
+            )
+            * 2,
+            "OutOfMemoryError",
+        ),
+        (crash(2, 1), "essential container api exited with code 1"),
+    ],
+)
 def test_fail_fast_reasons(stopped: tuple[StoppedTask, ...], expected: str) -> None:
-    s = snap(4, dep("ecs-svc/2", "PRIMARY", NEW, "IN_PROGRESS", 0, pending=2, failed=2),
-             dep("ecs-svc/1", "ACTIVE", OLD, "COMPLETED", 2), stopped=stopped)
+    s = snap(
+        4,
+        dep("ecs-svc/2", "PRIMARY", NEW, "IN_PROGRESS", 0, pending=2, failed=2),
+        dep("ecs-svc/1", "ACTIVE", OLD, "COMPLETED", 2),
+        stopped=stopped,
+    )
     verdict = v.assess(T, [s])
     assert verdict.outcome == "in_progress"
     assert verdict.failing is not None and expected in verdict.failing
@@ -135,9 +226,13 @@ def test_fail_fast_reasons(stopped: tuple[StoppedTask, ...], expected: str) -> N
 
 
 def test_one_failure_or_other_deployments_tasks_do_not_fail_fast() -> None:
-    s = snap(4, dep("ecs-svc/2", "PRIMARY", NEW, "IN_PROGRESS", 1, pending=1),
-             stopped=crash(1) + crash(3, dep_id="ecs-svc/1")
-             + (StoppedTask("s", "ecs-svc/2", "ServiceSchedulerInitiated", "Scaling activity initiated"),) * 3)
+    s = snap(
+        4,
+        dep("ecs-svc/2", "PRIMARY", NEW, "IN_PROGRESS", 1, pending=1),
+        stopped=crash(1)
+        + crash(3, dep_id="ecs-svc/1")
+        + (StoppedTask("s", "ecs-svc/2", "ServiceSchedulerInitiated", "Scaling activity initiated"),) * 3,
+    )
     assert v.assess(T, [s]).failing is None
 
 

@@ -25,8 +25,9 @@ class ScriptedEcs:
     """A service rolling out on the clock: new tasks running from ``running_at``, the old deployment
     gone (COMPLETED) at ``done_at``; ``failing`` adds a failed task of our deployment on every read."""
 
-    def __init__(self, clock: FakeClock, services: Sequence[str], running_at: float, done_at: float,
-                 failing: bool = False) -> None:
+    def __init__(
+        self, clock: FakeClock, services: Sequence[str], running_at: float, done_at: float, failing: bool = False
+    ) -> None:
         self.clock = clock
         self.t0 = clock.monotonic()
         self.services = list(services)
@@ -44,37 +45,68 @@ class ScriptedEcs:
     def _count(self, op: str) -> None:
         self.calls[op] = self.calls.get(op, 0) + 1
 
-    def describe_services(self, cluster: str, names: Sequence[str],
-                          max_age: float = 0.0) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    def describe_services(
+        self, cluster: str, names: Sequence[str], max_age: float = 0.0
+    ) -> tuple[dict[str, dict[str, Any]], list[str]]:
         found: dict[str, dict[str, Any]] = {}
         for i in range(0, len(names), 10):
             self._count("describe_services")
-            self.describe_batches.append(len(names[i:i + 10]))
+            self.describe_batches.append(len(names[i : i + 10]))
         now = self.clock.monotonic() - self.t0
         if self.failing:
             self.failed += 1
         for name in names:
             running = 2 if now >= self.running_at else 0
-            ours = {"id": f"ecs-svc/{name}", "status": "PRIMARY", "taskDefinition": TD_NEW, "desiredCount": 2,
-                    "runningCount": running, "pendingCount": 2 - running, "failedTasks": self.failed,
-                    "rolloutState": "COMPLETED" if now >= self.done_at else "IN_PROGRESS"}
-            old = {"id": f"ecs-svc/{name}-old", "status": "ACTIVE", "taskDefinition": TD_OLD, "desiredCount": 0,
-                   "runningCount": 2, "pendingCount": 0, "failedTasks": 0, "rolloutState": "COMPLETED"}
-            found[name] = {"serviceName": name, "status": "ACTIVE", "desiredCount": 2, "runningCount": 2,
-                           "pendingCount": 0, "taskDefinition": TD_NEW, "events": [],
-                           "deployments": [ours] if now >= self.done_at else [ours, old]}
+            ours = {
+                "id": f"ecs-svc/{name}",
+                "status": "PRIMARY",
+                "taskDefinition": TD_NEW,
+                "desiredCount": 2,
+                "runningCount": running,
+                "pendingCount": 2 - running,
+                "failedTasks": self.failed,
+                "rolloutState": "COMPLETED" if now >= self.done_at else "IN_PROGRESS",
+            }
+            old = {
+                "id": f"ecs-svc/{name}-old",
+                "status": "ACTIVE",
+                "taskDefinition": TD_OLD,
+                "desiredCount": 0,
+                "runningCount": 2,
+                "pendingCount": 0,
+                "failedTasks": 0,
+                "rolloutState": "COMPLETED",
+            }
+            found[name] = {
+                "serviceName": name,
+                "status": "ACTIVE",
+                "desiredCount": 2,
+                "runningCount": 2,
+                "pendingCount": 0,
+                "taskDefinition": TD_NEW,
+                "events": [],
+                "deployments": [ours] if now >= self.done_at else [ours, old],
+            }
         return found, []
 
-    def list_tasks(self, cluster: str, started_by: str | None = None, desired_status: str | None = None,
-                   service: str | None = None) -> list[str]:
+    def list_tasks(
+        self, cluster: str, started_by: str | None = None, desired_status: str | None = None, service: str | None = None
+    ) -> list[str]:
         self._count("list_tasks")
         return [f"arn:aws:ecs:eu-central-1:123456789012:task/c/{started_by}-{i}" for i in range(self.failed)]
 
     def describe_tasks(self, cluster: str, arns: Sequence[str]) -> list[dict[str, Any]]:
         self._count("describe_tasks")
-        return [{"taskArn": a, "lastStatus": "STOPPED", "stopCode": "TaskFailedToStart",
-                 "stoppedReason": "ResourceInitializationError: unable to pull secrets", "containers": []}
-                for a in arns]
+        return [
+            {
+                "taskArn": a,
+                "lastStatus": "STOPPED",
+                "stopCode": "TaskFailedToStart",
+                "stoppedReason": "ResourceInitializationError: unable to pull secrets",
+                "containers": [],
+            }
+            for a in arns
+        ]
 
     def list_service_deployments(self, cluster: str, service: str, max_results: int = 5) -> None:
         self._count("list_service_deployments")
@@ -153,8 +185,14 @@ def test_health_checks_in_progress_are_not_polled_as_the_switch_over() -> None:
     ecs = ScriptedEcs(clock, ["vega-api"], running_at=20, done_at=170.2)
     elb = ScriptedTargets(clock, healthy_at=140)
     tracked = [Tracked(Target("vega-api", "ecs-svc/vega-api", TD_NEW, TD_OLD), target_groups=["arn:tg/api"])]
-    watcher = Watcher(ecs, "vega", clock, tracked, elbv2=elb,  # type: ignore[arg-type]
-                      options=watch.WatchOptions(timeout=900, seed=3))
+    watcher = Watcher(
+        ecs,
+        "vega",
+        clock,
+        tracked,
+        elbv2=elb,  # type: ignore[arg-type]
+        options=watch.WatchOptions(timeout=900, seed=3),
+    )
     verdicts = watcher.run()
     assert verdicts["vega-api"].outcome == vd.SUCCEEDED
     assert clock.monotonic() - ecs.t0 - 170.2 <= 3.5
@@ -174,17 +212,30 @@ class ScriptedRollback(ScriptedEcs):
         self.failed_at = failed_at
         self.rollback_done_at = done_at
 
-    def describe_services(self, cluster: str, names: Sequence[str],
-                          max_age: float = 0.0) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    def describe_services(
+        self, cluster: str, names: Sequence[str], max_age: float = 0.0
+    ) -> tuple[dict[str, dict[str, Any]], list[str]]:
         found, missing = super().describe_services(cluster, names)
         now = self.clock.monotonic() - self.t0
         if now >= self.failed_at:
             done = now >= self.rollback_done_at
-            ours = {**found["vega-api"]["deployments"][0], "status": "ACTIVE", "rolloutState": "FAILED",
-                    "runningCount": 0, "pendingCount": 0}
-            rollback = {"id": "ecs-svc/rollback", "status": "PRIMARY", "taskDefinition": TD_OLD, "desiredCount": 2,
-                        "runningCount": 2 if done else 0, "pendingCount": 0 if done else 2, "failedTasks": 0,
-                        "rolloutState": "COMPLETED" if done else "IN_PROGRESS"}
+            ours = {
+                **found["vega-api"]["deployments"][0],
+                "status": "ACTIVE",
+                "rolloutState": "FAILED",
+                "runningCount": 0,
+                "pendingCount": 0,
+            }
+            rollback = {
+                "id": "ecs-svc/rollback",
+                "status": "PRIMARY",
+                "taskDefinition": TD_OLD,
+                "desiredCount": 2,
+                "runningCount": 2 if done else 0,
+                "pendingCount": 0 if done else 2,
+                "failedTasks": 0,
+                "rolloutState": "COMPLETED" if done else "IN_PROGRESS",
+            }
             found["vega-api"]["deployments"] = [rollback] if done else [rollback, ours]
         return found, missing
 

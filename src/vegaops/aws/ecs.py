@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from vegaops.aws.errors import error_code
+from vegaops.aws.optional import is_unsupported
 
 # Fields register_task_definition accepts, copied from a described task definition.
 REGISTRABLE_FIELDS: tuple[str, ...] = (
@@ -34,31 +34,6 @@ REGISTRABLE_FIELDS: tuple[str, ...] = (
     "runtimePlatform",
     "enableFaultInjection",
 )
-
-_UNSUPPORTED_CODES = {
-    "UnknownOperationException",
-    "UnknownOperation",
-    "InvalidAction",
-    "UnrecognizedOperation",
-    "NotImplemented",
-    "NotImplementedError",
-    "UnsupportedOperation",
-    "UnsupportedOperationException",
-    "404",
-    "501",
-}
-
-
-def is_unsupported(exc: BaseException) -> bool:
-    """True when the endpoint does not implement an operation (moto, LocalStack, old regions)."""
-    if isinstance(exc, NotImplementedError):
-        return True
-    code = error_code(exc) or ""
-    if code in _UNSUPPORTED_CODES:
-        return True
-    text = str(exc).lower()
-    return any(s in text for s in ("not yet implemented", "not implemented", "not been implemented", "unknown action",
-                                   "invalid action", "unknownoperation", "could not find operation"))
 
 
 def chunks(items: Sequence[str], size: int = 10) -> Iterable[list[str]]:
@@ -96,8 +71,11 @@ def _td(response: dict[str, Any]) -> TaskDefinition:
     raw = response["taskDefinition"]
     tags = {t["key"]: t["value"] for t in response.get("tags", []) or []}
     return TaskDefinition(
-        arn=raw["taskDefinitionArn"], family=raw["family"], revision=int(raw.get("revision", 0)),
-        raw=raw, tags=tags,
+        arn=raw["taskDefinitionArn"],
+        family=raw["family"],
+        revision=int(raw.get("revision", 0)),
+        raw=raw,
+        tags=tags,
     )
 
 
@@ -219,8 +197,7 @@ class Ecs:
     def register_task_definition(self, spec: dict[str, Any]) -> TaskDefinition:
         td = _td(self._call("register_task_definition", **spec))
         if spec.get("tags") and not td.tags:  # not every endpoint echoes the tags: they are the ones sent
-            td = TaskDefinition(td.arn, td.family, td.revision, td.raw,
-                                {t["key"]: t["value"] for t in spec["tags"]})
+            td = TaskDefinition(td.arn, td.family, td.revision, td.raw, {t["key"]: t["value"] for t in spec["tags"]})
         self._tds[_td_key(td.arn) or td.arn] = td
         listed = self._families.get((td.family, "ACTIVE"))
         if listed is not None and td.arn not in listed:
@@ -242,8 +219,13 @@ class Ecs:
         """The family's revisions, newest first (read once per command, then kept current)."""
         listed = self._families.get((family, status))
         if listed is None:
-            arns = [a for a in self._all("list_task_definitions", "taskDefinitionArns", familyPrefix=family,
-                                         status=status, sort="DESC") if family_of(a) == family]
+            arns = [
+                a
+                for a in self._all(
+                    "list_task_definitions", "taskDefinitionArns", familyPrefix=family, status=status, sort="DESC"
+                )
+                if family_of(a) == family
+            ]
             listed = self._families[(family, status)] = sorted(arns, key=lambda a: revision_of(a) or 0, reverse=True)
         return list(listed)
 
@@ -286,8 +268,7 @@ class Ecs:
         if self.deployments_api is False:
             return None
         try:
-            response = self._call("list_service_deployments", cluster=cluster, service=service,
-                                  maxResults=max_results)
+            response = self._call("list_service_deployments", cluster=cluster, service=service, maxResults=max_results)
         except Exception as exc:
             if is_unsupported(exc):
                 self.deployments_api = False
@@ -305,8 +286,11 @@ class Ecs:
         out: list[dict[str, Any]] = []
         try:
             for batch in chunks(list(arns), 20):
-                out.extend(self._call("describe_service_deployments", serviceDeploymentArns=batch)
-                           .get("serviceDeployments", []))
+                out.extend(
+                    self._call("describe_service_deployments", serviceDeploymentArns=batch).get(
+                        "serviceDeployments", []
+                    )
+                )
         except Exception as exc:
             if is_unsupported(exc):
                 self.deployments_api = False

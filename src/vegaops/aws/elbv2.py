@@ -28,11 +28,15 @@ class Elbv2:
         for d in response.get("TargetHealthDescriptions", []):
             target = d.get("Target", {})
             health = d.get("TargetHealth", {})
-            out.append(TargetHealth(
-                target_id=str(target.get("Id", "")), port=target.get("Port"),
-                state=str(health.get("State", "unavailable")), reason=health.get("Reason"),
-                description=health.get("Description"),
-            ))
+            out.append(
+                TargetHealth(
+                    target_id=str(target.get("Id", "")),
+                    port=target.get("Port"),
+                    state=str(health.get("State", "unavailable")),
+                    reason=health.get("Reason"),
+                    description=health.get("Description"),
+                )
+            )
         return out
 
     def target_health_many(self, target_group_arns: Sequence[str]) -> dict[str, list[TargetHealth]]:

@@ -51,8 +51,7 @@ _VALIDATION_CODES = {
 _REFUSED_CODES = {"ParameterAlreadyExists", "ResourceExistsException", "ImageTagAlreadyExistsException"}
 
 CREDENTIALS_HINT = (
-    "configure credentials (aws configure / aws sso login), pass --profile, "
-    "or use the local sandbox with --env sandbox"
+    "configure credentials (aws configure / aws sso login), pass --profile, or use the local sandbox with --env sandbox"
 )
 
 

@@ -12,10 +12,17 @@ from typing import Any
 
 from vegaops.aws.errors import error_code
 
-THROTTLE_CODES = frozenset({
-    "ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded",
-    "LimitExceededException", "RequestThrottled", "ServiceUnavailableException",
-})
+THROTTLE_CODES = frozenset(
+    {
+        "ThrottlingException",
+        "Throttling",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "LimitExceededException",
+        "RequestThrottled",
+        "ServiceUnavailableException",
+    }
+)
 
 
 def is_throttle(exc: BaseException) -> bool:
@@ -50,8 +57,12 @@ class Logs:
         limit: int = 10000,
     ) -> tuple[list[dict[str, Any]], str | None]:
         """One FilterLogEvents page: (events, next token)."""
-        kwargs: dict[str, Any] = {"logGroupName": group, "interleaved": True, "limit": limit,
-                                  **_window(start_ms, end_ms)}
+        kwargs: dict[str, Any] = {
+            "logGroupName": group,
+            "interleaved": True,
+            "limit": limit,
+            **_window(start_ms, end_ms),
+        }
         if filter_pattern:
             kwargs["filterPattern"] = filter_pattern
         if streams:
@@ -79,12 +90,24 @@ class Logs:
             kwargs["nextToken"] = token
         return None
 
-    def stream_page(self, group: str, stream: str, start_ms: int | None = None, end_ms: int | None = None,
-                    token: str | None = None, limit: int = 10000) -> tuple[list[dict[str, Any]], str | None]:
+    def stream_page(
+        self,
+        group: str,
+        stream: str,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+        token: str | None = None,
+        limit: int = 10000,
+    ) -> tuple[list[dict[str, Any]], str | None]:
         """One GetLogEvents page read forwards (oldest first): (events, next forward token). The end is
         reached when the token returned equals the one given."""
-        kwargs: dict[str, Any] = {"logGroupName": group, "logStreamName": stream, "startFromHead": True,
-                                  "limit": limit, **_window(start_ms, end_ms)}
+        kwargs: dict[str, Any] = {
+            "logGroupName": group,
+            "logStreamName": stream,
+            "startFromHead": True,
+            "limit": limit,
+            **_window(start_ms, end_ms),
+        }
         if token:
             kwargs["nextToken"] = token
         response = self._call("get_log_events", **kwargs)
@@ -92,13 +115,15 @@ class Logs:
 
     def latest_streams(self, group: str, limit: int = 50) -> list[dict[str, Any]]:
         """Streams ordered by last event, newest first."""
-        response = self._call("describe_log_streams", logGroupName=group, orderBy="LastEventTime",
-                              descending=True, limit=limit)
+        response = self._call(
+            "describe_log_streams", logGroupName=group, orderBy="LastEventTime", descending=True, limit=limit
+        )
         return list(response.get("logStreams", []))
 
     def last_events(self, group: str, stream: str, limit: int = 20) -> list[dict[str, Any]]:
-        response = self._call("get_log_events", logGroupName=group, logStreamName=stream, limit=limit,
-                              startFromHead=False)
+        response = self._call(
+            "get_log_events", logGroupName=group, logStreamName=stream, limit=limit, startFromHead=False
+        )
         return list(response.get("events", []))
 
     def group_arn(self, group: str) -> str | None:

@@ -10,8 +10,7 @@ from vegaops.aws.errors import error_code
 def last_lines(client: Any, group: str, stream: str, limit: int = 5) -> list[str]:
     """Up to ``limit`` newest messages of ``group``/``stream``, oldest first; [] when the stream is absent."""
     try:
-        response = client.get_log_events(logGroupName=group, logStreamName=stream, limit=limit,
-                                          startFromHead=False)
+        response = client.get_log_events(logGroupName=group, logStreamName=stream, limit=limit, startFromHead=False)
     except Exception as exc:
         if error_code(exc) == "ResourceNotFoundException":
             return []

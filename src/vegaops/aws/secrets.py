@@ -63,8 +63,9 @@ class Secrets:
         if raw is None:
             binary = r.get("SecretBinary", b"")
             raw = binary.decode("utf-8", "replace") if isinstance(binary, bytes) else str(binary)
-        return SecretValue(r["Name"], r["ARN"], r["VersionId"], Sensitive(raw),
-                           tuple(r.get("VersionStages", ())), r.get("CreatedDate"))
+        return SecretValue(
+            r["Name"], r["ARN"], r["VersionId"], Sensitive(raw), tuple(r.get("VersionStages", ())), r.get("CreatedDate")
+        )
 
     def describe(self, name: str) -> SecretMeta | None:
         try:
@@ -74,16 +75,24 @@ class Secrets:
                 return None
             raise
         return SecretMeta(
-            name=r["Name"], arn=r["ARN"], description=r.get("Description"),
-            last_changed=r.get("LastChangedDate"), deleted=r.get("DeletedDate"),
+            name=r["Name"],
+            arn=r["ARN"],
+            description=r.get("Description"),
+            last_changed=r.get("LastChangedDate"),
+            deleted=r.get("DeletedDate"),
             tags={t["Key"]: t["Value"] for t in r.get("Tags", [])},
             versions={k: tuple(v) for k, v in r.get("VersionIdsToStages", {}).items()},
         )
 
-    def create(self, name: str, value: str, description: str | None = None, kms_key: str | None = None,
-               tags: dict[str, str] | None = None) -> tuple[str, str]:
-        kwargs: dict[str, Any] = {"Name": name, "SecretString": value,
-                                  "ClientRequestToken": request_token(name, value)}
+    def create(
+        self,
+        name: str,
+        value: str,
+        description: str | None = None,
+        kms_key: str | None = None,
+        tags: dict[str, str] | None = None,
+    ) -> tuple[str, str]:
+        kwargs: dict[str, Any] = {"Name": name, "SecretString": value, "ClientRequestToken": request_token(name, value)}
         if description:
             kwargs["Description"] = description
         if kms_key:
@@ -94,8 +103,9 @@ class Secrets:
         return r["ARN"], r["VersionId"]
 
     def put(self, name: str, value: str, base_version: str) -> str:
-        r = self.client.put_secret_value(SecretId=name, SecretString=value,
-                                         ClientRequestToken=request_token(name, value, base_version))
+        r = self.client.put_secret_value(
+            SecretId=name, SecretString=value, ClientRequestToken=request_token(name, value, base_version)
+        )
         version: str = r["VersionId"]
         return version
 
@@ -149,8 +159,15 @@ class SecretsCatalog(Secrets):
             for s in page.get("SecretList", []):
                 if not s["Name"].startswith(prefix):
                     continue
-                found.append(SecretListing(s["Name"], s["ARN"], s.get("LastChangedDate"),
-                                           len(s.get("SecretVersionsToStages", {}) or {}), s.get("DeletedDate")))
+                found.append(
+                    SecretListing(
+                        s["Name"],
+                        s["ARN"],
+                        s.get("LastChangedDate"),
+                        len(s.get("SecretVersionsToStages", {}) or {}),
+                        s.get("DeletedDate"),
+                    )
+                )
         return sorted(found, key=lambda s: s.name)
 
     def versions(self, name: str) -> list[SecretVersion]:
@@ -158,8 +175,10 @@ class SecretsCatalog(Secrets):
         kwargs: dict[str, Any] = {"SecretId": name, "IncludeDeprecated": True, "MaxResults": 100}
         while True:
             r = self.client.list_secret_version_ids(**kwargs)
-            out.extend(SecretVersion(v["VersionId"], tuple(v.get("VersionStages", ())), v.get("CreatedDate"))
-                       for v in r.get("Versions", []))
+            out.extend(
+                SecretVersion(v["VersionId"], tuple(v.get("VersionStages", ())), v.get("CreatedDate"))
+                for v in r.get("Versions", [])
+            )
             token = r.get("NextToken")
             if not token:
                 break
@@ -181,5 +200,6 @@ class SecretsCatalog(Secrets):
 
     def move_current(self, name: str, to_version: str, from_version: str) -> None:
         """Make ``to_version`` AWSCURRENT; Secrets Manager moves AWSPREVIOUS to the old current itself."""
-        self.client.update_secret_version_stage(SecretId=name, VersionStage="AWSCURRENT",
-                                                MoveToVersionId=to_version, RemoveFromVersionId=from_version)
+        self.client.update_secret_version_stage(
+            SecretId=name, VersionStage="AWSCURRENT", MoveToVersionId=to_version, RemoveFromVersionId=from_version
+        )

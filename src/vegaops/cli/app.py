@@ -88,39 +88,61 @@ def _source(ctx: typer.Context, name: str, flag: str, envvar: str) -> str:
 @app.callback()
 def root(
     ctx: typer.Context,
-    env: Annotated[str | None, typer.Option("--env", "-e", envvar="VEGAOPS_ENV",
-                                            help="Environment from vegaops.toml (or 'sandbox').")] = None,
+    env: Annotated[
+        str | None,
+        typer.Option("--env", "-e", envvar="VEGAOPS_ENV", help="Environment from vegaops.toml (or 'sandbox')."),
+    ] = None,
     profile: Annotated[str | None, typer.Option(envvar="VEGAOPS_PROFILE", help="AWS named profile.")] = None,
     region: Annotated[str | None, typer.Option(envvar="VEGAOPS_REGION", help="AWS region.")] = None,
-    config: Annotated[Path | None, typer.Option("--config", envvar="VEGAOPS_CONFIG",
-                                                help="Path to vegaops.toml (default: search upwards).")] = None,
-    output: Annotated[str, typer.Option("--output", "-o", envvar="VEGAOPS_OUTPUT",
-                                        help="human or json (one envelope on stdout).")] = "human",
-    dry_run: Annotated[bool, typer.Option("--dry-run", envvar="VEGAOPS_DRY_RUN",
-                                          help="Plan and show changes; change nothing.")] = False,
-    yes: Annotated[bool, typer.Option("--yes", "-y", envvar="VEGAOPS_YES",
-                                      help="Answer yes to confirmations.")] = False,
-    no_input: Annotated[bool, typer.Option("--no-input", envvar="VEGAOPS_NO_INPUT",
-                                           help="Never prompt; a needed answer is an error (exit 2).")] = False,
-    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, envvar="VEGAOPS_VERBOSE",
-                                         help="More detail on stderr.")] = 0,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", envvar="VEGAOPS_QUIET",
-                                        help="Only results and errors.")] = False,
-    debug: Annotated[bool, typer.Option("--debug", envvar="VEGAOPS_DEBUG",
-                                        help="Show tracebacks for errors.")] = False,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Print the version and exit.")] = False,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", envvar="VEGAOPS_CONFIG", help="Path to vegaops.toml (default: search upwards)."),
+    ] = None,
+    output: Annotated[
+        str, typer.Option("--output", "-o", envvar="VEGAOPS_OUTPUT", help="human or json (one envelope on stdout).")
+    ] = "human",
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", envvar="VEGAOPS_DRY_RUN", help="Plan and show changes; change nothing.")
+    ] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", envvar="VEGAOPS_YES", help="Answer yes to confirmations.")
+    ] = False,
+    no_input: Annotated[
+        bool,
+        typer.Option(
+            "--no-input", envvar="VEGAOPS_NO_INPUT", help="Never prompt; a needed answer is an error (exit 2)."
+        ),
+    ] = False,
+    verbose: Annotated[
+        int, typer.Option("--verbose", "-v", count=True, envvar="VEGAOPS_VERBOSE", help="More detail on stderr.")
+    ] = 0,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", envvar="VEGAOPS_QUIET", help="Only results and errors.")
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", envvar="VEGAOPS_DEBUG", help="Show tracebacks for errors.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
 ) -> None:
     from vegaops.errors import UsageError
 
     if output not in ("human", "json"):
         raise UsageError(f"--output {output!r}: expected human or json", hint="use --output json")
     options = GlobalOptions(
-        env=env, env_source=_source(ctx, "env", "--env", "VEGAOPS_ENV"),
-        profile=profile, profile_source=_source(ctx, "profile", "--profile", "VEGAOPS_PROFILE"),
-        region=region, region_source=_source(ctx, "region", "--region", "VEGAOPS_REGION"),
-        config=config, output=output, dry_run=dry_run, yes=yes, no_input=no_input,
-        verbose=verbose, quiet=quiet, debug=debug,
+        env=env,
+        env_source=_source(ctx, "env", "--env", "VEGAOPS_ENV"),
+        profile=profile,
+        profile_source=_source(ctx, "profile", "--profile", "VEGAOPS_PROFILE"),
+        region=region,
+        region_source=_source(ctx, "region", "--region", "VEGAOPS_REGION"),
+        config=config,
+        output=output,
+        dry_run=dry_run,
+        yes=yes,
+        no_input=no_input,
+        verbose=verbose,
+        quiet=quiet,
+        debug=debug,
     )
     app_ctx = AppContext.from_options(options)
     CURRENT[:] = [app_ctx]

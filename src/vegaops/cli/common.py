@@ -70,8 +70,11 @@ def run_result(app: AppContext, report: RunReport, data: Any = None, message: st
     if not message:
         count = len(report.changes)
         if report.dry_run:
-            message = (f"plan: {count} change{'s' if count != 1 else ''} (dry run, nothing was changed)"
-                       if count else "nothing to change")
+            message = (
+                f"plan: {count} change{'s' if count != 1 else ''} (dry run, nothing was changed)"
+                if count
+                else "nothing to change"
+            )
         elif len(report.steps) > 1:
             message = ", ".join(f"{len(ids)} {status.replace('_', ' ')}" for status, ids in report.summary().items())
         elif report.changed:
@@ -81,7 +84,10 @@ def run_result(app: AppContext, report: RunReport, data: Any = None, message: st
     elif notes and not report.changed and not report.dry_run:
         views.append(Lines(notes))
     return Result(
-        command=app.command, status=status, changes=report.changes,
+        command=app.command,
+        status=status,
+        changes=report.changes,
         data={"steps": [s.to_dict() for s in report.steps], **(data or {})},
-        views=views, message=message,
+        views=views,
+        message=message,
     )

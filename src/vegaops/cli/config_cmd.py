@@ -34,8 +34,7 @@ def read_value(a: AppContext, value: str | None, secure: bool, value_arg: bool, 
             a.output.warn("the value was given on the command line; it may be in your shell history")
         return value
     if value == "-" or not sys.stdin.isatty():
-        return value_read(sys.stdin.read(), f"config set {name}", "stdin",
-                          "pipe a value in, or pass it as an argument")
+        return value_read(sys.stdin.read(), f"config set {name}", "stdin", "pipe a value in, or pass it as an argument")
     prompter = a.ask()
     if secure:
         return prompter.secret(f"Value for {name}:", option="VALUE on stdin")
@@ -66,10 +65,19 @@ def set_(
     description: Annotated[str | None, typer.Option("--description", help="Parameter description.")] = None,
     tag: Annotated[list[str] | None, typer.Option("--tag", help="KEY=VALUE tag (repeatable).")] = None,
     value_arg: Annotated[bool, typer.Option("--value-arg", help="Allow a SecureString value on argv.")] = False,
-    redeploy: Annotated[bool, typer.Option("--redeploy", help="Force a new deployment of the services that "
-                                           "reference it (tasks read it at start).")] = False,
-    watch: Annotated[bool, typer.Option("--watch/--no-watch", help="With --redeploy: watch the new deployments "
-                                        "to a verdict (exit 5/6/7 on failure).")] = True,
+    redeploy: Annotated[
+        bool,
+        typer.Option(
+            "--redeploy", help="Force a new deployment of the services that reference it (tasks read it at start)."
+        ),
+    ] = False,
+    watch: Annotated[
+        bool,
+        typer.Option(
+            "--watch/--no-watch",
+            help="With --redeploy: watch the new deployments to a verdict (exit 5/6/7 on failure).",
+        ),
+    ] = True,
     dry_run: DryRunOpt = False,
 ) -> None:
     """Create or update a parameter; an unchanged value writes nothing (no new version)."""
@@ -120,13 +128,27 @@ def get(
     p = _ssm(a).get(selector, decrypt=True)
     if p is None:
         raise NotFoundError(f"parameter {selector} not found", hint="list what exists: vegaops config list")
-    data = {"name": p.name, "type": p.type, "version": p.version, "last_modified": p.last_modified,
-            "value": _shown(p, reveal)}
+    data = {
+        "name": p.name,
+        "type": p.type,
+        "version": p.version,
+        "last_modified": p.last_modified,
+        "value": _shown(p, reveal),
+    }
     if reveal:
         views: list[object] = [Reveal(p.value or "")]
     else:
-        views = [Fields([("name", p.name), ("type", p.type), ("version", p.version),
-                         ("last modified", p.last_modified), ("value", _shown(p, False))])]
+        views = [
+            Fields(
+                [
+                    ("name", p.name),
+                    ("type", p.type),
+                    ("version", p.version),
+                    ("last modified", p.last_modified),
+                    ("value", _shown(p, False)),
+                ]
+            )
+        ]
     emit(a, Result(a.command, data=data, views=views))  # type: ignore[arg-type]
 
 
@@ -158,8 +180,15 @@ def list_(
         rows.append(row)
         data.append(item)
     message = None if rows else f"no parameters under {full}"
-    emit(a, Result(a.command, data={"path": full, "parameters": data},
-                   views=[Table(columns, rows)] if rows else [], message=message))
+    emit(
+        a,
+        Result(
+            a.command,
+            data={"path": full, "parameters": data},
+            views=[Table(columns, rows)] if rows else [],
+            message=message,
+        ),
+    )
 
 
 @app.command("delete")
@@ -173,8 +202,9 @@ def delete(
     from vegaops.steps.ssm import DeleteParameters, DeleteParams
 
     a = app_ctx(ctx, dry_run)
-    report = engine.run(a, a.command, [engine.single(DeleteParameters, DeleteParams(names=list(names)))],
-                        always_confirm=True)
+    report = engine.run(
+        a, a.command, [engine.single(DeleteParameters, DeleteParams(names=list(names)))], always_confirm=True
+    )
     emit(a, run_result(a, report))
 
 
@@ -189,12 +219,29 @@ def history(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Parame
     versions = _ssm(a).history(full, decrypt=True)
     if not versions:
         raise NotFoundError(f"parameter {full} not found", hint="list what exists: vegaops config list")
-    rows = [[p.version, p.last_modified, p.modified_by, p.type, _shown(p, False), list(p.labels)]
-            for p in reversed(versions)]
-    data = [{"version": p.version, "last_modified": p.last_modified, "modified_by": p.modified_by,
-             "type": p.type, "value": _shown(p, False), "labels": list(p.labels)} for p in reversed(versions)]
-    emit(a, Result(a.command, data={"name": full, "versions": data},
-                   views=[Table(["VERSION", "WHEN", "WHO", "TYPE", "VALUE", "LABELS"], rows)]))
+    rows = [
+        [p.version, p.last_modified, p.modified_by, p.type, _shown(p, False), list(p.labels)]
+        for p in reversed(versions)
+    ]
+    data = [
+        {
+            "version": p.version,
+            "last_modified": p.last_modified,
+            "modified_by": p.modified_by,
+            "type": p.type,
+            "value": _shown(p, False),
+            "labels": list(p.labels),
+        }
+        for p in reversed(versions)
+    ]
+    emit(
+        a,
+        Result(
+            a.command,
+            data={"name": full, "versions": data},
+            views=[Table(["VERSION", "WHEN", "WHO", "TYPE", "VALUE", "LABELS"], rows)],
+        ),
+    )
 
 
 @app.command("rollback")
@@ -215,8 +262,10 @@ def rollback(
     if not versions:
         raise NotFoundError(f"parameter {full} not found", hint="list what exists: vegaops config list")
     if to not in versions:
-        raise NotFoundError(f"parameter {full} has no version {to}",
-                            hint=f"versions kept: {', '.join(map(str, sorted(versions)))}; see vegaops config history")
+        raise NotFoundError(
+            f"parameter {full} has no version {to}",
+            hint=f"versions kept: {', '.join(map(str, sorted(versions)))}; see vegaops config history",
+        )
     target = versions[to]
     params = PutParams(name=full, value=target.value or "", secure=target.secure)
     report = engine.run(a, a.command, [engine.single(PutParameter, params)])
@@ -243,8 +292,9 @@ def import_(
     ctx: typer.Context,
     file: Annotated[str, typer.Argument(help="A dotenv or JSON file of names to values.")],
     secure: Annotated[bool, typer.Option("--secure", help="Store new and updated values as SecureString.")] = False,
-    keep_names: Annotated[bool, typer.Option("--keep-names", help="Use keys as names (no LOG_LEVEL -> log-level).")
-                          ] = False,
+    keep_names: Annotated[
+        bool, typer.Option("--keep-names", help="Use keys as names (no LOG_LEVEL -> log-level).")
+    ] = False,
     dry_run: DryRunOpt = False,
 ) -> None:
     """Create or update parameters from a file; unchanged keys write nothing. UPPER_SNAKE keys become kebab."""
@@ -255,7 +305,10 @@ def import_(
     from vegaops.steps.ssm import PutParameter, PutParams
 
     a = app_ctx(ctx, dry_run)
-    import_file(a, Path(file), keep_names,
-                lambda n, v: engine.single(PutParameter, PutParams(name=n, value=v, secure=secure),
-                                           call_id=f"param {n}"),
-                "config")
+    import_file(
+        a,
+        Path(file),
+        keep_names,
+        lambda n, v: engine.single(PutParameter, PutParams(name=n, value=v, secure=secure), call_id=f"param {n}"),
+        "config",
+    )

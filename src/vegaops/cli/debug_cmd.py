@@ -24,21 +24,41 @@ def debug(
 
     a = app_ctx(ctx)
     key, ecs_name, _cfg = resolve_name(a, service)
-    report = gather(a, Ecs(a.client("ecs")), key, ecs_name, cluster_of(a), lines=max(0, lines),
-                    stopped_limit=max(1, stopped))
+    report = gather(
+        a, Ecs(a.client("ecs")), key, ecs_name, cluster_of(a), lines=max(0, lines), stopped_limit=max(1, stopped)
+    )
     causes = diagnose(report)
     report["likely_causes"] = [c.to_dict() for c in causes]
     views: list[View] = []
     cur = report["current_deployment"] or {}
-    views.append(Fields([("service", f"{key} ({ecs_name}) in {report['cluster']}"),
-                         ("status", f"{report['status']}, {report['running']}/{report['desired']} running"),
-                         ("current", _dep(cur))], title="Service"))
+    views.append(
+        Fields(
+            [
+                ("service", f"{key} ({ecs_name}) in {report['cluster']}"),
+                ("status", f"{report['status']}, {report['running']}/{report['desired']} running"),
+                ("current", _dep(cur)),
+            ],
+            title="Service",
+        )
+    )
     if report["previous_deployments"]:
-        views.append(Table(["id", "status", "rollout", "running", "task definition", "reason"],
-                           [[d["id"], d["status"], d["rollout_state"], f"{d['running']}/{d['desired']}",
-                             str(d["task_definition"]).rsplit("/", 1)[-1], d["reason"]]
-                            for d in report["previous_deployments"][:5]],
-                           title=f"Other deployments ({report['previous_deployments_total']}, newest first)"))
+        views.append(
+            Table(
+                ["id", "status", "rollout", "running", "task definition", "reason"],
+                [
+                    [
+                        d["id"],
+                        d["status"],
+                        d["rollout_state"],
+                        f"{d['running']}/{d['desired']}",
+                        str(d["task_definition"]).rsplit("/", 1)[-1],
+                        d["reason"],
+                    ]
+                    for d in report["previous_deployments"][:5]
+                ],
+                title=f"Other deployments ({report['previous_deployments_total']}, newest first)",
+            )
+        )
     if report["events"]:
         views.append(Lines(["Last events:"] + [f"  {e['at']}  {e['message']}" for e in report["events"]]))
     for group in report["stopped_tasks"]:
@@ -50,24 +70,46 @@ def debug(
             out += [f"    | {line}" for line in t["last_log_lines"]]
         views.append(Lines(out))
     if report["unhealthy_targets"]:
-        views.append(Table(["target", "state", "reason", "description"],
-                           [[f"{t['target']}:{t['port']}", t["state"], t["reason"], t["description"]]
-                            for t in report["unhealthy_targets"]], title="Targets not healthy"))
+        views.append(
+            Table(
+                ["target", "state", "reason", "description"],
+                [
+                    [f"{t['target']}:{t['port']}", t["state"], t["reason"], t["description"]]
+                    for t in report["unhealthy_targets"]
+                ],
+                title="Targets not healthy",
+            )
+        )
     if report["unresolved_secrets"]:
-        views.append(Table(["container", "env", "valueFrom", "error"],
-                           [[s["container"], s["name"], s["value_from"], s["error"]]
-                            for s in report["unresolved_secrets"]], title="Secrets that do not resolve"))
+        views.append(
+            Table(
+                ["container", "env", "valueFrom", "error"],
+                [[s["container"], s["name"], s["value_from"], s["error"]] for s in report["unresolved_secrets"]],
+                title="Secrets that do not resolve",
+            )
+        )
     if causes:
-        views.append(Lines(["Likely causes:"] + [
-            f"  {i}. [{c.kind}] {c.summary}\n     evidence: {c.evidence}\n     next: {c.next_command}"
-            for i, c in enumerate(causes, 1)]))
-    message = (f"{len(causes)} likely cause{'s' if len(causes) != 1 else ''}: "
-               + ", ".join(c.kind for c in causes)) if causes else "no failure found"
+        views.append(
+            Lines(
+                ["Likely causes:"]
+                + [
+                    f"  {i}. [{c.kind}] {c.summary}\n     evidence: {c.evidence}\n     next: {c.next_command}"
+                    for i, c in enumerate(causes, 1)
+                ]
+            )
+        )
+    message = (
+        (f"{len(causes)} likely cause{'s' if len(causes) != 1 else ''}: " + ", ".join(c.kind for c in causes))
+        if causes
+        else "no failure found"
+    )
     emit(a, Result(a.command, data=report, views=views, message=message))
 
 
 def _dep(d: dict[str, Any]) -> str:
     if not d:
         return "-"
-    return (f"{d.get('id')} {d.get('rollout_state')} {d.get('running')}/{d.get('desired')} running, "
-            f"{str(d.get('task_definition')).rsplit('/', 1)[-1]}" + (f" ({d['reason']})" if d.get("reason") else ""))
+    return (
+        f"{d.get('id')} {d.get('rollout_state')} {d.get('running')}/{d.get('desired')} running, "
+        f"{str(d.get('task_definition')).rsplit('/', 1)[-1]}" + (f" ({d['reason']})" if d.get("reason") else "")
+    )

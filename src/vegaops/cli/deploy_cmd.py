@@ -32,8 +32,9 @@ app = typer.Typer(
 )
 
 TimeoutOpt = Annotated[float, typer.Option("--timeout", help="Seconds to wait for the rollout (default 15 min).")]
-PollOpt = Annotated[float | None, typer.Option("--poll-interval",
-                                               help="Fixed seconds between polls (default: adaptive).")]
+PollOpt = Annotated[
+    float | None, typer.Option("--poll-interval", help="Fixed seconds between polls (default: adaptive).")
+]
 
 
 def _duration(value: str) -> float:
@@ -51,10 +52,14 @@ def deploy(
     tag: Annotated[str | None, typer.Option("--tag", "-t", help="Image tag to deploy, e.g. v1.2.3-stable.")] = None,
     container: Annotated[str | None, typer.Option("--container", help="Container whose image changes.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Force a new deployment when already deployed.")] = False,
-    wait_for_other: Annotated[bool, typer.Option("--wait-for-other",
-                                                 help="Wait for another deployment in progress.")] = False,
-    rollback_on_failure: Annotated[bool, typer.Option(
-        "--rollback-on-failure", help="Roll back at once when tasks keep failing (do not wait for the breaker).")
+    wait_for_other: Annotated[
+        bool, typer.Option("--wait-for-other", help="Wait for another deployment in progress.")
+    ] = False,
+    rollback_on_failure: Annotated[
+        bool,
+        typer.Option(
+            "--rollback-on-failure", help="Roll back at once when tasks keep failing (do not wait for the breaker)."
+        ),
     ] = False,
     timeout: Annotated[str, typer.Option("--timeout", help="How long to watch: 900, 15m, 1h.")] = "15m",
     poll_interval: PollOpt = None,
@@ -71,8 +76,22 @@ def deploy(
         raise UsageError("deploy needs --tag TAG", hint="vegaops deploy --tag v1.2.3-stable [SERVICE...]")
     a = app_ctx(ctx, dry_run)
     a.command = "deploy"
-    emit(a, run_deploy(a, DeployOptions(tag, list(services or []), container, force, wait_for_other,
-                                        rollback_on_failure, _duration(timeout), poll_interval)))
+    emit(
+        a,
+        run_deploy(
+            a,
+            DeployOptions(
+                tag,
+                list(services or []),
+                container,
+                force,
+                wait_for_other,
+                rollback_on_failure,
+                _duration(timeout),
+                poll_interval,
+            ),
+        ),
+    )
 
 
 @app.command("watch")
@@ -111,12 +130,22 @@ def unlock(ctx: typer.Context, service: Annotated[str, typer.Argument(help="Serv
     from vegaops.output.result import Result
 
     a = app_ctx(ctx)
-    (_key, name), = selected(a, [service])
+    ((_key, name),) = selected(a, [service])
     held = core.unlock(a, name)
-    message = (f"removed the deploy lock of {name} (held by {held.get('who')} since {held.get('at')})" if held
-               else f"{name} is not locked")
-    emit(a, Result(command=a.command, status="changed" if held else "unchanged",
-                   data={"service": name, "lock": held}, message=message))
+    message = (
+        f"removed the deploy lock of {name} (held by {held.get('who')} since {held.get('at')})"
+        if held
+        else f"{name} is not locked"
+    )
+    emit(
+        a,
+        Result(
+            command=a.command,
+            status="changed" if held else "unchanged",
+            data={"service": name, "lock": held},
+            message=message,
+        ),
+    )
 
 
 def rollback(

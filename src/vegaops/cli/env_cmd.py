@@ -10,7 +10,8 @@ from vegaops.cli.common import app_ctx, emit
 
 app = typer.Typer(
     rich_markup_mode=None,
-    help="Environments: list them and show their resolved settings.", no_args_is_help=True,
+    help="Environments: list them and show their resolved settings.",
+    no_args_is_help=True,
 )
 
 
@@ -23,18 +24,27 @@ def list_envs(ctx: typer.Context) -> None:
     a = app_ctx(ctx)
     cfg = a.config
     default = cfg.project.get("default_env")
-    rows = [[name, env.get("cluster"), env.get("region") or cfg.project.get("region"), name == default, "vegaops.toml"]
-            for name, env in cfg.envs.items()]
+    rows = [
+        [name, env.get("cluster"), env.get("region") or cfg.project.get("region"), name == default, "vegaops.toml"]
+        for name, env in cfg.envs.items()
+    ]
     rows += [[name, None, None, name == default, "built-in"] for name in BUILTIN_ENVS if name not in cfg.envs]
     data = [dict(zip(["name", "cluster", "region", "default", "from"], r, strict=True)) for r in rows]
-    emit(a, Result(a.command, data={"config": str(cfg.path) if cfg.path else None, "envs": data},
-                   views=[Table(["ENV", "CLUSTER", "REGION", "DEFAULT", "FROM"], rows)],
-                   message=None if rows else "no environments: run vegaops setup, or use --env sandbox"))
+    emit(
+        a,
+        Result(
+            a.command,
+            data={"config": str(cfg.path) if cfg.path else None, "envs": data},
+            views=[Table(["ENV", "CLUSTER", "REGION", "DEFAULT", "FROM"], rows)],
+            message=None if rows else "no environments: run vegaops setup, or use --env sandbox",
+        ),
+    )
 
 
 @app.command("show")
-def show(ctx: typer.Context, name: Annotated[str | None, typer.Argument(help="Environment (default: --env).")] = None
-         ) -> None:
+def show(
+    ctx: typer.Context, name: Annotated[str | None, typer.Argument(help="Environment (default: --env).")] = None
+) -> None:
     """Show an environment's resolved settings and where each value came from."""
     from vegaops.output.result import Fields, Result, Table, View
 
@@ -43,16 +53,24 @@ def show(ctx: typer.Context, name: Annotated[str | None, typer.Argument(help="En
         a.options.env, a.options.env_source = name, "argument"
     s = a.settings
     rows = [[key, setting.value, setting.source] for key, setting in s.values.items()]
-    services = [[svc.name, svc.ecs_service, svc.container, svc.ecr_repo, svc.health_url]
-                for svc in s.services.values()]
+    services = [[svc.name, svc.ecs_service, svc.container, svc.ecr_repo, svc.health_url] for svc in s.services.values()]
     data = {
-        "env": s.env, "env_source": s.env_source, "config": str(s.config_path) if s.config_path else None,
+        "env": s.env,
+        "env_source": s.env_source,
+        "config": str(s.config_path) if s.config_path else None,
         "settings": {k: {"value": v.value, "source": v.source} for k, v in s.values.items()},
         "services": {svc.name: vars(svc) for svc in s.services.values()},
     }
-    views: list[View] = [Fields([("env", s.env or "(none)"), ("selected by", s.env_source),
-                     ("config", str(s.config_path) if s.config_path else "(no vegaops.toml found)")]),
-             Table(["SETTING", "VALUE", "SOURCE"], rows)]
+    views: list[View] = [
+        Fields(
+            [
+                ("env", s.env or "(none)"),
+                ("selected by", s.env_source),
+                ("config", str(s.config_path) if s.config_path else "(no vegaops.toml found)"),
+            ]
+        ),
+        Table(["SETTING", "VALUE", "SOURCE"], rows),
+    ]
     if services:
         views.append(Table(["SERVICE", "ECS SERVICE", "CONTAINER", "ECR REPO", "HEALTH URL"], services))
     emit(a, Result(a.command, data=data, views=views))
@@ -61,8 +79,9 @@ def show(ctx: typer.Context, name: Annotated[str | None, typer.Argument(help="En
 @app.command("vars")
 def vars_(
     ctx: typer.Context,
-    service: Annotated[str | None, typer.Argument(help="Service (vegaops.toml name or ECS name); default: all.")
-                       ] = None,
+    service: Annotated[
+        str | None, typer.Argument(help="Service (vegaops.toml name or ECS name); default: all.")
+    ] = None,
 ) -> None:
     """Every variable the service's live task definition receives, where it comes from and whether it
     resolves (plain environment, SSM and Secrets Manager valueFrom, JSON keys). Never values."""
@@ -89,8 +108,10 @@ def vars_(
         wanted = [(name, None) for name in sorted(cluster_services(a, cluster))]
     found, missing = Ecs(a.client("ecs")).describe_services(cluster, [w for w, _ in wanted]) if wanted else ({}, [])
     if service and missing:
-        raise NotFoundError(f"service {wanted[0][0]} not found in cluster {cluster}",
-                            hint="vegaops env vars (no argument) lists every service's variables")
+        raise NotFoundError(
+            f"service {wanted[0][0]} not found in cluster {cluster}",
+            hint="vegaops env vars (no argument) lists every service's variables",
+        )
     tds = TaskDefinitions(a)
     rows: list[list[object]] = []
     data = []
@@ -106,9 +127,17 @@ def vars_(
             rows.append([name, v.container, v.name, v.source, v.origin, resolves])
             data.append({"service": name, "task_definition": td_arn, **v.to_dict()})
     broken = sum(1 for d in data if d["resolves"] is False)
-    message = (f"{len(data)} variables, {broken} do not resolve (tasks will fail to start)" if broken
-               else f"{len(data)} variables" if data else "no variables")
-    result = Result(a.command, data={"cluster": cluster, "variables": data},
-                    views=[Table(["SERVICE", "CONTAINER", "VARIABLE", "SOURCE", "FROM", "RESOLVES"], rows)] if rows
-                    else [], message=message)
+    message = (
+        f"{len(data)} variables, {broken} do not resolve (tasks will fail to start)"
+        if broken
+        else f"{len(data)} variables"
+        if data
+        else "no variables"
+    )
+    result = Result(
+        a.command,
+        data={"cluster": cluster, "variables": data},
+        views=[Table(["SERVICE", "CONTAINER", "VARIABLE", "SOURCE", "FROM", "RESOLVES"], rows)] if rows else [],
+        message=message,
+    )
     emit(a, result)

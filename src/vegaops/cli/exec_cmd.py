@@ -68,13 +68,13 @@ def service_env(a: AppContext, service: str) -> dict[str, str]:
 def exec_(
     ctx: typer.Context,
     command: Annotated[list[str], typer.Argument(help="The command and its arguments (after --).")],
-    service: Annotated[str | None, typer.Option("--service", "-s",
-                                                help="Exactly what this service's task definition receives.")
-                       ] = None,
-    prefix: Annotated[str | None, typer.Option("--prefix", "-p",
-                                               help="Secrets and config under this prefix (default: all).")] = None,
-    pristine: Annotated[bool, typer.Option("--pristine", help="Only the injected variables (no parent env).")
-                        ] = False,
+    service: Annotated[
+        str | None, typer.Option("--service", "-s", help="Exactly what this service's task definition receives.")
+    ] = None,
+    prefix: Annotated[
+        str | None, typer.Option("--prefix", "-p", help="Secrets and config under this prefix (default: all).")
+    ] = None,
+    pristine: Annotated[bool, typer.Option("--pristine", help="Only the injected variables (no parent env).")] = False,
 ) -> None:
     """Run CMD with the environment's secrets and config as variables (names upper-snake-cased); writes nothing."""
     import os

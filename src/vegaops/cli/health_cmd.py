@@ -28,12 +28,14 @@ def health(
         raise UsageError("--timeout, --interval, --retries and --http-timeout must be positive")
     names = list(services or [])
     if wait:
+
         def progress(checks: list) -> None:  # type: ignore[type-arg]
             bad = failing_lines(checks)
             a.output.info(f"waiting: {len(bad)} check(s) failing: {bad[0]}" + (" ..." if len(bad) > 1 else ""))
 
-        healthy, checks = wait_healthy(a, names, timeout, interval, retries=1, http_timeout=http_timeout,
-                                       progress=progress)
+        healthy, checks = wait_healthy(
+            a, names, timeout, interval, retries=1, http_timeout=http_timeout, progress=progress
+        )
     else:
         checks = run_checks(a, names, retries=retries, http_timeout=http_timeout)
         healthy = all(c.ok for c in checks)
@@ -49,9 +51,20 @@ def health(
     kind = "ok" if healthy else ("timeout" if wait else "failed")
     errors = [{"kind": kind, "message": line, "hint": None, "exit_code": code} for line in failing]
     if failing:
-        errors[-1]["hint"] = f"for details: vegaops debug {checks[[c.ok for c in checks].index(False)].scope}" \
-            if any(c.scope != "env" for c in checks if not c.ok) else None
-    emit(a, Result(a.command, status="healthy" if healthy else ("timeout" if wait else "unhealthy"),
-                   exit_code=code, data={"healthy": healthy, "checks": [c.to_dict() for c in checks]},
-                   errors=errors, message=message,
-                   views=[Table(["scope", "check", "target", "status", "detail"], rows)]))
+        errors[-1]["hint"] = (
+            f"for details: vegaops debug {checks[[c.ok for c in checks].index(False)].scope}"
+            if any(c.scope != "env" for c in checks if not c.ok)
+            else None
+        )
+    emit(
+        a,
+        Result(
+            a.command,
+            status="healthy" if healthy else ("timeout" if wait else "unhealthy"),
+            exit_code=code,
+            data={"healthy": healthy, "checks": [c.to_dict() for c in checks]},
+            errors=errors,
+            message=message,
+            views=[Table(["scope", "check", "target", "status", "detail"], rows)],
+        ),
+    )

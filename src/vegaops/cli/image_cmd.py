@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     rich_markup_mode=None,
-    help="Container images in ECR: push, promote, list.", no_args_is_help=True,
+    help="Container images in ECR: push, promote, list.",
+    no_args_is_help=True,
 )
 
 
@@ -25,9 +26,14 @@ def push(
     service: Annotated[str, typer.Argument(help="Service (key in vegaops.toml or ECS service name).")],
     tag: Annotated[str, typer.Option("--tag", "-t", help="Tag to push.")],
     source: Annotated[str, typer.Option("--source", help="docker://IMAGE | oci:PATH[:REF] | docker-archive:PATH")],
-    mount_from: Annotated[list[str] | None, typer.Option(
-        "--mount-from", help="Repository of the same registry to mount layers from (repeatable; default: "
-                             "the other repositories in vegaops.toml).")] = None,
+    mount_from: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--mount-from",
+            help="Repository of the same registry to mount layers from (repeatable; default: "
+            "the other repositories in vegaops.toml).",
+        ),
+    ] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, max=16, help="Parallel layer uploads.")] = 4,
     dry_run: DryRunOpt = False,
 ) -> None:
@@ -50,10 +56,17 @@ def push(
             key = "mounted" if str(b["status"]).startswith("mounted") else b["status"]
             counts[key] = counts.get(key, 0) + 1
         detail = ", ".join(f"{n} {k}" for k, n in counts.items())
-        message = (f"pushed {repo}:{tag} {out.get('digest')}" + (f" ({detail}; {out.get('bytes_uploaded', 0):,} "
-                   "layer bytes sent)" if blobs else ""))
-    data = {"digest": out.get("digest"), "image": out.get("image"), "repository": repo, "tag": tag,
-            "bytes_uploaded": out.get("bytes_uploaded", 0), "blobs": blobs}
+        message = f"pushed {repo}:{tag} {out.get('digest')}" + (
+            f" ({detail}; {out.get('bytes_uploaded', 0):,} layer bytes sent)" if blobs else ""
+        )
+    data = {
+        "digest": out.get("digest"),
+        "image": out.get("image"),
+        "repository": repo,
+        "tag": tag,
+        "bytes_uploaded": out.get("bytes_uploaded", 0),
+        "blobs": blobs,
+    }
     emit(a, run_result(a, report, data=data, message=message))
 
 
@@ -64,8 +77,9 @@ def promote(
     from_: Annotated[str, typer.Option("--from", help="Source: an environment or an ECR repository.")],
     to: Annotated[str, typer.Option("--to", help="Target: an environment or an ECR repository.")],
     as_: Annotated[str | None, typer.Option("--as", help="Tag in the target (default: the same tag).")] = None,
-    service: Annotated[str | None, typer.Option("--service", "-s",
-                                                help="Service whose repository an environment means.")] = None,
+    service: Annotated[
+        str | None, typer.Option("--service", "-s", help="Service whose repository an environment means.")
+    ] = None,
     dry_run: DryRunOpt = False,
 ) -> None:
     """Copy TAG by manifest (no rebuild); the same digest on both sides; a no-op when already there."""
@@ -81,18 +95,33 @@ def promote(
         # different registries (account/region): blobs are copied over the registry API
         source_env = source.ctx.settings.env
         if source_env is None:
-            raise UsageError(f"--from {source.label}: which environment's registry is it in?",
-                             hint="select it with --env, or name an environment in --from")
+            raise UsageError(
+                f"--from {source.label}: which environment's registry is it in?",
+                hint="select it with --env, or name an environment in --from",
+            )
     if source.repository == target.repository and (as_ or tag) == tag:
-        raise UsageError(f"--from and --to are the same repository {source.repository!r}",
-                         hint="pass --as NEW_TAG to retag inside one repository")
-    params = PromoteParams(tag=tag, source_repository=source.repository, repository=target.repository, new_tag=as_,
-                           source_env=source_env)
+        raise UsageError(
+            f"--from and --to are the same repository {source.repository!r}",
+            hint="pass --as NEW_TAG to retag inside one repository",
+        )
+    params = PromoteParams(
+        tag=tag, source_repository=source.repository, repository=target.repository, new_tag=as_, source_env=source_env
+    )
     report = engine.run(target.ctx, a.command, [engine.single(PromoteImage, params)])
     outputs = report.steps[0].outputs
-    emit(a, run_result(a, report, data={"digest": outputs.get("digest"), "image": outputs.get("image"),
-                                        "source": f"{source.repository}:{tag}",
-                                        "target": f"{target.repository}:{as_ or tag}"}))
+    emit(
+        a,
+        run_result(
+            a,
+            report,
+            data={
+                "digest": outputs.get("digest"),
+                "image": outputs.get("image"),
+                "source": f"{source.repository}:{tag}",
+                "target": f"{target.repository}:{as_ or tag}",
+            },
+        ),
+    )
 
 
 @app.command("list")
@@ -116,15 +145,35 @@ def list_(
         if r.digest:
             by_digest.setdefault(r.digest, []).append(r.env)
     shown = images[:limit] if limit else images
-    rows = [[", ".join(i.tags) or "<untagged>", _short(i.digest), i.pushed_at, _size(i.size),
-             i.scan.text if i.scan else "-", ", ".join(by_digest.get(i.digest, [])) or "-"] for i in shown]
-    env_rows = [[r.env, r.tag or "-", _short(r.digest) if r.digest else "-", r.task_definition or "-",
-                 r.error or "ok"] for r in running]
+    rows = [
+        [
+            ", ".join(i.tags) or "<untagged>",
+            _short(i.digest),
+            i.pushed_at,
+            _size(i.size),
+            i.scan.text if i.scan else "-",
+            ", ".join(by_digest.get(i.digest, [])) or "-",
+        ]
+        for i in shown
+    ]
+    env_rows = [
+        [r.env, r.tag or "-", _short(r.digest) if r.digest else "-", r.task_definition or "-", r.error or "ok"]
+        for r in running
+    ]
     data = {
-        "service": svc.name, "repository": repo,
-        "images": [{"tags": list(i.tags), "digest": i.digest, "pushed_at": i.pushed_at, "size": i.size,
-                    "scan": ({"status": i.scan.status, "findings": i.scan.findings} if i.scan else None),
-                    "running_in": by_digest.get(i.digest, [])} for i in images],
+        "service": svc.name,
+        "repository": repo,
+        "images": [
+            {
+                "tags": list(i.tags),
+                "digest": i.digest,
+                "pushed_at": i.pushed_at,
+                "size": i.size,
+                "scan": ({"status": i.scan.status, "findings": i.scan.findings} if i.scan else None),
+                "running_in": by_digest.get(i.digest, []),
+            }
+            for i in images
+        ],
         "environments": [r.to_dict() for r in running],
     }
     columns = ["TAGS", "DIGEST", "PUSHED", "SIZE", "SCAN", "RUNNING IN"]

@@ -30,8 +30,9 @@ def tail(
     grep: Annotated[str | None, typer.Option("--grep", help="Regular expression lines must match.")] = None,
     container: Annotated[list[str] | None, typer.Option("--container", "-c", help="Only these containers.")] = None,
     task: Annotated[list[str] | None, typer.Option("--task", "-t", help="Only these task ids (prefixes).")] = None,
-    deployment: Annotated[str | None, typer.Option("--deployment", "-d",
-                                                   help="current, previous or a deployment id.")] = None,
+    deployment: Annotated[
+        str | None, typer.Option("--deployment", "-d", help="current, previous or a deployment id.")
+    ] = None,
     utc: Annotated[bool, typer.Option("--utc", help="Times in UTC (default: local time).")] = False,
     field: Annotated[str | None, typer.Option("--field", help="JSON lines: fields to show, e.g. level,msg.")] = None,
     raw: Annotated[bool, typer.Option("--raw", help="Print messages exactly as stored, nothing else.")] = False,
@@ -67,19 +68,38 @@ def tail(
     for t in targets:
         for src in t.sources:
             if not src.tailable:
-                a.output.warn(f"{t.key}/{src.container}: logs go to {src.destination}, not CloudWatch Logs; "
-                              "vegaops cannot tail them")
+                a.output.warn(
+                    f"{t.key}/{src.container}: logs go to {src.destination}, not CloudWatch Logs; "
+                    "vegaops cannot tail them"
+                )
     selectors = svc.selectors(targets, set(container) if container else None, set(task) if task else None)
     if not selectors:
-        raise NotFoundError(f"no CloudWatch Logs source for {', '.join(services)}",
-                            hint="the task definition has no awslogs log configuration (see the warnings above)")
-    fmt = LineFormatter(colour=_colour(a), utc=utc, fields=[f for f in (field or "").split(",") if f],
-                        raw=raw, show_service=len(targets) > 1)
+        raise NotFoundError(
+            f"no CloudWatch Logs source for {', '.join(services)}",
+            hint="the task definition has no awslogs log configuration (see the warnings above)",
+        )
+    fmt = LineFormatter(
+        colour=_colour(a),
+        utc=utc,
+        fields=[f for f in (field or "").split(",") if f],
+        raw=raw,
+        show_service=len(targets) > 1,
+    )
     sink = _Sink(a, fmt, regex)
     fetcher, router = _fetcher(a, targets)
-    sources = [{"service": t.key, "container": s.container, "driver": s.driver, "group": s.group,
-                "region": s.region, "stream_prefix": s.prefix, "destination": s.destination}
-               for t in targets for s in t.sources]
+    sources = [
+        {
+            "service": t.key,
+            "container": s.container,
+            "driver": s.driver,
+            "group": s.group,
+            "region": s.region,
+            "stream_prefix": s.prefix,
+            "destination": s.destination,
+        }
+        for t in targets
+        for s in t.sources
+    ]
 
     from vegaops.logs.core import Follower, backfill
 
@@ -90,8 +110,16 @@ def tail(
             sink.flush()
         else:
             watcher = svc.stopped_watcher(ecs, svc.cluster_of(a), targets, lambda: ms(a.clock.now()))
-            follower = Follower(fetcher, selectors, since_ms=start, until_ms=end, pattern=filter_pattern,
-                                poll_seconds=poll, watcher=watcher, watch_seconds=max(2.0, poll * 5))
+            follower = Follower(
+                fetcher,
+                selectors,
+                since_ms=start,
+                until_ms=end,
+                pattern=filter_pattern,
+                poll_seconds=poll,
+                watcher=watcher,
+                watch_seconds=max(2.0, poll * 5),
+            )
             if live:
                 _live(a, follower, router, selectors, sink, start, end, filter_pattern)
             for item in follower.follow(idle=sink.flush):
@@ -102,8 +130,7 @@ def tail(
     if a.output.json:
         from vegaops.output.result import Result
 
-        emit(a, Result(a.command, data={"events": sink.count, "sources": sources,
-                                        "throttled": fetcher.throttled}))
+        emit(a, Result(a.command, data={"events": sink.count, "sources": sources, "throttled": fetcher.throttled}))
 
 
 def _quiet_exit() -> None:
@@ -161,9 +188,20 @@ class _Sink:
             else:
                 self.out.write(self.fmt.event(e) + "\n")
         elif self.json:
-            self.out.write(self._dumps({"marker": item.kind, "timestamp": item.timestamp, "message": item.text,
-                                        "service": item.service, "task": item.task, "container": None,
-                                        "stream": None}) + "\n")
+            self.out.write(
+                self._dumps(
+                    {
+                        "marker": item.kind,
+                        "timestamp": item.timestamp,
+                        "message": item.text,
+                        "service": item.service,
+                        "task": item.task,
+                        "container": None,
+                        "stream": None,
+                    }
+                )
+                + "\n"
+            )
         elif not self.fmt.raw:
             self.a.output.stderr.write(self.fmt.marker(item) + "\n")
             self.a.output.stderr.flush()
@@ -184,8 +222,15 @@ def _fetcher(a: AppContext, targets: list) -> tuple:  # type: ignore[type-arg]
     base = a.clients
     # vegaops paces and retries FilterLogEvents itself (shared limiter, jittered backoff, a notice), so
     # botocore's own throttling retries are kept short instead of sleeping silently for up to 20 s.
-    default = Logs(ClientFactory(profile=base.profile, region=base.region, endpoint_url=base.endpoint_url,
-                                 credentials=base.credentials, max_attempts=2).client("logs"))
+    default = Logs(
+        ClientFactory(
+            profile=base.profile,
+            region=base.region,
+            endpoint_url=base.endpoint_url,
+            credentials=base.credentials,
+            max_attempts=2,
+        ).client("logs")
+    )
     router = RegionRouter()
     factories: dict[str, Logs] = {}
     for t in targets:
@@ -196,17 +241,32 @@ def _fetcher(a: AppContext, targets: list) -> tuple:  # type: ignore[type-arg]
                 router.routes[src.group] = default
             else:
                 if src.region not in factories:
-                    factories[src.region] = Logs(ClientFactory(profile=base.profile, region=src.region,
-                                                               credentials=base.credentials,
-                                                               max_attempts=2).client("logs"))
+                    factories[src.region] = Logs(
+                        ClientFactory(
+                            profile=base.profile, region=src.region, credentials=base.credentials, max_attempts=2
+                        ).client("logs")
+                    )
                 router.routes[src.group] = factories[src.region]
-    fetcher = Fetcher(router, a.clock, RateLimiter(a.clock, rate=5, burst=5),
-                      notice=lambda m: a.output.note(m, style="yellow"), prefetch=True)
+    fetcher = Fetcher(
+        router,
+        a.clock,
+        RateLimiter(a.clock, rate=5, burst=5),
+        notice=lambda m: a.output.note(m, style="yellow"),
+        prefetch=True,
+    )
     return fetcher, router
 
 
-def _live(a: AppContext, follower: object, router: object, selectors: list, sink: _Sink,  # type: ignore[type-arg]
-          start: int, end: int | None, pattern: str | None) -> None:
+def _live(
+    a: AppContext,
+    follower: object,
+    router: object,
+    selectors: list,
+    sink: _Sink,  # type: ignore[type-arg]
+    start: int,
+    end: int | None,
+    pattern: str | None,
+) -> None:
     """Back-fill by polling once, then StartLiveTail; any refusal falls back to polling (the caller's loop)."""
     from vegaops.aws.logs import Logs
     from vegaops.logs.core import Follower, LogEvent, backfill, convert
@@ -248,5 +308,6 @@ def _live(a: AppContext, follower: object, router: object, selectors: list, sink
     except Exception as exc:  # refused (permissions, unsupported endpoint, region): poll instead
         from vegaops.aws.errors import error_code
 
-        a.output.note(f"live tail unavailable ({error_code(exc) or type(exc).__name__}); following by polling",
-                      style="yellow")
+        a.output.note(
+            f"live tail unavailable ({error_code(exc) or type(exc).__name__}); following by polling", style="yellow"
+        )

@@ -10,13 +10,18 @@ from vegaops.cli.common import app_ctx, emit, parse_pairs, run_result
 
 app = typer.Typer(
     rich_markup_mode=None,
-    help="Runbooks: TOML files of steps (list, validate, plan, run).", no_args_is_help=True,
+    help="Runbooks: TOML files of steps (list, validate, plan, run).",
+    no_args_is_help=True,
 )
 
 NameArg = Annotated[str, typer.Argument(help="Runbook name (from runbooks/) or path to a .toml file.")]
 VarOpt = Annotated[list[str] | None, typer.Option("--var", help="Variable KEY=VALUE (repeatable).")]
-VarFileOpt = Annotated[list[str] | None, typer.Option(
-    "--var-file", help="Variable KEY=PATH read from a file ('-' = stdin), so secrets stay off the command line.")]
+VarFileOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--var-file", help="Variable KEY=PATH read from a file ('-' = stdin), so secrets stay off the command line."
+    ),
+]
 
 
 def _var_files(items: list[str] | None) -> dict[str, str]:
@@ -55,8 +60,15 @@ def list_(ctx: typer.Context) -> None:
             except RunbookError as exc:
                 rows.append([path.stem, "-", f"INVALID: {exc.message}", str(path)])
     data = [dict(zip(["name", "steps", "description", "path"], r, strict=True)) for r in rows]
-    emit(a, Result(a.command, data={"runbooks": data}, views=[Table(["NAME", "STEPS", "DESCRIPTION", "PATH"], rows)],
-                   message=None if rows else "no runbooks found"))
+    emit(
+        a,
+        Result(
+            a.command,
+            data={"runbooks": data},
+            views=[Table(["NAME", "STEPS", "DESCRIPTION", "PATH"], rows)],
+            message=None if rows else "no runbooks found",
+        ),
+    )
 
 
 @app.command("validate")
@@ -67,13 +79,24 @@ def validate(ctx: typer.Context, name: NameArg) -> None:
 
     a = app_ctx(ctx)
     book = load(name, a.cwd, a.config.path)
-    emit(a, Result(a.command, data={"runbook": book.name, "path": str(book.path), "steps": [s.id for s in book.steps],
-                                   "vars": list(book.vars)},
-                   message=f"{book.path}: valid ({len(book.steps)} steps)"))
+    emit(
+        a,
+        Result(
+            a.command,
+            data={
+                "runbook": book.name,
+                "path": str(book.path),
+                "steps": [s.id for s in book.steps],
+                "vars": list(book.vars),
+            },
+            message=f"{book.path}: valid ({len(book.steps)} steps)",
+        ),
+    )
 
 
-def _run(ctx: typer.Context, name: str, var: list[str] | None, dry_run: bool,
-         var_file: list[str] | None = None) -> None:
+def _run(
+    ctx: typer.Context, name: str, var: list[str] | None, dry_run: bool, var_file: list[str] | None = None
+) -> None:
     from vegaops.runbook import engine
     from vegaops.runbook.model import bind_vars, load
 
@@ -82,8 +105,10 @@ def _run(ctx: typer.Context, name: str, var: list[str] | None, dry_run: bool,
     variables = bind_vars(book, {**parse_pairs(var, "--var"), **_var_files(var_file)})
     if dry_run:
         a.options.dry_run = True
-    a.output.note(f"runbook {book.name} on {a.settings.env or 'the default environment'}"
-                  f"{' (dry run)' if a.options.dry_run else ''}")
+    a.output.note(
+        f"runbook {book.name} on {a.settings.env or 'the default environment'}"
+        f"{' (dry run)' if a.options.dry_run else ''}"
+    )
     report = engine.run(a, book.name, book.steps, variables)
     emit(a, run_result(a, report, data={"runbook": book.name, "summary": report.summary()}))
 

@@ -31,16 +31,24 @@ def _running(a: AppContext) -> SandboxState:
 
 
 def _state_data(state: SandboxState) -> dict[str, object]:
-    return {"running": True, "pid": state.pid, "port": state.port, "endpoint": state.endpoint,
-            "region": state.region, "started_at": state.started_at, "speed": state.speed}
+    return {
+        "running": True,
+        "pid": state.pid,
+        "port": state.port,
+        "endpoint": state.endpoint,
+        "region": state.region,
+        "started_at": state.started_at,
+        "speed": state.speed,
+    }
 
 
 @app.command("up")
 def up(
     ctx: typer.Context,
     port: Annotated[int | None, typer.Option("--port", help="Port on 127.0.0.1 (default: a free one).")] = None,
-    speed: Annotated[float, typer.Option("--speed", help="Simulation speed factor (2 = rollouts twice as fast).")
-                     ] = 1.0,
+    speed: Annotated[
+        float, typer.Option("--speed", help="Simulation speed factor (2 = rollouts twice as fast).")
+    ] = 1.0,
 ) -> None:
     """Start the sandbox in the background and seed it (a no-op when it already runs)."""
     from vegaops.output.result import Fields, Result
@@ -52,14 +60,23 @@ def up(
         raise UsageError(f"--speed {speed}: expected a positive number", hint="for example --speed 5")
     state = live_state()
     if state is not None:
-        emit(a, Result(a.command, status="unchanged", data=_state_data(state),
-                       message=f"the sandbox is already running at {state.endpoint} (pid {state.pid})"))
+        emit(
+            a,
+            Result(
+                a.command,
+                status="unchanged",
+                data=_state_data(state),
+                message=f"the sandbox is already running at {state.endpoint} (pid {state.pid})",
+            ),
+        )
         return
     import importlib.util
 
     if importlib.util.find_spec("moto") is None:
-        raise UsageError("the sandbox needs moto, which is not installed",
-                         hint="install the sandbox extra: pip install 'vegaops[sandbox]'")
+        raise UsageError(
+            "the sandbox needs moto, which is not installed",
+            hint="install the sandbox extra: pip install 'vegaops[sandbox]'",
+        )
     config_path = a.config.path if a.config.services else None
     a.output.info("starting the sandbox (moto + ECS simulator) ...")
     handle = start(port=port, speed=speed, config_path=config_path)
@@ -67,10 +84,25 @@ def up(
     data = _state_data(state) if state else {"pid": handle.pid, "endpoint": handle.endpoint}
     data["state_file"] = str(state_path())
     data["seeded_from"] = str(config_path) if config_path else "built-in Vega demo"
-    emit(a, Result(a.command, status="changed", data=data,
-                   views=[Fields([("endpoint", handle.endpoint), ("pid", handle.pid), ("speed", speed),
-                                  ("seeded from", data["seeded_from"])])],
-                   message="sandbox up: use --env sandbox, or eval \"$(vegaops sandbox env)\" for other tools"))
+    emit(
+        a,
+        Result(
+            a.command,
+            status="changed",
+            data=data,
+            views=[
+                Fields(
+                    [
+                        ("endpoint", handle.endpoint),
+                        ("pid", handle.pid),
+                        ("speed", speed),
+                        ("seeded from", data["seeded_from"]),
+                    ]
+                )
+            ],
+            message='sandbox up: use --env sandbox, or eval "$(vegaops sandbox env)" for other tools',
+        ),
+    )
 
 
 @app.command("down")
@@ -87,8 +119,15 @@ def down(ctx: typer.Context) -> None:
         return
     stop_pid(state.pid)
     clear_state(state_path(), state.pid)
-    emit(a, Result(a.command, status="changed", data={"running": False, "stopped_pid": state.pid},
-                   message=f"sandbox stopped (pid {state.pid})"))
+    emit(
+        a,
+        Result(
+            a.command,
+            status="changed",
+            data={"running": False, "stopped_pid": state.pid},
+            message=f"sandbox stopped (pid {state.pid})",
+        ),
+    )
 
 
 @app.command("status")
@@ -104,16 +143,28 @@ def status(ctx: typer.Context) -> None:
         emit(a, Result(a.command, data={"running": False}, message="the sandbox is not running (vegaops sandbox up)"))
         return
     data = _state_data(state)
-    views: list[View] = [Fields([("endpoint", state.endpoint), ("pid", state.pid), ("speed", state.speed),
-                                 ("started", state.started_at)])]
+    views: list[View] = [
+        Fields(
+            [("endpoint", state.endpoint), ("pid", state.pid), ("speed", state.speed), ("started", state.started_at)]
+        )
+    ]
     try:
         info = admin.info(state.endpoint)
     except OSError as exc:
         a.output.warn(f"the sandbox process runs but does not answer: {exc}")
         info = {"services": []}
     data["services"] = info["services"]
-    rows = [[s["service"], s["task_definition"], s["rollout"], s["deployments"], f"{s['running']}/{s['desired']}",
-             s.get("fault") or ""] for s in info["services"]]
+    rows = [
+        [
+            s["service"],
+            s["task_definition"],
+            s["rollout"],
+            s["deployments"],
+            f"{s['running']}/{s['desired']}",
+            s.get("fault") or "",
+        ]
+        for s in info["services"]
+    ]
     views.append(Table(["SERVICE", "TASK DEFINITION", "ROLLOUT", "DEPLOYMENTS", "RUNNING", "FAULT"], rows))
     emit(a, Result(a.command, data=data, views=views))
 
@@ -148,8 +199,9 @@ def fault(
     ctx: typer.Context,
     service: Annotated[str | None, typer.Argument(help="Service key or ECS service name.")] = None,
     mode: Annotated[str | None, typer.Argument(help="crash, oom, unhealthy, pull or secrets.")] = None,
-    clear: Annotated[bool, typer.Option("--clear", help="Clear the service's fault (all faults without SERVICE).")
-                     ] = False,
+    clear: Annotated[
+        bool, typer.Option("--clear", help="Clear the service's fault (all faults without SERVICE).")
+    ] = False,
 ) -> None:
     """Make new tasks of a service fail the way ECS tasks fail (applies to tasks started from now on)."""
     from vegaops.output.result import Result
@@ -163,12 +215,20 @@ def fault(
         else:
             admin.clear_faults(state.endpoint)
             faults = {}
-        emit(a, Result(a.command, status="changed", data={"faults": faults},
-                       message=f"cleared the fault of {service}" if service else "cleared all faults"))
+        emit(
+            a,
+            Result(
+                a.command,
+                status="changed",
+                data={"faults": faults},
+                message=f"cleared the fault of {service}" if service else "cleared all faults",
+            ),
+        )
         return
     if not service or not mode:
-        raise UsageError("sandbox fault: expected SERVICE and MODE, or --clear",
-                         hint=f"modes: {', '.join(admin.FAULT_MODES)}")
+        raise UsageError(
+            "sandbox fault: expected SERVICE and MODE, or --clear", hint=f"modes: {', '.join(admin.FAULT_MODES)}"
+        )
     if mode not in admin.FAULT_MODES:
         raise UsageError(f"sandbox fault: unknown mode {mode!r}", hint=f"modes: {', '.join(admin.FAULT_MODES)}")
     import urllib.error
@@ -179,8 +239,16 @@ def fault(
         from vegaops.errors import NotFoundError
 
         if exc.code == 404:
-            raise NotFoundError(f"sandbox fault: no service {service!r} in the sandbox",
-                                hint="see vegaops sandbox status") from exc
+            raise NotFoundError(
+                f"sandbox fault: no service {service!r} in the sandbox", hint="see vegaops sandbox status"
+            ) from exc
         raise
-    emit(a, Result(a.command, status="changed", data={"faults": faults},
-                   message=f"{service}: new tasks will fail with {mode} (clear: vegaops sandbox fault --clear)"))
+    emit(
+        a,
+        Result(
+            a.command,
+            status="changed",
+            data={"faults": faults},
+            message=f"{service}: new tasks will fail with {mode} (clear: vegaops sandbox fault --clear)",
+        ),
+    )

@@ -21,14 +21,22 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     rich_markup_mode=None,
-    help="Secrets in Secrets Manager (set, get, list, delete, restore, history, rollback, refs, "
-    "export, diff, import).", no_args_is_help=True,
+    help="Secrets in Secrets Manager (set, get, list, delete, restore, history, rollback, refs, export, diff, import).",
+    no_args_is_help=True,
 )
 
-RedeployOpt = Annotated[bool, typer.Option(
-    "--redeploy", help="Force a new deployment of the services that reference it (tasks read it at start).")]
-WatchOpt = Annotated[bool, typer.Option(
-    "--watch/--no-watch", help="With --redeploy: watch the new deployments to a verdict (exit 5/6/7 on failure).")]
+RedeployOpt = Annotated[
+    bool,
+    typer.Option(
+        "--redeploy", help="Force a new deployment of the services that reference it (tasks read it at start)."
+    ),
+]
+WatchOpt = Annotated[
+    bool,
+    typer.Option(
+        "--watch/--no-watch", help="With --redeploy: watch the new deployments to a verdict (exit 5/6/7 on failure)."
+    ),
+]
 
 
 def read_secret_value(a: AppContext, name: str, value: str | None, value_arg: bool, from_file: Path | None) -> str:
@@ -85,8 +93,9 @@ def redeploy(a: AppContext, matcher: Any, after: str, what: str, watch: bool = T
     if watch and not a.options.dry_run:
         from vegaops.runbook.model import StepCall
 
-        calls.append(StepCall("watch", "ecs.watch", {"services": services,
-                                                      "deployments": "${steps.redeploy.deployments}"}))
+        calls.append(
+            StepCall("watch", "ecs.watch", {"services": services, "deployments": "${steps.redeploy.deployments}"})
+        )
     report = engine.run(a, "redeploy", calls)
     deployments = report.steps[0].outputs.get("deployments", {}) if not report.dry_run else {}
     if not a.output.json:
@@ -108,11 +117,13 @@ def now_iso(a: AppContext) -> str:
 def set_(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Secret name, relative to the secrets prefix unless it starts with /.")],
-    value: Annotated[str | None, typer.Argument(help="Refused unless --value-arg; '-' or omitted reads stdin.",
-                                                show_default=False)] = None,
+    value: Annotated[
+        str | None, typer.Argument(help="Refused unless --value-arg; '-' or omitted reads stdin.", show_default=False)
+    ] = None,
     from_file: Annotated[Path | None, typer.Option("--from-file", help="Read the value from this file.")] = None,
-    key: Annotated[str | None, typer.Option("--key", help="Set one field of a JSON secret, keeping the others.")
-                   ] = None,
+    key: Annotated[
+        str | None, typer.Option("--key", help="Set one field of a JSON secret, keeping the others.")
+    ] = None,
     description: Annotated[str | None, typer.Option("--description", help="Secret description.")] = None,
     kms_key: Annotated[str | None, typer.Option("--kms-key", help="KMS key id/ARN (on create).")] = None,
     tag: Annotated[list[str] | None, typer.Option("--tag", help="KEY=VALUE tag (repeatable).")] = None,
@@ -139,8 +150,13 @@ def set_(
         if meta is not None:
             extra["redeploy"] = redeploy(a, secret_matcher(meta.arn, full), after, full, watch)
         else:
-            extra["redeploy"] = redeploy(a, lambda ref: ref.kind == "secretsmanager" and
-                                         ref.store_id.rsplit(":", 1)[-1] == full, after, full, watch)
+            extra["redeploy"] = redeploy(
+                a,
+                lambda ref: ref.kind == "secretsmanager" and ref.store_id.rsplit(":", 1)[-1] == full,
+                after,
+                full,
+                watch,
+            )
     elif redeploy_:
         a.output.info("value unchanged; no redeploy needed")
     elif report.changed:
@@ -169,8 +185,10 @@ def needs_redeploy(a: AppContext, matcher: Any) -> list[str] | None:
             raise
         return None
     if services:
-        a.output.warn(f"{', '.join(services)} read this value; their running tasks keep the old one until they "
-                      "are replaced (add --redeploy to start a new deployment)")
+        a.output.warn(
+            f"{', '.join(services)} read this value; their running tasks keep the old one until they "
+            "are replaced (add --redeploy to start a new deployment)"
+        )
     return services
 
 
@@ -210,24 +228,43 @@ def get(
     if meta is None:
         raise NotFoundError(f"secret {full} not found", hint="list what exists: vegaops secret list")
     if meta.deleted is not None:
-        raise NotFoundError(f"secret {full} is scheduled for deletion on {meta.deleted:%Y-%m-%d}",
-                            hint=f"restore it: vegaops secret restore {name}")
+        raise NotFoundError(
+            f"secret {full} is scheduled for deletion on {meta.deleted:%Y-%m-%d}",
+            hint=f"restore it: vegaops secret restore {name}",
+        )
     got = store.get(full, version_id=version_id)
     if got is None:
-        raise NotFoundError(f"secret {full} has no version {version_id}",
-                            hint=f"see its versions: vegaops secret history {name}")
+        raise NotFoundError(
+            f"secret {full} has no version {version_id}", hint=f"see its versions: vegaops secret history {name}"
+        )
     value = Sensitive(_select(full, got.value.value, key))
-    data = {"name": full, "key": key, "version": got.version_id, "stages": list(got.stages),
-            "last_changed": meta.last_changed, "length": len(value.value), "fingerprint": value.fingerprint,
-            "value": value.value if reveal else value}
+    data = {
+        "name": full,
+        "key": key,
+        "version": got.version_id,
+        "stages": list(got.stages),
+        "last_changed": meta.last_changed,
+        "length": len(value.value),
+        "fingerprint": value.fingerprint,
+        "value": value.value if reveal else value,
+    }
     views: list[View]
     if reveal:
         views = [Reveal(value.value)]
     else:
-        views = [Fields([("name", full + (f" (field {key})" if key else "")), ("version", got.version_id),
-                         ("stages", ", ".join(got.stages)), ("last changed", meta.last_changed),
-                         ("length", len(value.value)), ("fingerprint", value.fingerprint),
-                         ("value", "<masked: use --reveal to print it>")])]
+        views = [
+            Fields(
+                [
+                    ("name", full + (f" (field {key})" if key else "")),
+                    ("version", got.version_id),
+                    ("stages", ", ".join(got.stages)),
+                    ("last changed", meta.last_changed),
+                    ("length", len(value.value)),
+                    ("fingerprint", value.fingerprint),
+                    ("value", "<masked: use --reveal to print it>"),
+                ]
+            )
+        ]
     emit(a, _result(a, data, views))
 
 
@@ -292,24 +329,47 @@ def list_(
     for s in items:
         services: list[str] | None = None
         if by_arn is not None:
-            services = sorted({svc for arn, names in by_arn.items() if secret_matches(arn, s.arn, s.name)
-                               for svc in names})
-        rows.append([relative(base, s.name), s.last_changed, s.versions,
-                     ", ".join(services) if services else ("-" if services is not None else "?")]
-                    + (["scheduled " + f"{s.deleted:%Y-%m-%d}" if s.deleted else ""] if deleted else []))
-        data.append({"name": s.name, "arn": s.arn, "last_changed": s.last_changed, "versions": s.versions,
-                     "services": services, "deleted": s.deleted})
+            services = sorted(
+                {svc for arn, names in by_arn.items() if secret_matches(arn, s.arn, s.name) for svc in names}
+            )
+        rows.append(
+            [
+                relative(base, s.name),
+                s.last_changed,
+                s.versions,
+                ", ".join(services) if services else ("-" if services is not None else "?"),
+            ]
+            + (["scheduled " + f"{s.deleted:%Y-%m-%d}" if s.deleted else ""] if deleted else [])
+        )
+        data.append(
+            {
+                "name": s.name,
+                "arn": s.arn,
+                "last_changed": s.last_changed,
+                "versions": s.versions,
+                "services": services,
+                "deleted": s.deleted,
+            }
+        )
     columns = ["NAME", "LAST CHANGED", "VERSIONS", "SERVICES"] + (["DELETION"] if deleted else [])
-    emit(a, _result(a, {"prefix": full_prefix, "secrets": data}, [Table(columns, rows)] if rows else [],
-                    None if rows else f"no secrets under {full_prefix or '(all)'}"))
+    emit(
+        a,
+        _result(
+            a,
+            {"prefix": full_prefix, "secrets": data},
+            [Table(columns, rows)] if rows else [],
+            None if rows else f"no secrets under {full_prefix or '(all)'}",
+        ),
+    )
 
 
 @app.command("delete")
 def delete(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Secret name.")],
-    recovery_days: Annotated[int | None, typer.Option("--recovery-days", min=7, max=30,
-                                                      help="Recovery window (default 30).")] = None,
+    recovery_days: Annotated[
+        int | None, typer.Option("--recovery-days", min=7, max=30, help="Recovery window (default 30).")
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Delete at once, without a recovery window.")] = False,
     dry_run: DryRunOpt = False,
 ) -> None:
@@ -320,14 +380,16 @@ def delete(
     if force and recovery_days is not None:
         raise UsageError("--force and --recovery-days exclude each other", hint="pass one of them")
     a = app_ctx(ctx, dry_run)
-    report = engine.run(a, a.command, [engine.single(DeleteSecret, DeleteSecretParams(name, recovery_days, force))],
-                        always_confirm=True)
+    report = engine.run(
+        a, a.command, [engine.single(DeleteSecret, DeleteSecretParams(name, recovery_days, force))], always_confirm=True
+    )
     emit(a, run_result(a, report))
 
 
 @app.command("restore")
-def restore(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Secret name.")],
-            dry_run: DryRunOpt = False) -> None:
+def restore(
+    ctx: typer.Context, name: Annotated[str, typer.Argument(help="Secret name.")], dry_run: DryRunOpt = False
+) -> None:
     """Cancel the scheduled deletion of a secret."""
     from vegaops.runbook import engine
     from vegaops.steps.secrets import RestoreSecret, RestoreSecretParams
@@ -411,16 +473,30 @@ def refs_(
             raise NotFoundError(f"secret {full} not found", hint="list what exists: vegaops secret list")
         matcher, changed = secret_matcher(meta.arn, full), meta.last_changed
     found = references(a, cluster, matcher, changed)
-    rows = [[r.service, r.task_definition.rsplit("/", 1)[-1], ", ".join(r.variables), len(r.stale_tasks)]
-            for r in found]
+    rows = [
+        [r.service, r.task_definition.rsplit("/", 1)[-1], ", ".join(r.variables), len(r.stale_tasks)] for r in found
+    ]
     stale = sum(len(r.stale_tasks) for r in found)
-    message = (f"{len(found)} reference{'s' if len(found) != 1 else ''}" +
-               (f"; {stale} running task{'s' if stale != 1 else ''} started before the last change "
-                f"still hold the old value (vegaops secret set ... --redeploy)" if stale else "")
-               if found else f"no task definition in cluster {cluster} references {full}")
-    emit(a, _result(a, {"name": full, "last_changed": changed, "references": [r.to_dict() for r in found]},
-                    [Table(["SERVICE", "TASK DEFINITION", "VARIABLES", "TASKS BEFORE CHANGE"], rows)] if rows else [],
-                    message))
+    message = (
+        f"{len(found)} reference{'s' if len(found) != 1 else ''}"
+        + (
+            f"; {stale} running task{'s' if stale != 1 else ''} started before the last change "
+            f"still hold the old value (vegaops secret set ... --redeploy)"
+            if stale
+            else ""
+        )
+        if found
+        else f"no task definition in cluster {cluster} references {full}"
+    )
+    emit(
+        a,
+        _result(
+            a,
+            {"name": full, "last_changed": changed, "references": [r.to_dict() for r in found]},
+            [Table(["SERVICE", "TASK DEFINITION", "VARIABLES", "TASKS BEFORE CHANGE"], rows)] if rows else [],
+            message,
+        ),
+    )
 
 
 def write_private(path: Path, text: str) -> None:
@@ -440,8 +516,7 @@ def export(
     ctx: typer.Context,
     prefix: Annotated[str | None, typer.Argument(help="Name prefix, relative to the secrets prefix.")] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="dotenv, json or env (export KEY=...).")] = "dotenv",
-    to: Annotated[Path | None, typer.Option("--to", help="Write to this file (mode 0600) instead of stdout.")
-                  ] = None,
+    to: Annotated[Path | None, typer.Option("--to", help="Write to this file (mode 0600) instead of stdout.")] = None,
 ) -> None:
     """Print secrets as environment variables (names upper-snake-cased from the key). Reveals values."""
     from vegaops import dotenv
@@ -458,32 +533,54 @@ def export(
         sys.stdout.flush()
         return
     write_private(to, text)
-    emit(a, _result(a, {"file": str(to), "count": len(values), "names": sorted(values)}, [],
-                    f"wrote {len(values)} variable{'s' if len(values) != 1 else ''} to {to} (mode 0600)"))
+    emit(
+        a,
+        _result(
+            a,
+            {"file": str(to), "count": len(values), "names": sorted(values)},
+            [],
+            f"wrote {len(values)} variable{'s' if len(values) != 1 else ''} to {to} (mode 0600)",
+        ),
+    )
 
 
 def fingerprint_diff(a_vals: dict[str, Any], b_vals: dict[str, Any]) -> dict[str, list[str]]:
     only_a = sorted(set(a_vals) - set(b_vals))
     only_b = sorted(set(b_vals) - set(a_vals))
     both = sorted(set(a_vals) & set(b_vals))
-    return {"only_a": only_a, "only_b": only_b,
-            "different": [k for k in both if a_vals[k].value != b_vals[k].value],
-            "same": [k for k in both if a_vals[k].value == b_vals[k].value]}
+    return {
+        "only_a": only_a,
+        "only_b": only_b,
+        "different": [k for k in both if a_vals[k].value != b_vals[k].value],
+        "same": [k for k in both if a_vals[k].value == b_vals[k].value],
+    }
 
 
 def emit_diff(a: AppContext, env_a: str, env_b: str, a_vals: dict[str, Any], b_vals: dict[str, Any]) -> None:
     from vegaops.output.result import Table
 
     d = fingerprint_diff(a_vals, b_vals)
-    labels = (("only_a", f"only in {env_a}"), ("only_b", f"only in {env_b}"), ("different", "different"),
-              ("same", "same"))
+    labels = (
+        ("only_a", f"only in {env_a}"),
+        ("only_b", f"only in {env_b}"),
+        ("different", "different"),
+        ("same", "same"),
+    )
     rows: list[list[object]] = []
     for key, label in labels:
         for name in d[key]:
-            rows.append([name, label, a_vals[name].fingerprint if name in a_vals else "-",
-                         b_vals[name].fingerprint if name in b_vals else "-"])
-    prints = {n: {"a": a_vals[n].fingerprint if n in a_vals else None,
-                  "b": b_vals[n].fingerprint if n in b_vals else None} for n in sorted(set(a_vals) | set(b_vals))}
+            rows.append(
+                [
+                    name,
+                    label,
+                    a_vals[name].fingerprint if name in a_vals else "-",
+                    b_vals[name].fingerprint if name in b_vals else "-",
+                ]
+            )
+    prints = {
+        n: {"a": a_vals[n].fingerprint if n in a_vals else None, "b": b_vals[n].fingerprint if n in b_vals else None}
+        for n in sorted(set(a_vals) | set(b_vals))
+    }
     counts = ", ".join(f"{len(d[k])} {lbl}" for k, lbl in labels)
     table = [Table(["NAME", "STATE", env_a.upper(), env_b.upper()], rows)] if rows else []
     emit(a, _result(a, {"a": env_a, "b": env_b, **d, "fingerprints": prints}, table, counts))
@@ -527,12 +624,15 @@ def import_file(a: AppContext, file: Path, keep_names: bool, make_call: Any, sto
     count = len(plan.changes)
     if not a.options.yes:
         if a.options.no_input:
-            raise UsageError(f"{store} import asks for confirmation and --no-input is set",
-                             hint="pass --yes to apply without asking")
+            raise UsageError(
+                f"{store} import asks for confirmation and --no-input is set", hint="pass --yes to apply without asking"
+            )
         from vegaops.errors import Interrupted
 
-        if not a.ask().confirm(f"Apply {count} change{'s' if count != 1 else ''} to "
-                               f"{a.settings.env or 'the default environment'}?", default=False):
+        if not a.ask().confirm(
+            f"Apply {count} change{'s' if count != 1 else ''} to {a.settings.env or 'the default environment'}?",
+            default=False,
+        ):
             raise Interrupted("declined at confirmation; nothing was changed")
     a.options.yes = True
     quiet, a.output.quiet = a.output.quiet, True
@@ -547,8 +647,7 @@ def import_file(a: AppContext, file: Path, keep_names: bool, make_call: Any, sto
 def import_(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="A dotenv or JSON file of names to values.")],
-    keep_names: Annotated[bool, typer.Option("--keep-names", help="Use keys as names (no DB_URL -> db-url).")
-                          ] = False,
+    keep_names: Annotated[bool, typer.Option("--keep-names", help="Use keys as names (no DB_URL -> db-url).")] = False,
     dry_run: DryRunOpt = False,
 ) -> None:
     """Create or update secrets from a file; unchanged keys write nothing. UPPER_SNAKE keys become kebab names."""
@@ -556,6 +655,10 @@ def import_(
     from vegaops.steps.secrets import PutSecret, PutSecretParams
 
     a = app_ctx(ctx, dry_run)
-    import_file(a, file, keep_names,
-                lambda n, v: engine.single(PutSecret, PutSecretParams(name=n, value=v), call_id=f"secret {n}"),
-                "secret")
+    import_file(
+        a,
+        file,
+        keep_names,
+        lambda n, v: engine.single(PutSecret, PutSecretParams(name=n, value=v), call_id=f"secret {n}"),
+        "secret",
+    )

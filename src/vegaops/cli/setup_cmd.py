@@ -14,8 +14,9 @@ PairOpt = list[str] | None
 
 def setup(
     ctx: typer.Context,
-    env: Annotated[str | None, typer.Option("--env", help="Environment name to write (default: from the cluster).")
-                   ] = None,
+    env: Annotated[
+        str | None, typer.Option("--env", help="Environment name to write (default: from the cluster).")
+    ] = None,
     project: Annotated[str | None, typer.Option("--project", help="Project name (new files only).")] = None,
     cluster: Annotated[str | None, typer.Option("--cluster", help="ECS cluster.")] = None,
     service: Annotated[PairOpt, typer.Option("--service", help="KEY=ECS_SERVICE (repeatable).")] = None,
@@ -24,12 +25,15 @@ def setup(
     health_url: Annotated[PairOpt, typer.Option("--health-url", help="KEY=URL (repeatable).")] = None,
     secrets_prefix: Annotated[str | None, typer.Option("--secrets-prefix", help="Secrets Manager prefix.")] = None,
     params_prefix: Annotated[str | None, typer.Option("--params-prefix", help="SSM parameter prefix.")] = None,
-    tag_rule: Annotated[str | None, typer.Option("--tag-rule", help="Regex deployed tags must match ('' for none).")
-                        ] = None,
-    confirm: Annotated[bool | None, typer.Option("--confirm/--no-confirm", help="Confirm every change in this env.")
-                       ] = None,
-    secret_file: Annotated[PairOpt, typer.Option("--secret-file", help="NAME=PATH: create a missing secret from a "
-                                                                       "file (repeatable).")] = None,
+    tag_rule: Annotated[
+        str | None, typer.Option("--tag-rule", help="Regex deployed tags must match ('' for none).")
+    ] = None,
+    confirm: Annotated[
+        bool | None, typer.Option("--confirm/--no-confirm", help="Confirm every change in this env.")
+    ] = None,
+    secret_file: Annotated[
+        PairOpt, typer.Option("--secret-file", help="NAME=PATH: create a missing secret from a file (repeatable).")
+    ] = None,
     param: Annotated[PairOpt, typer.Option("--param", help="NAME=VALUE for a missing parameter (repeatable).")] = None,
     sandbox: Annotated[bool, typer.Option("--sandbox", help="Set up against the local sandbox.")] = False,
     skip_check: Annotated[bool, typer.Option("--skip-check", help="Do not run health/status at the end.")] = False,
@@ -45,11 +49,19 @@ def setup(
         key, sep, name = item.partition("=")
         services[key if sep else item] = name if sep else item
     opts = SetupOptions(
-        env=env, project=project, cluster=cluster, services=services,
-        containers=parse_pairs(container, "--container"), ecr_repos=parse_pairs(ecr_repo, "--ecr-repo"),
-        health_urls=parse_pairs(health_url, "--health-url"), secrets_prefix=secrets_prefix,
-        params_prefix=params_prefix, tag_rule=tag_rule, confirm=confirm,
+        env=env,
+        project=project,
+        cluster=cluster,
+        services=services,
+        containers=parse_pairs(container, "--container"),
+        ecr_repos=parse_pairs(ecr_repo, "--ecr-repo"),
+        health_urls=parse_pairs(health_url, "--health-url"),
+        secrets_prefix=secrets_prefix,
+        params_prefix=params_prefix,
+        tag_rule=tag_rule,
+        confirm=confirm,
         secret_files={k: Path(v) for k, v in parse_pairs(secret_file, "--secret-file").items()},
-        params=parse_pairs(param, "--param"), sandbox=sandbox,
+        params=parse_pairs(param, "--param"),
+        sandbox=sandbox,
     )
     emit(a, run_setup(a, opts, check=not skip_check))

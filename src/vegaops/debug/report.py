@@ -36,11 +36,19 @@ def _iso(value: Any) -> Any:
 
 
 def _deployment(d: dict[str, Any]) -> dict[str, Any]:
-    return {"id": d.get("id"), "status": d.get("status"), "rollout_state": d.get("rolloutState"),
-            "reason": d.get("rolloutStateReason"), "task_definition": d.get("taskDefinition"),
-            "running": d.get("runningCount"), "desired": d.get("desiredCount"), "pending": d.get("pendingCount"),
-            "failed_tasks": d.get("failedTasks"), "created_at": _iso(d.get("createdAt")),
-            "updated_at": _iso(d.get("updatedAt"))}
+    return {
+        "id": d.get("id"),
+        "status": d.get("status"),
+        "rollout_state": d.get("rolloutState"),
+        "reason": d.get("rolloutStateReason"),
+        "task_definition": d.get("taskDefinition"),
+        "running": d.get("runningCount"),
+        "desired": d.get("desiredCount"),
+        "pending": d.get("pendingCount"),
+        "failed_tasks": d.get("failedTasks"),
+        "created_at": _iso(d.get("createdAt")),
+        "updated_at": _iso(d.get("updatedAt")),
+    }
 
 
 def _normalise(reason: str) -> str:
@@ -77,8 +85,9 @@ def check_secret(a: AppContext, value_from: str) -> str | None:
     return None
 
 
-def gather(a: AppContext, ecs: Ecs, key: str, ecs_name: str, cluster: str, lines: int = 10,
-           stopped_limit: int = 20) -> dict[str, Any]:
+def gather(
+    a: AppContext, ecs: Ecs, key: str, ecs_name: str, cluster: str, lines: int = 10, stopped_limit: int = 20
+) -> dict[str, Any]:
     from vegaops.aws.elbv2 import Elbv2
     from vegaops.aws.logs import Logs
 
@@ -86,13 +95,15 @@ def gather(a: AppContext, ecs: Ecs, key: str, ecs_name: str, cluster: str, lines
     if missing:
         from vegaops.errors import NotFoundError
 
-        raise NotFoundError(f"ECS service {ecs_name} not found in cluster {cluster}",
-                            hint="check the service name and --env")
+        raise NotFoundError(
+            f"ECS service {ecs_name} not found in cluster {cluster}", hint="check the service name and --env"
+        )
     svc = found[ecs_name]
     deployments = [_deployment(d) for d in svc.get("deployments", [])]
     current = next((d for d in deployments if d["status"] == "PRIMARY"), deployments[0] if deployments else None)
-    previous = sorted((d for d in deployments if d is not current), key=lambda d: str(d.get("created_at") or ""),
-                      reverse=True)
+    previous = sorted(
+        (d for d in deployments if d is not current), key=lambda d: str(d.get("created_at") or ""), reverse=True
+    )
     history = ecs.list_service_deployments(cluster, ecs_name, max_results=5)
     events = [{"at": _iso(e.get("createdAt")), "message": e.get("message")} for e in svc.get("events", [])[:10]]
 
@@ -111,12 +122,20 @@ def gather(a: AppContext, ecs: Ecs, key: str, ecs_name: str, cluster: str, lines
     groups: dict[str, dict[str, Any]] = {}
     for t in stopped:
         reason = str(t.get("stoppedReason") or t.get("stopCode") or "no reason given")
-        containers = [{"name": c.get("name"), "exit_code": c.get("exitCode"), "reason": c.get("reason")}
-                      for c in t.get("containers", [])]
-        entry = {"task": task_id(t["taskArn"]), "stopped_reason": reason, "stopped_at": _iso(t.get("stoppedAt")),
-                 "stop_code": t.get("stopCode"),
-                 "started_by": t.get("startedBy"), "task_definition": t.get("taskDefinitionArn"),
-                 "containers": containers, "last_log_lines": []}
+        containers = [
+            {"name": c.get("name"), "exit_code": c.get("exitCode"), "reason": c.get("reason")}
+            for c in t.get("containers", [])
+        ]
+        entry = {
+            "task": task_id(t["taskArn"]),
+            "stopped_reason": reason,
+            "stopped_at": _iso(t.get("stoppedAt")),
+            "stop_code": t.get("stopCode"),
+            "started_by": t.get("startedBy"),
+            "task_definition": t.get("taskDefinitionArn"),
+            "containers": containers,
+            "last_log_lines": [],
+        }
         if lines > 0 and t.get("taskDefinitionArn"):
             for src in discover(key, td(t["taskDefinitionArn"]), a.settings.region):
                 stream = src.stream_for(entry["task"]) if src.tailable else None
@@ -129,8 +148,9 @@ def gather(a: AppContext, ecs: Ecs, key: str, ecs_name: str, cluster: str, lines
                         raise
                     continue
                 entry["last_log_lines"] += [f"{src.container}: {str(e.get('message', '')).rstrip()}" for e in got]
-        group = groups.setdefault(_normalise(reason), {"reason": _normalise(reason), "count": 0, "exit_codes": {},
-                                                       "tasks": []})
+        group = groups.setdefault(
+            _normalise(reason), {"reason": _normalise(reason), "count": 0, "exit_codes": {}, "tasks": []}
+        )
         group["count"] += 1
         for c in containers:
             if c["exit_code"] is not None:
@@ -146,8 +166,16 @@ def gather(a: AppContext, ecs: Ecs, key: str, ecs_name: str, cluster: str, lines
                 continue
             for th in elb.target_health(lb["targetGroupArn"]):
                 if th.state not in ("healthy", "draining"):
-                    unhealthy.append({"target_group": lb["targetGroupArn"], "target": th.target_id, "port": th.port,
-                                      "state": th.state, "reason": th.reason, "description": th.description})
+                    unhealthy.append(
+                        {
+                            "target_group": lb["targetGroupArn"],
+                            "target": th.target_id,
+                            "port": th.port,
+                            "state": th.state,
+                            "reason": th.reason,
+                            "description": th.description,
+                        }
+                    )
 
     secret_refs: dict[str, tuple[str, str, str]] = {}
     for arn in {svc.get("taskDefinition"), current and current.get("task_definition")} - {None}:
@@ -160,15 +188,28 @@ def gather(a: AppContext, ecs: Ecs, key: str, ecs_name: str, cluster: str, lines
             unresolved.append({"container": container, "name": env_name, "value_from": value_from, "error": problem})
 
     return {
-        "service": key, "ecs_service": ecs_name, "cluster": cluster, "status": svc.get("status"),
-        "running": svc.get("runningCount"), "desired": svc.get("desiredCount"),
+        "service": key,
+        "ecs_service": ecs_name,
+        "cluster": cluster,
+        "status": svc.get("status"),
+        "running": svc.get("runningCount"),
+        "desired": svc.get("desiredCount"),
         "task_definition": svc.get("taskDefinition"),
-        "current_deployment": current, "previous_deployments": previous[:10],
+        "current_deployment": current,
+        "previous_deployments": previous[:10],
         "previous_deployments_total": len(previous),
-        "deployment_history": [{"arn": h.get("serviceDeploymentArn"), "status": h.get("status"),
-                                "target_revision": h.get("targetServiceRevisionArn"),
-                                "created_at": _iso(h.get("createdAt"))} for h in history or []],
-        "events": events, "stopped_tasks": list(groups.values()), "unhealthy_targets": unhealthy,
+        "deployment_history": [
+            {
+                "arn": h.get("serviceDeploymentArn"),
+                "status": h.get("status"),
+                "target_revision": h.get("targetServiceRevisionArn"),
+                "created_at": _iso(h.get("createdAt")),
+            }
+            for h in history or []
+        ],
+        "events": events,
+        "stopped_tasks": list(groups.values()),
+        "unhealthy_targets": unhealthy,
         "unresolved_secrets": unresolved,
     }
 
@@ -189,46 +230,96 @@ def diagnose(report: dict[str, Any]) -> list[Cause]:
         last = next((line for t in group["tasks"] for line in reversed(t["last_log_lines"]) if line.strip()), "")
         if "CannotPullContainerError" in reason or "pull image" in reason.lower():
             ref = re.search(r"failed to resolve ref (\S+?):? ", reason)
-            add(Cause("image-pull", "the image cannot be pulled (tag or digest missing from the registry, or no "
-                      "registry access)",
-                      (f"image {ref.group(1)}; " if ref else "") + f"{group['count']} task(s): {reason[:160]}",
-                      f"vegaops rollback {name}  (or deploy an image that exists in ECR)"))
+            add(
+                Cause(
+                    "image-pull",
+                    "the image cannot be pulled (tag or digest missing from the registry, or no registry access)",
+                    (f"image {ref.group(1)}; " if ref else "") + f"{group['count']} task(s): {reason[:160]}",
+                    f"vegaops rollback {name}  (or deploy an image that exists in ECR)",
+                )
+            )
         elif "ResourceInitializationError" in reason or "secret" in reason.lower():
-            add(Cause("secrets", "the task cannot fetch its secrets/parameters at start (ResourceInitializationError)",
-                      f"{group['count']} task(s): {reason[:200]}",
-                      "vegaops secret list  (create the missing secret, or fix valueFrom in the task definition)"))
+            add(
+                Cause(
+                    "secrets",
+                    "the task cannot fetch its secrets/parameters at start (ResourceInitializationError)",
+                    f"{group['count']} task(s): {reason[:200]}",
+                    "vegaops secret list  (create the missing secret, or fix valueFrom in the task definition)",
+                )
+            )
         elif "OutOfMemory" in codes or "=137" in codes:
-            add(Cause("oom", "the container is killed for running out of memory (exit 137, OutOfMemoryError)",
-                      f"{group['count']} task(s) exited {codes}" + (f"; last log: {last}" if last else ""),
-                      f"vegaops logs tail {name} --deployment current --since 30m  (then raise the task memory or "
-                      f"vegaops rollback {name})"))
+            add(
+                Cause(
+                    "oom",
+                    "the container is killed for running out of memory (exit 137, OutOfMemoryError)",
+                    f"{group['count']} task(s) exited {codes}" + (f"; last log: {last}" if last else ""),
+                    f"vegaops logs tail {name} --deployment current --since 30m  (then raise the task memory or "
+                    f"vegaops rollback {name})",
+                )
+            )
         elif "ELB health check" in reason or "health checks" in reason.lower():
-            add(Cause("unhealthy", "tasks start but fail the load balancer health check and are replaced",
-                      f"{group['count']} task(s): {reason}",
-                      f"vegaops health {name}  (check the health check path answers 200; vegaops logs tail {name} "
-                      "--grep health)"))
+            add(
+                Cause(
+                    "unhealthy",
+                    "tasks start but fail the load balancer health check and are replaced",
+                    f"{group['count']} task(s): {reason}",
+                    f"vegaops health {name}  (check the health check path answers 200; vegaops logs tail {name} "
+                    "--grep health)",
+                )
+            )
         elif "Essential container" in reason and group["exit_codes"]:
-            add(Cause("crash", "the essential container exits on start-up (the application crashes)",
-                      f"{group['count']} task(s) exited {codes}" + (f"; last log: {last}" if last else ""),
-                      f"vegaops logs tail {name} --deployment current --since 30m  (or vegaops rollback {name})"))
+            add(
+                Cause(
+                    "crash",
+                    "the essential container exits on start-up (the application crashes)",
+                    f"{group['count']} task(s) exited {codes}" + (f"; last log: {last}" if last else ""),
+                    f"vegaops logs tail {name} --deployment current --since 30m  (or vegaops rollback {name})",
+                )
+            )
     for problem in report["unresolved_secrets"]:
-        add(Cause("secrets", "the task definition references a secret/parameter that does not resolve",
-                  f"{problem['container']}.{problem['name']} -> {problem['value_from']}: {problem['error']}",
-                  "vegaops secret list  (create it, or fix valueFrom)"))
+        add(
+            Cause(
+                "secrets",
+                "the task definition references a secret/parameter that does not resolve",
+                f"{problem['container']}.{problem['name']} -> {problem['value_from']}: {problem['error']}",
+                "vegaops secret list  (create it, or fix valueFrom)",
+            )
+        )
     bad = [t for t in report["unhealthy_targets"] if t["state"] == "unhealthy"]
     if bad:
         reasons = sorted({f"{t['reason']}: {t['description']}" for t in bad})
-        add(Cause("unhealthy", "targets fail the load balancer health check",
-                  f"{len(bad)} unhealthy target(s): {'; '.join(reasons)}",
-                  f"vegaops health {name}"))
+        add(
+            Cause(
+                "unhealthy",
+                "targets fail the load balancer health check",
+                f"{len(bad)} unhealthy target(s): {'; '.join(reasons)}",
+                f"vegaops health {name}",
+            )
+        )
     current = report["current_deployment"] or {}
     if current.get("rollout_state") == "FAILED" or any(
-            d.get("rollout_state") == "FAILED" for d in report["previous_deployments"]):
-        failed = current if current.get("rollout_state") == "FAILED" else next(
-            d for d in report["previous_deployments"] if d.get("rollout_state") == "FAILED")
-        add(Cause("rollout", "a deployment failed (circuit breaker)", f"{failed.get('id')}: {failed.get('reason')}",
-                  f"vegaops logs tail {name} --deployment previous"))
+        d.get("rollout_state") == "FAILED" for d in report["previous_deployments"]
+    ):
+        failed = (
+            current
+            if current.get("rollout_state") == "FAILED"
+            else next(d for d in report["previous_deployments"] if d.get("rollout_state") == "FAILED")
+        )
+        add(
+            Cause(
+                "rollout",
+                "a deployment failed (circuit breaker)",
+                f"{failed.get('id')}: {failed.get('reason')}",
+                f"vegaops logs tail {name} --deployment previous",
+            )
+        )
     if not causes and (report["running"] or 0) < (report["desired"] or 0):
-        add(Cause("capacity", f"{report['running']} of {report['desired']} tasks running, no stopped task explains "
-                  "it yet", "see the service events above", f"vegaops health {name} --wait"))
+        add(
+            Cause(
+                "capacity",
+                f"{report['running']} of {report['desired']} tasks running, no stopped task explains it yet",
+                "see the service events above",
+                f"vegaops health {name} --wait",
+            )
+        )
     return causes

@@ -51,8 +51,10 @@ def choose_container(td: TaskDefinition, configured: str | None, repo: str | Non
     names = [str(c.get("name")) for c in td.containers]
     if configured:
         if configured not in names:
-            raise UsageError(f"{td.family}: no container named {configured!r} (containers: {', '.join(names)})",
-                             hint="set container in vegaops.toml or pass --container")
+            raise UsageError(
+                f"{td.family}: no container named {configured!r} (containers: {', '.join(names)})",
+                hint="set container in vegaops.toml or pass --container",
+            )
         return configured
     if len(names) == 1:
         return names[0]
@@ -60,8 +62,10 @@ def choose_container(td: TaskDefinition, configured: str | None, repo: str | Non
         for c in td.containers:
             if f"/{repo}" in str(c.get("image", "")) or str(c.get("image", "")).startswith(f"{repo}:"):
                 return str(c.get("name"))
-    raise UsageError(f"{td.family}: several containers ({', '.join(names)}); which one gets the image?",
-                     hint="pass --container NAME or set container in vegaops.toml")
+    raise UsageError(
+        f"{td.family}: several containers ({', '.join(names)}); which one gets the image?",
+        hint="pass --container NAME or set container in vegaops.toml",
+    )
 
 
 def strip_tags(spec: dict[str, Any]) -> dict[str, Any]:
@@ -108,12 +112,17 @@ def acquire_lock(ctx: AppContext, service: str, tag: str, ttl: float) -> Lock:
     ssm = Ssm(ctx.client("ssm"))
     name = lock_name(ctx, service)
     now = ctx.clock.now()
-    holder = {"who": deployer(), "at": now.isoformat(), "tag": tag,
-              "expires": (now + timedelta(seconds=ttl)).isoformat()}
+    holder = {
+        "who": deployer(),
+        "at": now.isoformat(),
+        "tag": tag,
+        "expires": (now + timedelta(seconds=ttl)).isoformat(),
+    }
     for _ in range(2):
         try:
-            ssm.put(name, json.dumps(holder), "String", overwrite=False,
-                    description=f"vegaops deploy lock for {service}")
+            ssm.put(
+                name, json.dumps(holder), "String", overwrite=False, description=f"vegaops deploy lock for {service}"
+            )
             return Lock(name, holder)
         except Exception as exc:
             if error_code(exc) != "ParameterAlreadyExists":
@@ -131,8 +140,7 @@ def acquire_lock(ctx: AppContext, service: str, tag: str, ttl: float) -> Lock:
                 hint=f"wait for that deploy to finish, or if it is dead: vegaops deploy unlock {service}",
             )
         ssm.delete([name])  # expired (or unreadable): take it over
-    raise Refused(f"deploy lock for {service} could not be taken (another deploy raced for it)",
-                  hint="try again")
+    raise Refused(f"deploy lock for {service} could not be taken (another deploy raced for it)", hint="try again")
 
 
 def release_lock(ctx: AppContext, lock: Lock) -> None:
@@ -175,8 +183,13 @@ def audit(ctx: AppContext, record: dict[str, Any]) -> None:
         path = state_dir() / "deploys.jsonl"
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps({"at": ctx.clock.now().isoformat(), "who": deployer(),
-                                 "env": ctx.settings.env, **record}, default=str) + "\n")
+            fh.write(
+                json.dumps(
+                    {"at": ctx.clock.now().isoformat(), "who": deployer(), "env": ctx.settings.env, **record},
+                    default=str,
+                )
+                + "\n"
+            )
     except OSError as exc:
         ctx.output.debug(f"audit record not written: {exc}")
 

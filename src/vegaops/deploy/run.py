@@ -57,16 +57,20 @@ def selected(ctx: AppContext, names: list[str]) -> list[tuple[str, str]]:
                 out.append((n, n))
         return out
     if not settings.services:
-        raise UsageError("no services configured for this environment",
-                         hint="name the services, or add [service.NAME] tables to vegaops.toml")
+        raise UsageError(
+            "no services configured for this environment",
+            hint="name the services, or add [service.NAME] tables to vegaops.toml",
+        )
     return [(k, c.ecs_service) for k, c in settings.services.items()]
 
 
 def check_tag(ctx: AppContext, tag: str) -> None:
     rule = ctx.settings.get("tag_rule")
     if rule and not re.search(str(rule), tag):
-        raise UsageError(f"tag {tag!r} breaks the tag rule of environment {ctx.settings.env}: {rule!r}",
-                         hint=f"{ctx.settings.values['tag_rule'].source}; deploy a tag that matches it")
+        raise UsageError(
+            f"tag {tag!r} breaks the tag rule of environment {ctx.settings.env}: {rule!r}",
+            hint=f"{ctx.settings.values['tag_rule'].source}; deploy a tag that matches it",
+        )
 
 
 def resolve_images(ctx: AppContext, items: list[Item], tag: str) -> None:
@@ -85,8 +89,10 @@ def resolve_images(ctx: AppContext, items: list[Item], tag: str) -> None:
                 it.promote_from = source
                 ref = src
         if ref is None:
-            raise NotFoundError(f"image tag {tag} not found for {it.key}; searched: {', '.join(searched)}",
-                                hint="push the image first, or check the tag")
+            raise NotFoundError(
+                f"image tag {tag} not found for {it.key}; searched: {', '.join(searched)}",
+                hint="push the image first, or check the tag",
+            )
         it.image = ref
 
 
@@ -130,8 +136,10 @@ def deploy(ctx: AppContext, o: DeployOptions) -> Result:
     # Preflight (no change yet): services exist and are ACTIVE (batched), images exist somewhere.
     found, missing = ecs.describe_services(cluster, [it.service for it in items])
     if missing:
-        raise Refused(f"preflight: service(s) not found in cluster {cluster}: {', '.join(missing)}",
-                      hint="check the service names and --env")
+        raise Refused(
+            f"preflight: service(s) not found in cluster {cluster}: {', '.join(missing)}",
+            hint="check the service names and --env",
+        )
     for it in items:
         svc = found[it.service]
         if svc.get("status") != "ACTIVE":
@@ -156,7 +164,8 @@ def deploy(ctx: AppContext, o: DeployOptions) -> Result:
                 raise Refused(
                     f"preflight: {it.service} has another deployment in progress ({flight.get('id')} of "
                     f"{vd.short_td(flight.get('taskDefinition'))})",
-                    hint=f"wait for it (vegaops deploy watch {it.service}) or pass --wait-for-other")
+                    hint=f"wait for it (vegaops deploy watch {it.service}) or pass --wait-for-other",
+                )
             wait_for_other(ctx, it.service, str(flight.get("id")), str(flight.get("taskDefinition")), o)
             svc = describe_service(ctx, it.service)
             it.previous = str(svc.get("taskDefinition"))
@@ -171,17 +180,43 @@ def deploy(ctx: AppContext, o: DeployOptions) -> Result:
         sid = it.key
         assert it.image is not None
         if it.promote_from:
-            calls.append(StepCall(f"promote-{sid}", "ecr.promote", {
-                "tag": o.tag, "source_repository": it.promote_from, "repository": it.repo}, literal=True))
-        calls.append(StepCall(f"register-{sid}", "ecs.register", {
-            "service": it.service, "image": pinned(ctx, it), "tag": o.tag, "container": o.container}, literal=True))
-        calls.append(StepCall(f"deploy-{sid}", "ecs.deploy", {
-            "service": it.service, "task_definition": f"${{steps.register-{sid}.task_definition}}",
-            "force": o.force}))
+            calls.append(
+                StepCall(
+                    f"promote-{sid}",
+                    "ecr.promote",
+                    {"tag": o.tag, "source_repository": it.promote_from, "repository": it.repo},
+                    literal=True,
+                )
+            )
+        calls.append(
+            StepCall(
+                f"register-{sid}",
+                "ecs.register",
+                {"service": it.service, "image": pinned(ctx, it), "tag": o.tag, "container": o.container},
+                literal=True,
+            )
+        )
+        calls.append(
+            StepCall(
+                f"deploy-{sid}",
+                "ecs.deploy",
+                {
+                    "service": it.service,
+                    "task_definition": f"${{steps.register-{sid}.task_definition}}",
+                    "force": o.force,
+                },
+            )
+        )
     for it in items:
         if it.already and o.force:
-            calls.append(StepCall(f"deploy-{it.key}", "ecs.deploy", {
-                "service": it.service, "task_definition": it.task_definition, "force": True}, literal=True))
+            calls.append(
+                StepCall(
+                    f"deploy-{it.key}",
+                    "ecs.deploy",
+                    {"service": it.service, "task_definition": it.task_definition, "force": True},
+                    literal=True,
+                )
+            )
             it.already = False
 
     if ctx.options.dry_run:
@@ -246,9 +281,14 @@ def wait_for_other(ctx: AppContext, service: str, deployment_id: str, td: str, o
 
     ctx.output.info(f"{service}: waiting for the other deployment {deployment_id} to finish (--wait-for-other)")
     with LiveView(ctx) as view:
-        Watcher(core.ecs_for(ctx), ctx.settings.require_cluster(), ctx.clock,
-                [Tracked(Target(service, deployment_id, td))], emit=view.event,
-                options=WatchOptions(o.timeout, o.poll_interval)).run()
+        Watcher(
+            core.ecs_for(ctx),
+            ctx.settings.require_cluster(),
+            ctx.clock,
+            [Tracked(Target(service, deployment_id, td))],
+            emit=view.event,
+            options=WatchOptions(o.timeout, o.poll_interval),
+        ).run()
 
 
 def watch_items(ctx: AppContext, items: list[Item], o: DeployOptions) -> None:
@@ -263,7 +303,9 @@ def watch_items(ctx: AppContext, items: list[Item], o: DeployOptions) -> None:
         deployments={it.service: str(it.deployment_id) for it in items},
         task_definitions={it.service: it.task_definition for it in items},
         previous={it.service: it.previous for it in items if it.previous},
-        timeout=o.timeout, poll_interval=o.poll_interval, rollback_on_failure=o.rollback_on_failure,
+        timeout=o.timeout,
+        poll_interval=o.poll_interval,
+        rollback_on_failure=o.rollback_on_failure,
     )
     verdicts: dict[str, vd.Verdict] = {}
     with LiveView(ctx) as view:
@@ -292,8 +334,9 @@ def watch_items(ctx: AppContext, items: list[Item], o: DeployOptions) -> None:
             core.tag_outcome(ctx, it.task_definition, it.verdict.outcome, it.deployment_id)
 
 
-def _result(ctx: AppContext, o: DeployOptions, items: list[Item], start: float,
-            changes: list[dict[str, Any]], planned: bool) -> Result:
+def _result(
+    ctx: AppContext, o: DeployOptions, items: list[Item], start: float, changes: list[dict[str, Any]], planned: bool
+) -> Result:
     from vegaops.output.result import Fields, Result, View
     from vegaops.steps.ecs import verdict_error
 
@@ -304,57 +347,120 @@ def _result(ctx: AppContext, o: DeployOptions, items: list[Item], start: float,
     for it in items:
         v = it.verdict
         if it.already:
-            v = vd.Verdict(vd.SUCCEEDED, (f"already deployed: {vd.short_td(it.task_definition)} runs "
-                                          f"{it.image.digest if it.image else ''}",))
+            v = vd.Verdict(
+                vd.SUCCEEDED,
+                (f"already deployed: {vd.short_td(it.task_definition)} runs {it.image.digest if it.image else ''}",),
+            )
         if v is not None:
             verdicts[it.service] = v
         outcome = "planned" if planned else (v.outcome if v else "unknown")
-        rows.append({
-            "service": it.service, "tag": o.tag, "image": pinned(ctx, it) if it.image else None,
-            "digest": it.image.digest if it.image else None, "promoted_from": it.promote_from,
-            "old_task_definition": it.previous, "new_task_definition": it.task_definition or None,
-            "deployment_id": it.deployment_id, "reattached": it.reattach, "already_deployed": it.already,
-            "outcome": outcome, "exit_code": v.exit_code if v else None,
-            "reasons": list(v.reasons) if v else [], "rollback_to": v.rollback_to if v else None,
-            "failing": v.failing if v else None,
-        })
+        rows.append(
+            {
+                "service": it.service,
+                "tag": o.tag,
+                "image": pinned(ctx, it) if it.image else None,
+                "digest": it.image.digest if it.image else None,
+                "promoted_from": it.promote_from,
+                "old_task_definition": it.previous,
+                "new_task_definition": it.task_definition or None,
+                "deployment_id": it.deployment_id,
+                "reattached": it.reattach,
+                "already_deployed": it.already,
+                "outcome": outcome,
+                "exit_code": v.exit_code if v else None,
+                "reasons": list(v.reasons) if v else [],
+                "rollback_to": v.rollback_to if v else None,
+                "failing": v.failing if v else None,
+            }
+        )
     watcher = ctx.shared.get("_deploy_watcher")
-    data = {"tag": o.tag, "env": ctx.settings.env, "services": rows, "duration": duration,
-            "api_calls": {"ecs": dict(ecs.calls), "ecs_total": ecs.total_calls,
-                          "polls": watcher.polls if watcher else 0, "ecs_watch": watcher.calls if watcher else 0}}
+    data = {
+        "tag": o.tag,
+        "env": ctx.settings.env,
+        "services": rows,
+        "duration": duration,
+        "api_calls": {
+            "ecs": dict(ecs.calls),
+            "ecs_total": ecs.total_calls,
+            "polls": watcher.polls if watcher else 0,
+            "ecs_watch": watcher.calls if watcher else 0,
+        },
+    }
     views: list[View] = []
     for r in rows:
-        views.append(Fields([
-            ("tag", f"{o.tag} ({r['digest']})"), ("image", r["image"]),
-            ("promoted from", r["promoted_from"]),
-            ("task definition", f"{vd.short_td(r['old_task_definition'])} -> "
-                                f"{vd.short_td(r['new_task_definition'])}"),
-            ("deployment", r["deployment_id"]), ("outcome", r["outcome"]),
-            ("reasons", "; ".join(r["reasons"]) or None)], title=r["service"]))
+        views.append(
+            Fields(
+                [
+                    ("tag", f"{o.tag} ({r['digest']})"),
+                    ("image", r["image"]),
+                    ("promoted from", r["promoted_from"]),
+                    (
+                        "task definition",
+                        f"{vd.short_td(r['old_task_definition'])} -> {vd.short_td(r['new_task_definition'])}",
+                    ),
+                    ("deployment", r["deployment_id"]),
+                    ("outcome", r["outcome"]),
+                    ("reasons", "; ".join(r["reasons"]) or None),
+                ],
+                title=r["service"],
+            )
+        )
     if planned:
-        return Result(command=ctx.command, status="planned" if changes else "unchanged", changes=changes,
-                      data=data, views=views,
-                      message=f"plan: {len(changes)} change(s) (dry run, nothing was changed)" if changes
-                      else "nothing to change")
+        return Result(
+            command=ctx.command,
+            status="planned" if changes else "unchanged",
+            changes=changes,
+            data=data,
+            views=views,
+            message=f"plan: {len(changes)} change(s) (dry run, nothing was changed)"
+            if changes
+            else "nothing to change",
+        )
     error = verdict_error(verdicts)
     for it in items:
         if not it.already:
-            core.audit(ctx, {"service": it.service, "tag": o.tag, "digest": it.image.digest if it.image else None,
-                             "task_definition": it.task_definition, "previous": it.previous,
-                             "deployment_id": it.deployment_id,
-                             "outcome": it.verdict.outcome if it.verdict else None, "duration": duration})
+            core.audit(
+                ctx,
+                {
+                    "service": it.service,
+                    "tag": o.tag,
+                    "digest": it.image.digest if it.image else None,
+                    "task_definition": it.task_definition,
+                    "previous": it.previous,
+                    "deployment_id": it.deployment_id,
+                    "outcome": it.verdict.outcome if it.verdict else None,
+                    "duration": duration,
+                },
+            )
     if error is None:
         all_already = all(it.already for it in items)
-        message = (f"already deployed: {o.tag} ({', '.join(it.service for it in items)})" if all_already else
-                   f"deployed {o.tag} to {', '.join(it.service for it in items)} in {duration:g}s")
-        return Result(command=ctx.command, status="unchanged" if all_already else "changed", changes=changes,
-                      data=data, views=views, message=message)
-    return Result(command=ctx.command, status="failed", exit_code=int(error.exit_code), changes=changes, data=data,
-                  views=views, errors=[error.to_dict()])
+        message = (
+            f"already deployed: {o.tag} ({', '.join(it.service for it in items)})"
+            if all_already
+            else f"deployed {o.tag} to {', '.join(it.service for it in items)} in {duration:g}s"
+        )
+        return Result(
+            command=ctx.command,
+            status="unchanged" if all_already else "changed",
+            changes=changes,
+            data=data,
+            views=views,
+            message=message,
+        )
+    return Result(
+        command=ctx.command,
+        status="failed",
+        exit_code=int(error.exit_code),
+        changes=changes,
+        data=data,
+        views=views,
+        errors=[error.to_dict()],
+    )
 
 
-def watch_command(ctx: AppContext, names: list[str], timeout: float, poll_interval: float | None,
-                  rollback_on_failure: bool) -> Result:
+def watch_command(
+    ctx: AppContext, names: list[str], timeout: float, poll_interval: float | None, rollback_on_failure: bool
+) -> Result:
     """``vegaops deploy watch SERVICE``: re-attach to the in-flight deployment."""
     from vegaops.output.result import Result
     from vegaops.steps.ecs import in_progress
@@ -373,44 +479,69 @@ def watch_command(ctx: AppContext, names: list[str], timeout: float, poll_interv
         if flight is None:
             continue
         others = [d for d in svc.get("deployments", []) if d.get("id") != flight.get("id")]
-        items.append(Item(key, name, previous=str(others[0].get("taskDefinition")) if others else "",
-                          task_definition=str(flight.get("taskDefinition")), deployment_id=str(flight.get("id")),
-                          reattach=True))
+        items.append(
+            Item(
+                key,
+                name,
+                previous=str(others[0].get("taskDefinition")) if others else "",
+                task_definition=str(flight.get("taskDefinition")),
+                deployment_id=str(flight.get("id")),
+                reattach=True,
+            )
+        )
     if not items:
-        return Result(command=ctx.command, status="unchanged", data={"services": [], "in_flight": False},
-                      message="no deployment in flight: " + ", ".join(
-                          f"{n} steady on {vd.short_td(found[n].get('taskDefinition'))}" for _, n in pairs))
+        return Result(
+            command=ctx.command,
+            status="unchanged",
+            data={"services": [], "in_flight": False},
+            message="no deployment in flight: "
+            + ", ".join(f"{n} steady on {vd.short_td(found[n].get('taskDefinition'))}" for _, n in pairs),
+        )
     o = DeployOptions(tag="", timeout=timeout, poll_interval=poll_interval, rollback_on_failure=rollback_on_failure)
     watch_items(ctx, items, o)
     return _result(ctx, o, items, start, [], planned=False)
 
 
-def rollback(ctx: AppContext, name: str, to_revision: int | None, timeout: float,
-             poll_interval: float | None) -> Result:
+def rollback(
+    ctx: AppContext, name: str, to_revision: int | None, timeout: float, poll_interval: float | None
+) -> Result:
     from vegaops.output.result import Result
     from vegaops.runbook import engine
     from vegaops.steps.ecs import RollbackParams, RollbackService
 
     start = ctx.clock.monotonic()
-    (key, service), = selected(ctx, [name])
-    lock = None if ctx.options.dry_run else core.acquire_lock(ctx, service, f"rollback:{to_revision or 'auto'}",
-                                                               timeout + 300)
+    ((key, service),) = selected(ctx, [name])
+    lock = (
+        None
+        if ctx.options.dry_run
+        else core.acquire_lock(ctx, service, f"rollback:{to_revision or 'auto'}", timeout + 300)
+    )
     try:
         report = engine.run(ctx, "rollback", [engine.single(RollbackService, RollbackParams(service, to_revision))])
         out = report.steps[0].outputs
         if ctx.options.dry_run or report.steps[0].status != "done":
             message = "; ".join(report.steps[0].notes) or f"plan: roll back {service}"
-            return Result(command=ctx.command, status="planned" if report.changes else "unchanged",
-                          changes=report.changes, data={"service": service, **_plain(out)}, message=message)
-        it = Item(key, service, previous=str(out.get("previous_task_definition")),
-                  task_definition=str(out.get("task_definition")), deployment_id=out.get("deployment_id"))
-        o = DeployOptions(tag=f"rollback to {vd.short_td(it.task_definition)}", timeout=timeout,
-                          poll_interval=poll_interval)
+            return Result(
+                command=ctx.command,
+                status="planned" if report.changes else "unchanged",
+                changes=report.changes,
+                data={"service": service, **_plain(out)},
+                message=message,
+            )
+        it = Item(
+            key,
+            service,
+            previous=str(out.get("previous_task_definition")),
+            task_definition=str(out.get("task_definition")),
+            deployment_id=out.get("deployment_id"),
+        )
+        o = DeployOptions(
+            tag=f"rollback to {vd.short_td(it.task_definition)}", timeout=timeout, poll_interval=poll_interval
+        )
         watch_items(ctx, [it], o)
         result = _result(ctx, o, [it], start, report.changes, planned=False)
         if result.exit_code == 0:
-            result.message = (f"rolled back {service}: {vd.short_td(it.previous)} -> "
-                              f"{vd.short_td(it.task_definition)}")
+            result.message = f"rolled back {service}: {vd.short_td(it.previous)} -> {vd.short_td(it.task_definition)}"
         return result
     finally:
         if lock is not None:

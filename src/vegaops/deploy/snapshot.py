@@ -60,20 +60,26 @@ class Snapshot:
 
 def deployment_from_api(d: dict[str, Any]) -> Deployment:
     return Deployment(
-        id=str(d.get("id", "")), status=str(d.get("status", "")), task_definition=str(d.get("taskDefinition", "")),
-        rollout_state=d.get("rolloutState"), rollout_reason=d.get("rolloutStateReason"),
-        desired=int(d.get("desiredCount", 0)), pending=int(d.get("pendingCount", 0)),
-        running=int(d.get("runningCount", 0)), failed=int(d.get("failedTasks", 0)),
+        id=str(d.get("id", "")),
+        status=str(d.get("status", "")),
+        task_definition=str(d.get("taskDefinition", "")),
+        rollout_state=d.get("rolloutState"),
+        rollout_reason=d.get("rolloutStateReason"),
+        desired=int(d.get("desiredCount", 0)),
+        pending=int(d.get("pendingCount", 0)),
+        running=int(d.get("runningCount", 0)),
+        failed=int(d.get("failedTasks", 0)),
     )
 
 
 def stopped_task_from_api(t: dict[str, Any]) -> StoppedTask:
-    containers = tuple(
-        (str(c.get("name", "")), c.get("exitCode"), c.get("reason")) for c in t.get("containers", [])
-    )
+    containers = tuple((str(c.get("name", "")), c.get("exitCode"), c.get("reason")) for c in t.get("containers", []))
     return StoppedTask(
-        arn=str(t.get("taskArn", "")), deployment_id=t.get("startedBy"), stop_code=t.get("stopCode"),
-        stopped_reason=t.get("stoppedReason"), containers=containers,
+        arn=str(t.get("taskArn", "")),
+        deployment_id=t.get("startedBy"),
+        stop_code=t.get("stopCode"),
+        stopped_reason=t.get("stoppedReason"),
+        containers=containers,
     )
 
 
@@ -89,11 +95,16 @@ def snapshot_from_api(
         return Snapshot(service=name, at=at, status="MISSING", stopped=stopped)
     breaker = (service.get("deploymentConfiguration") or {}).get("deploymentCircuitBreaker")
     return Snapshot(
-        service=name, at=at, status=str(service.get("status", "ACTIVE")),
-        desired=int(service.get("desiredCount", 0)), running=int(service.get("runningCount", 0)),
-        pending=int(service.get("pendingCount", 0)), task_definition=str(service.get("taskDefinition", "")),
+        service=name,
+        at=at,
+        status=str(service.get("status", "ACTIVE")),
+        desired=int(service.get("desiredCount", 0)),
+        running=int(service.get("runningCount", 0)),
+        pending=int(service.get("pendingCount", 0)),
+        task_definition=str(service.get("taskDefinition", "")),
         deployments=tuple(deployment_from_api(d) for d in service.get("deployments", [])),
-        targets=targets, stopped=stopped,
+        targets=targets,
+        stopped=stopped,
         rollback_enabled=bool(breaker.get("enable") and breaker.get("rollback")) if breaker else None,
         service_deployment_status=service_deployment_status,
         events=tuple(str(e.get("message", "")) for e in service.get("events", [])[:20]),

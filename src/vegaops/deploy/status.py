@@ -56,27 +56,65 @@ def status(ctx: AppContext, names: list[str]) -> Result:
                     targets[h.state] = targets.get(h.state, 0) + 1
         primary: dict[str, Any] = next((d for d in svc.get("deployments", []) if d.get("status") == "PRIMARY"), {})
         events = svc.get("events", [])
-        rows.append({
-            "service": name, "status": svc.get("status"), "task_definition": vd.short_td(td_arn),
-            "image": image, "tag": td.tags.get(core.TAG_KEY) or _tag_of(image) or None,
-            "desired": svc.get("desiredCount"), "running": svc.get("runningCount"),
-            "pending": svc.get("pendingCount"), "deployments": len(svc.get("deployments", [])),
-            "rollout_state": primary.get("rolloutState"), "deployment_id": primary.get("id"),
-            "targets": targets or None, "last_event": events[0].get("message") if events else None,
-        })
-    table = Table(["service", "task def", "tag", "desired", "running", "pending", "rollout", "targets",
-                   "last event"],
-                  [[r["service"], r.get("task_definition"), r.get("tag"), r.get("desired"), r.get("running"),
-                    r.get("pending"), r.get("rollout_state") or r.get("status"),
-                    " ".join(f"{n} {s}" for s, n in sorted((r.get("targets") or {}).items())) or None,
-                    r.get("last_event")] for r in rows])
+        rows.append(
+            {
+                "service": name,
+                "status": svc.get("status"),
+                "task_definition": vd.short_td(td_arn),
+                "image": image,
+                "tag": td.tags.get(core.TAG_KEY) or _tag_of(image) or None,
+                "desired": svc.get("desiredCount"),
+                "running": svc.get("runningCount"),
+                "pending": svc.get("pendingCount"),
+                "deployments": len(svc.get("deployments", [])),
+                "rollout_state": primary.get("rolloutState"),
+                "deployment_id": primary.get("id"),
+                "targets": targets or None,
+                "last_event": events[0].get("message") if events else None,
+            }
+        )
+    table = Table(
+        ["service", "task def", "tag", "desired", "running", "pending", "rollout", "targets", "last event"],
+        [
+            [
+                r["service"],
+                r.get("task_definition"),
+                r.get("tag"),
+                r.get("desired"),
+                r.get("running"),
+                r.get("pending"),
+                r.get("rollout_state") or r.get("status"),
+                " ".join(f"{n} {s}" for s, n in sorted((r.get("targets") or {}).items())) or None,
+                r.get("last_event"),
+            ]
+            for r in rows
+        ],
+    )
     code = 3 if missing else 0
-    errors = [{"kind": "not_found", "message": f"service(s) not found in cluster {cluster}: {', '.join(missing)}",
-               "hint": "check the names and --env", "exit_code": 3}] if missing else []
-    return Result(command=ctx.command, status="failed" if missing else "ok", exit_code=code,
-                  data={"cluster": cluster, "services": rows,
-                        "api_calls": {"ecs": dict(ecs.calls), "ecs_total": ecs.total_calls}},
-                  views=[table], errors=errors)
+    errors = (
+        [
+            {
+                "kind": "not_found",
+                "message": f"service(s) not found in cluster {cluster}: {', '.join(missing)}",
+                "hint": "check the names and --env",
+                "exit_code": 3,
+            }
+        ]
+        if missing
+        else []
+    )
+    return Result(
+        command=ctx.command,
+        status="failed" if missing else "ok",
+        exit_code=code,
+        data={
+            "cluster": cluster,
+            "services": rows,
+            "api_calls": {"ecs": dict(ecs.calls), "ecs_total": ecs.total_calls},
+        },
+        views=[table],
+        errors=errors,
+    )
 
 
 def history(ctx: AppContext, name: str, limit: int) -> Result:
@@ -89,7 +127,7 @@ def history(ctx: AppContext, name: str, limit: int) -> Result:
 
     cluster = ctx.settings.require_cluster()
     ecs = core.ecs_for(ctx)
-    (_key, service), = selected(ctx, [name])
+    ((_key, service),) = selected(ctx, [name])
     found, missing = ecs.describe_services(cluster, [service])
     if missing:
         from vegaops.errors import NotFoundError
@@ -115,18 +153,37 @@ def history(ctx: AppContext, name: str, limit: int) -> Result:
         outcome = td.tags.get(core.OUTCOME_KEY) or rec.get("outcome")
         if outcome is None and revision_of(arn) == revision_of(running):
             outcome = "running"
-        rows.append({
-            "task_definition": vd.short_td(arn), "revision": revision_of(arn),
-            "tag": td.tags.get(core.TAG_KEY) or (_tag_of(images[0]) if images else None),
-            "digest": core.image_digest(images[0]) if images else None,
-            "deployment_id": td.tags.get(core.DEPLOYMENT_KEY) or rec.get("deployment_id"),
-            "outcome": outcome, "by": td.tags.get(core.DEPLOYER_KEY) or rec.get("who"),
-            "when": td.tags.get(core.DEPLOYED_AT_KEY) or rec.get("at"), "duration": rec.get("duration"),
-            "running": revision_of(arn) == revision_of(running),
-        })
-    table = Table(["revision", "tag", "digest", "outcome", "deployment", "by", "when", "duration", "running"],
-                  [[r["task_definition"], r["tag"], (r["digest"] or "")[:19] or None, r["outcome"],
-                    r["deployment_id"], r["by"], r["when"], r["duration"], r["running"]] for r in rows])
+        rows.append(
+            {
+                "task_definition": vd.short_td(arn),
+                "revision": revision_of(arn),
+                "tag": td.tags.get(core.TAG_KEY) or (_tag_of(images[0]) if images else None),
+                "digest": core.image_digest(images[0]) if images else None,
+                "deployment_id": td.tags.get(core.DEPLOYMENT_KEY) or rec.get("deployment_id"),
+                "outcome": outcome,
+                "by": td.tags.get(core.DEPLOYER_KEY) or rec.get("who"),
+                "when": td.tags.get(core.DEPLOYED_AT_KEY) or rec.get("at"),
+                "duration": rec.get("duration"),
+                "running": revision_of(arn) == revision_of(running),
+            }
+        )
+    table = Table(
+        ["revision", "tag", "digest", "outcome", "deployment", "by", "when", "duration", "running"],
+        [
+            [
+                r["task_definition"],
+                r["tag"],
+                (r["digest"] or "")[:19] or None,
+                r["outcome"],
+                r["deployment_id"],
+                r["by"],
+                r["when"],
+                r["duration"],
+                r["running"],
+            ]
+            for r in rows
+        ],
+    )
     return Result(command=ctx.command, data={"service": service, "deployments": rows}, views=[table])
 
 
@@ -146,8 +203,7 @@ def prune_revisions(ctx: AppContext, service: str, keep: int, family: str) -> li
     if svc is None:
         return []
     running = str(svc.get("taskDefinition"))
-    protected = {vd.short_td(running), *(vd.short_td(str(d.get("taskDefinition")))
-                                          for d in svc.get("deployments", []))}
+    protected = {vd.short_td(running), *(vd.short_td(str(d.get("taskDefinition"))) for d in svc.get("deployments", []))}
     with contextlib.suppress(VegaopsError):
         protected.add(vd.short_td(rollback_target(ctx, running, None)))
     removed = []

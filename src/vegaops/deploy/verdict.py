@@ -102,8 +102,7 @@ def _targets_text(snap: Snapshot) -> str:
 
 
 def _steady(snap: Snapshot, d: Deployment) -> bool:
-    return (len(snap.deployments) == 1 and d.running >= d.desired and d.pending == 0
-            and snap.running >= snap.desired)
+    return len(snap.deployments) == 1 and d.running >= d.desired and d.pending == 0 and snap.running >= snap.desired
 
 
 def waiting_for(snap: Snapshot, target: Target) -> str:
@@ -115,8 +114,10 @@ def waiting_for(snap: Snapshot, target: Target) -> str:
         primary = snap.primary
         if primary is None:
             return "a deployment to appear"
-        return (f"deployment {primary.id} ({primary.rollout_state or 'unknown'}) on "
-                f"{short_td(primary.task_definition)}: running {primary.running}/{primary.desired}")
+        return (
+            f"deployment {primary.id} ({primary.rollout_state or 'unknown'}) on "
+            f"{short_td(primary.task_definition)}: running {primary.running}/{primary.desired}"
+        )
     parts = [f"deployment {ours.id} {ours.rollout_state or ours.status}: running {ours.running}/{ours.desired}"]
     if ours.pending:
         parts.append(f"pending {ours.pending}")
@@ -142,27 +143,46 @@ def assess(target: Target, history: Sequence[Snapshot]) -> Verdict:
     failing = _fail_fast(counts)
     details = dict(counts)
     if snap.status in ("MISSING", "INACTIVE", "DRAINING"):
-        return Verdict(FAILED, (f"service {snap.service} is {snap.status.lower()} during the deployment",),
-                       details=details)
+        return Verdict(
+            FAILED, (f"service {snap.service} is {snap.status.lower()} during the deployment",), details=details
+        )
 
     sd = snap.service_deployment_status
     ours = snap.deployment(target.deployment_id)
     primary = snap.primary
     if sd == "ROLLBACK_FAILED":
-        return Verdict(FAILED, (f"deployment {target.deployment_id} failed and its rollback failed too",
-                                *((f"tasks: {failing}",) if failing else ())), failing=failing, details=details)
+        return Verdict(
+            FAILED,
+            (
+                f"deployment {target.deployment_id} failed and its rollback failed too",
+                *((f"tasks: {failing}",) if failing else ()),
+            ),
+            failing=failing,
+            details=details,
+        )
 
     if ours is not None and ours.rollout_state != "FAILED" and (ours.status == "PRIMARY" or primary is None):
         completed = ours.rollout_state == "COMPLETED" or (ours.rollout_state is None and _steady(snap, ours))
         on_ours = not target.task_definition or short_td(ours.task_definition) == short_td(target.task_definition)
         if completed and on_ours and ours.running >= ours.desired and _targets_ok(snap):
-            return Verdict(SUCCEEDED, (f"deployment {ours.id} completed: {ours.running}/{ours.desired} tasks "
-                                       f"running {short_td(ours.task_definition)}" + _targets_text(snap),),
-                           details=details)
+            return Verdict(
+                SUCCEEDED,
+                (
+                    f"deployment {ours.id} completed: {ours.running}/{ours.desired} tasks "
+                    f"running {short_td(ours.task_definition)}" + _targets_text(snap),
+                ),
+                details=details,
+            )
         if failing and snap.rollback_enabled is False:
-            return Verdict(FAILED, (f"tasks of deployment {ours.id} keep failing: {failing}",
-                                    "the circuit breaker rollback is off: the service needs a human"),
-                           failing=failing, details=details)
+            return Verdict(
+                FAILED,
+                (
+                    f"tasks of deployment {ours.id} keep failing: {failing}",
+                    "the circuit breaker rollback is off: the service needs a human",
+                ),
+                failing=failing,
+                details=details,
+            )
         return Verdict(IN_PROGRESS, failing=failing, waiting_for=waiting_for(snap, target), details=details)
 
     # Our deployment failed, or it is no longer the primary one / gone.
@@ -171,29 +191,59 @@ def assess(target: Target, history: Sequence[Snapshot]) -> Verdict:
     rollback = primary if primary is not None and (ours is None or primary.id != ours.id) else None
     if rollback is None:
         if ours is not None and ours.rollout_state == "FAILED":
-            return Verdict(FAILED, (*why, "no rollback deployment: the circuit breaker rollback is off or failed; "
-                                    "the service needs a human"), failing=failing, details=details)
+            return Verdict(
+                FAILED,
+                (
+                    *why,
+                    "no rollback deployment: the circuit breaker rollback is off or failed; the service needs a human",
+                ),
+                failing=failing,
+                details=details,
+            )
         return Verdict(IN_PROGRESS, failing=failing, waiting_for=waiting_for(snap, target), details=details)
     if rollback.task_definition == target.task_definition and ours is None:
         # Superseded by another deployment of the very same task definition (e.g. a re-run with --force).
         if rollback.rollout_state == "COMPLETED" and rollback.running >= rollback.desired and _targets_ok(snap):
-            return Verdict(SUCCEEDED, (f"deployment {rollback.id} of {short_td(rollback.task_definition)} completed "
-                                       f"(superseded {target.deployment_id})",), details=details)
+            return Verdict(
+                SUCCEEDED,
+                (
+                    f"deployment {rollback.id} of {short_td(rollback.task_definition)} completed "
+                    f"(superseded {target.deployment_id})",
+                ),
+                details=details,
+            )
         return Verdict(IN_PROGRESS, waiting_for=waiting_for(snap, target), details=details)
     to = short_td(rollback.task_definition)
     if rollback.rollout_state == "FAILED" or sd == "ROLLBACK_FAILED":
-        return Verdict(FAILED, (*why, f"the rollback deployment {rollback.id} to {to} failed too"),
-                       rollback_to=rollback.task_definition, failing=failing, details=details)
-    done = (rollback.rollout_state == "COMPLETED" or (rollback.rollout_state is None and _steady(snap, rollback))
-            or sd == "ROLLBACK_SUCCESSFUL")
+        return Verdict(
+            FAILED,
+            (*why, f"the rollback deployment {rollback.id} to {to} failed too"),
+            rollback_to=rollback.task_definition,
+            failing=failing,
+            details=details,
+        )
+    done = (
+        rollback.rollout_state == "COMPLETED"
+        or (rollback.rollout_state is None and _steady(snap, rollback))
+        or sd == "ROLLBACK_SUCCESSFUL"
+    )
     if done and rollback.running >= rollback.desired:
-        return Verdict(ROLLED_BACK, (*why, f"rolled back to {to} by deployment {rollback.id} "
-                                     f"({rollback.running}/{rollback.desired} running)"),
-                       rollback_to=rollback.task_definition, failing=failing, details=details)
-    return Verdict(ROLLING_BACK, why, rollback_to=rollback.task_definition, failing=failing,
-                   waiting_for=f"rollback to {to}: " + waiting_for(snap, Target(snap.service, rollback.id,
-                                                                              rollback.task_definition)),
-                   details=details)
+        return Verdict(
+            ROLLED_BACK,
+            (*why, f"rolled back to {to} by deployment {rollback.id} ({rollback.running}/{rollback.desired} running)"),
+            rollback_to=rollback.task_definition,
+            failing=failing,
+            details=details,
+        )
+    return Verdict(
+        ROLLING_BACK,
+        why,
+        rollback_to=rollback.task_definition,
+        failing=failing,
+        waiting_for=f"rollback to {to}: "
+        + waiting_for(snap, Target(snap.service, rollback.id, rollback.task_definition)),
+        details=details,
+    )
 
 
 def _last_seen(history: Sequence[Snapshot], deployment_id: str) -> Deployment | None:
@@ -210,8 +260,10 @@ def _failure_text(ours: Deployment | None, target: Target, failing: str | None, 
         lines.append(f"deployment {target.deployment_id} of {short_td(target.task_definition)} is gone")
     else:
         reason = f": {ours.rollout_reason}" if ours.rollout_reason else ""
-        lines.append(f"deployment {ours.id} of {short_td(ours.task_definition)} "
-                     f"{(ours.rollout_state or ours.status).lower()}{reason}")
+        lines.append(
+            f"deployment {ours.id} of {short_td(ours.task_definition)} "
+            f"{(ours.rollout_state or ours.status).lower()}{reason}"
+        )
     if failing:
         lines.append(f"tasks failed: {failing}")
     return tuple(lines)
@@ -224,5 +276,11 @@ def timed_out(target: Target, history: Sequence[Snapshot], timeout: float) -> Ve
     reasons = [f"timed out after {timeout:g}s waiting for {what}"]
     if current.failing:
         reasons.append(f"tasks failed: {current.failing}")
-    return Verdict(TIMED_OUT, tuple(reasons), rollback_to=current.rollback_to, failing=current.failing,
-                   waiting_for=what, details=current.details)
+    return Verdict(
+        TIMED_OUT,
+        tuple(reasons),
+        rollback_to=current.rollback_to,
+        failing=current.failing,
+        waiting_for=what,
+        details=current.details,
+    )

@@ -59,9 +59,16 @@ class LiveView:
             table.add_column(col, no_wrap=True)
         for name, r in self.rows.items():
             dep = str(r.get("deployment") or "-")
-            table.add_row(name, "…" + dep[-8:] if len(dep) > 12 else dep, rollout(r),
-                          f"{r.get('running', '-')}/{r.get('desired', '-')}", str(r.get("pending", "-")),
-                          str(r.get("failed", "-")), _targets(r.get("targets")), f"{r.get('elapsed', 0):.0f}s")
+            table.add_row(
+                name,
+                "…" + dep[-8:] if len(dep) > 12 else dep,
+                rollout(r),
+                f"{r.get('running', '-')}/{r.get('desired', '-')}",
+                str(r.get("pending", "-")),
+                str(r.get("failed", "-")),
+                _targets(r.get("targets")),
+                f"{r.get('elapsed', 0):.0f}s",
+            )
         return table
 
     def _line(self, text: str, style: str = "") -> None:
@@ -89,9 +96,11 @@ class LiveView:
             primary = ""
             if e.get("primary") and e.get("primary") != e.get("deployment"):
                 primary = f" | primary {e['primary']} ({e.get('primary_task_definition')})"
-            self._line(f"{svc}: {e.get('deployment')} {e.get('rollout_state') or '-'} desired {e.get('desired')} "
-                       f"pending {e.get('pending')} running {e.get('running')} failed {e.get('failed')} "
-                       f"targets {_targets(e.get('targets'))}{primary} [{e.get('elapsed', 0):.0f}s]")
+            self._line(
+                f"{svc}: {e.get('deployment')} {e.get('rollout_state') or '-'} desired {e.get('desired')} "
+                f"pending {e.get('pending')} running {e.get('running')} failed {e.get('failed')} "
+                f"targets {_targets(e.get('targets'))}{primary} [{e.get('elapsed', 0):.0f}s]"
+            )
         elif kind == "service_event":
             self._line(f"{svc}: event: {e.get('message')}", "dim")
         elif kind == "tasks_stopped":
@@ -105,7 +114,10 @@ class LiveView:
             self._line(f"{svc}: rollback started by vegaops ({e.get('how')})", "yellow")
         elif kind == "verdict":
             style = "green" if e.get("outcome") == "succeeded" else "red"
-            self._line(f"{svc}: {str(e.get('outcome')).replace('_', ' ')} after {e.get('elapsed')}s: "
-                       + "; ".join(e.get("reasons", [])), style)
+            self._line(
+                f"{svc}: {str(e.get('outcome')).replace('_', ' ')} after {e.get('elapsed')}s: "
+                + "; ".join(e.get("reasons", [])),
+                style,
+            )
         elif kind == "info":
             self._line(f"{svc}: {e.get('message')}")

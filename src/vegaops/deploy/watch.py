@@ -163,8 +163,12 @@ class Watcher:
                 t.announced_failing = reason
                 self.emit({"event": "failing", "service": t.target.service, "reason": t.verdict.failing})
                 ours = snap.deployment(t.target.deployment_id)
-                still_ours = (ours is not None and ours.status == "PRIMARY" and ours.rollout_state == "IN_PROGRESS"
-                              and t.verdict.outcome == vd.IN_PROGRESS)
+                still_ours = (
+                    ours is not None
+                    and ours.status == "PRIMARY"
+                    and ours.rollout_state == "IN_PROGRESS"
+                    and t.verdict.outcome == vd.IN_PROGRESS
+                )
                 # Only while our deployment is still the one rolling out: once the breaker has tripped,
                 # the IN_PROGRESS deployment is ECS's rollback, which must not be stopped.
                 if self.options.rollback_on_failure and not t.stopped_by_us and still_ours:
@@ -185,8 +189,11 @@ class Watcher:
         if not t.target_groups or snap.targets is None:
             return True
         targets = snap.targets
-        return (targets.get("healthy", 0) >= primary.desired * len(t.target_groups)
-                and not targets.get("initial") and not targets.get("unhealthy"))
+        return (
+            targets.get("healthy", 0) >= primary.desired * len(t.target_groups)
+            and not targets.get("initial")
+            and not targets.get("unhealthy")
+        )
 
     def _snapshot(self, t: Tracked, service: dict[str, Any] | None, at: float) -> Snapshot:
         if service is None:
@@ -240,9 +247,14 @@ class Watcher:
         for reason, group in by_reason.items():
             codes = sorted({c for task in group for _, c, _ in task.containers if c is not None})
             event: dict[str, Any] = {
-                "event": "tasks_stopped", "service": t.target.service, "deployment": deployment_id,
-                "reason": reason, "count": len(group), "exit_codes": codes,
-                "tasks": [task.arn.rsplit("/", 1)[-1] for task in group]}
+                "event": "tasks_stopped",
+                "service": t.target.service,
+                "deployment": deployment_id,
+                "reason": reason,
+                "count": len(group),
+                "exit_codes": codes,
+                "tasks": [task.arn.rsplit("/", 1)[-1] for task in group],
+            }
             if self.log_tail is not None and reason not in t.tailed:
                 t.tailed.add(reason)
                 try:
@@ -279,39 +291,72 @@ class Watcher:
             if error_code(exc) != "ConflictException":
                 raise
             # The circuit breaker got there first (ROLLBACK_IN_PROGRESS): ECS is already rolling back.
-            self.emit({"event": "rollback_started", "service": t.target.service, "by": "ecs",
-                       "how": "already in progress", "reason": t.verdict.failing})
+            self.emit(
+                {
+                    "event": "rollback_started",
+                    "service": t.target.service,
+                    "by": "ecs",
+                    "how": "already in progress",
+                    "reason": t.verdict.failing,
+                }
+            )
             return
         if not stopped:
             if not t.target.previous_task_definition:
-                self.emit({"event": "rollback_skipped", "service": t.target.service,
-                           "reason": "no previous task definition known"})
+                self.emit(
+                    {
+                        "event": "rollback_skipped",
+                        "service": t.target.service,
+                        "reason": "no previous task definition known",
+                    }
+                )
                 return
             self.ecs.update_service(self.cluster, t.target.service, task_definition=t.target.previous_task_definition)
             how = f"UpdateService back to {vd.short_td(t.target.previous_task_definition)}"
-        self.emit({"event": "rollback_started", "service": t.target.service, "by": "vegaops", "how": how,
-                   "reason": t.verdict.failing})
+        self.emit(
+            {
+                "event": "rollback_started",
+                "service": t.target.service,
+                "by": "vegaops",
+                "how": how,
+                "reason": t.verdict.failing,
+            }
+        )
 
     # -- events ------------------------------------------------------------------------------
     def _emit_changes(self, t: Tracked, snap: Snapshot, service: dict[str, Any] | None) -> None:
         ours = snap.deployment(t.target.deployment_id)
         primary = snap.primary
-        state = (snap.status, ours.rollout_state if ours else None, ours.running if ours else None,
-                 ours.pending if ours else None, ours.failed if ours else None,
-                 primary.id if primary else None, primary.rollout_state if primary else None,
-                 primary.running if primary else None, tuple(sorted((snap.targets or {}).items())))
+        state = (
+            snap.status,
+            ours.rollout_state if ours else None,
+            ours.running if ours else None,
+            ours.pending if ours else None,
+            ours.failed if ours else None,
+            primary.id if primary else None,
+            primary.rollout_state if primary else None,
+            primary.running if primary else None,
+            tuple(sorted((snap.targets or {}).items())),
+        )
         if state != t.last_state:
             t.last_state = state
-            self.emit({
-                "event": "state", "service": t.target.service, "deployment": t.target.deployment_id,
-                "status": snap.status,
-                "rollout_state": ours.rollout_state if ours else ("GONE" if t.history[:-1] else None),
-                "desired": ours.desired if ours else snap.desired, "pending": ours.pending if ours else 0,
-                "running": ours.running if ours else 0, "failed": ours.failed if ours else 0,
-                "primary": primary.id if primary else None,
-                "primary_task_definition": vd.short_td(primary.task_definition) if primary else None,
-                "targets": snap.targets, "elapsed": round(snap.at, 1),
-            })
+            self.emit(
+                {
+                    "event": "state",
+                    "service": t.target.service,
+                    "deployment": t.target.deployment_id,
+                    "status": snap.status,
+                    "rollout_state": ours.rollout_state if ours else ("GONE" if t.history[:-1] else None),
+                    "desired": ours.desired if ours else snap.desired,
+                    "pending": ours.pending if ours else 0,
+                    "running": ours.running if ours else 0,
+                    "failed": ours.failed if ours else 0,
+                    "primary": primary.id if primary else None,
+                    "primary_task_definition": vd.short_td(primary.task_definition) if primary else None,
+                    "targets": snap.targets,
+                    "elapsed": round(snap.at, 1),
+                }
+            )
         if service is None:
             return
         fresh = [e for e in service.get("events", []) if str(e.get("id")) not in t.events_seen]
@@ -319,11 +364,26 @@ class Watcher:
         for e in reversed(fresh):
             t.events_seen.add(str(e.get("id")))
             if not first or t.target.deployment_id in str(e.get("message", "")):
-                self.emit({"event": "service_event", "service": t.target.service, "message": e.get("message"),
-                           "at": e.get("createdAt")})
+                self.emit(
+                    {
+                        "event": "service_event",
+                        "service": t.target.service,
+                        "message": e.get("message"),
+                        "at": e.get("createdAt"),
+                    }
+                )
 
     def _emit_verdict(self, t: Tracked) -> None:
         v = t.verdict
-        self.emit({"event": "verdict", "service": t.target.service, "deployment": t.target.deployment_id,
-                   "outcome": v.outcome, "exit_code": v.exit_code, "reasons": list(v.reasons),
-                   "rollback_to": v.rollback_to, "elapsed": round((t.finished_at or self.start) - self.start, 1)})
+        self.emit(
+            {
+                "event": "verdict",
+                "service": t.target.service,
+                "deployment": t.target.deployment_id,
+                "outcome": v.outcome,
+                "exit_code": v.exit_code,
+                "reasons": list(v.reasons),
+                "rollback_to": v.rollback_to,
+                "elapsed": round((t.finished_at or self.start) - self.start, 1),
+            }
+        )

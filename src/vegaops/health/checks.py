@@ -58,18 +58,45 @@ def ecs_check(key: str, svc: dict[str, Any], now: datetime, stuck_after: float =
         elif state == "IN_PROGRESS" or (d.get("status") != "PRIMARY" and state != "FAILED" and len(deployments) > 1):
             age = _age(d.get("createdAt"), now)
             if age is not None and age > stuck_after:
-                problems.append(f"deployment {d.get('id')} stuck in {state or d.get('status')} for {int(age // 60)} min"
-                                f" ({d.get('runningCount', 0)} of {d.get('desiredCount', 0)} running)")
+                problems.append(
+                    f"deployment {d.get('id')} stuck in {state or d.get('status')} for {int(age // 60)} min"
+                    f" ({d.get('runningCount', 0)} of {d.get('desiredCount', 0)} running)"
+                )
     if earlier_failed:
         latest = max(earlier_failed, key=lambda d: str(d.get("createdAt", "")))
-        problems.append(f"{len(earlier_failed)} earlier deployment(s) failed, latest {latest.get('id')}: "
-                        f"{latest.get('rolloutStateReason') or 'no reason given'}")
+        problems.append(
+            f"{len(earlier_failed)} earlier deployment(s) failed, latest {latest.get('id')}: "
+            f"{latest.get('rolloutStateReason') or 'no reason given'}"
+        )
     detail = "; ".join(problems) or f"ACTIVE, {running}/{desired} running, no deployment stuck"
-    return Check(key, "ecs", not problems, detail, svc.get("serviceName", ""),
-                 {"status": status, "running": running, "desired": desired, "pending": pending,
-                  "deployments": [{k: d.get(k) for k in ("id", "status", "rolloutState", "taskDefinition",
-                                                         "runningCount", "desiredCount", "failedTasks")}
-                                  for d in svc.get("deployments", [])]})
+    return Check(
+        key,
+        "ecs",
+        not problems,
+        detail,
+        svc.get("serviceName", ""),
+        {
+            "status": status,
+            "running": running,
+            "desired": desired,
+            "pending": pending,
+            "deployments": [
+                {
+                    k: d.get(k)
+                    for k in (
+                        "id",
+                        "status",
+                        "rolloutState",
+                        "taskDefinition",
+                        "runningCount",
+                        "desiredCount",
+                        "failedTasks",
+                    )
+                }
+                for d in svc.get("deployments", [])
+            ],
+        },
+    )
 
 
 def target_checks(key: str, svc: dict[str, Any], elb: Elbv2) -> list[Check]:
@@ -89,13 +116,22 @@ def target_checks(key: str, svc: dict[str, Any], elb: Elbv2) -> list[Check]:
         summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "no targets registered"
         reasons = sorted({f"{t.reason}: {t.description}" if t.description else str(t.reason) for t in bad if t.reason})
         detail = summary + (f" ({'; '.join(reasons)})" if reasons else "")
-        out.append(Check(key, "targets", ok, detail, name,
-                         {"target_group_arn": arn, "targets": [asdict(t) for t in targets]}))
+        out.append(
+            Check(key, "targets", ok, detail, name, {"target_group_arn": arn, "targets": [asdict(t) for t in targets]})
+        )
     return out
 
 
-def http_check(key: str, url: str, expect_status: int = 200, expect_body: str | None = None,
-               retries: int = 3, timeout: float = 5.0, clock: Clock | None = None, delay: float = 1.0) -> Check:
+def http_check(
+    key: str,
+    url: str,
+    expect_status: int = 200,
+    expect_body: str | None = None,
+    retries: int = 3,
+    timeout: float = 5.0,
+    clock: Clock | None = None,
+    delay: float = 1.0,
+) -> Check:
     """GET the URL up to ``retries`` times; latency of the last attempt."""
     last = ""
     status: int | None = None
@@ -124,10 +160,22 @@ def http_check(key: str, url: str, expect_status: int = 200, expect_body: str | 
             elif expect_body and expect_body not in body:
                 last = f"HTTP {status} but the body lacks {expect_body!r} ({latency_ms} ms)"
             else:
-                return Check(key, "http", True, f"HTTP {status} in {latency_ms} ms", url,
-                             {"status": status, "latency_ms": latency_ms, "attempts": attempt + 1})
-    return Check(key, "http", False, f"{last} after {max(1, retries)} attempt(s)", url,
-                 {"status": status, "latency_ms": latency_ms, "attempts": max(1, retries)})
+                return Check(
+                    key,
+                    "http",
+                    True,
+                    f"HTTP {status} in {latency_ms} ms",
+                    url,
+                    {"status": status, "latency_ms": latency_ms, "attempts": attempt + 1},
+                )
+    return Check(
+        key,
+        "http",
+        False,
+        f"{last} after {max(1, retries)} attempt(s)",
+        url,
+        {"status": status, "latency_ms": latency_ms, "attempts": max(1, retries)},
+    )
 
 
 def _first_found(ident: str, lookups: Sequence[tuple[str, Callable[[str], str]]]) -> tuple[str, str] | None:
@@ -143,8 +191,9 @@ def _first_found(ident: str, lookups: Sequence[tuple[str, Callable[[str], str]]]
     return None
 
 
-def _status_checks(check: str, identifiers: Sequence[str], missing: str,
-                   lookups: Sequence[tuple[str, Callable[[str], str]]]) -> list[Check]:
+def _status_checks(
+    check: str, identifiers: Sequence[str], missing: str, lookups: Sequence[tuple[str, Callable[[str], str]]]
+) -> list[Check]:
     out: list[Check] = []
     for ident in identifiers:
         found = _first_found(ident, lookups)
@@ -157,23 +206,41 @@ def _status_checks(check: str, identifiers: Sequence[str], missing: str,
 
 
 def rds_checks(rds: Any, identifiers: Sequence[str]) -> list[Check]:
-    return _status_checks("rds", identifiers, "no DB instance or cluster with this identifier", [
-        ("instance", lambda i: rds.describe_db_instances(DBInstanceIdentifier=i)["DBInstances"][0]["DBInstanceStatus"]),
-        ("cluster", lambda i: rds.describe_db_clusters(DBClusterIdentifier=i)["DBClusters"][0]["Status"]),
-    ])
+    return _status_checks(
+        "rds",
+        identifiers,
+        "no DB instance or cluster with this identifier",
+        [
+            (
+                "instance",
+                lambda i: rds.describe_db_instances(DBInstanceIdentifier=i)["DBInstances"][0]["DBInstanceStatus"],
+            ),
+            ("cluster", lambda i: rds.describe_db_clusters(DBClusterIdentifier=i)["DBClusters"][0]["Status"]),
+        ],
+    )
 
 
 def elasticache_checks(client: Any, identifiers: Sequence[str]) -> list[Check]:
-    return _status_checks("elasticache", identifiers, "no replication group or cache cluster with this id", [
-        ("replication group",
-         lambda i: client.describe_replication_groups(ReplicationGroupId=i)["ReplicationGroups"][0]["Status"]),
-        ("cache cluster",
-         lambda i: client.describe_cache_clusters(CacheClusterId=i)["CacheClusters"][0]["CacheClusterStatus"]),
-    ])
+    return _status_checks(
+        "elasticache",
+        identifiers,
+        "no replication group or cache cluster with this id",
+        [
+            (
+                "replication group",
+                lambda i: client.describe_replication_groups(ReplicationGroupId=i)["ReplicationGroups"][0]["Status"],
+            ),
+            (
+                "cache cluster",
+                lambda i: client.describe_cache_clusters(CacheClusterId=i)["CacheClusters"][0]["CacheClusterStatus"],
+            ),
+        ],
+    )
 
 
-def sqs_checks(sqs: Any, cloudwatch: Any, queues: Sequence[str], max_depth: int, max_age: int,
-               now: datetime) -> list[Check]:
+def sqs_checks(
+    sqs: Any, cloudwatch: Any, queues: Sequence[str], max_depth: int, max_age: int, now: datetime
+) -> list[Check]:
     from datetime import timedelta
 
     from vegaops.aws.errors import error_code
@@ -190,9 +257,14 @@ def sqs_checks(sqs: Any, cloudwatch: Any, queues: Sequence[str], max_depth: int,
         attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
         depth = int(attrs.get("ApproximateNumberOfMessages", 0))
         points = cloudwatch.get_metric_statistics(
-            Namespace="AWS/SQS", MetricName="ApproximateAgeOfOldestMessage",
-            Dimensions=[{"Name": "QueueName", "Value": name}], StartTime=now - timedelta(minutes=10), EndTime=now,
-            Period=60, Statistics=["Maximum"]).get("Datapoints", [])
+            Namespace="AWS/SQS",
+            MetricName="ApproximateAgeOfOldestMessage",
+            Dimensions=[{"Name": "QueueName", "Value": name}],
+            StartTime=now - timedelta(minutes=10),
+            EndTime=now,
+            Period=60,
+            Statistics=["Maximum"],
+        ).get("Datapoints", [])
         age = int(max(p["Maximum"] for p in points)) if points else None
         problems = []
         if depth > max_depth:
@@ -200,6 +272,14 @@ def sqs_checks(sqs: Any, cloudwatch: Any, queues: Sequence[str], max_depth: int,
         if age is not None and age > max_age:
             problems.append(f"oldest message {age}s old (max {max_age}s)")
         age_text = f"oldest {age}s" if age is not None else "age of oldest unknown (no metric)"
-        out.append(Check("env", "sqs", not problems, "; ".join(problems) or f"{depth} messages, {age_text}", name,
-                         {"depth": depth, "oldest_age_seconds": age}))
+        out.append(
+            Check(
+                "env",
+                "sqs",
+                not problems,
+                "; ".join(problems) or f"{depth} messages, {age_text}",
+                name,
+                {"depth": depth, "oldest_age_seconds": age},
+            )
+        )
     return out

@@ -32,8 +32,9 @@ def service_names(a: AppContext, names: Sequence[str]) -> list[str]:
     return chosen
 
 
-def run_checks(a: AppContext, names: Sequence[str], retries: int = 3, http_timeout: float = 5.0,
-               env_checks: bool = True) -> list[Check]:
+def run_checks(
+    a: AppContext, names: Sequence[str], retries: int = 3, http_timeout: float = 5.0, env_checks: bool = True
+) -> list[Check]:
     from vegaops.aws.ecs import Ecs
     from vegaops.aws.elbv2 import Elbv2
     from vegaops.logs.service import cluster_of, resolve_name
@@ -55,8 +56,17 @@ def run_checks(a: AppContext, names: Sequence[str], retries: int = 3, http_timeo
             elb = elb or Elbv2(a.client("elbv2"))
             checks.extend(target_checks(key, svc, elb))
         if cfg is not None and cfg.health_url:
-            checks.append(http_check(key, cfg.health_url, cfg.health_expect_status, cfg.health_expect_body,
-                                     retries=retries, timeout=http_timeout, clock=a.clock))
+            checks.append(
+                http_check(
+                    key,
+                    cfg.health_url,
+                    cfg.health_expect_status,
+                    cfg.health_expect_body,
+                    retries=retries,
+                    timeout=http_timeout,
+                    clock=a.clock,
+                )
+            )
     if env_checks:
         rds_ids = list(_setting(a, "health_rds", []))  # type: ignore[call-overload]
         cache_ids = list(_setting(a, "health_elasticache", []))  # type: ignore[call-overload]
@@ -66,16 +76,28 @@ def run_checks(a: AppContext, names: Sequence[str], retries: int = 3, http_timeo
         if cache_ids:
             checks.extend(elasticache_checks(a.client("elasticache"), cache_ids))
         if queues:
-            checks.extend(sqs_checks(a.client("sqs"), a.client("cloudwatch"), queues,
-                                     int(_setting(a, "health_sqs_max_depth", 1000)),  # type: ignore[call-overload]
-                                     int(_setting(a, "health_sqs_max_age", 600)),  # type: ignore[call-overload]
-                                     now))
+            checks.extend(
+                sqs_checks(
+                    a.client("sqs"),
+                    a.client("cloudwatch"),
+                    queues,
+                    int(_setting(a, "health_sqs_max_depth", 1000)),  # type: ignore[call-overload]
+                    int(_setting(a, "health_sqs_max_age", 600)),  # type: ignore[call-overload]
+                    now,
+                )
+            )
     return checks
 
 
-def wait_healthy(a: AppContext, names: Sequence[str], timeout: float, interval: float, retries: int = 1,
-                 http_timeout: float = 5.0, progress: Callable[[list[Check]], None] | None = None,
-                 ) -> tuple[bool, list[Check]]:
+def wait_healthy(
+    a: AppContext,
+    names: Sequence[str],
+    timeout: float,
+    interval: float,
+    retries: int = 1,
+    http_timeout: float = 5.0,
+    progress: Callable[[list[Check]], None] | None = None,
+) -> tuple[bool, list[Check]]:
     deadline = a.clock.monotonic() + timeout
     while True:
         checks = run_checks(a, names, retries=retries, http_timeout=http_timeout)

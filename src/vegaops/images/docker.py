@@ -15,26 +15,35 @@ _DIGEST = re.compile(r"digest:\s*(sha256:[0-9a-f]{64})")
 def docker_binary() -> str:
     exe = shutil.which("docker")
     if exe is None:
-        raise UsageError("--source docker://: the docker CLI is not installed",
-                         hint="install Docker, or push a daemonless build: --source oci:PATH | docker-archive:PATH")
+        raise UsageError(
+            "--source docker://: the docker CLI is not installed",
+            hint="install Docker, or push a daemonless build: --source oci:PATH | docker-archive:PATH",
+        )
     return exe
 
 
 def require_engine() -> str:
     """The docker CLI path, when a Docker engine answers; a clear exit-2 error otherwise."""
     exe = docker_binary()
-    proc = subprocess.run([exe, "version", "--format", "{{.Server.Version}}"], capture_output=True, text=True,
-                          timeout=30, check=False, stdin=subprocess.DEVNULL)
+    proc = subprocess.run(
+        [exe, "version", "--format", "{{.Server.Version}}"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
     if proc.returncode != 0 or not proc.stdout.strip():
         reason = (proc.stderr.strip().splitlines() or ["no server version"])[-1]
-        raise UsageError(f"--source docker://: no Docker engine is reachable ({reason})",
-                         hint="start Docker (or set DOCKER_HOST), or push a daemonless build: "
-                              "--source oci:PATH | docker-archive:PATH")
+        raise UsageError(
+            f"--source docker://: no Docker engine is reachable ({reason})",
+            hint="start Docker (or set DOCKER_HOST), or push a daemonless build: "
+            "--source oci:PATH | docker-archive:PATH",
+        )
     return exe
 
 
-def push(image: str, target: str, registry: str, username: str, password: str,
-         log: Callable[[str], None]) -> str:
+def push(image: str, target: str, registry: str, username: str, password: str, log: Callable[[str], None]) -> str:
     """``docker login`` (password on stdin, never argv), ``docker tag``, ``docker push``; returns the digest."""
     exe = require_engine()
 

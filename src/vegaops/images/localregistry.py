@@ -32,16 +32,27 @@ def config_yaml(root: Path, port: int, notify_url: str | None = None) -> str:
     cfg: dict[str, object] = {
         "version": 0.1,
         "log": {"level": "error", "accesslog": {"disabled": True}},
-        "storage": {"filesystem": {"rootdirectory": str(root)}, "delete": {"enabled": True},
-                    "maintenance": {"uploadpurging": {"enabled": False}}},
+        "storage": {
+            "filesystem": {"rootdirectory": str(root)},
+            "delete": {"enabled": True},
+            "maintenance": {"uploadpurging": {"enabled": False}},
+        },
         "http": {"addr": f"127.0.0.1:{port}", "secret": "vegaops-local"},
     }
     if notify_url:
-        cfg["notifications"] = {"endpoints": [{
-            "name": "vegaops", "url": notify_url, "timeout": "2s", "threshold": 5, "backoff": "1s",
-            "ignoredmediatypes": ["application/octet-stream"],
-            "ignore": {"actions": ["pull", "delete", "mount"]},
-        }]}
+        cfg["notifications"] = {
+            "endpoints": [
+                {
+                    "name": "vegaops",
+                    "url": notify_url,
+                    "timeout": "2s",
+                    "threshold": 5,
+                    "backoff": "1s",
+                    "ignoredmediatypes": ["application/octet-stream"],
+                    "ignore": {"actions": ["pull", "delete", "mount"]},
+                }
+            ]
+        }
     return json.dumps(cfg, indent=2)
 
 
@@ -89,8 +100,9 @@ class LocalRegistry:
                 self.process.wait(timeout=10)
 
 
-def start(workdir: Path, port: int | None = None, notify_url: str | None = None, timeout: float = 20.0
-          ) -> LocalRegistry:
+def start(
+    workdir: Path, port: int | None = None, notify_url: str | None = None, timeout: float = 20.0
+) -> LocalRegistry:
     """Start the registry on 127.0.0.1 with storage under ``workdir``; waits until ``/v2/`` answers."""
     binary = available()
     if binary is None:
@@ -102,8 +114,9 @@ def start(workdir: Path, port: int | None = None, notify_url: str | None = None,
     config = workdir / "config.yml"
     config.write_text(config_yaml(root, port, notify_url), encoding="utf-8")
     log = (workdir / "registry.log").open("ab")
-    process = subprocess.Popen([binary, "serve", str(config)], stdout=log, stderr=log, stdin=subprocess.DEVNULL,
-                               preexec_fn=_death_signal())  # noqa: PLW1509 - only a libc call after fork
+    process = subprocess.Popen(
+        [binary, "serve", str(config)], stdout=log, stderr=log, stdin=subprocess.DEVNULL, preexec_fn=_death_signal()
+    )  # noqa: PLW1509 - only a libc call after fork
     log.close()
     registry = LocalRegistry(process, port, root)
     deadline = time.monotonic() + timeout

@@ -20,14 +20,27 @@ def context_for(a: AppContext, env: str, max_attempts: int | None = None) -> App
     if a.settings.env == env:
         return a
     options = dataclasses.replace(a.options, env=env, env_source="argument")
-    ctx = AppContext(options=options, cwd=a.cwd, clock=a.clock, output=a.output, prompter=a.prompter,
-                     command=a.command, interactive_override=a.interactive_override, _config=a.config)
+    ctx = AppContext(
+        options=options,
+        cwd=a.cwd,
+        clock=a.clock,
+        output=a.output,
+        prompter=a.prompter,
+        command=a.command,
+        interactive_override=a.interactive_override,
+        _config=a.config,
+    )
     if max_attempts is not None:
         from vegaops.aws.clients import ClientFactory
 
         s = ctx.settings
-        ctx._clients = ClientFactory(profile=s.profile, region=s.region, endpoint_url=s.get("endpoint_url"),
-                                     credentials=s.extras.get("credentials"), max_attempts=max_attempts)
+        ctx._clients = ClientFactory(
+            profile=s.profile,
+            region=s.region,
+            endpoint_url=s.get("endpoint_url"),
+            credentials=s.extras.get("credentials"),
+            max_attempts=max_attempts,
+        )
     return ctx
 
 
@@ -58,8 +71,9 @@ def pick_service(settings: Settings, service: str | None, what: str) -> ServiceC
 
 def repo_of(svc: ServiceConfig) -> str:
     if not svc.ecr_repo:
-        raise ConfigError(f"vegaops.toml: service.{svc.name}.ecr_repo: not set",
-                          hint=f"set ecr_repo under [service.{svc.name}]")
+        raise ConfigError(
+            f"vegaops.toml: service.{svc.name}.ecr_repo: not set", hint=f"set ecr_repo under [service.{svc.name}]"
+        )
     return svc.ecr_repo
 
 
@@ -88,8 +102,13 @@ def locate(a: AppContext, value: str, service: str | None, option: str) -> Locat
 def registry_key(settings: Settings) -> tuple[object, ...]:
     """What decides which ECR registry an environment talks to (account via profile, region, endpoint)."""
     creds = settings.extras.get("credentials") or {}
-    return (settings.profile, settings.region, settings.get("endpoint_url"), settings.get("ecr_registry"),
-            creds.get("aws_access_key_id"))
+    return (
+        settings.profile,
+        settings.region,
+        settings.get("endpoint_url"),
+        settings.get("ecr_registry"),
+        creds.get("aws_access_key_id"),
+    )
 
 
 def mount_candidates(a: AppContext, repo: str) -> list[str]:

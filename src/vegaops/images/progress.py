@@ -48,16 +48,23 @@ class RichProgress:
             TransferSpeedColumn,
         )
 
-        self._progress = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
-                                  TransferSpeedColumn(), TextColumn("{task.fields[status]}"),
-                                  console=output.err, transient=False)
+        self._progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TextColumn("{task.fields[status]}"),
+            console=output.err,
+            transient=False,
+        )
         self._tasks: dict[str, Any] = {}
         self._lock = threading.Lock()
 
     def start(self, blob: Blob) -> None:
         with self._lock:
             self._tasks[blob.digest] = self._progress.add_task(
-                f"{blob.kind} {_short(blob.digest)}", total=blob.size, status="checking")
+                f"{blob.kind} {_short(blob.digest)}", total=blob.size, status="checking"
+            )
 
     def advance(self, blob: Blob, n: int) -> None:
         self._progress.update(self._tasks[blob.digest], advance=n, status="uploading")

@@ -25,12 +25,14 @@ from vegaops.errors import AuthError, NotFoundError, OperationFailed, Refused, V
 from vegaops.images.source import Blob, ImageSource
 
 DEFAULT_CHUNK = 16 * 1024 * 1024
-MANIFEST_TYPES = ", ".join([
-    "application/vnd.oci.image.manifest.v1+json",
-    "application/vnd.docker.distribution.manifest.v2+json",
-    "application/vnd.oci.image.index.v1+json",
-    "application/vnd.docker.distribution.manifest.list.v2+json",
-])
+MANIFEST_TYPES = ", ".join(
+    [
+        "application/vnd.oci.image.manifest.v1+json",
+        "application/vnd.docker.distribution.manifest.v2+json",
+        "application/vnd.oci.image.index.v1+json",
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+    ]
+)
 
 
 class RegistryError(OperationFailed):
@@ -64,17 +66,25 @@ class Response:
 class RegistryClient:
     """One registry (``base_url`` like ``http://127.0.0.1:5000``); thread-safe; counts bytes sent."""
 
-    def __init__(self, base_url: str, username: str | None = None, password: str | None = None,
-                 pool_size: int = 8, timeout: float = 120.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        username: str | None = None,
+        password: str | None = None,
+        pool_size: int = 8,
+        timeout: float = 120.0,
+    ) -> None:
         import urllib3
 
         self.base_url = base_url.rstrip("/")
         self._basic = urllib3.util.make_headers(basic_auth=f"{username}:{password}") if username else {}
         self._bearer: str | None = None
-        self._http = urllib3.PoolManager(maxsize=pool_size, block=True,
-                                         timeout=urllib3.Timeout(connect=10.0, read=timeout),
-                                         retries=urllib3.Retry(total=2, connect=2, read=0, redirect=3,
-                                                               status=0, allowed_methods=None))
+        self._http = urllib3.PoolManager(
+            maxsize=pool_size,
+            block=True,
+            timeout=urllib3.Timeout(connect=10.0, read=timeout),
+            retries=urllib3.Retry(total=2, connect=2, read=0, redirect=3, status=0, allowed_methods=None),
+        )
         self._lock = threading.Lock()
         self.bytes_sent = 0  # blob bytes sent in upload bodies (not manifests)
 
@@ -84,18 +94,25 @@ class RegistryClient:
             return {"Authorization": f"Bearer {self._bearer}"}
         return dict(self._basic)
 
-    def request(self, method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None,
-                retried: bool = False) -> Response:
+    def request(
+        self,
+        method: str,
+        url: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        retried: bool = False,
+    ) -> Response:
         import urllib3
 
         full = url if url.startswith(("http://", "https://")) else urllib.parse.urljoin(self.base_url + "/", url)
         all_headers = {**self._auth_headers(), **(headers or {})}
         try:
-            r = self._http.request(method, full, body=body, headers=all_headers, redirect=True,
-                                   preload_content=True)
+            r = self._http.request(method, full, body=body, headers=all_headers, redirect=True, preload_content=True)
         except urllib3.exceptions.HTTPError as exc:
-            raise RegistryError(f"registry {self.base_url}: {method} failed: {exc}",
-                                hint="check that the registry is running and reachable") from exc
+            raise RegistryError(
+                f"registry {self.base_url}: {method} failed: {exc}",
+                hint="check that the registry is running and reachable",
+            ) from exc
         resp = Response(r.status, {k.lower(): v for k, v in r.headers.items()}, r.data or b"")
         if resp.status == 401 and not retried:
             challenge = resp.header("www-authenticate") or ""
@@ -104,7 +121,7 @@ class RegistryClient:
         return resp
 
     def _fetch_token(self, challenge: str) -> bool:
-        params = dict(part.split("=", 1) for part in _split_challenge(challenge[len("bearer"):].strip()))
+        params = dict(part.split("=", 1) for part in _split_challenge(challenge[len("bearer") :].strip()))
         params = {k.strip(): v.strip().strip('"') for k, v in params.items()}
         realm = params.pop("realm", None)
         if not realm:
@@ -123,14 +140,20 @@ class RegistryClient:
         text = resp.error_text()
         codes = {str(e.get("code")) for e in resp.errors()}
         if resp.status in (401, 403) or codes & {"UNAUTHORIZED", "DENIED"}:
-            return AuthError(f"registry {self.base_url} refused {what}: {text}",
-                             hint="the ECR token may be expired or lack ecr:*Layer*/PutImage permissions")
+            return AuthError(
+                f"registry {self.base_url} refused {what}: {text}",
+                hint="the ECR token may be expired or lack ecr:*Layer*/PutImage permissions",
+            )
         if codes & {"NAME_UNKNOWN"} or (resp.status == 404 and "repository" in text.lower()):
-            return NotFoundError(f"registry {self.base_url}: {what}: repository not found ({text})",
-                                 hint="create the ECR repository first")
+            return NotFoundError(
+                f"registry {self.base_url}: {what}: repository not found ({text})",
+                hint="create the ECR repository first",
+            )
         if codes & {"TAG_INVALID"} and "immutable" in text.lower():
-            return Refused(f"registry {self.base_url}: {what}: {text}",
-                           hint="push under a new tag; the repository's tags are IMMUTABLE")
+            return Refused(
+                f"registry {self.base_url}: {what}: {text}",
+                hint="push under a new tag; the repository's tags are IMMUTABLE",
+            )
         return RegistryError(f"registry {self.base_url}: {what}: HTTP {resp.status}: {text}")
 
     # -- API ------------------------------------------------------------------------------------
@@ -160,8 +183,9 @@ class RegistryClient:
             return False
         raise self._fail(f"mount {digest} from {from_repo}", r)
 
-    def upload(self, repo: str, blob: Blob, chunk_size: int = DEFAULT_CHUNK,
-               on_bytes: Callable[[int], None] | None = None) -> int:
+    def upload(
+        self, repo: str, blob: Blob, chunk_size: int = DEFAULT_CHUNK, on_bytes: Callable[[int], None] | None = None
+    ) -> int:
         """Chunked upload: POST a session, PATCH chunks with Content-Range, PUT ``?digest=``."""
         r = self.request("POST", f"/v2/{repo}/blobs/uploads/", headers={"Content-Length": "0"})
         if r.status != 202:
@@ -174,9 +198,16 @@ class RegistryClient:
                 if not chunk:
                     break
                 end = offset + len(chunk) - 1
-                r = self.request("PATCH", location, body=chunk, headers={
-                    "Content-Type": "application/octet-stream", "Content-Length": str(len(chunk)),
-                    "Content-Range": f"{offset}-{end}"})
+                r = self.request(
+                    "PATCH",
+                    location,
+                    body=chunk,
+                    headers={
+                        "Content-Type": "application/octet-stream",
+                        "Content-Length": str(len(chunk)),
+                        "Content-Range": f"{offset}-{end}",
+                    },
+                )
                 if r.status != 202:
                     raise self._fail(f"upload chunk {offset}-{end} of {blob.digest}", r)
                 location = self._location(r)
@@ -186,8 +217,9 @@ class RegistryClient:
                 if on_bytes:
                     on_bytes(len(chunk))
         sep = "&" if "?" in location else "?"
-        r = self.request("PUT", f"{location}{sep}digest={urllib.parse.quote(blob.digest)}",
-                         headers={"Content-Length": "0"})
+        r = self.request(
+            "PUT", f"{location}{sep}digest={urllib.parse.quote(blob.digest)}", headers={"Content-Length": "0"}
+        )
         if r.status != 201:
             raise self._fail(f"complete upload of {blob.digest}", r)
         return offset
@@ -205,8 +237,7 @@ class RegistryClient:
         url = f"{self.base_url}/v2/{repo}/blobs/{digest}"
         for attempt in range(2):
             try:
-                r = self._http.request("GET", url, headers=self._auth_headers(), preload_content=False,
-                                       redirect=True)
+                r = self._http.request("GET", url, headers=self._auth_headers(), preload_content=False, redirect=True)
             except urllib3.exceptions.HTTPError as exc:
                 raise RegistryError(f"registry {self.base_url}: GET blob {digest} failed: {exc}") from exc
             if r.status == 200:
@@ -215,8 +246,12 @@ class RegistryClient:
             r.release_conn()
             resp = Response(r.status, {k.lower(): v for k, v in r.headers.items()}, body)
             challenge = resp.header("www-authenticate") or ""
-            if r.status == 401 and attempt == 0 and challenge.lower().startswith("bearer") \
-                    and self._fetch_token(challenge):
+            if (
+                r.status == 401
+                and attempt == 0
+                and challenge.lower().startswith("bearer")
+                and self._fetch_token(challenge)
+            ):
                 continue
             raise self._fail(f"GET blob {digest}", resp)
         raise RegistryError(f"registry {self.base_url}: GET blob {digest}: unauthorized")
@@ -230,8 +265,7 @@ class RegistryClient:
         raise self._fail(f"HEAD manifest {reference}", r)
 
     def put_manifest(self, repo: str, reference: str, body: bytes, media_type: str) -> str:
-        r = self.request("PUT", f"/v2/{repo}/manifests/{reference}", body=body,
-                         headers={"Content-Type": media_type})
+        r = self.request("PUT", f"/v2/{repo}/manifests/{reference}", body=body, headers={"Content-Type": media_type})
         if r.status not in (200, 201):
             raise self._fail(f"PUT manifest {reference}", r)
         return r.header("docker-content-digest") or ""
@@ -271,8 +305,13 @@ class BlobResult:
     bytes_sent: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"digest": self.digest, "kind": self.kind, "size": self.size, "status": self.status,
-                "bytes_sent": self.bytes_sent}
+        return {
+            "digest": self.digest,
+            "kind": self.kind,
+            "size": self.size,
+            "status": self.status,
+            "bytes_sent": self.bytes_sent,
+        }
 
 
 @dataclass
@@ -287,8 +326,16 @@ class PushReport:
         return sum(b.bytes_sent for b in self.blobs)
 
 
-def push_image(client: RegistryClient, repo: str, tag: str, source: ImageSource, mount_from: Iterable[str] = (),
-               workers: int = 4, chunk_size: int = DEFAULT_CHUNK, progress: Progress | None = None) -> PushReport:
+def push_image(
+    client: RegistryClient,
+    repo: str,
+    tag: str,
+    source: ImageSource,
+    mount_from: Iterable[str] = (),
+    workers: int = 4,
+    chunk_size: int = DEFAULT_CHUNK,
+    progress: Progress | None = None,
+) -> PushReport:
     """Push blobs (skip present, mount from ``mount_from``, upload the rest in parallel), manifest last.
 
     Returns the digest the registry reports for the manifest; it must equal ``source.digest``.
@@ -307,6 +354,7 @@ def push_image(client: RegistryClient, repo: str, tag: str, source: ImageSource,
                     status = f"mounted from {other}"
                     break
             if not status:
+
                 def on_bytes(n: int) -> None:
                     if progress:
                         progress.advance(blob, n)
@@ -329,21 +377,32 @@ def push_image(client: RegistryClient, repo: str, tag: str, source: ImageSource,
     return PushReport(repo, tag, digest or source.digest, results)
 
 
-def copy_image(source: RegistryClient, source_repo: str, target: RegistryClient, target_repo: str, tag: str,
-               manifest: bytes, media_type: str, workers: int = 4, progress: Progress | None = None) -> PushReport:
+def copy_image(
+    source: RegistryClient,
+    source_repo: str,
+    target: RegistryClient,
+    target_repo: str,
+    tag: str,
+    manifest: bytes,
+    media_type: str,
+    workers: int = 4,
+    progress: Progress | None = None,
+) -> PushReport:
     """Copy one image manifest and its blobs between registries (layers the target has are skipped)."""
     import json as _json
 
     data = _json.loads(manifest)
     if "manifests" in data:
-        raise VegaopsError("copying a multi-platform index between registries is not supported",
-                           hint="promote one platform's image")
+        raise VegaopsError(
+            "copying a multi-platform index between registries is not supported", hint="promote one platform's image"
+        )
     descriptors = [("config", data["config"]), *(("layer", d) for d in data.get("layers", []))]
 
     def opener(digest: str) -> Callable[[], Any]:
         return lambda: source.open_blob(source_repo, digest)
 
-    blobs = tuple(Blob(d["digest"], int(d["size"]), d.get("mediaType", ""), opener(d["digest"]), kind)
-                  for kind, d in descriptors)
+    blobs = tuple(
+        Blob(d["digest"], int(d["size"]), d.get("mediaType", ""), opener(d["digest"]), kind) for kind, d in descriptors
+    )
     image = ImageSource(manifest, media_type, blobs, f"{source.base_url}/{source_repo}")
     return push_image(target, target_repo, tag, image, workers=workers, progress=progress)

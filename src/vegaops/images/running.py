@@ -20,8 +20,14 @@ class Running:
     error: str | None = None  # why this environment could not be read
 
     def to_dict(self) -> dict[str, Any]:
-        return {"env": self.env, "image": self.image, "tag": self.tag, "digest": self.digest,
-                "task_definition": self.task_definition, "error": self.error}
+        return {
+            "env": self.env,
+            "image": self.image,
+            "tag": self.tag,
+            "digest": self.digest,
+            "task_definition": self.task_definition,
+            "error": self.error,
+        }
 
 
 def split_image(image: str) -> tuple[str, str | None, str | None]:

@@ -55,12 +55,14 @@ def parse_source(value: str) -> tuple[str, str]:
     """``oci:PATH`` / ``docker-archive:PATH`` / ``docker://IMAGE`` -> (kind, rest)."""
     for prefix, kind in (("docker://", "docker"), ("oci:", "oci"), ("docker-archive:", "docker-archive")):
         if value.startswith(prefix):
-            rest = value[len(prefix):]
+            rest = value[len(prefix) :]
             if not rest:
                 break
             return kind, rest
-    raise UsageError(f"--source {value!r}: expected docker://IMAGE, oci:PATH or docker-archive:PATH",
-                     hint="for example --source oci:./build/image or --source docker-archive:image.tar")
+    raise UsageError(
+        f"--source {value!r}: expected docker://IMAGE, oci:PATH or docker-archive:PATH",
+        hint="for example --source oci:./build/image or --source docker-archive:image.tar",
+    )
 
 
 def _sha256_file(open_: Callable[[], IO[bytes]]) -> tuple[str, int]:
@@ -79,26 +81,34 @@ def read_oci_layout(path: Path, ref: str | None = None) -> ImageSource:
     where = f"oci:{path}"
     index_file = path / "index.json"
     if not index_file.is_file():
-        raise UsageError(f"{where}: not an OCI image layout (no index.json)",
-                         hint="point --source oci: at the directory that holds oci-layout and index.json")
+        raise UsageError(
+            f"{where}: not an OCI image layout (no index.json)",
+            hint="point --source oci: at the directory that holds oci-layout and index.json",
+        )
     try:
         index = json.loads(index_file.read_text(encoding="utf-8"))
     except ValueError as exc:
         raise UsageError(f"{where}: index.json is not valid JSON: {exc}") from exc
     manifests = index.get("manifests") or []
     if ref is not None:
-        manifests = [m for m in manifests
-                     if (m.get("annotations") or {}).get("org.opencontainers.image.ref.name") == ref]
+        manifests = [
+            m for m in manifests if (m.get("annotations") or {}).get("org.opencontainers.image.ref.name") == ref
+        ]
     if len(manifests) != 1:
-        names = [(m.get("annotations") or {}).get("org.opencontainers.image.ref.name") for m in
-                 index.get("manifests") or []]
-        raise UsageError(f"{where}: expected exactly one image in index.json, found {len(manifests)}",
-                         hint=f"name one with oci:PATH:REF (refs: {', '.join(str(n) for n in names) or 'none'})")
+        names = [
+            (m.get("annotations") or {}).get("org.opencontainers.image.ref.name") for m in index.get("manifests") or []
+        ]
+        raise UsageError(
+            f"{where}: expected exactly one image in index.json, found {len(manifests)}",
+            hint=f"name one with oci:PATH:REF (refs: {', '.join(str(n) for n in names) or 'none'})",
+        )
     desc = manifests[0]
     media_type = desc.get("mediaType", OCI_MANIFEST)
     if media_type in (OCI_INDEX, DOCKER_LIST):
-        raise UsageError(f"{where}: {desc['digest']} is a multi-platform index; push one platform's image",
-                         hint="export a single-platform image (e.g. --platform linux/amd64)")
+        raise UsageError(
+            f"{where}: {desc['digest']} is a multi-platform index; push one platform's image",
+            hint="export a single-platform image (e.g. --platform linux/amd64)",
+        )
 
     def blob_path(digest: str) -> Path:
         algo, _, hexdigest = digest.partition(":")
@@ -143,11 +153,14 @@ def read_docker_archive(path: Path) -> ImageSource:
             entries = json.loads(f.read())
             names = {m.name: m for m in tar.getmembers()}
     except (tarfile.TarError, KeyError, ValueError) as exc:
-        raise UsageError(f"{where}: not a docker save archive ({exc})",
-                         hint="create it with: docker save IMAGE -o FILE") from exc
+        raise UsageError(
+            f"{where}: not a docker save archive ({exc})", hint="create it with: docker save IMAGE -o FILE"
+        ) from exc
     if len(entries) != 1:
-        raise UsageError(f"{where}: the archive holds {len(entries)} images; push one at a time",
-                         hint="docker save exactly one image")
+        raise UsageError(
+            f"{where}: the archive holds {len(entries)} images; push one at a time",
+            hint="docker save exactly one image",
+        )
     entry = entries[0]
 
     def member_opener(name: str) -> Callable[[], IO[bytes]]:

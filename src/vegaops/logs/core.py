@@ -50,11 +50,19 @@ class LogsApi(Protocol):
 class StreamsApi(Protocol):
     """Per-stream reads (DescribeLogStreams + GetLogEvents); a LogsApi without them uses FilterLogEvents only."""
 
-    def list_streams(self, group: str, prefix: str | None = None,
-                     max_pages: int = 10) -> list[dict[str, Any]] | None: ...
+    def list_streams(
+        self, group: str, prefix: str | None = None, max_pages: int = 10
+    ) -> list[dict[str, Any]] | None: ...
 
-    def stream_page(self, group: str, stream: str, start_ms: int | None = None, end_ms: int | None = None,
-                    token: str | None = None, limit: int = 10000) -> tuple[list[dict[str, Any]], str | None]: ...
+    def stream_page(
+        self,
+        group: str,
+        stream: str,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+        token: str | None = None,
+        limit: int = 10000,
+    ) -> tuple[list[dict[str, Any]], str | None]: ...
 
 
 MAX_STREAMS = 32  # more streams than this in the window: one FilterLogEvents scan is cheaper
@@ -83,9 +91,16 @@ class LogEvent:
         return (self.timestamp, self.ingestion, self.event_id)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"timestamp": self.timestamp, "message": self.message, "service": self.service,
-                "task": self.task, "container": self.container, "stream": self.stream, "group": self.group,
-                "event_id": self.event_id}
+        return {
+            "timestamp": self.timestamp,
+            "message": self.message,
+            "service": self.service,
+            "task": self.task,
+            "container": self.container,
+            "stream": self.stream,
+            "group": self.group,
+            "event_id": self.event_id,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,8 +149,11 @@ class Selector:
     @property
     def stream_prefix(self) -> str | None:
         """A server-side prefix hint when every source of the group shares one container path."""
-        prefixes = {f"{s.prefix}/{s.container}/" for s in self.sources if s.prefix
-                    and (not self.containers or s.container in self.containers)}
+        prefixes = {
+            f"{s.prefix}/{s.container}/"
+            for s in self.sources
+            if s.prefix and (not self.containers or s.container in self.containers)
+        }
         return prefixes.pop() if len(prefixes) == 1 else None
 
 
@@ -180,16 +198,27 @@ class Fetcher:
                     raise
                 attempt += 1
                 self.throttled += 1
-                delay = self.rng.uniform(0, min(self.backoff_cap, self.backoff_base * 2 ** attempt))
+                delay = self.rng.uniform(0, min(self.backoff_cap, self.backoff_base * 2**attempt))
                 self.notice(f"throttled by CloudWatch Logs on {group}; retrying in {delay:.1f}s")
                 self.clock.sleep(delay)
 
-    def _fetch(self, selector: Selector, start_ms: int | None, end_ms: int | None, pattern: str | None,
-               token: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    def _fetch(
+        self, selector: Selector, start_ms: int | None, end_ms: int | None, pattern: str | None, token: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
         """One FilterLogEvents page."""
-        return self._retry(selector.group, self.limiter, lambda: self.api.filter_page(
-            selector.group, start_ms=start_ms, end_ms=end_ms, filter_pattern=pattern,
-            stream_prefix=selector.stream_prefix, token=token, limit=self.page_limit))
+        return self._retry(
+            selector.group,
+            self.limiter,
+            lambda: self.api.filter_page(
+                selector.group,
+                start_ms=start_ms,
+                end_ms=end_ms,
+                filter_pattern=pattern,
+                stream_prefix=selector.stream_prefix,
+                token=token,
+                limit=self.page_limit,
+            ),
+        )
 
     def streams_for(self, selector: Selector, start_ms: int | None) -> list[str] | None:
         """The tail's streams of a group that may hold events from ``start_ms`` on, or None when the
@@ -197,8 +226,9 @@ class Fetcher:
         api = self.api
         if not self.per_stream or start_ms is None or not isinstance(api, StreamsApi):
             return None
-        listed = self._retry(selector.group, self.limiter,
-                             lambda: api.list_streams(selector.group, selector.stream_prefix))
+        listed = self._retry(
+            selector.group, self.limiter, lambda: api.list_streams(selector.group, selector.stream_prefix)
+        )
         if listed is None:  # more streams than a few pages of DescribeLogStreams
             return None
         horizon = start_ms - STALE_STREAM_MS
@@ -210,17 +240,34 @@ class Fetcher:
                 names.append(name)
         return names if len(names) <= MAX_STREAMS else None
 
-    def _stream_page(self, selector: Selector, stream: str, start_ms: int | None, end_ms: int | None,
-                     token: str | None, limit: int) -> tuple[list[dict[str, Any]], str | None]:
+    def _stream_page(
+        self, selector: Selector, stream: str, start_ms: int | None, end_ms: int | None, token: str | None, limit: int
+    ) -> tuple[list[dict[str, Any]], str | None]:
         api = self.api
         assert isinstance(api, StreamsApi)
         # GetLogEvents' endTime is exclusive where FilterLogEvents' is inclusive: ask one ms more, trim below.
-        return self._retry(selector.group, self.stream_limiter, lambda: api.stream_page(
-            selector.group, stream, start_ms=start_ms, end_ms=None if end_ms is None else end_ms + 1,
-            token=token, limit=limit))
+        return self._retry(
+            selector.group,
+            self.stream_limiter,
+            lambda: api.stream_page(
+                selector.group,
+                stream,
+                start_ms=start_ms,
+                end_ms=None if end_ms is None else end_ms + 1,
+                token=token,
+                limit=limit,
+            ),
+        )
 
-    def stream_events(self, pool: ThreadPoolExecutor, selector: Selector, stream: str, start_ms: int | None,
-                      end_ms: int | None, limit: int = 10000) -> Iterator[LogEvent]:
+    def stream_events(
+        self,
+        pool: ThreadPoolExecutor,
+        selector: Selector,
+        stream: str,
+        start_ms: int | None,
+        end_ms: int | None,
+        limit: int = 10000,
+    ) -> Iterator[LogEvent]:
         """One stream's events in time order. The first page is requested now (so every stream of a
         back-fill starts at once) and each next page while the caller handles the current one."""
         hit = selector.match(stream)
@@ -244,9 +291,19 @@ class Fetcher:
                         continue
                     same = same + 1 if ts == last_ts else 0
                     last_ts = ts
-                    batch.append(LogEvent(ts, str(r.get("message", "")).rstrip("\n"), f"{stream}:{ts}:{same}",
-                                          stream, selector.group, source.service, source.container, tid,
-                                          int(r.get("ingestionTime", 0) or 0)))
+                    batch.append(
+                        LogEvent(
+                            ts,
+                            str(r.get("message", "")).rstrip("\n"),
+                            f"{stream}:{ts}:{same}",
+                            stream,
+                            selector.group,
+                            source.service,
+                            source.container,
+                            tid,
+                            int(r.get("ingestionTime", 0) or 0),
+                        )
+                    )
                 batch.sort(key=LogEvent.sort_key)
                 yield from batch
                 if not more:
@@ -254,8 +311,9 @@ class Fetcher:
 
         return run(first)
 
-    def pages(self, selector: Selector, start_ms: int | None, end_ms: int | None,
-              pattern: str | None = None) -> Iterator[list[dict[str, Any]]]:
+    def pages(
+        self, selector: Selector, start_ms: int | None, end_ms: int | None, pattern: str | None = None
+    ) -> Iterator[list[dict[str, Any]]]:
         """Pages in order. With ``prefetch`` the next page is requested while the caller handles this one."""
         if not self.prefetch:
             token: str | None = None
@@ -276,8 +334,9 @@ class Fetcher:
                 if not token:
                     return
 
-    def events(self, selector: Selector, start_ms: int | None, end_ms: int | None,
-               pattern: str | None = None) -> Iterator[LogEvent]:
+    def events(
+        self, selector: Selector, start_ms: int | None, end_ms: int | None, pattern: str | None = None
+    ) -> Iterator[LogEvent]:
         """Matching events of one group, in time order."""
         for page in self.pages(selector, start_ms, end_ms, pattern):
             batch = [e for e in (convert(selector, raw) for raw in page) if e is not None]
@@ -293,8 +352,17 @@ def convert(selector: Selector, raw: dict[str, Any]) -> LogEvent | None:
     source, tid = hit
     ts = int(raw.get("timestamp", 0))
     event_id = str(raw.get("eventId") or f"{stream}:{ts}:{hash(raw.get('message'))}")
-    return LogEvent(ts, str(raw.get("message", "")).rstrip("\n"), event_id, stream, selector.group,
-                    source.service, source.container, tid, int(raw.get("ingestionTime", 0) or 0))
+    return LogEvent(
+        ts,
+        str(raw.get("message", "")).rstrip("\n"),
+        event_id,
+        stream,
+        selector.group,
+        source.service,
+        source.container,
+        tid,
+        int(raw.get("ingestionTime", 0) or 0),
+    )
 
 
 def merged(streams: Iterable[Iterator[LogEvent]]) -> Iterator[LogEvent]:
@@ -302,8 +370,13 @@ def merged(streams: Iterable[Iterator[LogEvent]]) -> Iterator[LogEvent]:
     return heapq.merge(*streams, key=LogEvent.sort_key)
 
 
-def backfill(fetcher: Fetcher, selectors: Sequence[Selector], start_ms: int | None, end_ms: int | None,
-             pattern: str | None = None) -> Iterator[LogEvent]:
+def backfill(
+    fetcher: Fetcher,
+    selectors: Sequence[Selector],
+    start_ms: int | None,
+    end_ms: int | None,
+    pattern: str | None = None,
+) -> Iterator[LogEvent]:
     """Every matching event of the window, in time order: per stream where that is cheaper (no
     ``pattern``, few streams), else per group with FilterLogEvents."""
     pool: ThreadPoolExecutor | None = None
@@ -443,8 +516,11 @@ class Follower:
             if key not in self.known_tasks:
                 self.known_tasks.add(key)
                 if self.polls > 1 or self._seeded:
-                    items.append(Marker(e.timestamp, e.service, e.task, "started",
-                                        f"new task {e.task[:8]} ({e.service}) is logging"))
+                    items.append(
+                        Marker(
+                            e.timestamp, e.service, e.task, "started", f"new task {e.task[:8]} ({e.service}) is logging"
+                        )
+                    )
             items.append(e)
         return items
 

@@ -24,8 +24,10 @@ def parse_time(value: str, now: datetime, option: str = "--since") -> datetime:
     try:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise UsageError(f"{option} {value!r}: expected a duration like 10m, 2h, 1d or an ISO time",
-                         hint=f"for example {option} 30m or {option} 2026-01-01T12:00") from None
+        raise UsageError(
+            f"{option} {value!r}: expected a duration like 10m, 2h, 1d or an ISO time",
+            hint=f"for example {option} 30m or {option} 2026-01-01T12:00",
+        ) from None
     return parsed.astimezone() if parsed.tzinfo is None else parsed
 
 
@@ -34,8 +36,19 @@ def ms(t: datetime) -> int:
 
 
 _TASK_COLOURS = (33, 35, 36, 32, 34, 93, 95, 96, 92, 94, 91, 208)
-_LEVEL_COLOURS = {"error": 31, "err": 31, "fatal": 31, "critical": 31, "crit": 31, "panic": 31,
-                  "warn": 33, "warning": 33, "info": 32, "debug": 2, "trace": 2}
+_LEVEL_COLOURS = {
+    "error": 31,
+    "err": 31,
+    "fatal": 31,
+    "critical": 31,
+    "crit": 31,
+    "panic": 31,
+    "warn": 33,
+    "warning": 33,
+    "info": 32,
+    "debug": 2,
+    "trace": 2,
+}
 _LEVEL_KEYS = ("level", "severity", "lvl", "levelname", "log.level", "loglevel")
 
 
@@ -55,8 +68,9 @@ def level_of(doc: dict[str, Any]) -> str | None:
 
 
 class LineFormatter:
-    def __init__(self, colour: bool, utc: bool = False, fields: Sequence[str] = (), raw: bool = False,
-                 show_service: bool = False) -> None:
+    def __init__(
+        self, colour: bool, utc: bool = False, fields: Sequence[str] = (), raw: bool = False, show_service: bool = False
+    ) -> None:
         self.colour = colour
         self.utc = utc
         self.fields = list(fields)

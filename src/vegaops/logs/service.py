@@ -69,8 +69,7 @@ def of_service(tasks: list[dict[str, Any]], service: str) -> list[dict[str, Any]
 
 
 def tasks_of(ecs: Ecs, cluster: str, service: str) -> list[dict[str, Any]]:
-    arns = ecs.list_tasks(cluster, service=service) + ecs.list_tasks(cluster, service=service,
-                                                                      desired_status="STOPPED")
+    arns = ecs.list_tasks(cluster, service=service) + ecs.list_tasks(cluster, service=service, desired_status="STOPPED")
     return of_service(ecs.describe_tasks(cluster, arns), service) if arns else []
 
 
@@ -79,8 +78,10 @@ def targets(a: AppContext, ecs: Ecs, names: Sequence[str], deployment: str | Non
     resolved = [resolve_name(a, n) for n in names]
     found, missing = ecs.describe_services(cluster, [r[1] for r in resolved])
     if missing:
-        raise NotFoundError(f"ECS service not found in cluster {cluster}: {', '.join(missing)}",
-                            hint="check the name with: vegaops status, or the cluster in vegaops.toml")
+        raise NotFoundError(
+            f"ECS service not found in cluster {cluster}: {', '.join(missing)}",
+            hint="check the name with: vegaops status, or the cluster in vegaops.toml",
+        )
     out: list[Target] = []
     for key, ecs_name, cfg in resolved:
         svc = found[ecs_name]
@@ -97,10 +98,11 @@ def targets(a: AppContext, ecs: Ecs, names: Sequence[str], deployment: str | Non
                     if started_by and started_by != primary.get("id"):
                         by_deployment.setdefault(started_by, []).append(t)
                 if not by_deployment:
-                    raise NotFoundError(f"{key}: no {deployment} deployment (no tasks of an earlier deployment)",
-                                        hint=f"vegaops logs tail {key} --deployment current")
-                latest = max(by_deployment.values(),
-                             key=lambda group: max(str(t.get("createdAt", "")) for t in group))
+                    raise NotFoundError(
+                        f"{key}: no {deployment} deployment (no tasks of an earlier deployment)",
+                        hint=f"vegaops logs tail {key} --deployment current",
+                    )
+                latest = max(by_deployment.values(), key=lambda group: max(str(t.get("createdAt", "")) for t in group))
                 td_arn = latest[0].get("taskDefinitionArn") or td_arn
                 task_ids = {task_id(t["taskArn"]) for t in latest}
             else:
@@ -122,20 +124,24 @@ def selectors(ts: Sequence[Target], containers: set[str] | None, tasks: set[str]
             if t.task_ids is not None:
                 allowed = t.task_ids
                 prev = sel.task_filter
-                sel.task_filter = (lambda tid, allowed=allowed, prev=prev:
-                                   tid in allowed or (prev is not None and prev(tid)))
+                sel.task_filter = lambda tid, allowed=allowed, prev=prev: (
+                    tid in allowed or (prev is not None and prev(tid))
+                )
             sel.sources.append(src)
     if containers:
         known = {s.container for t in ts for s in t.sources}
         unknown = containers - known
         if unknown:
-            raise UsageError(f"--container {', '.join(sorted(unknown))}: no such container",
-                             hint=f"containers: {', '.join(sorted(known))}")
+            raise UsageError(
+                f"--container {', '.join(sorted(unknown))}: no such container",
+                hint=f"containers: {', '.join(sorted(known))}",
+            )
     return list(by_group.values())
 
 
-def stopped_watcher(ecs: Ecs, cluster: str, ts: Sequence[Target],
-                    now_ms: Callable[[], int]) -> Callable[[], list[Marker]]:
+def stopped_watcher(
+    ecs: Ecs, cluster: str, ts: Sequence[Target], now_ms: Callable[[], int]
+) -> Callable[[], list[Marker]]:
     """Markers for tasks of these services that stopped since the previous call (first call: baseline)."""
     reported: set[str] = set()
     state = {"first": True}
@@ -152,8 +158,15 @@ def stopped_watcher(ecs: Ecs, cluster: str, ts: Sequence[Target],
                 if task.get("lastStatus") != "STOPPED" and not task.get("stoppedReason"):
                     reported.discard(task["taskArn"])
                     continue
-                out.append(Marker(now_ms(), t.key, task_id(task["taskArn"]), "stopped",
-                                  f"task {task_id(task['taskArn'])[:8]} ({t.key}) stopped: {stop_text(task)}"))
+                out.append(
+                    Marker(
+                        now_ms(),
+                        t.key,
+                        task_id(task["taskArn"]),
+                        "stopped",
+                        f"task {task_id(task['taskArn'])[:8]} ({t.key}) stopped: {stop_text(task)}",
+                    )
+                )
         state["first"] = False
         return out
 
@@ -189,16 +202,31 @@ class RegionRouter:
         limit: int = 10000,
     ) -> tuple[list[dict[str, Any]], str | None]:
         result: tuple[list[dict[str, Any]], str | None] = self.routes[group].filter_page(
-            group, start_ms=start_ms, end_ms=end_ms, filter_pattern=filter_pattern, stream_prefix=stream_prefix,
-            streams=streams, token=token, limit=limit)
+            group,
+            start_ms=start_ms,
+            end_ms=end_ms,
+            filter_pattern=filter_pattern,
+            stream_prefix=stream_prefix,
+            streams=streams,
+            token=token,
+            limit=limit,
+        )
         return result
 
     def list_streams(self, group: str, prefix: str | None = None, max_pages: int = 10) -> list[dict[str, Any]] | None:
         listed: list[dict[str, Any]] | None = self.routes[group].list_streams(group, prefix, max_pages)
         return listed
 
-    def stream_page(self, group: str, stream: str, start_ms: int | None = None, end_ms: int | None = None,
-                    token: str | None = None, limit: int = 10000) -> tuple[list[dict[str, Any]], str | None]:
+    def stream_page(
+        self,
+        group: str,
+        stream: str,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+        token: str | None = None,
+        limit: int = 10000,
+    ) -> tuple[list[dict[str, Any]], str | None]:
         page: tuple[list[dict[str, Any]], str | None] = self.routes[group].stream_page(
-            group, stream, start_ms=start_ms, end_ms=end_ms, token=token, limit=limit)
+            group, stream, start_ms=start_ms, end_ms=end_ms, token=token, limit=limit
+        )
         return page

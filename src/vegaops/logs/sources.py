@@ -6,9 +6,25 @@ from dataclasses import dataclass
 from typing import Any
 
 # Options of other log drivers that say where the logs go (never credentials or tokens).
-_DESTINATION_KEYS = ("Name", "splunk-url", "splunk-index", "splunk-source", "syslog-address", "fluentd-address",
-                     "gelf-address", "awslogs-group", "log_group_name", "region", "dd_service", "dd_source",
-                     "delivery_stream", "bucket", "Host", "host", "index")
+_DESTINATION_KEYS = (
+    "Name",
+    "splunk-url",
+    "splunk-index",
+    "splunk-source",
+    "syslog-address",
+    "fluentd-address",
+    "gelf-address",
+    "awslogs-group",
+    "log_group_name",
+    "region",
+    "dd_service",
+    "dd_source",
+    "delivery_stream",
+    "bucket",
+    "Host",
+    "host",
+    "index",
+)
 
 
 @dataclass(frozen=True)
@@ -34,7 +50,7 @@ class LogSource:
         if not self.prefix:
             return stream  # awslogs without a prefix names streams by container id: no task mapping
         head = f"{self.prefix}/{self.container}/"
-        return stream[len(head):] if stream.startswith(head) else None
+        return stream[len(head) :] if stream.startswith(head) else None
 
 
 def _destination(driver: str, options: dict[str, Any], container: dict[str, Any]) -> str:
@@ -55,9 +71,16 @@ def discover(service: str, task_definition: dict[str, Any], default_region: str 
         driver = str(config.get("logDriver") or "none")
         options = {str(k): str(v) for k, v in (config.get("options") or {}).items()}
         if driver == "awslogs" and options.get("awslogs-group"):
-            out.append(LogSource(service, name, driver, group=options["awslogs-group"],
-                                 region=options.get("awslogs-region") or default_region,
-                                 prefix=options.get("awslogs-stream-prefix") or None))
+            out.append(
+                LogSource(
+                    service,
+                    name,
+                    driver,
+                    group=options["awslogs-group"],
+                    region=options.get("awslogs-region") or default_region,
+                    prefix=options.get("awslogs-stream-prefix") or None,
+                )
+            )
         else:
             out.append(LogSource(service, name, driver, destination=_destination(driver, options, c)))
     return out

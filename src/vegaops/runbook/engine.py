@@ -36,8 +36,11 @@ class StepReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id, "uses": self.uses, "status": self.status,
-            "changes": [c.to_dict() for c in self.changes], "notes": self.notes,
+            "id": self.id,
+            "uses": self.uses,
+            "status": self.status,
+            "changes": [c.to_dict() for c in self.changes],
+            "notes": self.notes,
             "outputs": {k: (str(v) if isinstance(v, Unknown) else v) for k, v in self.outputs.items()},
             "error": self.error,
         }
@@ -110,9 +113,13 @@ def _journal(ctx: AppContext, name: str, report: RunReport) -> None:
         from vegaops.paths import state_dir
 
         record = {
-            "at": ctx.clock.now().isoformat(), "user": getpass.getuser(), "runbook": name,
-            "env": ctx.settings.env, "steps": [{"id": s.id, "status": s.status,
-                                                 "changes": [c.summary for c in s.changes]} for s in report.steps],
+            "at": ctx.clock.now().isoformat(),
+            "user": getpass.getuser(),
+            "runbook": name,
+            "env": ctx.settings.env,
+            "steps": [
+                {"id": s.id, "status": s.status, "changes": [c.summary for c in s.changes]} for s in report.steps
+            ],
         }
         with (state_dir() / "journal.jsonl").open("a", encoding="utf-8") as fh:
             fh.write(json.dumps(record) + "\n")
@@ -209,12 +216,18 @@ def _confirm(ctx: AppContext, call: StepCall, plan: Plan, always: bool) -> None:
     if not (always or ctx.settings.confirm) or ctx.options.yes:
         return
     if ctx.options.no_input:
-        why = "this change asks for confirmation" if always else (
-            f"environment {ctx.settings.env} asks for confirmation (confirm = true)")
+        why = (
+            "this change asks for confirmation"
+            if always
+            else (f"environment {ctx.settings.env} asks for confirmation (confirm = true)")
+        )
         raise UsageError(f"{why} and --no-input is set", hint="pass --yes to apply without asking")
     count = len(plan.changes)
-    if not ctx.ask().confirm(f"Apply {count} change{'s' if count != 1 else ''} of {call.id} "
-                             f"to {ctx.settings.env or 'the default environment'}?", default=False):
+    if not ctx.ask().confirm(
+        f"Apply {count} change{'s' if count != 1 else ''} of {call.id} "
+        f"to {ctx.settings.env or 'the default environment'}?",
+        default=False,
+    ):
         raise Interrupted("declined at confirmation; nothing was changed")
 
 

@@ -131,8 +131,11 @@ def parse(text: str, path: Path | None, name: str | None = None) -> Runbook:
     for key in raw:
         if key not in TOP_KEYS:
             raise fail(key, f"unknown key{_suggest(key, TOP_KEYS)}", f"allowed: {', '.join(TOP_KEYS)}")
-    book = Runbook(name=str(raw.get("name") or name or (path.stem if path else "runbook")), path=path,
-                   description=str(raw.get("description", "")))
+    book = Runbook(
+        name=str(raw.get("name") or name or (path.stem if path else "runbook")),
+        path=path,
+        description=str(raw.get("description", "")),
+    )
     vars_table = raw.get("vars", {})
     if not isinstance(vars_table, dict):
         raise fail("vars", "expected a table of variables", "write [vars.NAME] with default/description")
@@ -141,8 +144,13 @@ def parse(text: str, path: Path | None, name: str | None = None) -> Runbook:
         for key in spec:
             if key not in VAR_KEYS:
                 raise fail(f"vars.{var}.{key}", f"unknown key{_suggest(key, VAR_KEYS)}")
-        book.vars[var] = Var(var, spec.get("default"), str(spec.get("description", "")),
-                             bool(spec.get("required", "default" not in spec)), bool(spec.get("sensitive", False)))
+        book.vars[var] = Var(
+            var,
+            spec.get("default"),
+            str(spec.get("description", "")),
+            bool(spec.get("required", "default" not in spec)),
+            bool(spec.get("sensitive", False)),
+        )
 
     steps = raw.get("steps", [])
     if not isinstance(steps, list) or not steps:
@@ -154,8 +162,9 @@ def parse(text: str, path: Path | None, name: str | None = None) -> Runbook:
             raise fail(where, "expected a table")
         for key in step:
             if key not in STEP_KEYS:
-                raise fail(f"{where}.{key}", f"unknown key{_suggest(key, STEP_KEYS)}",
-                           f"allowed: {', '.join(STEP_KEYS)}")
+                raise fail(
+                    f"{where}.{key}", f"unknown key{_suggest(key, STEP_KEYS)}", f"allowed: {', '.join(STEP_KEYS)}"
+                )
         step_id = step.get("id")
         if not isinstance(step_id, str) or not step_id:
             raise fail(f"{where}.id", "missing step id", 'give every step a unique id = "..."')
@@ -165,16 +174,22 @@ def parse(text: str, path: Path | None, name: str | None = None) -> Runbook:
         seen[step_id] = index
         uses = step.get("uses")
         if not isinstance(uses, str) or uses not in STEPS:
-            raise fail(f"{where}.uses", f"unknown step {uses!r}{_suggest(str(uses), tuple(STEPS))}",
-                       f"known steps: {', '.join(sorted(STEPS))}")
+            raise fail(
+                f"{where}.uses",
+                f"unknown step {uses!r}{_suggest(str(uses), tuple(STEPS))}",
+                f"known steps: {', '.join(sorted(STEPS))}",
+            )
         params = step.get("with", {})
         if not isinstance(params, dict):
             raise fail(f"{where}.with", "expected a table of parameters")
         specs = param_specs(get_step(uses))
         for key, value in params.items():
             if key not in specs:
-                raise fail(f"{where}.with.{key}", f"unknown parameter for {uses}{_suggest(key, tuple(specs))}",
-                           f"parameters of {uses}: {', '.join(specs)}")
+                raise fail(
+                    f"{where}.with.{key}",
+                    f"unknown parameter for {uses}{_suggest(key, tuple(specs))}",
+                    f"parameters of {uses}: {', '.join(specs)}",
+                )
             if not _type_ok(value, specs[key].type):
                 raise fail(f"{where}.with.{key}", f"expected {_type_name(specs[key].type)}, got {value!r}")
         for param in specs.values():
@@ -184,14 +199,23 @@ def parse(text: str, path: Path | None, name: str | None = None) -> Runbook:
             _check_ref(ref, book, seen, index, fail, f"{where}.with")
         when = step.get("when")
         if when is not None and not isinstance(when, str | bool):
-            raise fail(f"{where}.when", f"expected a string or true/false, got {when!r}",
-                       'e.g. when = "${vars.source}" (the step is skipped when that is empty or false)')
+            raise fail(
+                f"{where}.when",
+                f"expected a string or true/false, got {when!r}",
+                'e.g. when = "${vars.source}" (the step is skipped when that is empty or false)',
+            )
         if isinstance(when, str):
             for ref in references(when):
                 _check_ref(ref, book, seen, index, fail, f"{where}.when")
-        book.steps.append(StepCall(step_id, uses, params, str(step.get("description", "")),
-                                   when=None if when is None else str(when).lower() if isinstance(when, bool)
-                                   else when))
+        book.steps.append(
+            StepCall(
+                step_id,
+                uses,
+                params,
+                str(step.get("description", "")),
+                when=None if when is None else str(when).lower() if isinstance(when, bool) else when,
+            )
+        )
     return book
 
 
@@ -199,8 +223,11 @@ def _check_ref(ref: str, book: Runbook, seen: dict[str, int], index: int, fail: 
     head, _, rest = ref.partition(".")
     if head == "vars":
         if rest not in book.vars:
-            raise fail(where, f"undefined variable ${{{ref}}}{_suggest(rest, tuple(book.vars))}",
-                       f"declare it under [vars.{rest}]")
+            raise fail(
+                where,
+                f"undefined variable ${{{ref}}}{_suggest(rest, tuple(book.vars))}",
+                f"declare it under [vars.{rest}]",
+            )
     elif head == "env":
         if rest not in ENV_REFS:
             raise fail(where, f"unknown environment setting ${{{ref}}}{_suggest(rest, ENV_REFS)}")
@@ -211,8 +238,11 @@ def _check_ref(ref: str, book: Runbook, seen: dict[str, int], index: int, fail: 
         earlier = next(s for s in book.steps if s.id == step_id)
         outputs = get_step(earlier.uses).outputs
         if output not in outputs:
-            raise fail(where, f"${{{ref}}}: {earlier.uses} has no output {output!r}{_suggest(output, outputs)}",
-                       f"outputs of {earlier.uses}: {', '.join(outputs) or 'none'}")
+            raise fail(
+                where,
+                f"${{{ref}}}: {earlier.uses} has no output {output!r}{_suggest(output, outputs)}",
+                f"outputs of {earlier.uses}: {', '.join(outputs) or 'none'}",
+            )
     else:
         raise fail(where, f"bad reference ${{{ref}}}", "references start with vars., env. or steps.")
 
@@ -230,9 +260,10 @@ def bind_vars(book: Runbook, given: dict[str, str]) -> dict[str, Any]:
     label = str(book.path) if book.path else book.name
     for key in given:
         if key not in book.vars:
-            raise RunbookError(f"{label}: --var {key}: the runbook declares no such variable"
-                               f"{_suggest(key, tuple(book.vars))}",
-                               hint=f"variables: {', '.join(book.vars) or 'none'}")
+            raise RunbookError(
+                f"{label}: --var {key}: the runbook declares no such variable{_suggest(key, tuple(book.vars))}",
+                hint=f"variables: {', '.join(book.vars) or 'none'}",
+            )
     values: dict[str, Any] = {}
     for name, var in book.vars.items():
         if name in given:

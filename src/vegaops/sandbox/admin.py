@@ -11,9 +11,12 @@ FAULT_MODES = ("crash", "oom", "unhealthy", "pull", "secrets")
 
 def _call(endpoint: str, path: str, body: dict[str, Any] | None = None, method: str | None = None) -> Any:
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(f"{endpoint.rstrip('/')}/_sandbox/{path}", data=data,
-                                 method=method or ("POST" if data is not None else "GET"),
-                                 headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        f"{endpoint.rstrip('/')}/_sandbox/{path}",
+        data=data,
+        method=method or ("POST" if data is not None else "GET"),
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(req, timeout=10) as resp:
         raw = resp.read()
     return json.loads(raw) if raw else None
@@ -34,8 +37,9 @@ def faults(endpoint: str) -> dict[str, str]:
     return result
 
 
-def inject_errors(endpoint: str, operation: str, code: str = "ThrottlingException", status: int = 400,
-                  count: int = 1) -> None:
+def inject_errors(
+    endpoint: str, operation: str, code: str = "ThrottlingException", status: int = 400, count: int = 1
+) -> None:
     """Answer the next ``count`` calls of ``operation`` (e.g. "DescribeServices") with the error."""
     _call(endpoint, "inject", {"operation": operation, "code": code, "status": status, "count": count})
 

@@ -43,7 +43,10 @@ def sandbox_env() -> dict[str, Any]:
     endpoint = state.endpoint
     services = {
         key: ServiceConfig(
-            name=key, ecs_service=svc, container=container, ecr_repo=repo,
+            name=key,
+            ecs_service=svc,
+            container=container,
+            ecr_repo=repo,
             health_url=f"{endpoint}/_sandbox/health/{key}" if alb else None,
         )
         for key, (svc, container, repo, alb) in DEMO_SERVICES.items()

@@ -77,8 +77,9 @@ def _secret_exists(ref: str, region: str) -> bool:
     return True
 
 
-def outcome_for(container_defs: list[dict[str, Any]], region: str, behaviours: dict[str, str],
-                fault: str | None) -> Outcome:
+def outcome_for(
+    container_defs: list[dict[str, Any]], region: str, behaviours: dict[str, str], fault: str | None
+) -> Outcome:
     """How a task of these containers will behave: faults first, then pull, secrets, image behaviour."""
     if fault:
         image = str(container_defs[0].get("image", "")) if container_defs else ""

@@ -50,11 +50,14 @@ class TaskLog:
         group.put_log_events(self.stream, [{"timestamp": base + i, "message": m} for i, m in enumerate(messages)])
 
     def started(self, when: datetime, image: str) -> None:
-        self._put(when, [
-            f"Starting {self.container} (image {image})",
-            json.dumps({"level": "INFO", "msg": "configuration loaded", "logger": "app.config"}),
-            json.dumps({"level": "INFO", "msg": "listening on 0.0.0.0:8080", "logger": "app.server"}),
-        ])
+        self._put(
+            when,
+            [
+                f"Starting {self.container} (image {image})",
+                json.dumps({"level": "INFO", "msg": "configuration loaded", "logger": "app.config"}),
+                json.dumps({"level": "INFO", "msg": "listening on 0.0.0.0:8080", "logger": "app.server"}),
+            ],
+        )
 
     def requests(self, when: datetime, count: int = 2, unhealthy: bool = False) -> None:
         lines = []
@@ -65,16 +68,27 @@ class TaskLog:
             else:
                 roll = self._rng.random()
                 status, level = (500, "ERROR") if roll < 0.03 else (429, "WARNING") if roll < 0.08 else (200, "INFO")
-            lines.append(json.dumps({
-                "level": level, "msg": "request", "method": "GET", "path": path, "status": status,
-                "duration_ms": round(self._rng.uniform(2, 180), 1), "logger": "app.access",
-            }))
+            lines.append(
+                json.dumps(
+                    {
+                        "level": level,
+                        "msg": "request",
+                        "method": "GET",
+                        "path": path,
+                        "status": status,
+                        "duration_ms": round(self._rng.uniform(2, 180), 1),
+                        "logger": "app.access",
+                    }
+                )
+            )
         self._put(when, lines)
 
     def crashed(self, when: datetime, behaviour: str) -> None:
         if behaviour == "oom":
-            lines = [json.dumps({"level": "WARNING", "msg": "memory usage at 97% of limit", "logger": "app.runtime"}),
-                     "Killed"]
+            lines = [
+                json.dumps({"level": "WARNING", "msg": "memory usage at 97% of limit", "logger": "app.runtime"}),
+                "Killed",
+            ]
         else:
             lines = [
                 json.dumps({"level": "ERROR", "msg": "unhandled exception during start-up", "logger": "app.main"}),
@@ -82,11 +96,17 @@ class TaskLog:
                 '  File "/app/main.py", line 42, in <module>',
                 "    app = create_app(settings)",
                 '  File "/app/factory.py", line 17, in create_app',
-                "    raise RuntimeError(\"required setting FEATURE_FLAGS_URL is not set\")",
+                '    raise RuntimeError("required setting FEATURE_FLAGS_URL is not set")',
                 "RuntimeError: required setting FEATURE_FLAGS_URL is not set",
             ]
         self._put(when, lines)
 
     def stopping(self, when: datetime) -> None:
-        self._put(when, [json.dumps({"level": "INFO", "msg": "received SIGTERM, shutting down gracefully",
-                                     "logger": "app.server"})])
+        self._put(
+            when,
+            [
+                json.dumps(
+                    {"level": "INFO", "msg": "received SIGTERM, shutting down gracefully", "logger": "app.server"}
+                )
+            ],
+        )

@@ -88,8 +88,17 @@ def start(
     path.parent.mkdir(parents=True, exist_ok=True)
     clear_state(path)
     log_path = path.with_name("sandbox.log")
-    args = [sys.executable, "-m", "vegaops.sandbox.server", "--port", str(port or 0), "--speed", str(speed),
-            "--state-file", str(path)]
+    args = [
+        sys.executable,
+        "-m",
+        "vegaops.sandbox.server",
+        "--port",
+        str(port or 0),
+        "--speed",
+        str(speed),
+        "--state-file",
+        str(path),
+    ]
     if config_path is not None:
         args += ["--config", str(config_path)]
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
@@ -98,22 +107,24 @@ def start(
     env["AWS_CONFIG_FILE"] = os.devnull
     env["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
     with open(log_path, "ab") as log:
-        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env,
-                                start_new_session=True, close_fds=True)
+        proc = subprocess.Popen(
+            args, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env, start_new_session=True, close_fds=True
+        )
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             tail = log_path.read_text(encoding="utf-8", errors="replace")[-1500:]
-            raise OperationFailed(f"the sandbox server exited with code {proc.returncode} while starting",
-                                       hint=f"see {log_path}:\n{tail}")
+            raise OperationFailed(
+                f"the sandbox server exited with code {proc.returncode} while starting", hint=f"see {log_path}:\n{tail}"
+            )
         state = read_state(path)
         if state is not None and state.pid == proc.pid and _answers(state.endpoint):
-            return Handle(pid=proc.pid, port=state.port, endpoint=state.endpoint, state_file=path, speed=speed,
-                          _proc=proc)
+            return Handle(
+                pid=proc.pid, port=state.port, endpoint=state.endpoint, state_file=path, speed=speed, _proc=proc
+            )
         time.sleep(0.1)
     stop_pid(proc.pid, 5.0, proc)
-    raise OperationFailed(f"the sandbox did not become ready within {START_TIMEOUT:.0f} s",
-                               hint=f"see {log_path}")
+    raise OperationFailed(f"the sandbox did not become ready within {START_TIMEOUT:.0f} s", hint=f"see {log_path}")
 
 
 def handle_for(state: SandboxState, state_file: Path) -> Handle:

@@ -68,8 +68,9 @@ class Mirror:
         from vegaops.aws.ecr import Ecr, Manifest
         from vegaops.aws.errors import error_code
 
-        req = urllib.request.Request(f"{self.registry_url}/v2/{repo}/manifests/{digest}",
-                                     headers={"Accept": ", ".join(MANIFEST_TYPES)})
+        req = urllib.request.Request(
+            f"{self.registry_url}/v2/{repo}/manifests/{digest}", headers={"Accept": ", ".join(MANIFEST_TYPES)}
+        )
         with urllib.request.urlopen(req, timeout=10) as r:
             body = r.read().decode("utf-8")
             media_type = r.headers.get("Content-Type", MANIFEST_TYPES[1])
@@ -87,8 +88,10 @@ class Mirror:
         """Block until ``repo:tag`` (optionally at ``digest``) has been mirrored (for tests and scripts)."""
 
         def done() -> bool:
-            return any(m["repository"] == repo and m["tag"] == tag and (digest is None or m["digest"] == digest)
-                       for m in self.mirrored)
+            return any(
+                m["repository"] == repo and m["tag"] == tag and (digest is None or m["digest"] == digest)
+                for m in self.mirrored
+            )
 
         with self._changed:
             return self._changed.wait_for(done, timeout=timeout)
@@ -138,13 +141,23 @@ class SandboxRegistry:
         self.thread.join(timeout=5)
 
 
-def start(workdir: Path, aws_endpoint: str, region: str = "eu-central-1", port: int | None = None,
-          credentials: tuple[str, str] = ("sandbox", "sandbox")) -> SandboxRegistry:
+def start(
+    workdir: Path,
+    aws_endpoint: str,
+    region: str = "eu-central-1",
+    port: int | None = None,
+    credentials: tuple[str, str] = ("sandbox", "sandbox"),
+) -> SandboxRegistry:
     """Start the notification receiver and the registry (on loopback); mirrored into ``aws_endpoint``'s ECR."""
     import boto3
 
-    ecr = boto3.client("ecr", endpoint_url=aws_endpoint, region_name=region, aws_access_key_id=credentials[0],
-                       aws_secret_access_key=credentials[1])
+    ecr = boto3.client(
+        "ecr",
+        endpoint_url=aws_endpoint,
+        region_name=region,
+        aws_access_key_id=credentials[0],
+        aws_secret_access_key=credentials[1],
+    )
     mirror = Mirror(registry_url="", ecr_client=ecr)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(mirror))
     server.daemon_threads = True

@@ -37,10 +37,17 @@ SECRETS = {
     "management-token": "mgmt-sandbox-4f1c2a9e7b",
     "openai-api-key": "sk-sandbox-000000000000000000000000",
 }
-PARAMS = {"log-level": "INFO", "cache-enabled": "true", "redis-endpoint": "vega-redis.sandbox.internal:6379",
-          "rate-limit-rpm": "600"}
-CIRCUIT_BREAKER = {"deploymentCircuitBreaker": {"enable": True, "rollback": True},
-                   "maximumPercent": 200, "minimumHealthyPercent": 100}
+PARAMS = {
+    "log-level": "INFO",
+    "cache-enabled": "true",
+    "redis-endpoint": "vega-redis.sandbox.internal:6379",
+    "rate-limit-rpm": "600",
+}
+CIRCUIT_BREAKER = {
+    "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+    "maximumPercent": 200,
+    "minimumHealthyPercent": 100,
+}
 
 
 @dataclass(frozen=True)
@@ -68,10 +75,13 @@ def services_from_config(config_path: Path | None) -> list[SeedService]:
         cfg = parse_config(config_path.read_text(encoding="utf-8"), config_path)
         if cfg.services:
             return [
-                SeedService(key=name, ecs_service=str(t.get("ecs_service", name)),
-                            container=str(t.get("container") or name),
-                            ecr_repo=str(t.get("ecr_repo") or t.get("ecs_service", name)),
-                            behind_alb=bool(t.get("health_url")))
+                SeedService(
+                    key=name,
+                    ecs_service=str(t.get("ecs_service", name)),
+                    container=str(t.get("container") or name),
+                    ecr_repo=str(t.get("ecr_repo") or t.get("ecs_service", name)),
+                    behind_alb=bool(t.get("health_url")),
+                )
                 for name, t in cfg.services.items()
             ]
     return [SeedService(k, svc, c, repo, alb) for k, (svc, c, repo, alb) in DEMO_SERVICES.items()]
@@ -81,18 +91,29 @@ def _manifest(repo: str, tag: str) -> str:
     def digest(text: str) -> str:
         return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
-    return json.dumps({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 1469,
-                   "digest": digest(f"config:{repo}:{tag}")},
-        "layers": [
-            {"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 29_124_000,
-             "digest": digest("layer:python-3.12-slim")},
-            {"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 4_210_000 + len(tag),
-             "digest": digest(f"layer:{repo.removeprefix(SOURCE_REPO_PREFIX)}:{tag}")},
-        ],
-    })
+    return json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+            "config": {
+                "mediaType": "application/vnd.docker.container.image.v1+json",
+                "size": 1469,
+                "digest": digest(f"config:{repo}:{tag}"),
+            },
+            "layers": [
+                {
+                    "mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
+                    "size": 29_124_000,
+                    "digest": digest("layer:python-3.12-slim"),
+                },
+                {
+                    "mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
+                    "size": 4_210_000 + len(tag),
+                    "digest": digest(f"layer:{repo.removeprefix(SOURCE_REPO_PREFIX)}:{tag}"),
+                },
+            ],
+        }
+    )
 
 
 def seed(client: Callable[[str], Any], config_path: Path | None = None) -> SeedResult:
@@ -103,24 +124,27 @@ def seed(client: Callable[[str], Any], config_path: Path | None = None) -> SeedR
     sm, ssm, logs, elbv2 = client("secretsmanager"), client("ssm"), client("logs"), client("elbv2")
 
     vpc = next(v for v in ec2.describe_vpcs()["Vpcs"] if v.get("IsDefault"))
-    subnets = [s["SubnetId"] for s in ec2.describe_subnets(
-        Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["Subnets"]][:2]
-    sg = ec2.create_security_group(GroupName="vega-sandbox-tasks", Description="vega sandbox tasks",
-                                   VpcId=vpc["VpcId"])["GroupId"]
+    subnets = [
+        s["SubnetId"] for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["Subnets"]
+    ][:2]
+    sg = ec2.create_security_group(
+        GroupName="vega-sandbox-tasks", Description="vega sandbox tasks", VpcId=vpc["VpcId"]
+    )["GroupId"]
     network = {"awsvpcConfiguration": {"subnets": subnets, "securityGroups": [sg], "assignPublicIp": "DISABLED"}}
 
     secret_arns = {}
     for name, value in SECRETS.items():
-        secret_arns[name] = sm.create_secret(Name=f"{SECRETS_PREFIX}{name}", SecretString=value,
-                                             Tags=[{"Key": "app", "Value": "vega"}])["ARN"]
+        secret_arns[name] = sm.create_secret(
+            Name=f"{SECRETS_PREFIX}{name}", SecretString=value, Tags=[{"Key": "app", "Value": "vega"}]
+        )["ARN"]
     for name, value in PARAMS.items():
         ssm.put_parameter(Name=f"{PARAMS_PREFIX}{name}", Value=value, Type="String")
 
     alb_arn = None
     if any(s.behind_alb for s in services):
-        alb_arn = elbv2.create_load_balancer(Name="vega-sandbox-alb", Subnets=subnets, SecurityGroups=[sg],
-                                             Scheme="internet-facing", Type="application")["LoadBalancers"][0][
-            "LoadBalancerArn"]
+        alb_arn = elbv2.create_load_balancer(
+            Name="vega-sandbox-alb", Subnets=subnets, SecurityGroups=[sg], Scheme="internet-facing", Type="application"
+        )["LoadBalancers"][0]["LoadBalancerArn"]
 
     ecs.create_cluster(clusterName=CLUSTER, capacityProviders=["FARGATE"])
     listener_arn = None
@@ -129,8 +153,12 @@ def seed(client: Callable[[str], Any], config_path: Path | None = None) -> SeedR
         for repo, tags in ((svc.ecr_repo, PROD_TAGS), (f"{SOURCE_REPO_PREFIX}{svc.ecr_repo}", SOURCE_TAGS)):
             ecr.create_repository(repositoryName=repo)
             for tag, behaviour in tags.items():
-                image = ecr.put_image(repositoryName=repo, imageTag=tag, imageManifest=_manifest(repo, tag),
-                                      imageManifestMediaType="application/vnd.docker.distribution.manifest.v2+json")
+                image = ecr.put_image(
+                    repositoryName=repo,
+                    imageTag=tag,
+                    imageManifest=_manifest(repo, tag),
+                    imageManifestMediaType="application/vnd.docker.distribution.manifest.v2+json",
+                )
                 digest = image["image"]["imageId"]["imageDigest"]
                 result.behaviours[digest] = behaviour
                 digests[(repo, tag)] = digest
@@ -140,42 +168,75 @@ def seed(client: Callable[[str], Any], config_path: Path | None = None) -> SeedR
         container: dict[str, Any] = {
             "name": svc.container,
             "image": f"{REGISTRY}/{svc.ecr_repo}@{digests[(svc.ecr_repo, RUNNING_TAG)]}",
-            "essential": True, "cpu": 256, "memory": 512,
+            "essential": True,
+            "cpu": 256,
+            "memory": 512,
             "environment": [{"name": "APP_ENV", "value": "sandbox"}, {"name": "IMAGE_TAG", "value": RUNNING_TAG}],
-            "secrets": [{"name": n.upper().replace("-", "_"), "valueFrom": secret_arns[n]} for n in SECRETS] + [
-                {"name": n.upper().replace("-", "_"),
-                 "valueFrom": f"arn:aws:ssm:{REGION}:{ACCOUNT_ID}:parameter{PARAMS_PREFIX}{n}"} for n in PARAMS],
-            "logConfiguration": {"logDriver": "awslogs", "options": {
-                "awslogs-group": group, "awslogs-region": REGION, "awslogs-stream-prefix": "ecs"}},
+            "secrets": [{"name": n.upper().replace("-", "_"), "valueFrom": secret_arns[n]} for n in SECRETS]
+            + [
+                {
+                    "name": n.upper().replace("-", "_"),
+                    "valueFrom": f"arn:aws:ssm:{REGION}:{ACCOUNT_ID}:parameter{PARAMS_PREFIX}{n}",
+                }
+                for n in PARAMS
+            ],
+            "logConfiguration": {
+                "logDriver": "awslogs",
+                "options": {"awslogs-group": group, "awslogs-region": REGION, "awslogs-stream-prefix": "ecs"},
+            },
         }
         if svc.behind_alb:
             container["portMappings"] = [{"containerPort": 8080, "protocol": "tcp"}]
         td = ecs.register_task_definition(
-            family=svc.ecs_service, networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256",
-            memory="512", containerDefinitions=[container],
+            family=svc.ecs_service,
+            networkMode="awsvpc",
+            requiresCompatibilities=["FARGATE"],
+            cpu="256",
+            memory="512",
+            containerDefinitions=[container],
             executionRoleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/vega-sandbox-execution",
             taskRoleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/vega-sandbox-task",
         )["taskDefinition"]["taskDefinitionArn"]
         load_balancers = []
         if svc.behind_alb and alb_arn:
             tg = elbv2.create_target_group(
-                Name=f"{svc.ecs_service}-tg"[:32], Protocol="HTTP", Port=8080, VpcId=vpc["VpcId"], TargetType="ip",
-                HealthCheckPath="/v1/health", HealthCheckIntervalSeconds=15, HealthyThresholdCount=2,
-                UnhealthyThresholdCount=3, Matcher={"HttpCode": "200"},
+                Name=f"{svc.ecs_service}-tg"[:32],
+                Protocol="HTTP",
+                Port=8080,
+                VpcId=vpc["VpcId"],
+                TargetType="ip",
+                HealthCheckPath="/v1/health",
+                HealthCheckIntervalSeconds=15,
+                HealthyThresholdCount=2,
+                UnhealthyThresholdCount=3,
+                Matcher={"HttpCode": "200"},
             )["TargetGroups"][0]["TargetGroupArn"]
             if listener_arn is None:
-                listener_arn = elbv2.create_listener(LoadBalancerArn=alb_arn, Protocol="HTTP", Port=80,
-                                                     DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])[
-                    "Listeners"][0]["ListenerArn"]
+                listener_arn = elbv2.create_listener(
+                    LoadBalancerArn=alb_arn,
+                    Protocol="HTTP",
+                    Port=80,
+                    DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}],
+                )["Listeners"][0]["ListenerArn"]
             else:
-                elbv2.create_rule(ListenerArn=listener_arn, Priority=priority,
-                                  Conditions=[{"Field": "path-pattern", "Values": [f"/{svc.key}/*"]}],
-                                  Actions=[{"Type": "forward", "TargetGroupArn": tg}])
+                elbv2.create_rule(
+                    ListenerArn=listener_arn,
+                    Priority=priority,
+                    Conditions=[{"Field": "path-pattern", "Values": [f"/{svc.key}/*"]}],
+                    Actions=[{"Type": "forward", "TargetGroupArn": tg}],
+                )
             load_balancers = [{"targetGroupArn": tg, "containerName": svc.container, "containerPort": 8080}]
         ecs.create_service(
-            cluster=CLUSTER, serviceName=svc.ecs_service, taskDefinition=td, desiredCount=2, launchType="FARGATE",
-            platformVersion="1.4.0", networkConfiguration=network, loadBalancers=load_balancers,
-            deploymentConfiguration=CIRCUIT_BREAKER, propagateTags="SERVICE",
+            cluster=CLUSTER,
+            serviceName=svc.ecs_service,
+            taskDefinition=td,
+            desiredCount=2,
+            launchType="FARGATE",
+            platformVersion="1.4.0",
+            networkConfiguration=network,
+            loadBalancers=load_balancers,
+            deploymentConfiguration=CIRCUIT_BREAKER,
+            propagateTags="SERVICE",
             tags=[{"key": "app", "value": "vega"}, {"key": "service", "value": svc.key}],
         )
         result.services.append(svc.ecs_service)

@@ -54,9 +54,11 @@ class SandboxServer:
 
         self.sim.paused = True
         try:
-            session: Any = boto3.session.Session(region_name=REGION,
-                                                 aws_access_key_id=CREDENTIALS["aws_access_key_id"],
-                                                 aws_secret_access_key=CREDENTIALS["aws_secret_access_key"])
+            session: Any = boto3.session.Session(
+                region_name=REGION,
+                aws_access_key_id=CREDENTIALS["aws_access_key_id"],
+                aws_secret_access_key=CREDENTIALS["aws_secret_access_key"],
+            )
             result = seed(lambda name: session.client(name, endpoint_url=self.endpoint), self.config_path)
             with self.lock:
                 self.sim.set_now(datetime.now(UTC))
@@ -93,9 +95,12 @@ class SandboxServer:
         if not registry.available():
             return None
         try:
-            self.registry = registry.start(workdir, self.endpoint, REGION,
-                                           credentials=(CREDENTIALS["aws_access_key_id"],
-                                                        CREDENTIALS["aws_secret_access_key"]))
+            self.registry = registry.start(
+                workdir,
+                self.endpoint,
+                REGION,
+                credentials=(CREDENTIALS["aws_access_key_id"], CREDENTIALS["aws_secret_access_key"]),
+            )
         except Exception as exc:
             print(f"sandbox registry not started: {exc}", file=sys.stderr, flush=True)
             return None
@@ -131,10 +136,18 @@ def main(argv: list[str] | None = None) -> int:
     ticker = threading.Thread(target=server.run_ticks, name="sandbox-sim", daemon=True)
     ticker.start()
     registry_host = server.start_registry(args.state_file.parent / "sandbox-registry")
-    write_state(args.state_file, SandboxState(
-        pid=os.getpid(), port=server.port, endpoint=server.endpoint, region=REGION,
-        started_at=datetime.now(UTC).isoformat(timespec="seconds"), speed=args.speed, registry=registry_host,
-    ))
+    write_state(
+        args.state_file,
+        SandboxState(
+            pid=os.getpid(),
+            port=server.port,
+            endpoint=server.endpoint,
+            region=REGION,
+            started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            speed=args.speed,
+            registry=registry_host,
+        ),
+    )
     print(f"vegaops sandbox listening on {server.endpoint} (speed {args.speed})", file=sys.stderr, flush=True)
     while not done.wait(0.1):
         pass

@@ -163,14 +163,16 @@ class Simulator:
         td = self._td_arn(service.task_definition) or ""
         service.task_definition = td
         moto_id = service.deployments[0]["id"] if service.deployments else self._new_deployment_id()
-        dep = SimDeployment(id=moto_id, task_definition=td, desired=service.desired_count, created_at=now,
-                            updated_at=now)
+        dep = SimDeployment(
+            id=moto_id, task_definition=td, desired=service.desired_count, created_at=now, updated_at=now
+        )
         sim = SimService(cluster=service.cluster_name, name=service.name, deployments=[dep], history=[dep])
         self.services[(service.cluster_name, service.name)] = sim
         if not hasattr(service, "deployment_configuration"):
             service.deployment_configuration = {
                 "deploymentCircuitBreaker": {"enable": False, "rollback": False},
-                "maximumPercent": 200, "minimumHealthyPercent": 100,
+                "maximumPercent": 200,
+                "minimumHealthyPercent": 100,
             }
         if instant:
             started = [self._launch(service, sim, dep) for _ in range(dep.desired)]
@@ -196,8 +198,12 @@ class Simulator:
         for service in self.backend.services.values():
             short = name.rsplit("/", maxsplit=1)[-1]
             if service.name == short and cluster.rsplit("/", maxsplit=1)[-1] in (service.cluster_name, ""):
-                merged = {"deploymentCircuitBreaker": {"enable": False, "rollback": False},
-                          "maximumPercent": 200, "minimumHealthyPercent": 100, **config}
+                merged = {
+                    "deploymentCircuitBreaker": {"enable": False, "rollback": False},
+                    "maximumPercent": 200,
+                    "minimumHealthyPercent": 100,
+                    **config,
+                }
                 service.deployment_configuration = merged
 
     # ----- one service ---------------------------------------------------------------------------
@@ -222,8 +228,13 @@ class Simulator:
         if td == primary.task_definition and not forced:
             return
         now = self._now()
-        dep = SimDeployment(id=self._new_deployment_id(), task_definition=td, desired=service.desired_count,
-                            created_at=now, updated_at=now)
+        dep = SimDeployment(
+            id=self._new_deployment_id(),
+            task_definition=td,
+            desired=service.desired_count,
+            created_at=now,
+            updated_at=now,
+        )
         dep.source_tasks = self._running_by_td(sim)
         for old in sim.deployments:
             if old.rollout == "IN_PROGRESS":
@@ -247,7 +258,14 @@ class Simulator:
         td = self.backend.describe_task_definition(dep.task_definition)
         network = service.network_configuration or self._default_network()
         task = self.backend.run_task(
-            service.cluster_name, dep.task_definition, 1, None, dep.id, None, "FARGATE", network,
+            service.cluster_name,
+            dep.task_definition,
+            1,
+            None,
+            dep.id,
+            None,
+            "FARGATE",
+            network,
             f"service:{service.name}",
         )[0]
         now = self._now()
@@ -261,10 +279,20 @@ class Simulator:
             del container.exitCode
         defs = list(td.container_definitions)
         outcome = outcome_for(defs, self.region, self.behaviours, self.faults.get(service.name))
-        ip = next((d["value"] for a in task.attachments for d in a["details"] if d["name"] == "privateIPv4Address"),
-                  "10.0.0.1")
-        sim_task = SimTask(arn=task.task_arn, id=task.id, deployment_id=dep.id, outcome=outcome, state="PROVISIONING",
-                           since=self.t, ip=ip, log=TaskLog(self.region, defs[0], task.id) if defs else None)
+        ip = next(
+            (d["value"] for a in task.attachments for d in a["details"] if d["name"] == "privateIPv4Address"),
+            "10.0.0.1",
+        )
+        sim_task = SimTask(
+            arn=task.task_arn,
+            id=task.id,
+            deployment_id=dep.id,
+            outcome=outcome,
+            state="PROVISIONING",
+            since=self.t,
+            ip=ip,
+            log=TaskLog(self.region, defs[0], task.id) if defs else None,
+        )
         for lb in service.load_balancers or []:
             if lb.get("targetGroupArn"):
                 sim_task.target_group = lb["targetGroupArn"]
@@ -301,16 +329,26 @@ class Simulator:
             moto_task.pull_started_at = now
         elif task.state == "PENDING" and age >= PULL_S:
             if behaviour == "pull":
-                self._fail(service, sim, task, "TaskFailedToStart",
-                           f"CannotPullContainerError: pull image manifest has been retried 7 time(s): failed to "
-                           f"resolve ref {task.outcome.detail}: {task.outcome.detail}: not found")
+                self._fail(
+                    service,
+                    sim,
+                    task,
+                    "TaskFailedToStart",
+                    f"CannotPullContainerError: pull image manifest has been retried 7 time(s): failed to "
+                    f"resolve ref {task.outcome.detail}: {task.outcome.detail}: not found",
+                )
                 return
             if behaviour == "secrets":
-                self._fail(service, sim, task, "TaskFailedToStart",
-                           "ResourceInitializationError: unable to pull secrets or registry auth: execution resource "
-                           "retrieval failed: unable to retrieve secret from asm: service call has been retried 1 "
-                           f"time(s): failed to fetch secret {task.outcome.detail} from secrets manager: "
-                           "ResourceNotFoundException: Secrets Manager can't find the specified secret.")
+                self._fail(
+                    service,
+                    sim,
+                    task,
+                    "TaskFailedToStart",
+                    "ResourceInitializationError: unable to pull secrets or registry auth: execution resource "
+                    "retrieval failed: unable to retrieve secret from asm: service call has been retried 1 "
+                    f"time(s): failed to fetch secret {task.outcome.detail} from secrets manager: "
+                    "ResourceNotFoundException: Secrets Manager can't find the specified secret.",
+                )
                 return
             task.state, task.since = "RUNNING", self.t
             moto_task.pull_stopped_at = now
@@ -329,8 +367,15 @@ class Simulator:
                     task.log.crashed(now, behaviour)
                 exit_code = 137 if behaviour == "oom" else 1
                 reason = "OutOfMemoryError: Container killed due to memory usage" if behaviour == "oom" else None
-                self._fail(service, sim, task, "EssentialContainerExited", "Essential container in task exited",
-                           exit_code=exit_code, container_reason=reason)
+                self._fail(
+                    service,
+                    sim,
+                    task,
+                    "EssentialContainerExited",
+                    "Essential container in task exited",
+                    exit_code=exit_code,
+                    container_reason=reason,
+                )
                 return
             if not task.healthy and behaviour == GOOD and age >= (HEALTHY_AFTER_S if task.target_group else 1.0):
                 task.healthy = True
@@ -339,11 +384,19 @@ class Simulator:
             if behaviour == "unhealthy":
                 if task.target_group and task.target == "initial" and age >= HEALTHY_AFTER_S:
                     task.target = "unhealthy"
-                    self._event(service, f"(port {task.port}) is unhealthy in (target-group {task.target_group}) "
-                                         "due to (reason Health checks failed with these codes: [503]).")
+                    self._event(
+                        service,
+                        f"(port {task.port}) is unhealthy in (target-group {task.target_group}) "
+                        "due to (reason Health checks failed with these codes: [503]).",
+                    )
                 elif task.target == "unhealthy" and age >= HEALTHY_AFTER_S + UNHEALTHY_STOP_S:
-                    self._fail(service, sim, task, "ServiceSchedulerInitiated",
-                               f"Task failed ELB health checks in (target-group {task.target_group})")
+                    self._fail(
+                        service,
+                        sim,
+                        task,
+                        "ServiceSchedulerInitiated",
+                        f"Task failed ELB health checks in (target-group {task.target_group})",
+                    )
                     return
                 elif not task.target_group and age >= 1.0:
                     task.healthy = True  # nothing checks it
@@ -365,8 +418,16 @@ class Simulator:
         if tg is not None and task.ip in tg.targets:
             tg.deregister([{"Id": task.ip, "Port": task.port}])
 
-    def _fail(self, service: Any, sim: SimService, task: SimTask, stop_code: str, reason: str,
-              exit_code: int | None = None, container_reason: str | None = None) -> None:
+    def _fail(
+        self,
+        service: Any,
+        sim: SimService,
+        task: SimTask,
+        stop_code: str,
+        reason: str,
+        exit_code: int | None = None,
+        container_reason: str | None = None,
+    ) -> None:
         task.failed = True
         dep = next((d for d in sim.history if d.id == task.deployment_id), None)
         if dep is not None and dep.rollout == "IN_PROGRESS":
@@ -402,8 +463,9 @@ class Simulator:
             task.log.stopping(self._now())
         self._sync_task(task, service)
 
-    def _stop_now(self, service: Any, sim: SimService, task: SimTask, reason: str | None = None,
-                  stop_code: str | None = None) -> None:
+    def _stop_now(
+        self, service: Any, sim: SimService, task: SimTask, reason: str | None = None, stop_code: str | None = None
+    ) -> None:
         now = self._now()
         if task.target_group and task.target:
             self._deregister(task)
@@ -435,8 +497,11 @@ class Simulator:
 
     # ----- scheduling ----------------------------------------------------------------------------
     def _active(self, sim: SimService, dep_id: str | None = None) -> list[SimTask]:
-        return [t for t in sim.tasks.values() if t.state in ("PROVISIONING", "PENDING", "RUNNING")
-                and (dep_id is None or t.deployment_id == dep_id)]
+        return [
+            t
+            for t in sim.tasks.values()
+            if t.state in ("PROVISIONING", "PENDING", "RUNNING") and (dep_id is None or t.deployment_id == dep_id)
+        ]
 
     def _config(self, service: Any) -> dict[str, Any]:
         config: dict[str, Any] = getattr(service, "deployment_configuration", None) or {}
@@ -451,8 +516,13 @@ class Simulator:
         mine = self._active(sim, primary.id)
         # Scale in the primary when desired dropped.
         for task in mine[desired:] if len(mine) > desired else []:
-            self._stop(service, sim, task, f"Scaling activity initiated by (deployment {primary.id})",
-                       "ServiceSchedulerInitiated")
+            self._stop(
+                service,
+                sim,
+                task,
+                f"Scaling activity initiated by (deployment {primary.id})",
+                "ServiceSchedulerInitiated",
+            )
         launching = primary.rollout != "FAILED" and not primary.stop_requested and self.t >= primary.next_launch
         if launching and len(mine) < desired:
             room = max(0, max(max_total, desired) - len(self._active(sim)))
@@ -479,8 +549,13 @@ class Simulator:
             to_stop = others
         if to_stop:
             for task in to_stop:
-                self._stop(service, sim, task, f"Scaling activity initiated by (deployment {primary.id})",
-                           "ServiceSchedulerInitiated")
+                self._stop(
+                    service,
+                    sim,
+                    task,
+                    f"Scaling activity initiated by (deployment {primary.id})",
+                    "ServiceSchedulerInitiated",
+                )
             self._event(service, f"has begun draining connections on {len(to_stop)} tasks.")
             self._event(service, f"has stopped {len(to_stop)} running tasks: {self._task_list(to_stop)}.")
 
@@ -499,26 +574,44 @@ class Simulator:
         self._event(service, f"(deployment {primary.id}) deployment failed: tasks failed to start.")
         for task in self._active(sim, primary.id):
             if not task.healthy:
-                self._stop(service, sim, task, f"Scaling activity initiated by (deployment {primary.id})",
-                           "ServiceSchedulerInitiated")
+                self._stop(
+                    service,
+                    sim,
+                    task,
+                    f"Scaling activity initiated by (deployment {primary.id})",
+                    "ServiceSchedulerInitiated",
+                )
         if breaker.get("rollback") and sim.last_completed:
             self._rollback(service, sim, primary, "circuit breaker")
         else:
-            primary.status, primary.status_reason, primary.finished_at = "ROLLBACK_FAILED" if breaker.get(
-                "rollback") else "STOPPED", primary.reason, now
+            primary.status, primary.status_reason, primary.finished_at = (
+                "ROLLBACK_FAILED" if breaker.get("rollback") else "STOPPED",
+                primary.reason,
+                now,
+            )
 
     def _rollback(self, service: Any, sim: SimService, failed: SimDeployment, why: str) -> None:
         now = self._now()
         target = sim.last_completed or failed.task_definition
-        previous = next((d for d in reversed(sim.history) if d.task_definition == target and d.rollout == "COMPLETED"),
-                        None)
-        dep = SimDeployment(id=self._new_deployment_id(), task_definition=target, desired=failed.desired,
-                            created_at=now, updated_at=now, rollback_from=failed.id)
+        previous = next(
+            (d for d in reversed(sim.history) if d.task_definition == target and d.rollout == "COMPLETED"), None
+        )
+        dep = SimDeployment(
+            id=self._new_deployment_id(),
+            task_definition=target,
+            desired=failed.desired,
+            created_at=now,
+            updated_at=now,
+            rollback_from=failed.id,
+        )
         dep.source_tasks = self._running_by_td(sim)
         failed.rollback_to = dep.id
         failed.status = "ROLLBACK_IN_PROGRESS"
-        failed.status_reason = (f"Service deployment rolled back because the {why} was triggered."
-                                if why == "circuit breaker" else "Service deployment rollback requested.")
+        failed.status_reason = (
+            f"Service deployment rolled back because the {why} was triggered."
+            if why == "circuit breaker"
+            else "Service deployment rollback requested."
+        )
         dep.reason = f"ECS deployment circuit breaker: rolling back to deploymentId {previous.id if previous else ''}."
         sim.deployments.insert(0, dep)
         sim.history.append(dep)
@@ -542,8 +635,12 @@ class Simulator:
 
     def _complete(self, service: Any, sim: SimService, dep: SimDeployment) -> None:
         now = self._now()
-        dep.rollout, dep.reason, dep.updated_at, dep.finished_at = "COMPLETED", f"ECS deployment {dep.id} completed.", \
-            now, now
+        dep.rollout, dep.reason, dep.updated_at, dep.finished_at = (
+            "COMPLETED",
+            f"ECS deployment {dep.id} completed.",
+            now,
+            now,
+        )
         for old in sim.deployments[1:]:
             if old.status in ("IN_PROGRESS", "PENDING"):
                 old.status = "STOPPED"
@@ -570,8 +667,13 @@ class Simulator:
             self._event(service, f"(deployment {dep.id}) deployment stopped: rollback requested.")
             for task in self._active(sim, dep.id):
                 if not task.healthy:
-                    self._stop(service, sim, task, f"Scaling activity initiated by (deployment {dep.id})",
-                               "ServiceSchedulerInitiated")
+                    self._stop(
+                        service,
+                        sim,
+                        task,
+                        f"Scaling activity initiated by (deployment {dep.id})",
+                        "ServiceSchedulerInitiated",
+                    )
             self._rollback(service, sim, dep, "user")
             dep.status, dep.status_reason = "ROLLBACK_IN_PROGRESS", "Service deployment rollback requested."
         else:
@@ -587,8 +689,10 @@ class Simulator:
         name = self.service_keys.get(name_or_key, name_or_key)
         for (_, svc_name), sim in self.services.items():
             if svc_name == name:
-                return any(t.state == "RUNNING" and t.healthy and t.outcome.behaviour != "unhealthy"
-                           for t in sim.tasks.values())
+                return any(
+                    t.state == "RUNNING" and t.healthy and t.outcome.behaviour != "unhealthy"
+                    for t in sim.tasks.values()
+                )
         return False
 
     def target_health(self, target_group_arn: str) -> list[dict[str, Any]]:
@@ -606,8 +710,13 @@ class Simulator:
                 health: dict[str, Any] = {"State": task.target}
                 if task.target in reasons:
                     health["Reason"], health["Description"] = reasons[task.target]
-                out.append({"Target": {"Id": task.ip, "Port": task.port}, "HealthCheckPort": str(task.port),
-                            "TargetHealth": health})
+                out.append(
+                    {
+                        "Target": {"Id": task.ip, "Port": task.port},
+                        "HealthCheckPort": str(task.port),
+                        "TargetHealth": health,
+                    }
+                )
         return out
 
     # ----- writing moto's view -------------------------------------------------------------------
@@ -618,15 +727,25 @@ class Simulator:
             running = sum(1 for t in tasks if t.state == "RUNNING")
             pending = sum(1 for t in tasks if t.state in ("PROVISIONING", "PENDING"))
             desired = dep.desired if i == 0 else running
-            deployments.append({
-                "id": dep.id, "status": "PRIMARY" if i == 0 else "ACTIVE", "taskDefinition": dep.task_definition,
-                "desiredCount": desired, "pendingCount": pending, "runningCount": running,
-                "failedTasks": dep.failed_tasks, "createdAt": dep.created_at, "updatedAt": dep.updated_at or
-                dep.created_at, "launchType": "FARGATE", "platformVersion": "1.4.0", "platformFamily": "Linux",
-                "networkConfiguration": service.network_configuration or None,
-                "rolloutState": dep.rollout,
-                "rolloutStateReason": dep.reason or f"ECS deployment {dep.id} in progress.",
-            })
+            deployments.append(
+                {
+                    "id": dep.id,
+                    "status": "PRIMARY" if i == 0 else "ACTIVE",
+                    "taskDefinition": dep.task_definition,
+                    "desiredCount": desired,
+                    "pendingCount": pending,
+                    "runningCount": running,
+                    "failedTasks": dep.failed_tasks,
+                    "createdAt": dep.created_at,
+                    "updatedAt": dep.updated_at or dep.created_at,
+                    "launchType": "FARGATE",
+                    "platformVersion": "1.4.0",
+                    "platformFamily": "Linux",
+                    "networkConfiguration": service.network_configuration or None,
+                    "rolloutState": dep.rollout,
+                    "rolloutStateReason": dep.reason or f"ECS deployment {dep.id} in progress.",
+                }
+            )
         service.deployments = deployments
         service.running_count = sum(1 for t in sim.tasks.values() if t.state == "RUNNING")
         service.pending_count = sum(1 for t in sim.tasks.values() if t.state in ("PROVISIONING", "PENDING"))

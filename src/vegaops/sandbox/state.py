@@ -51,9 +51,15 @@ def pid_alive(pid: int) -> bool:
 def read_state(path: Path) -> SandboxState | None:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-        return SandboxState(pid=int(raw["pid"]), port=int(raw["port"]), endpoint=str(raw["endpoint"]),
-                            region=str(raw.get("region", REGION)), started_at=str(raw.get("started_at", "")),
-                            speed=float(raw.get("speed", 1.0)), registry=raw.get("registry") or None)
+        return SandboxState(
+            pid=int(raw["pid"]),
+            port=int(raw["port"]),
+            endpoint=str(raw["endpoint"]),
+            region=str(raw.get("region", REGION)),
+            started_at=str(raw.get("started_at", "")),
+            speed=float(raw.get("speed", 1.0)),
+            registry=raw.get("registry") or None,
+        )
     except (OSError, ValueError, KeyError, TypeError):
         return None
 

@@ -129,9 +129,14 @@ def _service_info(ecs: Any, elbv2: Any, svc: dict[str, Any]) -> ServiceInfo:
             lbs = elbv2.describe_load_balancers(LoadBalancerArns=lb_arns).get("LoadBalancers", [])
             dns = [lb["DNSName"] for lb in lbs if lb.get("DNSName")]
     return ServiceInfo(
-        ecs_service=svc["serviceName"], task_definition=td.get("taskDefinitionArn", td_arn),
-        containers=tuple(containers), images=images, log_groups=logs, references=tuple(refs),
-        target_groups=tuple(_target_group_name(t) for t in tgs), health_paths=tuple(paths),
+        ecs_service=svc["serviceName"],
+        task_definition=td.get("taskDefinitionArn", td_arn),
+        containers=tuple(containers),
+        images=images,
+        log_groups=logs,
+        references=tuple(refs),
+        target_groups=tuple(_target_group_name(t) for t in tgs),
+        health_paths=tuple(paths),
         load_balancer_dns=tuple(dns),
     )
 

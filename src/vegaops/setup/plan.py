@@ -119,7 +119,9 @@ class Missing:
 
 
 def missing_references(
-    services: dict[str, ServiceInfo], present_secrets: set[str], present_params: set[str],
+    services: dict[str, ServiceInfo],
+    present_secrets: set[str],
+    present_params: set[str],
     documented: dict[str, str],
 ) -> list[Missing]:
     """Every valueFrom reference of the chosen services that does not resolve, once per name."""

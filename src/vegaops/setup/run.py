@@ -42,12 +42,15 @@ def choose_mode(ctx: AppContext, opts: SetupOptions, ask: Asker) -> None:
         opts.sandbox = True
     if not opts.sandbox and not _has_credentials(ctx):
         if ask.interactive and ask.prompter.confirm(
-                "No AWS credentials found. Set up the local sandbox instead (vegaops sandbox)?", default=True):
+            "No AWS credentials found. Set up the local sandbox instead (vegaops sandbox)?", default=True
+        ):
             opts.sandbox = True
         else:
-            raise AuthError("no AWS credentials found",
-                            hint="configure credentials (aws configure / aws sso login), pass --profile, "
-                                 "or pass --sandbox to use the local sandbox")
+            raise AuthError(
+                "no AWS credentials found",
+                hint="configure credentials (aws configure / aws sso login), pass --profile, "
+                "or pass --sandbox to use the local sandbox",
+            )
     if opts.sandbox:
         ctx.options.env, ctx.options.env_source = "sandbox", "vegaops setup --sandbox"
         opts.env = opts.env or "sandbox"
@@ -102,18 +105,31 @@ def run_setup(ctx: AppContext, opts: SetupOptions, check: bool = True) -> Result
     path, old, text = new_file_text(ctx, collected)
 
     calls = [
-        _secret_call(m.name, collected.values[m.name]) if m.store == "secretsmanager"
+        _secret_call(m.name, collected.values[m.name])
+        if m.store == "secretsmanager"
         else _param_call(m.name, collected.values[m.name])
-        for m in collected.missing if m.name in collected.values
+        for m in collected.missing
+        if m.name in collected.values
     ]
     views: list[View] = []
     file_change = "unchanged" if text == old else ("create" if not old else "update")
     diff = list(difflib.unified_diff(old.splitlines(), text.splitlines(), str(path), str(path), lineterm=""))
-    rows = [[m.store, m.name, ", ".join(m.services),
-             (Sensitive(collected.values[m.name]) if m.store == "secretsmanager" else collected.values[m.name])
-             if m.name in collected.values else "(skipped)"] for m in collected.missing]
+    rows = [
+        [
+            m.store,
+            m.name,
+            ", ".join(m.services),
+            (Sensitive(collected.values[m.name]) if m.store == "secretsmanager" else collected.values[m.name])
+            if m.name in collected.values
+            else "(skipped)",
+        ]
+        for m in collected.missing
+    ]
     data: dict[str, Any] = {
-        "env": a.env, "config": str(path), "file": file_change, "sandbox": a.sandbox,
+        "env": a.env,
+        "config": str(path),
+        "file": file_change,
+        "sandbox": a.sandbox,
         "services": {s.key: vars(s) for s in a.services},
         "created": [m.name for m in collected.missing if m.name in collected.values],
         "skipped": [{"name": m.name, "store": m.store, "services": list(m.services)} for m in collected.skipped],
@@ -129,14 +145,20 @@ def run_setup(ctx: AppContext, opts: SetupOptions, check: bool = True) -> Result
             hint = f"--secret-file {m.name}=PATH" if m.store == "secretsmanager" else f"--param {m.name}=VALUE"
             out.warn(f"{m.store} {m.name} is missing (used by {', '.join(m.services)}); not created ({hint})")
     if file_change == "unchanged" and not calls:
-        return Result("setup", status="unchanged", data=data,
-                      message=f"nothing to change: {path.name} and environment {a.env} are already set up")
+        return Result(
+            "setup",
+            status="unchanged",
+            data=data,
+            message=f"nothing to change: {path.name} and environment {a.env} are already set up",
+        )
     if ctx.options.dry_run:
         return Result("setup", status="planned", data=data, message="dry run: nothing was changed")
     if not ctx.options.yes:
         if not ask.interactive:
-            raise UsageError("setup needs confirmation to apply the plan and cannot ask",
-                             hint="pass --yes (or --dry-run to only see the plan)")
+            raise UsageError(
+                "setup needs confirmation to apply the plan and cannot ask",
+                hint="pass --yes (or --dry-run to only see the plan)",
+            )
         if not ask.prompter.confirm("Apply this plan?", default=True):
             from vegaops.errors import Interrupted
 
@@ -150,18 +172,29 @@ def run_setup(ctx: AppContext, opts: SetupOptions, check: bool = True) -> Result
         write_atomic(path, text)
     changes = report.changes if report else []
     if file_change != "unchanged":
-        changes.append({"action": file_change, "target": str(path), "summary": f"{file_change} {path.name}",
-                        "detail": {}})
+        changes.append(
+            {"action": file_change, "target": str(path), "summary": f"{file_change} {path.name}", "detail": {}}
+        )
     if check:
         _final_check(ctx, a.env, path)
-    nxt = [f"vegaops --env {a.env} status", f"vegaops --env {a.env} deploy --tag TAG --dry-run",
-           f"vegaops --env {a.env} config list", f"vegaops env show {a.env}"]
+    nxt = [
+        f"vegaops --env {a.env} status",
+        f"vegaops --env {a.env} deploy --tag TAG --dry-run",
+        f"vegaops --env {a.env} config list",
+        f"vegaops env show {a.env}",
+    ]
     views.append(Lines(["Next:", *(f"  {n}" for n in nxt)]))
     data["next"] = nxt
     if rows:
         views.insert(0, Table(["STORE", "NAME", "USED BY", "VALUE"], rows, title="Created"))
-    return Result("setup", status="changed", changes=changes, data=data, views=views,
-                  message=f"environment {a.env} is set up in {path}")
+    return Result(
+        "setup",
+        status="changed",
+        changes=changes,
+        data=data,
+        views=views,
+        message=f"environment {a.env} is set up in {path}",
+    )
 
 
 def _final_check(ctx: AppContext, env: str, path: Path) -> None:
@@ -176,8 +209,14 @@ def _final_check(ctx: AppContext, env: str, path: Path) -> None:
         if ctx.output.json:
             continue
         ctx.output.info(f"$ vegaops --env {env} {command}")
-        proc = subprocess.run(args, capture_output=True, text=True, timeout=300, check=False,
-                              env={**os.environ, "VEGAOPS_OUTPUT": "human"})
+        proc = subprocess.run(
+            args,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+            env={**os.environ, "VEGAOPS_OUTPUT": "human"},
+        )
         for line in (proc.stdout + proc.stderr).splitlines():
             ctx.output.info(f"  {line}")
         if proc.returncode:

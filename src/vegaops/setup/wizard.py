@@ -127,17 +127,21 @@ class Collected:
     skipped: list[Missing]
 
 
-def collect(ctx: AppContext, opts: SetupOptions, ask: Asker,
-            existing: Callable[[str], dict[str, Any]]) -> Collected:
+def collect(ctx: AppContext, opts: SetupOptions, ask: Asker, existing: Callable[[str], dict[str, Any]]) -> Collected:
     """Walk the operator through discovery and choices. Reads AWS; writes nothing."""
     ecs, ecr, elbv2 = ctx.client("ecs"), ctx.client("ecr"), ctx.client("elbv2")
     clusters = discovery.list_clusters(ecs)
     if not clusters:
-        raise NotFoundError(f"no ECS clusters in region {ctx.clients.resolved_region()}",
-                            hint="pass --region, or --profile for another account")
+        raise NotFoundError(
+            f"no ECS clusters in region {ctx.clients.resolved_region()}",
+            hint="pass --region, or --profile for another account",
+        )
     current_env = existing(opts.env) if opts.env else {}
-    cluster_proposal = current_env.get("cluster") if current_env.get("cluster") in clusters else (
-        clusters[0] if len(clusters) == 1 else None)
+    cluster_proposal = (
+        current_env.get("cluster")
+        if current_env.get("cluster") in clusters
+        else (clusters[0] if len(clusters) == 1 else None)
+    )
     cluster = ask.select("ECS cluster:", opts.cluster, clusters, cluster_proposal, "--cluster")
     if cluster not in clusters:
         raise NotFoundError(f"ECS cluster {cluster!r} not found", hint=f"clusters: {', '.join(clusters)}")
@@ -152,8 +156,9 @@ def collect(ctx: AppContext, opts: SetupOptions, ask: Asker,
     if opts.services:
         unknown = sorted(set(opts.services.values()) - set(names))
         if unknown:
-            raise NotFoundError(f"services not found in {cluster}: {', '.join(unknown)}",
-                                hint=f"services: {', '.join(names)}")
+            raise NotFoundError(
+                f"services not found in {cluster}: {', '.join(unknown)}", hint=f"services: {', '.join(names)}"
+            )
         chosen = list(opts.services.values())
     else:
         chosen = ask.checkbox("Services vegaops manages:", names, names, "--service KEY=ECS_SERVICE")
@@ -168,39 +173,77 @@ def collect(ctx: AppContext, opts: SetupOptions, ask: Asker,
         info = infos[name]
         key = keys.get(name) or service_key(name, project)
         containers = list(info.containers)
-        container = ask.select(f"{name}: container whose image deploys change:", opts.containers.get(key),
-                               containers, containers[0] if len(containers) == 1 else None,
-                               f"--container {key}=NAME")
+        container = ask.select(
+            f"{name}: container whose image deploys change:",
+            opts.containers.get(key),
+            containers,
+            containers[0] if len(containers) == 1 else None,
+            f"--container {key}=NAME",
+        )
         repo_proposal = propose_repo(info, container, repositories)
-        repo = ask.select(f"{name}: ECR repository:", opts.ecr_repos.get(key), [*repositories, NONE],
-                          repo_proposal or NONE, f"--ecr-repo {key}=REPO")
+        repo = ask.select(
+            f"{name}: ECR repository:",
+            opts.ecr_repos.get(key),
+            [*repositories, NONE],
+            repo_proposal or NONE,
+            f"--ecr-repo {key}=REPO",
+        )
         health = None
         if opts.sandbox and key not in opts.health_urls:
             pass  # the sandbox's health URLs follow its port; the built-in env supplies them
         elif info.health_paths or key in opts.health_urls:
             proposal = propose_health_url(info) or sandbox_health_url(ctx, name)
-            health = ask.text(f"{name}: health URL:", opts.health_urls.get(key), proposal or "",
-                              f"--health-url {key}=URL") or None
+            health = (
+                ask.text(f"{name}: health URL:", opts.health_urls.get(key), proposal or "", f"--health-url {key}=URL")
+                or None
+            )
         services.append(ServiceChoice(key, name, container, None if repo == NONE else repo, health))
 
     refs = [r for info in infos.values() for r in info.references]
     secrets_guess, params_guess = propose_prefixes(refs, project, env)
-    secrets_prefix = ask.text("Secrets Manager prefix:", opts.secrets_prefix,
-                              current_env.get("secrets_prefix", secrets_guess), "--secrets-prefix")
-    params_prefix = ask.text("SSM parameter prefix:", opts.params_prefix,
-                             current_env.get("params_prefix", params_guess), "--params-prefix")
-    tag_rule = ask.text("Image tag rule (regular expression, empty for none):", opts.tag_rule,
-                        current_env.get("tag_rule", propose_tag_rule(env) or ""), "--tag-rule") or None
-    confirm = ask.confirm("Ask for confirmation before every change in this environment?", opts.confirm,
-                          bool(current_env.get("confirm", is_prod_like(env))), "--confirm/--no-confirm")
+    secrets_prefix = ask.text(
+        "Secrets Manager prefix:",
+        opts.secrets_prefix,
+        current_env.get("secrets_prefix", secrets_guess),
+        "--secrets-prefix",
+    )
+    params_prefix = ask.text(
+        "SSM parameter prefix:", opts.params_prefix, current_env.get("params_prefix", params_guess), "--params-prefix"
+    )
+    tag_rule = (
+        ask.text(
+            "Image tag rule (regular expression, empty for none):",
+            opts.tag_rule,
+            current_env.get("tag_rule", propose_tag_rule(env) or ""),
+            "--tag-rule",
+        )
+        or None
+    )
+    confirm = ask.confirm(
+        "Ask for confirmation before every change in this environment?",
+        opts.confirm,
+        bool(current_env.get("confirm", is_prod_like(env))),
+        "--confirm/--no-confirm",
+    )
 
-    answers = Answers(project=project, env=env, cluster=cluster, region=ctx.settings.region,
-                      profile=ctx.settings.profile, secrets_prefix=secrets_prefix, params_prefix=params_prefix,
-                      tag_rule=tag_rule, confirm=confirm, services=services, sandbox=opts.sandbox)
+    answers = Answers(
+        project=project,
+        env=env,
+        cluster=cluster,
+        region=ctx.settings.region,
+        profile=ctx.settings.profile,
+        secrets_prefix=secrets_prefix,
+        params_prefix=params_prefix,
+        tag_rule=tag_rule,
+        confirm=confirm,
+        services=services,
+        sandbox=opts.sandbox,
+    )
 
     param_names = sorted({r.name for r in refs if r.store == "ssm"})
-    present_secrets = discovery.existing_secrets(ctx.client("secretsmanager"),
-                                                 [r for r in refs if r.store == "secretsmanager"])
+    present_secrets = discovery.existing_secrets(
+        ctx.client("secretsmanager"), [r for r in refs if r.store == "secretsmanager"]
+    )
     present_params = discovery.existing_params(ctx.client("ssm"), param_names)
     missing = missing_references(infos, present_secrets, present_params, documented_defaults(ctx))
     values, skipped = _values_for_missing(ask, opts, missing)
@@ -224,19 +267,21 @@ def _values_for_missing(ask: Asker, opts: SetupOptions, missing: list[Missing]) 
             if path is not None:
                 values[m.name] = _read_secret_file(path, m.name)
             elif ask.interactive and ask.prompter.confirm(
-                    f"Secret {m.name} ({m.variable}, used by {used_by}) does not exist. Create it now?",
-                    default=True):
-                values[m.name] = ask.prompter.secret(f"Value for {m.name} (hidden):",
-                                                     option=f"--secret-file {m.name}=PATH")
+                f"Secret {m.name} ({m.variable}, used by {used_by}) does not exist. Create it now?", default=True
+            ):
+                values[m.name] = ask.prompter.secret(
+                    f"Value for {m.name} (hidden):", option=f"--secret-file {m.name}=PATH"
+                )
             else:
                 skipped.append(m)
         elif m.name in opts.params:
             values[m.name] = opts.params[m.name]
         elif ask.interactive and ask.prompter.confirm(
-                f"Parameter {m.name} ({m.variable}, used by {used_by}) does not exist. Create it now?",
-                default=True):
-            values[m.name] = ask.prompter.text(f"Value for {m.name}:", default=m.default,
-                                               option=f"--param {m.name}=VALUE")
+            f"Parameter {m.name} ({m.variable}, used by {used_by}) does not exist. Create it now?", default=True
+        ):
+            values[m.name] = ask.prompter.text(
+                f"Value for {m.name}:", default=m.default, option=f"--param {m.name}=VALUE"
+            )
         elif m.default is not None and not ask.interactive:
             values[m.name] = m.default
         else:

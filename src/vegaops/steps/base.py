@@ -23,8 +23,7 @@ class Change:
     detail: dict[str, Any] = field(default_factory=dict)  # Sensitive values are masked on output
 
     def to_dict(self) -> dict[str, Any]:
-        return {"action": self.action, "target": self.target, "summary": self.summary,
-                "detail": redact(self.detail)}
+        return {"action": self.action, "target": self.target, "summary": self.summary, "detail": redact(self.detail)}
 
 
 @dataclass

@@ -31,8 +31,9 @@ class DebugReport(Step[DebugParams]):
         key, ecs_name, _cfg = resolve_name(ctx, self.params.service)
         report = gather(ctx, Ecs(ctx.client("ecs")), key, ecs_name, cluster_of(ctx), lines=self.params.lines)
         causes = diagnose(report)
-        notes = [f"{c.kind}: {c.summary} ({c.evidence}); next: {c.next_command}" for c in causes] or \
-            [f"{key}: no failure found"]
+        notes = [f"{c.kind}: {c.summary} ({c.evidence}); next: {c.next_command}" for c in causes] or [
+            f"{key}: no failure found"
+        ]
         return Plan(self.id, notes=notes, outputs={"causes": [c.kind for c in causes]})
 
     def apply(self, ctx: AppContext, plan: Plan) -> Outcome:  # never called: the plan is always empty

@@ -52,8 +52,9 @@ def _cross_registry(ctx: AppContext, source_env: str | None) -> bool:
     return registry_key(context_for(ctx, source_env).settings) != registry_key(ctx.settings)
 
 
-def _copy_between_registries(ctx: AppContext, source_ecr: Ecr, target_ecr: Ecr, manifest: Any, source_repo: str,
-                             target_repo: str, tag: str) -> str:
+def _copy_between_registries(
+    ctx: AppContext, source_ecr: Ecr, target_ecr: Ecr, manifest: Any, source_repo: str, target_repo: str, tag: str
+) -> str:
     """Different registries (accounts/regions): copy blobs over the registry API, then the manifest."""
     from vegaops.images.progress import progress_for
     from vegaops.images.registry import RegistryClient, copy_image
@@ -64,12 +65,21 @@ def _copy_between_registries(ctx: AppContext, source_ecr: Ecr, target_ecr: Ecr, 
     progress = progress_for(ctx.output)
     try:
         if progress is None:
-            report = copy_image(src, source_repo, dst, target_repo, tag, manifest.body.encode("utf-8"),
-                                manifest.media_type)
+            report = copy_image(
+                src, source_repo, dst, target_repo, tag, manifest.body.encode("utf-8"), manifest.media_type
+            )
         else:
             with progress:
-                report = copy_image(src, source_repo, dst, target_repo, tag, manifest.body.encode("utf-8"),
-                                    manifest.media_type, progress=progress)
+                report = copy_image(
+                    src,
+                    source_repo,
+                    dst,
+                    target_repo,
+                    tag,
+                    manifest.body.encode("utf-8"),
+                    manifest.media_type,
+                    progress=progress,
+                )
     finally:
         src.close()
         dst.close()
@@ -87,8 +97,10 @@ def _wait_for_mirror(ctx: AppContext, ecr: Ecr, repo: str, tag: str, digest: str
         if ref is not None and ref.digest == digest:
             return
         if ctx.clock.monotonic() >= deadline:
-            raise TimedOut(f"the sandbox registry did not mirror {repo}:{tag} ({digest}) into ECR "
-                           f"within {timeout:.0f} s", hint="see the sandbox log; vegaops sandbox status")
+            raise TimedOut(
+                f"the sandbox registry did not mirror {repo}:{tag} ({digest}) into ECR within {timeout:.0f} s",
+                hint="see the sandbox log; vegaops sandbox status",
+            )
         ctx.clock.sleep(0.1)
 
 
@@ -148,19 +160,30 @@ class PromoteImage(Step[PromoteParams]):
             return plan
         if current is not None and target_repo.immutable:
             raise tag_clash(p.repository, target_tag, source.digest, current.digest)
-        plan.state = {"target_tag": target_tag, "source_digest": source.digest,
-                      "cross_registry": _cross_registry(ctx, p.source_env)}
+        plan.state = {
+            "target_tag": target_tag,
+            "source_digest": source.digest,
+            "cross_registry": _cross_registry(ctx, p.source_env),
+        }
         if current is None:
-            plan.changes.append(Change(
-                "promote", where, f"promote {p.source_repository}:{p.tag} -> {where} ({source.digest})",
-                {"from": f"{p.source_repository}:{p.tag}", "digest": source.digest},
-            ))
+            plan.changes.append(
+                Change(
+                    "promote",
+                    where,
+                    f"promote {p.source_repository}:{p.tag} -> {where} ({source.digest})",
+                    {"from": f"{p.source_repository}:{p.tag}", "digest": source.digest},
+                )
+            )
         else:
-            plan.changes.append(Change(
-                "update", where, f"move {where} from {current.digest} to {source.digest} (promoted from "
-                f"{p.source_repository}:{p.tag})",
-                {"from": f"{p.source_repository}:{p.tag}", "digest": {"from": current.digest, "to": source.digest}},
-            ))
+            plan.changes.append(
+                Change(
+                    "update",
+                    where,
+                    f"move {where} from {current.digest} to {source.digest} (promoted from "
+                    f"{p.source_repository}:{p.tag})",
+                    {"from": f"{p.source_repository}:{p.tag}", "digest": {"from": current.digest, "to": source.digest}},
+                )
+            )
         return plan
 
     def apply(self, ctx: AppContext, plan: Plan) -> Outcome:
@@ -172,8 +195,9 @@ class PromoteImage(Step[PromoteParams]):
         source_ecr = _source_ecr(ctx, p.source_env)
         manifest = source_ecr.get_manifest(p.source_repository, digest=plan.state["source_digest"])
         if plan.state.get("cross_registry"):
-            digest = _copy_between_registries(ctx, source_ecr, ecr, manifest, p.source_repository, p.repository,
-                                              plan.state["target_tag"])
+            digest = _copy_between_registries(
+                ctx, source_ecr, ecr, manifest, p.source_repository, p.repository, plan.state["target_tag"]
+            )
         else:
             digest = ecr.put_image(p.repository, manifest, tag=plan.state["target_tag"])
         outcome.outputs["digest"] = digest
@@ -227,8 +251,7 @@ class PushImage(Step[PushParams]):
         repo = ecr.repository(p.repository)
         current = ecr.find(p.repository, p.tag)
         where = f"{p.repository}:{p.tag}"
-        plan = Plan(step=self.id, outputs={"repository": p.repository, "tag": p.tag, "bytes_uploaded": 0,
-                                           "blobs": []})
+        plan = Plan(step=self.id, outputs={"repository": p.repository, "tag": p.tag, "bytes_uploaded": 0, "blobs": []})
         plan.state = {"kind": kind, "registry_host": repo.registry_host}
         if kind == "docker":
             from vegaops.images.docker import require_engine
@@ -236,8 +259,14 @@ class PushImage(Step[PushParams]):
             require_engine()
             if current is not None and repo.immutable:
                 raise tag_clash(p.repository, p.tag, f"the image {rest}", current.digest)
-            plan.changes.append(Change("push", where, f"push {rest} -> {where} with docker",
-                                       {"source": p.source, "replaces": current.digest if current else None}))
+            plan.changes.append(
+                Change(
+                    "push",
+                    where,
+                    f"push {rest} -> {where} with docker",
+                    {"source": p.source, "replaces": current.digest if current else None},
+                )
+            )
             return plan
         source = self._source()
         ref = ImageRef(p.repository, p.tag, source.digest, repo.registry_host)
@@ -248,11 +277,15 @@ class PushImage(Step[PushParams]):
         if current is not None and repo.immutable:
             raise tag_clash(p.repository, p.tag, source.digest, current.digest)
         size = source.size
-        plan.changes.append(Change(
-            "push", where, f"push {source.origin} -> {where} ({source.digest}, {len(source.blobs)} blobs, "
-            f"{size:,} bytes before skips)",
-            {"source": p.source, "digest": source.digest, "replaces": current.digest if current else None},
-        ))
+        plan.changes.append(
+            Change(
+                "push",
+                where,
+                f"push {source.origin} -> {where} ({source.digest}, {len(source.blobs)} blobs, "
+                f"{size:,} bytes before skips)",
+                {"source": p.source, "digest": source.digest, "replaces": current.digest if current else None},
+            )
+        )
         return plan
 
     def apply(self, ctx: AppContext, plan: Plan) -> Outcome:
@@ -267,8 +300,9 @@ class PushImage(Step[PushParams]):
             from vegaops.images.source import parse_source
 
             target = f"{auth.host}/{p.repository}:{p.tag}"
-            digest = docker.push(parse_source(p.source)[1], target, auth.host, auth.username, auth.password.value,
-                                 ctx.output.info)
+            digest = docker.push(
+                parse_source(p.source)[1], target, auth.host, auth.username, auth.password.value, ctx.output.info
+            )
             outcome.outputs.update(digest=digest, image=f"{plan.state['registry_host']}/{p.repository}@{digest}")
             outcome.changes.extend(plan.changes)
             return outcome
@@ -283,16 +317,19 @@ class PushImage(Step[PushParams]):
                 report = push_image(client, p.repository, p.tag, source, p.mount_from, p.jobs, p.chunk_size)
             else:
                 with progress:
-                    report = push_image(client, p.repository, p.tag, source, p.mount_from, p.jobs, p.chunk_size,
-                                        progress)
+                    report = push_image(
+                        client, p.repository, p.tag, source, p.mount_from, p.jobs, p.chunk_size, progress
+                    )
         finally:
             client.close()
         if ctx.settings.extras.get("registry_mirror"):
             _wait_for_mirror(ctx, ecr, p.repository, p.tag, report.digest)
         pinned = ImageRef(p.repository, p.tag, report.digest, plan.state["registry_host"]).pinned
         outcome.outputs.update(
-            digest=report.digest, image=pinned,
-            bytes_uploaded=report.bytes_uploaded, blobs=[b.to_dict() for b in report.blobs],
+            digest=report.digest,
+            image=pinned,
+            bytes_uploaded=report.bytes_uploaded,
+            blobs=[b.to_dict() for b in report.blobs],
         )
         outcome.changes.extend(plan.changes)
         return outcome

@@ -36,8 +36,9 @@ def describe_service(ctx: AppContext, service: str) -> dict[str, Any]:
     found, _ = core.ecs_for(ctx).describe_services(cluster, [service], max_age=PLAN_CACHE_S)
     svc = found.get(service)
     if svc is None:
-        raise Refused(f"preflight: service {service} not found in cluster {cluster}",
-                      hint="check the service name and --env")
+        raise Refused(
+            f"preflight: service {service} not found in cluster {cluster}", hint="check the service name and --env"
+        )
     if svc.get("status") != "ACTIVE":
         raise Refused(f"preflight: service {service} is {svc.get('status')}, not ACTIVE")
     return svc
@@ -83,8 +84,15 @@ class RegisterTaskDefinition(Step[RegisterParams]):
                 configured = None
         container = core.choose_container(live, configured, _repo_of(p.image))
         current_image = str((live.container(container) or {}).get("image", ""))
-        plan = Plan(step=self.id, outputs={"task_definition": live.arn, "previous_task_definition": live.arn,
-                                           "container": container, "registered": False})
+        plan = Plan(
+            step=self.id,
+            outputs={
+                "task_definition": live.arn,
+                "previous_task_definition": live.arn,
+                "container": container,
+                "registered": False,
+            },
+        )
         if current_image == p.image:
             plan.notes.append(f"{service}: {live.family}:{live.revision} already runs {p.image}")
             return plan
@@ -97,14 +105,19 @@ class RegisterTaskDefinition(Step[RegisterParams]):
         tags = {core.TAG_KEY: p.tag or p.image.rsplit(":", 1)[-1], core.DEPLOYER_KEY: core.deployer()}
         plan.state = {"spec": clone_spec(live, {container: p.image}, tags)}
         diff = core.td_diff(core.strip_tags(live.registrable()), core.strip_tags(spec))
-        plan.changes.append(Change(
-            "create", f"{live.family}:{live.revision + 1}",
-            f"register {live.family} revision from {live.family}:{live.revision}: {container} -> "
-            f"{p.image}" + (f" ({p.tag})" if p.tag else ""),
-            {"image": {"from": current_image, "to": p.image},
-             "task definition diff": "\n        ".join(["", *diff]) if diff else "none",
-             "tags": ", ".join(f"{k}={v}" for k, v in tags.items())},
-        ))
+        plan.changes.append(
+            Change(
+                "create",
+                f"{live.family}:{live.revision + 1}",
+                f"register {live.family} revision from {live.family}:{live.revision}: {container} -> "
+                f"{p.image}" + (f" ({p.tag})" if p.tag else ""),
+                {
+                    "image": {"from": current_image, "to": p.image},
+                    "task definition diff": "\n        ".join(["", *diff]) if diff else "none",
+                    "tags": ", ".join(f"{k}={v}" for k, v in tags.items()),
+                },
+            )
+        )
         return plan
 
     def apply(self, ctx: AppContext, plan: Plan) -> Outcome:
@@ -150,8 +163,11 @@ class DeployService(Step[DeployParams]):
         service = core.service_name(ctx, p.service)
         svc = describe_service(ctx, service)
         current = str(svc.get("taskDefinition", ""))
-        plan = Plan(step=self.id, outputs={"previous_task_definition": current, "task_definition": p.task_definition},
-                    state={"service": service})
+        plan = Plan(
+            step=self.id,
+            outputs={"previous_task_definition": current, "task_definition": p.task_definition},
+            state={"service": service},
+        )
         flight = in_progress(svc)
         same = _same_td(current, p.task_definition)
         if same and not p.force:
@@ -166,10 +182,14 @@ class DeployService(Step[DeployParams]):
                 hint=f"wait for it (vegaops deploy watch {service}) or pass --wait-for-other",
             )
         what = "force a new deployment of" if same else "deploy"
-        plan.changes.append(Change(
-            "deploy", service, f"{what} {service}: {vd.short_td(current)} -> {vd.short_td(p.task_definition)}",
-            {"task_definition": {"from": vd.short_td(current), "to": vd.short_td(p.task_definition)}},
-        ))
+        plan.changes.append(
+            Change(
+                "deploy",
+                service,
+                f"{what} {service}: {vd.short_td(current)} -> {vd.short_td(p.task_definition)}",
+                {"task_definition": {"from": vd.short_td(current), "to": vd.short_td(p.task_definition)}},
+            )
+        )
         plan.state["force"] = same
         return plan
 
@@ -179,7 +199,9 @@ class DeployService(Step[DeployParams]):
             return outcome
         service = plan.state["service"]
         updated = core.ecs_for(ctx).update_service(
-            ctx.settings.require_cluster(), service, task_definition=self.params.task_definition,
+            ctx.settings.require_cluster(),
+            service,
+            task_definition=self.params.task_definition,
             force_new_deployment=bool(plan.state.get("force") or self.params.force),
         )
         outcome.outputs["deployment_id"] = deployment_id_of(updated, self.params.task_definition)
@@ -195,7 +217,8 @@ def deployment_id_of(service: dict[str, Any], task_definition: str) -> str | Non
     """The deployment UpdateService started: currentServiceDeployment's PRIMARY, newest on our definition."""
     deployments = service.get("deployments", [])
     ours = [d for d in deployments if d.get("status") == "PRIMARY"] or [
-        d for d in deployments if _same_td(str(d.get("taskDefinition", "")), task_definition)]
+        d for d in deployments if _same_td(str(d.get("taskDefinition", "")), task_definition)
+    ]
     if not ours:
         return None
     ours.sort(key=lambda d: str(d.get("createdAt", "")), reverse=True)
@@ -264,12 +287,20 @@ class WatchDeployments(Step[WatchParams]):
                 plan.notes.append(f"{name}: deployment {dep_id} already succeeded")
                 plan.outputs["outcomes"][name] = vd.SUCCEEDED
                 continue
-            targets.append({"service": name, "deployment_id": dep_id, "task_definition": td,
-                            "previous": p.previous.get(name),
-                            "target_groups": [lb["targetGroupArn"] for lb in svc.get("loadBalancers", [])
-                                              if lb.get("targetGroupArn")]})
-            plan.changes.append(Change("watch", name, f"watch {name} deployment {dep_id} of {vd.short_td(td)}",
-                                       {"deployment": dep_id}))
+            targets.append(
+                {
+                    "service": name,
+                    "deployment_id": dep_id,
+                    "task_definition": td,
+                    "previous": p.previous.get(name),
+                    "target_groups": [
+                        lb["targetGroupArn"] for lb in svc.get("loadBalancers", []) if lb.get("targetGroupArn")
+                    ],
+                }
+            )
+            plan.changes.append(
+                Change("watch", name, f"watch {name} deployment {dep_id} of {vd.short_td(td)}", {"deployment": dep_id})
+            )
         plan.state["targets"] = targets
         return plan
 
@@ -292,14 +323,22 @@ def watch_targets(ctx: AppContext, targets: list[dict[str, Any]], p: WatchParams
     from vegaops.deploy.snapshot import Target
     from vegaops.deploy.watch import Tracked, Watcher, WatchOptions
 
-    tracked = [Tracked(Target(t["service"], t["deployment_id"], t["task_definition"], t.get("previous")),
-                       list(t.get("target_groups", []))) for t in targets]
+    tracked = [
+        Tracked(
+            Target(t["service"], t["deployment_id"], t["task_definition"], t.get("previous")),
+            list(t.get("target_groups", [])),
+        )
+        for t in targets
+    ]
     from vegaops.deploy.view import LiveView
 
     emit = ctx.shared.get("_deploy_emit")
     view = LiveView(ctx) if emit is None else None  # runbook runs get the live view too
     watcher = Watcher(
-        core.ecs_for(ctx), ctx.settings.require_cluster(), ctx.clock, tracked,
+        core.ecs_for(ctx),
+        ctx.settings.require_cluster(),
+        ctx.clock,
+        tracked,
         elbv2=Elbv2(ctx.client("elbv2")) if any(t.target_groups for t in tracked) else None,
         emit=emit or (view.event if view else None),
         options=WatchOptions(p.timeout, p.poll_interval, p.rollback_on_failure),
@@ -368,18 +407,28 @@ class RollbackService(Step[RollbackParams]):
         svc = describe_service(ctx, service)
         current = str(svc["taskDefinition"])
         target = rollback_target(ctx, current, self.params.to_revision)
-        plan = Plan(step=self.id, outputs={"task_definition": target, "previous_task_definition": current},
-                    state={"service": service})
+        plan = Plan(
+            step=self.id,
+            outputs={"task_definition": target, "previous_task_definition": current},
+            state={"service": service},
+        )
         if _same_td(current, target):
             plan.notes.append(f"{service} already runs {vd.short_td(target)}")
             return plan
         flight = in_progress(svc)
         if flight is not None and flight.get("rolloutState") == "IN_PROGRESS":
-            raise Refused(f"preflight: {service} has a deployment in progress ({flight.get('id')})",
-                          hint=f"wait for it: vegaops deploy watch {service}")
-        plan.changes.append(Change("deploy", service, f"roll back {service}: {vd.short_td(current)} -> "
-                                   f"{vd.short_td(target)}", {"task_definition": {
-                                       "from": vd.short_td(current), "to": vd.short_td(target)}}))
+            raise Refused(
+                f"preflight: {service} has a deployment in progress ({flight.get('id')})",
+                hint=f"wait for it: vegaops deploy watch {service}",
+            )
+        plan.changes.append(
+            Change(
+                "deploy",
+                service,
+                f"roll back {service}: {vd.short_td(current)} -> {vd.short_td(target)}",
+                {"task_definition": {"from": vd.short_td(current), "to": vd.short_td(target)}},
+            )
+        )
         return plan
 
     def apply(self, ctx: AppContext, plan: Plan) -> Outcome:
@@ -387,8 +436,9 @@ class RollbackService(Step[RollbackParams]):
         if plan.empty:
             return outcome
         target = plan.outputs["task_definition"]
-        updated = core.ecs_for(ctx).update_service(ctx.settings.require_cluster(), plan.state["service"],
-                                                   task_definition=target)
+        updated = core.ecs_for(ctx).update_service(
+            ctx.settings.require_cluster(), plan.state["service"], task_definition=target
+        )
         outcome.outputs["deployment_id"] = deployment_id_of(updated, target)
         outcome.changes.extend(plan.changes)
         return outcome
@@ -419,5 +469,4 @@ def rollback_target(ctx: AppContext, current: str, to_revision: int | None) -> s
         td = ecs.describe_task_definition(arn)
         if good(td):
             return td.arn
-    raise NotFoundError(f"no earlier task definition of {family} whose deployment succeeded",
-                        hint="pass --to REVISION")
+    raise NotFoundError(f"no earlier task definition of {family} whose deployment succeeded", hint="pass --to REVISION")

@@ -36,9 +36,17 @@ class HealthCheck(Step[HealthParams]):
         failing = failing_lines(checks)
         if not failing:
             return Plan(self.id, notes=[f"healthy: {len(checks)} checks passed"], outputs={"healthy": True})
-        return Plan(self.id, changes=[Change("check", "health", f"wait up to {self.params.timeout}s for "
-                                             f"{len(failing)} failing check(s): {failing[0]}",
-                                             {"failing": failing})])
+        return Plan(
+            self.id,
+            changes=[
+                Change(
+                    "check",
+                    "health",
+                    f"wait up to {self.params.timeout}s for {len(failing)} failing check(s): {failing[0]}",
+                    {"failing": failing},
+                )
+            ],
+        )
 
     def apply(self, ctx: AppContext, plan: Plan) -> Outcome:
         from vegaops.health.run import failing_lines, wait_healthy
@@ -46,6 +54,8 @@ class HealthCheck(Step[HealthParams]):
         healthy, checks = wait_healthy(ctx, self.params.services, self.params.timeout, self.params.interval)
         if not healthy:
             failing = failing_lines(checks)
-            raise OperationFailed("unhealthy after {}s: {}".format(self.params.timeout, "; ".join(failing)),
-                                  hint="see vegaops debug SERVICE")
+            raise OperationFailed(
+                "unhealthy after {}s: {}".format(self.params.timeout, "; ".join(failing)),
+                hint="see vegaops debug SERVICE",
+            )
         return Outcome(outputs={"healthy": True})

@@ -74,15 +74,19 @@ class ForceRedeploy(Step[RedeployParams]):
             return plan
         found, missing = Ecs(ctx.client("ecs")).describe_services(cluster, wanted)
         if missing:
-            raise NotFoundError(f"services not found in cluster {cluster}: {', '.join(missing)}",
-                                hint="check the cluster and service names: vegaops env show")
+            raise NotFoundError(
+                f"services not found in cluster {cluster}: {', '.join(missing)}",
+                hint="check the cluster and service names: vegaops env show",
+            )
         try:
             after = datetime.fromisoformat(p.after) if p.after else None
         except ValueError:
             from vegaops.errors import UsageError
 
-            raise UsageError(f"ecs.force-redeploy: after={p.after!r} is not an ISO date-time",
-                             hint="for example 2026-01-31T12:00:00+00:00") from None
+            raise UsageError(
+                f"ecs.force-redeploy: after={p.after!r} is not an ISO date-time",
+                hint="for example 2026-01-31T12:00:00+00:00",
+            ) from None
         if after is not None and after.tzinfo is None:
             after = after.replace(tzinfo=UTC)
         for name in wanted:
@@ -93,8 +97,13 @@ class ForceRedeploy(Step[RedeployParams]):
                 plan.outputs["deployments"][name] = primary and primary.get("id")
                 continue
             plan.state["services"].append(name)
-            plan.changes.append(Change("deploy", name, f"force a new deployment of {name} "
-                                       "(its tasks pick up the new value as they are replaced)"))
+            plan.changes.append(
+                Change(
+                    "deploy",
+                    name,
+                    f"force a new deployment of {name} (its tasks pick up the new value as they are replaced)",
+                )
+            )
         return plan
 
     def apply(self, ctx: AppContext, plan: Plan) -> Outcome:

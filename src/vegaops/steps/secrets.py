@@ -34,11 +34,15 @@ def merged_json(name: str, current: str | None, key: str, value: str) -> str:
         try:
             loaded = json.loads(current)
         except ValueError:
-            raise UsageError(f"secret {name} is not a JSON object, so --key {key} cannot update a field of it",
-                             hint="set the whole value without --key") from None
+            raise UsageError(
+                f"secret {name} is not a JSON object, so --key {key} cannot update a field of it",
+                hint="set the whole value without --key",
+            ) from None
         if not isinstance(loaded, dict):
-            raise UsageError(f"secret {name} is not a JSON object, so --key {key} cannot update a field of it",
-                             hint="set the whole value without --key")
+            raise UsageError(
+                f"secret {name} is not a JSON object, so --key {key} cannot update a field of it",
+                hint="set the whole value without --key",
+            )
         doc = loaded
     doc[key] = value
     return json.dumps(doc, separators=(",", ":"))
@@ -59,15 +63,21 @@ class PutSecret(Step[PutSecretParams]):
         meta = store.describe(name)
         plan = Plan(step=self.id, outputs={"name": name}, state={"name": name})
         if meta is not None and meta.deleted is not None:
-            raise UsageError(f"secret {name} is scheduled for deletion",
-                             hint=f"restore it first: vegaops secret restore {p.name}")
+            raise UsageError(
+                f"secret {name} is scheduled for deletion", hint=f"restore it first: vegaops secret restore {p.name}"
+            )
         current = store.get(name) if meta is not None else None
         target = merged_json(name, current.value.value if current else None, p.key, p.value) if p.key else p.value
         plan.state["value"] = target
         if meta is None:
-            plan.changes.append(Change("create", name, f"create secret {name}",
-                                       {"value": Sensitive(target), "tags": p.tags or None,
-                                        "description": p.description}))
+            plan.changes.append(
+                Change(
+                    "create",
+                    name,
+                    f"create secret {name}",
+                    {"value": Sensitive(target), "tags": p.tags or None, "description": p.description},
+                )
+            )
             plan.state["exists"] = False
             return plan
         plan.state["exists"] = True
@@ -78,11 +88,23 @@ class PutSecret(Step[PutSecretParams]):
             plan.state["base_version"] = current.version_id
         if current is None or current.value.value != target:
             what = f"field {p.key} of " if p.key else ""
-            plan.changes.append(Change("update", name, f"update {what}secret {name} (new version)", {
-                "value": {"from": current.value if current else None, "to": Sensitive(target)}}))
+            plan.changes.append(
+                Change(
+                    "update",
+                    name,
+                    f"update {what}secret {name} (new version)",
+                    {"value": {"from": current.value if current else None, "to": Sensitive(target)}},
+                )
+            )
         if p.description is not None and (meta.description or "") != p.description:
-            plan.changes.append(Change("describe", name, f"set the description of {name}",
-                                       {"description": {"from": meta.description, "to": p.description}}))
+            plan.changes.append(
+                Change(
+                    "describe",
+                    name,
+                    f"set the description of {name}",
+                    {"description": {"from": meta.description, "to": p.description}},
+                )
+            )
         missing = {k: v for k, v in p.tags.items() if meta.tags.get(k) != v}
         if missing:
             plan.changes.append(Change("tag", name, f"tag {name} with {', '.join(missing)}", {"tags": missing}))
@@ -152,10 +174,19 @@ class DeleteSecret(Step[DeleteSecretParams]):
             plan.notes.append(f"already scheduled for deletion: {name} (on {meta.deleted:%Y-%m-%d})")
             plan.outputs["deletion_date"] = meta.deleted.isoformat()
         else:
-            how = "at once, without recovery" if p.force else (
-                f"with a {p.recovery_days or 30}-day recovery window (vegaops secret restore undoes it)")
-            plan.changes.append(Change("delete", name, f"delete secret {name} {how}",
-                                       {"recovery_days": None if p.force else (p.recovery_days or 30)}))
+            how = (
+                "at once, without recovery"
+                if p.force
+                else (f"with a {p.recovery_days or 30}-day recovery window (vegaops secret restore undoes it)")
+            )
+            plan.changes.append(
+                Change(
+                    "delete",
+                    name,
+                    f"delete secret {name} {how}",
+                    {"recovery_days": None if p.force else (p.recovery_days or 30)},
+                )
+            )
         return plan
 
     def apply(self, ctx: AppContext, plan: Plan) -> Outcome:
@@ -186,8 +217,10 @@ class RestoreSecret(Step[RestoreSecretParams]):
         if meta is None:
             from vegaops.errors import NotFoundError
 
-            raise NotFoundError(f"secret {name} not found (deleted without recovery, or never existed)",
-                                hint="list what exists: vegaops secret list")
+            raise NotFoundError(
+                f"secret {name} not found (deleted without recovery, or never existed)",
+                hint="list what exists: vegaops secret list",
+            )
         if meta.deleted is None:
             plan.notes.append(f"not scheduled for deletion: {name}")
         else:
@@ -226,21 +259,32 @@ class RollbackSecret(Step[RollbackSecretParams]):
         current = next((v for v, s in stages.items() if "AWSCURRENT" in s), None)
         target = p.to or next((v for v, s in stages.items() if "AWSPREVIOUS" in s), None)
         if target is None:
-            raise NotFoundError(f"secret {name} has no previous version to roll back to",
-                                hint=f"see its versions: vegaops secret history {p.name}")
+            raise NotFoundError(
+                f"secret {name} has no previous version to roll back to",
+                hint=f"see its versions: vegaops secret history {p.name}",
+            )
         if target not in stages:
             kept = {v.version_id for v in store.versions(name)}
             if target not in kept:
-                raise NotFoundError(f"secret {name} has no version {target}",
-                                    hint=f"see its versions: vegaops secret history {p.name}")
-        plan = Plan(step=self.id, outputs={"name": name, "version": target, "previous": current},
-                    state={"name": name, "to": target, "from": current})
+                raise NotFoundError(
+                    f"secret {name} has no version {target}", hint=f"see its versions: vegaops secret history {p.name}"
+                )
+        plan = Plan(
+            step=self.id,
+            outputs={"name": name, "version": target, "previous": current},
+            state={"name": name, "to": target, "from": current},
+        )
         if target == current:
             plan.notes.append(f"unchanged: version {target} of {name} is already AWSCURRENT")
         else:
-            plan.changes.append(Change("update", name, f"make version {target} of {name} AWSCURRENT "
-                                       f"(was {current}; no new version is written)",
-                                       {"AWSCURRENT": {"from": current, "to": target}}))
+            plan.changes.append(
+                Change(
+                    "update",
+                    name,
+                    f"make version {target} of {name} AWSCURRENT (was {current}; no new version is written)",
+                    {"AWSCURRENT": {"from": current, "to": target}},
+                )
+            )
         return plan
 
     def apply(self, ctx: AppContext, plan: Plan) -> Outcome:

@@ -44,10 +44,14 @@ class PutParameter(Step[PutParams]):
         want_type = "SecureString" if p.secure else "String"
         plan = Plan(step=self.id, outputs={"name": name}, state={"name": name, "type": want_type})
         if current is None:
-            plan.changes.append(Change(
-                "create", name, f"create {want_type} {name}",
-                {"type": want_type, "value": _shown(p.value, p.secure), "tags": p.tags or None},
-            ))
+            plan.changes.append(
+                Change(
+                    "create",
+                    name,
+                    f"create {want_type} {name}",
+                    {"type": want_type, "value": _shown(p.value, p.secure), "tags": p.tags or None},
+                )
+            )
             plan.state["exists"] = False
             return plan
         plan.state["exists"] = True
@@ -82,8 +86,13 @@ class PutParameter(Step[PutParams]):
         for change in plan.changes:
             if change.action in ("create", "update"):
                 outcome.outputs["version"] = ssm.put(
-                    name, p.value, plan.state["type"], overwrite=plan.state["exists"],
-                    description=p.description, kms_key=p.kms_key, tags=p.tags or None,
+                    name,
+                    p.value,
+                    plan.state["type"],
+                    overwrite=plan.state["exists"],
+                    description=p.description,
+                    kms_key=p.kms_key,
+                    tags=p.tags or None,
                 )
             elif change.action == "tag":
                 ssm.add_tags(name, plan.state["tags"])

@@ -20,8 +20,13 @@ StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 _CREDENTIAL_SERVICE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
-JSON_TARGET_PREFIXES = {"AmazonEC2ContainerServiceV20141113": "ecs", "AmazonEC2ContainerRegistry_V20150921": "ecr",
-                        "secretsmanager": "secretsmanager", "AmazonSSM": "ssm", "Logs_20140328": "logs"}
+JSON_TARGET_PREFIXES = {
+    "AmazonEC2ContainerServiceV20141113": "ecs",
+    "AmazonEC2ContainerRegistry_V20150921": "ecr",
+    "secretsmanager": "secretsmanager",
+    "AmazonSSM": "ssm",
+    "Logs_20140328": "logs",
+}
 
 
 def _json_default(value: Any) -> Any:
@@ -31,8 +36,9 @@ def _json_default(value: Any) -> Any:
 
 
 class SandboxMiddleware:
-    def __init__(self, app: WsgiApp, sim: Simulator, lock: threading.RLock,
-                 reset: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self, app: WsgiApp, sim: Simulator, lock: threading.RLock, reset: Callable[[], None] | None = None
+    ) -> None:
         self.app = app
         self.sim = sim
         self.lock = lock
@@ -61,8 +67,9 @@ class SandboxMiddleware:
             status, headers, body = self._call_moto(environ, raw)
             if service == "ecs" and operation in ("CreateService", "UpdateService") and status.startswith("200"):
                 body = self._after_service_change(operation, params, body)
-            elif service == "ecs" and operation == "ListTasks" and params.get("serviceName") and \
-                    status.startswith("200"):
+            elif (
+                service == "ecs" and operation == "ListTasks" and params.get("serviceName") and status.startswith("200")
+            ):
                 body = self._tasks_of_service(params, body)
             else:
                 return self._finish(start_response, status, headers, body)
@@ -70,8 +77,9 @@ class SandboxMiddleware:
         headers.append(("Content-Length", str(len(body))))
         return self._finish(start_response, status, headers, body)
 
-    def _finish(self, start_response: StartResponse, status: str, headers: list[tuple[str, str]],
-                body: bytes) -> list[bytes]:
+    def _finish(
+        self, start_response: StartResponse, status: str, headers: list[tuple[str, str]], body: bytes
+    ) -> list[bytes]:
         start_response(status, headers)
         return [body]
 
@@ -133,8 +141,9 @@ class SandboxMiddleware:
                 close()
         return captured["status"], list(captured["headers"]), body
 
-    def _respond(self, start_response: StartResponse, status: str, body: Any,
-                 content_type: str = "application/json") -> list[bytes]:
+    def _respond(
+        self, start_response: StartResponse, status: str, body: Any, content_type: str = "application/json"
+    ) -> list[bytes]:
         data = body if isinstance(body, bytes) else json.dumps(body, default=_json_default).encode()
         start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(data)))])
         return [data]
@@ -152,19 +161,32 @@ class SandboxMiddleware:
 
     def _error(self, start_response: StartResponse, service: str, code: str, status: int) -> list[bytes]:
         message = f"Injected by the vegaops sandbox: {code}"
-        reason = {400: "Bad Request", 429: "Too Many Requests", 500: "Internal Server Error",
-                  503: "Service Unavailable"}.get(status, "Error")
+        reason = {
+            400: "Bad Request",
+            429: "Too Many Requests",
+            500: "Internal Server Error",
+            503: "Service Unavailable",
+        }.get(status, "Error")
         request_id = str(uuid.uuid4())
         if service in ("elasticloadbalancing", "ec2", "sts", "iam"):
-            xml = (f"<ErrorResponse><Error><Type>{'Sender' if status < 500 else 'Receiver'}</Type><Code>{code}</Code>"
-                   f"<Message>{message}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>")
+            xml = (
+                f"<ErrorResponse><Error><Type>{'Sender' if status < 500 else 'Receiver'}</Type><Code>{code}</Code>"
+                f"<Message>{message}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>"
+            )
             data = xml.encode()
-            headers = [("Content-Type", "text/xml"), ("Content-Length", str(len(data))),
-                       ("x-amzn-RequestId", request_id)]
+            headers = [
+                ("Content-Type", "text/xml"),
+                ("Content-Length", str(len(data))),
+                ("x-amzn-RequestId", request_id),
+            ]
         else:
             data = json.dumps({"__type": code, "message": message}).encode()
-            headers = [("Content-Type", "application/x-amz-json-1.1"), ("Content-Length", str(len(data))),
-                       ("x-amzn-ErrorType", code), ("x-amzn-RequestId", request_id)]
+            headers = [
+                ("Content-Type", "application/x-amz-json-1.1"),
+                ("Content-Length", str(len(data))),
+                ("x-amzn-ErrorType", code),
+                ("x-amzn-RequestId", request_id),
+            ]
         start_response(f"{status} {reason}", headers)
         return [data]
 
@@ -182,8 +204,9 @@ class SandboxMiddleware:
     def _after_service_change(self, operation: str, params: dict[str, Any], body: bytes) -> bytes:
         """Store what moto drops, let the simulator react at once, and answer with the service it shows."""
         if operation == "CreateService":
-            self.sim.store_deployment_configuration(params.get("cluster", "default"), params.get("serviceName", ""),
-                                                    params.get("deploymentConfiguration"))
+            self.sim.store_deployment_configuration(
+                params.get("cluster", "default"), params.get("serviceName", ""), params.get("deploymentConfiguration")
+            )
         if self.sim.now is not None:
             self.sim.tick(self.sim.now)
         try:
@@ -194,12 +217,16 @@ class SandboxMiddleware:
             return body
         if service is None:
             return body
-        doc["service"].update({
-            "deployments": service.deployments, "taskDefinition": service.task_definition,
-            "runningCount": service.running_count, "pendingCount": service.pending_count,
-            "events": service.events[:20],
-            "deploymentConfiguration": getattr(service, "deployment_configuration", None) or {},
-        })
+        doc["service"].update(
+            {
+                "deployments": service.deployments,
+                "taskDefinition": service.task_definition,
+                "runningCount": service.running_count,
+                "pendingCount": service.pending_count,
+                "events": service.events[:20],
+                "deploymentConfiguration": getattr(service, "deployment_configuration", None) or {},
+            }
+        )
         return json.dumps(doc, default=_json_default).encode()
 
     # ----- the admin endpoint --------------------------------------------------------------------
@@ -236,8 +263,11 @@ class SandboxMiddleware:
                 return "200 OK", {"faults": dict(self.sim.faults)}
         if path == "inject" and method == "POST":
             with self.lock:
-                self.injected[str(body["operation"])] = [body.get("code", "ThrottlingException"),
-                                                        int(body.get("status", 400)), int(body.get("count", 1))]
+                self.injected[str(body["operation"])] = [
+                    body.get("code", "ThrottlingException"),
+                    int(body.get("status", 400)),
+                    int(body.get("count", 1)),
+                ]
             return "200 OK", {"injected": {k: v[2] for k, v in self.injected.items()}}
         if path == "counts":
             with self.lock:

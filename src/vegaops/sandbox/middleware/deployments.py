@@ -33,8 +33,10 @@ def _revision_arn(sim: Simulator, svc: SimService, td: str) -> str:
 def _brief(sim: Simulator, svc: SimService, dep: SimDeployment) -> dict[str, Any]:
     out: dict[str, Any] = {
         "serviceDeploymentArn": _arn(sim, "service-deployment", svc, dep.id),
-        "serviceArn": _service_arn(sim, svc), "clusterArn": _cluster_arn(sim, svc),
-        "createdAt": dep.created_at, "startedAt": dep.created_at,
+        "serviceArn": _service_arn(sim, svc),
+        "clusterArn": _cluster_arn(sim, svc),
+        "createdAt": dep.created_at,
+        "startedAt": dep.created_at,
         "targetServiceRevisionArn": _revision_arn(sim, svc, dep.task_definition),
         "status": dep.status,
     }
@@ -51,35 +53,43 @@ def _full(sim: Simulator, svc: SimService, dep: SimDeployment) -> dict[str, Any]
     tasks = [t for t in svc.tasks.values() if t.deployment_id == dep.id]
     out["updatedAt"] = dep.updated_at or dep.created_at
     out["targetServiceRevision"] = {
-        "arn": _revision_arn(sim, svc, dep.task_definition), "requestedTaskCount": dep.desired,
+        "arn": _revision_arn(sim, svc, dep.task_definition),
+        "requestedTaskCount": dep.desired,
         "runningTaskCount": sum(1 for t in tasks if t.state == "RUNNING"),
         "pendingTaskCount": sum(1 for t in tasks if t.state in ("PROVISIONING", "PENDING")),
     }
     out["sourceServiceRevisions"] = [
         {"arn": _revision_arn(sim, svc, td), "requestedTaskCount": 0, "runningTaskCount": n, "pendingTaskCount": 0}
-        for td, n in dep.source_tasks.items() if td != dep.task_definition
+        for td, n in dep.source_tasks.items()
+        if td != dep.task_definition
     ]
     service = sim.backend.services.get(f"{svc.cluster}:{svc.name}")
     config = dict(getattr(service, "deployment_configuration", None) or {})
     breaker = config.get("deploymentCircuitBreaker") or {}
     out["deploymentConfiguration"] = config
-    out["lifecycleStage"] = "BAKE_TIME" if dep.status == "IN_PROGRESS" else (
-        "CLEAN_UP" if dep.finished_at else "SCALE_UP")
+    out["lifecycleStage"] = (
+        "BAKE_TIME" if dep.status == "IN_PROGRESS" else ("CLEAN_UP" if dep.finished_at else "SCALE_UP")
+    )
     if breaker.get("enable"):
         failed = dep.rollout == "FAILED" and dep.failed_tasks >= breaker_threshold(dep.desired)
         out["deploymentCircuitBreaker"] = {
-            "status": "TRIGGERED" if failed else ("MONITORING" if dep.rollout == "IN_PROGRESS" else
-                                                  "MONITORING_COMPLETE"),
-            "failureCount": dep.failed_tasks, "threshold": breaker_threshold(dep.desired),
+            "status": "TRIGGERED"
+            if failed
+            else ("MONITORING" if dep.rollout == "IN_PROGRESS" else "MONITORING_COMPLETE"),
+            "failureCount": dep.failed_tasks,
+            "threshold": breaker_threshold(dep.desired),
         }
     else:
         out["deploymentCircuitBreaker"] = {"status": "DISABLED", "failureCount": dep.failed_tasks, "threshold": 0}
     if dep.rollback_to:
         rollback = next((d for d in svc.history if d.id == dep.rollback_to), None)
-        out["rollback"] = {"reason": dep.status_reason or dep.reason,
-                           "startedAt": rollback.created_at if rollback else dep.updated_at,
-                           "serviceRevisionArn": _revision_arn(sim, svc, rollback.task_definition if rollback else
-                                                               dep.task_definition)}
+        out["rollback"] = {
+            "reason": dep.status_reason or dep.reason,
+            "startedAt": rollback.created_at if rollback else dep.updated_at,
+            "serviceRevisionArn": _revision_arn(
+                sim, svc, rollback.task_definition if rollback else dep.task_definition
+            ),
+        }
     if dep.status == "STOPPED" and dep.finished_at:
         out["stoppedAt"] = dep.finished_at
     return out
@@ -117,7 +127,7 @@ def answer(sim: Simulator, operation: str, params: dict[str, Any]) -> tuple[str,
             deps = [d for d in deps if d.created_at.timestamp() <= float(created["before"])]
         start = int(params.get("nextToken") or 0)
         size = int(params.get("maxResults") or 20)
-        page = deps[start:start + size]
+        page = deps[start : start + size]
         out: dict[str, Any] = {"serviceDeployments": [_brief(sim, svc, d) for d in page]}
         if start + size < len(deps):
             out["nextToken"] = str(start + size)
@@ -138,8 +148,9 @@ def answer(sim: Simulator, operation: str, params: dict[str, Any]) -> tuple[str,
         return _client_error("ServiceDeploymentNotFoundException", f"The service deployment {arn} was not found.")
     svc, dep = hit
     if dep.status != "IN_PROGRESS":
-        return _client_error("ConflictException",
-                             f"The service deployment is in {dep.status} status and cannot be stopped.")
+        return _client_error(
+            "ConflictException", f"The service deployment is in {dep.status} status and cannot be stopped."
+        )
     sim.stop_deployment(svc, dep, str(params.get("stopType") or "ROLLBACK"))
     return "200 OK", {"serviceDeploymentArn": arn}
 
@@ -152,11 +163,14 @@ def target_health_xml(descriptions: list[dict[str, Any]]) -> bytes:
         members.append(
             f"<member><HealthCheckPort>{d['HealthCheckPort']}</HealthCheckPort><Target><Id>{d['Target']['Id']}</Id>"
             f"<Port>{d['Target']['Port']}</Port></Target><TargetHealth><State>{health['State']}</State>{extra}"
-            "</TargetHealth></member>")
-    xml = ('<DescribeTargetHealthResponse xmlns="http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/">'
-           f"<DescribeTargetHealthResult><TargetHealthDescriptions>{''.join(members)}</TargetHealthDescriptions>"
-           "</DescribeTargetHealthResult><ResponseMetadata><RequestId>sandbox</RequestId></ResponseMetadata>"
-           "</DescribeTargetHealthResponse>")
+            "</TargetHealth></member>"
+        )
+    xml = (
+        '<DescribeTargetHealthResponse xmlns="http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/">'
+        f"<DescribeTargetHealthResult><TargetHealthDescriptions>{''.join(members)}</TargetHealthDescriptions>"
+        "</DescribeTargetHealthResult><ResponseMetadata><RequestId>sandbox</RequestId></ResponseMetadata>"
+        "</DescribeTargetHealthResponse>"
+    )
     return xml.encode()
 
 
@@ -164,12 +178,21 @@ def info(sim: Simulator) -> dict[str, Any]:
     services = []
     for svc in sim.services.values():
         primary = svc.deployments[0]
-        services.append({
-            "cluster": svc.cluster, "service": svc.name,
-            "task_definition": primary.task_definition.split("/")[-1],
-            "rollout": primary.rollout, "deployments": len(svc.deployments),
-            "running": sum(1 for t in svc.tasks.values() if t.state == "RUNNING"),
-            "desired": primary.desired, "fault": sim.faults.get(svc.name),
-        })
-    return {"services": services, "faults": dict(sim.faults), "speed": sim.speed,
-            "now": sim.now.isoformat() if isinstance(sim.now, datetime) else None}
+        services.append(
+            {
+                "cluster": svc.cluster,
+                "service": svc.name,
+                "task_definition": primary.task_definition.split("/")[-1],
+                "rollout": primary.rollout,
+                "deployments": len(svc.deployments),
+                "running": sum(1 for t in svc.tasks.values() if t.state == "RUNNING"),
+                "desired": primary.desired,
+                "fault": sim.faults.get(svc.name),
+            }
+        )
+    return {
+        "services": services,
+        "faults": dict(sim.faults),
+        "speed": sim.speed,
+        "now": sim.now.isoformat() if isinstance(sim.now, datetime) else None,
+    }
