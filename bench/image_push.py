@@ -155,7 +155,8 @@ def main() -> int:
             f"## image push: vegaops vs skopeo ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})",
             "",
             f"Command: `.venv/bin/python bench/image_push.py --rounds {args.rounds} --mb {args.mb}`",
-            f"Image: OCI layout, 3 uncompressed layers ({', '.join(f'{s // mb} MiB' for s in sizes)}; {total:.0f} MiB), "
+            f"Image: OCI layout, 3 uncompressed layers ({', '.join(f'{s // mb} MiB' for s in sizes)}; "
+            f"{total:.0f} MiB), "
             f"Debian docker-registry on 127.0.0.1 (filesystem storage), {version}, 2 cores.",
             "",
             "| run | median s | min s | max s |",

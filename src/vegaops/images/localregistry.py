@@ -114,9 +114,13 @@ def start(
     config = workdir / "config.yml"
     config.write_text(config_yaml(root, port, notify_url), encoding="utf-8")
     log = (workdir / "registry.log").open("ab")
-    process = subprocess.Popen(
-        [binary, "serve", str(config)], stdout=log, stderr=log, stdin=subprocess.DEVNULL, preexec_fn=_death_signal()
-    )  # noqa: PLW1509 - only a libc call after fork
+    process = subprocess.Popen(  # only a libc call after fork
+        [binary, "serve", str(config)],
+        stdout=log,
+        stderr=log,
+        stdin=subprocess.DEVNULL,
+        preexec_fn=_death_signal(),  # noqa: PLW1509
+    )
     log.close()
     registry = LocalRegistry(process, port, root)
     deadline = time.monotonic() + timeout
