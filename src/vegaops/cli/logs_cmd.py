@@ -261,8 +261,8 @@ def _live(
     a: AppContext,
     follower: object,
     router: object,
-    selectors: list,
-    sink: _Sink,  # type: ignore[type-arg]
+    selectors: list,  # type: ignore[type-arg]
+    sink: _Sink,
     start: int,
     end: int | None,
     pattern: str | None,
