@@ -171,3 +171,19 @@ def test_health_step_contract(app_context, health_server, tmp_path, monkeypatch)
     health_server.status = 200
     step.apply(app_context, plan)
     assert step.plan(app_context).empty
+
+
+@pytest.mark.parametrize(("timeout", "interval", "sleeps"), [(15, 10, [10.0, 5.0]), (25, 10, [10.0, 10.0, 5.0])])
+def test_every_timeout_means_what_it_says(  # type: ignore[no-untyped-def]
+    app_context, health_server, tmp_path, monkeypatch, timeout, interval, sleeps
+) -> None:
+    """--timeout 15 with the default 10 s interval used to give up after 10 s, saying 15."""
+    from vegaops.health.run import wait_healthy
+
+    _project(tmp_path, monkeypatch, health_server.url)
+    app_context.cwd = tmp_path
+    seed_service(desired=1)  # never runs on moto: unhealthy for ever
+    ok, checks = wait_healthy(app_context, ["api"], timeout=timeout, interval=interval)
+    assert not ok and any(not c.ok for c in checks)
+    assert app_context.clock.sleeps == sleeps
+    assert app_context.clock.monotonic() == timeout  # the last check ran when the time was up, not before

@@ -26,6 +26,11 @@ class Check:
     detail: str
     target: str = ""  # target group, URL, instance id, queue
     data: dict[str, Any] = field(default_factory=dict)
+    skipped: str = ""  # why this check could not be read (denied/unsupported/failing): not a failure
+
+    @property
+    def status(self) -> str:
+        return "SKIP" if self.skipped else ("ok" if self.ok else "FAIL")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -28,8 +28,16 @@ class DebugReport(Step[DebugParams]):
         from vegaops.debug.report import diagnose, gather
         from vegaops.logs.service import cluster_of, resolve_name
 
-        key, ecs_name, _cfg = resolve_name(ctx, self.params.service)
-        report = gather(ctx, Ecs(ctx.client("ecs")), key, ecs_name, cluster_of(ctx), lines=self.params.lines)
+        key, ecs_name, cfg = resolve_name(ctx, self.params.service)
+        report = gather(
+            ctx,
+            Ecs(ctx.client("ecs")),
+            key,
+            ecs_name,
+            cluster_of(ctx),
+            lines=self.params.lines,
+            app_container=getattr(cfg, "container", None),
+        )
         causes = diagnose(report)
         notes = [f"{c.kind}: {c.summary} ({c.evidence}); next: {c.next_command}" for c in causes] or [
             f"{key}: no failure found"
