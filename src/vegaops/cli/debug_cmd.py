@@ -104,6 +104,7 @@ def debug(
         ("log_lines", "Last log lines"),
         ("targets", "Target health"),
         ("task_definition", "Task definition"),
+        ("parameters", "SSM parameters check"),
         ("secrets", "Secrets check"),
     ):
         if section in unreadable:
@@ -140,12 +141,7 @@ def debug(
             )
         )
     if past:
-        views.append(
-            Lines(
-                ["History (earlier deployments, not the current state):"]
-                + [f"  - {c.deployment or '-'}: [{c.kind}] {c.summary}" for c in past]
-            )
-        )
+        views.append(Lines(["History (earlier deployments, not the current state):", *_history_lines(past)]))
     running = f"{report['running']}/{report['desired']} running {str(report['task_definition']).rsplit('/', 1)[-1]}"
     if causes:
         message = f"{len(causes)} likely cause{'s' if len(causes) != 1 else ''}: " + ", ".join(c.kind for c in causes)
@@ -168,3 +164,17 @@ def _dep(d: dict[str, Any]) -> str:
         f"{d.get('id')} {d.get('rollout_state')} {d.get('running')}/{d.get('desired')} running, "
         f"{str(d.get('task_definition')).rsplit('/', 1)[-1]}" + (f" ({d['reason']})" if d.get("reason") else "")
     )
+
+
+def _history_lines(past: list[Any]) -> list[str]:
+    """One line per kind of earlier failure: how many deployments, which was the latest."""
+    by: dict[tuple[str, str], list[str]] = {}
+    for c in past:
+        by.setdefault((c.kind, c.summary if c.kind != "rollout" else "deployment failed"), []).append(
+            str(c.deployment or "-")
+        )
+    out = []
+    for (kind, summary), deployments in by.items():
+        more = f" (and {len(deployments) - 1} more deployment(s))" if len(deployments) > 1 else ""
+        out.append(f"  - [{kind}] {summary}: {deployments[0]}{more}")
+    return out

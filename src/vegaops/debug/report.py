@@ -41,6 +41,7 @@ SECTIONS = {
     "task_definition": "ecs:DescribeTaskDefinition",
     "log_lines": "logs:GetLogEvents",
     "targets": "elasticloadbalancing:DescribeTargetHealth",
+    "parameters": "ssm:GetParameters",
     "secrets": "secretsmanager:DescribeSecret",
 }
 
@@ -309,21 +310,23 @@ def gather(
         from vegaops import refs
 
         found_vars = [v for v in refs.variables(definition) if v.source != "environment"]
-        if found_vars:
-
-            def check() -> bool:
-                refs.check_resolution(a, found_vars)
-                return True
-
-            checked = reader.read(
-                "secrets", SECTIONS["secrets"], check, "whether the task definition's secrets resolve"
-            )
-            if checked:
-                unresolved = [
-                    {"container": v.container, "name": v.name, "value_from": v.value_from, "error": v.why}
-                    for v in found_vars
-                    if v.resolves is False
-                ]
+        checked: list[refs.Variable] = []
+        # one read per store, so a denied one names its own IAM action and the other is still checked
+        for section, source, what in (
+            ("parameters", "ssm", "whether the task definition's SSM parameters resolve"),
+            ("secrets", "secretsmanager", "whether the task definition's secrets resolve"),
+        ):
+            these = [v for v in found_vars if v.source == source]
+            if not these:
+                continue
+            done: bool | None = reader.read(section, SECTIONS[section], partial(_check, a, these), what)
+            if done:
+                checked += these
+        unresolved = [
+            {"container": v.container, "name": v.name, "value_from": v.value_from, "error": v.why}
+            for v in checked
+            if v.resolves is False
+        ]
 
     return {
         "service": key,
@@ -353,6 +356,13 @@ def gather(
     }
 
 
+def _check(a: AppContext, variables: list[Any]) -> bool:
+    from vegaops import refs
+
+    refs.check_resolution(a, variables)
+    return True
+
+
 def _last_events(logs: Any, group: str, stream: str, lines: int) -> list[dict[str, Any]]:
     try:
         result: list[dict[str, Any]] = logs.last_events(group, stream, lines)
@@ -376,7 +386,7 @@ def _group_causes(groups: list[dict[str, Any]], name: str) -> list[Cause]:
             f"{group['count']} task(s) of {group['deployment'] or 'the service'}"
             + (f" exited {codes}" if codes else "")
             + f": {d['evidence'] or group['reason']}"
-            + (f"; last log: {last}" if last and last not in (d["evidence"] or "") else "")
+            + (f"; last log: {last}" if last and "last log:" not in (d["evidence"] or "") else "")
         )
         k = (d["kind"], group["deployment"])
         if k in by_kind:

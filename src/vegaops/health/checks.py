@@ -67,13 +67,18 @@ def ecs_check(key: str, svc: dict[str, Any], now: datetime, stuck_after: float =
                     f"deployment {d.get('id')} stuck in {state or d.get('status')} for {int(age // 60)} min"
                     f" ({d.get('runningCount', 0)} of {d.get('desiredCount', 0)} running)"
                 )
+    history = ""
     if earlier_failed:
+        # History, not the service's health now: a service steady on its current deployment is healthy even
+        # if an earlier deployment failed (and was rolled back); the detail still says so.
         latest = max(earlier_failed, key=lambda d: str(d.get("createdAt", "")))
-        problems.append(
+        history = (
             f"{len(earlier_failed)} earlier deployment(s) failed, latest {latest.get('id')}: "
             f"{latest.get('rolloutStateReason') or 'no reason given'}"
         )
     detail = "; ".join(problems) or f"ACTIVE, {running}/{desired} running, no deployment stuck"
+    if history:
+        detail += f" (history: {history})"
     return Check(
         key,
         "ecs",
