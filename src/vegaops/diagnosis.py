@@ -43,6 +43,9 @@ PLATFORM = "platform"
 RESOURCES = "cpu-memory"
 PLACEMENT = "placement"
 LOGGING = "log-config"
+ENV_FILES = "env-files"
+ROLE = "execution-role"
+DISK = "disk-full"
 START = "start-failed"
 OOM = "oom"
 KILLED = "killed"
@@ -67,6 +70,9 @@ KINDS = (
     RESOURCES,
     PLACEMENT,
     LOGGING,
+    ENV_FILES,
+    ROLE,
+    DISK,
     START,
     OOM,
     KILLED,
@@ -308,7 +314,9 @@ def _init_failure(text: str, low: str, service: str) -> Diagnosis | None:
         return None
     if _has(low, _PLATFORM_MARKERS):
         return _platform(text, service)
-    if init and ("logging driver" in low or "log group" in low or "awslogs" in low or "firelens" in low):
+    if (init or start) and _has(
+        low, ("logging driver", "logger", "log group", "log stream", "awslogs", "firelens", "logs:")
+    ):
         if _has(low, _NETWORK_MARKERS):
             return _network("CloudWatch Logs", text, service)
         return Diagnosis(
@@ -320,6 +328,27 @@ def _init_failure(text: str, low: str, service: str) -> Diagnosis | None:
             f"create the log group (or set awslogs-create-group) and check the execution role; then: "
             f"vegaops deploy {service} --force",
         )
+    if "no space left on device" in low:
+        return Diagnosis(
+            DISK,
+            f"{'CannotPullContainerError' if pull else 'the task'}: no space left on device",
+            "the image (or what the task writes) does not fit the task's storage: Fargate ephemeral storage "
+            "(20 GiB by default) or the EC2 instance's Docker volume",
+            "raise ephemeralStorage.sizeInGiB in the task definition (or the instance's volume), or slim the image",
+        )
+    if init and ("env file" in low or "environment file" in low or "envfile" in low):
+        if _has(low, _NETWORK_MARKERS):
+            return _network("S3 (environmentFiles)", text, service)
+        denied = _has(low, _DENIED_MARKERS)
+        return Diagnosis(
+            ENV_FILES,
+            "ResourceInitializationError: the task's environmentFiles cannot be downloaded from S3"
+            + (" (access denied)" if denied else ""),
+            "an environmentFiles object in the task definition is missing, or the task execution role lacks "
+            "s3:GetObject (and s3:GetBucketLocation) on it",
+            "check the environmentFiles ARNs exist and grant the executionRoleArn s3:GetObject on them",
+        )
+    secrets_context = _has(low, ("secret", "from ssm", "ssm parameter", "from asm", "parameter store", ":ssm:"))
     if init and "ecr registry auth" in low:
         if _has(low, _DENIED_MARKERS):
             return Diagnosis(
@@ -330,7 +359,7 @@ def _init_failure(text: str, low: str, service: str) -> Diagnosis | None:
                 "attach AmazonECSTaskExecutionRolePolicy (or those actions) to the task's executionRoleArn",
             )
         return _network("ECR (registry authentication)", text, service)
-    if init and not pull:
+    if init and not pull and not start and secrets_context:
         target = _secret_target(low)
         name = _named(text)
         named = f" {name}" if name else ""
@@ -419,6 +448,23 @@ def _init_failure(text: str, low: str, service: str) -> Diagnosis | None:
             extra={"image": ref} if ref else {},
         )
     if start:
+        if "executable file not found" in low or "no such file or directory" in low:
+            m = re.search(r'exec: \\?"([^"\\]+)', text)
+            what = f" ({m.group(1)})" if m else ""
+            return Diagnosis(
+                START,
+                f"CannotStartContainerError: the command to run does not exist in the image{what}",
+                "the container's entryPoint/command names a program or file the image does not have (a command "
+                "given as one string instead of a list, a wrong path, or a volume mounted over it)",
+                "fix command/entryPoint in the task definition (one list item per argument), or the image",
+            )
+        if "already allocated" in low or "address already in use" in low:
+            return Diagnosis(
+                START,
+                "CannotStartContainerError: the host port is already in use",
+                "another container on the instance holds the fixed hostPort (bridge/host networking)",
+                "use dynamic host ports (hostPort 0) or awsvpc networking",
+            )
         return Diagnosis(
             START,
             f"CannotStartContainerError: {_short(text, 160)}",
@@ -470,6 +516,25 @@ def classify_message(text: str, service: str = "SERVICE") -> Diagnosis | None:
             "an essential container's healthCheck command kept failing, so ECS replaced the task",
             f"vegaops logs tail {service} --since 30m  (and check the healthCheck command, its startPeriod and "
             "that the tool it runs, e.g. curl, exists in the image)",
+            evidence=_short(text),
+        )
+    if "unable to assume the role" in low or "unable to assume role" in low:
+        m = re.search(r"assume the role '([^']+)'", text)
+        return Diagnosis(
+            ROLE,
+            "ECS cannot assume the task's role" + (f" {m.group(1)}" if m else ""),
+            "the executionRoleArn/taskRoleArn does not exist, its trust policy does not allow "
+            "ecs-tasks.amazonaws.com, or the deployer lacks iam:PassRole on it",
+            "fix the role's trust relationship (Principal ecs-tasks.amazonaws.com) or the ARN in the task "
+            "definition; grant iam:PassRole to whoever deploys",
+            evidence=_short(text),
+        )
+    if "network interface provisioning" in low or "no available ip" in low or "insufficient free addresses" in low:
+        return Diagnosis(
+            NETWORK,
+            "the task's network interface could not be provisioned",
+            "the service's subnets have no free IP addresses (or the account hit its ENI limit)",
+            "give the service larger or more subnets, or free addresses in them",
             evidence=_short(text),
         )
     if _has(low, _RESOURCE_MARKERS):
@@ -548,8 +613,14 @@ def classify_event(message: str, service: str = "SERVICE") -> Diagnosis | None:
         return _placement(message, low)
     if re.search(r"is unhealthy in \(?target-group", low) or "elb health check" in low:
         return classify_message(message, service)
-    if _has(low, _RESOURCE_MARKERS):
-        return classify_message(message, service)
+    if _has(low, _RESOURCE_MARKERS) or "unable to assume" in low or "failed to launch a task" in low:
+        return classify_message(message, service) or Diagnosis(
+            START,
+            f"ECS failed to launch a task: {_short(message, 160)}",
+            "ECS could not launch the task (see the error in the event)",
+            f"vegaops debug {service}",
+            evidence=_short(message),
+        )
     return None
 
 
@@ -656,6 +727,9 @@ def classify_task(task: TaskStop, service: str = "SERVICE") -> Diagnosis | None:
                     f"vegaops logs tail {service} --since 30m",
                     evidence=_short(reason),
                 )
+            known = classify_message(reason, service)
+            if known is not None:
+                return known
             return Diagnosis(
                 START,
                 f"task failed to start: {_short(reason, 160)}" if reason else "task failed to start",

@@ -324,6 +324,51 @@ TASKS = [
         dg.SIDECAR,
         "sidecar",
     ),
+    # Start-up failures that are not secrets, although the message says ResourceInitializationError
+    Case(
+        "https://github.com/jenkinsci/amazon-ecs-plugin/issues/258",
+        TaskStop(
+            "TaskFailedToStart",
+            "CannotStartContainerError: ResourceInitializationError: failed to create new container runtime task: "
+            "failed to create shim: OCI runtime create failed: container_linux.go:380: starting container process "
+            'caused: exec: "-url": executable file not found in',
+        ),
+        dg.START,
+        "command",
+    ),
+    Case(
+        "https://github.com/aws/amazon-ecs-cli/issues/1136",
+        TaskStop(
+            "TaskFailedToStart",
+            "CannotStartContainerError: Error response from daemon: OCI runtime create failed: container_linux.go:380"
+            ': starting container process caused: exec: "python": executable file not found in $PATH: unknown',
+        ),
+        dg.START,
+        "python",
+    ),
+    Case(
+        "https://github.com/cn-terraform/terraform-aws-nexus/issues/35",
+        TaskStop(
+            "TaskFailedToStart",
+            "CannotStartContainerError: Error response from daemon: failed to initialize logging driver: failed to "
+            "create Cloudwatch log stream: ResourceNotFoundException: The specified log group does not exist",
+        ),
+        dg.LOGGING,
+        "log group",
+    ),
+    Case(
+        "https://github.com/apptension/saas-boilerplate/issues/204 (the registry's answer, which ECS wraps in "
+        "CannotPullContainerError)",
+        TaskStop(
+            "TaskFailedToStart",
+            "CannotPullContainerError: failed to copy: httpReadSeeker: failed open: unexpected status code "
+            "https://registry-1.docker.io/v2/cypress/included/manifests/sha256:86e3bff9634b85a5239a65974ac3c98f5127"
+            "7a8e1519fbd57b5e528f55ab8bf7: 429 Too Many Requests - Server message: toomanyrequests: You have reached "
+            "your pull rate limit. You may increase the limit by authenticating and upgrading: "
+            "https://www.docker.com/increase-rate-limit",
+        ),
+        dg.RATE_LIMITED,
+    ),
     # Not failures
     Case(
         "stop reasons of scale-in (ECS docs: service-event messages)",
@@ -415,6 +460,14 @@ EVENTS = [
         "https://github.com/mongodb/terraform-aws-ecs-task-definition/issues/38",
         "Error: ClientException: Fargate requires that 'cpu' be defined at the task level.",
         dg.RESOURCES,
+    ),
+    (
+        "https://github.com/aws-samples/aws-modern-application-workshop/issues/149",
+        "service MythicalMysfits-Service failed to launch a task with (error ECS was unable to assume the role "
+        "'arn:aws:iam::xxxxx' that was provided for this task. Please verify that the role being passed has the "
+        "proper trust relationship and permissions and that your IAM user has permissions to pass this role.).",
+        dg.ROLE,
+        "trust",
     ),
     ("ordinary event", "(service vega-api) has reached a steady state.", "", ""),
     ("ordinary event", "(service vega-api) has started 2 tasks: (task 1a2b) (task 3c4d).", "", ""),
