@@ -7,6 +7,7 @@ after a circuit-breaker rollback is a failure (exit 5), never a success.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -66,7 +67,8 @@ def task_failure_reason(task: StoppedTask) -> str | None:
     cause = classify_task(stop)
     if cause is None or not cause.deterministic:
         return None
-    return cause.reason
+    # one reason per cause, whatever task or container ids the message carries (fail-fast counts these)
+    return re.sub(r"\b[0-9a-f]{12,64}\b", "...", cause.reason)
 
 
 def failure_counts(snap: Snapshot, deployment_id: str) -> Counter[str]:
