@@ -60,19 +60,21 @@ POLICIES: dict[str, CommandPolicy] = {
                 "ecs:DescribeTaskDefinition",
                 "ecs:RegisterTaskDefinition",
                 "ecs:UpdateService",
+                "ecs:TagResource",
                 "iam:PassRole",
                 *_LOCK,
             ),
             {
                 **_WATCH_OPTIONAL,
                 "ecs:ListTaskDefinitions": "deploy history and the rollback target; pruning old revisions",
-                "ecs:TagResource": "records the outcome on the revision (deploy history, rollback's last good one)",
                 "ecs:DeregisterTaskDefinition": "prunes revisions beyond the kept number",
                 "ecs:StopServiceDeployment": "stops a deployment that fails fast without a circuit breaker",
             },
             (
                 "iam:PassRole on the task definition's taskRoleArn and executionRoleArn (RegisterTaskDefinition "
                 "passes them)",
+                "ecs:TagResource is required: the new revision is registered with its vegaops:tag/deployer tags, "
+                "and AWS authorizes tag-on-create with ecs:TagResource; recording the outcome afterwards uses it too",
             ),
         ),
         CommandPolicy(
