@@ -128,3 +128,14 @@ def test_a_denied_optional_read_keeps_the_exit_code_and_says_why_in_place(
     assert doc["exit_code"] == baseline.exit_code
     text = json.dumps(doc["data"])
     assert action in text and "denied" in text
+
+
+def test_a_read_still_failing_after_retries_says_so_in_place(estate: Any, on: Any) -> None:
+    baseline = on(*ARGS["debug"])
+    admin.inject_errors(estate.endpoint, "ListTasks", code="ThrottlingException", status=400, count=1000)
+    try:
+        failing = on(*ARGS["debug"])
+    finally:
+        admin.inject_errors(estate.endpoint, "ListTasks", count=0)
+    assert failing.exit_code == baseline.exit_code, failing.output
+    assert "Stopped tasks: not read (ecs:ListTasks still failing after retries" in failing.stdout, failing.stdout
