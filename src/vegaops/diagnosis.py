@@ -100,7 +100,6 @@ _SIDECAR_NAMES = (
     "newrelic",
     "splunk",
     "appmesh",
-    "proxy",
 )
 
 _NETWORK_MARKERS = (

@@ -539,3 +539,17 @@ def test_deploy_fail_fast_uses_the_same_diagnosis() -> None:
     assert (task_failure_reason(sidecar) or "").startswith("essential sidecar log_router exited with code 1")
     spot = StoppedTask("t", "ecs-svc/2", "SpotInterruption", "Your Spot Task was interrupted.")
     assert task_failure_reason(spot) is None
+
+
+def test_an_application_named_like_a_proxy_is_not_a_sidecar() -> None:
+    from vegaops.deploy.snapshot import StoppedTask
+    from vegaops.deploy.verdict import task_failure_reason
+
+    task = StoppedTask(
+        "t",
+        "ecs-svc/2",
+        "EssentialContainerExited",
+        "Essential container in task exited",
+        (("llm-proxy", 1, None), ("envoy", 137, None)),
+    )
+    assert task_failure_reason(task) == "essential container llm-proxy exited with code 1"
