@@ -187,3 +187,19 @@ def test_every_timeout_means_what_it_says(  # type: ignore[no-untyped-def]
     assert not ok and any(not c.ok for c in checks)
     assert app_context.clock.sleeps == sleeps
     assert app_context.clock.monotonic() == timeout  # the last check ran when the time was up, not before
+
+
+def test_an_earlier_failed_deployment_is_history_a_failing_current_one_is_not() -> None:
+    from datetime import UTC, datetime
+
+    from vegaops.health.checks import ecs_check
+
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    old_failed = {"id": "ecs-svc/2", "status": "ACTIVE", "rolloutState": "FAILED", "rolloutStateReason": "breaker"}
+    steady = {"id": "ecs-svc/3", "status": "PRIMARY", "rolloutState": "COMPLETED", "runningCount": 2}
+    svc = {"status": "ACTIVE", "runningCount": 2, "desiredCount": 2, "deployments": [steady, old_failed]}
+    check = ecs_check("api", svc, now)
+    assert check.ok and "history: 1 earlier deployment(s) failed" in check.detail
+    failing = {**steady, "rolloutState": "IN_PROGRESS", "failedTasks": 3, "createdAt": now}
+    check = ecs_check("api", {**svc, "deployments": [failing, old_failed]}, now)
+    assert not check.ok and "in progress with 3 failed task(s)" in check.detail

@@ -60,6 +60,12 @@ def ecs_check(key: str, svc: dict[str, Any], now: datetime, stuck_after: float =
         state = d.get("rolloutState")
         if state == "FAILED" and d.get("status") == "PRIMARY":
             problems.append(f"deployment {d.get('id')} failed: {d.get('rolloutStateReason') or 'no reason given'}")
+        elif d.get("status") == "PRIMARY" and state == "IN_PROGRESS" and int(d.get("failedTasks", 0) or 0) > 0:
+            # the current deployment is failing now (its tasks keep stopping): not history
+            problems.append(
+                f"deployment {d.get('id')} in progress with {d.get('failedTasks')} failed task(s) "
+                f"({d.get('runningCount', 0)} of {d.get('desiredCount', 0)} running)"
+            )
         elif state == "IN_PROGRESS" or (d.get("status") != "PRIMARY" and state != "FAILED" and len(deployments) > 1):
             age = _age(d.get("createdAt"), now)
             if age is not None and age > stuck_after:
