@@ -70,6 +70,14 @@ def handle(exc: BaseException, argv: Sequence[str], debug: bool) -> int:
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return the exit code (never raises)."""
+    code = _run(argv)
+    from vegaops.ci import finish
+
+    finish(code)  # GitHub step summary/outputs/annotations and notifications; never changes the code
+    return code
+
+
+def _run(argv: Sequence[str] | None) -> int:
     from typer import Abort
     from typer._click.exceptions import ClickException  # typer's vendored Click, not the click package
     from typer.main import get_command
