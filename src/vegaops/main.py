@@ -111,4 +111,11 @@ def _run(argv: Sequence[str] | None) -> int:
 
 
 def main() -> None:
+    if os.environ.get("_VEGAOPS_COMPLETE"):  # shell completion: a warm cache answers before typer is imported
+        from vegaops.completion import fast
+
+        answer = fast(os.environ)
+        if answer is not None:
+            sys.stdout.write(answer)
+            sys.exit(0)
     sys.exit(run())
