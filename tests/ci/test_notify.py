@@ -73,6 +73,9 @@ def test_events_from_results() -> None:
     )
     assert rotated is not None and rotated.kind == "secret.rotation"
     assert rotated.lines == ["• update secret vega/prod/db-url"]
+    book = {"command": "runbook run", "status": "changed", "data": {"runbook": "rotate-secret"}, "changes": []}
+    assert (notify.event_from(book, 0, "prod") or notify.Event("", "", None)).kind == "secret.rotation"
+    assert notify.event_from({**book, "data": {"runbook": "release"}}, 0, "prod") is None
     run = notify.event_from({"command": "run", "status": "failed", "errors": [{"message": "x"}]}, 5, "prod")
     assert run is not None and run.kind == "run" and run.ok is False
 

@@ -38,6 +38,9 @@ DEFAULT_TIMEOUT = 5.0
 ENV_WEBHOOK = "VEGAOPS_NOTIFY_WEBHOOK"
 ENV_FORMAT = "VEGAOPS_NOTIFY_FORMAT"
 
+# Runbooks whose results are secret rotations (runbooks/rotate-secret.toml).
+ROTATION_RUNBOOKS = ("rotate-secret",)
+
 # The command of a final result -> the event it is. ``run`` is the hook for ``vegaops run``.
 EVENT_OF_COMMAND: dict[str, str] = {
     "deploy": "deploy.verdict",
@@ -265,15 +268,15 @@ def event_from(envelope: Mapping[str, Any], exit_code: int, env: str | None) -> 
 
     command = str(envelope.get("command") or "")
     kind = EVENT_OF_COMMAND.get(command)
-    if command == "runbook run" and "rotate" in json.dumps(envelope.get("data"), default=str):
+    data = envelope.get("data") if isinstance(envelope.get("data"), dict) else {}
+    assert isinstance(data, dict)
+    if command == "runbook run" and str(data.get("runbook", "")).startswith(ROTATION_RUNBOOKS):
         kind = "secret.rotation"
     status = str(envelope.get("status"))
     if kind is None or status in ("planned", "unchanged"):
         return None
     verdict = verdict_of(envelope)
     where = f" in {env}" if env else ""
-    data = envelope.get("data") if isinstance(envelope.get("data"), dict) else {}
-    assert isinstance(data, dict)
     errors = [e for e in envelope.get("errors") or [] if isinstance(e, dict)]
     ok = exit_code == 0
     fields: list[tuple[str, str]] = [("exit code", str(exit_code))]
