@@ -112,3 +112,21 @@ def test_unwritable_summary_is_one_warning(tmp_path: Path) -> None:
     env = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(tmp_path / "missing-dir" / "s.md")}
     github.report({**ENVELOPE, "data": None, "errors": []}, 0, github.Where(), lambda _: None, warnings.append, env)
     assert len(warnings) == 1 and "GITHUB_STEP_SUMMARY" in warnings[0]
+
+
+def test_a_mutating_command_without_services_lists_its_changes(tmp_path: Path) -> None:
+    summary, outputs = tmp_path / "summary.md", tmp_path / "output"
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(outputs)}
+    envelope = {
+        "command": "secret set",
+        "status": "changed",
+        "changes": [{"summary": "update secret vega/prod/db-url", "value": Sensitive("hunter2")}],
+        "data": {"steps": [{"outputs": {"value": Sensitive("hunter2")}}]},
+        "errors": [],
+    }
+    lines: list[str] = []
+    github.report(envelope, 0, github.Where(env="prod"), lines.append, lines.append, env)
+    text = summary.read_text()
+    assert "### vegaops secret set: changed (exit 0)" in text and "- update secret vega/prod/db-url" in text
+    assert parse_outputs(outputs.read_text())["verdict"] == "changed" and lines == []
+    assert "hunter2" not in text + outputs.read_text()
