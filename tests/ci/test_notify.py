@@ -109,3 +109,11 @@ def test_refused_connection_is_scrubbed_of_the_url() -> None:
     config = notify.NotifyConfig((notify.Target("webhook", url, "json"),), notify.EVENTS, 1.0)
     notify.send(AppContext(), notify.deploy_start_event("v1", ["a"], None), config, warnings.append)
     assert len(warnings) == 1 and "s3cr3t" not in warnings[0] and str(port) not in warnings[0]
+
+
+def test_slack_payload_escapes_its_control_characters() -> None:
+    event = notify.Event("deploy.verdict", "deploy <v2> & more", False, [("k", "<x>")], ["reason <masked len=3>"])
+    body = notify.slack_payload(event)
+    assert body["text"] == ":rotating_light: deploy &lt;v2&gt; &amp; more"
+    assert body["blocks"][1]["fields"][0]["text"] == "*k*\n&lt;x&gt;"
+    assert body["blocks"][2]["text"]["text"] == "reason &lt;masked len=3&gt;"

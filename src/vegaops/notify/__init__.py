@@ -156,19 +156,27 @@ def _icon(ok: bool | None) -> str:
     return {True: ":white_check_mark:", False: ":rotating_light:", None: ":rocket:"}[ok]
 
 
+def _mrkdwn(text: str) -> str:
+    """Slack's three control characters: a reason like ``<masked ...>`` must not read as a link."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def slack_payload(event: Event) -> dict[str, Any]:
     """Block Kit with a ``text`` fallback (notifications and clients without blocks show the text)."""
-    text = f"{_icon(event.ok)} {event.title}"
+    text = f"{_icon(event.ok)} {_mrkdwn(event.title)}"
     blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": f"*{text}*"}}]
     if event.fields:
         blocks.append(
             {
                 "type": "section",
-                "fields": [{"type": "mrkdwn", "text": f"*{k}*\n{v}"} for k, v in event.fields[:10]],
+                "fields": [
+                    {"type": "mrkdwn", "text": f"*{_mrkdwn(k)}*\n{_mrkdwn(v)}"[:1900]} for k, v in event.fields[:10]
+                ],
             }
         )
     if event.lines:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(event.lines)[:2900]}})
+        body = _mrkdwn("\n".join(event.lines))
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": body[:2900]}})
     return {"text": text, "blocks": blocks}
 
 
