@@ -169,9 +169,11 @@ def test_a_receiver_that_never_answers_is_one_warning_and_the_exit_code_stays(
     elapsed = time.monotonic() - started
     assert proc.returncode == 5, proc.stderr
     warnings = [line for line in proc.stderr.splitlines() if "notification" in line]
-    assert warnings == [
-        "warning: notification (deploy.start) to the webhook failed: no answer within 1s; the exit code is unchanged",
-        "warning: notification (deploy.verdict) to the webhook failed: no answer within 1s; the exit code is unchanged",
+    assert warnings == [  # one warning per event, as an annotation under GITHUB_ACTIONS
+        "::warning title=vegaops::notification (deploy.start) to the webhook failed: no answer within 1s; "
+        "the exit code is unchanged",
+        "::warning title=vegaops::notification (deploy.verdict) to the webhook failed: no answer within 1s; "
+        "the exit code is unchanged",
     ]
     assert silent_url not in proc.stderr and "127.0.0.1" not in proc.stderr
     assert elapsed < 60  # the rollout at speed 20 plus two 1 s timeouts, nowhere near a hang

@@ -8,10 +8,20 @@ raises and never changes the exit code.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from vegaops.context import AppContext
+
+
+def warner(ctx: AppContext) -> Callable[[str], None]:
+    """Where a failed notification is reported: a ``::warning::`` annotation in GitHub Actions, else stderr."""
+    from vegaops.ci import github
+
+    if not github.active():
+        return ctx.output.warn
+    return lambda message: ctx.output.workflow_command(github.workflow_command("warning", message, "vegaops"))
 
 
 def finish(exit_code: int) -> None:
@@ -51,7 +61,7 @@ def notify_result(ctx: AppContext, envelope: dict[str, object], exit_code: int, 
         return
     event = notify.event_from(envelope, exit_code, env)
     if event is not None:
-        notify.send(ctx, event, config, ctx.output.warn)
+        notify.send(ctx, event, config, warner(ctx))
 
 
 def notify_deploy_start(ctx: AppContext, tag: str, services: list[str]) -> None:
@@ -62,4 +72,4 @@ def notify_deploy_start(ctx: AppContext, tag: str, services: list[str]) -> None:
 
     config = notify.settings(ctx)
     if config.targets:
-        notify.send(ctx, notify.deploy_start_event(tag, services, ctx.settings.env), config, ctx.output.warn)
+        notify.send(ctx, notify.deploy_start_event(tag, services, ctx.settings.env), config, warner(ctx))
