@@ -86,9 +86,13 @@ def _run(argv: Sequence[str] | None) -> int:
 
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or os.environ.get("VEGAOPS_DEBUG", "").lower() in ("1", "true", "yes")
+    from vegaops.cli.argv import hoist_globals
+
     CURRENT.clear()
     try:
-        rv = get_command(app).main(args=args, prog_name="vegaops", standalone_mode=False)
+        command = get_command(app)
+        args = hoist_globals(args, command)
+        rv = command.main(args=args, prog_name="vegaops", standalone_mode=False)
         return int(rv) if isinstance(rv, int) else 0
     except ClickException as exc:
         if _wants_json(args):
