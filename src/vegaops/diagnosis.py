@@ -26,6 +26,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from vegaops.cmdline import prog
+
 # Kinds (stable: they are in --output json and in the tests).
 ELB_HEALTH = "elb-health"
 CONTAINER_HEALTH = "container-health"
@@ -300,7 +302,7 @@ def _network(target: str, text: str, service: str) -> Diagnosis:
         "(ecr.api, ecr.dkr, s3 for image layers, secretsmanager/ssm, logs), and its security group must allow "
         "outbound HTTPS (443); a public subnet needs assignPublicIp=ENABLED. This is not a missing secret.",
         "check the service's subnets (route to a NAT gateway or the VPC endpoints), the security group's "
-        f"outbound rules and assignPublicIp; then: vegaops deploy {service} --force",
+        f"outbound rules and assignPublicIp; then: {prog()} deploy {service} --force",
     )
 
 
@@ -325,7 +327,7 @@ def _init_failure(text: str, low: str, service: str) -> Diagnosis | None:
             "(log group missing without awslogs-create-group, or the execution role lacks logs:CreateLogStream/"
             "logs:PutLogEvents)",
             f"create the log group (or set awslogs-create-group) and check the execution role; then: "
-            f"vegaops deploy {service} --force",
+            f"{prog()} deploy {service} --force",
         )
     if "no space left on device" in low:
         return Diagnosis(
@@ -377,7 +379,7 @@ def _init_failure(text: str, low: str, service: str) -> Diagnosis | None:
                     if kms
                     else (action or "secretsmanager:GetSecretValue / ssm:GetParameters")
                 )
-                + f"{' on' + named if named else ''}; then: vegaops deploy {service} --force",
+                + f"{' on' + named if named else ''}; then: {prog()} deploy {service} --force",
                 extra={"secret": name} if name else {},
             )
         if _has(low, _MISSING_SECRET_MARKERS):
@@ -386,7 +388,7 @@ def _init_failure(text: str, low: str, service: str) -> Diagnosis | None:
                 f"ResourceInitializationError: secret{named} does not exist in {target}",
                 "a valueFrom in the task definition names a secret/parameter that does not exist (deleted, a "
                 "typo, another region or account, or deleted and recreated with a new ARN suffix)",
-                f"vegaops secret refs {service}  (create it, or point valueFrom at the existing one and redeploy)",
+                f"{prog()} secret refs {service}  (create it, or point valueFrom at the existing one and redeploy)",
                 extra={"secret": name} if name else {},
             )
         if _has(low, _INVALID_SECRET_MARKERS):
@@ -395,7 +397,7 @@ def _init_failure(text: str, low: str, service: str) -> Diagnosis | None:
                 f"ResourceInitializationError: secret{named} exists but its value does not fit the reference",
                 "valueFrom asks for a JSON key, version stage or version id the secret value does not have "
                 "(or the value is not JSON)",
-                f"vegaops secret refs {service}  (fix the JSON key/version in valueFrom or the secret's value)",
+                f"{prog()} secret refs {service}  (fix the JSON key/version in valueFrom or the secret's value)",
                 extra={"secret": name} if name else {},
             )
         if _has(low, _NETWORK_MARKERS):
@@ -405,7 +407,7 @@ def _init_failure(text: str, low: str, service: str) -> Diagnosis | None:
             f"ResourceInitializationError: a secret cannot be fetched from {target}",
             "ECS could not fetch a secret at start-up and did not say why: the secret may not exist, the "
             "execution role may not read it, or the network may not reach the service",
-            f"vegaops debug {service}  (checks every secret reference)",
+            f"{prog()} debug {service}  (checks every secret reference)",
             extra={"secret": name} if name else {},
         )
     if pull or (init and "image" in low):
@@ -425,7 +427,7 @@ def _init_failure(text: str, low: str, service: str) -> Diagnosis | None:
                 f"CannotPullContainerError: the registry refused to serve{image or ' the image'}",
                 "the execution role may not pull it (ecr:BatchGetImage, ecr:GetDownloadUrlForLayer, a repository "
                 "policy for another account), or a private registry needs repositoryCredentials",
-                "check the repository policy and the task execution role; vegaops image list to see what exists",
+                f"check the repository policy and the task execution role; {prog()} image list to see what exists",
                 extra={"image": ref} if ref else {},
             )
         if _has(low, _NETWORK_MARKERS) or "api error (500)" in low:
@@ -436,14 +438,14 @@ def _init_failure(text: str, low: str, service: str) -> Diagnosis | None:
                 f"CannotPullContainerError: image{image} does not exist in the registry",
                 "the tag or digest in the task definition is not in the repository (never pushed, a typo, "
                 "deleted by a lifecycle policy, or a digest that belongs to another tag)",
-                f"vegaops image list  (then deploy an existing tag, or vegaops rollback {service})",
+                f"{prog()} image list  (then deploy an existing tag, or {prog()} rollback {service})",
                 extra={"image": ref} if ref else {},
             )
         return Diagnosis(
             IMAGE_PULL,
             f"CannotPullContainerError: the image{image} cannot be pulled",
             "the image pull failed; the message does not say whether it is missing, denied or unreachable",
-            f"vegaops image list  (or vegaops rollback {service})",
+            f"{prog()} image list  (or {prog()} rollback {service})",
             extra={"image": ref} if ref else {},
         )
     if start:
@@ -475,7 +477,7 @@ def _init_failure(text: str, low: str, service: str) -> Diagnosis | None:
         START,
         f"ResourceInitializationError: {_short(text, 160)}",
         "ECS could not set up the task's resources before starting it",
-        f"vegaops debug {service}",
+        f"{prog()} debug {service}",
     )
 
 
@@ -486,7 +488,7 @@ def _platform(text: str, service: str) -> Diagnosis:
         "the task runs on one platform (runtimePlatform.cpuArchitecture, X86_64 by default) and the image holds "
         "binaries for another (typically an arm64 image built on an Apple-silicon laptop)",
         "rebuild with docker buildx --platform linux/amd64 (or a multi-arch image), or set the task definition's "
-        f"runtimePlatform to match; then deploy again (or vegaops rollback {service})",
+        f"runtimePlatform to match; then deploy again (or {prog()} rollback {service})",
         evidence=_short(text),
     )
 
@@ -504,7 +506,7 @@ def classify_message(text: str, service: str = "SERVICE") -> Diagnosis | None:
             "tasks failed the load balancer (ELB) health checks",
             "ECS stops a task its target group reports unhealthy; its containers then show exit 137/143 "
             "because ECS killed them, not because they ran out of memory",
-            f"vegaops health {service}  (does the health check path answer 200 on the container port, within the "
+            f"{prog()} health {service}  (does the health check path answer 200 on the container port, within the "
             "grace period? does the task's security group allow the load balancer?)",
             evidence=_short(text),
         )
@@ -513,7 +515,7 @@ def classify_message(text: str, service: str = "SERVICE") -> Diagnosis | None:
             CONTAINER_HEALTH,
             "tasks failed their container health checks",
             "an essential container's healthCheck command kept failing, so ECS replaced the task",
-            f"vegaops logs tail {service} --since 30m  (and check the healthCheck command, its startPeriod and "
+            f"{prog()} logs tail {service} --since 30m  (and check the healthCheck command, its startPeriod and "
             "that the tool it runs, e.g. curl, exists in the image)",
             evidence=_short(text),
         )
@@ -556,8 +558,8 @@ def classify_message(text: str, service: str = "SERVICE") -> Diagnosis | None:
             OOM,
             "OutOfMemoryError: container killed for exceeding its memory",
             "the container used more memory than its hard limit (container memory, or the task's memory)",
-            f"vegaops logs tail {service} --since 30m  (then raise memory in the task definition, or vegaops "
-            f"rollback {service})",
+            f"{prog()} logs tail {service} --since 30m  (then raise memory in the task definition, or "
+            f"{prog()} rollback {service})",
             evidence=_short(text),
         )
     return None
@@ -587,7 +589,7 @@ def _placement(text: str, low: str) -> Diagnosis:
         fix = "use dynamic host ports (hostPort 0) or awsvpc networking, or add instances"
     elif "missing an attribute" in low:
         detail = "no instance has an attribute the task requires (platform, network mode, a capability or constraint)"
-        fix = "compare requiresAttributes/placementConstraints with the instances (vegaops status, AWS console)"
+        fix = f"compare requiresAttributes/placementConstraints with the instances ({prog()} status, AWS console)"
     elif "insufficient memory" in low or "enough memory" in low:
         detail = "no instance has enough free memory for the task's reservation"
     elif "insufficient cpu" in low or "enough cpu" in low:
@@ -617,7 +619,7 @@ def classify_event(message: str, service: str = "SERVICE") -> Diagnosis | None:
             START,
             f"ECS failed to launch a task: {_short(message, 160)}",
             "ECS could not launch the task (see the error in the event)",
-            f"vegaops debug {service}",
+            f"{prog()} debug {service}",
             evidence=_short(message),
         )
     return None
@@ -686,8 +688,8 @@ def classify_task(task: TaskStop, service: str = "SERVICE") -> Diagnosis | None:
                 OOM,
                 f"OutOfMemoryError: {c.label()} killed for exceeding its memory (exit {c.exit_code})",
                 "the container used more memory than its hard limit (container memory, or the task's memory)",
-                f"vegaops logs tail {service} --since 30m  (then raise its memory in the task definition, or "
-                f"vegaops rollback {service})",
+                f"{prog()} logs tail {service} --since 30m  (then raise its memory in the task definition, or "
+                f"{prog()} rollback {service})",
                 container=c.name,
                 sidecar=c.sidecar,
                 evidence=_short(f"{reason}; {c.name}: {c.reason}"),
@@ -723,7 +725,7 @@ def classify_task(task: TaskStop, service: str = "SERVICE") -> Diagnosis | None:
                     CRASH,
                     "essential container exited",
                     "an essential container stopped; ECS did not report which one or its exit code",
-                    f"vegaops logs tail {service} --since 30m",
+                    f"{prog()} logs tail {service} --since 30m",
                     evidence=_short(reason),
                 )
             known = classify_message(reason, service)
@@ -733,7 +735,7 @@ def classify_task(task: TaskStop, service: str = "SERVICE") -> Diagnosis | None:
                 START,
                 f"task failed to start: {_short(reason, 160)}" if reason else "task failed to start",
                 "ECS could not start the task",
-                f"vegaops debug {service}",
+                f"{prog()} debug {service}",
                 evidence=_short(reason),
             )
         return _exited(stopped_it, reason, task, service)
@@ -757,7 +759,7 @@ def _exited(c: ContainerState, reason: str, task: TaskStop, service: str) -> Dia
             f"{'essential sidecar' if c.sidecar else 'essential container'} {c.name} was killed (SIGKILL, exit 137)",
             "SIGKILL without an OutOfMemoryError reason is not out of memory: the process was killed (it ignored "
             "SIGTERM for stopTimeout, or something in the container killed it)",
-            f"vegaops logs tail {service} --since 30m",
+            f"{prog()} logs tail {service} --since 30m",
             container=c.name,
             sidecar=c.sidecar,
             evidence=evidence,
@@ -768,7 +770,7 @@ def _exited(c: ContainerState, reason: str, task: TaskStop, service: str) -> Dia
             SIDECAR,
             f"essential sidecar {c.name} exited with code {code}" + (f" ({what})" if what else ""),
             f"the sidecar {c.name} is essential, so its exit stopped the task and the application with it",
-            f"vegaops logs tail {service} --since 30m  (check {c.name}'s configuration and image; a sidecar that "
+            f"{prog()} logs tail {service} --since 30m  (check {c.name}'s configuration and image; a sidecar that "
             "may fail without taking the task down can be marked essential=false)",
             container=c.name,
             sidecar=True,
@@ -778,7 +780,7 @@ def _exited(c: ContainerState, reason: str, task: TaskStop, service: str) -> Dia
         CRASH,
         f"essential container {c.name} exited with code {code}" + (f" ({what})" if what else ""),
         "the application exits on start-up or soon after (a crash, a missing setting, a failed connection)",
-        f"vegaops logs tail {service} --deployment current --since 30m  (or vegaops rollback {service})",
+        f"{prog()} logs tail {service} --deployment current --since 30m  (or {prog()} rollback {service})",
         container=c.name,
         sidecar=False,
         evidence=evidence,

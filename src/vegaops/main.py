@@ -86,9 +86,11 @@ def _run(argv: Sequence[str] | None) -> int:
 
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or os.environ.get("VEGAOPS_DEBUG", "").lower() in ("1", "true", "yes")
+    from vegaops import cmdline
     from vegaops.cli.argv import hoist_globals
 
     CURRENT.clear()
+    cmdline.remember(None)
     try:
         command = get_command(app)
         args = hoist_globals(args, command)

@@ -29,7 +29,7 @@ def test_timeout_is_6_and_both_watch_and_rerun_reattach(cli: Any, slow_sandbox: 
     r = cli("--env", "sandbox", "deploy", "--tag", "v1.2.3-stable", "api", "--timeout", "1")
     assert r.exit_code == 6, r.output
     assert "timed out after 1s waiting for deployment ecs-svc/" in r.stderr
-    assert "re-attach with: vegaops deploy watch vega-api" in r.stderr
+    assert "re-attach with: vegaops --env sandbox deploy watch vega-api" in r.stderr
     other = cli("--env", "sandbox", "deploy", "--tag", "v1.3.0-stable", "api")
     assert other.exit_code == 8, other.output  # preflight: another deployment is in progress
     assert "another deployment in progress" in other.stderr and "--wait-for-other" in other.stderr

@@ -28,6 +28,7 @@ from datetime import datetime
 from typing import Any
 
 from vegaops.aws.errors import error_code
+from vegaops.cmdline import prog
 from vegaops.errors import NotFoundError, Refused
 from vegaops.sensitive import Sensitive
 
@@ -156,7 +157,7 @@ def repo_missing(repo: str) -> NotFoundError:
 def tag_missing(repo: str, tag: str) -> NotFoundError:
     return NotFoundError(
         f"tag {tag!r} not found in ECR repository {repo!r}",
-        hint=f"list the tags with: vegaops image list (or push it first); repository {repo} exists",
+        hint=f"list the tags with: {prog()} image list (or push it first); repository {repo} exists",
     )
 
 
@@ -258,7 +259,7 @@ class Ecr:
             what = f"tag {tag!r}" if tag is not None else f"digest {digest}"
             raise NotFoundError(
                 f"{what} not found in ECR repository {repo!r}" + (f" ({reason})" if reason else ""),
-                hint="list the tags with: vegaops image list",
+                hint=f"list the tags with: {prog()} image list",
             )
         image = images[0]
         body: str = image["imageManifest"]
@@ -296,7 +297,7 @@ class Ecr:
             if code == "LayersNotFoundException":
                 raise NotFoundError(
                     f"the layers of {digest} are not in ECR repository {repo!r}",
-                    hint="promote within one registry, or push the image with: vegaops image push",
+                    hint=f"promote within one registry, or push the image with: {prog()} image push",
                 ) from exc
             raise
         result: str = response["image"]["imageId"]["imageDigest"]

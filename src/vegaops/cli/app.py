@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from vegaops import __version__, completion
+from vegaops import __version__, cmdline, completion
 from vegaops.cli import (
     config_cmd,
     debug_cmd,
@@ -153,5 +153,6 @@ def root(
         debug=debug,
     )
     app_ctx = AppContext.from_options(options)
+    cmdline.remember(options)
     CURRENT[:] = [app_ctx]
     ctx.obj = app_ctx

@@ -9,6 +9,7 @@ import typer
 
 from vegaops import completion
 from vegaops.cli.common import DryRunOpt, app_ctx, emit, parse_pairs, run_result, value_read
+from vegaops.cmdline import line, prog
 from vegaops.errors import NotFoundError, UsageError
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ def read_value(a: AppContext, value: str | None, secure: bool, value_arg: bool, 
             raise UsageError(
                 f"config set {name}: refusing a SecureString value on the command line (it would land in "
                 "shell history and the process list)",
-                hint="pipe it on stdin: ... | vegaops config set NAME - --secure, or pass --value-arg",
+                hint=f"pipe it on stdin: ... | {prog()} config set NAME - --secure, or pass --value-arg",
             )
         if secure:
             a.output.warn("the value was given on the command line; it may be in your shell history")
@@ -134,7 +135,7 @@ def get(
     selector = f"{full}:{version}" if version is not None else full
     p = _ssm(a).get(selector, decrypt=True)
     if p is None:
-        raise NotFoundError(f"parameter {selector} not found", hint="list what exists: vegaops config list")
+        raise NotFoundError(f"parameter {selector} not found", hint=f"list what exists: {prog()} config list")
     data = {
         "name": p.name,
         "type": p.type,
@@ -228,7 +229,7 @@ def history(
     full = param_name(a.settings.params_prefix, name)
     versions = _ssm(a).history(full, decrypt=True)
     if not versions:
-        raise NotFoundError(f"parameter {full} not found", hint="list what exists: vegaops config list")
+        raise NotFoundError(f"parameter {full} not found", hint=f"list what exists: {prog()} config list")
     rows = [
         [p.version, p.last_modified, p.modified_by, p.type, _shown(p, False), list(p.labels)]
         for p in reversed(versions)
@@ -270,11 +271,11 @@ def rollback(
     full = param_name(a.settings.params_prefix, name)
     versions = {p.version: p for p in _ssm(a).history(full, decrypt=True)}
     if not versions:
-        raise NotFoundError(f"parameter {full} not found", hint="list what exists: vegaops config list")
+        raise NotFoundError(f"parameter {full} not found", hint=f"list what exists: {prog()} config list")
     if to not in versions:
         raise NotFoundError(
             f"parameter {full} has no version {to}",
-            hint=f"versions kept: {', '.join(map(str, sorted(versions)))}; see vegaops config history",
+            hint=f"versions kept: {', '.join(map(str, sorted(versions)))}; see {line('config', 'history', name)}",
         )
     target = versions[to]
     params = PutParams(name=full, value=target.value or "", secure=target.secure)

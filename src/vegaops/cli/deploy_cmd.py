@@ -9,6 +9,7 @@ from typer.core import TyperGroup
 
 from vegaops import completion
 from vegaops.cli.common import DryRunOpt, app_ctx, emit
+from vegaops.cmdline import prog
 
 
 class DeployGroup(TyperGroup):
@@ -82,7 +83,7 @@ def deploy(
     from vegaops.errors import UsageError
 
     if not tag:
-        raise UsageError("deploy needs --tag TAG", hint="vegaops deploy --tag v1.2.3-stable [SERVICE...]")
+        raise UsageError("deploy needs --tag TAG", hint=f"{prog()} deploy --tag v1.2.3-stable [SERVICE...]")
     a = app_ctx(ctx, dry_run)
     a.command = "deploy"
     emit(

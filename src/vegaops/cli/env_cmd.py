@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from vegaops.cli.common import app_ctx, emit
+from vegaops.cmdline import prog
 
 app = typer.Typer(
     rich_markup_mode=None,
@@ -110,7 +111,7 @@ def vars_(
     if service and missing:
         raise NotFoundError(
             f"service {wanted[0][0]} not found in cluster {cluster}",
-            hint="vegaops env vars (no argument) lists every service's variables",
+            hint=f"{prog()} env vars (no argument) lists every service's variables",
         )
     tds = TaskDefinitions(a)
     rows: list[list[object]] = []

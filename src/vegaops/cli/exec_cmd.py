@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from vegaops.cli.common import app_ctx
+from vegaops.cmdline import prog
 from vegaops.errors import UsageError
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ def service_env(a: AppContext, service: str) -> dict[str, str]:
     ecs = Ecs(a.client("ecs"))
     found, missing = ecs.describe_services(cluster, [ecs_name])
     if missing:
-        raise NotFoundError(f"service {ecs_name} not found in cluster {cluster}", hint="vegaops env vars")
+        raise NotFoundError(f"service {ecs_name} not found in cluster {cluster}", hint=f"{prog()} env vars")
     td = ecs.describe_task_definition(found[ecs_name]["taskDefinition"]).raw
     defs = td.get("containerDefinitions", [])
     chosen = next((c for c in defs if c.get("name") == container), defs[0] if defs else {})
@@ -86,7 +87,7 @@ def exec_(
     if service and prefix:
         raise UsageError("--service and --prefix exclude each other", hint="pass one of them")
     if not command:
-        raise UsageError("no command to run", hint="vegaops exec -- CMD ARGS...")
+        raise UsageError("no command to run", hint=f"{prog()} exec -- CMD ARGS...")
     a = app_ctx(ctx)
     if service:
         injected = service_env(a, service)

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from vegaops.cli.common import app_ctx, emit
+from vegaops.cmdline import prog
 
 
 def health(
@@ -58,7 +59,7 @@ def health(
     errors = [{"kind": kind, "message": line, "hint": None, "exit_code": code} for line in failing]
     if failing:
         errors[-1]["hint"] = (
-            f"for details: vegaops debug {checks[[c.ok for c in checks].index(False)].scope}"
+            f"for details: {prog()} debug {checks[[c.ok for c in checks].index(False)].scope}"
             if any(c.scope != "env" for c in checks if not c.ok)
             else None
         )

@@ -14,6 +14,7 @@ import typer
 
 from vegaops import completion
 from vegaops.cli.common import DryRunOpt, app_ctx, emit, parse_pairs, run_result, value_read
+from vegaops.cmdline import prog
 from vegaops.errors import NotFoundError, UsageError
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ def read_secret_value(a: AppContext, name: str, value: str | None, value_arg: bo
             raise UsageError(
                 f"secret set {name}: refusing a value on the command line (it would land in shell history "
                 "and the process list)",
-                hint=f"pipe it: ... | vegaops secret set {name}, use --from-file PATH, or pass --value-arg",
+                hint=f"pipe it: ... | {prog()} secret set {name}, use --from-file PATH, or pass --value-arg",
             )
         a.output.warn("the value was given on the command line; it may be in your shell history")
         return value
@@ -233,16 +234,16 @@ def get(
     store = _catalog(a)
     meta = store.describe(full)
     if meta is None:
-        raise NotFoundError(f"secret {full} not found", hint="list what exists: vegaops secret list")
+        raise NotFoundError(f"secret {full} not found", hint=f"list what exists: {prog()} secret list")
     if meta.deleted is not None:
         raise NotFoundError(
             f"secret {full} is scheduled for deletion on {meta.deleted:%Y-%m-%d}",
-            hint=f"restore it: vegaops secret restore {name}",
+            hint=f"restore it: {prog()} secret restore {name}",
         )
     got = store.get(full, version_id=version_id)
     if got is None:
         raise NotFoundError(
-            f"secret {full} has no version {version_id}", hint=f"see its versions: vegaops secret history {name}"
+            f"secret {full} has no version {version_id}", hint=f"see its versions: {prog()} secret history {name}"
         )
     value = Sensitive(_select(full, got.value.value, key))
     data = {
@@ -420,7 +421,7 @@ def history(
     full = _full(a, name)
     store = _catalog(a)
     if store.describe(full) is None:
-        raise NotFoundError(f"secret {full} not found", hint="list what exists: vegaops secret list")
+        raise NotFoundError(f"secret {full} not found", hint=f"list what exists: {prog()} secret list")
     versions = store.versions(full)
     rows = [[v.version_id, ", ".join(v.stages) or "-", v.created] for v in versions]
     data = [{"version": v.version_id, "stages": list(v.stages), "created": v.created} for v in versions]
@@ -479,13 +480,13 @@ def refs_(
         full = param_name(a.settings.params_prefix, name)
         p = Ssm(a.client("ssm")).get(full, decrypt=False)
         if p is None:
-            raise NotFoundError(f"parameter {full} not found", hint="list what exists: vegaops config list")
+            raise NotFoundError(f"parameter {full} not found", hint=f"list what exists: {prog()} config list")
         matcher, changed = param_matcher(full), p.last_modified
     else:
         full = _full(a, name)
         meta = _catalog(a).describe(full)
         if meta is None:
-            raise NotFoundError(f"secret {full} not found", hint="list what exists: vegaops secret list")
+            raise NotFoundError(f"secret {full} not found", hint=f"list what exists: {prog()} secret list")
         matcher, changed = secret_matcher(meta.arn, full), meta.last_changed
     found = references(a, cluster, matcher, changed)
     rows = [
@@ -496,7 +497,7 @@ def refs_(
         f"{len(found)} reference{'s' if len(found) != 1 else ''}"
         + (
             f"; {stale} running task{'s' if stale != 1 else ''} started before the last change "
-            f"still hold the old value (vegaops secret set ... --redeploy)"
+            f"still hold the old value ({prog()} secret set ... --redeploy)"
             if stale
             else ""
         )

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from vegaops import diagnosis as dg
 from vegaops.aws.errors import error_code
+from vegaops.cmdline import prog
 from vegaops.logs.service import of_service
 from vegaops.logs.sources import discover, task_id
 
@@ -445,7 +446,7 @@ def diagnose(report: dict[str, Any]) -> list[Cause]:
                 kind,
                 f"the task definition references a secret/parameter that does not resolve ({why})",
                 f"{problem['container']}.{problem['name']} -> {problem['value_from']}: {why}",
-                f"vegaops secret refs {name}  (create it, or point valueFrom at the existing one and redeploy)",
+                f"{prog()} secret refs {name}  (create it, or point valueFrom at the existing one and redeploy)",
                 "tasks of this task definition cannot start until every valueFrom resolves",
             )
         )
@@ -457,7 +458,7 @@ def diagnose(report: dict[str, Any]) -> list[Cause]:
                 dg.ELB_HEALTH,
                 "targets fail the load balancer health check",
                 f"{len(bad)} unhealthy target(s): {'; '.join(reasons)}",
-                f"vegaops health {name}",
+                f"{prog()} health {name}",
                 "the target group's health check does not get the expected answer from the tasks",
             )
         )
@@ -467,7 +468,7 @@ def diagnose(report: dict[str, Any]) -> list[Cause]:
                 "rollout",
                 "the current deployment failed (circuit breaker)",
                 f"{current.get('id')}: {current.get('reason')}",
-                f"vegaops logs tail {name} --deployment current",
+                f"{prog()} logs tail {name} --deployment current",
                 deployment=current.get("id"),
             )
         )
@@ -477,7 +478,7 @@ def diagnose(report: dict[str, Any]) -> list[Cause]:
                 "capacity",
                 f"{report['running']} of {report['desired']} tasks running, no stopped task explains it yet",
                 "see the service events above",
-                f"vegaops health {name} --wait",
+                f"{prog()} health {name} --wait",
             )
         )
     return causes
@@ -494,7 +495,7 @@ def history_causes(report: dict[str, Any]) -> list[Cause]:
                     "rollout",
                     f"deployment {d.get('id')} of {_short_td(d.get('task_definition'))} failed",
                     str(d.get("reason") or ""),
-                    f"vegaops deploy history {name}",
+                    f"{prog()} deploy history {name}",
                     deployment=d.get("id"),
                 )
             )

@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from vegaops.aws.ecs import Ecs, TaskDefinition
+from vegaops.cmdline import line
 from vegaops.errors import Refused, UsageError, VegaopsError
 
 if TYPE_CHECKING:
@@ -137,7 +138,7 @@ def acquire_lock(ctx: AppContext, service: str, tag: str, ttl: float) -> Lock:
             raise Refused(
                 f"deploy lock for {service} is held by {held.get('who')} since {held.get('at')} "
                 f"(tag {held.get('tag')}, expires {expires})",
-                hint=f"wait for that deploy to finish, or if it is dead: vegaops deploy unlock {service}",
+                hint=f"wait for that deploy to finish, or if it is dead: {line('deploy', 'unlock', service)}",
             )
         ssm.delete([name])  # expired (or unreadable): take it over
     raise Refused(f"deploy lock for {service} could not be taken (another deploy raced for it)", hint="try again")

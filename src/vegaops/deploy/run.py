@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from vegaops.cmdline import line, prog
 from vegaops.deploy import core
 from vegaops.deploy import verdict as vd
 from vegaops.errors import Interrupted, NotFoundError, Refused, UsageError, VegaopsError
@@ -164,7 +165,7 @@ def deploy(ctx: AppContext, o: DeployOptions) -> Result:
                 raise Refused(
                     f"preflight: {it.service} has another deployment in progress ({flight.get('id')} of "
                     f"{vd.short_td(flight.get('taskDefinition'))})",
-                    hint=f"wait for it (vegaops deploy watch {it.service}) or pass --wait-for-other",
+                    hint=f"wait for it ({prog()} deploy watch {it.service}) or pass --wait-for-other",
                 )
             wait_for_other(ctx, it.service, str(flight.get("id")), str(flight.get("taskDefinition")), o)
             svc = describe_service(ctx, it.service)
@@ -324,10 +325,9 @@ def watch_items(ctx: AppContext, items: list[Item], o: DeployOptions) -> None:
                 raise
             verdicts = exc.cause.verdicts
         except KeyboardInterrupt:
-            names = " ".join(it.key for it in items)
             raise Interrupted(
                 "interrupted: the deployment continues in AWS",
-                hint=f"the deployment continues; re-attach with: vegaops deploy watch {names}",
+                hint=f"the deployment continues; re-attach with: {line('deploy', 'watch', *(it.key for it in items))}",
             ) from None
         finally:
             ctx.shared.pop("_deploy_emit", None)

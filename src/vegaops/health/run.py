@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING
 
+from vegaops.cmdline import prog
 from vegaops.errors import UsageError
 from vegaops.health.checks import (
     Check,
@@ -29,7 +30,7 @@ def _setting(a: AppContext, key: str, default: object) -> object:
 def service_names(a: AppContext, names: Sequence[str]) -> list[str]:
     chosen = list(names) or list(a.settings.services)
     if not chosen:
-        raise UsageError("no services to check", hint="name one (vegaops health api) or add [service.NAME] tables")
+        raise UsageError("no services to check", hint=f"name one ({prog()} health api) or add [service.NAME] tables")
     return chosen
 
 

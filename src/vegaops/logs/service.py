@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from vegaops.cmdline import prog
 from vegaops.errors import ConfigError, NotFoundError, UsageError
 from vegaops.logs.core import Marker, Selector
 from vegaops.logs.sources import LogSource, discover, task_id
@@ -80,7 +81,7 @@ def targets(a: AppContext, ecs: Ecs, names: Sequence[str], deployment: str | Non
     if missing:
         raise NotFoundError(
             f"ECS service not found in cluster {cluster}: {', '.join(missing)}",
-            hint="check the name with: vegaops status, or the cluster in vegaops.toml",
+            hint=f"check the name with: {prog()} status, or the cluster in vegaops.toml",
         )
     out: list[Target] = []
     for key, ecs_name, cfg in resolved:
@@ -100,7 +101,7 @@ def targets(a: AppContext, ecs: Ecs, names: Sequence[str], deployment: str | Non
                 if not by_deployment:
                     raise NotFoundError(
                         f"{key}: no {deployment} deployment (no tasks of an earlier deployment)",
-                        hint=f"vegaops logs tail {key} --deployment current",
+                        hint=f"{prog()} logs tail {key} --deployment current",
                     )
                 latest = max(by_deployment.values(), key=lambda group: max(str(t.get("createdAt", "")) for t in group))
                 td_arn = latest[0].get("taskDefinitionArn") or td_arn

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from vegaops.cmdline import prog
 from vegaops.config import CONFIG_FILENAME, parse_config
 from vegaops.errors import AuthError, UsageError
 from vegaops.output.result import Lines, Result, Table, View
@@ -181,7 +182,7 @@ def run_setup(ctx: AppContext, opts: SetupOptions, check: bool = True) -> Result
         f"vegaops --env {a.env} status",
         f"vegaops --env {a.env} deploy --tag TAG --dry-run",
         f"vegaops --env {a.env} config list",
-        f"vegaops env show {a.env}",
+        f"{prog()} env show {a.env}",
     ]
     views.append(Lines(["Next:", *(f"  {n}" for n in nxt)]))
     data["next"] = nxt

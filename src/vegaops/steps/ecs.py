@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from vegaops.aws.ecs import clone_spec, family_of, revision_of
+from vegaops.cmdline import prog
 from vegaops.deploy import core
 from vegaops.deploy import verdict as vd
 from vegaops.errors import NeedsHuman, NotFoundError, OperationFailed, Refused, TimedOut, VegaopsError
@@ -179,7 +180,7 @@ class DeployService(Step[DeployParams]):
             raise Refused(
                 f"preflight: {service} has a deployment in progress ({flight.get('id')} of "
                 f"{vd.short_td(flight.get('taskDefinition'))}, {flight.get('rolloutState')})",
-                hint=f"wait for it (vegaops deploy watch {service}) or pass --wait-for-other",
+                hint=f"wait for it ({prog()} deploy watch {service}) or pass --wait-for-other",
             )
         what = "force a new deployment of" if same else "deploy"
         plan.changes.append(
@@ -383,10 +384,10 @@ def verdict_error(verdicts: dict[str, vd.Verdict]) -> VegaopsError | None:
     service, worst = min(bad.items(), key=lambda kv: order.get(kv[1].outcome, 3))
     text = "; ".join(f"{s}: {v.outcome.replace('_', ' ')}: {'; '.join(v.reasons)}" for s, v in bad.items())
     if worst.outcome == vd.FAILED:
-        return NeedsHuman(text, hint=f"inspect with: vegaops status {service}; then vegaops rollback {service}")
+        return NeedsHuman(text, hint=f"inspect with: {prog()} status {service}; then {prog()} rollback {service}")
     if worst.outcome == vd.TIMED_OUT:
-        return TimedOut(text, hint=f"the deployment continues; re-attach with: vegaops deploy watch {service}")
-    return OperationFailed(text, hint=f"see why: vegaops deploy history {service}")
+        return TimedOut(text, hint=f"the deployment continues; re-attach with: {prog()} deploy watch {service}")
+    return OperationFailed(text, hint=f"see why: {prog()} debug {service}")
 
 
 # --- ecs.rollback ---------------------------------------------------------------------------
@@ -419,7 +420,7 @@ class RollbackService(Step[RollbackParams]):
         if flight is not None and flight.get("rolloutState") == "IN_PROGRESS":
             raise Refused(
                 f"preflight: {service} has a deployment in progress ({flight.get('id')})",
-                hint=f"wait for it: vegaops deploy watch {service}",
+                hint=f"wait for it: {prog()} deploy watch {service}",
             )
         plan.changes.append(
             Change(

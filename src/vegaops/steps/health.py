@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
+from vegaops.cmdline import prog
 from vegaops.errors import OperationFailed
 from vegaops.steps.base import Change, Outcome, Plan, Step
 
@@ -56,6 +57,6 @@ class HealthCheck(Step[HealthParams]):
             failing = failing_lines(checks)
             raise OperationFailed(
                 "unhealthy after {}s: {}".format(self.params.timeout, "; ".join(failing)),
-                hint="see vegaops debug SERVICE",
+                hint=f"see {prog()} debug SERVICE",
             )
         return Outcome(outputs={"healthy": True})

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from vegaops.cmdline import prog
 from vegaops.steps.base import Change, Outcome, Plan, Step
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ def referencing_services(ctx: AppContext, cluster: str, secret: str | None, para
         full = secret_name(ctx.settings.secrets_prefix, secret)
         meta = Secrets(ctx.client("secretsmanager")).describe(full)
         if meta is None:
-            raise NotFoundError(f"secret {full} not found", hint="list what exists: vegaops secret list")
+            raise NotFoundError(f"secret {full} not found", hint=f"list what exists: {prog()} secret list")
         names |= {r.service for r in references(ctx, cluster, secret_matcher(meta.arn, full), None)}
     if param:
         from vegaops.naming import param_name
@@ -76,7 +77,7 @@ class ForceRedeploy(Step[RedeployParams]):
         if missing:
             raise NotFoundError(
                 f"services not found in cluster {cluster}: {', '.join(missing)}",
-                hint="check the cluster and service names: vegaops env show",
+                hint=f"check the cluster and service names: {prog()} env show",
             )
         try:
             after = datetime.fromisoformat(p.after) if p.after else None

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from vegaops.aws.secrets import Secrets
+from vegaops.cmdline import prog
 from vegaops.errors import UsageError
 from vegaops.naming import secret_name
 from vegaops.sensitive import Sensitive
@@ -64,7 +65,7 @@ class PutSecret(Step[PutSecretParams]):
         plan = Plan(step=self.id, outputs={"name": name}, state={"name": name})
         if meta is not None and meta.deleted is not None:
             raise UsageError(
-                f"secret {name} is scheduled for deletion", hint=f"restore it first: vegaops secret restore {p.name}"
+                f"secret {name} is scheduled for deletion", hint=f"restore it first: {prog()} secret restore {p.name}"
             )
         current = store.get(name) if meta is not None else None
         target = merged_json(name, current.value.value if current else None, p.key, p.value) if p.key else p.value
@@ -177,7 +178,7 @@ class DeleteSecret(Step[DeleteSecretParams]):
             how = (
                 "at once, without recovery"
                 if p.force
-                else (f"with a {p.recovery_days or 30}-day recovery window (vegaops secret restore undoes it)")
+                else (f"with a {p.recovery_days or 30}-day recovery window ({prog()} secret restore undoes it)")
             )
             plan.changes.append(
                 Change(
@@ -219,7 +220,7 @@ class RestoreSecret(Step[RestoreSecretParams]):
 
             raise NotFoundError(
                 f"secret {name} not found (deleted without recovery, or never existed)",
-                hint="list what exists: vegaops secret list",
+                hint=f"list what exists: {prog()} secret list",
             )
         if meta.deleted is None:
             plan.notes.append(f"not scheduled for deletion: {name}")
@@ -254,20 +255,20 @@ class RollbackSecret(Step[RollbackSecretParams]):
         store = _catalog(ctx)
         meta = store.describe(name)
         if meta is None:
-            raise NotFoundError(f"secret {name} not found", hint="list what exists: vegaops secret list")
+            raise NotFoundError(f"secret {name} not found", hint=f"list what exists: {prog()} secret list")
         stages = meta.versions
         current = next((v for v, s in stages.items() if "AWSCURRENT" in s), None)
         target = p.to or next((v for v, s in stages.items() if "AWSPREVIOUS" in s), None)
         if target is None:
             raise NotFoundError(
                 f"secret {name} has no previous version to roll back to",
-                hint=f"see its versions: vegaops secret history {p.name}",
+                hint=f"see its versions: {prog()} secret history {p.name}",
             )
         if target not in stages:
             kept = {v.version_id for v in store.versions(name)}
             if target not in kept:
                 raise NotFoundError(
-                    f"secret {name} has no version {target}", hint=f"see its versions: vegaops secret history {p.name}"
+                    f"secret {name} has no version {target}", hint=f"see its versions: {prog()} secret history {p.name}"
                 )
         plan = Plan(
             step=self.id,
