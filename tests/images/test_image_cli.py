@@ -139,3 +139,21 @@ def test_list_unknown_repo_is_not_found(cli: Any, estate: dict[str, str]) -> Non
     boto3.client("ecr").delete_repository(repositoryName="vega-api")
     gone = cli("--env", "prod", "image", "list", "api")
     assert gone.exit_code == 3 and "repository 'vega-api' does not exist" in gone.stderr
+
+
+def test_list_names_the_running_tag_status_shows(cli: Any, estate: dict[str, str]) -> None:
+    """An image pinned by digest runs a tag: ECR's tags for that digest, or the revision's vegaops:tag."""
+    data = json.loads(cli("--output", "json", "image", "list", "api").stdout)["data"]
+    envs = {e["env"]: e for e in data["environments"]}
+    assert envs["prod"]["tag"] == "v1.3.0"  # from ECR: the digest's tag
+    ecs = boto3.client("ecs")
+    host = "123456789012.dkr.ecr.eu-central-1.amazonaws.com"
+    td = ecs.register_task_definition(
+        family="vega-api",
+        containerDefinitions=[{"name": "api", "image": f"{host}/vega-api@sha256:{'e' * 64}", "memory": 512}],
+        tags=[{"key": "vegaops:tag", "value": "v1.4.0-stable"}],
+    )["taskDefinition"]["taskDefinitionArn"]
+    ecs.update_service(cluster="vega-prod", service="vega-api", taskDefinition=td)
+    human = cli("image", "list", "api")
+    prod = next(line for line in human.stdout.splitlines() if line.startswith("prod "))
+    assert "v1.4.0-stable" in prod, human.stdout  # the release tag of the revision, as status shows it

@@ -131,6 +131,8 @@ def list_(
     limit: Annotated[int, typer.Option("--limit", "-n", help="Show at most N images (newest first); 0 = all.")] = 50,
 ) -> None:
     """Tags, digests, pushed-at, size and scan findings; and which tag/digest each environment runs."""
+    from dataclasses import replace
+
     from vegaops.aws.ecr import Ecr
     from vegaops.images.locate import env_names, repo_of
     from vegaops.output.result import Result, Table, View
@@ -140,6 +142,13 @@ def list_(
     repo = repo_of(svc)
     images = Ecr(a.client("ecr")).list_images(repo)
     running = [_running(a, env, service) for env in env_names(a)]
+    tags_by_digest = {i.digest: i.tags for i in images if i.tags}
+    running = [  # an image pinned by digest: its tag is the one ECR holds for that digest (as status shows it)
+        replace(r, tag=", ".join(tags_by_digest[r.digest]))
+        if not r.tag and r.digest and r.digest in tags_by_digest
+        else r
+        for r in running
+    ]
     by_digest: dict[str, list[str]] = {}
     for r in running:
         if r.digest:

@@ -46,6 +46,7 @@ def running_image(ctx: AppContext, env: str, svc: ServiceConfig) -> Running:
     """Describe the service, its task definition and the container's image; resolve a tag's digest."""
     from vegaops.aws.ecr import Ecr
     from vegaops.aws.errors import error_code
+    from vegaops.deploy.core import TAG_KEY
 
     cluster = ctx.settings.require_cluster()
     ecs = ctx.client("ecs")
@@ -54,7 +55,14 @@ def running_image(ctx: AppContext, env: str, svc: ServiceConfig) -> Running:
     if not live:
         return Running(env, error=f"service {svc.ecs_service} not found in cluster {cluster}")
     td_arn = live[0]["taskDefinition"]
-    td = ecs.describe_task_definition(taskDefinition=td_arn)["taskDefinition"]
+    try:  # the revision's tags carry the release tag (vegaops:tag) of an image pinned by digest
+        described = ecs.describe_task_definition(taskDefinition=td_arn, include=["TAGS"])
+    except Exception as exc:  # tags are a bonus (ecs:ListTagsForResource); the image is what matters
+        if error_code(exc) is None:
+            raise
+        described = ecs.describe_task_definition(taskDefinition=td_arn)
+    td = described["taskDefinition"]
+    release = next((str(t.get("value")) for t in described.get("tags") or [] if t.get("key") == TAG_KEY), None)
     containers = td.get("containerDefinitions", [])
     chosen = next((c for c in containers if c.get("name") == svc.container), None) if svc.container else None
     if chosen is None and containers:
@@ -63,7 +71,8 @@ def running_image(ctx: AppContext, env: str, svc: ServiceConfig) -> Running:
         return Running(env, task_definition=td_arn, error="task definition has no containers")
     image = str(chosen.get("image", ""))
     _, tag, digest = split_image(image)
-    if digest is None and tag and svc.ecr_repo:
+    tag = tag or release
+    if digest is None and tag and svc.ecr_repo and "@" not in image:
         try:
             ref = Ecr(ctx.client("ecr")).find(svc.ecr_repo, tag)
         except Exception as exc:  # the digest is a bonus; the image is already known
