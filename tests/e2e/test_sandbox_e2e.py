@@ -211,4 +211,5 @@ def test_stale_state_is_cleaned(tmp_path: Path) -> None:
     )
     status = _run("--output", "json", "sandbox", "status", state_dir=state_dir)
     assert json.loads(status.stdout)["data"] == {"running": False}
+    assert status.returncode == 3, status.stderr  # not found: scripts can test for a running sandbox
     assert not (state_dir / "sandbox.json").exists()

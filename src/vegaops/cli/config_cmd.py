@@ -230,10 +230,15 @@ def history(
     versions = _ssm(a).history(full, decrypt=True)
     if not versions:
         raise NotFoundError(f"parameter {full} not found", hint=f"list what exists: {prog()} config list")
-    rows = [
-        [p.version, p.last_modified, p.modified_by, p.type, _shown(p, False), list(p.labels)]
+    from vegaops.output.humanize import who
+
+    verbose = bool(a.output.verbose)
+    rows = [  # WHO: the principal's short name (the full ARN in JSON and with -v)
+        [p.version, p.last_modified, p.modified_by if verbose else who(p.modified_by), p.type, _shown(p, False)]
         for p in reversed(versions)
     ]
+    for row, p in zip(rows, reversed(versions), strict=True):
+        row.append(list(p.labels))
     data = [
         {
             "version": p.version,

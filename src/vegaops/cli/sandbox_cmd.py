@@ -140,7 +140,13 @@ def status(ctx: typer.Context) -> None:
     a = app_ctx(ctx)
     state = live_state()
     if state is None:
-        emit(a, Result(a.command, data={"running": False}, message="the sandbox is not running (vegaops sandbox up)"))
+        from vegaops.errors import NotFoundError
+
+        missing = NotFoundError("the sandbox is not running", hint="start it: vegaops sandbox up")
+        emit(  # exit 3: what status asks about does not exist (scripts test it)
+            a,
+            Result(a.command, "error", int(missing.exit_code), data={"running": False}, errors=[missing.to_dict()]),
+        )
         return
     data = _state_data(state)
     views: list[View] = [

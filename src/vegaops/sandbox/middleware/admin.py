@@ -45,6 +45,7 @@ class SandboxMiddleware:
         self.reset = reset
         self.counts: dict[str, int] = {}
         self.injected: dict[str, list[Any]] = {}  # operation -> [code, status, remaining]
+        self.param_users: dict[tuple[str, int], str] = {}  # (parameter, version) -> who put it (moto says N/A)
 
     # ----- WSGI ----------------------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -71,6 +72,13 @@ class SandboxMiddleware:
                 service == "ecs" and operation == "ListTasks" and params.get("serviceName") and status.startswith("200")
             ):
                 body = self._tasks_of_service(params, body)
+            elif service == "secretsmanager" and operation == "ListSecretVersionIds" and status.startswith("200"):
+                body = self._version_dates(body)
+            elif service == "ssm" and operation == "PutParameter" and status.startswith("200"):
+                self._record_user(environ, params, body)
+                return self._finish(start_response, status, headers, body)
+            elif service == "ssm" and operation == "GetParameterHistory" and status.startswith("200"):
+                body = self._history_users(body)
             else:
                 return self._finish(start_response, status, headers, body)
         headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
@@ -93,6 +101,48 @@ class SandboxMiddleware:
         group = f"service:{str(params['serviceName']).rsplit('/', 1)[-1]}"
         tasks = self.sim.backend.tasks.get(cluster, {})
         doc["taskArns"] = [arn for arn in doc.get("taskArns", []) if getattr(tasks.get(arn), "group", None) == group]
+        return json.dumps(doc).encode()
+
+    def _version_dates(self, body: bytes) -> bytes:
+        """moto answers ListSecretVersionIds with the time of the call as every version's CreatedDate: give each
+        version its own (moto keeps it), as Secrets Manager does."""
+        from moto.secretsmanager.models import secretsmanager_backends
+
+        from vegaops.sandbox.state import ACCOUNT_ID, REGION
+
+        try:
+            doc = json.loads(body)
+            secret = secretsmanager_backends[ACCOUNT_ID][REGION].secrets[doc["ARN"]]
+            for version in doc.get("Versions", []):
+                created = secret.versions.get(version.get("VersionId"), {}).get("createdate")
+                if created is not None:
+                    version["CreatedDate"] = created
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return body
+        return json.dumps(doc).encode()
+
+    def _record_user(self, environ: dict[str, Any], params: dict[str, Any], body: bytes) -> None:
+        """Who put this version: the caller's IAM user, named by the access key it signed with."""
+        from vegaops.sandbox.state import ACCOUNT_ID
+
+        auth = str(environ.get("HTTP_AUTHORIZATION", ""))
+        key = auth.split("Credential=", 1)[1].split("/", 1)[0] if "Credential=" in auth else "sandbox"
+        try:
+            version = int(json.loads(body)["Version"])
+        except (ValueError, KeyError, TypeError):
+            return
+        self.param_users[(str(params.get("Name", "")), version)] = f"arn:aws:iam::{ACCOUNT_ID}:user/{key}"
+
+    def _history_users(self, body: bytes) -> bytes:
+        """moto answers every version's LastModifiedUser with N/A: give the one recorded at PutParameter."""
+        try:
+            doc = json.loads(body)
+            for p in doc.get("Parameters", []):
+                user = self.param_users.get((str(p.get("Name")), int(p.get("Version", 0))))
+                if user:
+                    p["LastModifiedUser"] = user
+        except (ValueError, TypeError, AttributeError):
+            return body
         return json.dumps(doc).encode()
 
     def _read_body(self, environ: dict[str, Any]) -> bytes:
@@ -279,5 +329,6 @@ class SandboxMiddleware:
                 return "200 OK", deployments.info(self.sim)
         if path == "reset" and method == "POST" and self.reset is not None:
             self.reset()
+            self.param_users.clear()
             return "200 OK", {"status": "reset"}
         return "404 Not Found", {"error": f"no admin path {path!r}"}
