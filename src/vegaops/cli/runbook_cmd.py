@@ -25,17 +25,11 @@ VarFileOpt = Annotated[
 
 
 def _var_files(items: list[str] | None) -> dict[str, str]:
-    import sys
-
-    from vegaops.errors import UsageError
+    from vegaops.inputs import read_value
 
     values: dict[str, str] = {}
     for key, path in parse_pairs(items, "--var-file").items():
-        try:
-            text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()  # noqa: SIM115
-        except OSError as exc:
-            raise UsageError(f"--var-file {key}: cannot read {path}: {exc.strerror}") from None
-        values[key] = text[:-1] if text.endswith("\n") else text
+        values[key] = read_value(path, f"--var-file {key}")
     return values
 
 
