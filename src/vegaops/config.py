@@ -235,7 +235,13 @@ def parse_config(text: str, path: Path | None) -> ConfigFile:
 def load_config(explicit: Path | None, cwd: Path) -> ConfigFile:
     """Load ``--config PATH`` (must exist) or the nearest vegaops.toml; no file is an empty config."""
     if explicit is not None:
-        if not explicit.is_file():
+        try:
+            is_file = explicit.is_file()
+        except OSError as exc:  # a name too long for the file system, ...
+            raise ConfigError(
+                f"--config: cannot use {str(explicit)[:80]!r}: {exc.strerror}", hint="check --config / VEGAOPS_CONFIG"
+            ) from None
+        if not is_file:
             raise ConfigError(
                 f"{explicit}: config file not found", hint="check --config / VEGAOPS_CONFIG, or run vegaops setup"
             )

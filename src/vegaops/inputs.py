@@ -107,6 +107,8 @@ def _read_stream(stream: IO[str]) -> bytes:
 def read_text(source: str | Path, what: str) -> str:
     """The whole text of a file (or stdin for ``-``): readable, a file, UTF-8."""
     where = "stdin" if str(source) == "-" else str(source)
+    if len(where) > 80:
+        where = where[:60] + "..."
     if str(source) == "-":
         return decode(_read_stream(sys.stdin), what, where)
     path = Path(source)
@@ -153,14 +155,18 @@ def check_value(value: str, what: str, where: str = "the command line") -> str:
 def check_output_file(path: Path, option: str) -> Path:
     """``--to FILE``: not a directory, in a folder that exists and is a folder (the write itself is elsewhere)."""
     text = str(path)
-    if not text or text.endswith(os.sep) or path.is_dir():
-        raise UsageError(
-            f"{option} {text!r}: is a directory, expected a file path", hint=f"for example {option} ./.env"
-        )
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        why = "does not exist" if not parent.exists() else "is not a directory"
-        raise UsageError(f"{option} {text!r}: folder {str(parent)!r} {why}", hint="create the folder first")
+    shown = text if len(text) <= 80 else text[:60] + "..."
+    try:
+        if not text or text.endswith(os.sep) or path.is_dir():
+            raise UsageError(
+                f"{option} {shown!r}: is a directory, expected a file path", hint=f"for example {option} ./.env"
+            )
+        parent = path.parent if str(path.parent) else Path(".")
+        if not parent.is_dir():
+            why = "does not exist" if not parent.exists() else "is not a directory"
+            raise UsageError(f"{option} {shown!r}: folder {str(parent)!r} {why}", hint="create the folder first")
+    except OSError as exc:  # a name too long for the file system, a loop of symlinks, ...
+        raise UsageError(f"{option} {shown!r}: {exc.strerror}", hint="give a shorter or simpler path") from None
     return path
 
 

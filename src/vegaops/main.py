@@ -27,6 +27,8 @@ def _report(error: VegaopsError, argv: Sequence[str], debug: bool, exc: BaseExce
 
     ctx = CURRENT[0] if CURRENT else None
     output = ctx.output if ctx else Output("json" if _wants_json(argv) else "human")
+    error.message = _one_line(error.message)
+    error.hint = _one_line(error.hint) if error.hint else error.hint
     command = ctx.command if ctx else "vegaops"
     data = None
     report = getattr(error, "report", None)
@@ -51,6 +53,13 @@ def _report(error: VegaopsError, argv: Sequence[str], debug: bool, exc: BaseExce
         output.note(f"steps done: {', '.join(done) or 'none'}; not run: {', '.join(not_run) or 'none'}")
     output.failure(result)
     return int(error.exit_code)
+
+
+def _one_line(text: str) -> str:
+    """A user's value may hold newlines or terminal control codes: shown escaped, the error stays one line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _what_changed(reports: list[Any]) -> str:
@@ -106,10 +115,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     try:
         rv = get_command(app).main(args=args, prog_name="vegaops", standalone_mode=False)
         return int(rv) if isinstance(rv, int) else 0
-    except ClickException as exc:
-        if exc.exit_code != ExitCode.USAGE:
-            exc.show()
-            return exc.exit_code
+    except ClickException as exc:  # bad usage, bad parameter, unreadable file argument: all the user's input
         return _report(_usage(exc), args, debug)
     except Abort:
         sys.stderr.write("\ninterrupted\n")
