@@ -35,7 +35,7 @@ MAX_DURATION = 10 * 365 * 86400.0
 def parse_duration(value: str, option: str, *, allow_zero: bool = False, maximum: float = MAX_DURATION) -> float:
     """Seconds from ``900``, ``30s``, ``15m``, ``2h``, ``1d`` or ``1w``; positive (or zero if allowed), bounded."""
     example = f"for example {option} 90, {option} 30s, {option} 15m or {option} 2h"
-    m = _DURATION.match(value) if isinstance(value, str) else None
+    m = _DURATION.fullmatch(value) if isinstance(value, str) else None
     if m is None:
         raise UsageError(f"{option} {value!r}: expected a duration like 90, 30s, 15m, 2h or 1d", hint=example)
     seconds = float(m.group(1)) * _UNITS[(m.group(2) or "s")[0].lower()]
@@ -68,7 +68,7 @@ def _human(seconds: float) -> str:
 
 def parse_time(value: str, now: datetime, option: str = "--since") -> datetime:
     """``10m``, ``2h``, ``1d``, ``30s`` (ago) or an ISO 8601 time (naive = local time)."""
-    if _DURATION.match(value):
+    if _DURATION.fullmatch(value):
         return now - timedelta(seconds=parse_duration(value, option, allow_zero=True))
     try:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
@@ -185,8 +185,8 @@ def check_param_name(full: str) -> str:
         raise UsageError("invalid parameter name: empty", hint=hint)
     if len(full) > 2048:
         raise UsageError(f"invalid parameter name {shown!r}: {len(full)} characters; the limit is 2048", hint=hint)
-    if not _SSM_NAME.match(full):
-        bad = next(c for c in full if not _SSM_NAME.match(c))
+    if not _SSM_NAME.fullmatch(full):
+        bad = next(c for c in full if not _SSM_NAME.fullmatch(c))
         raise UsageError(f"invalid parameter name {shown!r}: character {bad!r} is not allowed", hint=hint)
     levels = len([p for p in full.strip("/").split("/") if p])
     if full.startswith("/") and levels > 15:
@@ -202,15 +202,15 @@ def check_secret_name(full: str) -> str:
         raise UsageError("invalid secret name: empty", hint=hint)
     if len(full) > 512:
         raise UsageError(f"invalid secret name {shown!r}: {len(full)} characters; the limit is 512", hint=hint)
-    if not _SECRET_NAME.match(full):
-        bad = next(c for c in full if not _SECRET_NAME.match(c))
+    if not _SECRET_NAME.fullmatch(full):
+        bad = next(c for c in full if not _SECRET_NAME.fullmatch(c))
         raise UsageError(f"invalid secret name {shown!r}: character {bad!r} is not allowed", hint=hint)
     return full
 
 
 def check_image_tag(tag: str, option: str = "--tag") -> str:
     """Docker tag grammar: ``[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}``."""
-    if not _TAG.match(tag):
+    if not _TAG.fullmatch(tag):
         raise UsageError(
             f"{option} {tag!r}: not a valid image tag"
             + (" (empty)" if not tag else " (letters, digits, _ . -; at most 128; not starting with . or -)"),
@@ -224,7 +224,7 @@ _REPOSITORY = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][
 
 def check_repository(value: str, option: str, known_envs: list[str] | None = None) -> str:
     """An ECR repository name (2-256 characters, lowercase, ``[._-]`` separators, ``/`` namespaces)."""
-    if 2 <= len(value) <= 256 and _REPOSITORY.match(value):
+    if 2 <= len(value) <= 256 and _REPOSITORY.fullmatch(value):
         return value
     envs = ", ".join(sorted(known_envs or [])) or "none configured"
     raise UsageError(
@@ -238,7 +238,7 @@ _DEPLOYMENT_ID = re.compile(r"^(ecs-svc/)?\d{1,32}$")
 
 def check_deployment(value: str, option: str) -> str:
     """``current``, ``previous`` or an ECS deployment id (``ecs-svc/123...`` or its digits)."""
-    if value in ("current", "previous") or _DEPLOYMENT_ID.match(value):
+    if value in ("current", "previous") or _DEPLOYMENT_ID.fullmatch(value):
         return value
     raise UsageError(
         f"{option} {value!r}: expected current, previous or a deployment id like ecs-svc/1234567890",
@@ -250,6 +250,6 @@ _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
 
 
 def check_region(region: str, where: str) -> str:
-    if not _REGION.match(region):
+    if not _REGION.fullmatch(region):
         raise UsageError(f"{where}: {region!r} is not an AWS region name", hint="a region looks like eu-central-1")
     return region
