@@ -222,3 +222,19 @@ def test_usage_errors_in_json_mode_are_one_envelope(endpoint: RecordingMoto) -> 
     assert code == 2
     envelope = json.loads(out)
     assert envelope["errors"][0]["exit_code"] == 2 and "--timeout" in envelope["errors"][0]["message"]
+
+
+def test_logs_of_an_unknown_deployment_id_is_not_found(endpoint: RecordingMoto) -> None:
+    import boto3
+
+    ecs = boto3.client("ecs", endpoint_url=endpoint.url, region_name="eu-central-1")
+    ecs.create_cluster(clusterName="vega-staging")
+    log = {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/vega-api", "awslogs-stream-prefix": "api"}}
+    ecs.register_task_definition(
+        family="vega-api",
+        containerDefinitions=[{"name": "api", "image": "vega-api:v1", "memory": 512, "logConfiguration": log}],
+    )
+    ecs.create_service(cluster="vega-staging", serviceName="vega-api", taskDefinition="vega-api", desiredCount=1)
+    code, _out, err = run_cli(["logs", "tail", "api", "--deployment", "ecs-svc/42"])
+    assert code == 3, err
+    assert "no deployment ecs-svc/42" in err.splitlines()[0]
