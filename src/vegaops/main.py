@@ -27,9 +27,9 @@ def _report(error: VegaopsError, argv: Sequence[str], debug: bool, exc: BaseExce
 
     ctx = CURRENT[0] if CURRENT else None
     output = ctx.output if ctx else Output("json" if _wants_json(argv) else "human")
-    error.message = _one_line(error.message)
-    error.hint = _one_line(error.hint) if error.hint else error.hint
     command = ctx.command if ctx else "vegaops"
+    error.message = _one_line(error.message)
+    error.hint = _one_line(error.hint) if error.hint else _default_hint(error, command)
     data = None
     report = getattr(error, "report", None)
     unavailable = error.exit_code == ExitCode.UNAVAILABLE
@@ -53,6 +53,19 @@ def _report(error: VegaopsError, argv: Sequence[str], debug: bool, exc: BaseExce
         output.note(f"steps done: {', '.join(done) or 'none'}; not run: {', '.join(not_run) or 'none'}")
     output.failure(result)
     return int(error.exit_code)
+
+
+def _default_hint(error: VegaopsError, command: str) -> str | None:
+    """Every user error ends with a hint; these are for the errors raised without one."""
+    if error.exit_code == ExitCode.USAGE:
+        return f"see vegaops {command} --help" if command != "vegaops" else "see vegaops --help"
+    if error.exit_code == ExitCode.NOT_FOUND:
+        return "check the name, the environment (--env) and the region (--region)"
+    if error.exit_code == ExitCode.AUTH:
+        from vegaops.aws.errors import CREDENTIALS_HINT
+
+        return CREDENTIALS_HINT
+    return None
 
 
 def _one_line(text: str) -> str:
