@@ -85,14 +85,16 @@ def parse_time(value: str, now: datetime, option: str = "--since") -> datetime:
 # values ----------------------------------------------------------------------------------------
 
 
-def decode(data: bytes, what: str, where: str) -> str:
+_BINARY_HINT = "give a text value; encode binary data first (for example base64)"
+
+
+def decode(data: bytes, what: str, where: str, hint: str = _BINARY_HINT) -> str:
     """UTF-8 text from bytes, or an error naming the source and the first bad byte."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise UsageError(
-            f"{what}: {where} is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})",
-            hint="give a text value; encode binary data first (for example base64)",
+            f"{what}: {where} is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})", hint=hint
         ) from None
 
 
@@ -104,13 +106,13 @@ def _read_stream(stream: IO[str]) -> bytes:
     return stream.read().encode("utf-8", "surrogateescape")
 
 
-def read_text(source: str | Path, what: str) -> str:
+def read_text(source: str | Path, what: str, hint: str = _BINARY_HINT) -> str:
     """The whole text of a file (or stdin for ``-``): readable, a file, UTF-8."""
     where = "stdin" if str(source) == "-" else str(source)
     if len(where) > 80:
         where = where[:60] + "..."
     if str(source) == "-":
-        return decode(_read_stream(sys.stdin), what, where)
+        return decode(_read_stream(sys.stdin), what, where, hint)
     path = Path(source)
     try:
         if path.is_dir():
@@ -118,7 +120,7 @@ def read_text(source: str | Path, what: str) -> str:
         data = path.read_bytes()
     except OSError as exc:
         raise UsageError(f"{what}: cannot read {where}: {exc.strerror or exc}", hint="check the path") from None
-    return decode(data, what, where)
+    return decode(data, what, where, hint)
 
 
 def strip_value(data: str, what: str, where: str, hint: str = "give a non-empty value") -> str:

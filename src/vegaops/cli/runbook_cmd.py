@@ -38,7 +38,7 @@ def list_(ctx: typer.Context) -> None:
     """List the runbooks found in ./runbooks, next to vegaops.toml, and shipped with vegaops."""
     from vegaops.errors import RunbookError
     from vegaops.output.result import Result, Table
-    from vegaops.runbook.model import parse, search_dirs
+    from vegaops.runbook.model import load, search_dirs
 
     a = app_ctx(ctx)
     rows: list[list[object]] = []
@@ -49,7 +49,7 @@ def list_(ctx: typer.Context) -> None:
                 continue
             seen.add(path.stem)
             try:
-                book = parse(path.read_text(encoding="utf-8"), path)
+                book = load(str(path), a.cwd, a.config.path)
                 rows.append([path.stem, len(book.steps), book.description, str(path)])
             except RunbookError as exc:
                 rows.append([path.stem, "-", f"INVALID: {exc.message}", str(path)])

@@ -609,7 +609,7 @@ def import_file(a: AppContext, file: Path, keep_names: bool, make_call: Any, sto
     from vegaops.runbook import engine
     from vegaops.stores import name_from_env_key
 
-    text = read_text(file, f"{store} import")
+    text = read_text(file, f"{store} import", hint="import a dotenv or JSON text file (UTF-8)")
     values = dotenv.parse_file_text(text, str(file))
     if not values:
         raise UsageError(f"{store} import: {file} holds no values")

@@ -71,6 +71,17 @@ def search_dirs(cwd: Path, config_path: Path | None) -> list[Path]:
 
 
 def locate(name: str, cwd: Path, config_path: Path | None) -> Path:
+    try:
+        return _locate(name, cwd, config_path)
+    except (OSError, ValueError) as exc:  # a name too long for the file system, a NUL byte, ...
+        shown = name if len(name) <= 80 else name[:60] + "..."
+        raise RunbookError(
+            f"runbook {shown!r}: not a usable name or path ({getattr(exc, 'strerror', None) or exc})",
+            hint="give a runbook name from vegaops runbook list, or a path to a .toml file",
+        ) from None
+
+
+def _locate(name: str, cwd: Path, config_path: Path | None) -> Path:
     candidate = Path(name)
     if candidate.suffix == ".toml" or "/" in name:
         if candidate.is_file():
@@ -266,7 +277,7 @@ def load(name: str, cwd: Path, config_path: Path | None) -> Runbook:
 
     path = locate(name, cwd, config_path)
     try:
-        text = read_text(path, "runbook")
+        text = read_text(path, "runbook", hint="a runbook is a TOML text file (UTF-8)")
     except UsageError as exc:
         raise RunbookError(exc.message, exc.hint) from None
     return parse(text, path)
