@@ -15,6 +15,9 @@ from vegaops import __version__
 if TYPE_CHECKING:
     import boto3
 
+# Operation name -> the endpoint it was last sent to, so an error can name the endpoint that failed.
+ENDPOINTS: dict[str, str] = {}
+
 # Seconds after which a call to an AWS endpoint that does not answer gives up, retries included
 # (config key ``aws_timeout``, environment variable ``VEGAOPS_AWS_TIMEOUT``).
 DEFAULT_AWS_TIMEOUT = 30.0
@@ -127,7 +130,15 @@ class ClientFactory:
         kwargs: dict[str, Any] = {"config": config}
         if self.endpoint_url:
             kwargs["endpoint_url"] = self.endpoint_url
-        return session.client(service, **kwargs)  # type: ignore[call-overload]
+        client = session.client(service, **kwargs)  # type: ignore[call-overload]
+        url = str(client.meta.endpoint_url)
+
+        def remember(model: Any = None, **_: Any) -> None:
+            if model is not None:
+                ENDPOINTS[str(model.name)] = url
+
+        client.meta.events.register("before-call", remember)
+        return client
 
     def resolved_region(self) -> str | None:
         name: str | None = self.session().region_name

@@ -131,9 +131,13 @@ def translate(exc: BaseException) -> VegaopsError:
         status = _http_status(exc)
         attempts = exc.response.get("ResponseMetadata", {}).get("RetryAttempts")
         if code in _TEMPORARY_CODES or status >= 500 or not code:
+            from vegaops.aws.clients import ENDPOINTS
+
             after = f" after {int(attempts) + 1} attempts" if attempts else ""
             what = f"HTTP {status}" if status >= 500 and (not code or code.isdigit()) else code
-            return AwsError(f"AWS kept failing{after}: {what}{_where(operation)}", hint=UNAVAILABLE_HINT)
+            endpoint = ENDPOINTS.get(operation or "")
+            where = f" ({operation} at {endpoint})" if endpoint else _where(operation)
+            return AwsError(f"AWS kept failing{after}: {what}{where}", hint=UNAVAILABLE_HINT)
         if 400 <= status < 500 or status == 0:
             # A client error code vegaops has no special meaning for: AWS refused this input.
             return UsageError(f"AWS rejected the request: {code}: {text}", hint="check the names and values given")
