@@ -34,7 +34,10 @@ def _report(error: VegaopsError, argv: Sequence[str], debug: bool, exc: BaseExce
     report = getattr(error, "report", None)
     unavailable = error.exit_code == ExitCode.UNAVAILABLE
     if unavailable:
-        error.hint = _what_changed(ctx.shared.get("run_reports", []) if ctx else [])
+        reports = list(ctx.shared.get("run_reports", [])) if ctx else []
+        if report is not None and not any(r is report for r in reports):
+            reports.append(report)  # a run on another environment's context (image promote)
+        error.hint = _what_changed(reports)
     if report is not None:
         data = {"steps": [s.to_dict() for s in report.steps], "summary": report.summary()}
     if debug and exc is not None:
@@ -82,7 +85,7 @@ def _what_changed(reports: list[Any]) -> str:
     not_run = [s.id for r in reports for s in r.steps if s.status == "not_run"]
     said = f"changed before the failure: {', '.join(done)}" if done else "nothing was changed"
     if failed:
-        said += f"; failed (may be partly applied): {', '.join(failed)}"
+        said += f"; did not finish: {', '.join(failed)}"
     if not_run:
         said += f"; not run: {', '.join(not_run)}"
     again = "run it again when AWS answers (done steps plan nothing)" if done else "try again when AWS answers"
