@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from vegaops import __version__
+from vegaops import __version__, completion
 from vegaops.cli import (
     config_cmd,
     debug_cmd,
@@ -18,6 +18,7 @@ from vegaops.cli import (
     env_cmd,
     exec_cmd,
     health_cmd,
+    iam_cmd,
     image_cmd,
     logs_cmd,
     runbook_cmd,
@@ -68,6 +69,7 @@ app.command("rollback")(deploy_cmd.rollback)
 app.command("status")(deploy_cmd.status)
 app.command("health")(health_cmd.health)
 app.command("debug")(debug_cmd.debug)
+app.command("iam-policy")(iam_cmd.iam_policy)
 app.add_typer(secret_cmd.app, name="secret")
 app.command("exec", context_settings={"allow_interspersed_args": False})(exec_cmd.exec_)
 
@@ -91,7 +93,13 @@ def root(
     ctx: typer.Context,
     env: Annotated[
         str | None,
-        typer.Option("--env", "-e", envvar="VEGAOPS_ENV", help="Environment from vegaops.toml (or 'sandbox')."),
+        typer.Option(
+            "--env",
+            "-e",
+            envvar="VEGAOPS_ENV",
+            help="Environment from vegaops.toml (or 'sandbox').",
+            autocompletion=completion.environments,
+        ),
     ] = None,
     profile: Annotated[str | None, typer.Option(envvar="VEGAOPS_PROFILE", help="AWS named profile.")] = None,
     region: Annotated[str | None, typer.Option(envvar="VEGAOPS_REGION", help="AWS region.")] = None,
