@@ -8,7 +8,7 @@ The root command records the global options that choose *where* a command acts (
 from __future__ import annotations
 
 import shlex
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from vegaops.context import GlobalOptions
@@ -40,3 +40,14 @@ def prog() -> str:
 def line(*args: str) -> str:
     """A whole vegaops command line, each argument quoted for a POSIX shell."""
     return shlex.join(["vegaops", *_GLOBALS, *args])
+
+
+def command_words(ctx: Any) -> list[str]:
+    """The subcommand as typed (``["deploy", "history"]``), from the names the command was invoked by;
+    click's ``command_path`` would put a group's usage in it (``deploy [services]... history``)."""
+    words: list[str] = []
+    while ctx is not None and ctx.parent is not None:
+        if ctx.info_name:
+            words.insert(0, ctx.info_name)
+        ctx = ctx.parent
+    return words

@@ -61,7 +61,9 @@ def _report(error: VegaopsError, argv: Sequence[str], debug: bool, exc: BaseExce
 def _default_hint(error: VegaopsError, command: str) -> str | None:
     """Every user error ends with a hint; these are for the errors raised without one."""
     if error.exit_code == ExitCode.USAGE:
-        return f"see vegaops {command} --help" if command != "vegaops" else "see vegaops --help"
+        from vegaops.cmdline import line
+
+        return f"see {line(*(command.split() if command != 'vegaops' else []), '--help')}"
     if error.exit_code == ExitCode.NOT_FOUND:
         return "check the name, the environment (--env) and the region (--region)"
     if error.exit_code == ExitCode.AUTH:
@@ -95,15 +97,70 @@ def _what_changed(reports: list[Any]) -> str:
 def _usage(exc: Any) -> UsageError:
     """A typer/click usage error as a vegaops one: one line naming the command, plus a hint."""
     message = " ".join(str(exc.format_message()).split())
-    click_ctx = getattr(exc, "ctx", None)
-    path = click_ctx.command_path if click_ctx is not None else "vegaops"
-    return UsageError(f"{path}: {message}", hint=f"see {path} --help")
+    from vegaops.cmdline import command_words, line
+
+    words = command_words(getattr(exc, "ctx", None))
+    return UsageError(f"{' '.join(['vegaops', *words])}: {message}", hint=f"see {line(*words, '--help')}")
+
+
+# Commands that change nothing: Ctrl-C is how a person stops them (logs tail -f, deploy watch, health --wait).
+READ_ONLY = frozenset(
+    {
+        "status",
+        "health",
+        "debug",
+        "iam-policy",
+        "deploy watch",
+        "deploy history",
+        "logs tail",
+        "config get",
+        "config list",
+        "config history",
+        "config diff",
+        "secret get",
+        "secret list",
+        "secret history",
+        "secret refs",
+        "secret export",
+        "secret diff",
+        "env list",
+        "env show",
+        "env vars",
+        "image list",
+        "runbook list",
+        "runbook validate",
+        "runbook plan",
+        "sandbox status",
+        "sandbox env",
+    }
+)
+
+
+def _read_only() -> bool:
+    from vegaops.cli.app import CURRENT
+
+    return bool(CURRENT) and CURRENT[0].command in READ_ONLY
+
+
+def _quiet_interrupt(argv: Sequence[str]) -> int:
+    """Ctrl-C on a read-only command: 130 and no error line (json mode: its one envelope, status interrupted)."""
+    from vegaops.cli.app import CURRENT
+    from vegaops.output.result import Result
+
+    ctx = CURRENT[0]
+    if ctx.output.json or _wants_json(argv):
+        ctx.output.result(Result(ctx.command, "interrupted", int(ExitCode.INTERRUPTED)))
+    elif sys.stderr.isatty():
+        sys.stderr.write("\n")  # past the ^C the terminal echoed
+    return int(ExitCode.INTERRUPTED)
 
 
 def handle(exc: BaseException, argv: Sequence[str], debug: bool) -> int:
     """Turn any exception escaping a command into output and an exit code."""
     if isinstance(exc, VegaopsError):
         return _report(exc, argv, debug, exc)
+    if isinstance(exc, KeyboardInterrupt | Interrupted) and _read_only():
+        return _quiet_interrupt(argv)
     if isinstance(exc, KeyboardInterrupt):
         return _report(Interrupted("interrupted", hint="nothing further was changed"), argv, debug)
     from vegaops.aws.errors import is_botocore_error, translate

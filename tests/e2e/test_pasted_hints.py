@@ -49,7 +49,7 @@ ecr_repo = "vega-worker"
 """
 
 SUBCOMMANDS = "deploy|debug|logs|status|health|rollback|secret|config|image|env|runbook|exec"
-HINT = re.compile(r"\bvegaops (?:--\S+ (?:'[^']*'|\S+) )*(?:" + SUBCOMMANDS + r")\b[^;,()\n]*")
+HINT = re.compile(r"\bvegaops (?:--\S+ (?:'[^']*'|\S+) )*(?:" + SUBCOMMANDS + r")(?=[ \n]|$)[^;,()\n]*")
 
 
 def hints_in(text: str) -> list[str]:

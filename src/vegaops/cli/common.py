@@ -24,7 +24,9 @@ def app_ctx(ctx: typer.Context, dry_run: bool = False) -> AppContext:
         from vegaops.context import AppContext
 
         obj = root.obj = AppContext()
-    obj.command = " ".join(ctx.command_path.split()[1:]) or "vegaops"
+    from vegaops.cmdline import command_words
+
+    obj.command = " ".join(command_words(ctx)) or "vegaops"
     if dry_run:
         obj.options.dry_run = True
     return obj  # type: ignore[no-any-return]
