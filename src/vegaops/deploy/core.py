@@ -21,6 +21,8 @@ DEPLOYER_KEY = "vegaops:deployed-by"
 OUTCOME_KEY = "vegaops:outcome"
 DEPLOYMENT_KEY = "vegaops:deployment"
 DEPLOYED_AT_KEY = "vegaops:deployed-at"
+RESOLVED_KEY = "vegaops:outcome-from"  # set when the outcome was resolved from ECS after the fact
+UNKNOWN_OUTCOME = "unknown"
 
 
 def deployer() -> str:
@@ -195,10 +197,39 @@ def audit(ctx: AppContext, record: dict[str, Any]) -> None:
 
 
 def tag_outcome(ctx: AppContext, task_definition: str, outcome: str, deployment_id: str | None) -> None:
+    """Record the verdict of ``deployment_id`` on its revision (enrichment: denied -> reported once)."""
     tags = {OUTCOME_KEY: outcome, DEPLOYED_AT_KEY: ctx.clock.now().isoformat()}
     if deployment_id:
         tags[DEPLOYMENT_KEY] = deployment_id
+    _tag(ctx, task_definition, tags)
+
+
+def tag_deployment_started(ctx: AppContext, task_definition: str, deployment_id: str | None) -> None:
+    """Right after UpdateService answered: this revision's deployment is ``deployment_id``, outcome not known
+    yet. If the deploy dies before its verdict is tagged, the next look resolves it from ECS by this id."""
+    tags = {OUTCOME_KEY: UNKNOWN_OUTCOME, DEPLOYED_AT_KEY: ctx.clock.now().isoformat()}
+    if deployment_id:
+        tags[DEPLOYMENT_KEY] = deployment_id
+    _tag(ctx, task_definition, tags)
+
+
+def _tag(
+    ctx: AppContext,
+    task_definition: str,
+    tags: dict[str, str],
+    lost: str = "recording deploy outcomes on the task definition (deploy history, rollback)",
+) -> None:
+    """TagResource as enrichment: denied, unsupported or failing -> reported once, never the verdict."""
+    from vegaops.aws.optional import FAILING
+
+    if not task_definition:
+        return
     try:
-        ecs_for(ctx).tag_resource(task_definition, tags)
+        if not task_definition.startswith("arn:"):  # TagResource needs the ARN; the read is cached
+            task_definition = ecs_for(ctx).describe_task_definition(task_definition).arn
+        ctx.enrichment.call("ecs:TagResource", lambda: ecs_for(ctx).tag_resource(task_definition, tags), None, lost)
     except Exception as exc:  # never let bookkeeping hide the verdict
-        ctx.output.debug(f"could not tag {task_definition}: {exc}")
+        ctx.enrichment.record("ecs:TagResource", FAILING, lost, exc)
+
+
+record_tags = _tag
