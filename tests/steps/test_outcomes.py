@@ -46,15 +46,20 @@ def _tag(client: Any, rev: int, **tags: str) -> None:
     client.tag_resource(resourceArn=ARN.format(rev), tags=[{"key": k, "value": v} for k, v in tags.items()])
 
 
-def _svc(running: int, deployments: list[dict[str, Any]] | None = None, events: list[str] | None = None) -> dict[str, Any]:
+def _svc(
+    running: int, deployments: list[dict[str, Any]] | None = None, events: list[str] | None = None
+) -> dict[str, Any]:
     """A DescribeServices service (the shape ECS answers), as the resolver receives it."""
     return {
         "serviceName": "vega-api",
         "taskDefinition": ARN.format(running),
-        "deployments": deployments
-        or [{"id": "ecs-svc/run", "status": "PRIMARY", "taskDefinition": ARN.format(running), "rolloutState": "COMPLETED"}],
+        "deployments": deployments or [_dep("ecs-svc/run", "PRIMARY", running, "COMPLETED")],
         "events": [{"message": f"(service vega-api) {m}"} for m in events or []],
     }
+
+
+def _dep(dep_id: str, status: str, rev: int, rollout: str) -> dict[str, Any]:
+    return {"id": dep_id, "status": status, "taskDefinition": ARN.format(rev), "rolloutState": rollout}
 
 
 def _answer(ctx: AppContext, operation: str, response: dict[str, Any], status: int = 200) -> None:
