@@ -209,7 +209,12 @@ class Ecs:
 
     def tag_resource(self, arn: str, tags: dict[str, str]) -> None:
         self._call("tag_resource", resourceArn=arn, tags=[{"key": k, "value": v} for k, v in tags.items()])
-        self._tds.pop(_td_key(arn) or arn, None)
+        key = _td_key(arn) or arn
+        cached = self._tds.get(key)
+        if cached is not None:  # the content never changes; the tags are now the ones just written
+            self._tds[key] = TaskDefinition(
+                cached.arn, cached.family, cached.revision, cached.raw, {**cached.tags, **tags}
+            )
 
     def clone_task_definition(
         self, source: TaskDefinition, images: dict[str, str], tags: dict[str, str] | None = None

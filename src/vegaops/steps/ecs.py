@@ -140,16 +140,11 @@ def _repo_of(image: str) -> str:
 
 
 def _next_revision(ecs: Ecs, live: TaskDefinition) -> int:
-    """The revision number RegisterTaskDefinition will give: one past the highest ever used (deregistered
-    revisions keep their numbers)."""
-    highest = live.revision
-    for status in ("ACTIVE", "INACTIVE"):
-        try:
-            arns = ecs.list_task_definitions(live.family, status=status)
-        except Exception:  # a plan's label; the ACTIVE list was read already
-            continue
-        highest = max([highest, *(revision_of(a) or 0 for a in arns)])
-    return highest + 1
+    """The revision number RegisterTaskDefinition will give: one past the family's newest (the list is read
+    once per command anyway). A newest revision deregistered by hand keeps its number, so the label may then
+    be one short; the deployment shown is the same."""
+    arns = ecs.list_task_definitions(live.family)
+    return max([live.revision, *(revision_of(a) or 0 for a in arns)]) + 1
 
 
 def _identical_latest(ecs: Ecs, live: TaskDefinition, spec: dict[str, Any]) -> TaskDefinition | None:
@@ -208,6 +203,7 @@ class DeployService(Step[DeployParams]):
             )
         )
         plan.state["force"] = same
+        plan.state["svc"] = svc
         return plan
 
     def apply(self, ctx: AppContext, plan: Plan) -> Outcome:
@@ -215,6 +211,7 @@ class DeployService(Step[DeployParams]):
         if plan.empty:
             return outcome
         service = plan.state["service"]
+        settle_current(ctx, service, plan.state.get("svc") or {})
         updated = core.ecs_for(ctx).update_service(
             ctx.settings.require_cluster(),
             service,
@@ -225,6 +222,22 @@ class DeployService(Step[DeployParams]):
         outcome.changes.extend(plan.changes)
         core.tag_deployment_started(ctx, self.params.task_definition, outcome.outputs["deployment_id"])
         return outcome
+
+
+def settle_current(ctx: AppContext, service: str, svc: dict[str, Any]) -> None:
+    """Before moving a service off its revision: record what that revision's deployment became (a service
+    steady on it = succeeded, resolved from ECS), so that it can be a rollback target later."""
+    from vegaops.deploy.outcomes import Resolver
+
+    current = str(svc.get("taskDefinition", ""))
+    if not current:
+        return
+    try:
+        Resolver(ctx, service, svc).outcomes([current])
+    except Exception as exc:  # bookkeeping about the past never blocks a deploy
+        ctx.output.warn(
+            f"{service}: outcome of {vd.short_td(current)} not recorded: {' '.join(str(exc).split())[:200]}"
+        )
 
 
 def _same_td(a: str, b: str) -> bool:
@@ -432,7 +445,7 @@ class RollbackService(Step[RollbackParams]):
         plan = Plan(
             step=self.id,
             outputs={"task_definition": target, "previous_task_definition": current},
-            state={"service": service},
+            state={"service": service, "svc": svc},
         )
         if _same_td(current, target):
             plan.notes.append(f"{service} already runs {vd.short_td(target)}")
@@ -458,6 +471,7 @@ class RollbackService(Step[RollbackParams]):
         if plan.empty:
             return outcome
         target = plan.outputs["task_definition"]
+        settle_current(ctx, plan.state["service"], plan.state.get("svc") or {})
         updated = core.ecs_for(ctx).update_service(
             ctx.settings.require_cluster(), plan.state["service"], task_definition=target
         )
