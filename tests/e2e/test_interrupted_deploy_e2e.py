@@ -148,7 +148,7 @@ def test_interrupted_deploy_is_never_succeeded_nor_the_rollback_target(
     try:
         POINTS[point](sbx, proc)
         proc.send_signal(sig)
-        out, err = proc.communicate(timeout=60)
+        _out, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
