@@ -119,7 +119,20 @@ def test_health_gate_after_a_crash_looping_redeploy_is_never_healthy(sbx: Handle
     value = tmp_path / "value.txt"
     value.write_text("postgres://rotated-2")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "vegaops", "--env", "sandbox", "runbook", "run", "rotate-secret", "--var", "name=database-url", "--var-file", f"value={value}"],
+        [
+            sys.executable,
+            "-m",
+            "vegaops",
+            "--env",
+            "sandbox",
+            "runbook",
+            "run",
+            "rotate-secret",
+            "--var",
+            "name=database-url",
+            "--var-file",
+            f"value={value}",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
