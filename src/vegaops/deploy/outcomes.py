@@ -114,7 +114,7 @@ class Resolver:
             kind2 = skip_kind(exc)
             if kind2 is None:
                 return None, f"unreadable: {' '.join(str(exc).split())[:120]}"
-            enrich.record("ecs:DescribeTaskDefinition", kind2, "some revisions in history", exc)
+            enrich.record("ecs:DescribeTaskDefinition", kind2, "the outcomes of some revisions", exc)
             return None, f"unreadable (ecs:DescribeTaskDefinition {kind2})"
         enrich.record("ecs:ListTagsForResource", skip_kind(first) or "denied", "recorded outcomes (tags)", first)
         return td, "tags unreadable (ecs:ListTagsForResource)"

@@ -154,9 +154,11 @@ def history(ctx: AppContext, name: str, limit: int) -> Result:
         tags = td.tags if td else {}
         images = [str(c.get("image", "")) for c in td.containers] if td else []
         rec = audit.get(vd.short_td(r.arn), {})
+        if r.td is None and rec.get("outcome"):  # unreadable here; this machine's audit log saw the verdict
+            r.outcome, r.source = str(rec["outcome"]), "local audit log"
         outcome = r.outcome
         if outcome not in ("", "unknown") and r.source not in ("tag", "none"):
-            outcome = f"{outcome} (from ECS)"
+            outcome = f"{outcome} (from {'ECS' if r.source.startswith('ecs:') else r.source})"
         rows.append(
             {
                 "task_definition": vd.short_td(r.arn),

@@ -9,7 +9,9 @@
   service exists and is ACTIVE, no other deployment in progress (exit 8). Empty plan when the
   service already runs it. Outputs ``deployment_id``.
 - ``ecs.watch``: watch deployments until they settle and turn the verdict into the exit code.
-- ``ecs.rollback``: deploy the newest task definition whose deployment succeeded (or ``to_revision``).
+- ``ecs.rollback``: deploy the newest revision older than the running one whose deployment is known to
+  have succeeded (recorded, or resolved from ECS: ``deploy/outcomes.py``), or ``to_revision``. Unknown
+  and failed outcomes never qualify; none known-good is exit 8, nothing older or a missing revision 3.
 """
 
 from __future__ import annotations
@@ -435,7 +437,7 @@ class RollbackService(Step[RollbackParams]):
     id: ClassVar[str] = "ecs.rollback"
     Params = RollbackParams
     outputs = ("deployment_id", "task_definition", "previous_task_definition")
-    description = "redeploy the newest task definition whose deployment succeeded (or a given revision)"
+    description = "redeploy the newest known-good revision older than the running one (or a given revision)"
 
     def plan(self, ctx: AppContext) -> Plan:
         service = core.service_name(ctx, self.params.service)
@@ -503,7 +505,7 @@ def rollback_target(ctx: AppContext, service: str, svc: dict[str, Any], to_revis
     for row in rows:
         if row.good and row.td is not None:
             return row.td.arn
-    seen = ", ".join(f"{family}:{r.revision} {r.outcome}" for r in rows[:5])
+    seen = ", ".join(f"{family}:{r.revision} {r.outcome}" + (f" ({r.note})" if r.note else "") for r in rows[:5])
     raise Refused(
         f"{service}: no revision older than {vd.short_td(current)} is known to have deployed successfully "
         f"({seen}{', ...' if len(rows) > 5 else ''}); vegaops does not roll back to an unknown or failed revision",
