@@ -179,3 +179,30 @@ def test_interrupted_deploy_is_never_succeeded_nor_the_rollback_target(
     back = cli("--env", "sandbox", "rollback", "api")
     assert back.exit_code == 0, back.output
     assert "vega-api:4 -> vega-api:2" in back.stdout
+
+
+def test_history_and_rollback_keep_working_when_reads_are_denied(cli: Any, sbx: Handle) -> None:
+    assert cli("--env", "sandbox", "deploy", "--tag", "v1.2.3-stable", "api").exit_code == 0  # :2
+    assert cli("--env", "sandbox", "deploy", "--tag", "v1.3.0-stable", "api").exit_code == 0  # :3
+    # ListTagsForResource denied (DescribeTaskDefinition with its tags), then the read without tags works
+    admin.inject_errors(sbx.endpoint, "DescribeTaskDefinition", code="AccessDeniedException", count=1)
+    r = cli("--env", "sandbox", "-o", "json", "deploy", "history", "api")
+    assert r.exit_code == 0, r.output
+    rows = {d["task_definition"]: d for d in json.loads(r.stdout)["data"]["deployments"]}
+    assert "tags unreadable" in rows["vega-api:3"]["note"]
+    assert rows["vega-api:3"]["outcome"] == "succeeded"  # running, its deployment COMPLETED: from ECS
+    assert rows["vega-api:2"]["outcome"] == "succeeded" and rows["vega-api:1"]["outcome"] == "succeeded"
+    assert sum("ecs:ListTagsForResource" in line for line in r.stderr.splitlines()) == 1  # reported once
+    # DescribeTaskDefinition denied for the newest older revision: history says so in that row ...
+    admin.inject_errors(sbx.endpoint, "DescribeTaskDefinition", code="AccessDeniedException", count=2)
+    r = cli("--env", "sandbox", "-o", "json", "deploy", "history", "api")
+    assert r.exit_code == 0, r.output
+    rows = {d["task_definition"]: d for d in json.loads(r.stdout)["data"]["deployments"]}
+    assert "unreadable (ecs:DescribeTaskDefinition denied)" in rows["vega-api:3"]["note"]
+    assert rows["vega-api:2"]["outcome"] == "succeeded"
+    # ... and rollback passes over the unreadable revision, saying so, to a known-good one
+    admin.inject_errors(sbx.endpoint, "DescribeTaskDefinition", code="AccessDeniedException", count=2)
+    plan = cli("--env", "sandbox", "-o", "json", "--dry-run", "rollback", "api")
+    assert plan.exit_code == 0, plan.output
+    assert json.loads(plan.stdout)["data"]["task_definition"].endswith("vega-api:1")
+    assert "not rolling back to vega-api:2 (unknown: unreadable" in plan.stderr
