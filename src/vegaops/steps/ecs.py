@@ -502,8 +502,11 @@ def rollback_target(ctx: AppContext, service: str, svc: dict[str, Any], to_revis
             hint=f"nothing to roll back to; pass --to REVISION (see: vegaops deploy history {service})",
         )
     rows = Resolver(ctx, service, svc).outcomes(older[:ROLLBACK_WINDOW])
-    for row in rows:
+    for i, row in enumerate(rows):
         if row.good and row.td is not None:
+            for skipped in rows[:i]:  # say which newer revisions were passed over, and why
+                why = skipped.outcome + (f": {skipped.note}" if skipped.note else "")
+                ctx.output.warn(f"{service}: not rolling back to {family}:{skipped.revision} ({why})")
             return row.td.arn
     seen = ", ".join(f"{family}:{r.revision} {r.outcome}" + (f" ({r.note})" if r.note else "") for r in rows[:5])
     raise Refused(
