@@ -83,7 +83,8 @@ class HealthCheck(Step[HealthParams]):
                 "unhealthy after {}s: {}".format(self.params.timeout, "; ".join(failing)),
                 hint="see vegaops debug SERVICE",
             )
-        return Outcome(outputs={"healthy": True})
+        # the waits for the new deployments are reported as done (reads only: no AWS write)
+        return Outcome(changes=list(plan.changes) if plan.state.get("targets") else [], outputs={"healthy": True})
 
 
 def pending_deployments(ctx: AppContext, deployments: dict[str, Any]) -> list[dict[str, Any]]:
