@@ -215,7 +215,7 @@ def prune_revisions(ctx: AppContext, service: str, keep: int, family: str) -> li
     running = str(svc.get("taskDefinition"))
     protected = {vd.short_td(running), *(vd.short_td(str(d.get("taskDefinition"))) for d in svc.get("deployments", []))}
     with contextlib.suppress(VegaopsError):
-        protected.add(vd.short_td(rollback_target(ctx, service, svc, None)))
+        protected.add(vd.short_td(rollback_target(ctx, service, svc, None, explain=False)))
     removed = []
     for arn in arns[keep:]:
         if vd.short_td(arn) in protected:

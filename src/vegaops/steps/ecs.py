@@ -483,7 +483,9 @@ class RollbackService(Step[RollbackParams]):
         return outcome
 
 
-def rollback_target(ctx: AppContext, service: str, svc: dict[str, Any], to_revision: int | None) -> str:
+def rollback_target(
+    ctx: AppContext, service: str, svc: dict[str, Any], to_revision: int | None, explain: bool = True
+) -> str:
     """``family:to_revision``, else the newest revision older than the running one whose deployment is
     known to have succeeded (recorded, or resolved from ECS now). Unknown or failed outcomes never qualify.
     """
@@ -504,7 +506,7 @@ def rollback_target(ctx: AppContext, service: str, svc: dict[str, Any], to_revis
     rows = Resolver(ctx, service, svc).outcomes(older[:ROLLBACK_WINDOW])
     for i, row in enumerate(rows):
         if row.good and row.td is not None:
-            for skipped in rows[:i]:  # say which newer revisions were passed over, and why
+            for skipped in rows[:i] if explain else []:  # say which newer revisions were passed over, and why
                 why = skipped.outcome + (f": {skipped.note}" if skipped.note else "")
                 ctx.output.warn(f"{service}: not rolling back to {family}:{skipped.revision} ({why})")
             return row.td.arn
