@@ -149,6 +149,34 @@ def test_service_deployment_api_status_is_used_where_it_exists(app_context: AppC
     ]
 
 
+def test_service_deployment_found_by_the_revision_it_created_as_on_aws(app_context: AppContext, ecs: Any) -> None:
+    # AWS names a service deployment with its own id; the service revision it creates ends in the ecs-svc id
+    # (aws-cli example of list-service-deployments). A later deployment back to that revision says nothing.
+    _tag(ecs, 3, **{core.OUTCOME_KEY: "unknown", core.DEPLOYMENT_KEY: "ecs-svc/1485800978477494678"})
+    base = "arn:aws:ecs:eu-central-1:123456789012:service-"
+    revision = base + "revision/vega-staging/vega-api/1485800978477494678"
+    _answer(
+        app_context,
+        "ListServiceDeployments",
+        {
+            "serviceDeployments": [
+                {
+                    "serviceDeploymentArn": base + "deployment/vega-staging/vega-api/zzLater",
+                    "targetServiceRevisionArn": revision,
+                    "status": "SUCCESSFUL",
+                },
+                {
+                    "serviceDeploymentArn": base + "deployment/vega-staging/vega-api/ejGvqq2ilnbKT9qj0vLJe",
+                    "targetServiceRevisionArn": revision,
+                    "status": "ROLLBACK_SUCCESSFUL",
+                },
+            ]
+        },
+    )
+    (row,) = Resolver(app_context, "vega-api", _svc(1)).outcomes([ARN.format(3)])
+    assert (row.outcome, row.source) == ("rolled_back", "ecs:ListServiceDeployments")
+
+
 def test_copied_outcome_tags_are_ignored(app_context: AppContext, ecs: Any) -> None:
     # what older vegaops versions left: :2 cloned from :1 with :1's outcome and deployment id
     same = {core.OUTCOME_KEY: "succeeded", core.DEPLOYMENT_KEY: "ecs-svc/111"}

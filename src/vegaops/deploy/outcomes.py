@@ -151,10 +151,16 @@ class Resolver:
         return IN_PROGRESS, dep_id
 
     def _from_api(self, deployment_id: str) -> str | None:
+        # The service deployment that started ``ecs-svc/N``: on AWS the service revision it created ends in N
+        # (the deployment's own ARN has another id); endpoints that name the deployment ARN after N match
+        # first. A revision may be targeted again later (e.g. a rollback to it): the oldest item created it.
         tail = _tail(deployment_id)
-        for item in self._service_deployments():
-            arns = (str(item.get("serviceDeploymentArn", "")), str(item.get("targetServiceRevisionArn", "")))
-            if any(_tail(a) == tail for a in arns if a):
+        items = self._service_deployments()
+        for item in items:
+            if _tail(str(item.get("serviceDeploymentArn", ""))) == tail:
+                return SD_STATUS.get(str(item.get("status", "")))
+        for item in reversed(items):  # newest first as listed: oldest first here
+            if _tail(str(item.get("targetServiceRevisionArn", ""))) == tail:
                 return SD_STATUS.get(str(item.get("status", "")))
         return None
 
