@@ -201,7 +201,10 @@ class DeployService(Step[DeployParams]):
                 "deploy",
                 service,
                 f"{what} {service}: {vd.short_td(current)} -> {vd.short_td(p.task_definition)}",
-                {"task_definition": {"from": vd.short_td(current), "to": vd.short_td(p.task_definition)}},
+                {
+                    "task_definition": {"from": vd.short_td(current), "to": vd.short_td(p.task_definition)},
+                    "records": _records(p.task_definition),
+                },
             )
         )
         plan.state["force"] = same
@@ -224,6 +227,14 @@ class DeployService(Step[DeployParams]):
         outcome.changes.extend(plan.changes)
         core.tag_deployment_started(ctx, self.params.task_definition, outcome.outputs["deployment_id"])
         return outcome
+
+
+def _records(task_definition: str) -> str:
+    """The bookkeeping a deployment writes (shown in plans: a dry run lists every write of the run)."""
+    return (
+        f"tags on {vd.short_td(task_definition)}: {core.DEPLOYMENT_KEY} (as UpdateService answers), "
+        f"{core.OUTCOME_KEY} (at the verdict)"
+    )
 
 
 def settle_current(ctx: AppContext, service: str, svc: dict[str, Any]) -> None:
@@ -463,7 +474,10 @@ class RollbackService(Step[RollbackParams]):
                 "deploy",
                 service,
                 f"roll back {service}: {vd.short_td(current)} -> {vd.short_td(target)}",
-                {"task_definition": {"from": vd.short_td(current), "to": vd.short_td(target)}},
+                {
+                    "task_definition": {"from": vd.short_td(current), "to": vd.short_td(target)},
+                    "records": _records(target),
+                },
             )
         )
         return plan
