@@ -172,12 +172,10 @@ def test_interrupted_deploy_is_never_succeeded_nor_the_rollback_target(
     assert outcomes["vega-api:3"] == expected, outcomes
     assert _history(cli)["vega-api:3"] == outcomes["vega-api:3"]  # recorded, stable
 
-    if sig == signal.SIGKILL:  # a killed deploy cannot release its lock: what its hint tells the user to do
-        held = cli("--env", "sandbox", "deploy", "--tag", "v1.3.0-stable", "api")
-        assert held.exit_code == 8 and "deploy unlock vega-api" in held.stderr, held.output
-        assert cli("--env", "sandbox", "deploy", "unlock", "api").exit_code == 0
     again = cli("--env", "sandbox", "deploy", "--tag", "v1.3.0-stable", "api")
     assert again.exit_code == 0, again.output  # vega-api:4
+    # a killed deploy cannot release its lock; its process is gone from this machine: taken over, said so
+    assert ("no longer running on this machine" in again.stderr) == (sig == signal.SIGKILL), again.stderr
     assert _history(cli)["vega-api:3"] in ("rolled_back", "failed", "unknown")
     plan = cli("--env", "sandbox", "-o", "json", "--dry-run", "rollback", "api")
     assert plan.exit_code == 0, plan.output

@@ -152,6 +152,38 @@ def test_lock_is_exclusive_names_the_holder_and_expires(app_context: AppContext)
     assert core.read_lock(app_context, "vega-api") is None
 
 
+def test_lock_of_a_killed_deploy_on_this_machine_is_taken_over(app_context: AppContext) -> None:
+    import json
+    import subprocess
+    import sys
+
+    from vegaops.aws.ssm import Ssm
+
+    ssm = Ssm(app_context.client("ssm"))
+    name = core.lock_name(app_context, "vega-api")
+
+    def held_by(pid: int, **extra: Any) -> None:
+        holder = {**core._process_identity(), "who": "ci@here", "at": "2026-01-01T00:00:00+00:00", "tag": "v1"}
+        holder.update(pid=pid, expires="2999-01-01T00:00:00+00:00", **extra)
+        ssm.delete([name])
+        ssm.put(name, json.dumps(holder), "String", overwrite=False)
+
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        held_by(alive.pid)  # a deploy still running on this machine: refused
+        with pytest.raises(Refused):
+            core.acquire_lock(app_context, "vega-api", "v2", ttl=60)
+        held_by(alive.pid + 0, host="another-runner")  # another machine: its pids mean nothing here
+        with pytest.raises(Refused):
+            core.acquire_lock(app_context, "vega-api", "v2", ttl=60)
+    finally:
+        alive.kill()
+        alive.wait()
+    held_by(alive.pid)  # the same deploy, killed (SIGKILL cannot release a lock): taken over
+    taken = core.acquire_lock(app_context, "vega-api", "v2", ttl=60)
+    assert core.read_lock(app_context, "vega-api") == taken.holder
+
+
 def test_prune_keeps_running_and_rollback_target(app_context: AppContext, estate: Any) -> None:
     for i in range(12):
         estate.register_task_definition(

@@ -119,6 +119,7 @@ def acquire_lock(ctx: AppContext, service: str, tag: str, ttl: float) -> Lock:
         "at": now.isoformat(),
         "tag": tag,
         "expires": (now + timedelta(seconds=ttl)).isoformat(),
+        **_process_identity(),
     }
     for _ in range(2):
         try:
@@ -135,7 +136,13 @@ def acquire_lock(ctx: AppContext, service: str, tag: str, ttl: float) -> Lock:
         except ValueError:
             held = {}
         expires = held.get("expires")
-        if current is not None and expires and expires > now.isoformat():
+        dead = _holder_is_dead(held)
+        if dead:
+            ctx.output.warn(
+                f"deploy lock for {service} was held by {held.get('who')} (pid {held.get('pid')}, tag "
+                f"{held.get('tag')}), a process no longer running on this machine (killed?): taking it over"
+            )
+        if current is not None and expires and expires > now.isoformat() and not dead:
             raise Refused(
                 f"deploy lock for {service} is held by {held.get('who')} since {held.get('at')} "
                 f"(tag {held.get('tag')}, expires {expires})",
@@ -143,6 +150,38 @@ def acquire_lock(ctx: AppContext, service: str, tag: str, ttl: float) -> Lock:
             )
         ssm.delete([name])  # expired (or unreadable): take it over
     raise Refused(f"deploy lock for {service} could not be taken (another deploy raced for it)", hint="try again")
+
+
+def _process_identity() -> dict[str, Any]:
+    """Who holds a lock, precisely enough to tell later, on the same machine, that the holder is dead."""
+    import os
+
+    identity: dict[str, Any] = {"host": socket.gethostname(), "pid": os.getpid()}
+    try:
+        identity["pidns"] = os.readlink("/proc/self/ns/pid")  # pids mean something only within one namespace
+    except OSError:
+        identity["pidns"] = None
+    return identity
+
+
+def _holder_is_dead(held: dict[str, Any]) -> bool:
+    """True only when the holder ran on this machine, in this pid namespace, and its process is gone (a deploy
+    killed with SIGKILL cannot release its lock). Anything less certain: the lock stands until it expires."""
+    import os
+
+    mine = _process_identity()
+    pid = held.get("pid")
+    if not isinstance(pid, int) or pid <= 0 or pid == mine["pid"]:
+        return False
+    if held.get("host") != mine["host"] or held.get("pidns") != mine["pidns"]:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists, owned by someone else
+        return False
+    return False
 
 
 def release_lock(ctx: AppContext, lock: Lock) -> None:
