@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from vegaops.output.humanize import duration
+
 if TYPE_CHECKING:
     from rich.live import Live
 
@@ -16,6 +18,10 @@ def rollout(r: dict[str, Any]) -> str:
     if r.get("primary") and r.get("primary") != r.get("deployment"):
         state += f" (primary {r.get('primary_task_definition')})"
     return state
+
+
+def _n(value: Any) -> str:
+    return "-" if value is None else str(value)
 
 
 def _targets(targets: dict[str, int] | None) -> str:
@@ -59,15 +65,25 @@ class LiveView:
             table.add_column(col, no_wrap=True)
         for name, r in self.rows.items():
             dep = str(r.get("deployment") or "-")
+            state, counts = rollout(r), r
+            if r.get("rollout_state") == "GONE" and r.get("primary"):
+                # ours was replaced (rolled back): the row says what runs now, not "GONE 0/2"
+                dep = str(r["primary"])
+                state = f"rolled back to {r.get('primary_task_definition')} ({r.get('primary_rollout_state') or '-'})"
+                counts = {
+                    "running": r.get("primary_running"),
+                    "desired": r.get("primary_desired"),
+                    "pending": r.get("primary_pending"),
+                }
             table.add_row(
                 name,
                 "…" + dep[-8:] if len(dep) > 12 else dep,
-                rollout(r),
-                f"{r.get('running', '-')}/{r.get('desired', '-')}",
-                str(r.get("pending", "-")),
-                str(r.get("failed", "-")),
+                state,
+                f"{_n(counts.get('running'))}/{_n(counts.get('desired'))}",
+                _n(counts.get("pending")),
+                _n(r.get("failed")),
                 _targets(r.get("targets")),
-                f"{r.get('elapsed', 0):.0f}s",
+                duration(r.get("elapsed") or 0),
             )
         return table
 
@@ -96,10 +112,12 @@ class LiveView:
             primary = ""
             if e.get("primary") and e.get("primary") != e.get("deployment"):
                 primary = f" | primary {e['primary']} ({e.get('primary_task_definition')})"
+                if e.get("primary_running") is not None:
+                    primary += f" running {e.get('primary_running')}/{e.get('primary_desired')}"
             self._line(
                 f"{svc}: {e.get('deployment')} {e.get('rollout_state') or '-'} desired {e.get('desired')} "
                 f"pending {e.get('pending')} running {e.get('running')} failed {e.get('failed')} "
-                f"targets {_targets(e.get('targets'))}{primary} [{e.get('elapsed', 0):.0f}s]"
+                f"targets {_targets(e.get('targets'))}{primary} [{duration(e.get('elapsed') or 0)}]"
             )
         elif kind == "service_event":
             self._line(f"{svc}: event: {e.get('message')}", "dim")
@@ -115,7 +133,7 @@ class LiveView:
         elif kind == "verdict":
             style = "green" if e.get("outcome") == "succeeded" else "red"
             self._line(
-                f"{svc}: {str(e.get('outcome')).replace('_', ' ')} after {e.get('elapsed')}s: "
+                f"{svc}: {str(e.get('outcome')).replace('_', ' ')} after {duration(e.get('elapsed') or 0)}: "
                 + "; ".join(e.get("reasons", [])),
                 style,
             )

@@ -353,6 +353,11 @@ class Watcher:
                     "failed": ours.failed if ours else 0,
                     "primary": primary.id if primary else None,
                     "primary_task_definition": vd.short_td(primary.task_definition) if primary else None,
+                    # what runs once ours is gone (rolled back): the live view's last row shows these
+                    "primary_rollout_state": primary.rollout_state if primary else None,
+                    "primary_desired": primary.desired if primary else None,
+                    "primary_running": primary.running if primary else None,
+                    "primary_pending": primary.pending if primary else None,
                     "targets": snap.targets,
                     "elapsed": round(snap.at, 1),
                 }
