@@ -41,6 +41,9 @@ def debug(
     report["likely_causes"] = [c.to_dict() for c in causes]
     report["history"] = [c.to_dict() for c in past]
     unreadable: dict[str, dict[str, str]] = report["unreadable"]
+    from vegaops.output.humanize import local_time
+
+    verbose = bool(a.output.verbose)
     views: list[View] = []
     cur = report["current_deployment"] or {}
     views.append(
@@ -78,7 +81,8 @@ def debug(
             Lines(
                 ["Last events:"]
                 + [
-                    f"  {e['at']}  {e['message']}" + ("" if e.get("current", True) else "  (before this deployment)")
+                    f"  {local_time(e['at'])}  {_event(e['message'], verbose)}"
+                    + ("" if e.get("current", True) else "  (before this deployment)")
                     for e in report["events"][:10]
                 ]
             )
@@ -97,7 +101,7 @@ def debug(
         if group["exit_codes"]:
             out.append("  exit codes: " + ", ".join(f"{k} x{v}" for k, v in group["exit_codes"].items()))
         for t in group["tasks"][:2]:
-            out.append(f"  task {t['task'][:8]} stopped {t['stopped_at']}")
+            out.append(f"  task {t['task'][:8]} stopped {local_time(t['stopped_at'])}")
             out += [f"    | {line}" for line in t["last_log_lines"]]
         views.append(Lines(out))
     for section, title in (
@@ -147,14 +151,21 @@ def debug(
         message = f"{len(causes)} likely cause{'s' if len(causes) != 1 else ''}: " + ", ".join(c.kind for c in causes)
     elif ok:
         state = str(cur.get("rollout_state") or "steady").lower()
-        message = f"healthy: {running}, deployment {cur.get('id')} {state}"
+        message = f"healthy: {running}, {cur.get('id')} {state}"
     else:
         message = f"no failure found: {running}, deployment {cur.get('id')} {cur.get('rollout_state') or '-'}"
     if past and not causes:
-        message += f" (earlier deployments failed: {', '.join(sorted({c.kind for c in past}))}; see History)"
+        message += f"; earlier deployments failed: {', '.join(sorted({c.kind for c in past}))} (see History)"
     if unreadable:
         message += f"; not read: {', '.join(sorted(unreadable))}"
     emit(a, Result(a.command, data=report, views=views, message=message))
+
+
+def _event(message: Any, verbose: bool) -> str:
+    """An event as a person reads it: the service is in the header, ARNs and task ids short (all with -v)."""
+    from vegaops.output.humanize import event_text, short_ids_in
+
+    return str(message) if verbose else short_ids_in(event_text(message) or "")
 
 
 def _dep(d: dict[str, Any]) -> str:
@@ -162,7 +173,8 @@ def _dep(d: dict[str, Any]) -> str:
         return "-"
     return (
         f"{d.get('id')} {d.get('rollout_state')} {d.get('running')}/{d.get('desired')} running, "
-        f"{str(d.get('task_definition')).rsplit('/', 1)[-1]}" + (f" ({d['reason']})" if d.get("reason") else "")
+        f"{str(d.get('task_definition')).rsplit('/', 1)[-1]}"
+        + (f" ({d['reason']})" if d.get("reason") and d.get("rollout_state") != "COMPLETED" else "")
     )
 
 

@@ -10,6 +10,8 @@ from vegaops.cmdline import line, prog
 from vegaops.deploy import core
 from vegaops.deploy import verdict as vd
 from vegaops.errors import Interrupted, NotFoundError, Refused, UsageError, VegaopsError
+from vegaops.output.humanize import duration as took
+from vegaops.output.humanize import short_digest, short_image
 
 if TYPE_CHECKING:
     from vegaops.aws.ecr import ImageRef
@@ -403,8 +405,8 @@ def _result(
         views.append(
             Fields(
                 [
-                    ("tag", f"{o.tag} ({r['digest']})"),
-                    ("image", r["image"]),
+                    ("tag", o.tag + (f" ({short_digest(r['digest'])})" if r["digest"] else "")),
+                    ("image", r["image"] if ctx.output.verbose else short_image(r["image"])),
                     ("promoted from", r["promoted_from"]),
                     (
                         "task definition",
@@ -412,7 +414,7 @@ def _result(
                     ),
                     ("deployment", r["deployment_id"]),
                     ("outcome", r["outcome"]),
-                    ("reasons", "; ".join(r["reasons"]) or None),
+                    ("reasons", list(r["reasons"]) or None),
                 ],
                 title=r["service"],
             )
@@ -449,7 +451,7 @@ def _result(
         message = (
             f"already deployed: {o.tag} ({', '.join(it.service for it in items)})"
             if all_already
-            else f"deployed {o.tag} to {', '.join(it.service for it in items)} in {duration:g}s"
+            else f"deployed {o.tag} to {', '.join(it.service for it in items)} in {took(duration)}"
         )
         return Result(
             command=ctx.command,

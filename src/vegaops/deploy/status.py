@@ -92,20 +92,21 @@ def status(ctx: AppContext, names: list[str]) -> Result:
                 "last_event": events[0].get("message") if events else None,
             }
         )
-    table = Table(
-        ["service", "task def", "tag", "desired", "running", "pending", "rollout", "targets", "last event"],
+    from vegaops.output.humanize import event_text
+
+    verbose = ctx.output.verbose
+    table = Table(  # fits 120 columns: counts in one cell, the event without the service it names, shortened
+        ["service", "task def", "tag", "running", "rollout", "targets", "last event"],
         [
             [
                 r["service"],
                 r.get("task_definition"),
                 r.get("tag") if r.get("tag") or "image" not in unreadable else "not read",
-                r.get("desired"),
-                r.get("running"),
-                r.get("pending"),
+                f"{r.get('running')}/{r.get('desired')}" + (f" +{r['pending']} pending" if r.get("pending") else ""),
                 r.get("rollout_state") or r.get("status"),
                 " ".join(f"{n} {s}" for s, n in sorted((r.get("targets") or {}).items()))
                 or (None if r.get("targets_read", True) else "not read"),
-                r.get("last_event"),
+                event_text(r.get("last_event"), None if verbose else 36),
             ]
             for r in rows
         ],
@@ -200,18 +201,22 @@ def history(ctx: AppContext, name: str, limit: int) -> Result:
                 "_shown": outcome,
             }
         )
-    table = Table(
+    from vegaops.output.humanize import ago, parse_time, short_digest
+    from vegaops.output.humanize import duration as took
+
+    now, verbose = ctx.clock.now(), ctx.output.verbose
+    table = Table(  # fits 120 columns: 12 hex digits of the digest, the deployment id's tail (full with -v, JSON)
         ["revision", "tag", "digest", "outcome", "deployment", "by", "when", "duration", "running", "note"],
         [
             [
                 r["task_definition"],
                 r["tag"],
-                (r["digest"] or "")[:19] or None,
+                r["digest"] if verbose else (short_digest(r["digest"]) or "").partition(":")[2] or None,
                 r.pop("_shown"),
-                r["deployment_id"],
+                r["deployment_id"] if verbose or not r["deployment_id"] else "…" + str(r["deployment_id"])[-10:],
                 r["by"],
-                r["when"],
-                r["duration"],
+                ago(parse_time(r["when"]), now) if r["when"] else None,
+                took(float(r["duration"])) if isinstance(r["duration"], int | float) else r["duration"],
                 r["running"],
                 r["note"],
             ]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
+
+_ARN_IN_TEXT = re.compile(r"arn:aws[\w-]*:[\w-]+:[\w-]*:\d*:[^\s,;)\]]+")
 
 
 def short_arn(value: Any) -> Any:
@@ -78,3 +81,59 @@ def parse_time(value: Any) -> datetime | None:
         except ValueError:
             return None
     return None
+
+
+def short_digest(digest: Any) -> str | None:
+    """``sha256:1b0316e6c32f087c...`` -> ``sha256:1b0316e6c32f`` (12 hex digits, as docker shows ids)."""
+    if not digest:
+        return None
+    algo, _, hexes = str(digest).partition(":")
+    return f"{algo}:{hexes[:12]}" if hexes else str(digest)[:19]
+
+
+def short_image(image: Any) -> Any:
+    """``123456789012.dkr.ecr.REGION.amazonaws.com/vega-api@sha256:<64>`` -> ``vega-api@sha256:<12>``."""
+    if not isinstance(image, str) or not image:
+        return image
+    name, at, digest = image.partition("@")
+    first, slash, rest = name.partition("/")
+    if slash and ("." in first or ":" in first or first == "localhost"):
+        name = rest  # drop the registry host
+    return f"{name}@{short_digest(digest)}" if at else name
+
+
+def local_time(value: Any) -> str:
+    """A datetime or ISO string as the local time to the second (no microseconds, no offset); ``-`` if none."""
+    when = parse_time(value)
+    if when is None:
+        return "-" if value is None else str(value)
+    return when.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def short_arns_in(text: str) -> str:
+    """Every ARN inside a sentence (an ECS event names its target group by ARN) by its short name."""
+    return _ARN_IN_TEXT.sub(lambda m: str(short_arn(m.group(0))), text)
+
+
+_SERVICE_PREFIX = re.compile(r"^\(service [^)]*\)\s*")
+
+
+def event_text(message: Any, limit: int | None = None) -> str | None:
+    """An ECS service event in a table: without the ``(service NAME)`` its row already names, ARNs short,
+    at most ``limit`` characters (``…`` marks the cut)."""
+    if not message:
+        return None
+    text = short_arns_in(_SERVICE_PREFIX.sub("", str(message)))
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return text
+
+
+_TASK_ID = re.compile(
+    r"\b([0-9a-f]{8})-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b|\b([0-9a-f]{8})[0-9a-f]{24}\b"
+)
+
+
+def short_ids_in(text: str) -> str:
+    """ARNs by their short names and task ids by their first 8 characters, as the tables show them."""
+    return _TASK_ID.sub(lambda m: m.group(1) or m.group(2), short_arns_in(text))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from datetime import date, datetime
 from typing import IO, TYPE_CHECKING, Any
@@ -29,7 +30,14 @@ def to_json(obj: object, indent: int | None = None) -> str:
     return json.dumps(redact(obj), default=_json_default, indent=indent, sort_keys=False)
 
 
-def _cell(value: Any) -> str:
+FIT = 120  # columns a human view is laid out for
+
+_ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:?\d{2}|Z)?$")
+
+
+def _cell(value: Any, verbose: int = 0) -> str:
+    """One value as a person reads it: ``-`` for nothing, local times to the second (a stored ISO string
+    too), and an ARN by its short name unless ``-v`` (JSON always carries the full value)."""
     if value is None:
         return "-"
     if isinstance(value, bool):
@@ -37,7 +45,17 @@ def _cell(value: Any) -> str:
     if isinstance(value, datetime):
         return value.astimezone().strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, list | tuple):
-        return ", ".join(_cell(v) for v in value) or "-"
+        return ", ".join(_cell(v, verbose) for v in value) or "-"
+    if isinstance(value, str):
+        if _ISO_TIME.match(value):
+            try:
+                return _cell(datetime.fromisoformat(value.replace("Z", "+00:00")))
+            except ValueError:
+                return value
+        if not verbose and value.startswith("arn:"):
+            from vegaops.output.humanize import short_arn
+
+            return str(short_arn(value))
     return str(value)
 
 
@@ -160,8 +178,14 @@ class Output:
             if view.title:
                 self.out.print(Text(view.title, style="bold"))
             width = max((len(k) for k, _ in view.pairs), default=0)
-            for key, value in view.pairs:
-                self.out.print(Text(f"{key.ljust(width)}  {_cell(redact(value))}"))
+            for key, raw in view.pairs:
+                value = redact(raw)
+                line = f"{key.ljust(width)}  {_cell(value, self.verbose)}"
+                if len(line) > FIT and isinstance(value, list | tuple) and len(value) > 1:
+                    # a list too long for one line: one item a line, under the first
+                    items = [_cell(v, self.verbose) for v in value]
+                    line = "\n".join(f"{(key if i == 0 else '').ljust(width)}  {item}" for i, item in enumerate(items))
+                self.out.print(Text(line))
         elif isinstance(view, Table):
             terminal = self.out.is_terminal
             table = RichTable(
@@ -174,7 +198,7 @@ class Output:
             for column in view.columns:
                 table.add_column(column, overflow="fold")
             for row in view.rows:
-                table.add_row(*(Text(_cell(redact(cell))) for cell in row))
+                table.add_row(*(Text(_cell(redact(cell), self.verbose)) for cell in row))
             if view.title and not terminal:
                 self.out.print(Text(view.title))
             self.out.print(table)

@@ -102,7 +102,8 @@ def render_plan(ctx: AppContext, call: StepCall, plan: Plan) -> None:
             if value is None:
                 continue
             if isinstance(value, dict) and set(value) == {"from", "to"}:
-                out.note(f"      {key}: {value['from']} -> {value['to']}")
+                was, now = ("(none)" if v is None else v for v in (value["from"], value["to"]))
+                out.note(f"      {key}: {was} -> {now}")
             else:
                 out.note(f"      {key}: {value}")
 
