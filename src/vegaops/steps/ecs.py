@@ -516,7 +516,7 @@ def rollback_target(
     if not older:
         raise NotFoundError(
             f"{service}: no revision of {family} older than the running {vd.short_td(current)}",
-            hint=f"nothing to roll back to; pass --to REVISION (see: vegaops deploy history {service})",
+            hint=f"nothing to roll back to; pass --to REVISION (see: {prog()} deploy history {service})",
         )
     rows = Resolver(ctx, service, svc).outcomes(older[:ROLLBACK_WINDOW])
     for i, row in enumerate(rows):
@@ -529,7 +529,7 @@ def rollback_target(
     raise Refused(
         f"{service}: no revision older than {vd.short_td(current)} is known to have deployed successfully "
         f"({seen}{', ...' if len(rows) > 5 else ''}); vegaops does not roll back to an unknown or failed revision",
-        hint=f"check vegaops deploy history {service}, then choose one: vegaops rollback {service} --to REVISION",
+        hint=f"check {prog()} deploy history {service}, then choose one: {prog()} rollback {service} --to REVISION",
     )
 
 
@@ -548,7 +548,7 @@ def _explicit_target(ctx: AppContext, service: str, svc: dict[str, Any], family:
         if code in ("ClientException", "InvalidParameterException") or "unable to describe" in str(exc).lower():
             raise NotFoundError(
                 f"task definition {family}:{revision} not found (rollback of {service})",
-                hint=f"see the revisions: vegaops deploy history {service}",
+                hint=f"see the revisions: {prog()} deploy history {service}",
             ) from None
         raise
     row = Resolver(ctx, service, svc).outcomes([td.arn])[0]
