@@ -198,7 +198,7 @@ def reset(ctx: typer.Context) -> None:
 def fault(
     ctx: typer.Context,
     service: Annotated[str | None, typer.Argument(help="Service key or ECS service name.")] = None,
-    mode: Annotated[str | None, typer.Argument(help="crash, oom, unhealthy, pull or secrets.")] = None,
+    mode: Annotated[str | None, typer.Argument(help="crash, oom, unhealthy, pull, secrets or alarm.")] = None,
     clear: Annotated[
         bool, typer.Option("--clear", help="Clear the service's fault (all faults without SERVICE).")
     ] = False,

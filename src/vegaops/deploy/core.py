@@ -198,7 +198,12 @@ def tag_outcome(ctx: AppContext, task_definition: str, outcome: str, deployment_
     tags = {OUTCOME_KEY: outcome, DEPLOYED_AT_KEY: ctx.clock.now().isoformat()}
     if deployment_id:
         tags[DEPLOYMENT_KEY] = deployment_id
-    try:
-        ecs_for(ctx).tag_resource(task_definition, tags)
+    try:  # denied/unsupported/failing: reported once by the enrichment rule; anything else: debug only
+        ctx.enrichment.call(
+            "ecs:TagResource",
+            lambda: ecs_for(ctx).tag_resource(task_definition, tags),
+            None,
+            f"recording the outcome on {task_definition.rsplit('/', 1)[-1]} (deploy history and rollback read it)",
+        )
     except Exception as exc:  # never let bookkeeping hide the verdict
         ctx.output.debug(f"could not tag {task_definition}: {exc}")

@@ -26,6 +26,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from vegaops.aws.optional import UNSUPPORTED, Enrichment
@@ -279,7 +280,7 @@ class Watcher:
         for arn in t.target_groups:
             health = self.enrichment.call(
                 "elasticloadbalancing:DescribeTargetHealth",
-                lambda arn=arn: elbv2.target_health(arn),
+                partial(elbv2.target_health, arn),
                 None,
                 "the load balancer's target health",
             )
@@ -359,7 +360,7 @@ class Watcher:
                 raw = raw_by_arn[group[0].arn]
                 lines = self.enrichment.call(
                     "logs:GetLogEvents",
-                    lambda raw=raw, tail=self.log_tail: tail(t.target.task_definition, raw),
+                    partial(self.log_tail, t.target.task_definition, raw),
                     None,
                     "the stopped task's last log lines",
                 )

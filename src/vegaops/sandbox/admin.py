@@ -6,7 +6,7 @@ import json
 import urllib.request
 from typing import Any
 
-FAULT_MODES = ("crash", "oom", "unhealthy", "pull", "secrets")
+FAULT_MODES = ("crash", "oom", "unhealthy", "pull", "secrets", "alarm")
 
 
 def _call(endpoint: str, path: str, body: dict[str, Any] | None = None, method: str | None = None) -> Any:

@@ -260,6 +260,8 @@ class SandboxMiddleware:
                             return "400 Bad Request", {"error": f"unknown fault mode {mode!r}"}
                         else:
                             self.sim.faults[name] = str(mode)
+                            if mode == "alarm":
+                                self.sim.ensure_alarm(name)
                 return "200 OK", {"faults": dict(self.sim.faults)}
         if path == "inject" and method == "POST":
             with self.lock:
