@@ -210,12 +210,20 @@ class Watcher:
                     ours is not None
                     and ours.status == "PRIMARY"
                     and ours.rollout_state == "IN_PROGRESS"
-                    and t.verdict.outcome == vd.IN_PROGRESS
+                    # in progress, or "failed: the breaker rollback is off", which is what we are here for
+                    and t.verdict.outcome in (vd.IN_PROGRESS, vd.FAILED)
                 )
                 # Only while our deployment is still the one rolling out: once the breaker has tripped,
                 # the IN_PROGRESS deployment is ECS's rollback, which must not be stopped.
-                if self.options.rollback_on_failure and not t.stopped_by_us and still_ours:
-                    self._rollback(t)
+                if self.options.rollback_on_failure and not t.stopped_by_us and still_ours and self._rollback(t):
+                    t.verdict = vd.Verdict(
+                        vd.ROLLING_BACK,
+                        (f"tasks of deployment {t.target.deployment_id} keep failing: {t.verdict.failing}",),
+                        rollback_to=t.target.previous_task_definition,
+                        failing=t.verdict.failing,
+                        waiting_for="the rollback vegaops started",
+                        details=t.verdict.details,
+                    )
             if t.verdict.final:
                 t.finished_at = self.clock.monotonic()
                 self._complete(t, service)
@@ -391,8 +399,9 @@ class Watcher:
             self.enrichment.record(operation, UNSUPPORTED, lost, "the endpoint does not implement it")
         return items
 
-    def _rollback(self, t: Tracked) -> None:
-        """--rollback-on-failure: stop our deployment with a rollback instead of waiting for the breaker."""
+    def _rollback(self, t: Tracked) -> bool:
+        """--rollback-on-failure: stop our deployment with a rollback instead of waiting for the breaker.
+        True when a rollback was started (by us, or already by ECS)."""
         t.stopped_by_us = True
         arn = None
         items = self._list_service_deployments(t)
@@ -424,7 +433,7 @@ class Watcher:
                     "reason": t.verdict.failing,
                 }
             )
-            return
+            return True
         if not stopped:
             if not t.target.previous_task_definition:
                 self.emit(
@@ -434,7 +443,7 @@ class Watcher:
                         "reason": "no previous task definition known",
                     }
                 )
-                return
+                return False
             self.ecs.update_service(self.cluster, t.target.service, task_definition=t.target.previous_task_definition)
             how = f"UpdateService back to {vd.short_td(t.target.previous_task_definition)}"
         self.emit(
@@ -446,6 +455,7 @@ class Watcher:
                 "reason": t.verdict.failing,
             }
         )
+        return True
 
     # -- events ------------------------------------------------------------------------------
     def _emit_changes(self, t: Tracked, snap: Snapshot, service: dict[str, Any] | None) -> None:

@@ -44,6 +44,14 @@ def inject_errors(
     _call(endpoint, "inject", {"operation": operation, "code": code, "status": status, "count": count})
 
 
+def plain(endpoint: str, operations: list[str]) -> list[str]:
+    """Let plain moto answer these operations (e.g. ["ListServiceDeployments", "DescribeServiceDeployments",
+    "StopServiceDeployment"]: HTTP 500 with an HTML page, as on a moto server); [] restores the sandbox's
+    answers. ``reset`` restores them too."""
+    result: list[str] = _call(endpoint, "plain", {"operations": operations})["plain"]
+    return result
+
+
 def call_counts(endpoint: str) -> dict[str, int]:
     """Calls served per operation, e.g. {"ecs:DescribeServices": 3}."""
     result: dict[str, int] = _call(endpoint, "counts")["counts"]
