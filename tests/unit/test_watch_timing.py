@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from vegaops.clock import FakeClock
 from vegaops.deploy import verdict as vd
 from vegaops.deploy import watch
@@ -324,3 +326,52 @@ def test_several_failing_services_get_their_verdicts_as_soon_as_one_does() -> No
     # top of the batched DescribeServices): no poll starvation, the same ~2.5 s after each one's end
     many = _latencies(["vega-api", "vega-worker", "vega-llm-proxy"], [0.0, 0.3, 0.7])
     assert max(many.values()) <= 2.6, many
+
+
+def test_the_live_views_clock_ticks_between_polls() -> None:
+    # tasks start slowly (polls back off to 10 s): the view still hears from the watch at least every second
+    clock = _clock()
+    ecs = ScriptedEcs(clock, ["vega-api"], running_at=60, done_at=62)
+    ticks: list[float] = []
+    watcher = Watcher(
+        ecs,  # type: ignore[arg-type]
+        "vega",
+        clock,
+        [Tracked(Target("vega-api", "ecs-svc/vega-api", TD_NEW, TD_OLD))],
+        options=watch.WatchOptions(timeout=900, seed=5),
+        tick=ticks.append,
+    )
+    assert watcher.run()["vega-api"].outcome == vd.SUCCEEDED
+    assert ticks and max(b - a for a, b in zip([0.0, *ticks], ticks, strict=False)) <= watch.TICK + 1e-9
+    assert ticks[-1] >= 60
+
+
+def test_the_live_view_keeps_its_clock_moving(app_context: Any) -> None:
+    from vegaops.deploy.view import LiveView
+
+    view = LiveView(app_context)
+    view.event({"event": "state", "service": "vega-api", "deployment": "d", "elapsed": 1.0})
+    view.tick(7.0)
+    assert view.rows["vega-api"]["elapsed"] == 7.0
+    view.event({"event": "verdict", "service": "vega-api", "outcome": "succeeded", "elapsed": 7.5, "reasons": []})
+    view.tick(12.0)  # finished: its clock stops at the verdict
+    assert view.rows["vega-api"]["elapsed"] == 7.5
+
+
+def test_timeout_counts_from_the_commands_start() -> None:
+    # 20 s already spent before the watch (preflight, waiting for another deployment): --timeout 30 ends
+    # the watch 10 s later, and says 30 s
+    clock = _clock()
+    started = clock.monotonic()
+    clock.advance(20)
+    ecs = ScriptedEcs(clock, ["vega-api"], running_at=10_000, done_at=10_000)
+    watcher = Watcher(
+        ecs,  # type: ignore[arg-type]
+        "vega",
+        clock,
+        [Tracked(Target("vega-api", "ecs-svc/vega-api", TD_NEW, TD_OLD))],
+        options=watch.WatchOptions(timeout=30, seed=5, started=started),
+    )
+    verdict = watcher.run()["vega-api"]
+    assert verdict.outcome == vd.TIMED_OUT and "timed out after 30s" in verdict.reasons[0]
+    assert clock.monotonic() - started == pytest.approx(30, abs=1e-6)
