@@ -208,9 +208,10 @@ class BreakerDriver:
     (startedBy = its id, exit code 1), a PRIMARY rollback deployment to the old revision, then COMPLETED.
     Everything else vegaops asks is answered by moto itself."""
 
-    def __init__(self) -> None:
+    def __init__(self, mode: str = "breaker") -> None:
         import threading
 
+        self.mode = mode
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self.run, daemon=True)
         self.error: BaseException | None = None
@@ -253,6 +254,18 @@ class BreakerDriver:
             task.stop_code = "EssentialContainerExited"
             backend.stop_task("vega-sandbox", task.task_arn, "Essential container in task exited")
         now = datetime.now(UTC)
+        if self.mode == "superseded":
+            # someone else's UpdateService to the old revision while ours rolls out fine
+            other = {**old, "id": "ecs-svc/7777777777777777777", "status": "PRIMARY", "createdAt": now}
+            other.update(runningCount=0, pendingCount=2, rolloutState="IN_PROGRESS", taskDefinition=old_td)
+            other["rolloutStateReason"] = "ECS deployment ecs-svc/7777777777777777777 in progress."
+            mine = {**old, "id": ours_id, "status": "ACTIVE", "taskDefinition": new_td, "runningCount": 2}
+            mine.update(pendingCount=0, failedTasks=0, rolloutState="IN_PROGRESS")
+            mine["rolloutStateReason"] = f"ECS deployment {ours_id} in progress."
+            self.stop.wait(0.5)
+            service.deployments = [other, mine]
+            service.task_definition = old_td
+            return
         rollback_id = "ecs-svc/9999999999999999999"
         ours = {
             **old,
@@ -311,3 +324,34 @@ def test_plain_moto_server_deploy_that_never_rolls_out_times_out_on_time(plain_e
     env = envelope(r.stdout)
     assert "timed out after 3s" in " ".join(env["data"]["services"][0]["reasons"])
     assert env["data"]["duration"] <= 3.5
+
+
+def test_plain_moto_server_superseded_deployment_is_exit_8_naming_what_replaced_it(
+    plain_estate: dict[str, Any],
+) -> None:
+    with BreakerDriver("superseded") as driver:
+        r = vegaops("-o", "json", "deploy", "--tag", "v1.2.3-stable", "api", "--timeout", "60")
+    assert driver.error is None, driver.error
+    assert r.exit_code == 8, r.output
+    row = envelope(r.stdout)["data"]["services"][0]
+    assert row["outcome"] == "superseded"
+    assert row["superseded_by"]["deployment"] == "ecs-svc/7777777777777777777"
+    assert row["superseded_by"]["task_definition"].endswith("vega-api:1")
+    assert "superseded by deployment ecs-svc/7777777777777777777 of vega-api:1" in " ".join(row["reasons"])
+
+
+def test_scaled_to_zero_service_deploy_is_success(sbx: Handle) -> None:
+    import time
+
+    ecs = sbx_ecs(sbx)
+    ecs.update_service(cluster="vega-sandbox", service="vega-api", desiredCount=0)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        svc = ecs.describe_services(cluster="vega-sandbox", services=["vega-api"])["services"][0]
+        if svc["runningCount"] == 0 and [d["rolloutState"] for d in svc["deployments"]] == ["COMPLETED"]:
+            break
+        time.sleep(0.1)
+    r = vegaops("--env", "sandbox", "-o", "json", "deploy", "--tag", "v1.2.3-stable", "api", "--timeout", "60")
+    assert r.exit_code == 0, r.output
+    row = envelope(r.stdout)["data"]["services"][0]
+    assert row["outcome"] == "succeeded" and "0/0 tasks running vega-api:2" in row["reasons"][0]

@@ -434,3 +434,13 @@ def replace_desired(s: Snapshot, desired: int) -> Snapshot:
     from dataclasses import replace
 
     return replace(s, desired=desired)
+
+
+def test_breaker_off_and_tasks_failing_is_exit_7_from_describe_services_alone() -> None:
+    # ecs:ListTasks denied: no stopped tasks known, only the deployment's failedTasks: same exit code
+    s = snap(6, dep("ecs-svc/2", "PRIMARY", NEW, "IN_PROGRESS", 0, pending=2, failed=3), rollback=False)
+    verdict = v.assess(T, [s])
+    assert (verdict.outcome, verdict.exit_code) == ("failed", 7)
+    assert verdict.failing and verdict.failing.startswith("tasks keep failing")
+    below = snap(4, dep("ecs-svc/2", "PRIMARY", NEW, "IN_PROGRESS", 0, pending=2, failed=2), rollback=False)
+    assert v.assess(T, [below]).outcome == "in_progress"

@@ -192,6 +192,10 @@ def assess(target: Target, history: Sequence[Snapshot], requested: bool = False)
                 ),
                 details=details,
             )
+        if failing is None and ours.failed >= breaker_threshold(ours.desired or snap.desired):
+            # As many failed tasks as trip ECS's breaker, from DescribeServices alone (the stopped tasks'
+            # reasons may be unreadable: ecs:ListTasks denied): failing, whatever the reasons.
+            failing = f"tasks keep failing, their stop reasons not read ({ours.failed} tasks)"
         if failing and snap.rollback_enabled is False:
             return Verdict(
                 FAILED,
