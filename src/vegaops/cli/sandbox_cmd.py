@@ -249,6 +249,11 @@ def fault(
             a.command,
             status="changed",
             data={"faults": faults},
-            message=f"{service}: new tasks will fail with {mode} (clear: vegaops sandbox fault --clear)",
+            message=(
+                f"{service}: its deployment alarm goes into ALARM during the next deployment"
+                if mode == "alarm"
+                else f"{service}: new tasks will fail with {mode}"
+            )
+            + " (clear: vegaops sandbox fault --clear)",
         ),
     )
