@@ -251,7 +251,7 @@ class BreakerDriver:
             (task,) = backend.run_task("vega-sandbox", new_td, 1, None, ours_id, None, "FARGATE", network, group)
             for container in task.containers:
                 container.exitCode = 1
-            task.stop_code = "EssentialContainerExited"
+            task.stop_code = "EssentialContainerExited"  # type: ignore[attr-defined]
             backend.stop_task("vega-sandbox", task.task_arn, "Essential container in task exited")
         now = datetime.now(UTC)
         if self.mode == "superseded":

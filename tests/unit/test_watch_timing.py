@@ -189,7 +189,7 @@ def test_health_checks_in_progress_are_not_polled_as_the_switch_over() -> None:
     elb = ScriptedTargets(clock, healthy_at=140)
     tracked = [Tracked(Target("vega-api", "ecs-svc/vega-api", TD_NEW, TD_OLD), target_groups=["arn:tg/api"])]
     watcher = Watcher(
-        ecs,
+        ecs,  # type: ignore[arg-type]
         "vega",
         clock,
         tracked,
@@ -297,7 +297,9 @@ class ScriptedFailingMany(ScriptedEcs):
         n = self.failed_by.get(name, 0)
         return [f"arn:aws:ecs:eu-central-1:123456789012:task/c/{name}-{i}" for i in range(n)]
 
-    def list_service_deployments(self, cluster: str, service: str, max_results: int = 5) -> list[dict[str, Any]]:
+    def list_service_deployments(  # type: ignore[override]
+        self, cluster: str, service: str, max_results: int = 5
+    ) -> list[dict[str, Any]]:
         self._count("list_service_deployments")
         return [{"status": "ROLLBACK_IN_PROGRESS"}]
 
