@@ -377,3 +377,45 @@ def test_timeout_counts_from_the_commands_start() -> None:
     verdict = watcher.run()["vega-api"]
     assert verdict.outcome == vd.TIMED_OUT and "timed out after 30s" in verdict.reasons[0]
     assert clock.monotonic() - started == pytest.approx(30, abs=1e-6)
+
+
+class DeniedEverything(ScriptedFailingMany):
+    """Every enrichment call fails: ListTasks denied, DescribeTasks never reached, ServiceDeployments
+    with an error the shared rule would not skip by itself."""
+
+    def list_tasks(
+        self, cluster: str, started_by: str | None = None, desired_status: str | None = None, service: str | None = None
+    ) -> list[str]:
+        from botocore.exceptions import ClientError
+
+        self._count("list_tasks")
+        error = {"Error": {"Code": "AccessDeniedException", "Message": "not authorized to perform: ecs:ListTasks"}}
+        raise ClientError(error, "ListTasks")  # type: ignore[arg-type]
+
+    def list_service_deployments(  # type: ignore[override]
+        self, cluster: str, service: str, max_results: int = 5
+    ) -> list[dict[str, Any]]:
+        self._count("list_service_deployments")
+        raise ValueError("an answer the layer cannot read")
+
+
+def test_enrichment_failures_never_change_the_verdict_and_are_said_once() -> None:
+    from vegaops.aws.optional import Enrichment
+
+    clock = _clock()
+    ecs = DeniedEverything(clock, {"vega-api": 40.0})
+    said: list[str] = []
+    watcher = Watcher(
+        ecs,  # type: ignore[arg-type]
+        "vega",
+        clock,
+        [Tracked(Target("vega-api", "ecs-svc/vega-api", TD_NEW, TD_OLD))],
+        options=watch.WatchOptions(timeout=900, seed=11),
+        enrichment=Enrichment(warn=said.append),
+    )
+    verdict = watcher.run()["vega-api"]
+    assert (verdict.outcome, verdict.exit_code) == (vd.ROLLED_BACK, 5)
+    assert ecs.calls["list_tasks"] == 1  # denied: not asked again
+    assert len(said) == 2, said
+    assert "(ecs:ListTasks denied; grant ecs:ListTasks" in said[0]
+    assert "(ecs:ListServiceDeployments still failing" in said[1]

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from vegaops.aws.optional import UNSUPPORTED, Enrichment
+from vegaops.aws.optional import FAILING, UNSUPPORTED, Enrichment
 from vegaops.deploy import verdict as vd
 from vegaops.deploy.snapshot import Snapshot, StoppedTask, Target, snapshot_from_api, stopped_task_from_api
 from vegaops.ratelimit import RateLimiter
@@ -178,9 +178,18 @@ class Watcher:
     def _enrich(self, operation: str, fn: Callable[[], Any], default: Any, lost: str) -> Any:
         before = self.ecs.total_calls
         try:
-            return self.enrichment.call(operation, fn, default, lost)
+            return self._optional(operation, fn, default, lost)
         finally:
             self.budget.spend(self.ecs.total_calls - before)
+
+    def _optional(self, operation: str, fn: Callable[[], Any], default: Any, lost: str) -> Any:
+        """An enrichment call never takes the verdict down: what the shared rule would re-raise (an error
+        that is not denied/unsupported/failing) is reported once the same way and the watch goes on."""
+        try:
+            return self.enrichment.call(operation, fn, default, lost)
+        except Exception as exc:
+            self.enrichment.record(operation, FAILING, lost, exc)
+            return default
 
     def poll(self) -> bool:
         """One round for every unfinished service; True when some rollout is about to finish."""
@@ -286,7 +295,7 @@ class Watcher:
         elbv2 = self.elbv2
         targets: dict[str, int] = {}
         for arn in t.target_groups:
-            health = self.enrichment.call(
+            health = self._optional(
                 "elasticloadbalancing:DescribeTargetHealth",
                 partial(elbv2.target_health, arn),
                 None,
@@ -317,7 +326,7 @@ class Watcher:
         describe = getattr(self.ecs, "describe_task_definition", None)
         if not td or describe is None:
             return
-        found = self.enrichment.call(
+        found = self._optional(
             "ecs:DescribeTaskDefinition", lambda: describe(td), None, "who deployed the superseding revision"
         )
         tags = dict(getattr(found, "tags", {}) or {})
@@ -366,7 +375,7 @@ class Watcher:
             if self.log_tail is not None and reason not in t.tailed:
                 t.tailed.add(reason)
                 raw = raw_by_arn[group[0].arn]
-                lines = self.enrichment.call(
+                lines = self._optional(
                     "logs:GetLogEvents",
                     partial(self.log_tail, t.target.task_definition, raw),
                     None,
