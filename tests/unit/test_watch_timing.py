@@ -352,6 +352,7 @@ def test_the_live_view_keeps_its_clock_moving(app_context: Any) -> None:
     from vegaops.deploy.view import LiveView
 
     view = LiveView(app_context)
+    assert view.ticker is None  # no terminal, no live table: the watch sleeps in one piece
     view.event({"event": "state", "service": "vega-api", "deployment": "d", "elapsed": 1.0})
     view.tick(7.0)
     assert view.rows["vega-api"]["elapsed"] == 7.0

@@ -290,7 +290,7 @@ def wait_for_other(ctx: AppContext, service: str, deployment_id: str, td: str, o
             emit=view.event,
             options=WatchOptions(o.timeout, o.poll_interval, started=ctx.shared.get("_deploy_started")),
             enrichment=ctx.enrichment,
-            tick=view.tick,
+            tick=view.ticker,
         ).run()
     if verdicts.get(service) is not None and verdicts[service].outcome == vd.TIMED_OUT:
         from vegaops.errors import TimedOut
@@ -320,7 +320,7 @@ def watch_items(ctx: AppContext, items: list[Item], o: DeployOptions) -> None:
     verdicts: dict[str, vd.Verdict] = {}
     with LiveView(ctx) as view:
         ctx.shared["_deploy_emit"] = view.event
-        ctx.shared["_deploy_tick"] = view.tick
+        ctx.shared["_deploy_tick"] = view.ticker
         try:
             report = engine.run(ctx, "deploy-watch", [engine.single(WatchDeployments, params)])
             verdicts = report.steps[0].outputs.get("verdicts", {})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,13 @@ class LiveView:
         self.live: Live | None = None
         self.events: list[dict[str, Any]] = []
         self.done: set[str] = set()  # services with a verdict: their clock stops
+
+    @property
+    def ticker(self) -> Callable[[float], None] | None:
+        """``tick`` when there is a live table whose clock should move (a terminal); None otherwise, so the
+        watch sleeps in one piece when nothing would show the ticks (plain lines, JSON, quiet)."""
+        out = self.out
+        return self.tick if not out.json and not out.quiet and out.err.is_terminal else None
 
     def tick(self, elapsed: float) -> None:
         """Between polls (the watcher calls it through its clock): the table's clock keeps moving."""

@@ -346,7 +346,7 @@ def watch_targets(ctx: AppContext, targets: list[dict[str, Any]], p: WatchParams
         ),
         log_tail=_log_tail(ctx),
         enrichment=ctx.enrichment,
-        tick=ctx.shared.get("_deploy_tick") or (view.tick if view else None),
+        tick=ctx.shared.get("_deploy_tick") or (view.ticker if view else None),
     )
     ctx.shared["_deploy_watcher"] = watcher
     if view is None:
