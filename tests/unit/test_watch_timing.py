@@ -417,6 +417,7 @@ def test_enrichment_failures_never_change_the_verdict_and_are_said_once() -> Non
     verdict = watcher.run()["vega-api"]
     assert (verdict.outcome, verdict.exit_code) == (vd.ROLLED_BACK, 5)
     assert ecs.calls["list_tasks"] == 1  # denied: not asked again
+    assert ecs.calls["list_service_deployments"] == 1  # failing: left alone for 30 s (the rollback took 20)
     assert len(said) == 2, said
     assert "(ecs:ListTasks denied; grant ecs:ListTasks" in said[0]
     assert "(ecs:ListServiceDeployments still failing" in said[1]

@@ -49,6 +49,8 @@ CALLS_PER_MINUTE = 20.0  # the enrichment ECS calls' budget, every watched servi
 CALL_BURST = 8.0  # enough for a failing poll (ListTasks, DescribeTasks, ServiceDeployments) without delay
 SD_EVERY = 10.0  # seconds between ServiceDeployment reads while a rollback runs
 TICK = 1.0  # the live view's clock moves at least this often between polls
+FAILING_PAUSE = 30.0  # seconds an enrichment operation still failing after retries is left alone
+_NOTHING = object()  # an enrichment call that gave nothing (skipped)
 
 Emit = Callable[[dict[str, Any]], None]
 Tick = Callable[[float], None]  # seconds since the watch started
@@ -114,6 +116,7 @@ class Watcher:
         self.calls = 0  # ECS calls made by the watch
         self.budget = RateLimiter(clock, rate=CALLS_PER_MINUTE / 60.0, burst=CALL_BURST)
         self._transition = False  # the last poll saw a service's primary deployment change
+        self._paused: dict[str, float] = {}  # enrichment operation -> not asked again before this time
 
     # -- timing ------------------------------------------------------------------------------
     def _interval(self, current: float, imminent: bool) -> float:
@@ -184,12 +187,21 @@ class Watcher:
 
     def _optional(self, operation: str, fn: Callable[[], Any], default: Any, lost: str) -> Any:
         """An enrichment call never takes the verdict down: what the shared rule would re-raise (an error
-        that is not denied/unsupported/failing) is reported once the same way and the watch goes on."""
+        that is not denied/unsupported/failing) is reported once the same way and the watch goes on. An
+        operation still failing after botocore's retries rests for ``FAILING_PAUSE`` seconds, so its
+        retries do not slow the polls down."""
+        now = self.clock.monotonic()
+        if self._paused.get(operation, now) > now:
+            return default
         try:
-            return self.enrichment.call(operation, fn, default, lost)
+            result = self.enrichment.call(operation, fn, _NOTHING, lost)
         except Exception as exc:
             self.enrichment.record(operation, FAILING, lost, exc)
+            result = _NOTHING
+        if result is _NOTHING:
+            self._paused[operation] = now + FAILING_PAUSE
             return default
+        return result
 
     def poll(self) -> bool:
         """One round for every unfinished service; True when some rollout is about to finish."""
