@@ -17,6 +17,7 @@ from vegaops.cli import (
     env_cmd,
     exec_cmd,
     health_cmd,
+    iam_cmd,
     image_cmd,
     logs_cmd,
     runbook_cmd,
@@ -67,6 +68,7 @@ app.command("rollback")(deploy_cmd.rollback)
 app.command("status")(deploy_cmd.status)
 app.command("health")(health_cmd.health)
 app.command("debug")(debug_cmd.debug)
+app.command("iam-policy")(iam_cmd.iam_policy)
 app.add_typer(secret_cmd.app, name="secret")
 app.command("exec", context_settings={"allow_interspersed_args": False})(exec_cmd.exec_)
 
