@@ -16,9 +16,27 @@ if TYPE_CHECKING:
 
 
 def _tag_of(image: str) -> str:
-    name = image.split("@", 1)[0]
-    tail = name.rsplit("/", 1)[-1]
-    return tail.split(":", 1)[1] if ":" in tail else ""
+    """The tag an image reference pulls (``nginx`` -> latest; ``host:5000/api@sha256:..`` -> "")."""
+    from vegaops.images.reference import parse_image
+
+    return parse_image(image).effective_tag or "" if image else ""
+
+
+def _app_image(ctx: AppContext, key: str | None, td: Any) -> str:
+    """The image of the container deploys change (configured, in the service's repository, or the only
+    essential non-sidecar); the first container's only when that is ambiguous."""
+    from vegaops.deploy.containers import choose
+
+    container = repo = None
+    if key is not None:
+        try:
+            svc = ctx.settings.service(key)
+            container, repo = svc.container, svc.ecr_repo
+        except VegaopsError:
+            pass
+    name = choose(td.raw, container, repo).name
+    chosen = td.container(name) if name else (td.containers[0] if td.containers else None)
+    return str((chosen or {}).get("image", ""))
 
 
 def status(ctx: AppContext, names: list[str]) -> Result:
@@ -42,13 +60,7 @@ def status(ctx: AppContext, names: list[str]) -> Result:
         if td_arn not in tds:
             tds[td_arn] = ecs.describe_task_definition(td_arn)
         td = tds[td_arn]
-        container = None
-        try:
-            container = ctx.settings.service(key).container
-        except Exception:
-            container = None
-        images = [str(c.get("image", "")) for c in td.containers if container in (None, c.get("name"))]
-        image = images[0] if images else ""
+        image = _app_image(ctx, key, td)
         targets: dict[str, int] = {}
         for lb in svc.get("loadBalancers", []):
             if lb.get("targetGroupArn"):
@@ -148,7 +160,7 @@ def history(ctx: AppContext, name: str, limit: int) -> Result:
     rows: list[dict[str, Any]] = []
     for arn in ecs.list_task_definitions(family_of(running))[:limit]:
         td = ecs.describe_task_definition(arn)
-        images = [str(c.get("image", "")) for c in td.containers]
+        images = [_app_image(ctx, _key, td)]
         rec = audit.get(td.arn, {})
         outcome = td.tags.get(core.OUTCOME_KEY) or rec.get("outcome")
         if outcome is None and revision_of(arn) == revision_of(running):
