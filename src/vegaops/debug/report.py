@@ -66,6 +66,14 @@ def _secrets_of(td: dict[str, Any]) -> list[tuple[str, str, str]]:
     return out
 
 
+def _secret_name(arn: str) -> str:
+    """The secret's name from its full ARN (``...:secret:NAME-AbCdEf`` -> NAME)."""
+    from vegaops.refs import arn_resource
+
+    name = arn_resource(arn)
+    return name[:-7] if len(name) > 7 and name[-7] == "-" else name
+
+
 def check_secret(a: AppContext, value_from: str) -> str | None:
     """None when the reference resolves, else the error code/message."""
     try:
@@ -177,15 +185,11 @@ def gather(
                         }
                     )
 
-    secret_refs: dict[str, tuple[str, str, str]] = {}
-    for arn in {svc.get("taskDefinition"), current and current.get("task_definition")} - {None}:
-        for ref in _secrets_of(td(str(arn))):
-            secret_refs.setdefault(ref[2], ref)
-    unresolved = []
-    for container, env_name, value_from in secret_refs.values():
-        problem = check_secret(a, value_from)
-        if problem:
-            unresolved.append({"container": container, "name": env_name, "value_from": value_from, "error": problem})
+    from vegaops.refs import unresolved as unresolved_refs
+
+    # secrets and log drivers' secretOptions, in every valueFrom form; stale ARNs carry current_arn
+    td_arns = sorted({str(x) for x in (svc.get("taskDefinition"), current and current.get("task_definition")) if x})
+    unresolved = unresolved_refs(a, [td(arn) for arn in td_arns])
 
     return {
         "service": key,
@@ -239,12 +243,18 @@ def diagnose(report: dict[str, Any]) -> list[Cause]:
                 )
             )
         elif "ResourceInitializationError" in reason or "secret" in reason.lower():
+            stale = [u for u in report.get("unresolved_secrets", []) if u.get("current_arn")]
             add(
                 Cause(
                     "secrets",
-                    "the task cannot fetch its secrets/parameters at start (ResourceInitializationError)",
-                    f"{group['count']} task(s): {reason[:200]}",
-                    "vegaops secret list  (create the missing secret, or fix valueFrom in the task definition)",
+                    "the task cannot fetch its secrets/parameters at start (ResourceInitializationError)"
+                    + ("; valueFrom names a secret's old ARN (it was deleted and recreated)" if stale else ""),
+                    f"{group['count']} task(s): {reason[:200]}"
+                    + "".join(f"; {u['value_from']} is now {u['current_arn']}" for u in stale[:3]),
+                    f"vegaops secret refs /{_secret_name(stale[0]['current_arn'])} --repoint  (repoint valueFrom "
+                    "at the current ARN and redeploy)"
+                    if stale
+                    else "vegaops secret list  (create the missing secret, or fix valueFrom in the task definition)",
                 )
             )
         elif "OutOfMemory" in codes or "=137" in codes:
