@@ -149,3 +149,41 @@ def test_repoint_plan_apply_plan_again_empty(cli, app_context, recreated) -> Non
     again = cli("--dry-run", "secret", "refs", "db", "--repoint")
     assert again.exit_code == 0 and "repointed at" not in again.output
     assert cli("secret", "refs", "log-level", "--param", "--repoint").exit_code == 2
+
+
+@pytest.fixture
+def log_driver_only(aws, project) -> str:  # type: ignore[no-untyped-def]
+    """vega-api reads vega/staging/splunk-token only through its log driver's secretOptions."""
+    sm, ecs = boto3.client("secretsmanager"), boto3.client("ecs")
+    arn: str = sm.create_secret(Name="vega/staging/splunk-token", SecretString="tok-1234567890")["ARN"]
+    ecs.create_cluster(clusterName="vega-staging")
+    ecs.register_task_definition(
+        family="api",
+        containerDefinitions=[
+            {
+                "name": "api",
+                "image": "httpd",
+                "memory": 256,
+                "logConfiguration": {
+                    "logDriver": "splunk",
+                    "options": {"splunk-url": "https://splunk.example:8088"},
+                    "secretOptions": [{"name": "splunk-token", "valueFrom": arn}],
+                },
+            }
+        ],
+    )
+    ecs.create_service(cluster="vega-staging", serviceName="vega-api", taskDefinition="api", desiredCount=1)
+    return arn
+
+
+@pytest.mark.usefixtures("log_driver_only")
+def test_secret_options_count_for_refs_redeploy_and_delete(cli) -> None:  # type: ignore[no-untyped-def]
+    refs = envelope(cli("-o", "json", "secret", "refs", "splunk-token").stdout)["data"]["references"]  # type: ignore[index]
+    assert [(r["service"], r["variables"]) for r in refs] == [("vega-api", ["splunk-token"])]
+    r = cli("-o", "json", "secret", "set", "splunk-token", "--redeploy", "--no-watch", input="tok-0987654321")
+    assert r.exit_code == 0, r.output
+    assert envelope(r.stdout)["data"]["redeploy"]["services"] == ["vega-api"]  # type: ignore[index]
+    d = cli("--dry-run", "secret", "delete", "splunk-token")
+    assert d.exit_code == 0 and "READ BY vega-api" in d.output
+    listed = envelope(cli("-o", "json", "secret", "list").stdout)["data"]["secrets"]  # type: ignore[index]
+    assert listed[0]["services"] == ["vega-api"]
