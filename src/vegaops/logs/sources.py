@@ -27,6 +27,10 @@ _DESTINATION_KEYS = (
 )
 
 
+# Fluent Bit output plugins that write to CloudWatch Logs (``cloudwatch`` is the older Go plugin).
+FIRELENS_CLOUDWATCH = ("cloudwatch", "cloudwatch_logs")
+
+
 @dataclass(frozen=True)
 class LogSource:
     service: str  # the service key the user named
@@ -34,23 +38,60 @@ class LogSource:
     driver: str  # awslogs | awsfirelens | splunk | ... | none
     group: str | None = None
     region: str | None = None
-    prefix: str | None = None
+    prefix: str | None = None  # awslogs-stream-prefix, or FireLens's log_stream_prefix
     destination: str | None = None  # where the logs go when not tailable
+    stream: str | None = None  # FireLens log_stream_name: one fixed stream for every task
 
     @property
     def tailable(self) -> bool:
-        return self.driver == "awslogs" and bool(self.group)
+        return self.driver in ("awslogs", "awsfirelens") and bool(self.group)
+
+    @property
+    def stream_head(self) -> str | None:
+        """What every stream of this container starts with, before the task id (None: no task mapping)."""
+        if not self.prefix:
+            return None
+        if self.driver == "awsfirelens":  # FireLens tags records <container>-firelens-<task id>
+            return f"{self.prefix}{self.container}-firelens-"
+        return f"{self.prefix}/{self.container}/"
 
     def stream_for(self, task_id: str) -> str | None:
-        """The awslogs stream name of this container in a task (None without a stream prefix)."""
-        return f"{self.prefix}/{self.container}/{task_id}" if self.prefix else None
+        """The stream name of this container in a task (None when streams do not name tasks)."""
+        head = self.stream_head
+        return head + task_id if head else None
 
     def matches(self, stream: str) -> str | None:
         """The task id when ``stream`` belongs to this container, else None."""
-        if not self.prefix:
+        if self.stream is not None:
+            return stream if stream == self.stream else None  # one shared stream: no task mapping
+        head = self.stream_head
+        if head is None:
             return stream  # awslogs without a prefix names streams by container id: no task mapping
-        head = f"{self.prefix}/{self.container}/"
         return stream[len(head) :] if stream.startswith(head) else None
+
+
+def _firelens_cloudwatch(
+    service: str, name: str, options: dict[str, str], default_region: str | None
+) -> LogSource | None:
+    """A FireLens output to CloudWatch Logs with a fixed group, as a tailable source (None otherwise)."""
+    if options.get("Name", "").lower() not in FIRELENS_CLOUDWATCH:
+        return None
+    group = options.get("log_group_name", "")
+    if not group or "$(" in group or "${" in group:
+        return None  # templated per record (log_group_template / $(ecs_task_id)): no fixed group to tail
+    prefix = options.get("log_stream_prefix") or None
+    stream = options.get("log_stream_name") or None
+    if stream and ("$(" in stream or "${" in stream):
+        stream = None
+    return LogSource(
+        service,
+        name,
+        "awsfirelens",
+        group=group,
+        region=options.get("region") or default_region,
+        prefix=prefix if not stream else None,
+        stream=stream,
+    )
 
 
 def _destination(driver: str, options: dict[str, Any], container: dict[str, Any]) -> str:
@@ -81,6 +122,8 @@ def discover(service: str, task_definition: dict[str, Any], default_region: str 
                     prefix=options.get("awslogs-stream-prefix") or None,
                 )
             )
+        elif driver == "awsfirelens" and (fl := _firelens_cloudwatch(service, name, options, default_region)):
+            out.append(fl)
         else:
             out.append(LogSource(service, name, driver, destination=_destination(driver, options, c)))
     return out
