@@ -70,3 +70,31 @@ def test_firelens_fixed_stream_and_other_outputs() -> None:
     assert not datadog.tailable and "Name=datadog" in str(datadog.destination)
     assert not templated.tailable
     assert not splunk.tailable and "splunk-url=https://s:8088" in str(splunk.destination)
+
+
+def test_firelens_templates_are_filled_with_what_every_task_knows() -> None:
+    (per_task,) = discover(
+        "web",
+        _td(
+            {
+                "name": "app",
+                "logConfiguration": _fl(
+                    {
+                        "Name": "cloudwatch",
+                        "log_group_name": "/aws/ecs/containerinsights/$(ecs_cluster)/application",
+                        "log_stream_name": "$(ecs_task_id)",
+                    }
+                ),
+            }
+        ),
+        "eu-central-1",
+        cluster="corpus",
+    )
+    assert per_task.tailable and per_task.group == "/aws/ecs/containerinsights/corpus/application"
+    assert per_task.stream_for("abc") == "abc" and per_task.matches("abc") == "abc"
+    (unknown,) = discover("web", _td({"name": "app", "logConfiguration": per_task_options()}))
+    assert not unknown.tailable  # without the cluster the group name is not known
+
+
+def per_task_options() -> dict[str, Any]:
+    return _fl({"Name": "cloudwatch", "log_group_name": "/x/$(ecs_cluster)", "log_stream_name": "$(ecs_task_id)"})

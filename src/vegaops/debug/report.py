@@ -145,7 +145,7 @@ def gather(
             "last_log_lines": [],
         }
         if lines > 0 and t.get("taskDefinitionArn"):
-            for src in discover(key, td(t["taskDefinitionArn"]), a.settings.region):
+            for src in discover(key, td(t["taskDefinitionArn"]), a.settings.region, cluster):
                 stream = src.stream_for(entry["task"]) if src.tailable else None
                 if not stream or src.group is None:
                     continue

@@ -109,7 +109,7 @@ def targets(a: AppContext, ecs: Ecs, names: Sequence[str], deployment: str | Non
                 td_arn = dep.get("taskDefinition") or td_arn
                 task_ids = {task_id(t["taskArn"]) for t in tasks if t.get("startedBy") == dep.get("id")}
         td = ecs.describe_task_definition(td_arn).raw
-        out.append(Target(key, ecs_name, svc, td, discover(key, td, a.settings.region), dep, task_ids, cfg))
+        out.append(Target(key, ecs_name, svc, td, discover(key, td, a.settings.region, cluster), dep, task_ids, cfg))
     return out
 
 
