@@ -201,25 +201,65 @@ def _describe_secret(store: Any, ref: ValueFrom) -> tuple[Any, str | None, str |
     return None, "ResourceNotFoundException", None
 
 
+def _region_of(value_from: str) -> str | None:
+    parts = value_from.split(":")
+    return parts[3] or None if value_from.startswith("arn:") and len(parts) > 4 else None
+
+
+class _Regional:
+    """Clients per region: a reference by ARN is read where the ARN says (ECS reads cross-region ARNs)."""
+
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+        self.base = ctx.clients.resolved_region()
+        self.factories: dict[str, Any] = {}
+
+    def client(self, service: str, region: str | None) -> Any:
+        if not region or region == self.base:
+            return self.ctx.client(service)
+        if region not in self.factories:
+            from vegaops.aws.clients import ClientFactory
+
+            b = self.ctx.clients
+            self.factories[region] = ClientFactory(
+                profile=b.profile, region=region, endpoint_url=b.endpoint_url, credentials=b.credentials
+            )
+        return self.factories[region].client(service)
+
+
 def check_resolution(ctx: AppContext, found: list[Variable]) -> None:
-    """Set ``resolves`` on SSM and Secrets Manager variables (values are read only to check JSON keys)."""
+    """Set ``resolves`` on SSM and Secrets Manager variables (values are read only to check JSON keys), each
+    read in the region its ARN names."""
     from vegaops.aws.secrets import Secrets
     from vegaops.aws.ssm import Ssm
 
-    wanted = {parse_value_from(v.value_from or "").store_id for v in found if v.source == "ssm"}
-    names = sorted(wanted | {n.lstrip("/") for n in wanted if n.count("/") == 1})  # ARN of a flat name
-    existing = Ssm(ctx.client("ssm")).get_many(names, decrypt=False) if names else {}
-    store = Secrets(ctx.client("secretsmanager"))
-    metas: dict[str, tuple[Any, str | None, str | None]] = {}
+    regional = _Regional(ctx)
+    by_region: dict[str | None, set[str]] = {}
     for v in found:
         if v.source == "ssm":
+            name = parse_value_from(v.value_from or "").store_id
+            wanted = by_region.setdefault(_region_of(v.value_from or ""), set())
+            wanted.add(name)
+            if name.count("/") == 1:
+                wanted.add(name.lstrip("/"))  # an ARN's parameter/flat may be "flat" or "/flat"
+    existing: dict[str | None, dict[str, Any]] = {
+        region: Ssm(regional.client("ssm", region)).get_many(sorted(names), decrypt=False)
+        for region, names in by_region.items()
+    }
+    stores: dict[str | None, Any] = {}
+    metas: dict[str, tuple[Any, str | None, str | None]] = {}
+    for v in found:
+        region = _region_of(v.value_from or "")
+        if v.source == "ssm":
             ref = parse_value_from(v.value_from or "")
-            v.resolves = ref.store_id in existing or (
-                ref.store_id.count("/") == 1 and ref.store_id.lstrip("/") in existing
-            )
-            v.why = "" if v.resolves else "parameter not found"
+            there = existing.get(region, {})
+            v.resolves = ref.store_id in there or (ref.store_id.count("/") == 1 and ref.store_id.lstrip("/") in there)
+            v.why = "" if v.resolves else "parameter not found" + (f" in {region}" if region else "")
         elif v.source == "secretsmanager":
             ref = parse_value_from(v.value_from or "")
+            if region not in stores:
+                stores[region] = Secrets(regional.client("secretsmanager", region))
+            store = stores[region]
             if ref.store_id not in metas:
                 metas[ref.store_id] = _describe_secret(store, ref)
             meta, code, current = metas[ref.store_id]
