@@ -187,3 +187,11 @@ def test_secret_options_count_for_refs_redeploy_and_delete(cli) -> None:  # type
     assert d.exit_code == 0 and "READ BY vega-api" in d.output
     listed = envelope(cli("-o", "json", "secret", "list").stdout)["data"]["secrets"]  # type: ignore[index]
     assert listed[0]["services"] == ["vega-api"]
+
+
+@pytest.mark.usefixtures("log_driver_only")
+def test_rotate_secret_redeploy_step_finds_log_driver_readers(app_context) -> None:  # type: ignore[no-untyped-def]
+    from vegaops.steps.redeploy import ForceRedeploy, RedeployParams
+
+    plan = ForceRedeploy(RedeployParams(secret="splunk-token")).plan(app_context)
+    assert [c.target for c in plan.changes] == ["vega-api"]
