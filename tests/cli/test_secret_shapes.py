@@ -195,3 +195,21 @@ def test_rotate_secret_redeploy_step_finds_log_driver_readers(app_context) -> No
 
     plan = ForceRedeploy(RedeployParams(secret="splunk-token")).plan(app_context)
     assert [c.target for c in plan.changes] == ["vega-api"]
+
+
+def test_debug_cause_offers_the_repoint(app_context, recreated) -> None:  # type: ignore[no-untyped-def]
+    from vegaops.debug.report import diagnose
+    from vegaops.refs import unresolved
+
+    report = {
+        "service": "api",
+        "stopped_tasks": [],
+        "unresolved_secrets": unresolved(app_context, [_service_td()]),
+        "unhealthy_targets": [],
+        "current_deployment": None,
+        "previous_deployments": [],
+        "events": [],
+    }
+    causes = [c for c in diagnose(report) if c.kind == "secrets"]
+    assert causes and "deleted and recreated" in causes[0].summary
+    assert causes[0].next_command.startswith("vegaops secret refs /vega/staging/db --repoint")

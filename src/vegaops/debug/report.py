@@ -287,12 +287,18 @@ def diagnose(report: dict[str, Any]) -> list[Cause]:
                 )
             )
     for problem in report["unresolved_secrets"]:
+        stale_arn = problem.get("current_arn")
         add(
             Cause(
                 "secrets",
-                "the task definition references a secret/parameter that does not resolve",
-                f"{problem['container']}.{problem['name']} -> {problem['value_from']}: {problem['error']}",
-                "vegaops secret list  (create it, or fix valueFrom)",
+                f"valueFrom names an old ARN of a secret that was deleted and recreated (it exists as {stale_arn})"
+                if stale_arn
+                else "the task definition references a secret/parameter that does not resolve",
+                f"{problem['container']}.{problem['name']} -> {problem['value_from']}: "
+                f"{problem.get('why') or problem['error']}",
+                f"vegaops secret refs /{_secret_name(stale_arn)} --repoint  (repoint valueFrom and redeploy)"
+                if stale_arn
+                else "vegaops secret list  (create it, or fix valueFrom)",
             )
         )
     bad = [t for t in report["unhealthy_targets"] if t["state"] == "unhealthy"]
