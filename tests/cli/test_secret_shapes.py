@@ -213,3 +213,29 @@ def test_debug_cause_offers_the_repoint(app_context, recreated) -> None:  # type
     causes = [c for c in diagnose(report) if c.kind == "secrets"]
     assert causes and "deleted and recreated" in causes[0].summary
     assert causes[0].next_command.startswith("vegaops secret refs /vega/staging/db --repoint")
+
+
+def test_resolution_of_flat_parameters_and_other_regions(aws, app_context) -> None:  # type: ignore[no-untyped-def]
+    from vegaops.refs import check_resolution
+
+    boto3.client("ssm").put_parameter(Name="flat", Value="x", Type="String")
+    west = boto3.client("secretsmanager", region_name="us-west-2").create_secret(Name="far", SecretString="{}")["ARN"]
+    td = {
+        "containerDefinitions": [
+            {
+                "name": "app",
+                "secrets": [
+                    {"name": "FLAT", "valueFrom": f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/flat"},
+                    {"name": "FLAT_BY_NAME", "valueFrom": "flat"},
+                    {"name": "FAR", "valueFrom": west},
+                    {"name": "VIA_SSM", "valueFrom": "/aws/reference/secretsmanager/missing"},
+                ],
+            }
+        ]
+    }
+    found = variables(td)
+    check_resolution(app_context, found)
+    got = {v.name: (v.resolves, v.why) for v in found}
+    assert got["FLAT"] == (True, "") and got["FLAT_BY_NAME"] == (True, "")
+    assert got["FAR"] == (True, "")  # read in us-west-2, where the ARN says
+    assert got["VIA_SSM"][0] is False and "secret not found" in got["VIA_SSM"][1]
