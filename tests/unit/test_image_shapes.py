@@ -94,3 +94,24 @@ def test_configured_container_must_exist() -> None:
     assert choose_container(td, "log_router") == "log_router"
     with pytest.raises(UsageError, match="no container named 'api'"):
         choose_container(td, "api")
+
+
+def test_image_list_reads_the_service_container_not_the_log_router(aws, app_context) -> None:  # type: ignore[no-untyped-def]
+    import boto3
+
+    from vegaops.config import ServiceConfig
+    from vegaops.images.running import running_image
+
+    ecs = boto3.client("ecs")
+    ecs.create_cluster(clusterName="vega-staging")
+    ecs.register_task_definition(
+        family="web",
+        containerDefinitions=[
+            {**ROUTER, "memory": 64},
+            {"name": "web", "image": "nginx", "memory": 128},
+            {**AGENT, "memory": 64},
+        ],
+    )
+    ecs.create_service(cluster="vega-staging", serviceName="vega-web", taskDefinition="web", desiredCount=0)
+    got = running_image(app_context, "staging", ServiceConfig("web", "vega-web"))
+    assert (got.image, got.tag, got.digest) == ("nginx", "latest", None)
