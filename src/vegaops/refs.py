@@ -356,6 +356,7 @@ def references(
     tds = TaskDefinitions(ctx)
     out: list[ServiceRef] = []
     ecs = Ecs(ctx.client("ecs"))
+    gone: dict[str, bool] = {}
     for name, service in sorted(cluster_services(ctx, cluster).items()):
         arns = {service.get("taskDefinition", "")} | {
             d.get("taskDefinition", "") for d in service.get("deployments", [])
@@ -368,7 +369,7 @@ def references(
                     continue
                 got = matches(parse_value_from(v.value_from))
                 if got == "stale":
-                    if include_stale:
+                    if include_stale and arn_gone(ctx, parse_value_from(v.value_from).store_id, gone):
                         stale.append(
                             {"container": v.container, "name": v.name, "via": v.via, "value_from": v.value_from}
                         )
@@ -464,3 +465,22 @@ def _check_each(ctx: AppContext, found: list[Variable]) -> None:
             if code is None:
                 raise
             v.resolves, v.why = False, f"cannot read: {code}"
+
+
+def arn_gone(ctx: AppContext, store_id: str, cache: dict[str, bool] | None = None) -> bool:
+    """Whether Secrets Manager no longer knows this secret ARN. A name-looking match ("stale") can also be the
+    partial ARN of another secret whose name ends in six letters (``db-backup`` beside ``db``): only an ARN
+    that finds nothing is stale. Unreadable (denied) counts as not gone: never repoint on a guess."""
+    from vegaops.aws.errors import error_code
+    from vegaops.aws.secrets import Secrets
+
+    cache = cache if cache is not None else {}
+    if store_id not in cache:
+        try:
+            client = _Regional(ctx).client("secretsmanager", _region_of(store_id))
+            cache[store_id] = Secrets(client).describe(store_id) is None
+        except Exception as exc:
+            if error_code(exc) is None:
+                raise
+            cache[store_id] = False
+    return cache[store_id]

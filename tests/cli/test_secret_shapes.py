@@ -239,3 +239,27 @@ def test_resolution_of_flat_parameters_and_other_regions(aws, app_context) -> No
     assert got["FLAT"] == (True, "") and got["FLAT_BY_NAME"] == (True, "")
     assert got["FAR"] == (True, "")  # read in us-west-2, where the ARN says
     assert got["VIA_SSM"][0] is False and "secret not found" in got["VIA_SSM"][1]
+
+
+def test_a_partial_arn_of_a_secret_named_like_a_suffix_is_not_stale(cli, app_context, recreated) -> None:  # type: ignore[no-untyped-def]
+    """vega/staging/db-backup beside vega/staging/db: its partial ARN looks like a full ARN of db."""
+    from vegaops.steps.repoint import RepointParams, RepointSecret
+
+    sm, ecs = boto3.client("secretsmanager"), boto3.client("ecs")
+    sm.create_secret(Name="vega/staging/db-backup", SecretString="x")
+    ecs.register_task_definition(
+        family="backup",
+        containerDefinitions=[
+            {
+                "name": "b",
+                "image": "busybox",
+                "memory": 64,
+                "secrets": [{"name": "B", "valueFrom": SM + "vega/staging/db-backup"}],
+            }
+        ],
+    )
+    ecs.create_service(cluster="vega-staging", serviceName="vega-backup", taskDefinition="backup", desiredCount=0)
+    refs = envelope(cli("-o", "json", "secret", "refs", "db").stdout)["data"]["references"]  # type: ignore[index]
+    assert [r["service"] for r in refs] == ["vega-api"]
+    plan = RepointSecret(RepointParams("db")).plan(app_context)
+    assert [c.target for c in plan.changes] == ["vega-api"]

@@ -61,7 +61,7 @@ class RepointSecret(Step[RepointParams]):
         from vegaops.aws.secrets import Secrets
         from vegaops.errors import NotFoundError
         from vegaops.naming import secret_name
-        from vegaops.refs import cluster_services, parse_value_from, secret_match, variables
+        from vegaops.refs import arn_gone, cluster_services, parse_value_from, secret_match, variables
 
         p = self.params
         cluster = p.cluster or ctx.settings.require_cluster()
@@ -76,6 +76,7 @@ class RepointSecret(Step[RepointParams]):
         )
         ecs = Ecs(ctx.client("ecs"))
         services = cluster_services(ctx, cluster)
+        gone: dict[str, bool] = {}
         for name in sorted(services):
             if p.services and name not in p.services:
                 continue
@@ -87,6 +88,7 @@ class RepointSecret(Step[RepointParams]):
                     if v.value_from
                     and v.source == "secretsmanager"
                     and secret_match(parse_value_from(v.value_from).store_id, meta.arn, meta.name) == "stale"
+                    and arn_gone(ctx, parse_value_from(v.value_from).store_id, gone)
                 }
             )
             if not stale:
