@@ -431,8 +431,8 @@ def unresolved(ctx: AppContext, task_definitions: list[dict[str, Any]]) -> list[
                     "name": v.name,
                     "via": v.via,
                     "value_from": v.value_from,
-                    "error": _code(v),
-                    "why": v.why,
+                    "error": v.why,  # as debug's report gives it
+                    "code": _code(v),
                     "current_arn": v.current_arn,
                 }
             )

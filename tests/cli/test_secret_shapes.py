@@ -125,7 +125,7 @@ def test_debug_names_the_stale_arn(app_context, recreated) -> None:  # type: ign
     got = {u["name"]: u for u in unresolved(app_context, [_service_td()])}
     assert set(got) == {"DB_PASSWORD", "splunk-token"}
     assert got["splunk-token"]["current_arn"] == recreated["new"] and got["splunk-token"]["via"] == "secretOptions"
-    assert got["DB_PASSWORD"]["error"] == "ResourceNotFoundException"
+    assert got["DB_PASSWORD"]["code"] == "ResourceNotFoundException" and "stale ARN" in got["DB_PASSWORD"]["error"]
 
 
 def test_repoint_plan_apply_plan_again_empty(cli, app_context, recreated) -> None:  # type: ignore[no-untyped-def]
@@ -210,7 +210,7 @@ def test_debug_cause_offers_the_repoint(app_context, recreated) -> None:  # type
         "previous_deployments": [],
         "events": [],
     }
-    causes = [c for c in diagnose(report) if c.kind == "secrets"]
+    causes = [c for c in diagnose(report) if c.kind.startswith("secret")]
     assert causes and "deleted and recreated" in causes[0].summary
     assert causes[0].next_command.startswith("vegaops secret refs /vega/staging/db --repoint")
 

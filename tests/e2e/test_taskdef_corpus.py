@@ -300,4 +300,4 @@ def test_corpus_debug_never_exits_1(run_vegaops, corpus) -> None:  # type: ignor
         if stem == "ecspresso-daemon-ec2":
             report = _json(r)["data"]
             (baz,) = [u for u in report["unresolved_secrets"] if u["name"] == "BAZ"]
-            assert baz["current_arn"] and "stale ARN" in baz["why"]
+            assert baz["current_arn"] and "stale ARN" in baz["error"] and baz["via"] == "secrets"

@@ -459,7 +459,7 @@ def diagnose(report: dict[str, Any]) -> list[Cause]:
         if stale_arn:  # deleted and recreated: the secret exists, the task definition names its old ARN
             add(
                 Cause(
-                    kind,
+                    dg.SECRET_MISSING,
                     f"valueFrom names an old ARN of a secret that was deleted and recreated (it exists as {stale_arn})",
                     f"{problem['container']}.{problem['name']} -> {problem['value_from']}: {why}",
                     f"vegaops secret refs /{_secret_name(stale_arn)} --repoint  (repoint valueFrom and redeploy)",
