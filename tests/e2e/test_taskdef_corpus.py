@@ -265,7 +265,7 @@ def test_corpus_through_the_real_executable(run_vegaops, corpus, moto_url: str) 
     # deploy --dry-run and deploy: the right container gets the image, sidecars untouched
     r = run_vegaops("-o", "json", "--dry-run", "deploy", "--tag", "v2", *stems)
     assert r.exit_code == 0, r.output
-    changes = _json(r)["changes"]
+    changes = [c for c in _json(r)["changes"] if c["summary"].startswith("register ")]  # one revision each
     assert len(changes) == len(stems)
     wanted = {}
     for stem, item in corpus.items():
