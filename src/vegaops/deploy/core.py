@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from vegaops.aws.ecs import Ecs, TaskDefinition
 from vegaops.cmdline import line
 from vegaops.errors import Refused, UsageError, VegaopsError
+from vegaops.output.humanize import local_time
 
 if TYPE_CHECKING:
     from vegaops.context import AppContext
@@ -146,8 +147,8 @@ def acquire_lock(ctx: AppContext, service: str, tag: str, ttl: float) -> Lock:
             )
         if current is not None and expires and expires > now.isoformat() and not dead:
             raise Refused(
-                f"deploy lock for {service} is held by {held.get('who')} since {held.get('at')} "
-                f"(tag {held.get('tag')}, expires {expires})",
+                f"deploy lock for {service} is held by {held.get('who')} since {local_time(held.get('at'))} "
+                f"(tag {held.get('tag')}, expires {local_time(expires)})",
                 hint=f"wait for that deploy to finish, or if it is dead: {line('deploy', 'unlock', service)}",
             )
         ssm.delete([name])  # expired (or unreadable): take it over
