@@ -193,13 +193,11 @@ def _run(argv: Sequence[str] | None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or os.environ.get("VEGAOPS_DEBUG", "").lower() in ("1", "true", "yes")
     from vegaops import cmdline
-    from vegaops.cli.argv import hoist_globals
 
     CURRENT.clear()
     cmdline.remember(None)
     try:
-        command = get_command(app)
-        args = hoist_globals(args, command)
+        command = get_command(app)  # its parse_args moves global options given after the subcommand
         rv = command.main(args=args, prog_name="vegaops", standalone_mode=False)
         return int(rv) if isinstance(rv, int) else 0
     except ClickException as exc:  # bad usage, bad parameter, unreadable file argument: all the user's input

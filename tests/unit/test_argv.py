@@ -69,3 +69,10 @@ def test_options_after_the_subcommand_through_main(project: Path, capsys: pytest
     assert envelope["command"] == "env show"
     assert run(["env", "list", "--output", "json", "--env", "prod"]) == 0
     assert json.loads(capsys.readouterr().out)["status"] in ("ok", "unchanged")
+
+
+def test_options_after_the_subcommand_in_process(cli: object, project: Path) -> None:
+    """The root group reorders, so typer's CliRunner (and anything embedding the app) gets the same meaning."""
+    r = cli("env", "list", "-o", "json", "-e", "prod")  # type: ignore[operator]
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["command"] == "env list"

@@ -32,6 +32,13 @@ from vegaops.context import AppContext, GlobalOptions
 class VegaopsGroup(TyperGroup):
     """Routes every exception a command raises through the one error boundary (vegaops.main.handle)."""
 
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
+        if ctx.parent is None:  # the root: global options may come after the subcommand (cli/argv.py)
+            from vegaops.cli.argv import hoist_globals
+
+            args = hoist_globals(args, self)
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         from typer._click.exceptions import ClickException
 

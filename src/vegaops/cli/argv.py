@@ -1,4 +1,4 @@
-"""Global options anywhere on the line: move them in front of the first subcommand before typer parses.
+"""Global options anywhere on the line: the root group moves them in front of the first subcommand first.
 
 ``vegaops status api -o json`` and ``vegaops deploy --tag x --env prod`` mean what they say. A subcommand's own
 option with the same name as a global one (``setup --env``, ``deploy --dry-run``, ``config get --version``) keeps
