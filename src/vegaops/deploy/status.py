@@ -23,7 +23,7 @@ def _tag_of(image: str) -> str:
 
 def status(ctx: AppContext, names: list[str]) -> Result:
     from vegaops.aws.elbv2 import Elbv2
-    from vegaops.deploy.run import selected
+    from vegaops.deploy.core import selected
     from vegaops.output.result import Lines, Result, Table, View
 
     cluster = ctx.settings.require_cluster()
@@ -145,7 +145,7 @@ def history(ctx: AppContext, name: str, limit: int) -> Result:
     """Recent deployments: the service's current deployments, then task definition revisions with the
     outcome vegaops recorded on them (tags), enriched with the local audit log when present."""
     from vegaops.aws.ecs import family_of, revision_of
-    from vegaops.deploy.run import selected
+    from vegaops.deploy.core import selected
     from vegaops.output.result import Result, Table
     from vegaops.paths import state_dir
 
