@@ -71,6 +71,9 @@ def main() -> None:
     parser.add_argument("--append", type=Path, help="append the table as a section of this Markdown file")
     parser.add_argument("--label", default="", help="a word for the section title (e.g. before/after)")
     args = parser.parse_args()
+    if args.aws and "/.pyenv/shims/" in args.aws:  # a shim is a shell script: time the real executable
+        real = subprocess.run(["pyenv", "which", "aws"], capture_output=True, text=True, check=False).stdout.strip()
+        args.aws = real or args.aws
 
     import logging
 

@@ -26,13 +26,16 @@ def _run(argv: Sequence[str] | None) -> int:
     from typer.main import get_command
 
     from vegaops.cli.app import app
+    from vegaops.cli.params import defer_coercion
     from vegaops.context import CURRENT
 
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or os.environ.get("VEGAOPS_DEBUG", "").lower() in ("1", "true", "yes")
     CURRENT.clear()
     try:
-        rv = get_command(app).main(args=args, prog_name="vegaops", standalone_mode=False)
+        command = get_command(app)
+        defer_coercion(command)  # plain string values need no pydantic (start-up of one-call commands)
+        rv = command.main(args=args, prog_name="vegaops", standalone_mode=False)
         return int(rv) if isinstance(rv, int) else 0
     except ClickException as exc:  # bad usage, bad parameter, unreadable file argument: all the user's input
         return _report(_usage(exc), args, debug)
