@@ -70,6 +70,9 @@ def main() -> None:
     parser.add_argument("--aws", default=shutil.which("aws"), help="an aws cli executable (default: on PATH)")
     parser.add_argument("--append", type=Path, help="append the table as a section of this Markdown file")
     parser.add_argument("--label", default="", help="a word for the section title (e.g. before/after)")
+    parser.add_argument(
+        "--src", type=Path, help="time the vegaops sources in this directory (e.g. a `git archive` of a commit)"
+    )
     args = parser.parse_args()
     if args.aws and "/.pyenv/shims/" in args.aws:  # a shim is a shell script: time the real executable
         real = subprocess.run(["pyenv", "which", "aws"], capture_output=True, text=True, check=False).stdout.strip()
@@ -86,8 +89,14 @@ def main() -> None:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
+    # PYTHONDONTWRITEBYTECODE is dropped: an installed vegaops has its .pyc files, as boto3 has (the warm-up
+    # run writes them for an editable install; without them every run compiles vegaops' sources again).
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "VEGAOPS_"))},
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("AWS_", "VEGAOPS_")) and k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPATH")
+        },
         "AWS_ENDPOINT_URL": endpoint,
         "AWS_ACCESS_KEY_ID": "bench",
         "AWS_SECRET_ACCESS_KEY": "bench",
@@ -155,7 +164,8 @@ def main() -> None:
         section = (
             f"\n## {title} ({when})\n\n"
             f"Command: `.venv/bin/python bench/startup.py --runs {args.runs}"
-            f"{' --aws ' + args.aws if args.aws else ''}` (moto server in the benchmark process on 127.0.0.1, its "
+            f"{' --aws ' + args.aws if args.aws else ''}"
+            f"{' --src ' + str(args.src) if args.src else ''}` (moto server in the benchmark process on 127.0.0.1, its "
             f"CPU not counted; rounds interleaved; load average {load:.1f} on 2 cores{aws_version}).\n\n{table}\n"
         )
         with args.append.open("a", encoding="utf-8") as f:

@@ -23,18 +23,17 @@ def run(argv: Sequence[str] | None = None) -> int:
 def _run(argv: Sequence[str] | None) -> int:
     from typer import Abort
     from typer._click.exceptions import ClickException  # typer's vendored Click, not the click package
-    from typer.main import get_command
 
     from vegaops.cli.app import app
-    from vegaops.cli.params import defer_coercion
+    from vegaops.cli.tree import command_for, defer_coercion
     from vegaops.context import CURRENT
 
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or os.environ.get("VEGAOPS_DEBUG", "").lower() in ("1", "true", "yes")
     CURRENT.clear()
     try:
-        command = get_command(app)
-        defer_coercion(command)  # plain string values need no pydantic (start-up of one-call commands)
+        command = command_for(app, args)  # only the branch the arguments name (start-up of one-call commands)
+        defer_coercion(command)  # plain string values need no pydantic
         rv = command.main(args=args, prog_name="vegaops", standalone_mode=False)
         return int(rv) if isinstance(rv, int) else 0
     except ClickException as exc:  # bad usage, bad parameter, unreadable file argument: all the user's input

@@ -40,7 +40,7 @@ print(json.dumps({"code": code, "loaded": loaded}), file=sys.stderr)
 @pytest.mark.parametrize("args", [["config", "get", "db_host"], ["-o", "json", "config", "get", "db_host"]])
 def test_a_one_call_read_imports_neither_pydantic_nor_rich(args: list[str], moto_url: str, project: object) -> None:
     """typer converts parameter values through pydantic and rich renders terminals; a plain read piped to a
-    file needs neither (vegaops.cli.params, vegaops.output.render), and each costs start-up CPU."""
+    file needs neither (vegaops.cli.tree, vegaops.output.render), and each costs start-up CPU."""
     import os
 
     import boto3

@@ -1,13 +1,21 @@
-"""Parameter values without pydantic when there is nothing to convert.
+"""The click command for one run, built for a fast start: only the branch of the tree the arguments name,
+and parameter values converted without pydantic when there is nothing to convert.
 
-typer (0.26+) converts every non-flag parameter value through a pydantic ``TypeAdapter``, built on first use,
-even for a plain string option left at its default: importing pydantic costs about a fifth of a one-call
-command's start-up (``vegaops config get NAME``). :func:`defer_coercion` gives each parameter of the command
-tree a runtime converter that answers the cases where typer's adapter would return the value unchanged
-(``str``, ``list[str]`` of strings, a number default that is already a number, no ``parser=``; ``None`` is
-handled before any converter by typer) and hands everything else (numbers typed on the command line, paths,
-choices, datetimes, custom parsers) to typer's own converter, built
-only then. Values and error messages are typer's in every case.
+:func:`command_for`: typer builds the click command of every command of the tree from its signature (about
+120 functions, ``inspect`` and type hints) before it parses anything; a run of ``vegaops config get NAME``
+needs the root and the ``config`` group only. When the first command word names a top-level group or
+command, the tree is built from a copy of the app holding just that one; otherwise (no word, an unknown
+word, help asked at the root, shell completion) the whole tree, so root help, suggestions and completion
+see every command. The command that runs is the same object typer would have built.
+
+:func:`defer_coercion`: typer (0.26+) converts every non-flag parameter value through a pydantic
+``TypeAdapter``, built on first use, even for a plain string option left at its default: importing pydantic
+costs about a fifth of a one-call command's start-up (``vegaops config get NAME``). :func:`defer_coercion`
+gives each parameter of the command tree a runtime converter that answers the cases where typer's adapter
+would return the value unchanged (``str``, ``list[str]`` of strings, a number default that is already a
+number, no ``parser=``; ``None`` is handled before any converter by typer) and hands everything else (numbers
+typed on the command line, paths, choices, datetimes, custom parsers) to typer's own converter, built only
+then. Values and error messages are typer's in every case.
 
 It uses typer's internal ``RuntimeParam`` contract (``typer._coercion``, ``_TyperParameter._runtime_param``);
 when a typer release changes it, :func:`defer_coercion` does nothing and typer converts as usual
@@ -16,6 +24,9 @@ when a typer release changes it, :func:`defer_coercion` does nothing and typer c
 
 from __future__ import annotations
 
+import copy
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, get_args, get_origin
 
@@ -93,3 +104,54 @@ def _help_option(cmd: Any, names: list[str]) -> Any:
         return get(SimpleNamespace(help_option_names=names))
     except AttributeError:  # pragma: no cover - a Click that reads more of the context
         return None
+
+
+def command_for(app: Any, args: Sequence[str]) -> Any:
+    """The click command to run ``args`` with (see the module docstring)."""
+    from typer.main import get_command, get_command_name
+
+    if os.environ.get("_VEGAOPS_COMPLETE"):
+        return get_command(app)
+    root = copy.copy(app)
+    root.registered_groups, root.registered_commands = [], []
+    word = _command_word(get_command(root), args)
+    if word is None:
+        return get_command(app)
+    pruned = copy.copy(app)
+    pruned.registered_groups = [g for g in app.registered_groups if g.name == word]
+    pruned.registered_commands = [
+        c
+        for c in app.registered_commands
+        if (c.name or (get_command_name(c.callback.__name__) if c.callback else None)) == word
+    ]
+    if not pruned.registered_groups and not pruned.registered_commands:
+        return get_command(app)
+    return get_command(pruned)
+
+
+def _command_word(root: Any, args: Sequence[str]) -> str | None:
+    """The first command word of ``args`` after the root's own options; None when there is none, when help
+    is asked before it, or when an option is not one of the root's (the whole tree then reports it)."""
+    options: dict[str, Any] = {}
+    for param in getattr(root, "params", ()):
+        for name in [*getattr(param, "opts", ()), *getattr(param, "secondary_opts", ())]:
+            options[name] = param
+    help_names = set((getattr(root, "context_settings", None) or {}).get("help_option_names", ["--help"]))
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+            continue
+        if arg == "--" or arg in help_names:
+            return None
+        if not arg.startswith("-") or arg == "-":
+            return arg
+        name = arg.split("=", 1)[0]
+        param = options.get(name)
+        if param is None:
+            if name.startswith("--") or not all(f"-{c}" in options for c in name[1:]):
+                return None  # an unknown option, or a short cluster with a value (-ojson): let click decide
+            continue
+        takes_value = not getattr(param, "is_flag", False) and not getattr(param, "count", False)
+        skip = takes_value and "=" not in arg
+    return None
