@@ -9,7 +9,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-_OUTCOME_ORDER = ("failed", "timed_out", "rolled_back", "interrupted", "unknown", "in_progress", "succeeded")
+# Worst first: the overall verdict of a multi-service deploy is its worst service outcome.
+_OUTCOME_ORDER = (
+    "failed",
+    "timed_out",
+    "superseded",
+    "rolled_back",
+    "interrupted",
+    "unknown",
+    "in_progress",
+    "succeeded",
+)
 
 
 def services_of(envelope: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -48,12 +48,12 @@ MUTATING = (
     "setup",
 )
 
-# Worst first: the overall verdict of a multi-service deploy is its worst service outcome.
 _OUTCOME_WORDS = {
     "succeeded": "✅ succeeded",
     "rolled_back": "↩️ rolled back",
     "failed": "🚨 failed, needs a human",
     "timed_out": "⏱️ timed out",
+    "superseded": "⏭️ superseded by another deployment",
     "interrupted": "⏹️ interrupted",
     "planned": "📝 planned (dry run)",
     "unknown": "❔ unknown",
@@ -210,7 +210,7 @@ def workflow_annotations(envelope: Mapping[str, Any], exit_code: int) -> list[st
         outcome = str(r.get("outcome"))
         reasons = "; ".join(str(x) for x in r.get("reasons") or []) or outcome.replace("_", " ")
         title = f"vegaops {command}: {r.get('service')} {outcome.replace('_', ' ')}"
-        if outcome in ("failed", "rolled_back", "timed_out", "interrupted"):
+        if outcome in ("failed", "rolled_back", "timed_out", "superseded", "interrupted"):
             found.append(workflow_command("error", reasons, title))
         elif outcome == "unknown":
             found.append(workflow_command("warning", reasons, title))
