@@ -109,13 +109,15 @@ def main() -> None:
     )
     ssm.put_parameter(Name=f"{PREFIX}{NAME}", Value="db.internal:5432", Type="String")
 
-    bindir = Path(sys.executable).parent
-    vegaops = str(bindir / "vegaops")
+    vegaops = [str(Path(sys.executable).parent / "vegaops")]
+    if args.src is not None:  # what the entry script does, from other sources
+        env["PYTHONPATH"] = str(args.src.resolve())
+        vegaops = [sys.executable, "-c", "import sys; from vegaops.main import main; sys.argv[0] = 'vegaops'; main()"]
     cases: dict[str, list[str]] = {
         "bare boto3 script: ssm.get_parameter": [sys.executable, "-c", BOTO3_SCRIPT],
-        f"vegaops config get {NAME}": [vegaops, "config", "get", NAME],
-        f"vegaops -o json config get {NAME}": [vegaops, "-o", "json", "config", "get", NAME],
-        "vegaops --help": [vegaops, "--help"],
+        f"vegaops config get {NAME}": [*vegaops, "config", "get", NAME],
+        f"vegaops -o json config get {NAME}": [*vegaops, "-o", "json", "config", "get", NAME],
+        "vegaops --help": [*vegaops, "--help"],
         "python -c pass (interpreter alone)": [sys.executable, "-c", "pass"],
     }
     if args.aws:
