@@ -419,12 +419,15 @@ def history(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Secret
 def rollback(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Secret name.")],
-    to: Annotated[str | None, typer.Option("--to", help="Version id (default: the AWSPREVIOUS version).")] = None,
+    to: Annotated[
+        str | None,
+        typer.Option("--to", help="Version id to make current (default: the version before the newest one)."),
+    ] = None,
     redeploy_: RedeployOpt = False,
     watch: WatchOpt = True,
     dry_run: DryRunOpt = False,
 ) -> None:
-    """Move AWSCURRENT back to an earlier version (default AWSPREVIOUS); --dry-run shows it."""
+    """Make the version before the newest one current again (no new version); twice is the same as once."""
     from vegaops.refs import secret_matcher
     from vegaops.runbook import engine
     from vegaops.steps.secrets import RollbackSecret, RollbackSecretParams
