@@ -178,17 +178,24 @@ class DeleteSecret(Step[DeleteSecretParams]):
             plan.notes.append(f"already scheduled for deletion: {name} (on {meta.deleted:%Y-%m-%d})")
             plan.outputs["deletion_date"] = meta.deleted.isoformat()
         else:
+            from vegaops.refs import secret_matcher
+
             how = (
                 "at once, without recovery"
                 if p.force
                 else (f"with a {p.recovery_days or 30}-day recovery window (vegaops secret restore undoes it)")
+            )
+            effects = reader_effects(
+                readers(ctx, secret_matcher(meta.arn, name), name),
+                "it is gone" if p.force else "it is scheduled for deletion",
+                None if p.force else f"vegaops secret restore {p.name} undoes it",
             )
             plan.changes.append(
                 Change(
                     "delete",
                     name,
                     f"delete secret {name} {how}",
-                    {"recovery_days": None if p.force else (p.recovery_days or 30)},
+                    {"recovery_days": None if p.force else (p.recovery_days or 30), **effects},
                 )
             )
         return plan
@@ -327,3 +334,53 @@ class RollbackSecret(Step[RollbackSecretParams]):
     def apply(self, ctx: AppContext, plan: Plan) -> Outcome:
         _catalog(ctx).move_current(plan.state["name"], plan.state["to"], plan.state["from"])
         return Outcome(changes=list(plan.changes), outputs=dict(plan.outputs))
+
+
+def readers(ctx: AppContext, matcher: Any, what: str) -> list[Any] | None:
+    """The services whose current task definitions read ``what`` (``vegaops.refs.references``), or None
+    when the environment has no cluster or the ECS reads were denied/unsupported (reported once; a
+    deletion plan does not depend on it)."""
+    from vegaops.refs import references
+
+    cluster = ctx.settings.cluster
+    if not cluster:
+        return None
+    try:
+        found: list[Any] | None = ctx.enrichment.call(
+            "ecs:DescribeServices/DescribeTaskDefinition",
+            lambda: references(ctx, cluster, matcher, None),
+            None,
+            f"the services that read {what}",
+        )
+    except Exception as exc:  # a missing cluster, a bad answer: the deletion does not depend on it
+        from vegaops.aws.errors import is_botocore_error, translate
+        from vegaops.errors import VegaopsError
+
+        if isinstance(exc, VegaopsError):
+            message = exc.message
+        elif is_botocore_error(exc):
+            message = translate(exc).message
+        else:
+            raise
+        ctx.output.warn(f"not checked which services read {what} (cluster {cluster}): {message}")
+        return None
+    return found
+
+
+def reader_effects(found: list[Any] | None, gone: str, undo: str | None) -> dict[str, Any]:
+    """A deletion plan's detail: which services read it (``read_by``) and what their next tasks do."""
+    if found is None:
+        return {}
+    if not found:
+        return {"read_by": "no service in the cluster"}
+    by_service: dict[str, set[str]] = {}
+    for ref in found:
+        by_service.setdefault(ref.service, set()).update(ref.variables)
+    return {
+        "read_by": "; ".join(f"{svc} ({', '.join(sorted(v))})" for svc, v in sorted(by_service.items())),
+        "next_tasks": (
+            "running tasks keep the value they started with; new tasks of these services (a deploy, a "
+            f"scale-out, a replaced task) fail to start (ResourceInitializationError) while {gone}"
+            + (f"; {undo}" if undo else "")
+        ),
+    }

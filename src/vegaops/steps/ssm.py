@@ -119,7 +119,13 @@ class DeleteParameters(Step[DeleteParams]):
         plan = Plan(step=self.id, state={"names": [n for n in names if n in found]})
         for name in names:
             if name in found:
-                plan.changes.append(Change("delete", name, f"delete {name} (version {found[name].version})"))
+                from vegaops.refs import param_matcher
+                from vegaops.steps.secrets import reader_effects, readers
+
+                effects = reader_effects(
+                    readers(ctx, param_matcher(name), name), "it is missing", "vegaops config set recreates it"
+                )
+                plan.changes.append(Change("delete", name, f"delete {name} (version {found[name].version})", effects))
             else:
                 plan.notes.append(f"absent: {name}")
         plan.outputs["deleted"] = []
