@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -36,9 +37,14 @@ def request_token(name: str, value: str, base_version: str = "") -> str:
     """A deterministic ClientRequestToken: a retried write cannot make two versions.
 
     The version the write replaces is part of the token, so setting a value back to an older one (A -> B -> A)
-    still makes a new version instead of being swallowed as a repeat of the first write.
+    still makes a new version instead of being swallowed as a repeat of the first write. The token becomes
+    the version id that `secret history` and anyone with ListSecretVersionIds sees, so it is keyed (HMAC with
+    the installation's fingerprint key, ``vegaops.sensitive``): a plain hash would let a short value be
+    confirmed offline from its version id.
     """
-    digest = hashlib.sha256(f"{name}\0{base_version}\0{value}".encode()).hexdigest()
+    from vegaops.sensitive import fingerprint_key
+
+    digest = hmac.new(fingerprint_key(), f"{name}\0{base_version}\0{value}".encode(), hashlib.sha256).hexdigest()
     return f"vegaops-{digest[:56]}"
 
 
