@@ -36,6 +36,20 @@ def append_private(path: Path, line: str) -> None:
         os.close(fd)
 
 
+def replace_private(path: Path, text: str) -> None:
+    """Replace a state file whole: a temporary file created 0600 next to it, then ``os.replace``."""
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def check_private_target(path: Path, option: str) -> None:
     """Refuse (exit 2) a file target that is a symlink, a directory, or in a folder that does not exist.
 

@@ -155,3 +155,18 @@ def test_secret_diff_across_environments_still_compares(cli) -> None:  # type: i
     prints = data["fingerprints"]  # type: ignore[index]
     assert prints["db"]["a"] == prints["db"]["b"] == fingerprint("same-value")
     assert prints["key"]["a"] != prints["key"]["b"]
+
+
+def test_sandbox_state_file_is_0600(tmp_path: Path) -> None:
+    from vegaops.sandbox.state import SandboxState, read_state, write_state
+
+    path = tmp_path / "state" / "sandbox.json"
+    old_umask = os.umask(0)
+    try:
+        write_state(path, SandboxState(1, 2, "http://127.0.0.1:2", "eu-central-1", "now", 1.0))
+    finally:
+        os.umask(old_umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    got = read_state(path)
+    assert got is not None and got.port == 2

@@ -29,8 +29,8 @@ def readme_setup_examples() -> list[list[str]]:
     section = README.read_text().split("## Setup", 1)[1].split("\n## ", 1)[0]
     text = re.sub(r"\\\n\s*", "", section)  # join continued lines
     commands = []
-    for line in text.splitlines():
-        line = line.strip()
+    for raw in text.splitlines():
+        line = raw.strip()
         if line.startswith("vegaops setup ") and "--yes" in line:
             commands.append(shlex.split(line.split("  #", 1)[0])[1:])
     return commands
