@@ -117,14 +117,15 @@ class DeleteParameters(Step[DeleteParams]):
         names = [param_name(ctx.settings.params_prefix, n) for n in self.params.names]
         found = Ssm(ctx.client("ssm")).get_many(names, decrypt=False)
         plan = Plan(step=self.id, state={"names": [n for n in names if n in found]})
+        check_readers = True
         for name in names:
             if name in found:
                 from vegaops.refs import param_matcher
                 from vegaops.steps.secrets import reader_effects, readers
 
-                effects = reader_effects(
-                    readers(ctx, param_matcher(name), name), "it is missing", "vegaops config set recreates it"
-                )
+                who = readers(ctx, param_matcher(name), name) if check_readers else None
+                check_readers = who is not None  # the cluster could not be read: said once, not per name
+                effects = reader_effects(who, "it is missing", "vegaops config set recreates it")
                 plan.changes.append(Change("delete", name, f"delete {name} (version {found[name].version})", effects))
             else:
                 plan.notes.append(f"absent: {name}")
