@@ -91,13 +91,18 @@ def new_file_text(ctx: AppContext, c: Collected) -> tuple[Path, str, str]:
     path = ctx.config.path or (ctx.cwd / CONFIG_FILENAME)
     old = path.read_text(encoding="utf-8") if path.exists() else ""
     a = c.answers
+    existing = parse_config(old, path) if old else None
     tables: dict[str, dict[str, object]] = {"project": {"name": a.project}}
     if a.region and not a.sandbox:
         tables["project"]["region"] = a.region
+    if existing is not None and any(e != a.env for e in existing.envs):
+        # [project] name and region are inherited by every environment (name makes the default prefixes):
+        # another environment already in the file must resolve what it did, so only default_env may be added
+        tables["project"] = {}
     tables["project"]["default_env"] = a.env
     if not a.sandbox:
         tables[f"env.{a.env}"] = env_table(a)
-    for name, values in service_placement(parse_config(old, path) if old else None, a).items():
+    for name, values in service_placement(existing, a).items():
         tables.setdefault(name, {}).update(values)
     text = set_tables(old, tables, only_missing=frozenset({"project"}))
     parse_config(text, path)  # never write a file vegaops itself would reject
@@ -135,7 +140,8 @@ def service_placement(cfg: ConfigFile | None, a: Answers) -> dict[str, dict[str,
             if cfg.envs[env].get("services") is None:
                 tables[f"env.{env}"] = {"services": sorted(cfg.services)}
     defined = set(cfg.services) | set(wanted)
-    if set(wanted) != defined and not builtin:
+    listed = cfg.envs.get(a.env, {}).get("services") is not None
+    if (set(wanted) != defined or listed) and not builtin:
         tables.setdefault(f"env.{a.env}", {})["services"] = sorted(wanted)
     return tables
 
