@@ -51,7 +51,7 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempP
     """No real AWS, no real config files, no user state: for every test."""
     home = tmp_path_factory.mktemp("home")
     for key in list(os.environ):
-        if key.startswith(("AWS_", "VEGAOPS_")) or key in ("NO_COLOR", "CI"):
+        if key.startswith(("AWS_", "VEGAOPS_", "GITHUB_", "RUNNER_")) or key in ("NO_COLOR", "CI"):
             monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")

@@ -55,7 +55,14 @@ SERVICE_KEYS: dict[str, tuple[type, str]] = {
     "health_expect_status": (int, "expected HTTP status of the health URL"),
     "health_expect_body": (str, "text the health response body must contain"),
 }
-TOP_KEYS = ("project", "env", "service")
+NOTIFY_KEYS: dict[str, tuple[type, str]] = {
+    "slack": (str, "Slack incoming webhook: secret:NAME, ssm:/path, env:VAR (or a URL, better kept out of the file)"),
+    "webhook": (str, "generic JSON webhook: secret:NAME, ssm:/path, env:VAR (or a URL)"),
+    "format": (str, "payload of the generic webhook: json or slack (default: slack for hooks.slack.com, else json)"),
+    "events": (list, "events to send: deploy.start, deploy.verdict, rollback, secret.rotation, run (default: all)"),
+    "timeout": (int, "seconds to wait for a webhook (default 5)"),
+}
+TOP_KEYS = ("project", "env", "service", "notify")
 
 # Environments that need no entry in vegaops.toml. A provider returns that env's settings.
 BUILTIN_ENVS: dict[str, Callable[[], dict[str, Any]]] = {}
@@ -95,6 +102,7 @@ class ConfigFile:
     envs: dict[str, dict[str, Any]] = field(default_factory=dict)
     services: dict[str, dict[str, Any]] = field(default_factory=dict)
     env_services: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    notify: dict[str, Any] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -141,6 +149,40 @@ def _check_table(
     return dict(table)
 
 
+_WEBHOOK_REF = re.compile(r"^(secret:.+|ssm:/.+|env:[A-Za-z_][A-Za-z0-9_]*|https?://.+)$")
+
+
+def _check_notify(label: str, table: object) -> dict[str, Any]:
+    """``[notify]``: webhook references, payload format, events and timeout, each with its key path."""
+    from vegaops.notify import EVENTS, FORMATS
+
+    notify = _check_table(label, "notify", table, NOTIFY_KEYS)
+    for key in ("slack", "webhook"):
+        value = notify.get(key)
+        if value is not None and not _WEBHOOK_REF.match(value):
+            raise ConfigError(
+                f"{label}: notify.{key}: expected secret:NAME, ssm:/path, env:VAR or an https:// URL",
+                hint=f'for example {key} = "secret:notify/{key}" (the URL is a secret: keep it out of the file)',
+            )
+    if "format" in notify and notify["format"] not in FORMATS:
+        raise ConfigError(
+            f"{label}: notify.format: expected one of {', '.join(FORMATS)}, got {notify['format']!r}",
+            hint='format = "json" for a generic webhook, "slack" for a Slack incoming webhook',
+        )
+    for i, event in enumerate(notify.get("events", [])):
+        if event not in EVENTS:
+            raise ConfigError(
+                f"{label}: notify.events[{i}]: unknown event {event!r}{_suggest(str(event), EVENTS)}",
+                hint=f"events are {', '.join(EVENTS)}",
+            )
+    if "timeout" in notify and not 0 < notify["timeout"] <= 60:
+        raise ConfigError(
+            f"{label}: notify.timeout: expected 1 to 60 seconds, got {notify['timeout']}",
+            hint="notifications wait briefly so they never hold up a deploy; 5 is the default",
+        )
+    return notify
+
+
 def display_path(path: Path) -> str:
     """The path as the user would write it: relative to the working directory when inside it."""
     try:
@@ -160,10 +202,11 @@ def parse_config(text: str, path: Path | None) -> ConfigFile:
         if key not in TOP_KEYS:
             raise ConfigError(
                 f"{label}: {key}: unknown section{_suggest(key, TOP_KEYS)}",
-                hint="sections are [project], [env.NAME] and [service.NAME]",
+                hint="sections are [project], [env.NAME], [service.NAME] and [notify]",
             )
     cfg = ConfigFile(path=path)
     cfg.project = _check_table(label, "project", raw.get("project", {}), PROJECT_KEYS)
+    cfg.notify = _check_notify(label, raw.get("notify", {}))
     envs = raw.get("env", {})
     if not isinstance(envs, dict):
         raise ConfigError(f"{label}: env: expected tables [env.NAME]", hint="write [env.staging]")

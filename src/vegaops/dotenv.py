@@ -1,25 +1,45 @@
-"""Dotenv rendering and parsing that round-trip any value (quotes, newlines, ``$``, backslashes).
+"""Dotenv and shell renderings other tools read back exactly, and parsing with python-dotenv.
 
-Rendering always double-quotes and escapes ``\\``, ``"``, ``$``, newline, carriage return and tab, so a
-value never breaks a line and never expands in a reader that interpolates ``$VAR``. Parsing accepts that
-form, single-quoted (literal) values, bare values, ``export`` prefixes and ``#`` comments.
+``render`` (``secret export --format dotenv``) writes one line per variable:
+
+- a value with no ``'``, no ``\\`` and no line break is single-quoted: ``KEY='value'``. python-dotenv and
+  docker compose's ``env_file`` both take it literally (``$``, ``#``, ``"``, ``=``, spaces, tabs included);
+- any other value is double-quoted with exactly four escapes, the ones python-dotenv and compose both
+  decode: ``\\\\`` ``\\"`` ``\\n`` ``\\r``. Everything else is written as is.
+
+What does not round-trip, and why (these are the readers' rules, not choices made here):
+
+- python-dotenv expands ``${NAME}`` in *every* value unless read with ``interpolate=False``, and has no
+  escape for it; a value containing ``${`` reads back exactly only with ``interpolate=False`` (this module
+  always parses that way).
+- docker compose expands ``$NAME`` inside double quotes; only the values written double-quoted (those with
+  a ``'``, a backslash or a line break) that also hold a ``$`` are affected. Compose also cannot read a
+  double-quoted value that ends in a backslash or a ``"``.
+
+``render_env`` (``--format env``) writes ``export KEY='...'`` with POSIX single quoting (``shlex.quote``):
+``set -a; . FILE`` in sh or bash gives back every value byte for byte.
+
+``parse`` (``secret import``) uses python-dotenv's own parser (``dotenv.parser.parse_stream``), so what
+python-dotenv or compose-style files hold is read the way python-dotenv reads it, with interpolation off.
+A line python-dotenv cannot parse, or a key without ``=``, is an error naming the line instead of being
+skipped with a logged warning.
 """
 
 from __future__ import annotations
 
+import io
 import json
-import re
 import shlex
 
 from vegaops.errors import UsageError
 
-_ESCAPES = {"\\": "\\\\", '"': '\\"', "$": "\\$", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-_UNESCAPES = {"\\": "\\", '"': '"', "$": "$", "n": "\n", "r": "\r", "t": "\t", "'": "'", "`": "`"}
-_KEY = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.\-/]*)\s*=\s*")
+_DOUBLE_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"}
 
 
 def quote(value: str) -> str:
-    return '"' + "".join(_ESCAPES.get(ch, ch) for ch in value) + '"'
+    if not any(ch in value for ch in "'\\\n\r"):
+        return f"'{value}'"
+    return '"' + "".join(_DOUBLE_ESCAPES.get(ch, ch) for ch in value) + '"'
 
 
 def render(values: dict[str, str]) -> str:
@@ -27,7 +47,7 @@ def render(values: dict[str, str]) -> str:
 
 
 def render_env(values: dict[str, str]) -> str:
-    """``export KEY='value'`` lines for ``eval`` / ``source`` in a POSIX shell."""
+    """``export KEY='value'`` lines for ``set -a; . FILE``, ``source`` or ``eval`` in a POSIX shell."""
     return "".join(f"export {key}={shlex.quote(value)}\n" for key, value in values.items())
 
 
@@ -36,53 +56,21 @@ def render_json(values: dict[str, str]) -> str:
 
 
 def parse(text: str, source: str = "dotenv") -> dict[str, str]:
+    from dotenv.parser import parse_stream
+
     values: dict[str, str] = {}
-    i, n, line_no = 0, len(text), 1
-    while i < n:
-        end = text.find("\n", i)
-        end = n if end < 0 else end
-        line = text[i:end]
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            i, line_no = end + 1, line_no + 1
-            continue
-        m = _KEY.match(line.lstrip())
-        if not m:
-            raise UsageError(f"{source}:{line_no}: expected KEY=VALUE", hint='one assignment per line, e.g. A="b"')
-        key = m.group(1)
-        j = i + (len(line) - len(line.lstrip())) + m.end()
-        if j < n and text[j] in "\"'":
-            q = text[j]
-            j += 1
-            out: list[str] = []
-            while True:
-                if j >= n:
-                    raise UsageError(f"{source}:{line_no}: unterminated {q}-quoted value for {key}")
-                ch = text[j]
-                if ch == q:
-                    j += 1
-                    break
-                if ch == "\\" and q == '"' and j + 1 < n:
-                    nxt = text[j + 1]
-                    out.append(_UNESCAPES.get(nxt, "\\" + nxt))
-                    j += 2
-                    continue
-                if ch == "\n":
-                    line_no += 1
-                out.append(ch)
-                j += 1
-            rest_end = text.find("\n", j)
-            rest_end = n if rest_end < 0 else rest_end
-            rest = text[j:rest_end].strip()
-            if rest and not rest.startswith("#"):
-                raise UsageError(f"{source}:{line_no}: unexpected text after the quoted value of {key}")
-            values[key] = "".join(out)
-            i, line_no = rest_end + 1, line_no + 1
-            continue
-        raw = text[j:end]
-        raw = re.split(r"\s+#", raw, maxsplit=1)[0].strip()
-        values[key] = raw
-        i, line_no = end + 1, line_no + 1
+    for binding in parse_stream(io.StringIO(text)):
+        line = binding.original.line
+        if binding.error:
+            first = binding.original.string.strip().splitlines()[0] if binding.original.string.strip() else ""
+            unterminated = first.partition("=")[2].lstrip()[:1] in ("'", '"')
+            what = "unterminated quoted value" if unterminated else "expected KEY=VALUE"
+            raise UsageError(f"{source}:{line}: {what}", hint='one assignment per line, e.g. A="b"')
+        if binding.key is None:
+            continue  # a comment or a blank line
+        if binding.value is None:
+            raise UsageError(f"{source}:{line}: {binding.key} has no value (expected KEY=VALUE)", hint="write KEY=")
+        values[binding.key] = binding.value
     return values
 
 

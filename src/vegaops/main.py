@@ -70,6 +70,14 @@ def handle(exc: BaseException, argv: Sequence[str], debug: bool) -> int:
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return the exit code (never raises)."""
+    code = _run(argv)
+    from vegaops.ci import finish
+
+    finish(code)  # GitHub step summary/outputs/annotations and notifications; never changes the code
+    return code
+
+
+def _run(argv: Sequence[str] | None) -> int:
     from typer import Abort
     from typer._click.exceptions import ClickException  # typer's vendored Click, not the click package
     from typer.main import get_command
@@ -103,4 +111,11 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 
 def main() -> None:
+    if os.environ.get("_VEGAOPS_COMPLETE"):  # shell completion: a warm cache answers before typer is imported
+        from vegaops.completion import fast
+
+        answer = fast(os.environ)
+        if answer is not None:
+            sys.stdout.write(answer)
+            sys.exit(0)
     sys.exit(run())

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from vegaops import __version__
+from vegaops import __version__, completion
 from vegaops.cli import (
     config_cmd,
     debug_cmd,
@@ -90,7 +90,13 @@ def root(
     ctx: typer.Context,
     env: Annotated[
         str | None,
-        typer.Option("--env", "-e", envvar="VEGAOPS_ENV", help="Environment from vegaops.toml (or 'sandbox')."),
+        typer.Option(
+            "--env",
+            "-e",
+            envvar="VEGAOPS_ENV",
+            help="Environment from vegaops.toml (or 'sandbox').",
+            autocompletion=completion.environments,
+        ),
     ] = None,
     profile: Annotated[str | None, typer.Option(envvar="VEGAOPS_PROFILE", help="AWS named profile.")] = None,
     region: Annotated[str | None, typer.Option(envvar="VEGAOPS_REGION", help="AWS region.")] = None,

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from vegaops import completion
 from vegaops.cli.common import DryRunOpt, app_ctx, emit, parse_pairs, run_result, value_read
 from vegaops.errors import NotFoundError, UsageError
 
@@ -58,7 +59,13 @@ def _shown(p: Parameter, reveal: bool) -> object:
 @app.command("set")
 def set_(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Name, relative to the params prefix unless it starts with /.")],
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="Name, relative to the params prefix unless it starts with /.",
+            autocompletion=completion.parameter_names,
+        ),
+    ],
     value: Annotated[str | None, typer.Argument(help="Value; '-' or omitted reads stdin.")] = None,
     secure: Annotated[bool, typer.Option("--secure", help="Store as SecureString.")] = False,
     kms_key: Annotated[str | None, typer.Option("--kms-key", help="KMS key for SecureString.")] = None,
@@ -114,7 +121,7 @@ def set_(
 @app.command("get")
 def get(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Parameter name.")],
+    name: Annotated[str, typer.Argument(help="Parameter name.", autocompletion=completion.parameter_names)],
     reveal: Annotated[bool, typer.Option("--reveal", help="Print the value alone (SecureString too).")] = False,
     version: Annotated[int | None, typer.Option("--version", help="A specific version.")] = None,
 ) -> None:
@@ -194,7 +201,7 @@ def list_(
 @app.command("delete")
 def delete(
     ctx: typer.Context,
-    names: Annotated[list[str], typer.Argument(help="Parameter names.")],
+    names: Annotated[list[str], typer.Argument(help="Parameter names.", autocompletion=completion.parameter_names)],
     dry_run: DryRunOpt = False,
 ) -> None:
     """Delete parameters (asks first unless --yes)."""
@@ -209,7 +216,10 @@ def delete(
 
 
 @app.command("history")
-def history(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Parameter name.")]) -> None:
+def history(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Parameter name.", autocompletion=completion.parameter_names)],
+) -> None:
     """The parameter's versions: who changed it and when (SecureString values masked)."""
     from vegaops.naming import param_name
     from vegaops.output.result import Result, Table
@@ -247,7 +257,7 @@ def history(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Parame
 @app.command("rollback")
 def rollback(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Parameter name.")],
+    name: Annotated[str, typer.Argument(help="Parameter name.", autocompletion=completion.parameter_names)],
     to: Annotated[
         int | None,
         typer.Option("--to", help="Version whose value to restore (default: the value before the newest version)."),

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+from vegaops import completion
 from vegaops.cli.common import DryRunOpt, app_ctx, emit
 
 
@@ -48,8 +49,16 @@ def _duration(value: str) -> float:
 @app.callback()
 def deploy(
     ctx: typer.Context,
-    services: Annotated[list[str] | None, typer.Argument(help="Services (default: all of the environment).")] = None,
-    tag: Annotated[str | None, typer.Option("--tag", "-t", help="Image tag to deploy, e.g. v1.2.3-stable.")] = None,
+    services: Annotated[
+        list[str] | None,
+        typer.Argument(help="Services (default: all of the environment).", autocompletion=completion.services),
+    ] = None,
+    tag: Annotated[
+        str | None,
+        typer.Option(
+            "--tag", "-t", help="Image tag to deploy, e.g. v1.2.3-stable.", autocompletion=completion.image_tags
+        ),
+    ] = None,
     container: Annotated[str | None, typer.Option("--container", help="Container whose image changes.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Force a new deployment when already deployed.")] = False,
     wait_for_other: Annotated[
@@ -97,7 +106,9 @@ def deploy(
 @app.command("watch")
 def watch(
     ctx: typer.Context,
-    services: Annotated[list[str] | None, typer.Argument(help="Services (default: all).")] = None,
+    services: Annotated[
+        list[str] | None, typer.Argument(help="Services (default: all).", autocompletion=completion.services)
+    ] = None,
     timeout: Annotated[str, typer.Option("--timeout", help="How long to watch: 900, 15m, 1h.")] = "15m",
     poll_interval: PollOpt = None,
     rollback_on_failure: Annotated[bool, typer.Option("--rollback-on-failure")] = False,
@@ -112,7 +123,7 @@ def watch(
 @app.command("history")
 def history(
     ctx: typer.Context,
-    service: Annotated[str, typer.Argument(help="Service.")],
+    service: Annotated[str, typer.Argument(help="Service.", autocompletion=completion.services)],
     limit: Annotated[int, typer.Option("--limit", "-n", help="How many revisions.")] = 10,
 ) -> None:
     """Recent deployments of a service: outcome, tag, digest, who, when, how long."""
@@ -123,7 +134,9 @@ def history(
 
 
 @app.command("unlock")
-def unlock(ctx: typer.Context, service: Annotated[str, typer.Argument(help="Service.")]) -> None:
+def unlock(
+    ctx: typer.Context, service: Annotated[str, typer.Argument(help="Service.", autocompletion=completion.services)]
+) -> None:
     """Remove a stale deploy lock (after a crashed deploy)."""
     from vegaops.deploy import core
     from vegaops.deploy.run import selected
@@ -150,7 +163,7 @@ def unlock(ctx: typer.Context, service: Annotated[str, typer.Argument(help="Serv
 
 def rollback(
     ctx: typer.Context,
-    service: Annotated[str, typer.Argument(help="Service to roll back.")],
+    service: Annotated[str, typer.Argument(help="Service to roll back.", autocompletion=completion.services)],
     to: Annotated[int | None, typer.Option("--to", help="Task definition revision to go back to.")] = None,
     timeout: Annotated[str, typer.Option("--timeout", help="How long to watch: 900, 15m, 1h.")] = "15m",
     poll_interval: PollOpt = None,
@@ -165,7 +178,9 @@ def rollback(
 
 def status(
     ctx: typer.Context,
-    services: Annotated[list[str] | None, typer.Argument(help="Services (default: all).")] = None,
+    services: Annotated[
+        list[str] | None, typer.Argument(help="Services (default: all).", autocompletion=completion.services)
+    ] = None,
 ) -> None:
     """Per service: task definition and tag, desired/running/pending, rollout, targets, last event."""
     from vegaops.deploy.status import status as run_status

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from vegaops import completion
 from vegaops.cli.common import DryRunOpt, app_ctx, emit, parse_pairs, run_result, value_read
 from vegaops.errors import NotFoundError, UsageError
 
@@ -116,7 +117,13 @@ def now_iso(a: AppContext) -> str:
 @app.command("set")
 def set_(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Secret name, relative to the secrets prefix unless it starts with /.")],
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="Secret name, relative to the secrets prefix unless it starts with /.",
+            autocompletion=completion.secret_names,
+        ),
+    ],
     value: Annotated[
         str | None, typer.Argument(help="Refused unless --value-arg; '-' or omitted reads stdin.", show_default=False)
     ] = None,
@@ -212,7 +219,7 @@ def _select(name: str, raw: str, key: str | None) -> str:
 @app.command("get")
 def get(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Secret name.")],
+    name: Annotated[str, typer.Argument(help="Secret name.", autocompletion=completion.secret_names)],
     key: Annotated[str | None, typer.Option("--key", help="One field of a JSON secret.")] = None,
     reveal: Annotated[bool, typer.Option("--reveal", help="Print the value alone on stdout.")] = False,
     version_id: Annotated[str | None, typer.Option("--version-id", help="A specific version.")] = None,
@@ -366,7 +373,7 @@ def list_(
 @app.command("delete")
 def delete(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Secret name.")],
+    name: Annotated[str, typer.Argument(help="Secret name.", autocompletion=completion.secret_names)],
     recovery_days: Annotated[
         int | None, typer.Option("--recovery-days", min=7, max=30, help="Recovery window (default 30).")
     ] = None,
@@ -388,7 +395,9 @@ def delete(
 
 @app.command("restore")
 def restore(
-    ctx: typer.Context, name: Annotated[str, typer.Argument(help="Secret name.")], dry_run: DryRunOpt = False
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Secret name.", autocompletion=completion.secret_names)],
+    dry_run: DryRunOpt = False,
 ) -> None:
     """Cancel the scheduled deletion of a secret."""
     from vegaops.runbook import engine
@@ -400,7 +409,10 @@ def restore(
 
 
 @app.command("history")
-def history(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Secret name.")]) -> None:
+def history(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Secret name.", autocompletion=completion.secret_names)],
+) -> None:
     """The secret's versions with their stages and dates (never values)."""
     from vegaops.output.result import Table
 
@@ -418,7 +430,7 @@ def history(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Secret
 @app.command("rollback")
 def rollback(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Secret name.")],
+    name: Annotated[str, typer.Argument(help="Secret name.", autocompletion=completion.secret_names)],
     to: Annotated[
         str | None,
         typer.Option("--to", help="Version id to make current (default: the version before the newest one)."),
@@ -451,7 +463,10 @@ def rollback(
 @app.command("refs")
 def refs_(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Secret name (or parameter name with --param).")],
+    name: Annotated[
+        str,
+        typer.Argument(help="Secret name (or parameter name with --param).", autocompletion=completion.secret_names),
+    ],
     param: Annotated[bool, typer.Option("--param", help="NAME is an SSM parameter.")] = False,
 ) -> None:
     """Task definitions and services that reference the secret, and running tasks that predate its last change."""

@@ -231,6 +231,9 @@ def deploy(ctx: AppContext, o: DeployOptions) -> Result:
                 locks.append(core.acquire_lock(ctx, it.service, o.tag, ttl))
         changes: list[dict[str, Any]] = []
         if calls:
+            from vegaops.ci import notify_deploy_start
+
+            notify_deploy_start(ctx, o.tag, [it.service for it in items if not (it.reattach or it.already)])
             report = engine.run(ctx, "deploy", calls)
             changes = report.changes
             outputs = {s.id: s.outputs for s in report.steps}

@@ -63,6 +63,7 @@ class Output:
         self._stderr = stderr
         self._out: Console | None = None
         self._err: Console | None = None
+        self.last: Result | None = None  # the command's final result, for vegaops.ci.finish
 
     @property
     def json(self) -> bool:
@@ -118,6 +119,11 @@ class Output:
         if self.verbose > 0:
             self.err.print(message, style="dim", markup=False)
 
+    def workflow_command(self, line: str) -> None:
+        """A CI workflow command (``::error::...``), verbatim on stderr: stdout stays the result."""
+        self.stderr.write(line + "\n")
+        self.stderr.flush()
+
     def event(self, obj: dict[str, Any]) -> None:
         """One NDJSON line on stdout (json mode only): for streams of state changes or log events."""
         self.stdout.write(to_json(obj) + "\n")
@@ -125,6 +131,7 @@ class Output:
 
     # results (stdout) -------------------------------------------------------------------------
     def result(self, result: Result) -> None:
+        self.last = result
         if self.json:
             self.stdout.write(to_json(result.envelope()) + "\n")
             self.stdout.flush()
@@ -179,6 +186,7 @@ class Output:
 
     def failure(self, result: Result) -> None:
         """Render a failed command: the envelope in json mode, one line + hint otherwise."""
+        self.last = result
         if self.json:
             self.result(result)
             return
