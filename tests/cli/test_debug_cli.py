@@ -32,7 +32,7 @@ def test_unresolvable_secrets_are_listed_and_named_as_a_cause(cli) -> None:  # t
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)["data"]
     assert {s["name"] for s in doc["unresolved_secrets"]} == {"OPENAI_API_KEY", "REDIS_ADDR"}
-    assert doc["likely_causes"][0]["kind"] == "secrets"
+    assert doc["likely_causes"][0]["kind"] == "secret-missing"
     assert "postgres://x" not in r.stdout
     human = cli("debug", "api")
     assert "Secrets that do not resolve" in human.stdout and "OPENAI_API_KEY" in human.stdout
@@ -41,7 +41,7 @@ def test_unresolvable_secrets_are_listed_and_named_as_a_cause(cli) -> None:  # t
 def test_healthy_service_has_no_cause(cli) -> None:  # type: ignore[no-untyped-def]
     seed_service(desired=0)
     r = cli("debug", "api")
-    assert r.exit_code == 0 and "no failure found" in r.stdout
+    assert r.exit_code == 0 and "healthy: 0/0 running" in r.stdout
 
 
 def test_missing_service_exits_3(cli) -> None:  # type: ignore[no-untyped-def]
@@ -49,35 +49,60 @@ def test_missing_service_exits_3(cli) -> None:  # type: ignore[no-untyped-def]
     assert cli("debug", "api").exit_code == 3
 
 
-def test_diagnose_ranks_stop_reasons() -> None:
-    from vegaops.debug.report import diagnose
+def _group(
+    reason: str, deployment: str, current: bool, containers: tuple[tuple[str, int | None, str | None], ...]
+) -> dict[str, object]:
+    from vegaops import diagnosis as dg
 
-    def report(reason: str, codes: dict[str, int], lines: list[str]) -> dict[str, object]:
-        return {
-            "service": "api",
-            "running": 0,
-            "desired": 2,
-            "current_deployment": None,
-            "previous_deployments": [],
-            "unhealthy_targets": [],
-            "unresolved_secrets": [],
-            "stopped_tasks": [
-                {
-                    "reason": reason,
-                    "count": 3,
-                    "exit_codes": codes,
-                    "tasks": [{"stopped_reason": reason, "last_log_lines": lines}],
-                }
-            ],
-        }
-
-    crash = diagnose(report("Essential container in task exited", {"api=1": 3}, ["api: boom", "api: Error: x"]))
-    assert crash[0].kind == "crash" and "Error: x" in crash[0].evidence
-    oom = diagnose(report("Essential container in task exited", {"api=137 (OutOfMemoryError: killed)": 3}, []))
-    assert oom[0].kind == "oom"
-    assert (
-        diagnose(report("CannotPullContainerError: failed to resolve ref r/x:v9: not found", {}, []))[0].kind
-        == "image-pull"
+    stop = dg.TaskStop(
+        "EssentialContainerExited" if "Essential" in reason else "ServiceSchedulerInitiated",
+        reason,
+        tuple(dg.ContainerState(n, c, r) for n, c, r in containers),
     )
-    assert diagnose(report("Task failed ELB health checks in (target-group t)", {}, []))[0].kind == "unhealthy"
-    assert diagnose(report("ResourceInitializationError: unable to pull secrets", {}, []))[0].kind == "secrets"
+    found = dg.classify_task(stop, "api")
+    return {
+        "reason": reason,
+        "current": current,
+        "deployment": deployment,
+        "count": 3,
+        "exit_codes": {f"{n}={c}": 3 for n, c, _ in containers if c is not None},
+        "tasks": [
+            {"stopped_reason": reason, "last_log_lines": ["api: Error: x"], "diagnosis": found and found.to_dict()}
+        ],
+    }
+
+
+def _report(groups: list[dict[str, object]], running: int = 2, state: str = "COMPLETED") -> dict[str, object]:
+    return {
+        "service": "api",
+        "status": "ACTIVE",
+        "running": running,
+        "desired": 2,
+        "task_definition": "arn:aws:ecs:eu-central-1:1:task-definition/api:3",
+        "current_deployment": {"id": "ecs-svc/3", "rollout_state": state},
+        "previous_deployments": [],
+        "unhealthy_targets": [],
+        "unresolved_secrets": [],
+        "events": [],
+        "stopped_tasks": groups,
+    }
+
+
+def test_causes_come_from_the_current_deployment_and_earlier_failures_are_history() -> None:
+    from vegaops.debug.report import diagnose, healthy, history_causes
+
+    elb_old = _group("Task failed ELB health checks in (target-group t)", "ecs-svc/2", False, (("api", 137, None),))
+    oom_old = _group(
+        "Essential container in task exited", "ecs-svc/1", False, (("api", 137, "OutOfMemoryError: killed"),)
+    )
+    report = _report([elb_old, oom_old])
+    causes = diagnose(report)
+    assert causes == [] and healthy(report, causes)  # a healthy service is healthy, whatever happened before
+    past = history_causes(report)
+    assert {(c.deployment, c.kind) for c in past} == {("ecs-svc/2", "elb-health"), ("ecs-svc/1", "oom")}
+
+    crash_now = _group("Essential container in task exited", "ecs-svc/3", True, (("api", 1, None),))
+    report = _report([crash_now, oom_old], running=0, state="IN_PROGRESS")
+    causes = diagnose(report)
+    assert [c.kind for c in causes] == ["crash"] and "Error: x" in causes[0].evidence
+    assert not healthy(report, causes)

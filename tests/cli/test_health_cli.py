@@ -171,3 +171,35 @@ def test_health_step_contract(app_context, health_server, tmp_path, monkeypatch)
     health_server.status = 200
     step.apply(app_context, plan)
     assert step.plan(app_context).empty
+
+
+@pytest.mark.parametrize(("timeout", "interval", "sleeps"), [(15, 10, [10.0, 5.0]), (25, 10, [10.0, 10.0, 5.0])])
+def test_every_timeout_means_what_it_says(  # type: ignore[no-untyped-def]
+    app_context, health_server, tmp_path, monkeypatch, timeout, interval, sleeps
+) -> None:
+    """--timeout 15 with the default 10 s interval used to give up after 10 s, saying 15."""
+    from vegaops.health.run import wait_healthy
+
+    _project(tmp_path, monkeypatch, health_server.url)
+    app_context.cwd = tmp_path
+    seed_service(desired=1)  # never runs on moto: unhealthy for ever
+    ok, checks = wait_healthy(app_context, ["api"], timeout=timeout, interval=interval)
+    assert not ok and any(not c.ok for c in checks)
+    assert app_context.clock.sleeps == sleeps
+    assert app_context.clock.monotonic() == timeout  # the last check ran when the time was up, not before
+
+
+def test_an_earlier_failed_deployment_is_history_a_failing_current_one_is_not() -> None:
+    from datetime import UTC, datetime
+
+    from vegaops.health.checks import ecs_check
+
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    old_failed = {"id": "ecs-svc/2", "status": "ACTIVE", "rolloutState": "FAILED", "rolloutStateReason": "breaker"}
+    steady = {"id": "ecs-svc/3", "status": "PRIMARY", "rolloutState": "COMPLETED", "runningCount": 2}
+    svc = {"status": "ACTIVE", "runningCount": 2, "desiredCount": 2, "deployments": [steady, old_failed]}
+    check = ecs_check("api", svc, now)
+    assert check.ok and "history: 1 earlier deployment(s) failed" in check.detail
+    failing = {**steady, "rolloutState": "IN_PROGRESS", "failedTasks": 3, "createdAt": now}
+    check = ecs_check("api", {**svc, "deployments": [failing, old_failed]}, now)
+    assert not check.ok and "in progress with 3 failed task(s)" in check.detail

@@ -125,6 +125,15 @@ class Skipped:
     lost: str  # what the output lacks because of it
     detail: str  # the error, one line
 
+    @property
+    def why(self) -> str:
+        """Why it is missing, in a few words: what a report prints in the section's place."""
+        return {
+            DENIED: f"{self.operation} denied; grant it to see this",
+            UNSUPPORTED: f"{self.operation} is not supported by this endpoint",
+            FAILING: f"{self.operation} still failing after retries: {self.detail}",
+        }.get(self.kind, self.detail)
+
     def line(self) -> str:
         why = {
             DENIED: f"denied; grant {self.operation} to see it",
@@ -132,6 +141,9 @@ class Skipped:
             FAILING: f"still failing after retries: {self.detail}",
         }.get(self.kind, self.detail)
         return f"skipped {self.lost} ({self.operation} {why}); the verdict does not depend on it"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"operation": self.operation, "kind": self.kind, "lost": self.lost, "why": self.why}
 
 
 @dataclass
@@ -153,14 +165,26 @@ class Enrichment:
             self.record(operation, kind, lost, exc)
             return default
 
-    def record(self, operation: str, kind: str, lost: str, exc: BaseException | str) -> None:
+    def attempt(self, operation: str, fn: Callable[[], T], lost: str) -> tuple[T | None, Skipped | None]:
+        """``(fn(), None)``, or ``(None, skipped)`` when it fails in a skippable way (reported once), so a
+        report can say in the section's place why it is missing."""
+        try:
+            return fn(), None
+        except Exception as exc:
+            kind = skip_kind(exc)
+            if kind is None:
+                raise
+            return None, self.record(operation, kind, lost, exc)
+
+    def record(self, operation: str, kind: str, lost: str, exc: BaseException | str) -> Skipped:
         detail = " ".join(str(exc).split())[:200]
         skip = Skipped(operation, kind, lost, detail)
         if operation in self._seen:
-            return
+            return skip
         self._seen.add(operation)
         self.skipped.append(skip)
         self.warn(skip.line())
+        return skip
 
     def as_json(self) -> list[dict[str, Any]]:
         return [{"operation": s.operation, "kind": s.kind, "lost": s.lost, "detail": s.detail} for s in self.skipped]

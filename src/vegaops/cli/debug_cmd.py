@@ -18,17 +18,29 @@ def debug(
 ) -> None:
     """One report for a broken deployment; --output json for the whole report."""
     from vegaops.aws.ecs import Ecs
-    from vegaops.debug.report import diagnose, gather
+    from vegaops.debug.report import diagnose, gather, healthy, history_causes
     from vegaops.logs.service import cluster_of, resolve_name
     from vegaops.output.result import Fields, Lines, Result, Table, View
 
     a = app_ctx(ctx)
-    key, ecs_name, _cfg = resolve_name(a, service)
+    key, ecs_name, cfg = resolve_name(a, service)
     report = gather(
-        a, Ecs(a.client("ecs")), key, ecs_name, cluster_of(a), lines=max(0, lines), stopped_limit=max(1, stopped)
+        a,
+        Ecs(a.client("ecs")),
+        key,
+        ecs_name,
+        cluster_of(a),
+        lines=max(0, lines),
+        stopped_limit=max(1, stopped),
+        app_container=getattr(cfg, "container", None),
     )
     causes = diagnose(report)
+    past = history_causes(report)
+    ok = healthy(report, causes)
+    report["healthy"] = ok
     report["likely_causes"] = [c.to_dict() for c in causes]
+    report["history"] = [c.to_dict() for c in past]
+    unreadable: dict[str, dict[str, str]] = report["unreadable"]
     views: list[View] = []
     cur = report["current_deployment"] or {}
     views.append(
@@ -59,16 +71,44 @@ def debug(
                 title=f"Other deployments ({report['previous_deployments_total']}, newest first)",
             )
         )
+    if "deployment_history" in unreadable:
+        views.append(Lines([f"Deployment history: not read ({unreadable['deployment_history']['why']})"]))
     if report["events"]:
-        views.append(Lines(["Last events:"] + [f"  {e['at']}  {e['message']}" for e in report["events"]]))
+        views.append(
+            Lines(
+                ["Last events:"]
+                + [
+                    f"  {e['at']}  {e['message']}" + ("" if e.get("current", True) else "  (before this deployment)")
+                    for e in report["events"][:10]
+                ]
+            )
+        )
+    for section, title in (("stopped_tasks", "Stopped tasks"), ("task_details", "Stopped tasks")):
+        if section in unreadable:
+            views.append(Lines([f"{title}: not read ({unreadable[section]['why']})"]))
+            break
     for group in report["stopped_tasks"]:
-        out = [f"Stopped x{group['count']}: {group['reason']}"]
+        where = (
+            "current deployment"
+            if group.get("current", True)
+            else f"history: {group.get('deployment') or 'an earlier deployment'}"
+        )
+        out = [f"Stopped x{group['count']} ({where}): {group['reason']}"]
         if group["exit_codes"]:
             out.append("  exit codes: " + ", ".join(f"{k} x{v}" for k, v in group["exit_codes"].items()))
         for t in group["tasks"][:2]:
             out.append(f"  task {t['task'][:8]} stopped {t['stopped_at']}")
             out += [f"    | {line}" for line in t["last_log_lines"]]
         views.append(Lines(out))
+    for section, title in (
+        ("log_lines", "Last log lines"),
+        ("targets", "Target health"),
+        ("task_definition", "Task definition"),
+        ("parameters", "SSM parameters check"),
+        ("secrets", "Secrets check"),
+    ):
+        if section in unreadable:
+            views.append(Lines([f"{title}: not read ({unreadable[section]['why']})"]))
     if report["unhealthy_targets"]:
         views.append(
             Table(
@@ -91,18 +131,29 @@ def debug(
     if causes:
         views.append(
             Lines(
-                ["Likely causes:"]
+                ["Likely causes (current deployment):"]
                 + [
-                    f"  {i}. [{c.kind}] {c.summary}\n     evidence: {c.evidence}\n     next: {c.next_command}"
+                    f"  {i}. [{c.kind}] {c.summary}"
+                    + (f"\n     why: {c.explanation}" if c.explanation else "")
+                    + f"\n     evidence: {c.evidence}\n     next: {c.next_command}"
                     for i, c in enumerate(causes, 1)
                 ]
             )
         )
-    message = (
-        (f"{len(causes)} likely cause{'s' if len(causes) != 1 else ''}: " + ", ".join(c.kind for c in causes))
-        if causes
-        else "no failure found"
-    )
+    if past:
+        views.append(Lines(["History (earlier deployments, not the current state):", *_history_lines(past)]))
+    running = f"{report['running']}/{report['desired']} running {str(report['task_definition']).rsplit('/', 1)[-1]}"
+    if causes:
+        message = f"{len(causes)} likely cause{'s' if len(causes) != 1 else ''}: " + ", ".join(c.kind for c in causes)
+    elif ok:
+        state = str(cur.get("rollout_state") or "steady").lower()
+        message = f"healthy: {running}, deployment {cur.get('id')} {state}"
+    else:
+        message = f"no failure found: {running}, deployment {cur.get('id')} {cur.get('rollout_state') or '-'}"
+    if past and not causes:
+        message += f" (earlier deployments failed: {', '.join(sorted({c.kind for c in past}))}; see History)"
+    if unreadable:
+        message += f"; not read: {', '.join(sorted(unreadable))}"
     emit(a, Result(a.command, data=report, views=views, message=message))
 
 
@@ -113,3 +164,17 @@ def _dep(d: dict[str, Any]) -> str:
         f"{d.get('id')} {d.get('rollout_state')} {d.get('running')}/{d.get('desired')} running, "
         f"{str(d.get('task_definition')).rsplit('/', 1)[-1]}" + (f" ({d['reason']})" if d.get("reason") else "")
     )
+
+
+def _history_lines(past: list[Any]) -> list[str]:
+    """One line per kind of earlier failure: how many deployments, which was the latest."""
+    by: dict[tuple[str, str], list[str]] = {}
+    for c in past:
+        by.setdefault((c.kind, c.summary if c.kind != "rollout" else "deployment failed"), []).append(
+            str(c.deployment or "-")
+        )
+    out = []
+    for (kind, summary), deployments in by.items():
+        more = f" (and {len(deployments) - 1} more deployment(s))" if len(deployments) > 1 else ""
+        out.append(f"  - [{kind}] {summary}: {deployments[0]}{more}")
+    return out

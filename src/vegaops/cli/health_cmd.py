@@ -20,7 +20,7 @@ def health(
 ) -> None:
     """Check services: exit 0 when every check passes, 5 when any fails (all listed), 6 when --wait times out."""
     from vegaops.errors import UsageError
-    from vegaops.health.run import failing_lines, run_checks, wait_healthy
+    from vegaops.health.run import failing_lines, run_checks, skipped_lines, wait_healthy
     from vegaops.output.result import Result, Table
 
     a = app_ctx(ctx)
@@ -40,14 +40,20 @@ def health(
         checks = run_checks(a, names, retries=retries, http_timeout=http_timeout)
         healthy = all(c.ok for c in checks)
     failing = failing_lines(checks)
-    rows = [[c.scope, c.name, c.target or "-", "ok" if c.ok else "FAIL", c.detail] for c in checks]
+    rows = [[c.scope, c.name, c.target or "-", c.status, c.detail] for c in checks]
+    skipped = skipped_lines(checks)
     code = 0 if healthy else (6 if wait else 5)
     if healthy:
-        message = f"healthy: {len(checks)} check{'s' if len(checks) != 1 else ''} passed"
+        passed = len(checks) - len(skipped)
+        message = f"healthy: {passed} check{'s' if passed != 1 else ''} passed" + (
+            f", {len(skipped)} not read ({'; '.join(skipped)})" if skipped else ""
+        )
     elif wait:
         message = f"timed out after {timeout:g}s waiting for health: {len(failing)} of {len(checks)} checks failing"
     else:
-        message = f"unhealthy: {len(failing)} of {len(checks)} checks failing"
+        message = f"unhealthy: {len(failing)} of {len(checks)} checks failing" + (
+            f"; {len(skipped)} not read" if skipped else ""
+        )
     kind = "ok" if healthy else ("timeout" if wait else "failed")
     errors = [{"kind": kind, "message": line, "hint": None, "exit_code": code} for line in failing]
     if failing:

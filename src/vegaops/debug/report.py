@@ -1,16 +1,28 @@
-"""Gather the facts about one service (read-only), then diagnose them with plain rules.
+"""Gather the facts about one service (read-only), then diagnose them with ``vegaops.diagnosis``.
 
-``gather`` talks to AWS; ``diagnose`` is a pure function of the gathered report, so each sandbox
-failure mode (crash, OOM, unhealthy, image pull, secrets) maps to a named cause and a next command.
+Two rules make the report true on real estates:
+
+* **The deployment in question.** Causes come from the current (PRIMARY) deployment: its stopped tasks
+  (``startedBy`` is the deployment id; tasks without one count when they run its task definition), service
+  events since it started, its targets and its task definition's secrets. Failures of earlier deployments
+  are history, shown as such, never the "likely cause" of a service that is healthy now.
+* **Only DescribeServices is required.** Every other call (deployments history, tasks, task definitions,
+  log lines, target health, secret checks) is enrichment: denied, unsupported or still failing, the section
+  says why in its place (``unreadable``), the rest is still reported, and the exit code does not change.
+
+``gather`` talks to AWS; ``diagnose`` is a pure function of the gathered report.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from vegaops import diagnosis as dg
 from vegaops.aws.errors import error_code
 from vegaops.logs.service import of_service
 from vegaops.logs.sources import discover, task_id
@@ -19,16 +31,61 @@ if TYPE_CHECKING:
     from vegaops.aws.ecs import Ecs
     from vegaops.context import AppContext
 
+T = TypeVar("T")
+
+# Sections of the report and the IAM action that would let vegaops read each.
+SECTIONS = {
+    "deployment_history": "ecs:ListServiceDeployments",
+    "stopped_tasks": "ecs:ListTasks",
+    "task_details": "ecs:DescribeTasks",
+    "task_definition": "ecs:DescribeTaskDefinition",
+    "log_lines": "logs:GetLogEvents",
+    "targets": "elasticloadbalancing:DescribeTargetHealth",
+    "parameters": "ssm:GetParameters",
+    "secrets": "secretsmanager:DescribeSecret",
+}
+
 
 @dataclass(frozen=True)
 class Cause:
-    kind: str  # crash | oom | unhealthy | image-pull | secrets | rollout | capacity
-    summary: str
+    kind: str  # a vegaops.diagnosis kind, or rollout | capacity
+    summary: str  # one line: what happened
     evidence: str
     next_command: str
+    explanation: str = ""
+    deployment: str | None = None
+    container: str | None = None
+    sidecar: bool = False
+    count: int = 0
 
-    def to_dict(self) -> dict[str, str]:
-        return {"kind": self.kind, "summary": self.summary, "evidence": self.evidence, "next": self.next_command}
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "summary": self.summary,
+            "explanation": self.explanation,
+            "evidence": self.evidence,
+            "next": self.next_command,
+            "deployment": self.deployment,
+            "container": self.container,
+            "sidecar": self.sidecar,
+            "tasks": self.count,
+        }
+
+
+@dataclass
+class Reader:
+    """Runs the optional reads of one report and remembers, per section, why one could not be read."""
+
+    a: AppContext
+    unreadable: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def read(self, section: str, operation: str, fn: Callable[[], T], lost: str) -> T | None:
+        """``fn()``, or None when it was skipped (the section then says why)."""
+        value, skipped = self.a.enrichment.attempt(operation, fn, lost)
+        if skipped is not None:
+            self.unreadable.setdefault(section, skipped.to_dict())
+            return None
+        return value
 
 
 def _iso(value: Any) -> Any:
@@ -58,75 +115,117 @@ def _normalise(reason: str) -> str:
     return re.sub(r"retried \d+ time\(s\)", "retried N time(s)", text)
 
 
-def _secrets_of(td: dict[str, Any]) -> list[tuple[str, str, str]]:
-    out = []
-    for c in td.get("containerDefinitions", []):
-        for s in c.get("secrets", []) or []:
-            out.append((str(c.get("name")), str(s.get("name")), str(s.get("valueFrom"))))
-    return out
+def _short_td(arn: Any) -> str:
+    return str(arn or "-").rsplit("/", 1)[-1]
 
 
-def check_secret(a: AppContext, value_from: str) -> str | None:
-    """None when the reference resolves, else the error code/message."""
-    try:
-        if ":secretsmanager:" in value_from:
-            # arn:aws:secretsmanager:region:acct:secret:name-AbCdEf[:json-key:version-stage:version-id]
-            parts = value_from.split(":")
-            secret_id = ":".join(parts[:7])
-            a.client("secretsmanager").describe_secret(SecretId=secret_id)
-        else:
-            name = value_from.split(":parameter", 1)[-1] if value_from.startswith("arn:") else value_from
-            a.client("ssm").get_parameter(Name=name, WithDecryption=False)
-    except Exception as exc:
-        code = error_code(exc)
-        if code is None:
-            raise
-        return code
-    return None
+def _belongs(task: dict[str, Any], deployment: dict[str, Any] | None) -> bool:
+    """Is this stopped task one of the deployment's? By startedBy (the deployment id) or, for tasks that
+    carry no deployment id, by its task definition."""
+    if deployment is None:
+        return False
+    started_by = str(task.get("startedBy") or "")
+    if started_by.startswith("ecs-svc/"):
+        return started_by == deployment.get("id")
+    return bool(task.get("taskDefinitionArn")) and task.get("taskDefinitionArn") == deployment.get("task_definition")
 
 
 def gather(
-    a: AppContext, ecs: Ecs, key: str, ecs_name: str, cluster: str, lines: int = 10, stopped_limit: int = 20
+    a: AppContext,
+    ecs: Ecs,
+    key: str,
+    ecs_name: str,
+    cluster: str,
+    lines: int = 10,
+    stopped_limit: int = 20,
+    app_container: str | None = None,
 ) -> dict[str, Any]:
     from vegaops.aws.elbv2 import Elbv2
     from vegaops.aws.logs import Logs
 
-    found, missing = ecs.describe_services(cluster, [ecs_name])
+    found, missing = ecs.describe_services(cluster, [ecs_name])  # the one required call
     if missing:
         from vegaops.errors import NotFoundError
 
         raise NotFoundError(
             f"ECS service {ecs_name} not found in cluster {cluster}", hint="check the service name and --env"
         )
+    reader = Reader(a)
     svc = found[ecs_name]
     deployments = [_deployment(d) for d in svc.get("deployments", [])]
     current = next((d for d in deployments if d["status"] == "PRIMARY"), deployments[0] if deployments else None)
     previous = sorted(
         (d for d in deployments if d is not current), key=lambda d: str(d.get("created_at") or ""), reverse=True
     )
-    history = ecs.list_service_deployments(cluster, ecs_name, max_results=5)
-    events = [{"at": _iso(e.get("createdAt")), "message": e.get("message")} for e in svc.get("events", [])[:10]]
+    history = reader.read(
+        "deployment_history",
+        SECTIONS["deployment_history"],
+        lambda: ecs.list_service_deployments(cluster, ecs_name, max_results=5),
+        "the service's deployment history",
+    )
+    if history is None and "deployment_history" not in reader.unreadable and ecs.deployments_api is False:
+        skipped = a.enrichment.record(
+            SECTIONS["deployment_history"], "unsupported", "the service's deployment history", "not implemented"
+        )
+        reader.unreadable["deployment_history"] = skipped.to_dict()
+    since = current.get("created_at") if current else None
+    events = [
+        {
+            "at": _iso(e.get("createdAt")),
+            "message": e.get("message"),
+            "current": since is None or not e.get("createdAt") or str(_iso(e.get("createdAt"))) >= str(since),
+        }
+        for e in svc.get("events", [])[:20]
+    ]
 
     td_cache: dict[str, dict[str, Any]] = {}
 
     def td(arn: str) -> dict[str, Any]:
         if arn not in td_cache:
-            td_cache[arn] = ecs.describe_task_definition(arn).raw
+            td_cache[arn] = (
+                reader.read(
+                    "task_definition",
+                    SECTIONS["task_definition"],
+                    lambda: ecs.describe_task_definition(arn).raw,
+                    "task definitions (secrets, log sources, sidecars)",
+                )
+                or {}
+            )
         return td_cache[arn]
 
-    arns = ecs.list_tasks(cluster, service=ecs_name, desired_status="STOPPED")
-    stopped = of_service(ecs.describe_tasks(cluster, arns), ecs_name) if arns else []
+    arns: list[str] = (
+        reader.read(
+            "stopped_tasks",
+            SECTIONS["stopped_tasks"],
+            lambda: ecs.list_tasks(cluster, service=ecs_name, desired_status="STOPPED"),
+            "stopped tasks and their causes",
+        )
+        or []
+    )
+    described: list[dict[str, Any]] = (
+        reader.read(
+            "task_details",
+            SECTIONS["task_details"],
+            lambda: ecs.describe_tasks(cluster, arns),
+            "stopped tasks and their causes",
+        )
+        or []
+        if arns
+        else []
+    )
+    stopped = of_service(described, ecs_name)
     stopped.sort(key=lambda t: str(t.get("stoppedAt") or t.get("createdAt") or ""), reverse=True)
     stopped = stopped[:stopped_limit]
     logs = Logs(a.client("logs"))
-    groups: dict[str, dict[str, Any]] = {}
+    groups: dict[tuple[bool, str, str], dict[str, Any]] = {}
     for t in stopped:
         reason = str(t.get("stoppedReason") or t.get("stopCode") or "no reason given")
         containers = [
             {"name": c.get("name"), "exit_code": c.get("exitCode"), "reason": c.get("reason")}
             for c in t.get("containers", [])
         ]
-        entry = {
+        is_current = _belongs(t, current)
+        entry: dict[str, Any] = {
             "task": task_id(t["taskArn"]),
             "stopped_reason": reason,
             "stopped_at": _iso(t.get("stoppedAt")),
@@ -136,20 +235,44 @@ def gather(
             "containers": containers,
             "last_log_lines": [],
         }
-        if lines > 0 and t.get("taskDefinitionArn"):
-            for src in discover(key, td(t["taskDefinitionArn"]), a.settings.region):
+        definition = td(t["taskDefinitionArn"]) if t.get("taskDefinitionArn") else {}
+        if lines > 0 and definition and "log_lines" not in reader.unreadable:
+            for src in discover(key, definition, a.settings.region):
                 stream = src.stream_for(entry["task"]) if src.tailable else None
                 if not stream or src.group is None:
                     continue
-                try:
-                    got = logs.last_events(src.group, stream, lines)
-                except Exception as exc:
-                    if error_code(exc) != "ResourceNotFoundException":
-                        raise
-                    continue
+                got: list[dict[str, Any]] = (
+                    reader.read(
+                        "log_lines",
+                        SECTIONS["log_lines"],
+                        partial(_last_events, logs, src.group, stream, lines),
+                        "the stopped tasks' last log lines",
+                    )
+                    or []
+                )
                 entry["last_log_lines"] += [f"{src.container}: {str(e.get('message', '')).rstrip()}" for e in got]
+        stop = dg.task_from_api(
+            t,
+            definition or None,
+            app_container,
+            [line.split(": ", 1)[-1] for line in entry["last_log_lines"]],
+        )
+        if dg.not_a_failure(stop):
+            continue
+        diagnosis = dg.classify_task(stop, key)
+        entry["diagnosis"] = diagnosis.to_dict() if diagnosis else None
+        deployment_id = str(t.get("startedBy") or "")
         group = groups.setdefault(
-            _normalise(reason), {"reason": _normalise(reason), "count": 0, "exit_codes": {}, "tasks": []}
+            (is_current, deployment_id, _normalise(reason)),
+            {
+                "reason": _normalise(reason),
+                "current": is_current,
+                "deployment": deployment_id or None,
+                "task_definition": t.get("taskDefinitionArn"),
+                "count": 0,
+                "exit_codes": {},
+                "tasks": [],
+            },
         )
         group["count"] += 1
         for c in containers:
@@ -164,7 +287,10 @@ def gather(
         for lb in svc["loadBalancers"]:
             if not lb.get("targetGroupArn"):
                 continue
-            for th in elb.target_health(lb["targetGroupArn"]):
+            health = reader.read(
+                "targets", SECTIONS["targets"], partial(elb.target_health, lb["targetGroupArn"]), "target health"
+            )
+            for th in health or []:
                 if th.state not in ("healthy", "draining"):
                     unhealthy.append(
                         {
@@ -177,15 +303,30 @@ def gather(
                         }
                     )
 
-    secret_refs: dict[str, tuple[str, str, str]] = {}
-    for arn in {svc.get("taskDefinition"), current and current.get("task_definition")} - {None}:
-        for ref in _secrets_of(td(str(arn))):
-            secret_refs.setdefault(ref[2], ref)
-    unresolved = []
-    for container, env_name, value_from in secret_refs.values():
-        problem = check_secret(a, value_from)
-        if problem:
-            unresolved.append({"container": container, "name": env_name, "value_from": value_from, "error": problem})
+    unresolved: list[dict[str, Any]] = []
+    current_td = (current or {}).get("task_definition") or svc.get("taskDefinition")
+    definition = td(str(current_td)) if current_td else {}
+    if definition:
+        from vegaops import refs
+
+        found_vars = [v for v in refs.variables(definition) if v.source != "environment"]
+        checked: list[refs.Variable] = []
+        # one read per store, so a denied one names its own IAM action and the other is still checked
+        for section, source, what in (
+            ("parameters", "ssm", "whether the task definition's SSM parameters resolve"),
+            ("secrets", "secretsmanager", "whether the task definition's secrets resolve"),
+        ):
+            these = [v for v in found_vars if v.source == source]
+            if not these:
+                continue
+            done: bool | None = reader.read(section, SECTIONS[section], partial(_check, a, these), what)
+            if done:
+                checked += these
+        unresolved = [
+            {"container": v.container, "name": v.name, "value_from": v.value_from, "error": v.why}
+            for v in checked
+            if v.resolves is False
+        ]
 
     return {
         "service": key,
@@ -211,10 +352,73 @@ def gather(
         "stopped_tasks": list(groups.values()),
         "unhealthy_targets": unhealthy,
         "unresolved_secrets": unresolved,
+        "unreadable": reader.unreadable,
     }
 
 
+def _check(a: AppContext, variables: list[Any]) -> bool:
+    from vegaops import refs
+
+    refs.check_resolution(a, variables)
+    return True
+
+
+def _last_events(logs: Any, group: str, stream: str, lines: int) -> list[dict[str, Any]]:
+    try:
+        result: list[dict[str, Any]] = logs.last_events(group, stream, lines)
+    except Exception as exc:
+        if error_code(exc) != "ResourceNotFoundException":
+            raise
+        return []
+    return result
+
+
+def _group_causes(groups: list[dict[str, Any]], name: str) -> list[Cause]:
+    by_kind: dict[tuple[str, str | None], Cause] = {}
+    for group in groups:
+        first = group["tasks"][0]
+        d = first.get("diagnosis")
+        if not d:
+            continue
+        codes = " ".join(group["exit_codes"])
+        last = next((line for t in group["tasks"] for line in reversed(t["last_log_lines"]) if line.strip()), "")
+        evidence = (
+            f"{group['count']} task(s) of {group['deployment'] or 'the service'}"
+            + (f" exited {codes}" if codes else "")
+            + f": {d['evidence'] or group['reason']}"
+            + (f"; last log: {last}" if last and "last log:" not in (d["evidence"] or "") else "")
+        )
+        k = (d["kind"], group["deployment"])
+        if k in by_kind:
+            old = by_kind[k]
+            by_kind[k] = Cause(
+                old.kind,
+                old.summary,
+                old.evidence,
+                old.next_command,
+                old.explanation,
+                old.deployment,
+                old.container,
+                old.sidecar,
+                old.count + group["count"],
+            )
+            continue
+        by_kind[k] = Cause(
+            d["kind"],
+            d["reason"],
+            evidence,
+            d["fix"],
+            d["explanation"],
+            group["deployment"],
+            d.get("container"),
+            bool(d.get("sidecar")),
+            group["count"],
+        )
+    return sorted(by_kind.values(), key=lambda c: -c.count)
+
+
 def diagnose(report: dict[str, Any]) -> list[Cause]:
+    """The likely causes of the *current* deployment's trouble (empty when it is healthy)."""
     name = report["service"]
     causes: list[Cause] = []
     seen: set[str] = set()
@@ -224,65 +428,25 @@ def diagnose(report: dict[str, Any]) -> list[Cause]:
             seen.add(c.kind)
             causes.append(c)
 
-    for group in report["stopped_tasks"]:
-        reason = str(group["tasks"][0].get("stopped_reason") or group["reason"])
-        codes = " ".join(group["exit_codes"]) or "-"
-        last = next((line for t in group["tasks"] for line in reversed(t["last_log_lines"]) if line.strip()), "")
-        if "CannotPullContainerError" in reason or "pull image" in reason.lower():
-            ref = re.search(r"failed to resolve ref (\S+?):? ", reason)
-            add(
-                Cause(
-                    "image-pull",
-                    "the image cannot be pulled (tag or digest missing from the registry, or no registry access)",
-                    (f"image {ref.group(1)}; " if ref else "") + f"{group['count']} task(s): {reason[:160]}",
-                    f"vegaops rollback {name}  (or deploy an image that exists in ECR)",
-                )
-            )
-        elif "ResourceInitializationError" in reason or "secret" in reason.lower():
-            add(
-                Cause(
-                    "secrets",
-                    "the task cannot fetch its secrets/parameters at start (ResourceInitializationError)",
-                    f"{group['count']} task(s): {reason[:200]}",
-                    "vegaops secret list  (create the missing secret, or fix valueFrom in the task definition)",
-                )
-            )
-        elif "OutOfMemory" in codes or "=137" in codes:
-            add(
-                Cause(
-                    "oom",
-                    "the container is killed for running out of memory (exit 137, OutOfMemoryError)",
-                    f"{group['count']} task(s) exited {codes}" + (f"; last log: {last}" if last else ""),
-                    f"vegaops logs tail {name} --deployment current --since 30m  (then raise the task memory or "
-                    f"vegaops rollback {name})",
-                )
-            )
-        elif "ELB health check" in reason or "health checks" in reason.lower():
-            add(
-                Cause(
-                    "unhealthy",
-                    "tasks start but fail the load balancer health check and are replaced",
-                    f"{group['count']} task(s): {reason}",
-                    f"vegaops health {name}  (check the health check path answers 200; vegaops logs tail {name} "
-                    "--grep health)",
-                )
-            )
-        elif "Essential container" in reason and group["exit_codes"]:
-            add(
-                Cause(
-                    "crash",
-                    "the essential container exits on start-up (the application crashes)",
-                    f"{group['count']} task(s) exited {codes}" + (f"; last log: {last}" if last else ""),
-                    f"vegaops logs tail {name} --deployment current --since 30m  (or vegaops rollback {name})",
-                )
-            )
+    current = report.get("current_deployment") or {}
+    for c in _group_causes([g for g in report["stopped_tasks"] if g.get("current", True)], name):
+        add(c)
+    for e in report.get("events", []):
+        if not e.get("current", True):
+            continue
+        d = dg.classify_event(str(e.get("message") or ""), name)
+        if d is not None:
+            add(Cause(d.kind, d.reason, f"service event {e.get('at')}: {d.evidence}", d.fix, d.explanation))
     for problem in report["unresolved_secrets"]:
+        why = str(problem.get("error") or "")
+        kind = dg.SECRET_MISSING if "not found" in why or "deletion" in why else dg.SECRET_INVALID
         add(
             Cause(
-                "secrets",
-                "the task definition references a secret/parameter that does not resolve",
-                f"{problem['container']}.{problem['name']} -> {problem['value_from']}: {problem['error']}",
-                "vegaops secret list  (create it, or fix valueFrom)",
+                kind,
+                f"the task definition references a secret/parameter that does not resolve ({why})",
+                f"{problem['container']}.{problem['name']} -> {problem['value_from']}: {why}",
+                f"vegaops secret refs {name}  (create it, or point valueFrom at the existing one and redeploy)",
+                "tasks of this task definition cannot start until every valueFrom resolves",
             )
         )
     bad = [t for t in report["unhealthy_targets"] if t["state"] == "unhealthy"]
@@ -290,27 +454,21 @@ def diagnose(report: dict[str, Any]) -> list[Cause]:
         reasons = sorted({f"{t['reason']}: {t['description']}" for t in bad})
         add(
             Cause(
-                "unhealthy",
+                dg.ELB_HEALTH,
                 "targets fail the load balancer health check",
                 f"{len(bad)} unhealthy target(s): {'; '.join(reasons)}",
                 f"vegaops health {name}",
+                "the target group's health check does not get the expected answer from the tasks",
             )
         )
-    current = report["current_deployment"] or {}
-    if current.get("rollout_state") == "FAILED" or any(
-        d.get("rollout_state") == "FAILED" for d in report["previous_deployments"]
-    ):
-        failed = (
-            current
-            if current.get("rollout_state") == "FAILED"
-            else next(d for d in report["previous_deployments"] if d.get("rollout_state") == "FAILED")
-        )
+    if current.get("rollout_state") == "FAILED":
         add(
             Cause(
                 "rollout",
-                "a deployment failed (circuit breaker)",
-                f"{failed.get('id')}: {failed.get('reason')}",
-                f"vegaops logs tail {name} --deployment previous",
+                "the current deployment failed (circuit breaker)",
+                f"{current.get('id')}: {current.get('reason')}",
+                f"vegaops logs tail {name} --deployment current",
+                deployment=current.get("id"),
             )
         )
     if not causes and (report["running"] or 0) < (report["desired"] or 0):
@@ -323,3 +481,33 @@ def diagnose(report: dict[str, Any]) -> list[Cause]:
             )
         )
     return causes
+
+
+def history_causes(report: dict[str, Any]) -> list[Cause]:
+    """What went wrong in earlier deployments: shown as history, never as the current cause."""
+    name = report["service"]
+    out = _group_causes([g for g in report["stopped_tasks"] if not g.get("current", True)], name)
+    for d in report["previous_deployments"]:
+        if d.get("rollout_state") == "FAILED" and not any(c.deployment == d.get("id") for c in out):
+            out.append(
+                Cause(
+                    "rollout",
+                    f"deployment {d.get('id')} of {_short_td(d.get('task_definition'))} failed",
+                    str(d.get("reason") or ""),
+                    f"vegaops deploy history {name}",
+                    deployment=d.get("id"),
+                )
+            )
+    return out
+
+
+def healthy(report: dict[str, Any], causes: list[Cause]) -> bool:
+    """Healthy now: the current deployment completed (or is steady), every task runs, nothing explains trouble."""
+    current = report.get("current_deployment") or {}
+    done = current.get("rollout_state") in ("COMPLETED", None) and len(report["previous_deployments"]) == 0
+    return (
+        not causes
+        and report.get("status") == "ACTIVE"
+        and (report["running"] or 0) >= (report["desired"] or 0)
+        and (done or current.get("rollout_state") == "COMPLETED")
+    )

@@ -24,7 +24,7 @@ def _tag_of(image: str) -> str:
 def status(ctx: AppContext, names: list[str]) -> Result:
     from vegaops.aws.elbv2 import Elbv2
     from vegaops.deploy.run import selected
-    from vegaops.output.result import Result, Table
+    from vegaops.output.result import Lines, Result, Table, View
 
     cluster = ctx.settings.require_cluster()
     ecs = core.ecs_for(ctx)
@@ -33,6 +33,9 @@ def status(ctx: AppContext, names: list[str]) -> Result:
     elb = Elbv2(ctx.client("elbv2"))
     rows: list[dict[str, Any]] = []
     tds: dict[str, Any] = {}
+    # Only DescribeServices is required; task definitions (image, tag) and target health are enrichment:
+    # denied, unsupported or failing, the cell says "not read" and a line under the table says why.
+    unreadable: dict[str, dict[str, str]] = {}
     for key, name in pairs:
         svc = found.get(name)
         if svc is None:
@@ -40,19 +43,34 @@ def status(ctx: AppContext, names: list[str]) -> Result:
             continue
         td_arn = str(svc.get("taskDefinition"))
         if td_arn not in tds:
-            tds[td_arn] = ecs.describe_task_definition(td_arn)
+            tds[td_arn], skipped = ctx.enrichment.attempt(
+                "ecs:DescribeTaskDefinition",
+                lambda arn=td_arn: ecs.describe_task_definition(arn),  # type: ignore[misc]
+                "the image and tag of each service",
+            )
+            if skipped is not None:
+                unreadable.setdefault("image", skipped.to_dict())
         td = tds[td_arn]
         container = None
         try:
             container = ctx.settings.service(key).container
         except Exception:
             container = None
-        images = [str(c.get("image", "")) for c in td.containers if container in (None, c.get("name"))]
+        images = [str(c.get("image", "")) for c in td.containers if container in (None, c.get("name"))] if td else []
         image = images[0] if images else ""
         targets: dict[str, int] = {}
+        targets_read = True
         for lb in svc.get("loadBalancers", []):
             if lb.get("targetGroupArn"):
-                for h in elb.target_health(lb["targetGroupArn"]):
+                health, skipped = ctx.enrichment.attempt(
+                    "elasticloadbalancing:DescribeTargetHealth",
+                    lambda arn=lb["targetGroupArn"]: elb.target_health(arn),  # type: ignore[misc]
+                    "target health",
+                )
+                if skipped is not None:
+                    unreadable.setdefault("targets", skipped.to_dict())
+                    targets_read = False
+                for h in health or []:
                     targets[h.state] = targets.get(h.state, 0) + 1
         primary: dict[str, Any] = next((d for d in svc.get("deployments", []) if d.get("status") == "PRIMARY"), {})
         events = svc.get("events", [])
@@ -61,8 +79,8 @@ def status(ctx: AppContext, names: list[str]) -> Result:
                 "service": name,
                 "status": svc.get("status"),
                 "task_definition": vd.short_td(td_arn),
-                "image": image,
-                "tag": td.tags.get(core.TAG_KEY) or _tag_of(image) or None,
+                "image": image if td else None,
+                "tag": (td.tags.get(core.TAG_KEY) or _tag_of(image) or None) if td else None,
                 "desired": svc.get("desiredCount"),
                 "running": svc.get("runningCount"),
                 "pending": svc.get("pendingCount"),
@@ -70,6 +88,7 @@ def status(ctx: AppContext, names: list[str]) -> Result:
                 "rollout_state": primary.get("rolloutState"),
                 "deployment_id": primary.get("id"),
                 "targets": targets or None,
+                "targets_read": targets_read,
                 "last_event": events[0].get("message") if events else None,
             }
         )
@@ -79,17 +98,21 @@ def status(ctx: AppContext, names: list[str]) -> Result:
             [
                 r["service"],
                 r.get("task_definition"),
-                r.get("tag"),
+                r.get("tag") if r.get("tag") or "image" not in unreadable else "not read",
                 r.get("desired"),
                 r.get("running"),
                 r.get("pending"),
                 r.get("rollout_state") or r.get("status"),
-                " ".join(f"{n} {s}" for s, n in sorted((r.get("targets") or {}).items())) or None,
+                " ".join(f"{n} {s}" for s, n in sorted((r.get("targets") or {}).items()))
+                or (None if r.get("targets_read", True) else "not read"),
                 r.get("last_event"),
             ]
             for r in rows
         ],
     )
+    views: list[View] = [table]
+    if unreadable:
+        views.append(Lines([f"{what}: not read ({why['why']})" for what, why in unreadable.items()]))
     code = 3 if missing else 0
     errors = (
         [
@@ -111,8 +134,9 @@ def status(ctx: AppContext, names: list[str]) -> Result:
             "cluster": cluster,
             "services": rows,
             "api_calls": {"ecs": dict(ecs.calls), "ecs_total": ecs.total_calls},
+            "unreadable": unreadable,
         },
-        views=[table],
+        views=views,
         errors=errors,
     )
 

@@ -7,6 +7,7 @@ after a circuit-breaker rollback is a failure (exit 5), never a success.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -47,27 +48,27 @@ class Verdict:
 
 
 def task_failure_reason(task: StoppedTask) -> str | None:
-    """A deterministic failure reason for a stopped task, or None (scale-in, user stop, unknown)."""
-    reason = task.stopped_reason or ""
-    texts = [reason, *(r or "" for _, _, r in task.containers)]
-    joined = " ".join(texts)
-    if "CannotPullContainer" in joined:
-        return "CannotPullContainerError: the image cannot be pulled"
-    if "ResourceInitializationError" in joined:
-        return "ResourceInitializationError: secrets or log configuration cannot be retrieved"
-    if "OutOfMemory" in joined or any(code == 137 for _, code, _ in task.containers):
-        return "OutOfMemoryError: container killed (exit 137)"
-    if "ELB health check" in joined:
-        return "tasks failed the load balancer health checks"
-    if task.stop_code == "EssentialContainerExited" or "Essential container" in reason:
-        exited = [(n, c) for n, c, _ in task.containers if c not in (None, 0)]
-        if exited:
-            name, code = exited[0]
-            return f"essential container {name} exited with code {code}"
-        return "essential container exited"
-    if task.stop_code == "TaskFailedToStart":
-        return f"task failed to start: {reason}" if reason else "task failed to start"
-    return None
+    """A deterministic failure reason for a stopped task, or None (scale-in, user stop, Spot, unknown).
+
+    The cause comes from ``vegaops.diagnosis`` (the same words ``debug`` uses): ELB and container health
+    check failures before exit codes (ECS kills those tasks: exit 137 is not OOM), start-up failures split
+    by what they say, then the containers."""
+    from vegaops.diagnosis import ContainerState, TaskStop, classify_task, is_sidecar
+
+    several = len(task.containers) > 1
+    stop = TaskStop(
+        stop_code=task.stop_code,
+        stopped_reason=task.stopped_reason,
+        containers=tuple(
+            ContainerState(name, code, reason, sidecar=several and is_sidecar(name, None))
+            for name, code, reason in task.containers
+        ),
+    )
+    cause = classify_task(stop)
+    if cause is None or not cause.deterministic:
+        return None
+    # one reason per cause, whatever task or container ids the message carries (fail-fast counts these)
+    return re.sub(r"\b[0-9a-f]{12,64}\b", "...", cause.reason)
 
 
 def failure_counts(snap: Snapshot, deployment_id: str) -> Counter[str]:

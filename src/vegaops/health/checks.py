@@ -26,6 +26,11 @@ class Check:
     detail: str
     target: str = ""  # target group, URL, instance id, queue
     data: dict[str, Any] = field(default_factory=dict)
+    skipped: str = ""  # why this check could not be read (denied/unsupported/failing): not a failure
+
+    @property
+    def status(self) -> str:
+        return "SKIP" if self.skipped else ("ok" if self.ok else "FAIL")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -55,6 +60,12 @@ def ecs_check(key: str, svc: dict[str, Any], now: datetime, stuck_after: float =
         state = d.get("rolloutState")
         if state == "FAILED" and d.get("status") == "PRIMARY":
             problems.append(f"deployment {d.get('id')} failed: {d.get('rolloutStateReason') or 'no reason given'}")
+        elif d.get("status") == "PRIMARY" and state == "IN_PROGRESS" and int(d.get("failedTasks", 0) or 0) > 0:
+            # the current deployment is failing now (its tasks keep stopping): not history
+            problems.append(
+                f"deployment {d.get('id')} in progress with {d.get('failedTasks')} failed task(s) "
+                f"({d.get('runningCount', 0)} of {d.get('desiredCount', 0)} running)"
+            )
         elif state == "IN_PROGRESS" or (d.get("status") != "PRIMARY" and state != "FAILED" and len(deployments) > 1):
             age = _age(d.get("createdAt"), now)
             if age is not None and age > stuck_after:
@@ -62,13 +73,18 @@ def ecs_check(key: str, svc: dict[str, Any], now: datetime, stuck_after: float =
                     f"deployment {d.get('id')} stuck in {state or d.get('status')} for {int(age // 60)} min"
                     f" ({d.get('runningCount', 0)} of {d.get('desiredCount', 0)} running)"
                 )
+    history = ""
     if earlier_failed:
+        # History, not the service's health now: a service steady on its current deployment is healthy even
+        # if an earlier deployment failed (and was rolled back); the detail still says so.
         latest = max(earlier_failed, key=lambda d: str(d.get("createdAt", "")))
-        problems.append(
+        history = (
             f"{len(earlier_failed)} earlier deployment(s) failed, latest {latest.get('id')}: "
             f"{latest.get('rolloutStateReason') or 'no reason given'}"
         )
     detail = "; ".join(problems) or f"ACTIVE, {running}/{desired} running, no deployment stuck"
+    if history:
+        detail += f" (history: {history})"
     return Check(
         key,
         "ecs",

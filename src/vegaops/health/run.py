@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING
 
 from vegaops.errors import UsageError
@@ -54,7 +55,16 @@ def run_checks(
         checks.append(ecs_check(key, svc, now))
         if svc.get("loadBalancers"):
             elb = elb or Elbv2(a.client("elbv2"))
-            checks.extend(target_checks(key, svc, elb))
+            checks.extend(
+                _optional(
+                    a,
+                    key,
+                    "targets",
+                    "elasticloadbalancing:DescribeTargetHealth",
+                    partial(target_checks, key, svc, elb),
+                    "target health",
+                )
+            )
         if cfg is not None and cfg.health_url:
             checks.append(
                 http_check(
@@ -72,21 +82,58 @@ def run_checks(
         cache_ids = list(_setting(a, "health_elasticache", []))  # type: ignore[call-overload]
         queues = list(_setting(a, "health_sqs", []))  # type: ignore[call-overload]
         if rds_ids:
-            checks.extend(rds_checks(a.client("rds"), rds_ids))
+            checks.extend(
+                _optional(
+                    a,
+                    "env",
+                    "rds",
+                    "rds:DescribeDBInstances",
+                    partial(rds_checks, a.client("rds"), rds_ids),
+                    "RDS status",
+                )
+            )
         if cache_ids:
-            checks.extend(elasticache_checks(a.client("elasticache"), cache_ids))
+            checks.extend(
+                _optional(
+                    a,
+                    "env",
+                    "elasticache",
+                    "elasticache:DescribeReplicationGroups",
+                    partial(elasticache_checks, a.client("elasticache"), cache_ids),
+                    "ElastiCache status",
+                )
+            )
         if queues:
             checks.extend(
-                sqs_checks(
-                    a.client("sqs"),
-                    a.client("cloudwatch"),
-                    queues,
-                    int(_setting(a, "health_sqs_max_depth", 1000)),  # type: ignore[call-overload]
-                    int(_setting(a, "health_sqs_max_age", 600)),  # type: ignore[call-overload]
-                    now,
+                _optional(
+                    a,
+                    "env",
+                    "sqs",
+                    "sqs:GetQueueAttributes",
+                    partial(
+                        sqs_checks,
+                        a.client("sqs"),
+                        a.client("cloudwatch"),
+                        queues,
+                        int(_setting(a, "health_sqs_max_depth", 1000)),  # type: ignore[call-overload]
+                        int(_setting(a, "health_sqs_max_age", 600)),  # type: ignore[call-overload]
+                        now,
+                    ),
+                    "SQS queue depth",
                 )
             )
     return checks
+
+
+def _optional(
+    a: AppContext, scope: str, name: str, operation: str, fn: Callable[[], list[Check]], lost: str
+) -> list[Check]:
+    """The checks ``fn`` makes, or one skipped check saying why it could not be read (never a failure:
+    a denied, unsupported or failing read does not change the exit code)."""
+    checks, skipped = a.enrichment.attempt(operation, fn, lost)
+    if skipped is None:
+        return checks or []
+    return [Check(scope, name, True, f"not read: {skipped.why}", skipped=skipped.why)]
 
 
 def wait_healthy(
@@ -98,17 +145,29 @@ def wait_healthy(
     http_timeout: float = 5.0,
     progress: Callable[[list[Check]], None] | None = None,
 ) -> tuple[bool, list[Check]]:
-    deadline = a.clock.monotonic() + timeout
+    """Check until healthy or ``timeout`` seconds have passed on the injected clock.
+
+    ``--timeout`` means what it says: the last wait is shortened so that a final check runs when the time is
+    up (never giving up early because the next full interval would overshoot), and an HTTP attempt never
+    waits past the deadline."""
+    start = a.clock.monotonic()
+    deadline = start + timeout
     while True:
-        checks = run_checks(a, names, retries=retries, http_timeout=http_timeout)
+        remaining = deadline - a.clock.monotonic()
+        checks = run_checks(a, names, retries=retries, http_timeout=max(0.1, min(http_timeout, remaining or 0.1)))
         if all(c.ok for c in checks):
             return True, checks
-        if a.clock.monotonic() + interval > deadline:
+        remaining = deadline - a.clock.monotonic()
+        if remaining <= 0:
             return False, checks
         if progress is not None:
             progress(checks)
-        a.clock.sleep(interval)
+        a.clock.sleep(min(interval, remaining))
 
 
 def failing_lines(checks: Sequence[Check]) -> list[str]:
     return [f"{c.label}: {c.detail}" for c in checks if not c.ok]
+
+
+def skipped_lines(checks: Sequence[Check]) -> list[str]:
+    return [f"{c.label}: {c.detail}" for c in checks if c.skipped]

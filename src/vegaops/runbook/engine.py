@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from vegaops.errors import Interrupted, RunbookError, UsageError, VegaopsError
 from vegaops.runbook.interpolate import Unknown, contains_unknown, interpolate
-from vegaops.runbook.model import StepCall, _type_name, _type_ok
+from vegaops.runbook.model import StepCall, _type_name, _type_ok, check_calls
 from vegaops.sensitive import Sensitive
 from vegaops.steps.base import Change, Plan, Step, param_specs
 from vegaops.steps.registry import get_step
@@ -137,9 +137,12 @@ def run(
 ) -> RunReport:
     """Run steps in order. ``always_confirm`` asks even where the environment does not (deletions)."""
     dry_run = ctx.options.dry_run
-    report = RunReport([StepReport(c.id, c.uses) for c in calls], dry_run)
-    outputs: dict[str, dict[str, Any]] = {}
     variables = variables or {}
+    check_calls(calls, variables)  # every value known now is checked before the first step plans
+    report = RunReport([StepReport(c.id, c.uses) for c in calls], dry_run)
+    # Every run of this command, so an error that ends it can say which steps were applied.
+    ctx.shared.setdefault("run_reports", []).append(report)
+    outputs: dict[str, dict[str, Any]] = {}
 
     def lookup(ref: str) -> Any:
         head, _, rest = ref.partition(".")

@@ -25,15 +25,28 @@ class DebugReport(Step[DebugParams]):
 
     def plan(self, ctx: AppContext) -> Plan:
         from vegaops.aws.ecs import Ecs
-        from vegaops.debug.report import diagnose, gather
+        from vegaops.debug.report import diagnose, gather, healthy, history_causes
         from vegaops.logs.service import cluster_of, resolve_name
 
-        key, ecs_name, _cfg = resolve_name(ctx, self.params.service)
-        report = gather(ctx, Ecs(ctx.client("ecs")), key, ecs_name, cluster_of(ctx), lines=self.params.lines)
+        key, ecs_name, cfg = resolve_name(ctx, self.params.service)
+        report = gather(
+            ctx,
+            Ecs(ctx.client("ecs")),
+            key,
+            ecs_name,
+            cluster_of(ctx),
+            lines=self.params.lines,
+            app_container=getattr(cfg, "container", None),
+        )
         causes = diagnose(report)
         notes = [f"{c.kind}: {c.summary} ({c.evidence}); next: {c.next_command}" for c in causes] or [
-            f"{key}: no failure found"
+            f"{key}: healthy" if healthy(report, causes) else f"{key}: no failure found in the current deployment"
         ]
+        seen: set[str] = set()
+        for c in history_causes(report):  # earlier deployments: said as history, never as the cause
+            if c.kind not in seen:
+                seen.add(c.kind)
+                notes.append(f"history ({c.deployment}): {c.kind}: {c.summary}")
         return Plan(self.id, notes=notes, outputs={"causes": [c.kind for c in causes]})
 
     def apply(self, ctx: AppContext, plan: Plan) -> Outcome:  # never called: the plan is always empty

@@ -1,0 +1,299 @@
+"""The least-privilege IAM policy of each command: one table, printed by ``vegaops iam-policy``.
+
+``required`` actions are the minimum a command needs to give its answer (for a deploy: resolve the image,
+register the revision, UpdateService, DescribeServices, the deploy lock). ``optional`` actions are
+enrichment: without them the command still gives the same verdict and exit code, says once on stderr what
+it skipped, and each entry says what it adds. A test runs every command on the sandbox with call counting
+and checks that each AWS operation it called is in its row here, so the table cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+POLICY_VERSION = "2012-10-17"
+
+
+@dataclass(frozen=True)
+class CommandPolicy:
+    command: str
+    summary: str
+    required: tuple[str, ...]
+    optional: dict[str, str] = field(default_factory=dict)  # action -> what it adds
+    notes: tuple[str, ...] = ()
+
+    def actions(self, required_only: bool = False) -> list[str]:
+        return sorted(set(self.required) | (set() if required_only else set(self.optional)))
+
+
+_LOCK = ("ssm:GetParameter", "ssm:PutParameter", "ssm:DeleteParameters")  # the deploy lock parameter
+_WATCH_OPTIONAL = {
+    "ecs:ListServiceDeployments": "the service deployment's own status (rollback and alarm detection sooner)",
+    "ecs:DescribeServiceDeployments": "the service deployment's own status (rollback and alarm detection sooner)",
+    "ecs:ListTasks": "fail-fast: stopped tasks of the new deployment and why they stopped",
+    "ecs:DescribeTasks": "fail-fast: stopped tasks of the new deployment and why they stopped",
+    "logs:GetLogEvents": "the last log lines of a dying task",
+    "elasticloadbalancing:DescribeTargetHealth": "waits for the new tasks' targets to be healthy",
+}
+_SECRET_CHECK = {
+    "ssm:GetParameters": "whether each SSM valueFrom resolves",
+    "secretsmanager:DescribeSecret": "whether each Secrets Manager valueFrom resolves",
+    "secretsmanager:GetSecretValue": "checks that a valueFrom's JSON key exists in the secret",
+}
+_FIND_SERVICES = {
+    "ecs:ListServices": "finds the services (and task definitions) that reference the secret",
+    "ecs:DescribeServices": "finds the services (and task definitions) that reference the secret",
+    "ecs:DescribeTaskDefinition": "finds the services (and task definitions) that reference the secret",
+}
+
+POLICIES: dict[str, CommandPolicy] = {
+    p.command: p
+    for p in (
+        CommandPolicy(
+            "deploy",
+            "deploy an image tag: new task definition revision, UpdateService, watch until the verdict",
+            (
+                "ecr:DescribeRepositories",
+                "ecr:DescribeImages",
+                "ecs:DescribeServices",
+                "ecs:DescribeTaskDefinition",
+                "ecs:RegisterTaskDefinition",
+                "ecs:UpdateService",
+                "ecs:TagResource",
+                "iam:PassRole",
+                *_LOCK,
+            ),
+            {
+                **_WATCH_OPTIONAL,
+                "ecs:ListTaskDefinitions": "deploy history and the rollback target; pruning old revisions",
+                "ecs:DeregisterTaskDefinition": "prunes revisions beyond the kept number",
+                "ecs:StopServiceDeployment": "stops a deployment that fails fast without a circuit breaker",
+            },
+            (
+                "iam:PassRole on the task definition's taskRoleArn and executionRoleArn (RegisterTaskDefinition "
+                "passes them)",
+                "ecs:TagResource is required: the new revision is registered with its vegaops:tag/deployer tags, "
+                "and AWS authorizes tag-on-create with ecs:TagResource; recording the outcome afterwards uses it too",
+            ),
+        ),
+        CommandPolicy(
+            "deploy watch",
+            "re-attach to a running deployment and report its verdict",
+            ("ecs:DescribeServices",),
+            {**_WATCH_OPTIONAL, "ecs:DescribeTaskDefinition": "names the revisions involved"},
+        ),
+        CommandPolicy(
+            "deploy history",
+            "recent deployments and their recorded outcomes",
+            ("ecs:DescribeServices", "ecs:ListTaskDefinitions", "ecs:DescribeTaskDefinition"),
+            {
+                "ecs:ListServiceDeployments": "resolves unknown outcomes from ECS's own deployment records",
+                "ecs:DescribeServiceDeployments": "resolves unknown outcomes from ECS's own deployment records",
+                "ecs:TagResource": "records an outcome it resolved, so the next look is instant",
+            },
+        ),
+        CommandPolicy(
+            "rollback",
+            "deploy the last revision whose deployment succeeded (or --to)",
+            (
+                "ecs:DescribeServices",
+                "ecs:DescribeTaskDefinition",
+                "ecs:ListTaskDefinitions",
+                "ecs:UpdateService",
+                *_LOCK,
+            ),
+            {**_WATCH_OPTIONAL, "ecs:TagResource": "records the rollback's outcome on the revision"},
+        ),
+        CommandPolicy(
+            "status",
+            "one line per service: revision, tag, counts, rollout, targets",
+            ("ecs:DescribeServices",),
+            {
+                "ecs:DescribeTaskDefinition": "the image and tag each service runs",
+                "elasticloadbalancing:DescribeTargetHealth": "target health counts",
+            },
+        ),
+        CommandPolicy(
+            "health",
+            "ECS state, target health, the HTTP health URL and configured environment checks",
+            ("ecs:DescribeServices",),
+            {
+                "elasticloadbalancing:DescribeTargetHealth": "the targets check",
+                "rds:DescribeDBInstances": "the RDS check (health_rds)",
+                "rds:DescribeDBClusters": "the RDS check for Aurora clusters (health_rds)",
+                "elasticache:DescribeReplicationGroups": "the ElastiCache check (health_elasticache)",
+                "elasticache:DescribeCacheClusters": "the ElastiCache check (health_elasticache)",
+                "sqs:GetQueueUrl": "the SQS depth check (health_sqs)",
+                "sqs:GetQueueAttributes": "the SQS depth check (health_sqs)",
+                "cloudwatch:GetMetricStatistics": "the age of the oldest SQS message",
+            },
+        ),
+        CommandPolicy(
+            "debug",
+            "one report on a service: current deployment's causes, history, events, tasks, targets, secrets",
+            ("ecs:DescribeServices",),
+            {
+                "ecs:ListServiceDeployments": "the service's deployment history",
+                "ecs:ListTasks": "stopped tasks and their causes",
+                "ecs:DescribeTasks": "stopped tasks and their causes",
+                "ecs:DescribeTaskDefinition": "secrets, log sources and sidecars of the task definitions",
+                "logs:GetLogEvents": "the last log lines of stopped tasks",
+                "elasticloadbalancing:DescribeTargetHealth": "unhealthy targets",
+                **_SECRET_CHECK,
+            },
+        ),
+        CommandPolicy(
+            "logs tail",
+            "tail a service's CloudWatch logs",
+            ("ecs:DescribeServices", "ecs:DescribeTaskDefinition", "logs:FilterLogEvents"),
+            {
+                "logs:DescribeLogStreams": "reads streams per task (faster, per-task back-fill)",
+                "logs:GetLogEvents": "reads streams per task (faster, per-task back-fill)",
+                "logs:StartLiveTail": "--follow with Live Tail instead of polling",
+                "ecs:ListTasks": "--deployment: the tasks of one deployment",
+                "ecs:DescribeTasks": "--deployment: the tasks of one deployment",
+            },
+        ),
+        CommandPolicy(
+            "env vars",
+            "every variable a service's tasks get, and whether each secret reference resolves",
+            ("ecs:DescribeServices", "ecs:DescribeTaskDefinition"),
+            dict(_SECRET_CHECK),
+        ),
+        CommandPolicy(
+            "secret list",
+            "the environment's secrets and parameters",
+            ("secretsmanager:ListSecrets",),
+            {"ssm:DescribeParameters": "the SSM parameters too", **_FIND_SERVICES},
+        ),
+        CommandPolicy(
+            "secret get",
+            "one secret's value (masked unless --reveal)",
+            ("secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"),
+            {"ssm:GetParameter": "--param: an SSM parameter", "kms:Decrypt": "secrets under a customer KMS key"},
+        ),
+        CommandPolicy(
+            "secret set",
+            "create or update a secret (and optionally redeploy its services)",
+            (
+                "secretsmanager:DescribeSecret",
+                "secretsmanager:CreateSecret",
+                "secretsmanager:PutSecretValue",
+                "secretsmanager:GetSecretValue",
+            ),
+            {
+                **_FIND_SERVICES,
+                "secretsmanager:TagResource": "--tag",
+                "ssm:PutParameter": "--param: an SSM parameter",
+                "kms:GenerateDataKey": "secrets under a customer KMS key",
+            },
+        ),
+        CommandPolicy(
+            "secret delete",
+            "schedule a secret's deletion (with a recovery window)",
+            ("secretsmanager:DescribeSecret", "secretsmanager:DeleteSecret"),
+            {**_FIND_SERVICES, "ssm:DeleteParameter": "--param"},
+        ),
+        CommandPolicy(
+            "secret restore",
+            "cancel a scheduled deletion",
+            ("secretsmanager:DescribeSecret", "secretsmanager:RestoreSecret"),
+        ),
+        CommandPolicy(
+            "secret history",
+            "a secret's versions",
+            ("secretsmanager:DescribeSecret", "secretsmanager:ListSecretVersionIds"),
+            {"ssm:GetParameterHistory": "--param"},
+        ),
+        CommandPolicy(
+            "secret rollback",
+            "make the previous version current",
+            ("secretsmanager:DescribeSecret", "secretsmanager:UpdateSecretVersionStage"),
+            {"ssm:GetParameterHistory": "--param", "ssm:PutParameter": "--param"},
+        ),
+        CommandPolicy(
+            "secret refs",
+            "task definitions and services that reference a secret, and tasks older than its last change",
+            ("ecs:ListServices", "ecs:DescribeServices", "ecs:DescribeTaskDefinition"),
+            {
+                "secretsmanager:DescribeSecret": "the secret's ARN and last change",
+                "ssm:GetParameter": "--param: the parameter's last change",
+                "ecs:ListTasks": "running tasks that predate the secret's last change",
+                "ecs:DescribeTasks": "running tasks that predate the secret's last change",
+            },
+        ),
+        CommandPolicy(
+            "secret export",
+            "the environment's secrets as a .env file",
+            ("secretsmanager:ListSecrets", "secretsmanager:GetSecretValue"),
+            {"ssm:GetParametersByPath": "the SSM parameters too", "kms:Decrypt": "customer KMS keys"},
+        ),
+        CommandPolicy(
+            "exec",
+            "run a command with the environment's secrets and config as variables",
+            ("secretsmanager:ListSecrets", "secretsmanager:GetSecretValue"),
+            {
+                "ssm:GetParametersByPath": "the SSM parameters too",
+                "ecs:DescribeServices": "--service: the variables of a service's task definition",
+                "ecs:DescribeTaskDefinition": "--service: the variables of a service's task definition",
+            },
+        ),
+        CommandPolicy(
+            "image list",
+            "the tags and digests of a service's repository, and which one runs",
+            ("ecr:DescribeImages",),
+            {
+                "ecs:DescribeServices": "marks the image each service runs",
+                "ecs:DescribeTaskDefinition": "marks the image each service runs",
+            },
+        ),
+        CommandPolicy(
+            "image promote",
+            "give an existing image a new tag (no pull, no push)",
+            ("ecr:BatchGetImage", "ecr:PutImage"),
+            {"ecr:DescribeImages": "checks the target tag before writing"},
+        ),
+        CommandPolicy(
+            "image push",
+            "push a local image to ECR",
+            (
+                "ecr:GetAuthorizationToken",
+                "ecr:BatchCheckLayerAvailability",
+                "ecr:InitiateLayerUpload",
+                "ecr:UploadLayerPart",
+                "ecr:CompleteLayerUpload",
+                "ecr:PutImage",
+            ),
+            {"ecr:DescribeRepositories": "checks the repository first", "ecr:DescribeImages": "tag mutability"},
+        ),
+    )
+}
+
+
+def names() -> list[str]:
+    return sorted(POLICIES)
+
+
+def policy_document(commands: list[str], required_only: bool = False) -> dict[str, Any]:
+    """A pasteable IAM policy: one statement of required actions, one of optional ones (unless required_only)."""
+    chosen = [POLICIES[c] for c in commands]
+    required = sorted({a for p in chosen for a in p.required})
+    optional = sorted({a for p in chosen for a in p.optional} - set(required))
+    label = "".join(w.capitalize() for w in ("all" if len(chosen) > 1 else chosen[0].command).replace("-", " ").split())
+    statements: list[dict[str, Any]] = [
+        {"Sid": f"Vegaops{label}Required", "Effect": "Allow", "Action": required, "Resource": "*"}
+    ]
+    if optional and not required_only:
+        statements.append({"Sid": f"Vegaops{label}Optional", "Effect": "Allow", "Action": optional, "Resource": "*"})
+    return {"Version": POLICY_VERSION, "Statement": statements}
+
+
+def markdown_table() -> str:
+    """The README's table (kept in sync by a test)."""
+    lines = ["| command | required | optional (what each adds) |", "|---|---|---|"]
+    for name in names():
+        p = POLICIES[name]
+        optional = "; ".join(f"`{a}`: {why}" for a, why in sorted(p.optional.items())) or "-"
+        lines.append(f"| `{name}` | {', '.join(f'`{a}`' for a in p.required)} | {optional} |")
+    return "\n".join(lines)
