@@ -121,6 +121,7 @@ def deploy(ctx: AppContext, o: DeployOptions) -> Result:
     from vegaops.steps.ecs import describe_service, in_progress
 
     start = ctx.clock.monotonic()
+    ctx.shared["_deploy_started"] = start  # --timeout counts from here: waits for others, the watch
     check_tag(ctx, o.tag)
     cluster = ctx.settings.require_cluster()
     ecs = core.ecs_for(ctx)
@@ -169,6 +170,7 @@ def deploy(ctx: AppContext, o: DeployOptions) -> Result:
             wait_for_other(ctx, it.service, str(flight.get("id")), str(flight.get("taskDefinition")), o)
             svc = describe_service(ctx, it.service)
             it.previous = str(svc.get("taskDefinition"))
+        _settle(ctx, it.service, svc)
         live = ecs.describe_task_definition(it.previous)
         if any(str(c.get("image")) == image for c in live.containers) and in_progress(svc) is None and not o.force:
             it.already, it.task_definition = True, live.arn
@@ -259,6 +261,16 @@ def deploy(ctx: AppContext, o: DeployOptions) -> Result:
                 ctx.output.warn(f"could not release {lock.name}: {exc}")
 
 
+def _settle(ctx: AppContext, service: str, svc: dict[str, Any]) -> None:
+    """Resolve what earlier (maybe interrupted) deploys left unknown: the running revision and newer ones."""
+    from vegaops.deploy.outcomes import settle
+
+    try:
+        settle(ctx, service, svc)
+    except Exception as exc:  # bookkeeping about the past never blocks a deploy
+        ctx.output.warn(f"{service}: earlier deploy outcomes not resolved: {' '.join(str(exc).split())[:200]}")
+
+
 def _prune(ctx: AppContext, items: list[Item], result: Result) -> None:
     """Keep the newest ``keep_revisions`` task definitions (never the running one or the rollback target)."""
     from vegaops.deploy.status import prune_revisions
@@ -284,14 +296,23 @@ def wait_for_other(ctx: AppContext, service: str, deployment_id: str, td: str, o
 
     ctx.output.info(f"{service}: waiting for the other deployment {deployment_id} to finish (--wait-for-other)")
     with LiveView(ctx) as view:
-        Watcher(
+        verdicts = Watcher(
             core.ecs_for(ctx),
             ctx.settings.require_cluster(),
             ctx.clock,
             [Tracked(Target(service, deployment_id, td))],
             emit=view.event,
-            options=WatchOptions(o.timeout, o.poll_interval),
+            options=WatchOptions(o.timeout, o.poll_interval, started=ctx.shared.get("_deploy_started")),
+            enrichment=ctx.enrichment,
+            tick=view.ticker,
         ).run()
+    if verdicts.get(service) is not None and verdicts[service].outcome == vd.TIMED_OUT:
+        from vegaops.errors import TimedOut
+
+        raise TimedOut(
+            f"{service}: timed out after {o.timeout:g}s waiting for the other deployment {deployment_id}",
+            hint=f"it continues; watch it with: vegaops deploy watch {service}, then deploy again",
+        )
 
 
 def watch_items(ctx: AppContext, items: list[Item], o: DeployOptions) -> None:
@@ -313,6 +334,7 @@ def watch_items(ctx: AppContext, items: list[Item], o: DeployOptions) -> None:
     verdicts: dict[str, vd.Verdict] = {}
     with LiveView(ctx) as view:
         ctx.shared["_deploy_emit"] = view.event
+        ctx.shared["_deploy_tick"] = view.ticker
         try:
             report = engine.run(ctx, "deploy-watch", [engine.single(WatchDeployments, params)])
             verdicts = report.steps[0].outputs.get("verdicts", {})
@@ -331,10 +353,9 @@ def watch_items(ctx: AppContext, items: list[Item], o: DeployOptions) -> None:
             ) from None
         finally:
             ctx.shared.pop("_deploy_emit", None)
-    for it in items:
+            ctx.shared.pop("_deploy_tick", None)
+    for it in items:  # (the ecs.watch step recorded each verdict on its revision)
         it.verdict = verdicts.get(it.service)
-        if it.verdict is not None and it.task_definition and not it.reattach:
-            core.tag_outcome(ctx, it.task_definition, it.verdict.outcome, it.deployment_id)
 
 
 def _result(
@@ -374,6 +395,8 @@ def _result(
                 "reasons": list(v.reasons) if v else [],
                 "rollback_to": v.rollback_to if v else None,
                 "failing": v.failing if v else None,
+                "alarms": list(v.alarms) if v else [],
+                "superseded_by": dict(v.superseded_by) if v and v.superseded_by else None,
             }
         )
     watcher = ctx.shared.get("_deploy_watcher")
@@ -388,6 +411,8 @@ def _result(
             "polls": watcher.polls if watcher else 0,
             "ecs_watch": watcher.calls if watcher else 0,
         },
+        # enrichment calls that were denied, unsupported or failing (the verdict did not depend on them)
+        "skipped": ctx.enrichment.as_json(),
     }
     views: list[View] = []
     for r in rows:
@@ -469,6 +494,7 @@ def watch_command(
     from vegaops.steps.ecs import in_progress
 
     start = ctx.clock.monotonic()
+    ctx.shared["_deploy_started"] = start
     cluster = ctx.settings.require_cluster()
     ecs = core.ecs_for(ctx)
     pairs = selected(ctx, names)
@@ -480,6 +506,7 @@ def watch_command(
         svc = found[name]
         flight = in_progress(svc)
         if flight is None:
+            _settle(ctx, name, svc)  # nothing to watch: record what the last (maybe interrupted) deploy became
             continue
         others = [d for d in svc.get("deployments", []) if d.get("id") != flight.get("id")]
         items.append(
@@ -513,6 +540,7 @@ def rollback(
     from vegaops.steps.ecs import RollbackParams, RollbackService
 
     start = ctx.clock.monotonic()
+    ctx.shared["_deploy_started"] = start
     ((key, service),) = selected(ctx, [name])
     lock = (
         None
