@@ -75,7 +75,9 @@ class QuestionaryPrompter:
     def confirm(self, message: str, default: bool = False, option: str = "--yes") -> bool:
         import questionary
 
-        return bool(self._run(questionary.confirm(message, default=default)))
+        # auto_enter=False: "y" only selects the answer and Enter gives it, so a natural "y<Enter>" never
+        # leaves an Enter behind to answer the next question with its default.
+        return bool(self._run(questionary.confirm(message, default=default, auto_enter=False)))
 
     def text(self, message: str, default: str | None = None, option: str | None = None) -> str:
         import questionary

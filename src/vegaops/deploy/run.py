@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -219,8 +220,19 @@ def deploy(ctx: AppContext, o: DeployOptions) -> Result:
             )
             it.already = False
 
+    # One plan and one question for every service: what follows the changes is shown with them.
+    moving = [it for it in items if not (it.reattach or it.already)]
+    then = []
+    if moving or any(it.reattach for it in items):
+        then.append(
+            f"watch {', '.join(it.service for it in items if not it.already)} until each deployment settles "
+            f"(up to {o.timeout:g}s{'; roll back on failure' if o.rollback_on_failure else ''})"
+        )
+    prefix = engine.command_prefix(ctx)
+    resume = shlex.join([*shlex.split(prefix), "deploy", "--tag", o.tag, *[it.key for it in items]])
+    undo = [f"{prefix} rollback {it.key}" for it in moving]
     if ctx.options.dry_run:
-        report = engine.run(ctx, "deploy", calls)
+        report = engine.run(ctx, "deploy", calls, then=then, resume=resume, undo=undo)
         return _result(ctx, o, items, start, report.changes, planned=True)
 
     locks: list[core.Lock] = []
@@ -233,8 +245,16 @@ def deploy(ctx: AppContext, o: DeployOptions) -> Result:
         if calls:
             from vegaops.ci import notify_deploy_start
 
-            notify_deploy_start(ctx, o.tag, [it.service for it in items if not (it.reattach or it.already)])
-            report = engine.run(ctx, "deploy", calls)
+            report = engine.run(
+                ctx,
+                "deploy",
+                calls,
+                then=then,
+                resume=resume,
+                undo=undo,
+                # announced once confirmed, so a declined deploy tells nobody it started
+                before_apply=lambda: notify_deploy_start(ctx, o.tag, [it.service for it in moving]),
+            )
             changes = report.changes
             outputs = {s.id: s.outputs for s in report.steps}
             for it in items:
