@@ -119,14 +119,15 @@ def test_ctrl_c_part_way_says_what_was_applied_and_how_to_finish(
 
 @pytest.mark.usefixtures("aws")
 def test_a_gate_is_never_asked_about(app_context: AppContext) -> None:
+    """A watch of a deployment in flight (moto keeps it pending) waits, times out, and never asks."""
     prompter = _prod(app_context, [])
-    boto3.client("ecs").create_cluster(clusterName="vega-prod")
-    boto3.client("ecs").register_task_definition(
-        family="vega-api", containerDefinitions=[{"name": "api", "image": "x", "memory": 128}]
-    )
-    boto3.client("ecs").create_service(
-        cluster="vega-prod", serviceName="vega-api", taskDefinition="vega-api:1", desiredCount=0
-    )
-    report = engine.run(app_context, "watch", [StepCall("watch", "ecs.watch", {"services": ["vega-api"]})])
+    ecs = boto3.client("ecs")
+    ecs.create_cluster(clusterName="vega-prod")
+    ecs.register_task_definition(family="vega-api", containerDefinitions=[{"name": "api", "image": "x", "memory": 128}])
+    ecs.create_service(cluster="vega-prod", serviceName="vega-api", taskDefinition="vega-api:1", desiredCount=2)
+    watch = StepCall("watch", "ecs.watch", {"services": ["vega-api"], "timeout": 30.0})
+    with pytest.raises(engine.RunFailed) as info:
+        engine.run(app_context, "watch", [watch])
     assert prompter.asked == []
-    assert report.changes == [] and not report.changed
+    assert int(info.value.exit_code) == 6
+    assert info.value.report.changes == [] and not info.value.report.changed
