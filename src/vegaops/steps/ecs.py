@@ -104,11 +104,15 @@ class RegisterTaskDefinition(Step[RegisterParams]):
             return plan
         tags = {core.TAG_KEY: p.tag or p.image.rsplit(":", 1)[-1], core.DEPLOYER_KEY: core.deployer()}
         plan.state = {"spec": clone_spec(live, {container: p.image}, tags)}
+        # What a dry run hands to the steps after this one: the revision apply will register, so that a
+        # planned ecs.deploy shows the deployment run makes (not "already runs" the live one).
+        new_revision = f"{live.family}:{_next_revision(ecs, live)}"
+        plan.outputs["task_definition"] = new_revision
         diff = core.td_diff(core.strip_tags(live.registrable()), core.strip_tags(spec))
         plan.changes.append(
             Change(
                 "create",
-                f"{live.family}:{live.revision + 1}",
+                new_revision,
                 f"register {live.family} revision from {live.family}:{live.revision}: {container} -> "
                 f"{p.image}" + (f" ({p.tag})" if p.tag else ""),
                 {
@@ -133,6 +137,14 @@ class RegisterTaskDefinition(Step[RegisterParams]):
 def _repo_of(image: str) -> str:
     name = image.split("@", 1)[0]
     return name.split("/", 1)[1] if "/" in name else name.rsplit(":", 1)[0]
+
+
+def _next_revision(ecs: Ecs, live: TaskDefinition) -> int:
+    """The revision number RegisterTaskDefinition will give: one past the family's newest (the list is read
+    once per command anyway). A newest revision deregistered by hand keeps its number, so the label may then
+    be one short; the deployment shown is the same."""
+    arns = ecs.list_task_definitions(live.family)
+    return max([live.revision, *(revision_of(a) or 0 for a in arns)]) + 1
 
 
 def _identical_latest(ecs: Ecs, live: TaskDefinition, spec: dict[str, Any]) -> TaskDefinition | None:
