@@ -41,6 +41,15 @@ ENV_KEYS: dict[str, tuple[type, str]] = {
     "health_sqs": (list, "SQS queue names vegaops health checks for depth and age of the oldest message"),
     "health_sqs_max_depth": (int, "most messages a health-checked SQS queue may hold (default 1000)"),
     "health_sqs_max_age": (int, "oldest message age in seconds a health-checked queue may hold (default 600)"),
+    "aws_timeout": (int, "seconds after which an AWS endpoint that does not answer gives up, retries included"),
+}
+# Integer keys and their smallest allowed value: checked with the key path, never silently replaced.
+_INT_MINIMUM: dict[str, int] = {
+    "keep_revisions": 1,
+    "health_sqs_max_depth": 0,
+    "health_sqs_max_age": 1,
+    "health_expect_status": 100,
+    "aws_timeout": 1,
 }
 PROJECT_KEYS: dict[str, tuple[type, str]] = {
     "name": (str, "project name, used in default prefixes"),
@@ -76,6 +85,7 @@ def _sandbox_env() -> dict[str, Any]:
 
 BUILTIN_ENVS["sandbox"] = _sandbox_env
 
+_MAY_BE_EMPTY = ("secrets_prefix", "params_prefix", "source_repo_prefix", "health_expect_body")
 _TYPE_WORDS = {str: "a string", bool: "true or false", int: "an integer", list: "a list", dict: "a table"}
 
 
@@ -138,6 +148,17 @@ def _check_table(
                 f"{label}: {path}: expected {_TYPE_WORDS[expected]}, got {value!r}",
                 hint=f"{key} is the {keys[key][1]}",
             )
+        if key in _INT_MINIMUM and value < _INT_MINIMUM[key]:
+            raise ConfigError(
+                f"{label}: {path}: {value} is below the minimum of {_INT_MINIMUM[key]}",
+                hint=f"{key} is the {keys[key][1]}",
+            )
+        if key == "region":
+            from vegaops.inputs import check_region
+
+            check_region(value, f"{label}: {path}")
+        if isinstance(value, str) and key != "tag_rule" and not value.strip() and key not in _MAY_BE_EMPTY:
+            raise ConfigError(f"{label}: {path}: is empty", hint=f"{key} is the {keys[key][1]}; set it or remove it")
         if key == "tag_rule":
             try:
                 re.compile(value)
@@ -235,6 +256,15 @@ def parse_config(text: str, path: Path | None) -> ConfigFile:
                 raise ConfigError(
                     f"{label}: env.{name}.service.{svc}: no [service.{svc}] to override{_suggest(svc, cfg.services)}"
                 )
+    for name, env in [("project", cfg.project), *((f"env.{n}", e) for n, e in cfg.envs.items())]:
+        source_env = env.get("source_env")
+        if source_env is not None and source_env not in cfg.envs and source_env not in BUILTIN_ENVS:
+            known = ", ".join(sorted([*cfg.envs, *BUILTIN_ENVS]))
+            raise ConfigError(
+                f"{label}: {name}.source_env: no environment named {source_env!r}"
+                f"{_suggest(source_env, [*cfg.envs, *BUILTIN_ENVS])}",
+                hint=f"known environments: {known}",
+            )
     for name, env in cfg.envs.items():
         for svc in env.get("services", []):
             if svc not in cfg.services:
@@ -248,7 +278,13 @@ def parse_config(text: str, path: Path | None) -> ConfigFile:
 def load_config(explicit: Path | None, cwd: Path) -> ConfigFile:
     """Load ``--config PATH`` (must exist) or the nearest vegaops.toml; no file is an empty config."""
     if explicit is not None:
-        if not explicit.is_file():
+        try:
+            is_file = explicit.is_file()
+        except OSError as exc:  # a name too long for the file system, ...
+            raise ConfigError(
+                f"--config: cannot use {str(explicit)[:80]!r}: {exc.strerror}", hint="check --config / VEGAOPS_CONFIG"
+            ) from None
+        if not is_file:
             raise ConfigError(
                 f"{explicit}: config file not found", hint="check --config / VEGAOPS_CONFIG, or run vegaops setup"
             )
@@ -258,9 +294,16 @@ def load_config(explicit: Path | None, cwd: Path) -> ConfigFile:
     if path is None:
         return ConfigFile(path=None)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config file: {exc.strerror}") from exc
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{display_path(path)}: not a UTF-8 text file (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+            hint="vegaops.toml is TOML text; check --config / VEGAOPS_CONFIG points at the right file",
+        ) from None
     return parse_config(text, path)
 
 
@@ -366,6 +409,7 @@ def _defaults(project_name: str | None, env: str | None) -> dict[str, Any]:
         "health_sqs": [],
         "health_sqs_max_depth": 1000,
         "health_sqs_max_age": 600,
+        "aws_timeout": None,
     }
 
 

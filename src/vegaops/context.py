@@ -80,14 +80,17 @@ class AppContext:
     @property
     def clients(self) -> ClientFactory:
         if self._clients is None:
-            from vegaops.aws.clients import ClientFactory
+            from vegaops.aws.clients import TIMEOUT_ENV, ClientFactory
 
             s = self.settings
+            configured = s.get("aws_timeout")
             self._clients = ClientFactory(
                 profile=s.profile,
                 region=s.region,
                 endpoint_url=s.get("endpoint_url"),
                 credentials=s.extras.get("credentials"),
+                # VEGAOPS_AWS_TIMEOUT > aws_timeout in vegaops.toml > the default (30 s)
+                timeout=float(configured) if configured and not os.environ.get(TIMEOUT_ENV) else None,
             )
         return self._clients
 

@@ -20,6 +20,7 @@ class ExitCode(IntEnum):
     TIMEOUT = 6
     NEEDS_HUMAN = 7
     REFUSED = 8
+    UNAVAILABLE = 75  # sysexits EX_TEMPFAIL: AWS unreachable or still failing after retries; try again
     INTERRUPTED = 130
 
 
@@ -91,8 +92,24 @@ class Interrupted(VegaopsError):
     kind = "interrupted"
 
 
-class AwsError(VegaopsError):
+class Unavailable(VegaopsError):
+    """AWS could not be reached (refused, reset, timed out) or kept failing (5xx, throttling) after retries.
+
+    Temporary by nature: the message names the endpoint, the hint says what was and was not changed.
+    """
+
+    exit_code = ExitCode.UNAVAILABLE
+    kind = "unavailable"
+
+
+class AwsError(Unavailable):
     """An AWS error that is neither the user's input nor credentials (a 5xx that outlived retries)."""
 
-    exit_code = ExitCode.INTERNAL
     kind = "aws"
+
+
+class InternalError(VegaopsError):
+    """A bug in vegaops: the only error that exits 1."""
+
+    exit_code = ExitCode.INTERNAL
+    kind = "internal"

@@ -7,9 +7,6 @@ import re
 
 from vegaops.errors import UsageError
 
-_PARAM_NAME = re.compile(r"^[A-Za-z0-9_.\-/]+$")
-_SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@\-]+$")
-
 
 def param_name(prefix: str, name: str) -> str:
     """``log-level`` under ``/vega/prod/`` -> ``/vega/prod/log-level``; absolute names stay as given."""
@@ -18,12 +15,14 @@ def param_name(prefix: str, name: str) -> str:
         raise UsageError("parameter name is empty", hint="give a name such as log-level")
     full = name if name.startswith("/") else "/" + (prefix.strip("/") + "/" + name).strip("/")
     full = re.sub(r"/+", "/", full)
-    if not _PARAM_NAME.match(full) or full.endswith("/"):
+    if full.endswith("/"):
         raise UsageError(
-            f"invalid parameter name {full!r}",
+            f"invalid parameter name {full!r}: ends with /",
             hint="use letters, digits and . - _ /, e.g. log-level or /vega/prod/log-level",
         )
-    return full
+    from vegaops.inputs import check_param_name
+
+    return check_param_name(full)
 
 
 def param_path(prefix: str, path: str | None) -> str:
@@ -40,9 +39,9 @@ def secret_name(prefix: str, name: str) -> str:
     if not name:
         raise UsageError("secret name is empty", hint="give a name such as database-url")
     full = name[1:] if name.startswith("/") else prefix + name
-    if not _SECRET_NAME.match(full):
-        raise UsageError(f"invalid secret name {full!r}", hint="use letters, digits and /_+=.@- , e.g. database-url")
-    return full
+    from vegaops.inputs import check_secret_name
+
+    return check_secret_name(full)
 
 
 def relative(prefix: str, full: str) -> str:

@@ -57,7 +57,7 @@ def test_decline_changes_nothing(app_context: AppContext) -> None:
 
 @pytest.mark.usefixtures("aws")
 def test_a_plan_error_in_a_later_step_stops_before_any_change(app_context: AppContext) -> None:
-    calls = [*THREE[:1], StepCall("bad", "ssm.put", {"name": "x", "value": 3})]
+    calls = [*THREE[:1], StepCall("bad", "secrets.rollback", {"name": "no-such-secret"})]
     _prod(app_context, [])  # never asked: the plan fails first
     app_context.options.yes = True
     with pytest.raises(engine.RunFailed) as info:

@@ -24,7 +24,7 @@ def client_error(code: str, message: str = "boom") -> ClientError:
         (client_error("InvalidParameterException"), ExitCode.USAGE),
         (NoRegionError(), ExitCode.USAGE),
         (client_error("ParameterAlreadyExists"), ExitCode.REFUSED),
-        (client_error("InternalFailure"), ExitCode.INTERNAL),
+        (client_error("InternalFailure"), ExitCode.UNAVAILABLE),
     ],
 )
 def test_translate_maps_exit_codes(exc: Exception, code: ExitCode) -> None:

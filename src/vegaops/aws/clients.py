@@ -15,6 +15,34 @@ from vegaops import __version__
 if TYPE_CHECKING:
     import boto3
 
+# Operation name -> the endpoint it was last sent to, so an error can name the endpoint that failed.
+ENDPOINTS: dict[str, str] = {}
+
+# Seconds after which a call to an AWS endpoint that does not answer gives up, retries included
+# (config key ``aws_timeout``, environment variable ``VEGAOPS_AWS_TIMEOUT``).
+DEFAULT_AWS_TIMEOUT = 30.0
+TIMEOUT_ENV = "VEGAOPS_AWS_TIMEOUT"
+# botocore's standard retry mode sleeps up to random() * 2**(attempt-1) seconds (capped at 20) between attempts.
+_MAX_BACKOFF = 20.0
+
+
+def _backoff_budget(attempts: int) -> float:
+    return sum(min(_MAX_BACKOFF, 2.0 ** (n - 1)) for n in range(1, attempts))
+
+
+def timeout_budget(total: float, max_attempts: int) -> tuple[int, float, float]:
+    """Split a total give-up time into (attempts, connect timeout, read timeout) per attempt.
+
+    The worst case, every attempt timing out plus the longest backoff sleeps between them, stays
+    within ``total``: fewer attempts when the budget is small, never fewer than one; at least one
+    second per attempt.
+    """
+    attempts = max(1, max_attempts)
+    while attempts > 1 and (total - _backoff_budget(attempts)) / attempts < 2.0:
+        attempts -= 1
+    per_attempt = max(1.0, (total - _backoff_budget(attempts)) / attempts)
+    return attempts, min(per_attempt, 10.0), per_attempt
+
 
 @functools.cache
 def _service_env_suffix(service: str) -> str:
@@ -40,9 +68,11 @@ def endpoint_override_active(service: str, explicit: str | None = None) -> bool:
 class ClientFactory:
     """Builds (and caches) boto3 clients for one profile/region/endpoint.
 
-    Retries use botocore's ``standard`` mode (throttling and 5xx); the user agent carries
-    ``vegaops/<version>``. When an endpoint override is active, ``inject_host_prefix`` is off so
-    host-prefixed operations (e.g. ``StartLiveTail``) reach the override instead of ``stream-<host>``.
+    Retries use botocore's ``standard`` mode (throttling and 5xx); every attempt has a connect and a
+    read timeout so that an endpoint that never answers gives up within ``timeout`` seconds, retries
+    included (see ``timeout_budget``); the user agent carries ``vegaops/<version>``. When an endpoint
+    override is active, ``inject_host_prefix`` is off so host-prefixed operations (e.g.
+    ``StartLiveTail``) reach the override instead of ``stream-<host>``.
     """
 
     def __init__(
@@ -50,13 +80,15 @@ class ClientFactory:
         profile: str | None = None,
         region: str | None = None,
         endpoint_url: str | None = None,
-        max_attempts: int = 5,
+        max_attempts: int = 4,
         credentials: dict[str, str] | None = None,
+        timeout: float | None = None,
     ) -> None:
         self.profile = profile
         self.region = region
         self.endpoint_url = endpoint_url
         self.max_attempts = max_attempts
+        self.timeout = timeout if timeout is not None else env_timeout()
         self.credentials = credentials
         self._session: boto3.Session | None = None
         self._clients: dict[str, Any] = {}
@@ -85,8 +117,11 @@ class ClientFactory:
     def _build(self, service: str) -> Any:
         from botocore.config import Config
 
+        attempts, connect, read = timeout_budget(self.timeout, self.max_attempts)
         config = Config(
-            retries={"mode": "standard", "max_attempts": self.max_attempts},
+            retries={"mode": "standard", "total_max_attempts": attempts},
+            connect_timeout=connect,
+            read_timeout=read,
             user_agent_extra=f"vegaops/{__version__}",
             inject_host_prefix=not endpoint_override_active(service, self.endpoint_url),
             max_pool_connections=20,
@@ -95,8 +130,26 @@ class ClientFactory:
         kwargs: dict[str, Any] = {"config": config}
         if self.endpoint_url:
             kwargs["endpoint_url"] = self.endpoint_url
-        return session.client(service, **kwargs)  # type: ignore[call-overload]
+        client = session.client(service, **kwargs)  # type: ignore[call-overload]
+        url = str(client.meta.endpoint_url)
+
+        def remember(model: Any = None, **_: Any) -> None:
+            if model is not None:
+                ENDPOINTS[str(model.name)] = url
+
+        client.meta.events.register("before-call", remember)
+        return client
 
     def resolved_region(self) -> str | None:
         name: str | None = self.session().region_name
         return name
+
+
+def env_timeout() -> float:
+    """``VEGAOPS_AWS_TIMEOUT`` (seconds or a duration like 45s, 2m), else the default."""
+    raw = os.environ.get(TIMEOUT_ENV)
+    if not raw:
+        return DEFAULT_AWS_TIMEOUT
+    from vegaops.inputs import parse_duration
+
+    return parse_duration(raw, f"environment variable {TIMEOUT_ENV}")

@@ -7,6 +7,7 @@ from vegaops.errors import (
     AwsError,
     NotFoundError,
     Refused,
+    Unavailable,
     UsageError,
     VegaopsError,
 )
@@ -49,6 +50,34 @@ _VALIDATION_CODES = {
     "UnsupportedParameterType",
 }
 _REFUSED_CODES = {"ParameterAlreadyExists", "ResourceExistsException", "ImageTagAlreadyExistsException"}
+# Codes botocore's retry modes treat as temporary (throttling, transient): still failing after retries -> 75.
+_TEMPORARY_CODES = {
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "TransactionInProgressException",
+    "RequestLimitExceeded",
+    "BandwidthLimitExceeded",
+    "LimitExceededException",
+    "RequestThrottled",
+    "SlowDown",
+    "PriorRequestNotComplete",
+    "EC2ThrottledException",
+    "RequestTimeout",
+    "RequestTimeoutException",
+    "InternalError",
+    "InternalFailure",
+    "InternalServerError",
+    "InternalServiceError",
+    "InternalServiceErrorException",
+    "ServiceUnavailable",
+    "ServiceUnavailableException",
+    "ServerException",
+}
+UNAVAILABLE_HINT = "temporary: try again later; check the network, --region, AWS_ENDPOINT_URL or VEGAOPS_AWS_TIMEOUT"
 
 CREDENTIALS_HINT = (
     "configure credentials (aws configure / aws sso login), pass --profile, or use the local sandbox with --env sandbox"
@@ -73,8 +102,13 @@ def translate(exc: BaseException) -> VegaopsError:
         return UsageError(
             "no AWS region configured", hint="pass --region, set region in vegaops.toml, or export AWS_REGION"
         )
-    if isinstance(exc, bce.EndpointConnectionError | bce.ConnectTimeoutError | bce.ReadTimeoutError):
-        return AwsError(f"cannot reach AWS endpoint: {exc}", hint="check the network, the region or AWS_ENDPOINT_URL")
+    if isinstance(exc, bce.InvalidRegionError):
+        return UsageError(
+            f"invalid AWS region {exc.kwargs.get('region_name')!r}",
+            hint="a region looks like eu-central-1; check --region, VEGAOPS_REGION or region in vegaops.toml",
+        )
+    if isinstance(exc, bce.ConnectionError | bce.HTTPClientError):
+        return unreachable(exc)
     if isinstance(exc, bce.ParamValidationError):
         return UsageError(f"invalid request: {exc}")
     if isinstance(exc, bce.ClientError):
@@ -94,10 +128,48 @@ def translate(exc: BaseException) -> VegaopsError:
             return UsageError(f"AWS rejected the request: {text}")
         if code in _REFUSED_CODES:
             return Refused(f"already exists: {text}")
-        return AwsError(f"AWS error {code}: {text}")
+        status = _http_status(exc)
+        attempts = exc.response.get("ResponseMetadata", {}).get("RetryAttempts")
+        if code in _TEMPORARY_CODES or status >= 500 or not code:
+            from vegaops.aws.clients import ENDPOINTS
+
+            after = f" after {int(attempts) + 1} attempts" if attempts else ""
+            what = f"HTTP {status}" if status >= 500 and (not code or code.isdigit()) else code
+            endpoint = ENDPOINTS.get(operation or "")
+            where = f" ({operation} at {endpoint})" if endpoint else _where(operation)
+            return AwsError(f"AWS kept failing{after}: {what}{where}", hint=UNAVAILABLE_HINT)
+        if 400 <= status < 500 or status == 0:
+            # A client error code vegaops has no special meaning for: AWS refused this input.
+            return UsageError(f"AWS rejected the request: {code}: {text}", hint="check the names and values given")
+        return AwsError(f"AWS error {code}: {text}", hint=UNAVAILABLE_HINT)
     if isinstance(exc, bce.BotoCoreError):
-        return AwsError(f"AWS client error: {exc}")
-    return AwsError(str(exc))
+        return AwsError(f"AWS client error: {exc}", hint=UNAVAILABLE_HINT)
+    return AwsError(str(exc), hint=UNAVAILABLE_HINT)
+
+
+def _http_status(exc: BaseException) -> int:
+    response = getattr(exc, "response", None) or {}
+    try:
+        return int(response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def unreachable(exc: BaseException) -> Unavailable:
+    """Refused, reset, closed or timed out: name the endpoint and the kind of failure."""
+    from botocore import exceptions as bce
+
+    kwargs = getattr(exc, "kwargs", {}) or {}
+    endpoint = kwargs.get("endpoint_url") or kwargs.get("proxy_url") or "the AWS endpoint"
+    if isinstance(exc, bce.ReadTimeoutError | bce.ConnectTimeoutError):
+        what = "did not answer in time"
+    elif isinstance(exc, bce.EndpointConnectionError):
+        what = "could not be reached"
+    elif isinstance(exc, bce.ConnectionClosedError):
+        what = "closed the connection"
+    else:
+        what = f"failed: {kwargs.get('error') or type(exc).__name__}"
+    return Unavailable(f"AWS endpoint {endpoint} {what} (after retries)", hint=UNAVAILABLE_HINT)
 
 
 def is_botocore_error(exc: BaseException) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -136,6 +137,21 @@ def root(
 
     if output not in ("human", "json"):
         raise UsageError(f"--output {output!r}: expected human or json", hint="use --output json")
+    if quiet and verbose:
+        raise UsageError("--quiet and --verbose contradict each other", hint="pass one of -q or -v, not both")
+    if env is not None and not env.strip():
+        raise UsageError(
+            f"{_source(ctx, 'env', '--env', 'VEGAOPS_ENV')}: the environment name is empty",
+            hint="name an environment from vegaops.toml (or sandbox), or leave --env out for the default",
+        )
+    if region is not None:
+        from vegaops.inputs import check_region
+
+        check_region(region, _source(ctx, "region", "--region", "VEGAOPS_REGION"))
+    if os.environ.get("VEGAOPS_AWS_TIMEOUT"):
+        from vegaops.aws.clients import env_timeout
+
+        env_timeout()  # a bad value is a usage error now, not at the first AWS call
     options = GlobalOptions(
         env=env,
         env_source=_source(ctx, "env", "--env", "VEGAOPS_ENV"),

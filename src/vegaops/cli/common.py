@@ -38,14 +38,10 @@ def emit(app: AppContext, result: Result) -> None:
 
 
 def value_read(data: str, what: str, where: str, hint: str) -> str:
-    """A value read from stdin or a file: one trailing newline (\\n or \\r\\n) dropped; empty is an error."""
-    if data.endswith("\n"):
-        data = data[:-1]
-        if data.endswith("\r"):
-            data = data[:-1]
-    if not data:
-        raise UsageError(f"{what}: the value read from {where} is empty", hint=hint)
-    return data
+    """A value already read as text: one trailing newline (\\n or \\r\\n) dropped; empty is an error."""
+    from vegaops.inputs import strip_value
+
+    return strip_value(data, what, where, hint)
 
 
 def parse_pairs(items: list[str] | None, option: str) -> dict[str, str]:

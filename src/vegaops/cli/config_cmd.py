@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from vegaops import completion
-from vegaops.cli.common import DryRunOpt, app_ctx, emit, parse_pairs, run_result, value_read
+from vegaops.cli.common import DryRunOpt, app_ctx, emit, parse_pairs, run_result
 from vegaops.errors import NotFoundError, UsageError
 
 if TYPE_CHECKING:
@@ -24,6 +24,8 @@ app = typer.Typer(
 
 def read_value(a: AppContext, value: str | None, secure: bool, value_arg: bool, name: str) -> str:
     """The value from argv (plain only), stdin (``-`` or piped) or a prompt."""
+    from vegaops.inputs import check_value, read_value
+
     if value is not None and value != "-":
         if secure and not value_arg:
             raise UsageError(
@@ -33,13 +35,13 @@ def read_value(a: AppContext, value: str | None, secure: bool, value_arg: bool, 
             )
         if secure:
             a.output.warn("the value was given on the command line; it may be in your shell history")
-        return value
+        return check_value(value, f"config set {name}")
     if value == "-" or not sys.stdin.isatty():
-        return value_read(sys.stdin.read(), f"config set {name}", "stdin", "pipe a value in, or pass it as an argument")
+        return read_value("-", f"config set {name}", "pipe a value in, or pass it as an argument")
     prompter = a.ask()
     if secure:
-        return prompter.secret(f"Value for {name}:", option="VALUE on stdin")
-    return prompter.text(f"Value for {name}:", option="VALUE")
+        return check_value(prompter.secret(f"Value for {name}:", option="VALUE on stdin"), f"config set {name}")
+    return check_value(prompter.text(f"Value for {name}:", option="VALUE"), f"config set {name}", "the prompt")
 
 
 def _ssm(a: AppContext):  # type: ignore[no-untyped-def]

@@ -39,11 +39,15 @@ PollOpt = Annotated[
 
 
 def _duration(value: str) -> float:
-    text = value.strip().lower()
-    units = {"s": 1, "m": 60, "h": 3600}
-    if text and text[-1] in units:
-        return float(text[:-1]) * units[text[-1]]
-    return float(text)
+    from vegaops.inputs import parse_duration
+
+    return parse_duration(value, "--timeout")
+
+
+def _poll(value: float | None) -> float | None:
+    from vegaops.inputs import positive_seconds
+
+    return positive_seconds(value, "--poll-interval")
 
 
 @app.callback()
@@ -80,9 +84,12 @@ def deploy(
     from vegaops.deploy.run import DeployOptions
     from vegaops.deploy.run import deploy as run_deploy
     from vegaops.errors import UsageError
+    from vegaops.inputs import check_image_tag
 
-    if not tag:
+    if tag is None:
         raise UsageError("deploy needs --tag TAG", hint="vegaops deploy --tag v1.2.3-stable [SERVICE...]")
+    check_image_tag(tag)
+    timeout_s, poll_s = _duration(timeout), _poll(poll_interval)
     a = app_ctx(ctx, dry_run)
     a.command = "deploy"
     emit(
@@ -96,8 +103,8 @@ def deploy(
                 force,
                 wait_for_other,
                 rollback_on_failure,
-                _duration(timeout),
-                poll_interval,
+                timeout_s,
+                poll_s,
             ),
         ),
     )
@@ -116,8 +123,9 @@ def watch(
     """Re-attach to the deployment in flight and watch it to a verdict."""
     from vegaops.deploy.run import watch_command
 
+    timeout_s, poll_s = _duration(timeout), _poll(poll_interval)
     a = app_ctx(ctx)
-    emit(a, watch_command(a, list(services or []), _duration(timeout), poll_interval, rollback_on_failure))
+    emit(a, watch_command(a, list(services or []), timeout_s, poll_s, rollback_on_failure))
 
 
 @app.command("history")
@@ -128,7 +136,10 @@ def history(
 ) -> None:
     """Recent deployments of a service: outcome, tag, digest, who, when, how long."""
     from vegaops.deploy.status import history as run_history
+    from vegaops.errors import UsageError
 
+    if limit < 1:
+        raise UsageError(f"--limit {limit}: must be 1 or more", hint="for example --limit 10")
     a = app_ctx(ctx)
     emit(a, run_history(a, service, limit))
 
@@ -171,9 +182,13 @@ def rollback(
 ) -> None:
     """Redeploy the last task definition whose deployment succeeded (or --to REVISION), watched."""
     from vegaops.deploy.run import rollback as run_rollback
+    from vegaops.errors import UsageError
 
+    timeout_s, poll_s = _duration(timeout), _poll(poll_interval)
+    if to is not None and to < 1:
+        raise UsageError(f"--to {to}: a task definition revision is 1 or more", hint="see vegaops deploy history")
     a = app_ctx(ctx, dry_run)
-    emit(a, run_rollback(a, service, to, _duration(timeout), poll_interval))
+    emit(a, run_rollback(a, service, to, timeout_s, poll_s))
 
 
 def status(

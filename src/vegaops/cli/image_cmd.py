@@ -39,9 +39,11 @@ def push(
 ) -> None:
     """Push an image into the service's ECR repository; prints the digest the registry reports."""
     from vegaops.images.locate import mount_candidates, repo_of
+    from vegaops.inputs import check_image_tag
     from vegaops.runbook import engine
     from vegaops.steps.ecr import PushImage, PushParams
 
+    check_image_tag(tag)
     a = app_ctx(ctx, dry_run)
     repo = repo_of(a.settings.service(service))
     mounts = list(mount_from) if mount_from else mount_candidates(a, repo)
@@ -84,9 +86,13 @@ def promote(
 ) -> None:
     """Copy TAG by manifest (no rebuild); the same digest on both sides; a no-op when already there."""
     from vegaops.images.locate import locate, registry_key
+    from vegaops.inputs import check_image_tag
     from vegaops.runbook import engine
     from vegaops.steps.ecr import PromoteImage, PromoteParams
 
+    check_image_tag(tag, "TAG")
+    if as_ is not None:
+        check_image_tag(as_, "--as")
     a = app_ctx(ctx, dry_run)
     source = locate(a, from_, service, "--from")
     target = locate(a, to, service, "--to")

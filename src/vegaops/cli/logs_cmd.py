@@ -43,6 +43,7 @@ def tail(
     import re
 
     from vegaops.errors import NotFoundError, UsageError
+    from vegaops.inputs import check_deployment, positive_seconds
     from vegaops.logs.render import LineFormatter, ms, parse_time
 
     a = app_ctx(ctx)
@@ -51,14 +52,13 @@ def tail(
     end = ms(parse_time(until, now, "--until")) if until else None
     if end is not None and end < start:
         raise UsageError("--until is before --since", hint="swap them")
-    if deployment and deployment not in ("current", "previous") and not deployment.strip():
-        raise UsageError("--deployment: expected current, previous or an id")
+    if deployment is not None:
+        check_deployment(deployment, "--deployment")
     try:
         regex = re.compile(grep) if grep else None
     except re.error as exc:
         raise UsageError(f"--grep {grep!r}: {exc}") from None
-    if poll <= 0:
-        raise UsageError("--poll must be positive")
+    positive_seconds(poll, "--poll")
 
     from vegaops.aws.ecs import Ecs
     from vegaops.logs import service as svc

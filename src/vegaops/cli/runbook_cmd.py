@@ -25,17 +25,11 @@ VarFileOpt = Annotated[
 
 
 def _var_files(items: list[str] | None) -> dict[str, str]:
-    import sys
-
-    from vegaops.errors import UsageError
+    from vegaops.inputs import read_value
 
     values: dict[str, str] = {}
     for key, path in parse_pairs(items, "--var-file").items():
-        try:
-            text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()  # noqa: SIM115
-        except OSError as exc:
-            raise UsageError(f"--var-file {key}: cannot read {path}: {exc.strerror}") from None
-        values[key] = text[:-1] if text.endswith("\n") else text
+        values[key] = read_value(path, f"--var-file {key}")
     return values
 
 
@@ -44,7 +38,7 @@ def list_(ctx: typer.Context) -> None:
     """List the runbooks found in ./runbooks, next to vegaops.toml, and shipped with vegaops."""
     from vegaops.errors import RunbookError
     from vegaops.output.result import Result, Table
-    from vegaops.runbook.model import parse, search_dirs
+    from vegaops.runbook.model import load, search_dirs
 
     a = app_ctx(ctx)
     rows: list[list[object]] = []
@@ -55,7 +49,7 @@ def list_(ctx: typer.Context) -> None:
                 continue
             seen.add(path.stem)
             try:
-                book = parse(path.read_text(encoding="utf-8"), path)
+                book = load(str(path), a.cwd, a.config.path)
                 rows.append([path.stem, len(book.steps), book.description, str(path)])
             except RunbookError as exc:
                 rows.append([path.stem, "-", f"INVALID: {exc.message}", str(path)])

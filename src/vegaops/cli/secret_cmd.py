@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from vegaops import completion
-from vegaops.cli.common import DryRunOpt, app_ctx, emit, parse_pairs, run_result, value_read
+from vegaops.cli.common import DryRunOpt, app_ctx, emit, parse_pairs, run_result
 from vegaops.errors import NotFoundError, UsageError
 
 if TYPE_CHECKING:
@@ -42,6 +42,8 @@ WatchOpt = Annotated[
 
 def read_secret_value(a: AppContext, name: str, value: str | None, value_arg: bool, from_file: Path | None) -> str:
     """stdin (piped or '-'), --from-file, a hidden prompt with confirmation; argv only with --value-arg."""
+    from vegaops.inputs import check_value, read_value
+
     if value is not None and value != "-":
         if not value_arg:
             raise UsageError(
@@ -50,20 +52,16 @@ def read_secret_value(a: AppContext, name: str, value: str | None, value_arg: bo
                 hint=f"pipe it: ... | vegaops secret set {name}, use --from-file PATH, or pass --value-arg",
             )
         a.output.warn("the value was given on the command line; it may be in your shell history")
-        return value
+        return check_value(value, f"secret set {name}")
     if from_file is not None:
-        try:
-            data = from_file.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"secret set {name}: cannot read {from_file}: {exc.strerror}") from None
-        return _strip_newline(data, name, str(from_file))
+        return read_value(from_file, f"secret set {name}")
     if value == "-" or not sys.stdin.isatty():
-        return _strip_newline(sys.stdin.read(), name, "stdin")
-    return a.ask().secret(f"Value for secret {name}:", option="the value on stdin or --from-file", confirm=True)
-
-
-def _strip_newline(data: str, name: str, where: str) -> str:
-    return value_read(data, f"secret set {name}", where, "give a non-empty value")
+        return read_value("-", f"secret set {name}")
+    return check_value(
+        a.ask().secret(f"Value for secret {name}:", option="the value on stdin or --from-file", confirm=True),
+        f"secret set {name}",
+        "the prompt",
+    )
 
 
 def _catalog(a: AppContext) -> Any:
@@ -540,6 +538,10 @@ def export(
     renderers = {"dotenv": dotenv.render, "json": dotenv.render_json, "env": dotenv.render_env}
     if fmt not in renderers:
         raise UsageError(f"--format {fmt}: expected dotenv, json or env")
+    if to is not None:
+        from vegaops.inputs import check_output_file
+
+        check_output_file(to, "--to")
     a = app_ctx(ctx)
     values = {k: v.value for k, v in as_env(secret_values(a, prefix)).items()}
     text = renderers[fmt](values)
@@ -618,13 +620,11 @@ def diff(
 def import_file(a: AppContext, file: Path, keep_names: bool, make_call: Any, store: str) -> None:
     """Plan every key of the file, show the plan, confirm once, then apply only the differences."""
     from vegaops import dotenv
+    from vegaops.inputs import read_text
     from vegaops.runbook import engine
     from vegaops.stores import name_from_env_key
 
-    try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"{store} import: cannot read {file}: {exc.strerror}") from None
+    text = read_text(file, f"{store} import", hint="import a dotenv or JSON text file (UTF-8)")
     values = dotenv.parse_file_text(text, str(file))
     if not values:
         raise UsageError(f"{store} import: {file} holds no values")

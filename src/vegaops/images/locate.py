@@ -96,6 +96,9 @@ def locate(a: AppContext, value: str, service: str | None, option: str) -> Locat
         ctx = context_for(a, value)
         svc = pick_service(ctx.settings, service, f"{option} {value}")
         return Location(ctx, repo_of(svc), value)
+    from vegaops.inputs import check_repository
+
+    check_repository(value, option, known_envs=env_names(a))
     return Location(a, value, None)
 
 

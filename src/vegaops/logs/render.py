@@ -3,32 +3,19 @@
 from __future__ import annotations
 
 import json
-import re
 import zlib
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from vegaops.errors import UsageError
 from vegaops.logs.core import LogEvent, Marker
-
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|hr|d|w)\s*$", re.IGNORECASE)
-_UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hr": 3600, "d": 86400, "w": 604800}
 
 
 def parse_time(value: str, now: datetime, option: str = "--since") -> datetime:
-    """``10m``, ``2h``, ``1d``, ``30s`` (ago) or an ISO 8601 time (naive = local time)."""
-    m = _DURATION.match(value)
-    if m:
-        return now - timedelta(seconds=float(m.group(1)) * _UNITS[m.group(2).lower()])
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise UsageError(
-            f"{option} {value!r}: expected a duration like 10m, 2h, 1d or an ISO time",
-            hint=f"for example {option} 30m or {option} 2026-01-01T12:00",
-        ) from None
-    return parsed.astimezone() if parsed.tzinfo is None else parsed
+    """``10m``, ``2h``, ``1d``, ``30s`` (ago) or an ISO 8601 time: the one parser in vegaops.inputs."""
+    from vegaops.inputs import parse_time as parse
+
+    return parse(value, now, option)
 
 
 def ms(t: datetime) -> int:

@@ -108,6 +108,11 @@ def targets(a: AppContext, ecs: Ecs, names: Sequence[str], deployment: str | Non
             else:
                 td_arn = dep.get("taskDefinition") or td_arn
                 task_ids = {task_id(t["taskArn"]) for t in tasks if t.get("startedBy") == dep.get("id")}
+                if set(dep) == {"id"} and not task_ids:  # an id that matches no deployment and no task
+                    raise NotFoundError(
+                        f"{key}: no deployment {deployment} (not among the service's deployments or its tasks)",
+                        hint=f"vegaops status {key} shows the deployments; or --deployment current/previous",
+                    )
         td = ecs.describe_task_definition(td_arn).raw
         out.append(Target(key, ecs_name, svc, td, discover(key, td, a.settings.region), dep, task_ids, cfg))
     return out

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from vegaops.errors import Interrupted, RunbookError, UsageError, VegaopsError
 from vegaops.runbook.interpolate import Unknown, contains_unknown, interpolate
-from vegaops.runbook.model import StepCall, _type_name, _type_ok
+from vegaops.runbook.model import StepCall, _type_name, _type_ok, check_calls
 from vegaops.sensitive import Sensitive
 from vegaops.steps.base import Change, Plan, Step, param_specs
 from vegaops.steps.registry import get_step
@@ -220,7 +220,10 @@ def run(
     """
     dry_run = ctx.options.dry_run
     variables = variables or {}
+    check_calls(calls, variables)  # every value known now is checked before the first step plans
     report = RunReport([StepReport(c.id, c.uses) for c in calls], dry_run)
+    # Every run of this command, so an error that ends it can say which steps were applied.
+    ctx.shared.setdefault("run_reports", []).append(report)
     report.resume = resume or f"{command_prefix(ctx)} runbook run {name}"
     report.undo = list(undo)
     planned: dict[str, dict[str, Any]] = {}

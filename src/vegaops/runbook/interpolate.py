@@ -30,6 +30,25 @@ def references(value: Any) -> list[str]:
     return []
 
 
+def malformed(value: Any) -> str | None:
+    """The first ``${`` that does not open a well-formed reference (unterminated or bad), else None."""
+    if isinstance(value, str):
+        rest = REF.sub("", value)
+        at = rest.find("${")
+        if at < 0:
+            return None
+        fragment = rest[at:]
+        return fragment if len(fragment) <= 40 else fragment[:40] + "..."
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        for v in value:
+            found = malformed(v)
+            if found is not None:
+                return found
+    return None
+
+
 def interpolate(value: Any, lookup: Callable[[str], Any]) -> Any:
     """Replace references. A string that is exactly one reference takes the referenced value as is."""
     if isinstance(value, str):

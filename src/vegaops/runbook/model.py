@@ -11,7 +11,7 @@ from typing import Any, Union, get_args, get_origin
 
 from vegaops.config import ENV_KEYS
 from vegaops.errors import RunbookError
-from vegaops.runbook.interpolate import references
+from vegaops.runbook.interpolate import malformed, references
 from vegaops.steps.base import param_specs
 from vegaops.steps.registry import STEPS, get_step
 
@@ -71,6 +71,17 @@ def search_dirs(cwd: Path, config_path: Path | None) -> list[Path]:
 
 
 def locate(name: str, cwd: Path, config_path: Path | None) -> Path:
+    try:
+        return _locate(name, cwd, config_path)
+    except (OSError, ValueError) as exc:  # a name too long for the file system, a NUL byte, ...
+        shown = name if len(name) <= 80 else name[:60] + "..."
+        raise RunbookError(
+            f"runbook {shown!r}: not a usable name or path ({getattr(exc, 'strerror', None) or exc})",
+            hint="give a runbook name from vegaops runbook list, or a path to a .toml file",
+        ) from None
+
+
+def _locate(name: str, cwd: Path, config_path: Path | None) -> Path:
     candidate = Path(name)
     if candidate.suffix == ".toml" or "/" in name:
         if candidate.is_file():
@@ -195,6 +206,13 @@ def parse(text: str, path: Path | None, name: str | None = None) -> Runbook:
         for param in specs.values():
             if param.required and param.name not in params:
                 raise fail(f"{where}.with", f"missing required parameter {param.name!r} for {uses}")
+        bad = malformed(params)
+        if bad is not None:
+            raise fail(
+                f"{where}.with",
+                f"malformed reference {bad!r}",
+                "references are ${vars.NAME}, ${env.SETTING} or ${steps.ID.OUTPUT}, closed with }",
+            )
         for ref in references(params):
             _check_ref(ref, book, seen, index, fail, f"{where}.with")
         when = step.get("when")
@@ -205,6 +223,12 @@ def parse(text: str, path: Path | None, name: str | None = None) -> Runbook:
                 'e.g. when = "${vars.source}" (the step is skipped when that is empty or false)',
             )
         if isinstance(when, str):
+            if malformed(when) is not None:
+                raise fail(
+                    f"{where}.when",
+                    f"malformed reference {malformed(when)!r}",
+                    "references are ${vars.NAME}, ${env.SETTING} or ${steps.ID.OUTPUT}, closed with }",
+                )
             for ref in references(when):
                 _check_ref(ref, book, seen, index, fail, f"{where}.when")
         book.steps.append(
@@ -248,12 +272,52 @@ def _check_ref(ref: str, book: Runbook, seen: dict[str, int], index: int, fail: 
 
 
 def load(name: str, cwd: Path, config_path: Path | None) -> Runbook:
+    from vegaops.errors import UsageError
+    from vegaops.inputs import read_text
+
     path = locate(name, cwd, config_path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RunbookError(f"{path}: cannot read runbook: {exc.strerror}") from exc
+        text = read_text(path, "runbook", hint="a runbook is a TOML text file (UTF-8)")
+    except UsageError as exc:
+        raise RunbookError(exc.message, exc.hint) from None
     return parse(text, path)
+
+
+def check_calls(calls: list[StepCall], variables: dict[str, Any]) -> None:
+    """Before the first step plans: every parameter whose value is known now (literal or from a variable)
+    has the right type, and every sensitive value (secret and parameter values) is non-empty text, the
+    same rule as ``secret set``. Values that depend on earlier steps are checked when they are known."""
+    import dataclasses
+
+    from vegaops.inputs import check_value
+    from vegaops.runbook.interpolate import Unknown, interpolate
+
+    def lookup(ref: str) -> Any:
+        head, _, rest = ref.partition(".")
+        if head == "vars" and rest in variables:
+            return variables[rest]
+        return Unknown(ref)
+
+    for call in calls:
+        step_cls = get_step(call.uses)
+        if call.when is not None and not isinstance(interpolate(call.when, lookup), Unknown):
+            shown = str(interpolate(call.when, lookup)).strip().lower()
+            if shown in ("", "false", "0", "no", "none"):
+                continue  # skipped: its parameters do not matter
+        params = call.params if call.literal else interpolate(call.params, lookup)
+        specs = param_specs(step_cls)
+        for f in dataclasses.fields(step_cls.Params):
+            value = params.get(f.name)
+            if f.name not in params or isinstance(value, Unknown):
+                continue
+            if not _type_ok(value, specs[f.name].type):
+                raise RunbookError(
+                    f"step {call.id}: with.{f.name}: expected {_type_name(specs[f.name].type)}, got {value!r}"
+                )
+            if f.metadata.get("sensitive") and isinstance(value, str):
+                origin = call.params.get(f.name) if not call.literal else None
+                where = f"runbook variable {origin.strip()}" if isinstance(origin, str) and "${" in origin else "input"
+                check_value(value, f"step {call.id}: with.{f.name}", where)
 
 
 def bind_vars(book: Runbook, given: dict[str, str]) -> dict[str, Any]:
