@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -132,6 +132,7 @@ class SecretListing:
     last_changed: datetime | None
     versions: int
     deleted: datetime | None = None
+    tags: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,7 @@ class SecretsCatalog(Secrets):
                         s.get("LastChangedDate"),
                         len(s.get("SecretVersionsToStages", {}) or {}),
                         s.get("DeletedDate"),
+                        {t["Key"]: t.get("Value", "") for t in s.get("Tags", []) or []},
                     )
                 )
         return sorted(found, key=lambda s: s.name)

@@ -87,3 +87,13 @@ def run_result(app: AppContext, report: RunReport, data: Any = None, message: st
         views=views,
         message=message,
     )
+
+
+KeysOpt = Annotated[
+    bool,
+    typer.Option(
+        "--keys",
+        help="A JSON secret becomes one variable per key (MASTER_USERNAME, ...), named by the same rule; "
+        "a secret tagged vegaops:env-keys=true always does.",
+    ),
+]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from vegaops import completion
-from vegaops.cli.common import DryRunOpt, app_ctx, emit, parse_pairs, run_result
+from vegaops.cli.common import DryRunOpt, KeysOpt, app_ctx, emit, parse_pairs, run_result
 from vegaops.errors import NotFoundError, UsageError
 
 if TYPE_CHECKING:
@@ -253,6 +253,16 @@ def get(
         "fingerprint": value.fingerprint,
         "value": value.value if reveal else value,
     }
+    from vegaops.stores import json_fields
+
+    fields = json_fields(value.value) if key is None else None
+    shown: dict[str, Sensitive] = {}
+    if fields is not None:  # a JSON secret: its keys, each masked (length and fingerprint), in the stored order
+        shown = {k: Sensitive(v) for k, v in fields.items()}
+        data["keys"] = {
+            k: {"length": len(v.value), "fingerprint": v.fingerprint, "value": v.value if reveal else v}
+            for k, v in shown.items()
+        }
     views: list[View]
     if reveal:
         views = [Reveal(value.value)]
@@ -267,6 +277,10 @@ def get(
                     ("length", len(value.value)),
                     ("fingerprint", value.fingerprint),
                     ("value", "<masked: use --reveal to print it>"),
+                    *(
+                        (f"key {k}", f"<masked> {len(v.value)} chars, fingerprint {v.fingerprint}")
+                        for k, v in shown.items()
+                    ),
                 ]
             )
         ]
@@ -530,8 +544,10 @@ def export(
     prefix: Annotated[str | None, typer.Argument(help="Name prefix, relative to the secrets prefix.")] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="dotenv, json or env (export KEY=...).")] = "dotenv",
     to: Annotated[Path | None, typer.Option("--to", help="Write to this file (mode 0600) instead of stdout.")] = None,
+    keys: KeysOpt = False,
 ) -> None:
-    """Print secrets as environment variables (names upper-snake-cased from the key). Reveals values."""
+    """Print secrets as environment variables (names upper-snake-cased from the key). Reveals values.
+    A JSON secret becomes one variable per key with --keys, or when tagged vegaops:env-keys=true."""
     from vegaops import dotenv
     from vegaops.stores import as_env, secret_values
 
@@ -543,7 +559,9 @@ def export(
 
         check_output_file(to, "--to")
     a = app_ctx(ctx)
-    values = {k: v.value for k, v in as_env(secret_values(a, prefix)).items()}
+    tagged: set[str] = set()
+    found = secret_values(a, prefix, tagged)
+    values = {k: v.value for k, v in as_env(found, True if keys else tagged).items()}
     text = renderers[fmt](values)
     if to is None:
         sys.stdout.write(text)
