@@ -101,3 +101,29 @@ def test_exec_service_keys_expands_a_whole_json_secret(cli, tmp_path: Path) -> N
     assert cli("exec", "--service", "api", "--keys", *cmd).exit_code == 0
     env = json.loads(out.read_text())
     assert env["MASTER_USER_PASSWORD"] == "pw-Very-Secret-42" and "DB_SECRETS" not in env
+
+
+@pytest.mark.usefixtures("stores")
+def test_env_vars_keys_lists_the_variables_per_key_never_values(cli) -> None:  # type: ignore[no-untyped-def]
+    arn = boto3.client("secretsmanager").describe_secret(SecretId="vega/staging/agent-api-prd-db-secrets")["ARN"]
+    ecs = boto3.client("ecs")
+    ecs.create_cluster(clusterName="vega-staging")
+    ecs.register_task_definition(
+        family="api",
+        containerDefinitions=[
+            {"name": "api", "image": "x", "memory": 64, "secrets": [{"name": "DB_SECRETS", "valueFrom": arn}]}
+        ],
+    )
+    ecs.create_service(cluster="vega-staging", serviceName="vega-api", taskDefinition="api", desiredCount=1)
+    assert "MASTER_USER_PASSWORD" not in cli("env", "vars", "api").stdout
+    r = cli("env", "vars", "api", "--keys")
+    assert r.exit_code == 0, r.output
+    assert "MASTER_USER_PASSWORD" in r.stdout and "PORT" in r.stdout
+    assert "pw-Very-Secret-42" not in r.output and "agent_admin" not in r.output
+    doc = json.loads(cli("-o", "json", "env", "vars", "api", "--keys").stdout)
+    (var,) = doc["data"]["variables"]
+    assert var["keys"] == {
+        "MASTER_USERNAME": "MASTER_USERNAME",
+        "MASTER_USER_PASSWORD": "MASTER_USER_PASSWORD",
+        "port": "PORT",
+    }
