@@ -82,7 +82,11 @@ class QuestionaryPrompter:
     def text(self, message: str, default: str | None = None, option: str | None = None) -> str:
         import questionary
 
-        return str(self._run(questionary.text(message, default=default or "")))
+        # The default is shown, never pre-filled: typing 900 gives 900 (a pre-filled "600" made it 600900);
+        # Enter on the empty line takes the default.
+        shown = f"(default: {default})" if default else None
+        answer = str(self._run(questionary.text(message, instruction=shown)))
+        return answer if answer.strip() else (default or "")
 
     def secret(self, message: str, option: str | None = None, confirm: bool = True) -> str:
         import questionary
