@@ -14,7 +14,7 @@ from vegaops.errors import AuthError, UsageError
 from vegaops.output.result import Lines, Result, Table, View
 from vegaops.runbook.model import StepCall
 from vegaops.sensitive import Sensitive
-from vegaops.setup.plan import env_table, service_tables
+from vegaops.setup.plan import env_service_tables, env_table, service_tables
 from vegaops.setup.tomlfile import set_tables, write_atomic
 from vegaops.setup.wizard import Asker, Collected, SetupOptions, collect
 
@@ -90,6 +90,8 @@ def new_file_text(ctx: AppContext, c: Collected) -> tuple[Path, str, str]:
     if not a.sandbox:
         tables[f"env.{a.env}"] = env_table(a)
     tables.update({f"service.{k}": v for k, v in service_tables(a).items()})
+    if not a.sandbox:  # per-environment values (the built-in sandbox brings its own health URLs)
+        tables.update({f"env.{a.env}.service.{k}": v for k, v in env_service_tables(a).items()})
     text = set_tables(old, tables, only_missing=frozenset({"project"}))
     parse_config(text, path)  # never write a file vegaops itself would reject
     return path, old, text
