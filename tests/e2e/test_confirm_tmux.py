@@ -73,6 +73,8 @@ default_env = "live"
 cluster = "vega-sandbox"
 endpoint_url = "{env["AWS_ENDPOINT_URL"]}"
 source_repo_prefix = "staging/"
+secrets_prefix = "vega/sandbox/"
+params_prefix = "/vega/sandbox/"
 confirm = true
 
 [service.api]
@@ -119,7 +121,7 @@ def _state(aws: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _session(name: str, project: Path, sandbox: Handle) -> Tmux:
+def _session(name: str, project: Path, sandbox: Handle, *args: str) -> Tmux:
     env = {
         **sandbox.env(),
         "VEGAOPS_STATE_DIR": os.environ["VEGAOPS_STATE_DIR"],
@@ -128,7 +130,7 @@ def _session(name: str, project: Path, sandbox: Handle) -> Tmux:
         "TERM": "xterm-256color",
         "NO_COLOR": "1",
     }
-    command = [*vegaops_executable(), "deploy", "--tag", TAG, "api", "worker"]
+    command = [*vegaops_executable(), *(args or ("deploy", "--tag", TAG, "api", "worker"))]
     return Tmux(f"vegaops-confirm-{os.getpid()}-{name}", project, command, env)
 
 
@@ -171,3 +173,21 @@ def test_one_question_enter_needed_decline_changes_nothing(sandbox: Handle, tmp_
     for family in ("vega-api", "vega-worker"):
         assert len(after["revisions"][family]) == len(before["revisions"][family]) + 1
         assert TAG in after["tags"][family]
+
+
+def test_a_change_and_its_redeploy_are_one_question(sandbox: Handle, tmp_path: Path) -> None:
+    project = _project(tmp_path, sandbox)
+    aws = _aws(sandbox)
+    before = _state(aws)
+    term = _session("redeploy", project, sandbox, "config", "set", "log-level", "DEBUG", "--redeploy", "--no-watch")
+    try:
+        screen = term.wait_for(QUESTION)
+        assert "then: force a new deployment of" in screen and "vega-api" in screen, screen
+        term.keys("y", "Enter")
+        screen = term.wait_for("EXIT=")
+        assert "EXIT=0" in screen, screen
+        assert screen.count(QUESTION) == 1, screen
+    finally:
+        term.close()
+    after = _state(aws)
+    assert after["deployments"]["vega-api"] != before["deployments"]["vega-api"]  # the redeploy ran

@@ -100,7 +100,17 @@ def set_(
     from vegaops.cli.secret_cmd import now_iso
 
     after = now_iso(a)
-    report = engine.run(a, a.command, [engine.single(PutParameter, params)])
+    then: list[str] = []
+    readers: list[str] | None = None
+    if redeploy:  # the redeploy belongs to this command's one plan and one question
+        from vegaops.cli.secret_cmd import redeploy_services, redeploy_then
+        from vegaops.naming import param_name
+        from vegaops.refs import param_matcher
+
+        full = param_name(a.settings.params_prefix, name)
+        readers = redeploy_services(a, param_matcher(full))
+        then = redeploy_then(a, full, readers, watch)
+    report = engine.run(a, a.command, [engine.single(PutParameter, params)], then=then)
     extra: dict[str, object] = {}
     if redeploy and (report.changed or report.dry_run):
         from vegaops.cli.secret_cmd import redeploy as force_redeploy
@@ -108,7 +118,7 @@ def set_(
         from vegaops.refs import param_matcher
 
         full = param_name(a.settings.params_prefix, name)
-        extra["redeploy"] = force_redeploy(a, param_matcher(full), after, full, watch)
+        extra["redeploy"] = force_redeploy(a, param_matcher(full), after, full, watch, services=readers, confirmed=True)
     elif redeploy:
         a.output.info("value unchanged; no redeploy needed")
     elif report.changed and a.settings.cluster:

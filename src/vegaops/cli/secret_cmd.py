@@ -76,15 +76,41 @@ def _full(a: AppContext, name: str) -> str:
     return secret_name(a.settings.secrets_prefix, name)
 
 
-def redeploy(a: AppContext, matcher: Any, after: str, what: str, watch: bool = True) -> dict[str, Any]:
-    """Force a new deployment of exactly the services whose task definitions reference ``what``; with
-    ``watch``, follow those deployments to the deploy verdicts (a rolled-back redeploy exits 5)."""
+def redeploy_services(a: AppContext, matcher: Any) -> list[str]:
+    """The services whose task definitions reference what ``matcher`` matches."""
     from vegaops.refs import references
+
+    return sorted({r.service for r in references(a, a.settings.require_cluster(), matcher, None)})
+
+
+def redeploy_then(a: AppContext, what: str, services: list[str], watch: bool) -> list[str]:
+    """The redeploy, as shown with the plan of the change it follows (one plan, one question)."""
+    if not services:
+        return [f"no service reads {what}: nothing to redeploy"]
+    return [
+        f"force a new deployment of {', '.join(services)} (they read {what})"
+        + (" and watch it to a verdict" if watch else "")
+    ]
+
+
+def redeploy(
+    a: AppContext,
+    matcher: Any,
+    after: str,
+    what: str,
+    watch: bool = True,
+    services: list[str] | None = None,
+    confirmed: bool = False,
+) -> dict[str, Any]:
+    """Force a new deployment of exactly the services whose task definitions reference ``what``; with
+    ``watch``, follow those deployments to the deploy verdicts (a rolled-back redeploy exits 5).
+    ``confirmed``: the redeploy was shown with the change's plan and that plan was confirmed."""
     from vegaops.runbook import engine
     from vegaops.steps.redeploy import ForceRedeploy, RedeployParams
 
     cluster = a.settings.require_cluster()
-    services = sorted({r.service for r in references(a, cluster, matcher, None)})
+    if services is None:
+        services = redeploy_services(a, matcher)
     if not services:
         a.output.info(f"no service in cluster {cluster} references {what}; nothing to redeploy")
         return {"services": [], "deployments": {}}
@@ -95,7 +121,7 @@ def redeploy(a: AppContext, matcher: Any, after: str, what: str, watch: bool = T
         calls.append(
             StepCall("watch", "ecs.watch", {"services": services, "deployments": "${steps.redeploy.deployments}"})
         )
-    report = engine.run(a, "redeploy", calls)
+    report = engine.run(a, "redeploy", calls, confirmed=confirmed)
     deployments = report.steps[0].outputs.get("deployments", {}) if not report.dry_run else {}
     if not a.output.json:
         for service in services:
@@ -147,21 +173,26 @@ def set_(
     text = read_secret_value(a, name, value, value_arg, from_file)
     after = now_iso(a)
     params = PutSecretParams(name=name, value=text, key=key, description=description, kms_key=kms_key, tags=tags)
-    report = engine.run(a, a.command, [engine.single(PutSecret, params)])
+    full = _full(a, name)
+    matcher: Any = None
+    readers: list[str] | None = None
+    then: list[str] = []
+    if redeploy_:  # the redeploy belongs to this command's one plan and one question
+        meta = _catalog(a).describe(full)
+        matcher = (
+            secret_matcher(meta.arn, full)
+            if meta is not None
+            else lambda ref: ref.kind == "secretsmanager" and ref.store_id.rsplit(":", 1)[-1] == full
+        )
+        readers = redeploy_services(a, matcher)
+        then = redeploy_then(a, full, readers, watch)
+    report = engine.run(a, a.command, [engine.single(PutSecret, params)], then=then)
     extra: dict[str, Any] = {}
     if redeploy_ and (report.changed or report.dry_run):
-        meta = _catalog(a).describe(_full(a, name))
-        full = _full(a, name)
-        if meta is not None:
-            extra["redeploy"] = redeploy(a, secret_matcher(meta.arn, full), after, full, watch)
-        else:
-            extra["redeploy"] = redeploy(
-                a,
-                lambda ref: ref.kind == "secretsmanager" and ref.store_id.rsplit(":", 1)[-1] == full,
-                after,
-                full,
-                watch,
-            )
+        meta = _catalog(a).describe(full)
+        if meta is not None:  # created by this run: match its ARN now
+            matcher = secret_matcher(meta.arn, full)
+        extra["redeploy"] = redeploy(a, matcher, after, full, watch, services=readers, confirmed=True)
     elif redeploy_:
         a.output.info("value unchanged; no redeploy needed")
     elif report.changed:

@@ -210,6 +210,7 @@ def run(
     resume: str | None = None,
     undo: Sequence[str] = (),
     before_apply: Callable[[], None] | None = None,
+    confirmed: bool = False,
 ) -> RunReport:
     """Plan every step, show the plan, confirm once, then apply in order.
 
@@ -217,6 +218,7 @@ def run(
     command does after this run (e.g. the deploy watch), shown with the plan. ``resume`` is the command
     that finishes a run stopped part-way (default: the runbook's); ``undo`` the ones that reverse what
     was applied. ``before_apply`` runs once, after the confirmation, before the first change.
+    ``confirmed``: this run continues a command whose one question already covered it (shown as ``then``).
     """
     dry_run = ctx.options.dry_run
     variables = variables or {}
@@ -299,7 +301,8 @@ def run(
     # 2. One question for the whole plan (gates are not changes).
     pending = [s for s in report.steps if s.status in ("planned", "waiting") and not s.gate]
     if pending:
-        _confirm(ctx, report, pending, always_confirm)
+        if not confirmed:
+            _confirm(ctx, report, pending, always_confirm)
         if before_apply is not None:
             before_apply()
 
