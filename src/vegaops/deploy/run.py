@@ -175,7 +175,10 @@ def deploy(ctx: AppContext, o: DeployOptions) -> Result:
         if any(str(c.get("image")) == image for c in live.containers) and in_progress(svc) is None and not o.force:
             it.already, it.task_definition = True, live.arn
 
+    # Every promotion and registration first (new revisions change no running task), then the deploys: a
+    # failure while preparing one service leaves every service as it was.
     calls: list[StepCall] = []
+    deploys: list[StepCall] = []
     for it in items:
         if it.reattach or it.already:
             continue
@@ -198,7 +201,7 @@ def deploy(ctx: AppContext, o: DeployOptions) -> Result:
                 literal=True,
             )
         )
-        calls.append(
+        deploys.append(
             StepCall(
                 f"deploy-{sid}",
                 "ecs.deploy",
@@ -209,6 +212,7 @@ def deploy(ctx: AppContext, o: DeployOptions) -> Result:
                 },
             )
         )
+    calls += deploys
     for it in items:
         if it.already and o.force:
             calls.append(
@@ -231,7 +235,7 @@ def deploy(ctx: AppContext, o: DeployOptions) -> Result:
         )
     prefix = engine.command_prefix(ctx)
     resume = shlex.join([*shlex.split(prefix), "deploy", "--tag", o.tag, *[it.key for it in items]])
-    undo = [f"{prefix} rollback {it.key}" for it in moving]
+    undo = {f"deploy-{it.key}": f"{prefix} rollback {it.key}" for it in moving}
     if ctx.options.dry_run:
         report = engine.run(ctx, "deploy", calls, then=then, resume=resume, undo=undo)
         return _result(ctx, o, items, start, report.changes, planned=True)

@@ -58,7 +58,7 @@ class RunReport:
     steps: list[StepReport]
     dry_run: bool
     resume: str = ""  # the command that finishes this run when it stops part-way
-    undo: list[str] = field(default_factory=list)  # the commands that reverse what it applied
+    undo: dict[str, str] = field(default_factory=dict)  # step id -> the command that reverses it
 
     @property
     def changed(self) -> bool:
@@ -86,13 +86,14 @@ class RunReport:
         ]
         not_run = [s.id for s in self.steps if s.status in ("planned", "waiting", "not_run", "failed", "interrupted")]
         anything = bool(changed or unsure)
+        applied = ("done", "interrupted")
         return {
             "changed": changed,
             "maybe_changed": unsure,
             "not_changed": not_changed,
             "not_run": not_run,
             "resume": self.resume if anything else None,
-            "undo": self.undo if anything else [],
+            "undo": [u for sid, u in self.undo.items() if any(s.id == sid and s.status in applied for s in self.steps)],
         }
 
     def stopped_lines(self) -> list[str]:
@@ -208,7 +209,7 @@ def run(
     *,
     then: Sequence[str] = (),
     resume: str | None = None,
-    undo: Sequence[str] = (),
+    undo: dict[str, str] | None = None,
     before_apply: Callable[[], None] | None = None,
     confirmed: bool = False,
 ) -> RunReport:
@@ -216,8 +217,9 @@ def run(
 
     ``always_confirm`` asks even where the environment does not (deletions). ``then`` lists what the
     command does after this run (e.g. the deploy watch), shown with the plan. ``resume`` is the command
-    that finishes a run stopped part-way (default: the runbook's); ``undo`` the ones that reverse what
-    was applied. ``before_apply`` runs once, after the confirmation, before the first change.
+    that finishes a run stopped part-way (default: the runbook's); ``undo`` maps a step id to the command
+    that reverses it, said for the steps that were applied. ``before_apply`` runs once, after the
+    confirmation, before the first change.
     ``confirmed``: this run continues a command whose one question already covered it (shown as ``then``).
     """
     dry_run = ctx.options.dry_run
@@ -227,7 +229,7 @@ def run(
     # Every run of this command, so an error that ends it can say which steps were applied.
     ctx.shared.setdefault("run_reports", []).append(report)
     report.resume = resume or f"{command_prefix(ctx)} runbook run {name}"
-    report.undo = list(undo)
+    report.undo = dict(undo or {})
     planned: dict[str, dict[str, Any]] = {}
     actual: dict[str, dict[str, Any]] = {}
 
