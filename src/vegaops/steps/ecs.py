@@ -390,8 +390,12 @@ def watch_targets(ctx: AppContext, targets: list[dict[str, Any]], p: WatchParams
         tracked,
         elbv2=Elbv2(ctx.client("elbv2")) if any(t.target_groups for t in tracked) else None,
         emit=emit or (view.event if view else None),
-        options=WatchOptions(p.timeout, p.poll_interval, p.rollback_on_failure),
+        options=WatchOptions(
+            p.timeout, p.poll_interval, p.rollback_on_failure, started=ctx.shared.get("_deploy_started")
+        ),
         log_tail=_log_tail(ctx),
+        enrichment=ctx.enrichment,
+        tick=ctx.shared.get("_deploy_tick") or (view.ticker if view else None),
     )
     ctx.shared["_deploy_watcher"] = watcher
     if view is None:
@@ -428,13 +432,15 @@ def verdict_error(verdicts: dict[str, vd.Verdict]) -> VegaopsError | None:
     bad = {s: v for s, v in verdicts.items() if v.outcome != vd.SUCCEEDED}
     if not bad:
         return None
-    order = {vd.FAILED: 0, vd.TIMED_OUT: 1, vd.ROLLED_BACK: 2}
+    order = {vd.FAILED: 0, vd.TIMED_OUT: 1, vd.SUPERSEDED: 2, vd.ROLLED_BACK: 3}
     service, worst = min(bad.items(), key=lambda kv: order.get(kv[1].outcome, 3))
     text = "; ".join(f"{s}: {v.outcome.replace('_', ' ')}: {'; '.join(v.reasons)}" for s, v in bad.items())
     if worst.outcome == vd.FAILED:
         return NeedsHuman(text, hint=f"inspect with: vegaops status {service}; then vegaops rollback {service}")
     if worst.outcome == vd.TIMED_OUT:
         return TimedOut(text, hint=f"the deployment continues; re-attach with: vegaops deploy watch {service}")
+    if worst.outcome == vd.SUPERSEDED:
+        return Refused(text, hint=f"another deployment replaced this one; see: vegaops status {service}")
     return OperationFailed(text, hint=f"see why: vegaops deploy history {service}")
 
 
