@@ -128,6 +128,11 @@ with = { name = "never", value = "x" }
     assert r.exit_code == 2 and doc["status"] == "error"
     assert [s["status"] for s in doc["data"]["steps"]] == ["done", "failed", "not_run"]
     assert "step b failed" in doc["errors"][0]["message"]
+    stopped = doc["data"]["stopped"]  # what was applied, what not, and the command that finishes the run
+    assert stopped["changed"] == ["create String /vega/staging/log-level"]
+    assert stopped["resume"] == "vegaops --env staging runbook run fail"
+    r = cli("runbook", "run", "fail")  # a is done already: this run changes nothing, and says so
+    assert r.exit_code == 2 and "nothing was changed" in r.stderr and "to finish" not in r.stderr
     # fix the runbook: re-running resumes, the done step plans empty
     (project / "runbooks" / "fail.toml").write_text(text.replace('"bad name!"', '"copy"'))
     doc = json.loads(cli("-o", "json", "runbook", "run", "fail").stdout)
