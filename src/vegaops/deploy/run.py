@@ -572,7 +572,12 @@ def rollback(
         else core.acquire_lock(ctx, service, f"rollback:{to_revision or 'auto'}", timeout + 300)
     )
     try:
-        report = engine.run(ctx, "rollback", [engine.single(RollbackService, RollbackParams(service, to_revision))])
+        report = engine.run(
+            ctx,
+            "rollback",
+            [engine.single(RollbackService, RollbackParams(service, to_revision))],
+            then=[f"watch {service} until the deployment settles (up to {timeout:g}s)"],
+        )
         out = report.steps[0].outputs
         if ctx.options.dry_run or report.steps[0].status != "done":
             message = "; ".join(report.steps[0].notes) or f"plan: roll back {service}"

@@ -294,14 +294,14 @@ def run(
         rep.outputs = {k: plan.outputs.get(k, Unknown(f"steps.{call.id}.{k}")) for k in step_cls.outputs}
         planned[call.id] = rep.outputs
         changes_ahead = changes_ahead or not step_cls.gate
-    if not ctx.output.json:
+    pending = [s for s in report.steps if s.status in ("planned", "waiting") and not s.gate]
+    if not ctx.output.json and pending:  # what follows the changes (none: nothing follows)
         for line in then:
             ctx.output.info(f"then: {line}")
     if dry_run:
         return report
 
     # 2. One question for the whole plan (gates are not changes).
-    pending = [s for s in report.steps if s.status in ("planned", "waiting") and not s.gate]
     if pending:
         if not confirmed:
             _confirm(ctx, report, pending, always_confirm)
