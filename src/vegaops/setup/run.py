@@ -76,7 +76,8 @@ def _param_call(name: str, value: str) -> StepCall:
     from vegaops.runbook import engine
     from vegaops.steps.ssm import PutParameter, PutParams
 
-    return engine.single(PutParameter, PutParams(name=name, value=value), call_id=f"param {name}")
+    # seeding: created only while missing (one made meanwhile by someone else is kept)
+    return engine.single(PutParameter, PutParams(name=name, value=value, if_missing=True), call_id=f"param {name}")
 
 
 def new_file_text(ctx: AppContext, c: Collected) -> tuple[Path, str, str]:
