@@ -474,12 +474,15 @@ def history(
 def rollback(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Secret name.", autocompletion=completion.secret_names)],
-    to: Annotated[str | None, typer.Option("--to", help="Version id (default: the AWSPREVIOUS version).")] = None,
+    to: Annotated[
+        str | None,
+        typer.Option("--to", help="Version id to make current (default: the version before the newest one)."),
+    ] = None,
     redeploy_: RedeployOpt = False,
     watch: WatchOpt = True,
     dry_run: DryRunOpt = False,
 ) -> None:
-    """Move AWSCURRENT back to an earlier version (default AWSPREVIOUS); --dry-run shows it."""
+    """Make the version before the newest one current again (no new version); twice is the same as once."""
     from vegaops.refs import secret_matcher
     from vegaops.runbook import engine
     from vegaops.steps.secrets import RollbackSecret, RollbackSecretParams
@@ -508,17 +511,30 @@ def refs_(
         typer.Argument(help="Secret name (or parameter name with --param).", autocompletion=completion.secret_names),
     ],
     param: Annotated[bool, typer.Option("--param", help="NAME is an SSM parameter.")] = False,
+    repoint: Annotated[
+        bool,
+        typer.Option(
+            "--repoint",
+            help="Re-register task definitions that name the secret by an old ARN (deleted and recreated) "
+            "with valueFrom pointing at its current ARN, and deploy them.",
+        ),
+    ] = False,
+    watch: WatchOpt = True,
+    dry_run: DryRunOpt = False,
 ) -> None:
-    """Task definitions and services that reference the secret, and running tasks that predate its last change."""
+    """Task definitions and services that reference the secret (secrets and log drivers' secretOptions, by
+    ARN, partial ARN or name), running tasks that predate its last change, and references by an old ARN."""
     from vegaops.output.result import Table
     from vegaops.refs import param_matcher, references, secret_matcher
 
-    a = app_ctx(ctx)
+    a = app_ctx(ctx, dry_run)
     cluster = a.settings.require_cluster()
     if param:
         from vegaops.aws.ssm import Ssm
         from vegaops.naming import param_name
 
+        if repoint:
+            raise UsageError("--repoint is for secrets (SSM parameter ARNs do not change)", hint="drop --param")
         full = param_name(a.settings.params_prefix, name)
         p = Ssm(a.client("ssm")).get(full, decrypt=False)
         if p is None:
@@ -530,11 +546,21 @@ def refs_(
         if meta is None:
             raise NotFoundError(f"secret {full} not found", hint="list what exists: vegaops secret list")
         matcher, changed = secret_matcher(meta.arn, full), meta.last_changed
-    found = references(a, cluster, matcher, changed)
+    if repoint:
+        emit(a, run_result(a, _repoint(a, name, cluster, watch)))
+        return
+    found = references(a, cluster, matcher, changed, include_stale=True)
     rows = [
-        [r.service, r.task_definition.rsplit("/", 1)[-1], ", ".join(r.variables), len(r.stale_tasks)] for r in found
+        [
+            r.service,
+            r.task_definition.rsplit("/", 1)[-1],
+            ", ".join(r.variables + [f"{s['name']} (OLD ARN)" for s in r.stale_refs]),
+            len(r.stale_tasks),
+        ]
+        for r in found
     ]
     stale = sum(len(r.stale_tasks) for r in found)
+    old_arn = sorted({r.service for r in found if r.stale_refs})
     message = (
         f"{len(found)} reference{'s' if len(found) != 1 else ''}"
         + (
@@ -543,9 +569,19 @@ def refs_(
             if stale
             else ""
         )
+        + (
+            f"; {', '.join(old_arn)} name{'s' if len(old_arn) == 1 else ''} it by an old ARN (the secret was "
+            f"deleted and recreated; its tasks cannot start): vegaops secret refs {name} --repoint"
+            if old_arn
+            else ""
+        )
         if found
         else f"no task definition in cluster {cluster} references {full}"
     )
+    if old_arn:
+        a.output.warn(
+            f"{', '.join(old_arn)}: valueFrom names an old ARN of {full}; fix: vegaops secret refs {name} --repoint"
+        )
     emit(
         a,
         _result(
@@ -557,16 +593,29 @@ def refs_(
     )
 
 
-def write_private(path: Path, text: str) -> None:
-    """Create (or truncate) ``path`` with mode 0600 before any byte is written."""
-    import os
+def _repoint(a: AppContext, name: str, cluster: str, watch: bool) -> Any:
+    """``secrets.repoint`` as a runbook (plan, --dry-run, confirmation, journal), then watch the deployments."""
+    from vegaops.runbook import engine
+    from vegaops.runbook.model import StepCall
+    from vegaops.steps.repoint import RepointParams, RepointSecret
 
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        os.write(fd, text.encode("utf-8"))
-    finally:
-        os.close(fd)
+    calls = [engine.single(RepointSecret, RepointParams(name, cluster), call_id="repoint")]
+    services = _stale_services(a, name, cluster)
+    if watch and services and not a.options.dry_run:
+        calls.append(
+            StepCall("watch", "ecs.watch", {"services": services, "deployments": "${steps.repoint.deployments}"})
+        )
+    return engine.run(a, a.command, calls)
+
+
+def _stale_services(a: AppContext, name: str, cluster: str) -> list[str]:
+    from vegaops.refs import references, secret_matcher
+
+    meta = _catalog(a).describe(_full(a, name))
+    if meta is None:
+        return []
+    found = references(a, cluster, secret_matcher(meta.arn, meta.name), None, include_stale=True)
+    return sorted({r.service for r in found if r.stale_refs})
 
 
 @app.command("export")
@@ -574,12 +623,23 @@ def export(
     ctx: typer.Context,
     prefix: Annotated[str | None, typer.Argument(help="Name prefix, relative to the secrets prefix.")] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="dotenv, json or env (export KEY=...).")] = "dotenv",
-    to: Annotated[Path | None, typer.Option("--to", help="Write to this file (mode 0600) instead of stdout.")] = None,
+    to: Annotated[
+        Path | None,
+        typer.Option("--to", help="Write to this file (created 0600, replaced atomically; never a symlink)."),
+    ] = None,
+    reveal: Annotated[
+        bool, typer.Option("--reveal", help="Allow printing the values to a terminal (pipes and files need not).")
+    ] = False,
     keys: KeysOpt = False,
 ) -> None:
     """Print secrets as environment variables (names upper-snake-cased from the key). Reveals values.
-    A JSON secret becomes one variable per key with --keys, or when tagged vegaops:env-keys=true."""
+    A JSON secret becomes one variable per key with --keys, or when tagged vegaops:env-keys=true.
+
+    On a terminal the values are printed only with --reveal; with -o json the output is the envelope
+    (values under data.variables).
+    """
     from vegaops import dotenv
+    from vegaops.paths import check_private_target, write_private
     from vegaops.stores import as_env, secret_values
 
     renderers = {"dotenv": dotenv.render, "json": dotenv.render_json, "env": dotenv.render_env}
@@ -590,15 +650,24 @@ def export(
 
         check_output_file(to, "--to")
     a = app_ctx(ctx)
+    if to is not None:
+        check_private_target(to, "--to")  # before any AWS call
+    elif not reveal and _is_terminal(a.output.stdout):
+        raise UsageError(
+            "secret export: refusing to print secret values to a terminal",
+            hint="pass --reveal to print them, --to FILE to write a 0600 file, or pipe the output",
+        )
     tagged: set[str] = set()
     found = secret_values(a, prefix, tagged)
     values = {k: v.value for k, v in as_env(found, True if keys else tagged).items()}
-    text = renderers[fmt](values)
     if to is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        if a.output.json:
+            emit(a, _result(a, {"format": fmt, "count": len(values), "variables": values}, []))
+            return
+        a.output.stdout.write(renderers[fmt](values))
+        a.output.stdout.flush()
         return
-    write_private(to, text)
+    write_private(to, renderers[fmt](values), "--to")
     emit(
         a,
         _result(
@@ -608,6 +677,13 @@ def export(
             f"wrote {len(values)} variable{'s' if len(values) != 1 else ''} to {to} (mode 0600)",
         ),
     )
+
+
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
 
 
 def fingerprint_diff(a_vals: dict[str, Any], b_vals: dict[str, Any]) -> dict[str, list[str]]:

@@ -50,22 +50,23 @@ def service_name(ctx: AppContext, name: str) -> str:
 
 
 def choose_container(td: TaskDefinition, configured: str | None, repo: str | None = None) -> str:
-    names = [str(c.get("name")) for c in td.containers]
-    if configured:
-        if configured not in names:
-            raise UsageError(
-                f"{td.family}: no container named {configured!r} (containers: {', '.join(names)})",
-                hint="set container in vegaops.toml or pass --container",
-            )
-        return configured
-    if len(names) == 1:
-        return names[0]
-    if repo:
-        for c in td.containers:
-            if f"/{repo}" in str(c.get("image", "")) or str(c.get("image", "")).startswith(f"{repo}:"):
-                return str(c.get("name"))
+    """The container that gets the image: ``configured``, else the one whose image is in ``repo`` (the
+    service's repository), else the only essential container that is not a sidecar (FireLens, agents,
+    proxies). Ambiguity is a usage error naming the candidates, never a guess."""
+    from vegaops.deploy.containers import choose
+
+    got = choose(td.raw, configured, repo)
+    if got.name is not None:
+        return got.name
+    if got.how == "missing":
+        raise UsageError(
+            f"{td.family}: no container named {configured!r} (containers: {', '.join(got.candidates)})",
+            hint="set container in vegaops.toml or pass --container",
+        )
+    side = ", ".join(f"{n} ({k})" for n, k in got.sidecars.items())
     raise UsageError(
-        f"{td.family}: several containers ({', '.join(names)}); which one gets the image?",
+        f"{td.family}:{td.revision}: which container gets the image? candidates: {', '.join(got.candidates)}"
+        + (f"; sidecars: {side}" if side else ""),
         hint="pass --container NAME or set container in vegaops.toml",
     )
 
@@ -218,19 +219,17 @@ def unlock(ctx: AppContext, service: str) -> dict[str, Any] | None:
 # --- audit ----------------------------------------------------------------------------------
 def audit(ctx: AppContext, record: dict[str, Any]) -> None:
     """Append one line per deploy to the local audit log (the task definition tags carry it across machines)."""
-    from vegaops.paths import state_dir
+    from vegaops.paths import append_private, state_dir
 
     try:
-        path = state_dir() / "deploys.jsonl"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as fh:
-            fh.write(
-                json.dumps(
-                    {"at": ctx.clock.now().isoformat(), "who": deployer(), "env": ctx.settings.env, **record},
-                    default=str,
-                )
-                + "\n"
+        append_private(  # 0600 in a 0700 folder
+            state_dir() / "deploys.jsonl",
+            json.dumps(
+                {"at": ctx.clock.now().isoformat(), "who": deployer(), "env": ctx.settings.env, **record},
+                default=str,
             )
+            + "\n",
+        )
     except OSError as exc:
         ctx.output.debug(f"audit record not written: {exc}")
 

@@ -78,13 +78,14 @@ class RegisterTaskDefinition(Step[RegisterParams]):
         ecs = core.ecs_for(ctx)
         svc = describe_service(ctx, service)
         live = ecs.describe_task_definition(svc["taskDefinition"])
-        configured = p.container
-        if configured is None:
-            try:
-                configured = ctx.settings.service(p.service).container
-            except VegaopsError:
-                configured = None
-        container = core.choose_container(live, configured, _repo_of(p.image))
+        configured, repo = p.container, _repo_of(p.image)
+        try:
+            svc_cfg = ctx.settings.service(p.service)
+            configured = configured or svc_cfg.container
+            repo = svc_cfg.ecr_repo or repo
+        except VegaopsError:
+            pass
+        container = core.choose_container(live, configured, repo)
         current_image = str((live.container(container) or {}).get("image", ""))
         plan = Plan(
             step=self.id,
@@ -137,8 +138,9 @@ class RegisterTaskDefinition(Step[RegisterParams]):
 
 
 def _repo_of(image: str) -> str:
-    name = image.split("@", 1)[0]
-    return name.split("/", 1)[1] if "/" in name else name.rsplit(":", 1)[0]
+    from vegaops.images.reference import repository_of
+
+    return repository_of(image)
 
 
 def _next_revision(ecs: Ecs, live: TaskDefinition) -> int:
