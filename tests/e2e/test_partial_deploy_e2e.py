@@ -58,7 +58,10 @@ def test_a_deploy_stopped_part_way_says_what_changed_and_how_to_finish(sandbox: 
     assert any(line.startswith("changed: register vega-worker revision") for line in lines), r.stderr
     assert any(line.startswith("not changed: deploy vega-api") for line in lines), r.stderr
     assert any(line.startswith("not changed: deploy vega-worker") for line in lines), r.stderr
-    assert "to finish: vegaops --env sandbox deploy --tag v1.2.3-stable api worker" in r.stderr
+    assert (
+        "to finish (steps already done plan nothing): vegaops --env sandbox deploy --tag v1.2.3-stable api worker"
+        in r.stderr
+    )
     assert "to undo" not in r.stderr  # nothing was deployed, so there is nothing to roll back
     assert "nothing was changed" not in r.stderr
     assert _revisions(sandbox) == {f: n + 1 for f, n in before.items()}

@@ -112,7 +112,7 @@ def test_ctrl_c_part_way_says_what_was_applied_and_how_to_finish(
     assert any(line.startswith("changed: ") and "log-level" in line for line in lines)
     assert "interrupted while applying (may or may not be applied): update other" in lines
     assert any(line.startswith("not changed: ") and "/vega/prod/d" in line for line in lines)
-    assert "to finish: vegaops --env prod runbook run demo  (steps already done plan nothing)" in lines
+    assert "to finish (steps already done plan nothing): vegaops --env prod runbook run demo" in lines
     assert int(info.value.exit_code) == 130
     assert _names() == ["/vega/prod/copy", "/vega/prod/log-level"]
 

@@ -106,7 +106,7 @@ class RunReport:
         if info["not_run"]:
             lines.append(f"steps not applied: {', '.join(info['not_run'])}")
         if info["resume"]:
-            lines.append(f"to finish: {info['resume']}  (steps already done plan nothing)")
+            lines.append(f"to finish (steps already done plan nothing): {info['resume']}")
         lines += [f"to undo: {u}" for u in info["undo"]]
         return lines
 
