@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import socket
@@ -10,13 +11,43 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
+from tests.layers import E2E_FIXTURES, ProcessAndServerGuard
+
 REGION = "eu-central-1"
 
 pytest_plugins = ["tests.sandbox_fixtures"]
+
+
+# --- Test layers --------------------------------------------------------------------------------------------------
+# `pytest -m "not e2e"` is the fast loop: no servers, no subprocesses. A test is e2e when it uses (directly or through
+# another fixture) one of E2E_FIXTURES, or carries the marker itself; the guard fails any other test that starts a
+# subprocess or a listening socket, so the layers cannot drift apart.
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if E2E_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.e2e)
+
+
+_guard = ProcessAndServerGuard()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    with _guard.active(item):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    with _guard.active(item):
+        return (yield)
 
 SAMPLE_CONFIG = """\
 [project]
@@ -126,19 +157,40 @@ class LeakGuard:
         assert not leaked, f"vegaops {' '.join(args)} printed a secret value given earlier in this test"
 
 
-@pytest.fixture
-def cli():  # type: ignore[no-untyped-def]
-    """Run vegaops in-process through typer's CliRunner; returns exit code, stdout and stderr."""
+@functools.cache
+def _click_command() -> Any:
+    """The click command tree of the app, built once: typer's CliRunner rebuilds it (every command's signature
+    parsed again) on each invoke, which made in-process CLI tests CPU-bound."""
+    import typer.main
+
     from vegaops.cli.app import app
 
+    return typer.main.get_command(app)
+
+
+@pytest.fixture
+def cli():  # type: ignore[no-untyped-def]
+    """Run vegaops in-process (typer's CliRunner isolation); returns exit code, stdout and stderr."""
     runner = CliRunner()
     guard = LeakGuard()
+    command = _click_command()
 
     def invoke(*args: str, input: str | None = None) -> CliResult:
-        result = runner.invoke(app, list(args), input=input, prog_name="vegaops")
-        if result.exception and not isinstance(result.exception, SystemExit):
-            raise result.exception
-        out = CliResult(result.exit_code, result.stdout, result.stderr)
+        with runner.isolation(input=input) as (stdout, stderr, _):
+            code: int = 0
+            try:
+                command.main(args=list(args), prog_name="vegaops")
+            except SystemExit as exit_:  # what typer's CliRunner.invoke does with the exit
+                if isinstance(exit_.code, int) or exit_.code is None:
+                    code = exit_.code or 0
+                else:
+                    sys.stdout.write(f"{exit_.code}\n")
+                    code = 1
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+            out = CliResult(code, stdout.getvalue().decode(), stderr.getvalue().decode())
+        out = CliResult(out.exit_code, out.stdout.replace("\r\n", "\n"), out.stderr.replace("\r\n", "\n"))
         guard.check(args, input, out)
         return out
 

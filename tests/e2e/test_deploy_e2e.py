@@ -17,6 +17,8 @@ from vegaops.output.result import ENVELOPE_KEYS
 from vegaops.sandbox import admin
 from vegaops.sandbox.process import Handle
 
+pytestmark = pytest.mark.e2e
+
 
 @pytest.fixture
 def sbx(sandbox_module: Handle, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Handle]:

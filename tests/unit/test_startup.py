@@ -13,6 +13,8 @@ HEAVY = ("boto3", "botocore", "questionary", "prompt_toolkit", "moto")
 PROBE = f"""
 import json, sys
 from vegaops.main import run
+
+pytestmark = pytest.mark.e2e
 code = run(sys.argv[1:])
 heavy = sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))
 print(json.dumps({{"code": code, "heavy": heavy}}), file=sys.stderr)
