@@ -86,10 +86,13 @@ def test_deploy_and_rollback_contracts(app_context: AppContext, estate: Any) -> 
     contract(app_context, DeployService(DeployParams(service="api", task_definition=new)))
     svc = estate.describe_services(cluster="vega-staging", services=["vega-api"])["services"][0]
     assert svc["taskDefinition"] == new
-    core.tag_outcome(app_context, new, "succeeded", "ecs-svc/1")
+    core.tag_outcome(app_context, new, "succeeded", "ecs-svc/2")
+    core.tag_outcome(app_context, new.replace(":2", ":1"), "succeeded", "ecs-svc/1")
     step = RollbackService(RollbackParams(service="api"))
     assert step.plan(app_context).outputs["task_definition"].endswith("vega-api:1")
-    contract(app_context, step)
+    # An explicit target is idempotent (plan, apply, plan again = empty); the automatic one always steps
+    # back from the running revision, so it is not re-planned here.
+    contract(app_context, RollbackService(RollbackParams(service="api", to_revision=1)))
     assert RollbackService(RollbackParams(service="api", to_revision=2)).plan(app_context).changes
 
 
@@ -106,7 +109,8 @@ def test_rollback_skips_revisions_whose_deploy_failed(app_context: AppContext, e
     core.tag_outcome(
         app_context, "arn:aws:ecs:eu-central-1:123456789012:task-definition/vega-api:2", "rolled_back", "x"
     )
-    # running :3; :2 was rolled back; :1 predates vegaops and ran -> the target is :1
+    core.tag_outcome(app_context, "arn:aws:ecs:eu-central-1:123456789012:task-definition/vega-api:1", "succeeded", "y")
+    # running :3; :2 was rolled back; :1 succeeded -> the target is :1
     plan = RollbackService(RollbackParams(service="api")).plan(app_context)
     assert plan.outputs["task_definition"].endswith("vega-api:1")
 
@@ -146,6 +150,38 @@ def test_lock_is_exclusive_names_the_holder_and_expires(app_context: AppContext)
     assert core.read_lock(app_context, "vega-api") == taken.holder
     core.release_lock(app_context, taken)
     assert core.read_lock(app_context, "vega-api") is None
+
+
+def test_lock_of_a_killed_deploy_on_this_machine_is_taken_over(app_context: AppContext) -> None:
+    import json
+    import subprocess
+    import sys
+
+    from vegaops.aws.ssm import Ssm
+
+    ssm = Ssm(app_context.client("ssm"))
+    name = core.lock_name(app_context, "vega-api")
+
+    def held_by(pid: int, **extra: Any) -> None:
+        holder = {**core._process_identity(), "who": "ci@here", "at": "2026-01-01T00:00:00+00:00", "tag": "v1"}
+        holder.update(pid=pid, expires="2999-01-01T00:00:00+00:00", **extra)
+        ssm.delete([name])
+        ssm.put(name, json.dumps(holder), "String", overwrite=False)
+
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        held_by(alive.pid)  # a deploy still running on this machine: refused
+        with pytest.raises(Refused):
+            core.acquire_lock(app_context, "vega-api", "v2", ttl=60)
+        held_by(alive.pid + 0, host="another-runner")  # another machine: its pids mean nothing here
+        with pytest.raises(Refused):
+            core.acquire_lock(app_context, "vega-api", "v2", ttl=60)
+    finally:
+        alive.kill()
+        alive.wait()
+    held_by(alive.pid)  # the same deploy, killed (SIGKILL cannot release a lock): taken over
+    taken = core.acquire_lock(app_context, "vega-api", "v2", ttl=60)
+    assert core.read_lock(app_context, "vega-api") == taken.holder
 
 
 def test_prune_keeps_running_and_rollback_target(app_context: AppContext, estate: Any) -> None:

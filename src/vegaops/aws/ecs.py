@@ -185,13 +185,16 @@ class Ecs:
         return service_obj
 
     # --- task definitions -------------------------------------------------------------------
-    def describe_task_definition(self, task_definition: str) -> TaskDefinition:
+    def describe_task_definition(self, task_definition: str, tags: bool = True) -> TaskDefinition:
+        """The revision with its tags; ``tags=False`` reads it without (when ListTagsForResource is denied)."""
         key = _td_key(task_definition)
         cached = self._tds.get(key) if key else None
         if cached is not None:
             return cached
-        td = _td(self._call("describe_task_definition", taskDefinition=task_definition, include=["TAGS"]))
-        self._tds[_td_key(td.arn) or td.arn] = td
+        include = {"include": ["TAGS"]} if tags else {}
+        td = _td(self._call("describe_task_definition", taskDefinition=task_definition, **include))
+        if tags:
+            self._tds[_td_key(td.arn) or td.arn] = td
         return td
 
     def register_task_definition(self, spec: dict[str, Any]) -> TaskDefinition:
@@ -206,7 +209,12 @@ class Ecs:
 
     def tag_resource(self, arn: str, tags: dict[str, str]) -> None:
         self._call("tag_resource", resourceArn=arn, tags=[{"key": k, "value": v} for k, v in tags.items()])
-        self._tds.pop(_td_key(arn) or arn, None)
+        key = _td_key(arn) or arn
+        cached = self._tds.get(key)
+        if cached is not None:  # the content never changes; the tags are now the ones just written
+            self._tds[key] = TaskDefinition(
+                cached.arn, cached.family, cached.revision, cached.raw, {**cached.tags, **tags}
+            )
 
     def clone_task_definition(
         self, source: TaskDefinition, images: dict[str, str], tags: dict[str, str] | None = None
@@ -310,11 +318,24 @@ class Ecs:
         return True
 
 
+OWN_TAG_PREFIX = "vegaops:"  # tags vegaops records about one revision's deployment: never copied to a clone
+
+
 def clone_spec(source: TaskDefinition, images: dict[str, str], tags: dict[str, str] | None = None) -> dict[str, Any]:
-    """The register_task_definition arguments for ``source`` with ``images`` (container -> image)."""
+    """The register_task_definition arguments for ``source`` with ``images`` (container -> image).
+
+    The user's own tags carry over; ``vegaops:*`` tags (release tag, deployer, deployment id, outcome)
+    describe the source revision's deployment and are never inherited: the new revision gets only
+    ``tags`` (what this deploy sets). Otherwise an interrupted deploy would show its parent's outcome.
+    """
     import copy
 
     spec = copy.deepcopy(source.registrable())
+    kept = [t for t in spec.get("tags", []) if not str(t.get("key", "")).startswith(OWN_TAG_PREFIX)]
+    if kept:
+        spec["tags"] = kept
+    else:
+        spec.pop("tags", None)
     unknown = set(images) - {c.get("name") for c in spec.get("containerDefinitions", [])}
     if unknown:
         raise KeyError(", ".join(sorted(unknown)))

@@ -180,7 +180,10 @@ def rollback(
     poll_interval: PollOpt = None,
     dry_run: DryRunOpt = False,
 ) -> None:
-    """Redeploy the last task definition whose deployment succeeded (or --to REVISION), watched."""
+    """Redeploy the newest known-good revision older than the running one (or --to REVISION), watched.
+
+    Never a revision whose outcome is unknown or failed: none known-good is exit 8, asking for --to.
+    """
     from vegaops.deploy.run import rollback as run_rollback
     from vegaops.errors import UsageError
 

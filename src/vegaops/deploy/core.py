@@ -21,6 +21,8 @@ DEPLOYER_KEY = "vegaops:deployed-by"
 OUTCOME_KEY = "vegaops:outcome"
 DEPLOYMENT_KEY = "vegaops:deployment"
 DEPLOYED_AT_KEY = "vegaops:deployed-at"
+RESOLVED_KEY = "vegaops:outcome-from"  # set when the outcome was resolved from ECS after the fact
+UNKNOWN_OUTCOME = "unknown"
 
 
 def deployer() -> str:
@@ -117,6 +119,7 @@ def acquire_lock(ctx: AppContext, service: str, tag: str, ttl: float) -> Lock:
         "at": now.isoformat(),
         "tag": tag,
         "expires": (now + timedelta(seconds=ttl)).isoformat(),
+        **_process_identity(),
     }
     for _ in range(2):
         try:
@@ -133,7 +136,13 @@ def acquire_lock(ctx: AppContext, service: str, tag: str, ttl: float) -> Lock:
         except ValueError:
             held = {}
         expires = held.get("expires")
-        if current is not None and expires and expires > now.isoformat():
+        dead = _holder_is_dead(held)
+        if dead:
+            ctx.output.warn(
+                f"deploy lock for {service} was held by {held.get('who')} (pid {held.get('pid')}, tag "
+                f"{held.get('tag')}), a process no longer running on this machine (killed?): taking it over"
+            )
+        if current is not None and expires and expires > now.isoformat() and not dead:
             raise Refused(
                 f"deploy lock for {service} is held by {held.get('who')} since {held.get('at')} "
                 f"(tag {held.get('tag')}, expires {expires})",
@@ -141,6 +150,38 @@ def acquire_lock(ctx: AppContext, service: str, tag: str, ttl: float) -> Lock:
             )
         ssm.delete([name])  # expired (or unreadable): take it over
     raise Refused(f"deploy lock for {service} could not be taken (another deploy raced for it)", hint="try again")
+
+
+def _process_identity() -> dict[str, Any]:
+    """Who holds a lock, precisely enough to tell later, on the same machine, that the holder is dead."""
+    import os
+
+    identity: dict[str, Any] = {"host": socket.gethostname(), "pid": os.getpid()}
+    try:
+        identity["pidns"] = os.readlink("/proc/self/ns/pid")  # pids mean something only within one namespace
+    except OSError:
+        identity["pidns"] = None
+    return identity
+
+
+def _holder_is_dead(held: dict[str, Any]) -> bool:
+    """True only when the holder ran on this machine, in this pid namespace, and its process is gone (a deploy
+    killed with SIGKILL cannot release its lock). Anything less certain: the lock stands until it expires."""
+    import os
+
+    mine = _process_identity()
+    pid = held.get("pid")
+    if not isinstance(pid, int) or pid <= 0 or pid == mine["pid"]:
+        return False
+    if held.get("host") != mine["host"] or held.get("pidns") != mine["pidns"]:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists, owned by someone else
+        return False
+    return False
 
 
 def release_lock(ctx: AppContext, lock: Lock) -> None:
@@ -195,10 +236,39 @@ def audit(ctx: AppContext, record: dict[str, Any]) -> None:
 
 
 def tag_outcome(ctx: AppContext, task_definition: str, outcome: str, deployment_id: str | None) -> None:
+    """Record the verdict of ``deployment_id`` on its revision (enrichment: denied -> reported once)."""
     tags = {OUTCOME_KEY: outcome, DEPLOYED_AT_KEY: ctx.clock.now().isoformat()}
     if deployment_id:
         tags[DEPLOYMENT_KEY] = deployment_id
+    _tag(ctx, task_definition, tags)
+
+
+def tag_deployment_started(ctx: AppContext, task_definition: str, deployment_id: str | None) -> None:
+    """Right after UpdateService answered: this revision's deployment is ``deployment_id``, outcome not known
+    yet. If the deploy dies before its verdict is tagged, the next look resolves it from ECS by this id."""
+    tags = {OUTCOME_KEY: UNKNOWN_OUTCOME, DEPLOYED_AT_KEY: ctx.clock.now().isoformat()}
+    if deployment_id:
+        tags[DEPLOYMENT_KEY] = deployment_id
+    _tag(ctx, task_definition, tags)
+
+
+def _tag(
+    ctx: AppContext,
+    task_definition: str,
+    tags: dict[str, str],
+    lost: str = "recording deploy outcomes on the task definition (deploy history, rollback)",
+) -> None:
+    """TagResource as enrichment: denied, unsupported or failing -> reported once, never the verdict."""
+    from vegaops.aws.optional import FAILING
+
+    if not task_definition:
+        return
     try:
-        ecs_for(ctx).tag_resource(task_definition, tags)
+        if not task_definition.startswith("arn:"):  # TagResource needs the ARN; the read is cached
+            task_definition = ecs_for(ctx).describe_task_definition(task_definition).arn
+        ctx.enrichment.call("ecs:TagResource", lambda: ecs_for(ctx).tag_resource(task_definition, tags), None, lost)
     except Exception as exc:  # never let bookkeeping hide the verdict
-        ctx.output.debug(f"could not tag {task_definition}: {exc}")
+        ctx.enrichment.record("ecs:TagResource", FAILING, lost, exc)
+
+
+record_tags = _tag

@@ -169,6 +169,7 @@ def deploy(ctx: AppContext, o: DeployOptions) -> Result:
             wait_for_other(ctx, it.service, str(flight.get("id")), str(flight.get("taskDefinition")), o)
             svc = describe_service(ctx, it.service)
             it.previous = str(svc.get("taskDefinition"))
+        _settle(ctx, it.service, svc)
         live = ecs.describe_task_definition(it.previous)
         if any(str(c.get("image")) == image for c in live.containers) and in_progress(svc) is None and not o.force:
             it.already, it.task_definition = True, live.arn
@@ -259,6 +260,16 @@ def deploy(ctx: AppContext, o: DeployOptions) -> Result:
                 ctx.output.warn(f"could not release {lock.name}: {exc}")
 
 
+def _settle(ctx: AppContext, service: str, svc: dict[str, Any]) -> None:
+    """Resolve what earlier (maybe interrupted) deploys left unknown: the running revision and newer ones."""
+    from vegaops.deploy.outcomes import settle
+
+    try:
+        settle(ctx, service, svc)
+    except Exception as exc:  # bookkeeping about the past never blocks a deploy
+        ctx.output.warn(f"{service}: earlier deploy outcomes not resolved: {' '.join(str(exc).split())[:200]}")
+
+
 def _prune(ctx: AppContext, items: list[Item], result: Result) -> None:
     """Keep the newest ``keep_revisions`` task definitions (never the running one or the rollback target)."""
     from vegaops.deploy.status import prune_revisions
@@ -331,10 +342,8 @@ def watch_items(ctx: AppContext, items: list[Item], o: DeployOptions) -> None:
             ) from None
         finally:
             ctx.shared.pop("_deploy_emit", None)
-    for it in items:
+    for it in items:  # (the ecs.watch step recorded each verdict on its revision)
         it.verdict = verdicts.get(it.service)
-        if it.verdict is not None and it.task_definition and not it.reattach:
-            core.tag_outcome(ctx, it.task_definition, it.verdict.outcome, it.deployment_id)
 
 
 def _result(
@@ -480,6 +489,7 @@ def watch_command(
         svc = found[name]
         flight = in_progress(svc)
         if flight is None:
+            _settle(ctx, name, svc)  # nothing to watch: record what the last (maybe interrupted) deploy became
             continue
         others = [d for d in svc.get("deployments", []) if d.get("id") != flight.get("id")]
         items.append(

@@ -142,9 +142,11 @@ def status(ctx: AppContext, names: list[str]) -> Result:
 
 
 def history(ctx: AppContext, name: str, limit: int) -> Result:
-    """Recent deployments: the service's current deployments, then task definition revisions with the
-    outcome vegaops recorded on them (tags), enriched with the local audit log when present."""
+    """Recent task definition revisions of the service and what became of their deployments: the outcome
+    vegaops recorded (tags), else resolved from ECS now (and recorded), else "unknown". A revision that
+    cannot be read says why in its row; the rest is still shown."""
     from vegaops.aws.ecs import family_of, revision_of
+    from vegaops.deploy.outcomes import Resolver
     from vegaops.deploy.run import selected
     from vegaops.output.result import Result, Table
     from vegaops.paths import state_dir
@@ -168,42 +170,50 @@ def history(ctx: AppContext, name: str, limit: int) -> Result:
             except ValueError:
                 continue
             if rec.get("service") == service and rec.get("task_definition"):
-                audit[str(rec["task_definition"])] = rec
+                audit[vd.short_td(str(rec["task_definition"]))] = rec
     rows: list[dict[str, Any]] = []
-    for arn in ecs.list_task_definitions(family_of(running))[:limit]:
-        td = ecs.describe_task_definition(arn)
-        images = [str(c.get("image", "")) for c in td.containers]
-        rec = audit.get(td.arn, {})
-        outcome = td.tags.get(core.OUTCOME_KEY) or rec.get("outcome")
-        if outcome is None and revision_of(arn) == revision_of(running):
-            outcome = "running"
+    arns = ecs.list_task_definitions(family_of(running))[:limit]
+    for r in Resolver(ctx, service, svc).outcomes(arns):
+        td = r.td
+        tags = td.tags if td else {}
+        images = [str(c.get("image", "")) for c in td.containers] if td else []
+        rec = audit.get(vd.short_td(r.arn), {})
+        if r.td is None and rec.get("outcome"):  # unreadable here; this machine's audit log saw the verdict
+            r.outcome, r.source = str(rec["outcome"]), "local audit log"
+        outcome = r.outcome
+        if outcome not in ("", "unknown") and r.source not in ("tag", "none"):
+            outcome = f"{outcome} (from {'ECS' if r.source.startswith('ecs:') else r.source})"
         rows.append(
             {
-                "task_definition": vd.short_td(arn),
-                "revision": revision_of(arn),
-                "tag": td.tags.get(core.TAG_KEY) or (_tag_of(images[0]) if images else None),
+                "task_definition": vd.short_td(r.arn),
+                "revision": revision_of(r.arn),
+                "tag": tags.get(core.TAG_KEY) or (_tag_of(images[0]) if images else None),
                 "digest": core.image_digest(images[0]) if images else None,
-                "deployment_id": td.tags.get(core.DEPLOYMENT_KEY) or rec.get("deployment_id"),
-                "outcome": outcome,
-                "by": td.tags.get(core.DEPLOYER_KEY) or rec.get("who"),
-                "when": td.tags.get(core.DEPLOYED_AT_KEY) or rec.get("at"),
+                "deployment_id": r.deployment_id or rec.get("deployment_id"),
+                "outcome": r.outcome,
+                "outcome_source": r.source,
+                "by": tags.get(core.DEPLOYER_KEY) or rec.get("who"),
+                "when": tags.get(core.DEPLOYED_AT_KEY) or rec.get("at"),
                 "duration": rec.get("duration"),
-                "running": revision_of(arn) == revision_of(running),
+                "running": revision_of(r.arn) == revision_of(running),
+                "note": r.note,
+                "_shown": outcome,
             }
         )
     table = Table(
-        ["revision", "tag", "digest", "outcome", "deployment", "by", "when", "duration", "running"],
+        ["revision", "tag", "digest", "outcome", "deployment", "by", "when", "duration", "running", "note"],
         [
             [
                 r["task_definition"],
                 r["tag"],
                 (r["digest"] or "")[:19] or None,
-                r["outcome"],
+                r.pop("_shown"),
                 r["deployment_id"],
                 r["by"],
                 r["when"],
                 r["duration"],
                 r["running"],
+                r["note"],
             ]
             for r in rows
         ],
@@ -229,7 +239,7 @@ def prune_revisions(ctx: AppContext, service: str, keep: int, family: str) -> li
     running = str(svc.get("taskDefinition"))
     protected = {vd.short_td(running), *(vd.short_td(str(d.get("taskDefinition"))) for d in svc.get("deployments", []))}
     with contextlib.suppress(VegaopsError):
-        protected.add(vd.short_td(rollback_target(ctx, running, None)))
+        protected.add(vd.short_td(rollback_target(ctx, service, svc, None, explain=False)))
     removed = []
     for arn in arns[keep:]:
         if vd.short_td(arn) in protected:

@@ -202,8 +202,11 @@ def assess(target: Target, history: Sequence[Snapshot]) -> Verdict:
                 details=details,
             )
         return Verdict(IN_PROGRESS, failing=failing, waiting_for=waiting_for(snap, target), details=details)
-    if rollback.task_definition == target.task_definition and ours is None:
+    ours_failed = (seen is not None and seen.rollout_state == "FAILED") or (sd or "").startswith("ROLLBACK")
+    if rollback.task_definition == target.task_definition and ours is None and not ours_failed:
         # Superseded by another deployment of the very same task definition (e.g. a re-run with --force).
+        # Not when ours had failed: then it is the breaker's rollback (a forced redeploy rolls back to the
+        # same task definition) and the tasks that failed were ours.
         if rollback.rollout_state == "COMPLETED" and rollback.running >= rollback.desired and _targets_ok(snap):
             return Verdict(
                 SUCCEEDED,

@@ -9,7 +9,9 @@
   service exists and is ACTIVE, no other deployment in progress (exit 8). Empty plan when the
   service already runs it. Outputs ``deployment_id``.
 - ``ecs.watch``: watch deployments until they settle and turn the verdict into the exit code.
-- ``ecs.rollback``: deploy the newest task definition whose deployment succeeded (or ``to_revision``).
+- ``ecs.rollback``: deploy the newest revision older than the running one whose deployment is known to
+  have succeeded (recorded, or resolved from ECS: ``deploy/outcomes.py``), or ``to_revision``. Unknown
+  and failed outcomes never qualify; none known-good is exit 8, nothing older or a missing revision 3.
 """
 
 from __future__ import annotations
@@ -104,11 +106,15 @@ class RegisterTaskDefinition(Step[RegisterParams]):
             return plan
         tags = {core.TAG_KEY: p.tag or p.image.rsplit(":", 1)[-1], core.DEPLOYER_KEY: core.deployer()}
         plan.state = {"spec": clone_spec(live, {container: p.image}, tags)}
+        # What a dry run hands to the steps after this one: the revision apply will register, so that a
+        # planned ecs.deploy shows the deployment run makes (not "already runs" the live one).
+        new_revision = f"{live.family}:{_next_revision(ecs, live)}"
+        plan.outputs["task_definition"] = new_revision
         diff = core.td_diff(core.strip_tags(live.registrable()), core.strip_tags(spec))
         plan.changes.append(
             Change(
                 "create",
-                f"{live.family}:{live.revision + 1}",
+                new_revision,
                 f"register {live.family} revision from {live.family}:{live.revision}: {container} -> "
                 f"{p.image}" + (f" ({p.tag})" if p.tag else ""),
                 {
@@ -133,6 +139,14 @@ class RegisterTaskDefinition(Step[RegisterParams]):
 def _repo_of(image: str) -> str:
     name = image.split("@", 1)[0]
     return name.split("/", 1)[1] if "/" in name else name.rsplit(":", 1)[0]
+
+
+def _next_revision(ecs: Ecs, live: TaskDefinition) -> int:
+    """The revision number RegisterTaskDefinition will give: one past the family's newest (the list is read
+    once per command anyway). A newest revision deregistered by hand keeps its number, so the label may then
+    be one short; the deployment shown is the same."""
+    arns = ecs.list_task_definitions(live.family)
+    return max([live.revision, *(revision_of(a) or 0 for a in arns)]) + 1
 
 
 def _identical_latest(ecs: Ecs, live: TaskDefinition, spec: dict[str, Any]) -> TaskDefinition | None:
@@ -187,10 +201,14 @@ class DeployService(Step[DeployParams]):
                 "deploy",
                 service,
                 f"{what} {service}: {vd.short_td(current)} -> {vd.short_td(p.task_definition)}",
-                {"task_definition": {"from": vd.short_td(current), "to": vd.short_td(p.task_definition)}},
+                {
+                    "task_definition": {"from": vd.short_td(current), "to": vd.short_td(p.task_definition)},
+                    "records": _records(p.task_definition),
+                },
             )
         )
         plan.state["force"] = same
+        plan.state["svc"] = svc
         return plan
 
     def apply(self, ctx: AppContext, plan: Plan) -> Outcome:
@@ -198,6 +216,7 @@ class DeployService(Step[DeployParams]):
         if plan.empty:
             return outcome
         service = plan.state["service"]
+        settle_current(ctx, service, plan.state.get("svc") or {})
         updated = core.ecs_for(ctx).update_service(
             ctx.settings.require_cluster(),
             service,
@@ -206,7 +225,32 @@ class DeployService(Step[DeployParams]):
         )
         outcome.outputs["deployment_id"] = deployment_id_of(updated, self.params.task_definition)
         outcome.changes.extend(plan.changes)
+        core.tag_deployment_started(ctx, self.params.task_definition, outcome.outputs["deployment_id"])
         return outcome
+
+
+def _records(task_definition: str) -> str:
+    """The bookkeeping a deployment writes (shown in plans: a dry run lists every write of the run)."""
+    return (
+        f"tags on {vd.short_td(task_definition)}: {core.DEPLOYMENT_KEY} (as UpdateService answers), "
+        f"{core.OUTCOME_KEY} (at the verdict)"
+    )
+
+
+def settle_current(ctx: AppContext, service: str, svc: dict[str, Any]) -> None:
+    """Before moving a service off its revision: record what that revision's deployment became (a service
+    steady on it = succeeded, resolved from ECS), so that it can be a rollback target later."""
+    from vegaops.deploy.outcomes import Resolver
+
+    current = str(svc.get("taskDefinition", ""))
+    if not current:
+        return
+    try:
+        Resolver(ctx, service, svc).outcomes([current])
+    except Exception as exc:  # bookkeeping about the past never blocks a deploy
+        ctx.output.warn(
+            f"{service}: outcome of {vd.short_td(current)} not recorded: {' '.join(str(exc).split())[:200]}"
+        )
 
 
 def _same_td(a: str, b: str) -> bool:
@@ -309,6 +353,10 @@ class WatchDeployments(Step[WatchParams]):
         if plan.empty:
             return outcome
         verdicts = watch_targets(ctx, plan.state["targets"], self.params)
+        for t in plan.state["targets"]:  # the verdict, on the revision it is about (history, rollback)
+            v = verdicts.get(t["service"])
+            if v is not None and v.final:
+                core.tag_outcome(ctx, t["task_definition"], v.outcome, t["deployment_id"])
         outcome.outputs["outcomes"] = {**plan.outputs["outcomes"], **{k: v.outcome for k, v in verdicts.items()}}
         outcome.outputs["verdicts"] = verdicts
         outcome.changes.extend(plan.changes)
@@ -400,17 +448,17 @@ class RollbackService(Step[RollbackParams]):
     id: ClassVar[str] = "ecs.rollback"
     Params = RollbackParams
     outputs = ("deployment_id", "task_definition", "previous_task_definition")
-    description = "redeploy the newest task definition whose deployment succeeded (or a given revision)"
+    description = "redeploy the newest known-good revision older than the running one (or a given revision)"
 
     def plan(self, ctx: AppContext) -> Plan:
         service = core.service_name(ctx, self.params.service)
         svc = describe_service(ctx, service)
         current = str(svc["taskDefinition"])
-        target = rollback_target(ctx, current, self.params.to_revision)
+        target = rollback_target(ctx, service, svc, self.params.to_revision)
         plan = Plan(
             step=self.id,
             outputs={"task_definition": target, "previous_task_definition": current},
-            state={"service": service},
+            state={"service": service, "svc": svc},
         )
         if _same_td(current, target):
             plan.notes.append(f"{service} already runs {vd.short_td(target)}")
@@ -426,7 +474,10 @@ class RollbackService(Step[RollbackParams]):
                 "deploy",
                 service,
                 f"roll back {service}: {vd.short_td(current)} -> {vd.short_td(target)}",
-                {"task_definition": {"from": vd.short_td(current), "to": vd.short_td(target)}},
+                {
+                    "task_definition": {"from": vd.short_td(current), "to": vd.short_td(target)},
+                    "records": _records(target),
+                },
             )
         )
         return plan
@@ -436,37 +487,70 @@ class RollbackService(Step[RollbackParams]):
         if plan.empty:
             return outcome
         target = plan.outputs["task_definition"]
+        settle_current(ctx, plan.state["service"], plan.state.get("svc") or {})
         updated = core.ecs_for(ctx).update_service(
             ctx.settings.require_cluster(), plan.state["service"], task_definition=target
         )
         outcome.outputs["deployment_id"] = deployment_id_of(updated, target)
         outcome.changes.extend(plan.changes)
+        core.tag_deployment_started(ctx, target, outcome.outputs["deployment_id"])
         return outcome
 
 
-def rollback_target(ctx: AppContext, current: str, to_revision: int | None) -> str:
-    """``family:to_revision``, else the newest revision (older ones first) whose deploy succeeded."""
+def rollback_target(
+    ctx: AppContext, service: str, svc: dict[str, Any], to_revision: int | None, explain: bool = True
+) -> str:
+    """``family:to_revision``, else the newest revision older than the running one whose deployment is
+    known to have succeeded (recorded, or resolved from ECS now). Unknown or failed outcomes never qualify.
+    """
+    from vegaops.deploy.outcomes import Resolver
+
     ecs = core.ecs_for(ctx)
+    current = str(svc.get("taskDefinition", ""))
     family = family_of(current)
     if to_revision is not None:
-        return ecs.describe_task_definition(f"{family}:{to_revision}").arn
+        return _explicit_target(ctx, service, svc, family, to_revision)
     running = revision_of(current) or 0
-    arns = ecs.list_task_definitions(family)
+    older = [a for a in ecs.list_task_definitions(family) if (revision_of(a) or 0) < running]
+    if not older:
+        raise NotFoundError(
+            f"{service}: no revision of {family} older than the running {vd.short_td(current)}",
+            hint=f"nothing to roll back to; pass --to REVISION (see: vegaops deploy history {service})",
+        )
+    rows = Resolver(ctx, service, svc).outcomes(older[:ROLLBACK_WINDOW])
+    for i, row in enumerate(rows):
+        if row.good and row.td is not None:
+            for skipped in rows[:i] if explain else []:  # say which newer revisions were passed over, and why
+                why = skipped.outcome + (f": {skipped.note}" if skipped.note else "")
+                ctx.output.warn(f"{service}: not rolling back to {family}:{skipped.revision} ({why})")
+            return row.td.arn
+    seen = ", ".join(f"{family}:{r.revision} {r.outcome}" + (f" ({r.note})" if r.note else "") for r in rows[:5])
+    raise Refused(
+        f"{service}: no revision older than {vd.short_td(current)} is known to have deployed successfully "
+        f"({seen}{', ...' if len(rows) > 5 else ''}); vegaops does not roll back to an unknown or failed revision",
+        hint=f"check vegaops deploy history {service}, then choose one: vegaops rollback {service} --to REVISION",
+    )
 
-    def good(td: TaskDefinition) -> bool:
-        # Succeeded under vegaops, or untagged: deployed before vegaops (or by hand) and ran.
-        outcome = td.tags.get(core.OUTCOME_KEY)
-        return outcome == vd.SUCCEEDED or (outcome is None and core.TAG_KEY not in td.tags)
 
-    if any((revision_of(a) or 0) > running for a in arns):
-        # Already off the newest revision (rolled back before): staying on a good one is the rollback.
-        live = ecs.describe_task_definition(current)
-        if good(live):
-            return live.arn
-    for arn in arns:
-        if (revision_of(arn) or 0) >= running:
-            continue
-        td = ecs.describe_task_definition(arn)
-        if good(td):
-            return td.arn
-    raise NotFoundError(f"no earlier task definition of {family} whose deployment succeeded", hint="pass --to REVISION")
+ROLLBACK_WINDOW = 20  # older revisions considered for an automatic rollback target
+
+
+def _explicit_target(ctx: AppContext, service: str, svc: dict[str, Any], family: str, revision: int) -> str:
+    from vegaops.aws.errors import error_code
+    from vegaops.deploy.outcomes import Resolver
+
+    ecs = core.ecs_for(ctx)
+    try:
+        td = ecs.describe_task_definition(f"{family}:{revision}")
+    except Exception as exc:
+        code = error_code(exc) or ""
+        if code in ("ClientException", "InvalidParameterException") or "unable to describe" in str(exc).lower():
+            raise NotFoundError(
+                f"task definition {family}:{revision} not found (rollback of {service})",
+                hint=f"see the revisions: vegaops deploy history {service}",
+            ) from None
+        raise
+    row = Resolver(ctx, service, svc).outcomes([td.arn])[0]
+    if not row.good and not _same_td(str(svc.get("taskDefinition", "")), td.arn):
+        ctx.output.warn(f"{family}:{revision}: its last deployment outcome is {row.outcome}; rolling back as asked")
+    return td.arn

@@ -67,10 +67,11 @@ class ForceRedeploy(Step[RedeployParams]):
 
         p = self.params
         cluster = p.cluster or ctx.settings.require_cluster()
-        plan = Plan(step=self.id, outputs={"deployments": {}}, state={"cluster": cluster, "services": []})
+        plan = Plan(step=self.id, state={"cluster": cluster, "services": [], "started": {}})
         wanted = sorted(set(p.services) | set(referencing_services(ctx, cluster, p.secret, p.param)))
         if not wanted:
             plan.notes.append("no services to redeploy")
+            plan.outputs["deployments"] = {}
             return plan
         found, missing = Ecs(ctx.client("ecs")).describe_services(cluster, wanted)
         if missing:
@@ -94,7 +95,7 @@ class ForceRedeploy(Step[RedeployParams]):
             created = primary.get("createdAt") if primary else None
             if after is not None and isinstance(created, datetime) and created >= after:
                 plan.notes.append(f"{name}: deployment {primary and primary.get('id')} started after the change")
-                plan.outputs["deployments"][name] = primary and primary.get("id")
+                plan.state["started"][name] = primary and primary.get("id")
                 continue
             plan.state["services"].append(name)
             plan.changes.append(
@@ -104,13 +105,16 @@ class ForceRedeploy(Step[RedeployParams]):
                     f"force a new deployment of {name} (its tasks pick up the new value as they are replaced)",
                 )
             )
+        if plan.empty:
+            plan.outputs["deployments"] = dict(plan.state["started"])
+        # else the deployment ids are known only after apply (a dry run shows them as such)
         return plan
 
     def apply(self, ctx: AppContext, plan: Plan) -> Outcome:
         from vegaops.aws.ecs import Ecs
 
         ecs = Ecs(ctx.client("ecs"))
-        deployments: dict[str, Any] = dict(plan.outputs["deployments"])
+        deployments: dict[str, Any] = dict(plan.state["started"])
         for name in plan.state["services"]:
             service = ecs.update_service(plan.state["cluster"], name, force_new_deployment=True)
             primary = _primary(service)

@@ -79,6 +79,7 @@ class PutSecret(Step[PutSecretParams]):
                 )
             )
             plan.state["exists"] = False
+            plan.outputs["changed_at"] = ctx.clock.now().isoformat()  # the value appears at apply
             return plan
         plan.state["exists"] = True
         plan.outputs["arn"] = meta.arn
@@ -87,6 +88,9 @@ class PutSecret(Step[PutSecretParams]):
             plan.outputs["version"] = current.version_id
             plan.state["base_version"] = current.version_id
         if current is None or current.value.value != target:
+            # The value changes at apply, so every task started before now holds the old one: a dry run
+            # hands the steps after this one the moment of the change, not the previous change's.
+            plan.outputs["changed_at"] = ctx.clock.now().isoformat()
             what = f"field {p.key} of " if p.key else ""
             plan.changes.append(
                 Change(
