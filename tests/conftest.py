@@ -49,6 +49,7 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     with _guard.active(item):
         return (yield)
 
+
 SAMPLE_CONFIG = """\
 [project]
 name = "vega"
@@ -195,6 +196,18 @@ def cli():  # type: ignore[no-untyped-def]
         return out
 
     return invoke
+
+
+@pytest.fixture(scope="module")
+def local_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A real Debian docker-registry on loopback for the push tests (skipped only when not installed)."""
+    from vegaops.images import localregistry
+
+    if localregistry.available() is None:
+        pytest.skip("docker-registry binary not installed (apt-get install docker-registry)")
+    registry = localregistry.start(tmp_path_factory.mktemp("registry"))
+    yield registry
+    registry.stop()
 
 
 @pytest.fixture(scope="session")
