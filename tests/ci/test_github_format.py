@@ -130,3 +130,17 @@ def test_a_mutating_command_without_services_lists_its_changes(tmp_path: Path) -
     assert "### vegaops secret set: changed (exit 0)" in text and "- update secret vega/prod/db-url" in text
     assert parse_outputs(outputs.read_text())["verdict"] == "changed" and lines == []
     assert "hunter2" not in text + outputs.read_text()
+
+
+def test_a_superseded_deploy_is_its_own_verdict_and_an_error_annotation() -> None:
+    envelope = {
+        "command": "deploy",
+        "status": "failed",
+        "exit_code": 8,
+        "data": {
+            "services": [{"service": "vega-api", "outcome": "superseded", "reasons": ["superseded by ecs-svc/9"]}]
+        },
+    }
+    assert github.verdict_of(envelope) == "superseded"
+    (annotation,) = github.workflow_annotations(envelope, 8)
+    assert annotation.startswith("::error") and "superseded by ecs-svc/9" in annotation

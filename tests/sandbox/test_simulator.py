@@ -309,3 +309,55 @@ def test_running_tasks_write_request_logs(estate: Estate) -> None:
     streams = {e["logStreamName"] for e in events}
     assert all(s.startswith("ecs/worker/") for s in streams) and len(streams) == 2
     assert any('"msg": "request"' in e["message"] for e in events)
+
+
+def test_a_failed_rollback_ends_failed_with_one_rollback_and_no_loop(estate: Estate) -> None:
+    # the old revision cannot start either (the runtime fault hits every new task): ECS rolls back once,
+    # the rollback deployment fails, and that is the end (FAILED, ROLLBACK_FAILED), as on ECS
+    old_td = estate.service()["taskDefinition"]
+    estate.sim.faults["vega-api"] = "crash"
+    estate.deploy_tag("v1.2.3-stable")
+    ours = estate.service()["deployments"][0]["id"]
+    estate.run_until(lambda: estate.service()["deployments"][0]["id"] != ours)
+    rollback = estate.service()["deployments"][0]
+    assert rollback["taskDefinition"] == old_td
+    estate.run_until(lambda: estate.service()["deployments"][0]["rolloutState"] == "FAILED")
+    for _ in range(300):  # 30 more simulated seconds: nothing new starts
+        estate.tick()
+    svc = estate.service()
+    assert [d["id"] for d in svc["deployments"]][:2] == [rollback["id"], ours]
+    assert [d["rolloutState"] for d in svc["deployments"]][:2] == ["FAILED", "FAILED"]
+    sim_svc = estate.sim.services[(CLUSTER, "vega-api")]
+    assert [d.id for d in sim_svc.history][1:] == [ours, rollback["id"]]  # the seeded one, ours, one rollback
+    listed = deployments.answer(estate.sim, "ListServiceDeployments", {"cluster": CLUSTER, "service": "vega-api"})
+    statuses = {d["serviceDeploymentArn"].rsplit("/", 1)[-1]: d["status"] for d in listed[1]["serviceDeployments"]}
+    assert statuses[ours.rsplit("/", 1)[-1]] == "ROLLBACK_FAILED"
+    messages = [e["message"] for e in svc["events"]]
+    assert f"(service vega-api) (deployment {rollback['id']}) deployment failed: tasks failed to start." in messages
+
+
+def test_alarm_fault_fails_the_deployment_and_rolls_back_naming_the_alarm(estate: Estate) -> None:
+    old_td = estate.service()["taskDefinition"]
+    assert estate.sim.ensure_alarm("vega-api") == "vega-api-deploy-alarm"
+    estate.sim.faults["vega-api"] = "alarm"
+    assert estate.service()["deploymentConfiguration"]["alarms"] == {
+        "alarmNames": ["vega-api-deploy-alarm"],
+        "enable": True,
+        "rollback": True,
+    }
+    estate.deploy_tag("v1.2.3-stable")
+    ours = estate.service()["deployments"][0]["id"]
+    estate.run_until(lambda: any(d["rolloutState"] == "FAILED" for d in estate.service()["deployments"]))
+    svc = estate.service()
+    failed = next(d for d in svc["deployments"] if d["id"] == ours)
+    assert "vega-api-deploy-alarm" in failed["rolloutStateReason"]
+    assert svc["deployments"][0]["taskDefinition"] == old_td
+    assert svc["deployments"][0]["rolloutStateReason"].startswith("ECS deployment alarms: rolling back")
+    assert not _stopped_of(estate, ours) or all(
+        t["stopCode"] == "ServiceSchedulerInitiated" for t in _stopped_of(estate, ours)
+    )
+    estate.run_until(estate.completed)
+    assert estate.service()["taskDefinition"] == old_td
+    cw = boto3.client("cloudwatch", region_name=REGION)
+    (alarm,) = cw.describe_alarms(AlarmNames=["vega-api-deploy-alarm"])["MetricAlarms"]
+    assert alarm["StateValue"] == "ALARM"

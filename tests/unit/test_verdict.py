@@ -275,3 +275,172 @@ def test_several_services_exit_with_the_worst_outcome() -> None:
     mixed["d"] = v.Verdict("failed", ("z",))
     worst = verdict_error(mixed)
     assert worst is not None and int(worst.exit_code) == 7
+
+
+# --- every way a rollout ends: failed rollback, alarm rollback, superseded, scale to zero -------------
+OTHER = "arn:aws:ecs:eu-central-1:1:task-definition/vega-api:3"
+
+
+def snap_events(
+    at: float, *deps: Deployment, events: tuple[str, ...] = (), alarms: tuple[str, ...] = (), **kw: object
+) -> Snapshot:
+    from dataclasses import replace
+
+    return replace(snap(at, *deps, **kw), events=events, alarms=alarms, alarm_rollback=True if alarms else None)  # type: ignore[arg-type]
+
+
+FAILED_ROLLBACK = [
+    *BREAKER[:3],
+    # the rollback deployment's own tasks fail: its failed count reaches the breaker threshold (3 for 2)
+    snap(
+        10,
+        dep("ecs-svc/3", "PRIMARY", OLD, "IN_PROGRESS", 0, pending=2, failed=3),
+        dep("ecs-svc/2", "ACTIVE", NEW, "FAILED", 0, failed=3, reason="circuit breaker: 3 tasks failed"),
+        stopped=crash(3),
+    ),
+]
+
+
+def test_failed_rollback_is_exit_7_as_soon_as_the_rollback_fails() -> None:
+    verdict = last(FAILED_ROLLBACK)
+    assert (verdict.outcome, verdict.exit_code) == ("failed", 7)
+    assert any("rollback deployment ecs-svc/3 to vega-api:1 failed too" in r for r in verdict.reasons)
+    assert any("circuit breaker threshold 3" in r for r in verdict.reasons)
+
+
+@pytest.mark.parametrize(
+    "rollback",
+    [
+        dep("ecs-svc/3", "PRIMARY", OLD, "FAILED", 0, reason="ECS deployment circuit breaker: tasks failed to start."),
+        dep("ecs-svc/3", "PRIMARY", OLD, "IN_PROGRESS", 0, pending=2, failed=1),
+    ],
+    ids=["rolloutState", "event"],
+)
+def test_failed_rollback_from_the_rollout_state_or_an_ecs_event(rollback: Deployment) -> None:
+    ours = dep("ecs-svc/2", "ACTIVE", NEW, "FAILED", 0, failed=3, reason="circuit breaker")
+    event = "(service vega-api) (deployment ecs-svc/3) deployment failed: tasks failed to start."
+    s = snap_events(10, rollback, ours, events=(event,))
+    verdict = v.assess(T, [*BREAKER[:3], s])
+    assert (verdict.outcome, verdict.exit_code) == ("failed", 7)
+
+
+def test_rollback_failed_status_from_the_service_deployment_api_is_exit_7() -> None:
+    s = snap(10, dep("ecs-svc/3", "PRIMARY", OLD, "IN_PROGRESS", 1, pending=1), sd="ROLLBACK_FAILED")
+    assert v.assess(T, [*BREAKER[:3], s]).exit_code == 7
+
+
+ALARM = "vega-api-5xx"
+ALARM_ROLLBACK = [
+    snap_events(
+        0,
+        dep("ecs-svc/2", "PRIMARY", NEW, "IN_PROGRESS", 2),
+        dep("ecs-svc/1", "ACTIVE", OLD, "COMPLETED", 2),
+        alarms=(ALARM,),
+    ),
+    snap_events(
+        6,
+        dep("ecs-svc/3", "PRIMARY", OLD, "IN_PROGRESS", 1, pending=1, reason="ECS deployment alarms: rolling back"),
+        dep(
+            "ecs-svc/2",
+            "ACTIVE",
+            NEW,
+            "FAILED",
+            2,
+            reason=f"ECS deployment ecs-svc/2 failed: alarm(s) detected: {ALARM}.",
+        ),
+        events=(f"(service vega-api) (deployment ecs-svc/2) deployment failed: alarm {ALARM} in ALARM state.",),
+        alarms=(ALARM,),
+    ),
+    snap_events(12, dep("ecs-svc/3", "PRIMARY", OLD, "COMPLETED", 2), alarms=(ALARM,)),
+]
+
+
+def test_alarm_rollback_is_exit_5_naming_the_alarm() -> None:
+    verdict = last(ALARM_ROLLBACK)
+    assert (verdict.outcome, verdict.exit_code) == ("rolled_back", 5)
+    assert verdict.alarms == (ALARM,)
+    assert any(f"CloudWatch alarm {ALARM} went into ALARM" in r for r in verdict.reasons)
+
+
+def test_alarm_failure_without_rollback_is_exit_7_naming_the_alarm() -> None:
+    from dataclasses import replace
+
+    s = replace(
+        snap(
+            6,
+            dep("ecs-svc/2", "PRIMARY", NEW, "FAILED", 2, reason="ECS deployment ecs-svc/2 failed: alarm(s) detected."),
+        ),
+        alarms=(ALARM,),
+        alarm_rollback=False,
+    )
+    verdict = v.assess(T, [s])
+    assert (verdict.outcome, verdict.exit_code, verdict.alarms) == ("failed", 7, (ALARM,))
+    assert any("alarms.rollback false" in r for r in verdict.reasons)
+
+
+SUPERSEDED = [
+    snap(
+        0,
+        dep("ecs-svc/2", "PRIMARY", NEW, "IN_PROGRESS", 1, pending=1),
+        dep("ecs-svc/1", "ACTIVE", OLD, "COMPLETED", 2),
+    ),
+    # someone else deployed vega-api:3 while ours was rolling out fine
+    snap(
+        4,
+        dep("ecs-svc/9", "PRIMARY", OTHER, "IN_PROGRESS", 0, pending=2),
+        dep("ecs-svc/2", "ACTIVE", NEW, "IN_PROGRESS", 2),
+        dep("ecs-svc/1", "ACTIVE", OLD, "COMPLETED", 1),
+    ),
+]
+
+
+def test_superseded_by_another_task_definition_is_exit_8_naming_it_never_success() -> None:
+    verdict = last(SUPERSEDED)
+    assert (verdict.outcome, verdict.exit_code) == ("superseded", 8)
+    assert verdict.superseded_by == {"deployment": "ecs-svc/9", "task_definition": OTHER}
+    assert "superseded by deployment ecs-svc/9 of vega-api:3" in verdict.reasons[0]
+    # and it stays so when the other deployment completes
+    done = snap(9, dep("ecs-svc/9", "PRIMARY", OTHER, "COMPLETED", 2))
+    assert v.assess(T, [*SUPERSEDED, done]).outcome == "superseded"
+
+
+def test_superseded_by_someone_elses_deployment_of_the_old_revision_is_not_a_rollback() -> None:
+    s = snap(
+        4,
+        dep("ecs-svc/9", "PRIMARY", OLD, "IN_PROGRESS", 0, pending=2),
+        dep("ecs-svc/2", "ACTIVE", NEW, "IN_PROGRESS", 2),
+    )
+    assert v.assess(T, [SUPERSEDED[0], s]).outcome == "superseded"
+    # the same picture after vegaops itself asked for the rollback (--rollback-on-failure) is a rollback
+    assert v.assess(T, [SUPERSEDED[0], s], requested=True).outcome == "rolling_back"
+
+
+def test_scaled_to_zero_completed_deployment_is_success() -> None:
+    zero = [
+        snap(
+            0,
+            dep("ecs-svc/2", "PRIMARY", NEW, "IN_PROGRESS", 0, desired=0),
+            dep("ecs-svc/1", "ACTIVE", OLD, "COMPLETED", 0, desired=0),
+        ),
+        snap(3, dep("ecs-svc/2", "PRIMARY", NEW, "COMPLETED", 0, desired=0), targets={}),
+    ]
+    zero = [replace_desired(s, 0) for s in zero]
+    verdict = last(zero)
+    assert (verdict.outcome, verdict.exit_code) == ("succeeded", 0)
+    assert "0/0 tasks running vega-api:2" in verdict.reasons[0]
+
+
+def replace_desired(s: Snapshot, desired: int) -> Snapshot:
+    from dataclasses import replace
+
+    return replace(s, desired=desired)
+
+
+def test_breaker_off_and_tasks_failing_is_exit_7_from_describe_services_alone() -> None:
+    # ecs:ListTasks denied: no stopped tasks known, only the deployment's failedTasks: same exit code
+    s = snap(6, dep("ecs-svc/2", "PRIMARY", NEW, "IN_PROGRESS", 0, pending=2, failed=3), rollback=False)
+    verdict = v.assess(T, [s])
+    assert (verdict.outcome, verdict.exit_code) == ("failed", 7)
+    assert verdict.failing and verdict.failing.startswith("tasks keep failing")
+    below = snap(4, dep("ecs-svc/2", "PRIMARY", NEW, "IN_PROGRESS", 0, pending=2, failed=2), rollback=False)
+    assert v.assess(T, [below]).outcome == "in_progress"

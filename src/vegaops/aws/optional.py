@@ -94,7 +94,11 @@ def is_unsupported(exc: BaseException) -> bool:
     if code in UNSUPPORTED_CODES:
         return True
     text = str(exc).lower()
-    return any(s in text for s in _UNSUPPORTED_TEXT)
+    if any(s in text for s in _UNSUPPORTED_TEXT):
+        return True
+    # An emulator's web framework answering an action it lacks (plain moto: HTTP 500 with an HTML page,
+    # after botocore's retries). AWS APIs never answer with HTML.
+    return code == "500" and ("<!doctype html" in text or "<html" in text)
 
 
 def skip_kind(exc: BaseException) -> str | None:
@@ -155,7 +159,12 @@ class Enrichment:
     _seen: set[str] = field(default_factory=set)
 
     def call(self, operation: str, fn: Callable[[], T], default: T, lost: str) -> T:
-        """``fn()``, or ``default`` when it fails in a skippable way (reported once per operation)."""
+        """``fn()``, or ``default`` when it fails in a skippable way (reported once per operation).
+
+        An operation once denied or unsupported is not tried again in the same command (its answer would
+        not change, and an unsupported one costs botocore's retries each time)."""
+        if self.unavailable(operation):
+            return default
         try:
             return fn()
         except Exception as exc:
@@ -185,6 +194,10 @@ class Enrichment:
         self.skipped.append(skip)
         self.warn(skip.line())
         return skip
+
+    def unavailable(self, operation: str) -> bool:
+        """The operation was denied or is unsupported in this command (a failing one is tried again)."""
+        return any(s.operation == operation and s.kind in (DENIED, UNSUPPORTED) for s in self.skipped)
 
     def as_json(self) -> list[dict[str, Any]]:
         return [{"operation": s.operation, "kind": s.kind, "lost": s.lost, "detail": s.detail} for s in self.skipped]

@@ -48,12 +48,22 @@ MUTATING = (
 )
 
 # Worst first: the overall verdict of a multi-service deploy is its worst service outcome.
-_OUTCOME_ORDER = ("failed", "timed_out", "rolled_back", "interrupted", "unknown", "in_progress", "succeeded")
+_OUTCOME_ORDER = (
+    "failed",
+    "timed_out",
+    "superseded",
+    "rolled_back",
+    "interrupted",
+    "unknown",
+    "in_progress",
+    "succeeded",
+)
 _OUTCOME_WORDS = {
     "succeeded": "✅ succeeded",
     "rolled_back": "↩️ rolled back",
     "failed": "🚨 failed, needs a human",
     "timed_out": "⏱️ timed out",
+    "superseded": "⏭️ superseded by another deployment",
     "interrupted": "⏹️ interrupted",
     "planned": "📝 planned (dry run)",
     "unknown": "❔ unknown",
@@ -229,7 +239,7 @@ def workflow_annotations(envelope: Mapping[str, Any], exit_code: int) -> list[st
         outcome = str(r.get("outcome"))
         reasons = "; ".join(str(x) for x in r.get("reasons") or []) or outcome.replace("_", " ")
         title = f"vegaops {command}: {r.get('service')} {outcome.replace('_', ' ')}"
-        if outcome in ("failed", "rolled_back", "timed_out", "interrupted"):
+        if outcome in ("failed", "rolled_back", "timed_out", "superseded", "interrupted"):
             found.append(workflow_command("error", reasons, title))
         elif outcome == "unknown":
             found.append(workflow_command("warning", reasons, title))

@@ -83,8 +83,9 @@ def vars_(
         str | None, typer.Argument(help="Service (vegaops.toml name or ECS name); default: all.")
     ] = None,
 ) -> None:
-    """Every variable the service's live task definition receives, where it comes from and whether it
-    resolves (plain environment, SSM and Secrets Manager valueFrom, JSON keys). Never values."""
+    """Every variable the service's live task definition gives its containers (every container, grouped:
+    environment, environment files, secrets, log drivers' secretOptions), where each comes from and whether
+    it resolves (SSM and Secrets Manager valueFrom in every form, JSON keys, stale ARNs). Never values."""
     from vegaops.aws.ecs import Ecs
     from vegaops.errors import NotFoundError
     from vegaops.output.result import Result, Table
@@ -120,11 +121,18 @@ def vars_(
             a.output.warn(f"service {name} not found in cluster {cluster}")
             continue
         td_arn = found[name].get("taskDefinition", "")
-        found_vars = variables(tds.get(td_arn), container)
+        td = tds.get(td_arn)
+        found_vars = variables(td)  # every container: sidecars read secrets too (and fail tasks when they cannot)
         check_resolution(a, found_vars)
+        order = [str(c.get("name")) for c in td.get("containerDefinitions", [])]
+        if container in order:  # the configured container first, then the others in task definition order
+            order.remove(container)
+            order.insert(0, container)
+        found_vars.sort(key=lambda v: order.index(v.container) if v.container in order else len(order))
         for v in found_vars:
             resolves = "-" if v.resolves is None else ("yes" if v.resolves else f"NO ({v.why})")
-            rows.append([name, v.container, v.name, v.source, v.origin, resolves])
+            source = f"{v.source} (log driver)" if v.via == "secretOptions" else v.source
+            rows.append([name, v.container, v.name, source, v.origin, resolves])
             data.append({"service": name, "task_definition": td_arn, **v.to_dict()})
     broken = sum(1 for d in data if d["resolves"] is False)
     message = (

@@ -37,7 +37,10 @@ def service_env(a: AppContext, service: str) -> dict[str, str]:
         raise NotFoundError(f"service {ecs_name} not found in cluster {cluster}", hint="vegaops env vars")
     td = ecs.describe_task_definition(found[ecs_name]["taskDefinition"]).raw
     defs = td.get("containerDefinitions", [])
-    chosen = next((c for c in defs if c.get("name") == container), defs[0] if defs else {})
+    from vegaops.deploy.containers import choose
+
+    picked = choose(td, container).name  # the service's own container, not a log router or agent
+    chosen = next((c for c in defs if c.get("name") == picked), defs[0] if defs else {})
     env = {e["name"]: e.get("value", "") for e in chosen.get("environment", []) or []}
     ssm, store = Ssm(a.client("ssm")), Secrets(a.client("secretsmanager"))
     for s in chosen.get("secrets", []) or []:

@@ -198,7 +198,7 @@ def reset(ctx: typer.Context) -> None:
 def fault(
     ctx: typer.Context,
     service: Annotated[str | None, typer.Argument(help="Service key or ECS service name.")] = None,
-    mode: Annotated[str | None, typer.Argument(help="crash, oom, unhealthy, pull or secrets.")] = None,
+    mode: Annotated[str | None, typer.Argument(help="crash, oom, unhealthy, pull, secrets or alarm.")] = None,
     clear: Annotated[
         bool, typer.Option("--clear", help="Clear the service's fault (all faults without SERVICE).")
     ] = False,
@@ -249,6 +249,11 @@ def fault(
             a.command,
             status="changed",
             data={"faults": faults},
-            message=f"{service}: new tasks will fail with {mode} (clear: vegaops sandbox fault --clear)",
+            message=(
+                f"{service}: its deployment alarm goes into ALARM during the next deployment"
+                if mode == "alarm"
+                else f"{service}: new tasks will fail with {mode}"
+            )
+            + " (clear: vegaops sandbox fault --clear)",
         ),
     )

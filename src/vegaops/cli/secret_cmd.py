@@ -463,17 +463,30 @@ def refs_(
         typer.Argument(help="Secret name (or parameter name with --param).", autocompletion=completion.secret_names),
     ],
     param: Annotated[bool, typer.Option("--param", help="NAME is an SSM parameter.")] = False,
+    repoint: Annotated[
+        bool,
+        typer.Option(
+            "--repoint",
+            help="Re-register task definitions that name the secret by an old ARN (deleted and recreated) "
+            "with valueFrom pointing at its current ARN, and deploy them.",
+        ),
+    ] = False,
+    watch: WatchOpt = True,
+    dry_run: DryRunOpt = False,
 ) -> None:
-    """Task definitions and services that reference the secret, and running tasks that predate its last change."""
+    """Task definitions and services that reference the secret (secrets and log drivers' secretOptions, by
+    ARN, partial ARN or name), running tasks that predate its last change, and references by an old ARN."""
     from vegaops.output.result import Table
     from vegaops.refs import param_matcher, references, secret_matcher
 
-    a = app_ctx(ctx)
+    a = app_ctx(ctx, dry_run)
     cluster = a.settings.require_cluster()
     if param:
         from vegaops.aws.ssm import Ssm
         from vegaops.naming import param_name
 
+        if repoint:
+            raise UsageError("--repoint is for secrets (SSM parameter ARNs do not change)", hint="drop --param")
         full = param_name(a.settings.params_prefix, name)
         p = Ssm(a.client("ssm")).get(full, decrypt=False)
         if p is None:
@@ -485,11 +498,21 @@ def refs_(
         if meta is None:
             raise NotFoundError(f"secret {full} not found", hint="list what exists: vegaops secret list")
         matcher, changed = secret_matcher(meta.arn, full), meta.last_changed
-    found = references(a, cluster, matcher, changed)
+    if repoint:
+        emit(a, run_result(a, _repoint(a, name, cluster, watch)))
+        return
+    found = references(a, cluster, matcher, changed, include_stale=True)
     rows = [
-        [r.service, r.task_definition.rsplit("/", 1)[-1], ", ".join(r.variables), len(r.stale_tasks)] for r in found
+        [
+            r.service,
+            r.task_definition.rsplit("/", 1)[-1],
+            ", ".join(r.variables + [f"{s['name']} (OLD ARN)" for s in r.stale_refs]),
+            len(r.stale_tasks),
+        ]
+        for r in found
     ]
     stale = sum(len(r.stale_tasks) for r in found)
+    old_arn = sorted({r.service for r in found if r.stale_refs})
     message = (
         f"{len(found)} reference{'s' if len(found) != 1 else ''}"
         + (
@@ -498,9 +521,19 @@ def refs_(
             if stale
             else ""
         )
+        + (
+            f"; {', '.join(old_arn)} name{'s' if len(old_arn) == 1 else ''} it by an old ARN (the secret was "
+            f"deleted and recreated; its tasks cannot start): vegaops secret refs {name} --repoint"
+            if old_arn
+            else ""
+        )
         if found
         else f"no task definition in cluster {cluster} references {full}"
     )
+    if old_arn:
+        a.output.warn(
+            f"{', '.join(old_arn)}: valueFrom names an old ARN of {full}; fix: vegaops secret refs {name} --repoint"
+        )
     emit(
         a,
         _result(
@@ -510,6 +543,31 @@ def refs_(
             message,
         ),
     )
+
+
+def _repoint(a: AppContext, name: str, cluster: str, watch: bool) -> Any:
+    """``secrets.repoint`` as a runbook (plan, --dry-run, confirmation, journal), then watch the deployments."""
+    from vegaops.runbook import engine
+    from vegaops.runbook.model import StepCall
+    from vegaops.steps.repoint import RepointParams, RepointSecret
+
+    calls = [engine.single(RepointSecret, RepointParams(name, cluster), call_id="repoint")]
+    services = _stale_services(a, name, cluster)
+    if watch and services and not a.options.dry_run:
+        calls.append(
+            StepCall("watch", "ecs.watch", {"services": services, "deployments": "${steps.repoint.deployments}"})
+        )
+    return engine.run(a, a.command, calls)
+
+
+def _stale_services(a: AppContext, name: str, cluster: str) -> list[str]:
+    from vegaops.refs import references, secret_matcher
+
+    meta = _catalog(a).describe(_full(a, name))
+    if meta is None:
+        return []
+    found = references(a, cluster, secret_matcher(meta.arn, meta.name), None, include_stale=True)
+    return sorted({r.service for r in found if r.stale_refs})
 
 
 def write_private(path: Path, text: str) -> None:

@@ -119,6 +119,14 @@ def _short_td(arn: Any) -> str:
     return str(arn or "-").rsplit("/", 1)[-1]
 
 
+def _secret_name(arn: str) -> str:
+    """The secret's name from its full ARN (``...:secret:NAME-AbCdEf`` -> NAME)."""
+    from vegaops.refs import arn_resource
+
+    name = arn_resource(arn)
+    return name[:-7] if len(name) > 7 and name[-7] == "-" else name
+
+
 def _belongs(task: dict[str, Any], deployment: dict[str, Any] | None) -> bool:
     """Is this stopped task one of the deployment's? By startedBy (the deployment id) or, for tasks that
     carry no deployment id, by its task definition."""
@@ -237,7 +245,7 @@ def gather(
         }
         definition = td(t["taskDefinitionArn"]) if t.get("taskDefinitionArn") else {}
         if lines > 0 and definition and "log_lines" not in reader.unreadable:
-            for src in discover(key, definition, a.settings.region):
+            for src in discover(key, definition, a.settings.region, cluster):
                 stream = src.stream_for(entry["task"]) if src.tailable else None
                 if not stream or src.group is None:
                     continue
@@ -323,7 +331,14 @@ def gather(
             if done:
                 checked += these
         unresolved = [
-            {"container": v.container, "name": v.name, "value_from": v.value_from, "error": v.why}
+            {
+                "container": v.container,
+                "name": v.name,
+                "via": v.via,  # secrets, or a log driver's secretOptions
+                "value_from": v.value_from,
+                "error": v.why,
+                "current_arn": v.current_arn,  # a stale ARN: the secret was deleted and recreated
+            }
             for v in checked
             if v.resolves is False
         ]
@@ -440,6 +455,19 @@ def diagnose(report: dict[str, Any]) -> list[Cause]:
     for problem in report["unresolved_secrets"]:
         why = str(problem.get("error") or "")
         kind = dg.SECRET_MISSING if "not found" in why or "deletion" in why else dg.SECRET_INVALID
+        stale_arn = problem.get("current_arn")
+        if stale_arn:  # deleted and recreated: the secret exists, the task definition names its old ARN
+            add(
+                Cause(
+                    dg.SECRET_MISSING,
+                    f"valueFrom names an old ARN of a secret that was deleted and recreated (it exists as {stale_arn})",
+                    f"{problem['container']}.{problem['name']} -> {problem['value_from']}: {why}",
+                    f"vegaops secret refs /{_secret_name(stale_arn)} --repoint  (repoint valueFrom and redeploy)",
+                    "a recreated secret gets a new ARN suffix; tasks of this task definition cannot start until "
+                    "valueFrom names the current ARN",
+                )
+            )
+            continue
         add(
             Cause(
                 kind,

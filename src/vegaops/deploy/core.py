@@ -50,22 +50,23 @@ def service_name(ctx: AppContext, name: str) -> str:
 
 
 def choose_container(td: TaskDefinition, configured: str | None, repo: str | None = None) -> str:
-    names = [str(c.get("name")) for c in td.containers]
-    if configured:
-        if configured not in names:
-            raise UsageError(
-                f"{td.family}: no container named {configured!r} (containers: {', '.join(names)})",
-                hint="set container in vegaops.toml or pass --container",
-            )
-        return configured
-    if len(names) == 1:
-        return names[0]
-    if repo:
-        for c in td.containers:
-            if f"/{repo}" in str(c.get("image", "")) or str(c.get("image", "")).startswith(f"{repo}:"):
-                return str(c.get("name"))
+    """The container that gets the image: ``configured``, else the one whose image is in ``repo`` (the
+    service's repository), else the only essential container that is not a sidecar (FireLens, agents,
+    proxies). Ambiguity is a usage error naming the candidates, never a guess."""
+    from vegaops.deploy.containers import choose
+
+    got = choose(td.raw, configured, repo)
+    if got.name is not None:
+        return got.name
+    if got.how == "missing":
+        raise UsageError(
+            f"{td.family}: no container named {configured!r} (containers: {', '.join(got.candidates)})",
+            hint="set container in vegaops.toml or pass --container",
+        )
+    side = ", ".join(f"{n} ({k})" for n, k in got.sidecars.items())
     raise UsageError(
-        f"{td.family}: several containers ({', '.join(names)}); which one gets the image?",
+        f"{td.family}:{td.revision}: which container gets the image? candidates: {', '.join(got.candidates)}"
+        + (f"; sidecars: {side}" if side else ""),
         hint="pass --container NAME or set container in vegaops.toml",
     )
 

@@ -121,6 +121,7 @@ def deploy(ctx: AppContext, o: DeployOptions) -> Result:
     from vegaops.steps.ecs import describe_service, in_progress
 
     start = ctx.clock.monotonic()
+    ctx.shared["_deploy_started"] = start  # --timeout counts from here: waits for others, the watch
     check_tag(ctx, o.tag)
     cluster = ctx.settings.require_cluster()
     ecs = core.ecs_for(ctx)
@@ -295,14 +296,23 @@ def wait_for_other(ctx: AppContext, service: str, deployment_id: str, td: str, o
 
     ctx.output.info(f"{service}: waiting for the other deployment {deployment_id} to finish (--wait-for-other)")
     with LiveView(ctx) as view:
-        Watcher(
+        verdicts = Watcher(
             core.ecs_for(ctx),
             ctx.settings.require_cluster(),
             ctx.clock,
             [Tracked(Target(service, deployment_id, td))],
             emit=view.event,
-            options=WatchOptions(o.timeout, o.poll_interval),
+            options=WatchOptions(o.timeout, o.poll_interval, started=ctx.shared.get("_deploy_started")),
+            enrichment=ctx.enrichment,
+            tick=view.ticker,
         ).run()
+    if verdicts.get(service) is not None and verdicts[service].outcome == vd.TIMED_OUT:
+        from vegaops.errors import TimedOut
+
+        raise TimedOut(
+            f"{service}: timed out after {o.timeout:g}s waiting for the other deployment {deployment_id}",
+            hint=f"it continues; watch it with: vegaops deploy watch {service}, then deploy again",
+        )
 
 
 def watch_items(ctx: AppContext, items: list[Item], o: DeployOptions) -> None:
@@ -324,6 +334,7 @@ def watch_items(ctx: AppContext, items: list[Item], o: DeployOptions) -> None:
     verdicts: dict[str, vd.Verdict] = {}
     with LiveView(ctx) as view:
         ctx.shared["_deploy_emit"] = view.event
+        ctx.shared["_deploy_tick"] = view.ticker
         try:
             report = engine.run(ctx, "deploy-watch", [engine.single(WatchDeployments, params)])
             verdicts = report.steps[0].outputs.get("verdicts", {})
@@ -342,6 +353,7 @@ def watch_items(ctx: AppContext, items: list[Item], o: DeployOptions) -> None:
             ) from None
         finally:
             ctx.shared.pop("_deploy_emit", None)
+            ctx.shared.pop("_deploy_tick", None)
     for it in items:  # (the ecs.watch step recorded each verdict on its revision)
         it.verdict = verdicts.get(it.service)
 
@@ -383,6 +395,8 @@ def _result(
                 "reasons": list(v.reasons) if v else [],
                 "rollback_to": v.rollback_to if v else None,
                 "failing": v.failing if v else None,
+                "alarms": list(v.alarms) if v else [],
+                "superseded_by": dict(v.superseded_by) if v and v.superseded_by else None,
             }
         )
     watcher = ctx.shared.get("_deploy_watcher")
@@ -397,6 +411,8 @@ def _result(
             "polls": watcher.polls if watcher else 0,
             "ecs_watch": watcher.calls if watcher else 0,
         },
+        # enrichment calls that were denied, unsupported or failing (the verdict did not depend on them)
+        "skipped": ctx.enrichment.as_json(),
     }
     views: list[View] = []
     for r in rows:
@@ -478,6 +494,7 @@ def watch_command(
     from vegaops.steps.ecs import in_progress
 
     start = ctx.clock.monotonic()
+    ctx.shared["_deploy_started"] = start
     cluster = ctx.settings.require_cluster()
     ecs = core.ecs_for(ctx)
     pairs = selected(ctx, names)
@@ -523,6 +540,7 @@ def rollback(
     from vegaops.steps.ecs import RollbackParams, RollbackService
 
     start = ctx.clock.monotonic()
+    ctx.shared["_deploy_started"] = start
     ((key, service),) = selected(ctx, [name])
     lock = (
         None

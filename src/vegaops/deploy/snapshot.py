@@ -43,6 +43,8 @@ class Snapshot:
     rollback_enabled: bool | None = None  # circuit breaker rollback (None: unknown)
     service_deployment_status: str | None = None  # from the ServiceDeployment API when available
     events: tuple[str, ...] = ()  # newest first
+    alarms: tuple[str, ...] = ()  # deploymentConfiguration.alarms.alarmNames when enabled
+    alarm_rollback: bool | None = None  # deploymentConfiguration.alarms.rollback (None: no alarms)
 
     def deployment(self, deployment_id: str) -> Deployment | None:
         for d in self.deployments:
@@ -93,7 +95,10 @@ def snapshot_from_api(
 ) -> Snapshot:
     if service is None:
         return Snapshot(service=name, at=at, status="MISSING", stopped=stopped)
-    breaker = (service.get("deploymentConfiguration") or {}).get("deploymentCircuitBreaker")
+    config = service.get("deploymentConfiguration") or {}
+    breaker = config.get("deploymentCircuitBreaker")
+    alarms = config.get("alarms") or {}
+    alarm_names = tuple(str(a) for a in alarms.get("alarmNames") or []) if alarms.get("enable") else ()
     return Snapshot(
         service=name,
         at=at,
@@ -108,6 +113,8 @@ def snapshot_from_api(
         rollback_enabled=bool(breaker.get("enable") and breaker.get("rollback")) if breaker else None,
         service_deployment_status=service_deployment_status,
         events=tuple(str(e.get("message", "")) for e in service.get("events", [])[:20]),
+        alarms=alarm_names,
+        alarm_rollback=bool(alarms.get("rollback")) if alarm_names else None,
     )
 
 

@@ -16,9 +16,27 @@ if TYPE_CHECKING:
 
 
 def _tag_of(image: str) -> str:
-    name = image.split("@", 1)[0]
-    tail = name.rsplit("/", 1)[-1]
-    return tail.split(":", 1)[1] if ":" in tail else ""
+    """The tag an image reference pulls (``nginx`` -> latest; ``host:5000/api@sha256:..`` -> "")."""
+    from vegaops.images.reference import parse_image
+
+    return parse_image(image).effective_tag or "" if image else ""
+
+
+def _app_image(ctx: AppContext, key: str | None, td: Any) -> str:
+    """The image of the container deploys change (configured, in the service's repository, or the only
+    essential non-sidecar); the first container's only when that is ambiguous."""
+    from vegaops.deploy.containers import choose
+
+    container = repo = None
+    if key is not None:
+        try:
+            svc = ctx.settings.service(key)
+            container, repo = svc.container, svc.ecr_repo
+        except VegaopsError:
+            pass
+    name = choose(td.raw, container, repo).name
+    chosen = td.container(name) if name else (td.containers[0] if td.containers else None)
+    return str((chosen or {}).get("image", ""))
 
 
 def status(ctx: AppContext, names: list[str]) -> Result:
@@ -51,13 +69,7 @@ def status(ctx: AppContext, names: list[str]) -> Result:
             if skipped is not None:
                 unreadable.setdefault("image", skipped.to_dict())
         td = tds[td_arn]
-        container = None
-        try:
-            container = ctx.settings.service(key).container
-        except Exception:
-            container = None
-        images = [str(c.get("image", "")) for c in td.containers if container in (None, c.get("name"))] if td else []
-        image = images[0] if images else ""
+        image = _app_image(ctx, key, td) if td else ""
         targets: dict[str, int] = {}
         targets_read = True
         for lb in svc.get("loadBalancers", []):
@@ -176,7 +188,7 @@ def history(ctx: AppContext, name: str, limit: int) -> Result:
     for r in Resolver(ctx, service, svc).outcomes(arns):
         td = r.td
         tags = td.tags if td else {}
-        images = [str(c.get("image", "")) for c in td.containers] if td else []
+        images = [_app_image(ctx, _key, td)] if td else []  # the deployed container's, not a sidecar's
         rec = audit.get(vd.short_td(r.arn), {})
         if r.td is None and rec.get("outcome"):  # unreadable here; this machine's audit log saw the verdict
             r.outcome, r.source = str(rec["outcome"]), "local audit log"

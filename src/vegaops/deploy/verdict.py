@@ -3,10 +3,23 @@
 The rule that matters most: success means *our* deployment completed on *our* task definition with
 every task running and every target healthy. A service that is stable again on the old task definition
 after a circuit-breaker rollback is a failure (exit 5), never a success.
+
+Every way a rollout ends, from DescribeServices alone (the ServiceDeployment status, where the caller
+could read it, is a second opinion that never outranks what the service says):
+- ``succeeded`` (0): our deployment completed on our task definition (desired count 0 included);
+- ``rolled_back`` (5): our deployment failed (circuit breaker, CloudWatch alarm, a rollback we asked for)
+  and the rollback deployment completed; an alarm rollback names the alarm;
+- ``failed`` (7): failed and not recovered: the rollback is off, or the rollback deployment failed too
+  (its rolloutState FAILED, a "deployment failed" event, its failed tasks reaching the breaker threshold,
+  or ServiceDeployment status ROLLBACK_FAILED), reported as soon as that is visible;
+- ``superseded`` (8): another deployment of another task definition replaced ours while it was not
+  failing (someone else's deploy): never success, the verdict names what replaced it;
+- ``timed_out`` (6), ``interrupted`` (130).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -19,10 +32,11 @@ ROLLING_BACK = "rolling_back"
 SUCCEEDED = "succeeded"
 ROLLED_BACK = "rolled_back"
 FAILED = "failed"  # failed and not recovered: needs a human
+SUPERSEDED = "superseded"  # replaced by another deployment of another task definition
 TIMED_OUT = "timed_out"
 INTERRUPTED = "interrupted"
 
-EXIT_CODES = {SUCCEEDED: 0, ROLLED_BACK: 5, TIMED_OUT: 6, FAILED: 7, INTERRUPTED: 130}
+EXIT_CODES = {SUCCEEDED: 0, ROLLED_BACK: 5, TIMED_OUT: 6, FAILED: 7, SUPERSEDED: 8, INTERRUPTED: 130}
 FINAL = frozenset(EXIT_CODES)
 
 # How many stopped tasks with the same deterministic reason make a deployment "failing fast".
@@ -37,6 +51,8 @@ class Verdict:
     failing: str | None = None  # fail-fast reason (tasks of our deployment keep failing)
     waiting_for: str | None = None
     details: dict[str, int] = field(default_factory=dict)  # stopped-task reason -> count
+    alarms: tuple[str, ...] = ()  # the CloudWatch alarm(s) that failed the deployment
+    superseded_by: dict[str, str] = field(default_factory=dict)  # deployment, task_definition (, started_by)
 
     @property
     def final(self) -> bool:
@@ -135,8 +151,10 @@ def short_td(task_definition: str | None) -> str:
     return (task_definition or "-").rsplit("/", 1)[-1]
 
 
-def assess(target: Target, history: Sequence[Snapshot]) -> Verdict:
-    """The verdict after the latest snapshot (earlier ones only matter through ``stopped``)."""
+def assess(target: Target, history: Sequence[Snapshot], requested: bool = False) -> Verdict:
+    """The verdict after the latest snapshot (earlier ones: what our deployment was last seen as, events).
+
+    ``requested``: the watcher itself asked for a rollback (``--rollback-on-failure``)."""
     if not history:
         return Verdict(IN_PROGRESS, waiting_for="the first poll")
     snap = history[-1]
@@ -174,6 +192,10 @@ def assess(target: Target, history: Sequence[Snapshot]) -> Verdict:
                 ),
                 details=details,
             )
+        if failing is None and ours.failed >= breaker_threshold(ours.desired or snap.desired):
+            # As many failed tasks as trip ECS's breaker, from DescribeServices alone (the stopped tasks'
+            # reasons may be unreadable: ecs:ListTasks denied): failing, whatever the reasons.
+            failing = f"tasks keep failing, their stop reasons not read ({ours.failed} tasks)"
         if failing and snap.rollback_enabled is False:
             return Verdict(
                 FAILED,
@@ -188,18 +210,22 @@ def assess(target: Target, history: Sequence[Snapshot]) -> Verdict:
 
     # Our deployment failed, or it is no longer the primary one / gone.
     seen = ours or _last_seen(history, target.deployment_id)
-    why = _failure_text(seen, target, failing, gone=ours is None)
     rollback = primary if primary is not None and (ours is None or primary.id != ours.id) else None
+    alarms = _alarms(history, target.deployment_id, seen)
+    why = _failure_text(seen, target, failing, gone=ours is None, alarms=alarms)
     if rollback is None:
         if ours is not None and ours.rollout_state == "FAILED":
+            off = (
+                "the rollback is off (alarms.rollback false)"
+                if alarms and snap.alarm_rollback is False
+                else "the circuit breaker rollback is off or failed"
+            )
             return Verdict(
                 FAILED,
-                (
-                    *why,
-                    "no rollback deployment: the circuit breaker rollback is off or failed; the service needs a human",
-                ),
+                (*why, f"no rollback deployment: {off}; the service needs a human"),
                 failing=failing,
                 details=details,
+                alarms=alarms,
             )
         return Verdict(IN_PROGRESS, failing=failing, waiting_for=waiting_for(snap, target), details=details)
     ours_failed = (seen is not None and seen.rollout_state == "FAILED") or (sd or "").startswith("ROLLBACK")
@@ -217,14 +243,31 @@ def assess(target: Target, history: Sequence[Snapshot]) -> Verdict:
                 details=details,
             )
         return Verdict(IN_PROGRESS, waiting_for=waiting_for(snap, target), details=details)
+    if not _failed_or_rolled_back(history, target, seen, rollback, requested) and (
+        seen is not None or not _same_td(rollback.task_definition, target.previous_task_definition)
+    ):
+        # Replaced while it was not failing: someone else's deployment (never a success, never a rollback).
+        return Verdict(
+            SUPERSEDED,
+            (
+                f"deployment {target.deployment_id} of {short_td(target.task_definition)} was superseded by "
+                f"deployment {rollback.id} of {short_td(rollback.task_definition)} "
+                f"({(rollback.rollout_state or rollback.status).lower()}), not started by this watch",
+            ),
+            failing=failing,
+            details=details,
+            superseded_by={"deployment": rollback.id, "task_definition": rollback.task_definition},
+        )
     to = short_td(rollback.task_definition)
-    if rollback.rollout_state == "FAILED" or sd == "ROLLBACK_FAILED":
+    rollback_failed = _rollback_failed(history, snap, rollback)
+    if rollback_failed:
         return Verdict(
             FAILED,
-            (*why, f"the rollback deployment {rollback.id} to {to} failed too"),
+            (*why, f"the rollback deployment {rollback.id} to {to} failed too: {rollback_failed}"),
             rollback_to=rollback.task_definition,
             failing=failing,
             details=details,
+            alarms=alarms,
         )
     done = (
         rollback.rollout_state == "COMPLETED"
@@ -238,6 +281,7 @@ def assess(target: Target, history: Sequence[Snapshot]) -> Verdict:
             rollback_to=rollback.task_definition,
             failing=failing,
             details=details,
+            alarms=alarms,
         )
     return Verdict(
         ROLLING_BACK,
@@ -247,7 +291,74 @@ def assess(target: Target, history: Sequence[Snapshot]) -> Verdict:
         waiting_for=f"rollback to {to}: "
         + waiting_for(snap, Target(snap.service, rollback.id, rollback.task_definition)),
         details=details,
+        alarms=alarms,
     )
+
+
+def breaker_threshold(desired: int) -> int:
+    """ECS's deployment circuit breaker: 0.5 x desired failed tasks, at least 3, at most 200."""
+    return min(max(math.ceil(0.5 * desired), 3), 200)
+
+
+def _same_td(a: str | None, b: str | None) -> bool:
+    return bool(a) and bool(b) and short_td(a) == short_td(b)
+
+
+_FAILED_EVENT = re.compile(r"deployment failed|rolling back|rolled back|circuit breaker", re.IGNORECASE)
+_ROLLBACK_REASON = re.compile(r"rolling back|roll(ed|ing)? ?back|circuit breaker", re.IGNORECASE)
+
+
+def _events(history: Sequence[Snapshot]) -> list[str]:
+    """Every service event message seen during the watch (each once, newest snapshot first)."""
+    out: dict[str, None] = {}
+    for snap in reversed(history):
+        for e in snap.events:
+            out.setdefault(e, None)
+    return list(out)
+
+
+def _failed_or_rolled_back(
+    history: Sequence[Snapshot], target: Target, seen: Deployment | None, rollback: Deployment, requested: bool
+) -> bool:
+    """Evidence that our deployment failed (or a rollback of it was asked for), rather than being replaced."""
+    if requested or (seen is not None and seen.rollout_state == "FAILED"):
+        return True
+    sd = history[-1].service_deployment_status
+    if sd and sd.startswith("ROLLBACK_"):
+        return True
+    if rollback.rollout_reason and _ROLLBACK_REASON.search(rollback.rollout_reason):
+        return True
+    return any(target.deployment_id in e and _FAILED_EVENT.search(e) for e in _events(history))
+
+
+def _rollback_failed(history: Sequence[Snapshot], snap: Snapshot, rollback: Deployment) -> str | None:
+    """Why the rollback deployment itself failed, as soon as DescribeServices shows it (None: it did not)."""
+    if rollback.rollout_state == "FAILED":
+        return f"rolloutState FAILED{': ' + rollback.rollout_reason if rollback.rollout_reason else ''}"
+    if snap.service_deployment_status == "ROLLBACK_FAILED":
+        return "ServiceDeployment status ROLLBACK_FAILED"
+    for e in _events(history):
+        if rollback.id in e and "deployment failed" in e.lower():
+            return f"ECS: {e}"
+    threshold = breaker_threshold(rollback.desired or snap.desired)
+    if snap.rollback_enabled and rollback.failed >= threshold:
+        return f"{rollback.failed} of its tasks failed (circuit breaker threshold {threshold})"
+    return None
+
+
+def _alarms(history: Sequence[Snapshot], deployment_id: str, seen: Deployment | None) -> tuple[str, ...]:
+    """The CloudWatch alarm(s) that failed our deployment, when ECS says an alarm did."""
+    texts = [seen.rollout_reason or ""] if seen is not None else []
+    texts += [e for e in _events(history) if deployment_id in e]
+    joined = " ".join(texts)
+    if not re.search(r"\balarms?\b", joined, re.IGNORECASE):
+        return ()
+    configured = {a for s in history for a in s.alarms}
+    named = tuple(sorted(a for a in configured if a in joined))
+    if named:
+        return named
+    # ECS names the alarm in the reason or the event; otherwise it was one of the configured ones.
+    return tuple(sorted(configured)) or ("a deployment alarm",)
 
 
 def _last_seen(history: Sequence[Snapshot], deployment_id: str) -> Deployment | None:
@@ -258,7 +369,9 @@ def _last_seen(history: Sequence[Snapshot], deployment_id: str) -> Deployment | 
     return None
 
 
-def _failure_text(ours: Deployment | None, target: Target, failing: str | None, gone: bool) -> tuple[str, ...]:
+def _failure_text(
+    ours: Deployment | None, target: Target, failing: str | None, gone: bool, alarms: tuple[str, ...] = ()
+) -> tuple[str, ...]:
     lines: list[str] = []
     if ours is None or (gone and ours.rollout_state != "FAILED"):
         lines.append(f"deployment {target.deployment_id} of {short_td(target.task_definition)} is gone")
@@ -268,14 +381,16 @@ def _failure_text(ours: Deployment | None, target: Target, failing: str | None, 
             f"deployment {ours.id} of {short_td(ours.task_definition)} "
             f"{(ours.rollout_state or ours.status).lower()}{reason}"
         )
+    if alarms:
+        lines.append(f"CloudWatch alarm {', '.join(alarms)} went into ALARM during the deployment")
     if failing:
         lines.append(f"tasks failed: {failing}")
     return tuple(lines)
 
 
-def timed_out(target: Target, history: Sequence[Snapshot], timeout: float) -> Verdict:
+def timed_out(target: Target, history: Sequence[Snapshot], timeout: float, requested: bool = False) -> Verdict:
     """The verdict when the watch ran out of time while the rollout was still in progress."""
-    current = assess(target, history)
+    current = assess(target, history, requested)
     what = current.waiting_for or "the deployment to finish"
     reasons = [f"timed out after {timeout:g}s waiting for {what}"]
     if current.failing:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,22 @@ class LiveView:
         self.rows: dict[str, dict[str, Any]] = {}
         self.live: Live | None = None
         self.events: list[dict[str, Any]] = []
+        self.done: set[str] = set()  # services with a verdict: their clock stops
+
+    @property
+    def ticker(self) -> Callable[[float], None] | None:
+        """``tick`` when there is a live table whose clock should move (a terminal); None otherwise, so the
+        watch sleeps in one piece when nothing would show the ticks (plain lines, JSON, quiet)."""
+        out = self.out
+        return self.tick if not out.json and not out.quiet and out.err.is_terminal else None
+
+    def tick(self, elapsed: float) -> None:
+        """Between polls (the watcher calls it through its clock): the table's clock keeps moving."""
+        for name, row in self.rows.items():
+            if name not in self.done:
+                row["elapsed"] = max(float(row.get("elapsed") or 0.0), elapsed)
+        if self.live is not None:
+            self.live.update(self._table())
 
     def __enter__(self) -> LiveView:
         return self
@@ -88,7 +105,7 @@ class LiveView:
         kind = e.get("event")
         svc = e.get("service", "")
         if kind == "state":
-            self.rows[svc] = e
+            self.rows[svc] = dict(e)
             self._start_live()
             if self.live is not None:
                 self.live.update(self._table())
@@ -113,6 +130,9 @@ class LiveView:
         elif kind == "rollback_started":
             self._line(f"{svc}: rollback started by vegaops ({e.get('how')})", "yellow")
         elif kind == "verdict":
+            self.done.add(str(svc))
+            if svc in self.rows and e.get("elapsed") is not None:
+                self.rows[svc]["elapsed"] = e["elapsed"]
             style = "green" if e.get("outcome") == "succeeded" else "red"
             self._line(
                 f"{svc}: {str(e.get('outcome')).replace('_', ' ')} after {e.get('elapsed')}s: "

@@ -1,25 +1,35 @@
 """The watch loop: poll the services we deployed, feed the pure verdicts, emit state changes.
 
-Per poll: one batched DescribeServices for every service still in flight (10 per call); for a
-deployment whose ``failedTasks`` grew, ListTasks(startedBy=<deployment id>, STOPPED) + DescribeTasks
-for the newly stopped tasks only; DescribeTargetHealth for the service's target groups when the
-rollout is close to done; the ServiceDeployment API (where the endpoint has it) while a rollback runs.
+Per poll: one batched DescribeServices for every service still in flight (10 per call): the verdict
+comes from it alone. Everything else is enrichment, run through ``vegaops.aws.optional.Enrichment``
+(denied, unsupported or still failing after retries: skipped, reported once, never the verdict): for a
+deployment whose ``failedTasks`` grew, ListTasks(startedBy=<deployment id>, STOPPED) + DescribeTasks for
+the newly stopped tasks only (and the dying task's last log lines); DescribeTargetHealth for the
+service's target groups when the rollout is close to done (denied: the verdict goes by DescribeServices
+alone); the ServiceDeployment API (where the endpoint has it) while a rollback runs; the replacing task
+definition's tags when another deployment superseded ours.
+
 Timing goes through an injected clock: a first look after 1 s, then backing off (x1.5, jittered) to
 10 s while tasks start and pass health checks (starting over at 1 s when another deployment, e.g. the
-circuit breaker's rollback, becomes the primary), and every ~2.5 s once only the switch-over is left
-(so steady state is seen ~1.3 s after it happens, on median). A call budget caps the watch at 20
-ECS calls per minute for all services together (a token bucket, 8 calls of burst): extra calls on
-failures (ListTasks/DescribeTasks, ServiceDeployments) stretch the next wait instead of adding up.
-An explicit ``--poll-interval`` is taken as given.
+circuit breaker's rollback, becomes the primary), and every ~2.5 s once only the switch-over is left.
+The polls follow that schedule only (at most one batched DescribeServices every ~2.5 s once close,
+whatever fails): they carry the verdict. The enrichment ECS calls have a budget of 20 a minute for all
+services together (a token bucket, 8 calls of burst): an enrichment call is made only when the budget
+has room for it, otherwise at a later poll (and a final verdict first fetches what it still lacks), so
+failures of several services never starve the polls that see the end of their rollouts. An explicit
+``--poll-interval`` is taken as given. ``--timeout`` counts from ``WatchOptions.started`` (the command's
+start) when given. Between polls the live view's clock is ticked (``tick``) at least every second.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from vegaops.aws.optional import FAILING, UNSUPPORTED, Enrichment
 from vegaops.deploy import verdict as vd
 from vegaops.deploy.snapshot import Snapshot, StoppedTask, Target, snapshot_from_api, stopped_task_from_api
 from vegaops.ratelimit import RateLimiter
@@ -35,11 +45,15 @@ MIN_INTERVAL = 1.0
 MAX_INTERVAL = 10.0
 IMMINENT_INTERVAL = 2.5
 BACKOFF = 1.5
-CALLS_PER_MINUTE = 20.0  # the watch's ECS call budget, every watched service together
+CALLS_PER_MINUTE = 20.0  # the enrichment ECS calls' budget, every watched service together
 CALL_BURST = 8.0  # enough for a failing poll (ListTasks, DescribeTasks, ServiceDeployments) without delay
 SD_EVERY = 10.0  # seconds between ServiceDeployment reads while a rollback runs
+TICK = 1.0  # the live view's clock moves at least this often between polls
+FAILING_PAUSE = 30.0  # seconds an enrichment operation still failing after retries is left alone
+_NOTHING = object()  # an enrichment call that gave nothing (skipped)
 
 Emit = Callable[[dict[str, Any]], None]
+Tick = Callable[[float], None]  # seconds since the watch started
 LogTail = Callable[[str, dict[str, Any]], list[str]]  # (task definition, task) -> last log lines
 
 
@@ -49,6 +63,7 @@ class WatchOptions:
     poll_interval: float | None = None  # fixed interval; None: adaptive
     rollback_on_failure: bool = False
     seed: int | None = None
+    started: float | None = None  # the clock's monotonic time ``timeout`` counts from; None: the watch's start
 
 
 @dataclass
@@ -68,6 +83,7 @@ class Tracked:
     finished_at: float | None = None
     sd_checked_at: float | None = None  # last ListServiceDeployments, and what it said
     sd_status: str | None = None
+    unfetched: set[str] = field(default_factory=set)  # deployments whose stopped tasks wait for the budget
 
 
 class Watcher:
@@ -81,8 +97,12 @@ class Watcher:
         emit: Emit | None = None,
         options: WatchOptions | None = None,
         log_tail: LogTail | None = None,
+        enrichment: Enrichment | None = None,
+        tick: Tick | None = None,
     ) -> None:
         self.log_tail = log_tail
+        self.enrichment = enrichment if enrichment is not None else Enrichment()
+        self.tick = tick
         self.ecs = ecs
         self.elbv2 = elbv2
         self.cluster = cluster
@@ -96,13 +116,14 @@ class Watcher:
         self.calls = 0  # ECS calls made by the watch
         self.budget = RateLimiter(clock, rate=CALLS_PER_MINUTE / 60.0, burst=CALL_BURST)
         self._transition = False  # the last poll saw a service's primary deployment change
+        self._paused: dict[str, float] = {}  # enrichment operation -> not asked again before this time
 
     # -- timing ------------------------------------------------------------------------------
     def _interval(self, current: float, imminent: bool) -> float:
         if self.options.poll_interval is not None:
             base = self.options.poll_interval
         elif imminent:
-            base = min(IMMINENT_INTERVAL, max(current, MIN_INTERVAL))
+            base = IMMINENT_INTERVAL
         else:
             base = min(MAX_INTERVAL, max(MIN_INTERVAL, current * BACKOFF))
         return base * self.random.uniform(0.85, 1.15)
@@ -113,31 +134,74 @@ class Watcher:
         self.budget = RateLimiter(self.clock, rate=CALLS_PER_MINUTE / 60.0, burst=CALL_BURST)
         for t in self.tracked:
             t.started_at = self.start
-        deadline = self.start + self.options.timeout
+        origin = self.start if self.options.started is None else self.options.started
+        deadline = origin + self.options.timeout
         interval = FIRST_POLL
-        self.clock.sleep(FIRST_POLL if self.options.poll_interval is None else 0)
+        first = FIRST_POLL if self.options.poll_interval is None else 0.0
+        self._sleep(min(first, max(0.0, deadline - self.start)))
         while True:
             before = self.ecs.total_calls
             imminent = self.poll()
             self.calls += self.ecs.total_calls - before
-            # a poll's extra calls (stopped tasks, ServiceDeployments) are repaid by waiting longer after it
-            self.budget.spend(self.ecs.total_calls - before)
             pending = [t for t in self.tracked if not t.verdict.final]
             if not pending:
                 break
             now = self.clock.monotonic()
             if now >= deadline:
                 for t in pending:
-                    t.verdict = vd.timed_out(t.target, t.history, self.options.timeout)
+                    t.verdict = vd.timed_out(t.target, t.history, self.options.timeout, t.stopped_by_us)
                     t.finished_at = now
                     self._emit_verdict(t)
                 break
             if self._transition:  # a new deployment (the breaker's rollback) starts its own rollout
                 interval = MIN_INTERVAL
             interval = self._interval(interval, imminent)
-            wait = interval if self.options.poll_interval is not None else max(interval, self.budget.wait_time())
-            self.clock.sleep(min(wait, max(0.0, deadline - now)))
+            wait = interval
+            self._sleep(min(wait, max(0.0, deadline - now)))
         return {t.target.service: t.verdict for t in self.tracked}
+
+    def _sleep(self, seconds: float) -> None:
+        """Sleep on the clock; with a live view, in slices of at most ``TICK`` so its clock keeps moving."""
+        if self.tick is None:
+            self.clock.sleep(seconds)
+            return
+        end = self.clock.monotonic() + seconds
+        while True:
+            left = end - self.clock.monotonic()
+            if left <= 1e-6:
+                return
+            self.clock.sleep(min(left, TICK))
+            self.tick(self.clock.monotonic() - self.start)
+
+    # -- enrichment under the budget ---------------------------------------------------------
+    def _afford(self, calls: int) -> bool:
+        """Room for ``calls`` enrichment calls in the budget now (never an overdraft the polls would repay)."""
+        return self.options.poll_interval is not None or self.budget.wait_time(float(calls)) == 0.0
+
+    def _enrich(self, operation: str, fn: Callable[[], Any], default: Any, lost: str) -> Any:
+        before = self.ecs.total_calls
+        try:
+            return self._optional(operation, fn, default, lost)
+        finally:
+            self.budget.spend(self.ecs.total_calls - before)
+
+    def _optional(self, operation: str, fn: Callable[[], Any], default: Any, lost: str) -> Any:
+        """An enrichment call never takes the verdict down: what the shared rule would re-raise (an error
+        that is not denied/unsupported/failing) is reported once the same way and the watch goes on. An
+        operation still failing after botocore's retries rests for ``FAILING_PAUSE`` seconds, so its
+        retries do not slow the polls down."""
+        now = self.clock.monotonic()
+        if self._paused.get(operation, now) > now:
+            return default
+        try:
+            result = self.enrichment.call(operation, fn, _NOTHING, lost)
+        except Exception as exc:
+            self.enrichment.record(operation, FAILING, lost, exc)
+            result = _NOTHING
+        if result is _NOTHING:
+            self._paused[operation] = now + FAILING_PAUSE
+            return default
+        return result
 
     def poll(self) -> bool:
         """One round for every unfinished service; True when some rollout is about to finish."""
@@ -157,7 +221,7 @@ class Watcher:
             if len(t.history) > 50:  # keep memory bounded on long watches
                 del t.history[1:-40]
             self._emit_changes(t, snap, service)
-            t.verdict = vd.assess(t.target, t.history)
+            t.verdict = vd.assess(t.target, t.history, t.stopped_by_us)
             reason = t.verdict.failing.rsplit(" (", 1)[0] if t.verdict.failing else None
             if t.verdict.failing and reason != t.announced_failing:
                 t.announced_failing = reason
@@ -167,14 +231,23 @@ class Watcher:
                     ours is not None
                     and ours.status == "PRIMARY"
                     and ours.rollout_state == "IN_PROGRESS"
-                    and t.verdict.outcome == vd.IN_PROGRESS
+                    # in progress, or "failed: the breaker rollback is off", which is what we are here for
+                    and t.verdict.outcome in (vd.IN_PROGRESS, vd.FAILED)
                 )
                 # Only while our deployment is still the one rolling out: once the breaker has tripped,
                 # the IN_PROGRESS deployment is ECS's rollback, which must not be stopped.
-                if self.options.rollback_on_failure and not t.stopped_by_us and still_ours:
-                    self._rollback(t)
+                if self.options.rollback_on_failure and not t.stopped_by_us and still_ours and self._rollback(t):
+                    t.verdict = vd.Verdict(
+                        vd.ROLLING_BACK,
+                        (f"tasks of deployment {t.target.deployment_id} keep failing: {t.verdict.failing}",),
+                        rollback_to=t.target.previous_task_definition,
+                        failing=t.verdict.failing,
+                        waiting_for="the rollback vegaops started",
+                        details=t.verdict.details,
+                    )
             if t.verdict.final:
                 t.finished_at = self.clock.monotonic()
+                self._complete(t, service)
                 self._emit_verdict(t)
             elif self._imminent(snap, t):
                 imminent = True
@@ -203,38 +276,94 @@ class Watcher:
         for d in deployments:
             failed = int(d.get("failedTasks", 0))
             if str(d.get("id", "")) == did and failed > t.failed_seen.get(did, 0):
+                t.unfetched.add(did)
                 t.failed_seen[did] = failed
-                self._fetch_stopped(t, did)
         if did not in t.failed_seen and not any(str(d.get("id")) == did for d in deployments):
             # Our deployment is gone before we saw its failures (a fast breaker + rollback): look once.
             t.failed_seen[did] = 0
+            t.unfetched.add(did)
+        if did in t.unfetched and self._afford(2):
             self._fetch_stopped(t, did)
-        # Target health is read only when the primary deployment has all its tasks running: before that
-        # no verdict can be success, so the calls would be wasted.
-        targets: dict[str, int] | None = None
-        if t.target_groups and self.elbv2 is not None:
-            primary = next((d for d in deployments if d.get("status") == "PRIMARY"), None)
-            if primary and int(primary.get("runningCount", 0)) >= int(primary.get("desiredCount", 0)):
-                targets = {}
-                for arn in t.target_groups:
-                    for h in self.elbv2.target_health(arn):
-                        targets[h.state] = targets.get(h.state, 0) + 1
+        targets = self._targets(t, deployments)
         sd_status = None
         ours = next((d for d in deployments if d.get("id") == t.target.deployment_id), None)
         if ours is None or ours.get("rolloutState") == "FAILED":
             # A second opinion on the rollback (DescribeServices shows it too), so asked every 10 s at most.
             now = self.clock.monotonic()
-            if t.sd_checked_at is None or now - t.sd_checked_at >= SD_EVERY:
+            if (t.sd_checked_at is None or now - t.sd_checked_at >= SD_EVERY) and self._afford(1):
                 t.sd_checked_at, t.sd_status = now, self._service_deployment_status(t)
             sd_status = t.sd_status
         return snapshot_from_api(t.target.service, at, service, targets, tuple(t.stopped.values()), sd_status)
 
+    def _targets(self, t: Tracked, deployments: list[dict[str, Any]]) -> dict[str, int] | None:
+        """Target health counts, read only when the primary deployment has all its tasks running (before
+        that no verdict can be success). None: no load balancer, or DescribeTargetHealth could not be
+        read (then the verdict goes by DescribeServices alone: never wait for targets we cannot see)."""
+        if not t.target_groups or self.elbv2 is None:
+            return None
+        primary = next((d for d in deployments if d.get("status") == "PRIMARY"), None)
+        if not primary or int(primary.get("runningCount", 0)) < int(primary.get("desiredCount", 0)):
+            return None
+        elbv2 = self.elbv2
+        targets: dict[str, int] = {}
+        for arn in t.target_groups:
+            health = self._optional(
+                "elasticloadbalancing:DescribeTargetHealth",
+                partial(elbv2.target_health, arn),
+                None,
+                "the load balancer's target health",
+            )
+            if health is None:
+                return None
+            for h in health:
+                targets[h.state] = targets.get(h.state, 0) + 1
+        return targets
+
+    def _complete(self, t: Tracked, service: dict[str, Any] | None) -> None:
+        """Before a final verdict is said: the stopped tasks the budget deferred, and who superseded us."""
+        if t.unfetched:
+            for did in list(t.unfetched):
+                self._fetch_stopped(t, did)
+            if t.history:
+                t.history[-1] = replace(t.history[-1], stopped=tuple(t.stopped.values()))
+                again = vd.assess(t.target, t.history, t.stopped_by_us)
+                if again.outcome == t.verdict.outcome:  # enrichment adds reasons, never changes the outcome
+                    t.verdict = again
+        if t.verdict.outcome == vd.SUPERSEDED and t.verdict.superseded_by:
+            self._who_superseded(t)
+
+    def _who_superseded(self, t: Tracked) -> None:
+        by = dict(t.verdict.superseded_by)
+        td = by.get("task_definition", "")
+        describe = getattr(self.ecs, "describe_task_definition", None)
+        if not td or describe is None:
+            return
+        found = self._optional(
+            "ecs:DescribeTaskDefinition", lambda: describe(td), None, "who deployed the superseding revision"
+        )
+        tags = dict(getattr(found, "tags", {}) or {})
+        who = tags.get("vegaops:deployed-by")
+        if who:
+            by["started_by"] = who
+            tag = tags.get("vegaops:tag")
+            text = f"{vd.short_td(td)} was deployed by {who}" + (f" (tag {tag})" if tag else "")
+        else:
+            text = f"who started {vd.short_td(td)} is not recorded on it (see CloudTrail UpdateService events)"
+        t.verdict = replace(t.verdict, reasons=(*t.verdict.reasons, text), superseded_by=by)
+
     def _fetch_stopped(self, t: Tracked, deployment_id: str) -> None:
-        arns = self.ecs.list_tasks(self.cluster, started_by=deployment_id, desired_status="STOPPED")
+        t.unfetched.discard(deployment_id)
+        lost = "the stopped tasks' reasons"
+        arns = self._enrich(
+            "ecs:ListTasks",
+            lambda: self.ecs.list_tasks(self.cluster, started_by=deployment_id, desired_status="STOPPED"),
+            [],
+            lost,
+        )
         new = [a for a in arns if a not in t.stopped]
         if not new:
             return
-        tasks = self.ecs.describe_tasks(self.cluster, new)
+        tasks = self._enrich("ecs:DescribeTasks", lambda: self.ecs.describe_tasks(self.cluster, new), [], lost)
         by_reason: dict[str, list[StoppedTask]] = {}
         raw_by_arn = {str(raw.get("taskArn")): raw for raw in tasks}
         for raw in tasks:
@@ -257,14 +386,19 @@ class Watcher:
             }
             if self.log_tail is not None and reason not in t.tailed:
                 t.tailed.add(reason)
-                try:
-                    event["log_tail"] = self.log_tail(t.target.task_definition, raw_by_arn[group[0].arn])
-                except Exception as exc:  # a log tail is a courtesy; never let it break the watch
-                    event["log_tail_error"] = str(exc)
+                raw = raw_by_arn[group[0].arn]
+                lines = self._optional(
+                    "logs:GetLogEvents",
+                    partial(self.log_tail, t.target.task_definition, raw),
+                    None,
+                    "the stopped task's last log lines",
+                )
+                if lines is not None:
+                    event["log_tail"] = lines
             self.emit(event)
 
     def _service_deployment_status(self, t: Tracked) -> str | None:
-        items = self.ecs.list_service_deployments(self.cluster, t.target.service, max_results=5)
+        items = self._list_service_deployments(t)
         if not items:
             return None
         for item in items:
@@ -273,18 +407,38 @@ class Watcher:
                 return status
         return None
 
-    def _rollback(self, t: Tracked) -> None:
-        """--rollback-on-failure: stop our deployment with a rollback instead of waiting for the breaker."""
+    def _list_service_deployments(self, t: Tracked) -> list[dict[str, Any]] | None:
+        operation = "ecs:ListServiceDeployments"
+        lost = "the ServiceDeployment status (a second opinion on the rollback)"
+        items: list[dict[str, Any]] | None = self._enrich(
+            operation,
+            lambda: self.ecs.list_service_deployments(self.cluster, t.target.service, max_results=5),
+            None,
+            lost,
+        )
+        if items is None and getattr(self.ecs, "deployments_api", None) is False:
+            self.enrichment.record(operation, UNSUPPORTED, lost, "the endpoint does not implement it")
+        return items
+
+    def _rollback(self, t: Tracked) -> bool:
+        """--rollback-on-failure: stop our deployment with a rollback instead of waiting for the breaker.
+        True when a rollback was started (by us, or already by ECS)."""
         t.stopped_by_us = True
         arn = None
-        items = self.ecs.list_service_deployments(self.cluster, t.target.service, max_results=5)
+        items = self._list_service_deployments(t)
         active = [i for i in items or [] if i.get("status") in ("IN_PROGRESS", "PENDING")]
         active.sort(key=lambda i: str(i.get("createdAt", "")), reverse=True)
         if active:
             arn = active[0].get("serviceDeploymentArn")
         how = "StopServiceDeployment(ROLLBACK)"
         try:
-            stopped = bool(arn) and self.ecs.stop_service_deployment(str(arn), "ROLLBACK")
+            # Denied or unsupported: the same rollback through UpdateService below.
+            stopped = bool(arn) and self.enrichment.call(
+                "ecs:StopServiceDeployment",
+                lambda: self.ecs.stop_service_deployment(str(arn), "ROLLBACK"),
+                False,
+                "a rollback through StopServiceDeployment (UpdateService back to the previous revision instead)",
+            )
         except Exception as exc:
             from vegaops.aws.errors import error_code
 
@@ -300,7 +454,7 @@ class Watcher:
                     "reason": t.verdict.failing,
                 }
             )
-            return
+            return True
         if not stopped:
             if not t.target.previous_task_definition:
                 self.emit(
@@ -310,7 +464,7 @@ class Watcher:
                         "reason": "no previous task definition known",
                     }
                 )
-                return
+                return False
             self.ecs.update_service(self.cluster, t.target.service, task_definition=t.target.previous_task_definition)
             how = f"UpdateService back to {vd.short_td(t.target.previous_task_definition)}"
         self.emit(
@@ -322,6 +476,7 @@ class Watcher:
                 "reason": t.verdict.failing,
             }
         )
+        return True
 
     # -- events ------------------------------------------------------------------------------
     def _emit_changes(self, t: Tracked, snap: Snapshot, service: dict[str, Any] | None) -> None:

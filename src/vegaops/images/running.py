@@ -31,15 +31,12 @@ class Running:
 
 
 def split_image(image: str) -> tuple[str, str | None, str | None]:
-    """``host/repo:tag`` / ``host/repo@sha256:..`` -> (name, tag, digest)."""
-    name, digest = image, None
-    if "@" in name:
-        name, _, digest = name.partition("@")
-    tag = None
-    last = name.rsplit("/", 1)[-1]
-    if ":" in last:
-        name, _, tag = name.rpartition(":")
-    return name, tag, digest
+    """``[host[:port]/]repo[:tag][@sha256:..]`` -> (name, tag, digest); a Docker Hub image without a tag
+    (``httpd``) pulls ``latest``, so that is its tag."""
+    from vegaops.images.reference import parse_image
+
+    ref = parse_image(image)
+    return ref.name, ref.effective_tag, ref.digest
 
 
 def running_image(ctx: AppContext, env: str, svc: ServiceConfig) -> Running:
@@ -56,9 +53,12 @@ def running_image(ctx: AppContext, env: str, svc: ServiceConfig) -> Running:
     td_arn = live[0]["taskDefinition"]
     td = ecs.describe_task_definition(taskDefinition=td_arn)["taskDefinition"]
     containers = td.get("containerDefinitions", [])
-    chosen = next((c for c in containers if c.get("name") == svc.container), None) if svc.container else None
-    if chosen is None and containers:
-        chosen = containers[0]
+    from vegaops.deploy.containers import choose
+
+    picked = choose(td, svc.container, svc.ecr_repo)
+    if picked.name is None and svc.container:
+        return Running(env, task_definition=td_arn, error=f"task definition has no container {svc.container}")
+    chosen = next((c for c in containers if c.get("name") == picked.name), containers[0] if containers else None)
     if chosen is None:
         return Running(env, task_definition=td_arn, error="task definition has no containers")
     image = str(chosen.get("image", ""))

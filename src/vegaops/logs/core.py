@@ -149,11 +149,9 @@ class Selector:
     @property
     def stream_prefix(self) -> str | None:
         """A server-side prefix hint when every source of the group shares one container path."""
-        prefixes = {
-            f"{s.prefix}/{s.container}/"
-            for s in self.sources
-            if s.prefix and (not self.containers or s.container in self.containers)
-        }
+        prefixes = {s.stream_head for s in self.sources if not self.containers or s.container in self.containers}
+        if None in prefixes:
+            return None
         return prefixes.pop() if len(prefixes) == 1 else None
 
 

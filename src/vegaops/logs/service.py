@@ -114,7 +114,7 @@ def targets(a: AppContext, ecs: Ecs, names: Sequence[str], deployment: str | Non
                         hint=f"vegaops status {key} shows the deployments; or --deployment current/previous",
                     )
         td = ecs.describe_task_definition(td_arn).raw
-        out.append(Target(key, ecs_name, svc, td, discover(key, td, a.settings.region), dep, task_ids, cfg))
+        out.append(Target(key, ecs_name, svc, td, discover(key, td, a.settings.region, cluster), dep, task_ids, cfg))
     return out
 
 

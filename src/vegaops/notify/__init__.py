@@ -298,6 +298,7 @@ def event_from(envelope: Mapping[str, Any], exit_code: int, env: str | None) -> 
             "rolled_back": "failed and was rolled back",
             "failed": "failed and needs a human",
             "timed_out": "timed out",
+            "superseded": "was superseded by another deployment",
         }
         what = "rollback" if kind == "rollback" else f"deploy {tag}"
         title = f"{what} of {names}{where}: {words.get(verdict, verdict.replace('_', ' '))}"

@@ -6,7 +6,7 @@ import json
 import urllib.request
 from typing import Any
 
-FAULT_MODES = ("crash", "oom", "unhealthy", "pull", "secrets")
+FAULT_MODES = ("crash", "oom", "unhealthy", "pull", "secrets", "alarm")
 
 
 def _call(endpoint: str, path: str, body: dict[str, Any] | None = None, method: str | None = None) -> Any:
@@ -42,6 +42,14 @@ def inject_errors(
 ) -> None:
     """Answer the next ``count`` calls of ``operation`` (e.g. "DescribeServices") with the error."""
     _call(endpoint, "inject", {"operation": operation, "code": code, "status": status, "count": count})
+
+
+def plain(endpoint: str, operations: list[str]) -> list[str]:
+    """Let plain moto answer these operations (e.g. ["ListServiceDeployments", "DescribeServiceDeployments",
+    "StopServiceDeployment"]: HTTP 500 with an HTML page, as on a moto server); [] restores the sandbox's
+    answers. ``reset`` restores them too."""
+    result: list[str] = _call(endpoint, "plain", {"operations": operations})["plain"]
+    return result
 
 
 def call_counts(endpoint: str) -> dict[str, int]:

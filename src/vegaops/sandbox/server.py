@@ -78,6 +78,7 @@ class SandboxServer:
             self.sim.behaviours.clear()
             self.app.counts.clear()
             self.app.injected.clear()
+            self.app.plain.clear()
         self.seed()
 
     def run_ticks(self) -> None:

@@ -29,6 +29,8 @@ DRAIN_S = 1.5
 STEADY_S = 0.5
 RELAUNCH_S = 1.0
 LOG_EVERY_S = 5.0
+ALARM_AFTER_S = 1.0  # the "alarm" fault: the deployment alarm goes off this long after a new task runs
+ALARM_FAULT = "alarm"
 
 
 def breaker_threshold(desired: int) -> int:
@@ -214,6 +216,7 @@ class Simulator:
         for task in list(sim.tasks.values()):
             self._advance_task(service, sim, task)
         self._breaker(service, sim)
+        self._alarm(service, sim)
         primary = sim.deployments[0]
         self._schedule(service, sim)
         self._finish(service, sim)
@@ -278,7 +281,8 @@ class Simulator:
             container.last_status = "PENDING"
             del container.exitCode
         defs = list(td.container_definitions)
-        outcome = outcome_for(defs, self.region, self.behaviours, self.faults.get(service.name))
+        fault = self.faults.get(service.name)
+        outcome = outcome_for(defs, self.region, self.behaviours, None if fault == ALARM_FAULT else fault)
         ip = next(
             (d["value"] for a in task.attachments for d in a["details"] if d["name"] == "privateIPv4Address"),
             "10.0.0.1",
@@ -581,7 +585,11 @@ class Simulator:
                     f"Scaling activity initiated by (deployment {primary.id})",
                     "ServiceSchedulerInitiated",
                 )
-        if breaker.get("rollback") and sim.last_completed:
+        if primary.rollback_from is not None:
+            # The rollback failed too. ECS does not roll back a rollback: the deployment ends FAILED and
+            # the service needs a human (no loop of rollback deployments).
+            self._rollback_failed(sim, primary, now)
+        elif breaker.get("rollback") and sim.last_completed:
             self._rollback(service, sim, primary, "circuit breaker")
         else:
             primary.status, primary.status_reason, primary.finished_at = (
@@ -589,6 +597,84 @@ class Simulator:
                 primary.reason,
                 now,
             )
+
+    def _rollback_failed(self, sim: SimService, rollback: SimDeployment, now: datetime) -> None:
+        rollback.status, rollback.status_reason, rollback.finished_at = "ROLLBACK_FAILED", rollback.reason, now
+        original = next((d for d in sim.history if d.id == rollback.rollback_from), None)
+        if original is not None:
+            original.status = "ROLLBACK_FAILED"
+            original.status_reason = f"Service deployment rollback failed: {rollback.reason}"
+            original.finished_at = now
+
+    def _alarm(self, service: Any, sim: SimService) -> None:
+        """The sandbox's ``alarm`` fault: the service's first deployment alarm goes into ALARM once a new
+        task of the deployment runs; ECS fails the deployment and, with ``alarms.rollback``, rolls back."""
+        primary = sim.deployments[0]
+        if self.faults.get(service.name) != ALARM_FAULT or primary.rollout != "IN_PROGRESS":
+            return
+        if primary.rollback_from is not None or primary.stop_requested or not sim.last_completed:
+            return
+        alarms = self._config(service).get("alarms") or {}
+        names = [str(n) for n in alarms.get("alarmNames") or []]
+        if not alarms.get("enable") or not names:
+            return
+        running = [t for t in self._active(sim, primary.id) if t.state == "RUNNING"]
+        if not running or self.t - min(t.since for t in running) < ALARM_AFTER_S:
+            return
+        name, now = names[0], self._now()
+        self._set_alarm_state(name, "ALARM", f"Threshold Crossed: deployment {primary.id}")
+        primary.rollout = "FAILED"
+        primary.reason = f"ECS deployment {primary.id} failed: alarm(s) detected: {name}."
+        primary.updated_at = now
+        self._event(service, f"(deployment {primary.id}) deployment failed: alarm {name} in ALARM state.")
+        if alarms.get("rollback"):
+            self._rollback(service, sim, primary, f"CloudWatch alarm {name}")
+        else:
+            primary.status, primary.status_reason, primary.finished_at = "STOPPED", primary.reason, now
+
+    def _set_alarm_state(self, name: str, state: str, reason: str) -> None:
+        from moto.cloudwatch.models import cloudwatch_backends
+
+        backend = cloudwatch_backends[ACCOUNT_ID][self.region]
+        if name in backend.alarms:
+            backend.set_alarm_state(name, reason, "{}", state)
+
+    def ensure_alarm(self, name_or_key: str) -> str | None:
+        """For the ``alarm`` fault: a service without deployment alarms gets one (a CloudWatch alarm
+        ``<service>-deploy-alarm`` attached with rollback), as a user would configure it."""
+        from moto.cloudwatch.models import cloudwatch_backends
+
+        name = self.service_keys.get(name_or_key, name_or_key)
+        attached = None
+        for service in self.backend.services.values():
+            if service.name != name:
+                continue
+            config = self._config(service)
+            alarms = config.get("alarms") or {}
+            if alarms.get("enable") and alarms.get("alarmNames"):
+                attached = str(alarms["alarmNames"][0])
+                continue
+            attached = f"{name}-deploy-alarm"
+            service.deployment_configuration = {
+                **config,
+                "alarms": {"alarmNames": [attached], "enable": True, "rollback": True},
+            }
+            cw = cloudwatch_backends[ACCOUNT_ID][self.region]
+            if attached not in cw.alarms:
+                cw.put_metric_alarm(
+                    attached,
+                    "AWS/ApplicationELB",
+                    "HTTPCode_Target_5XX_Count",
+                    "GreaterThanThreshold",
+                    1,
+                    60,
+                    5.0,
+                    "Sum",
+                    f"5xx of {name} (sandbox deployment alarm)",
+                    [],
+                    [],
+                )
+        return attached
 
     def _rollback(self, service: Any, sim: SimService, failed: SimDeployment, why: str) -> None:
         now = self._now()
@@ -608,11 +694,12 @@ class Simulator:
         failed.rollback_to = dep.id
         failed.status = "ROLLBACK_IN_PROGRESS"
         failed.status_reason = (
-            f"Service deployment rolled back because the {why} was triggered."
-            if why == "circuit breaker"
-            else "Service deployment rollback requested."
+            "Service deployment rollback requested."
+            if why == "user"
+            else f"Service deployment rolled back because the {why} was triggered."
         )
-        dep.reason = f"ECS deployment circuit breaker: rolling back to deploymentId {previous.id if previous else ''}."
+        by = "alarms" if why.startswith("CloudWatch alarm") else "circuit breaker"
+        dep.reason = f"ECS deployment {by}: rolling back to deploymentId {previous.id if previous else ''}."
         sim.deployments.insert(0, dep)
         sim.history.append(dep)
         service.task_definition = target

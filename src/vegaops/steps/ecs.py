@@ -78,13 +78,14 @@ class RegisterTaskDefinition(Step[RegisterParams]):
         ecs = core.ecs_for(ctx)
         svc = describe_service(ctx, service)
         live = ecs.describe_task_definition(svc["taskDefinition"])
-        configured = p.container
-        if configured is None:
-            try:
-                configured = ctx.settings.service(p.service).container
-            except VegaopsError:
-                configured = None
-        container = core.choose_container(live, configured, _repo_of(p.image))
+        configured, repo = p.container, _repo_of(p.image)
+        try:
+            svc_cfg = ctx.settings.service(p.service)
+            configured = configured or svc_cfg.container
+            repo = svc_cfg.ecr_repo or repo
+        except VegaopsError:
+            pass
+        container = core.choose_container(live, configured, repo)
         current_image = str((live.container(container) or {}).get("image", ""))
         plan = Plan(
             step=self.id,
@@ -137,8 +138,9 @@ class RegisterTaskDefinition(Step[RegisterParams]):
 
 
 def _repo_of(image: str) -> str:
-    name = image.split("@", 1)[0]
-    return name.split("/", 1)[1] if "/" in name else name.rsplit(":", 1)[0]
+    from vegaops.images.reference import repository_of
+
+    return repository_of(image)
 
 
 def _next_revision(ecs: Ecs, live: TaskDefinition) -> int:
@@ -389,8 +391,12 @@ def watch_targets(ctx: AppContext, targets: list[dict[str, Any]], p: WatchParams
         tracked,
         elbv2=Elbv2(ctx.client("elbv2")) if any(t.target_groups for t in tracked) else None,
         emit=emit or (view.event if view else None),
-        options=WatchOptions(p.timeout, p.poll_interval, p.rollback_on_failure),
+        options=WatchOptions(
+            p.timeout, p.poll_interval, p.rollback_on_failure, started=ctx.shared.get("_deploy_started")
+        ),
         log_tail=_log_tail(ctx),
+        enrichment=ctx.enrichment,
+        tick=ctx.shared.get("_deploy_tick") or (view.ticker if view else None),
     )
     ctx.shared["_deploy_watcher"] = watcher
     if view is None:
@@ -427,13 +433,15 @@ def verdict_error(verdicts: dict[str, vd.Verdict]) -> VegaopsError | None:
     bad = {s: v for s, v in verdicts.items() if v.outcome != vd.SUCCEEDED}
     if not bad:
         return None
-    order = {vd.FAILED: 0, vd.TIMED_OUT: 1, vd.ROLLED_BACK: 2}
+    order = {vd.FAILED: 0, vd.TIMED_OUT: 1, vd.SUPERSEDED: 2, vd.ROLLED_BACK: 3}
     service, worst = min(bad.items(), key=lambda kv: order.get(kv[1].outcome, 3))
     text = "; ".join(f"{s}: {v.outcome.replace('_', ' ')}: {'; '.join(v.reasons)}" for s, v in bad.items())
     if worst.outcome == vd.FAILED:
         return NeedsHuman(text, hint=f"inspect with: vegaops status {service}; then vegaops rollback {service}")
     if worst.outcome == vd.TIMED_OUT:
         return TimedOut(text, hint=f"the deployment continues; re-attach with: vegaops deploy watch {service}")
+    if worst.outcome == vd.SUPERSEDED:
+        return Refused(text, hint=f"another deployment replaced this one; see: vegaops status {service}")
     return OperationFailed(text, hint=f"see why: vegaops deploy history {service}")
 
 

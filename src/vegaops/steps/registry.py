@@ -24,6 +24,7 @@ STEPS: dict[str, str] = {
     "secrets.restore": "vegaops.steps.secrets:RestoreSecret",
     "secrets.rollback": "vegaops.steps.secrets:RollbackSecret",
     "ecs.force-redeploy": "vegaops.steps.redeploy:ForceRedeploy",
+    "secrets.repoint": "vegaops.steps.repoint:RepointSecret",
 }
 
 

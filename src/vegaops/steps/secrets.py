@@ -159,6 +159,24 @@ class DeleteSecretParams:
     force: bool = False  # delete at once, no recovery window
 
 
+def _readers(ctx: AppContext, arn: str, name: str) -> list[str]:
+    """Services of the environment's cluster whose task definitions read the secret (empty when unknown)."""
+    from vegaops.refs import references, secret_matcher
+
+    cluster = ctx.settings.cluster
+    if not cluster:
+        return []
+    try:
+        return sorted({r.service for r in references(ctx, cluster, secret_matcher(arn, name), None)})
+    except Exception as exc:  # enrichment: the deletion itself does not depend on it
+        from vegaops.aws.errors import is_botocore_error
+        from vegaops.errors import VegaopsError
+
+        if not (isinstance(exc, VegaopsError) or is_botocore_error(exc)):
+            raise
+        return []
+
+
 class DeleteSecret(Step[DeleteSecretParams]):
     """Schedule a secret for deletion (or delete it at once with force). Absent or already scheduled: nothing."""
 
@@ -183,12 +201,19 @@ class DeleteSecret(Step[DeleteSecretParams]):
                 if p.force
                 else (f"with a {p.recovery_days or 30}-day recovery window (vegaops secret restore undoes it)")
             )
+            readers = _readers(ctx, meta.arn, meta.name)
+            warning = (
+                f" -- READ BY {', '.join(readers)}: their new tasks will fail to start (secrets or log "
+                "driver secretOptions)"
+                if readers
+                else ""
+            )
             plan.changes.append(
                 Change(
                     "delete",
                     name,
-                    f"delete secret {name} {how}",
-                    {"recovery_days": None if p.force else (p.recovery_days or 30)},
+                    f"delete secret {name} {how}{warning}",
+                    {"recovery_days": None if p.force else (p.recovery_days or 30), "read_by": readers or None},
                 )
             )
         return plan

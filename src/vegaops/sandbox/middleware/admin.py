@@ -45,6 +45,9 @@ class SandboxMiddleware:
         self.reset = reset
         self.counts: dict[str, int] = {}
         self.injected: dict[str, list[Any]] = {}  # operation -> [code, status, remaining]
+        # Operations answered by plain moto, as on an endpoint that is not the sandbox (the ServiceDeployment
+        # APIs: HTTP 500 with an HTML page; DescribeTargetHealth: moto's own, every target healthy).
+        self.plain: set[str] = set()
 
     # ----- WSGI ----------------------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -192,6 +195,8 @@ class SandboxMiddleware:
 
     # ----- answers moto cannot give --------------------------------------------------------------
     def _answer(self, service: str, operation: str, params: dict[str, Any]) -> tuple[str, Any, str] | None:
+        if operation in self.plain:
+            return None
         if service == "ecs" and operation in deployments.OPERATIONS:
             return (*deployments.answer(self.sim, operation, params), "application/x-amz-json-1.1")
         if service == "elasticloadbalancing" and operation == "DescribeTargetHealth":
@@ -260,6 +265,8 @@ class SandboxMiddleware:
                             return "400 Bad Request", {"error": f"unknown fault mode {mode!r}"}
                         else:
                             self.sim.faults[name] = str(mode)
+                            if mode == "alarm":
+                                self.sim.ensure_alarm(name)
                 return "200 OK", {"faults": dict(self.sim.faults)}
         if path == "inject" and method == "POST":
             with self.lock:
@@ -269,6 +276,11 @@ class SandboxMiddleware:
                     int(body.get("count", 1)),
                 ]
             return "200 OK", {"injected": {k: v[2] for k, v in self.injected.items()}}
+        if path == "plain":
+            with self.lock:
+                if method == "POST":
+                    self.plain = {str(op) for op in body.get("operations") or []}
+                return "200 OK", {"plain": sorted(self.plain)}
         if path == "counts":
             with self.lock:
                 if method == "DELETE":
