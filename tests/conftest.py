@@ -103,10 +103,21 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempP
 
 @pytest.fixture
 def aws() -> Iterator[None]:
-    """In-process moto for unit tests of the AWS layer and steps."""
+    """In-process moto for unit tests of the AWS layer and steps.
+
+    The tests' own ``boto3.client(...)`` calls use a default session on the process's one model loader (as
+    vegaops' ClientFactory does): moto resets the default session, and a fresh one parses the service models again.
+    """
+    import boto3
+    import botocore.session
     from moto import mock_aws
 
+    from vegaops.aws.clients import data_loader
+
     with mock_aws():
+        core = botocore.session.Session()
+        core.register_component("data_loader", data_loader(core.get_config_variable("data_path")))
+        boto3.setup_default_session(botocore_session=core)
         yield
 
 

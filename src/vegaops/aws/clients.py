@@ -74,7 +74,7 @@ class _SearchPaths(list[str]):
 
 
 @functools.cache
-def _data_loader(data_path: str | None) -> Any:
+def data_loader(data_path: str | None) -> Any:
     """botocore's loader of service models, one per process: by default each session builds its own and parses the
     large JSON models again (in-process tests build a session per command they run; a real run builds one)."""
     from botocore.loaders import Loader
@@ -118,7 +118,7 @@ class ClientFactory:
             import botocore.session
 
             core = botocore.session.Session()
-            core.register_component("data_loader", _data_loader(core.get_config_variable("data_path")))
+            core.register_component("data_loader", data_loader(core.get_config_variable("data_path")))
             creds = self.credentials or {}
             self._session = boto3.Session(
                 botocore_session=core,
