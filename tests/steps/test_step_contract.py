@@ -113,6 +113,24 @@ def _secrets_rollback(ctx: AppContext, request: pytest.FixtureRequest) -> Step[A
     return RollbackSecret(RollbackSecretParams("database-url", to=first))
 
 
+def _secrets_repoint(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.repoint import RepointParams, RepointSecret
+
+    _service(request.getfixturevalue("monkeypatch"))
+    sm, ecs = boto3.client("secretsmanager"), boto3.client("ecs")
+    old = sm.create_secret(Name="vega/staging/db", SecretString="pw-old")["ARN"]
+    td = ecs.register_task_definition(
+        family="vega-api",
+        containerDefinitions=[
+            {"name": "api", "image": IMAGE, "memory": 512, "secrets": [{"name": "DB", "valueFrom": old}]}
+        ],
+    )["taskDefinition"]["taskDefinitionArn"]
+    ecs.update_service(cluster="vega-staging", service="vega-api", taskDefinition=td)
+    sm.delete_secret(SecretId=old, ForceDeleteWithoutRecovery=True)
+    sm.create_secret(Name="vega/staging/db", SecretString="pw-new")  # recreated: a new ARN
+    return RepointSecret(RepointParams("db"))
+
+
 def _staging_images() -> None:
     ecr = boto3.client("ecr")
     ecr.create_repository(repositoryName="staging/vega-api")
@@ -220,6 +238,7 @@ CASES: dict[str, Case] = {
     "secrets.delete": Case(_secrets_delete),
     "secrets.restore": Case(_secrets_restore),
     "secrets.rollback": Case(_secrets_rollback),
+    "secrets.repoint": Case(_secrets_repoint),
     "ecr.resolve": Case(_ecr_resolve, changes=False, expect=lambda plan: plan.outputs["digest"].startswith("sha256:")),
     "ecr.promote": Case(_ecr_promote),
     "ecr.push": Case(_ecr_push, e2e=True, settle=_ecr_learns_of_the_push),
