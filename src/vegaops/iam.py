@@ -208,8 +208,12 @@ POLICIES: dict[str, CommandPolicy] = {
         ),
         CommandPolicy(
             "secret rollback",
-            "make the previous version current",
-            ("secretsmanager:DescribeSecret", "secretsmanager:UpdateSecretVersionStage"),
+            "make the version current before the newest one current again (idempotent)",
+            (
+                "secretsmanager:DescribeSecret",
+                "secretsmanager:ListSecretVersionIds",
+                "secretsmanager:UpdateSecretVersionStage",
+            ),
             {"ssm:GetParameterHistory": "--param", "ssm:PutParameter": "--param"},
         ),
         CommandPolicy(

@@ -1,14 +1,73 @@
-"""Secret values: how they are fingerprinted and masked everywhere outside ``--reveal``."""
+"""Secret values: how they are fingerprinted and masked everywhere outside ``--reveal``.
+
+Fingerprints are keyed: HMAC-SHA256 with a random key made once per installation and kept 0600 in the
+state directory (``fingerprint.key``). A plain hash of a short value (a PIN, a 6-letter password) could be
+confirmed offline by hashing guesses; a keyed one cannot without the key. One key per machine keeps the
+fingerprints stable across runs and across environments, so ``unchanged`` checks and ``secret diff staging
+prod`` still compare like with like.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
+import os
 from dataclasses import dataclass
+from pathlib import Path
+
+KEY_FILE = "fingerprint.key"
+_keys: dict[str, bytes] = {}
+
+
+def _load_or_create_key(path: Path) -> bytes:
+    """The key in ``path``; created 0600 with 32 random bytes when absent (O_EXCL: two racing processes
+    agree on the first one written). A symlink in its place is refused."""
+    nofollow = getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | nofollow, 0o600)
+    except FileExistsError:
+        fd = -1
+    if fd >= 0:
+        try:
+            os.write(fd, os.urandom(32).hex().encode("ascii"))
+        finally:
+            os.close(fd)
+    fd = os.open(path, os.O_RDONLY | nofollow)
+    try:
+        raw = os.read(fd, 4096).decode("ascii", "replace").strip()
+    finally:
+        os.close(fd)
+    key = bytes.fromhex(raw) if len(raw) >= 32 and all(c in "0123456789abcdef" for c in raw) else b""
+    if not key:
+        raise OSError(f"{path}: not a vegaops fingerprint key")
+    return key
+
+
+def fingerprint_key() -> bytes:
+    """This installation's fingerprint key (read once per state directory and process).
+
+    When the state directory cannot hold it, a random key for this process only: fingerprints then differ
+    between runs, but are still never confirmable offline.
+    """
+    from vegaops.paths import state_dir
+
+    try:
+        directory = state_dir()
+    except OSError:
+        return _keys.setdefault("", os.urandom(32))
+    where = str(directory)
+    if where not in _keys:
+        try:
+            _keys[where] = _load_or_create_key(directory / KEY_FILE)
+        except (OSError, ValueError):
+            _keys[where] = _keys.setdefault("", os.urandom(32))
+    return _keys[where]
 
 
 def fingerprint(value: str) -> str:
-    """A short, stable fingerprint: enough to tell values apart, never enough to read them."""
-    return "sha256:" + hashlib.sha256(value.encode("utf-8")).hexdigest()[:10]
+    """A short, keyed fingerprint: enough to tell values apart, never enough to read or confirm them."""
+    digest = hmac.new(fingerprint_key(), value.encode("utf-8"), hashlib.sha256).hexdigest()
+    return "hmac:" + digest[:12]
 
 
 def mask(value: str) -> str:

@@ -90,6 +90,20 @@ def test_history_and_rollback(cli) -> None:  # type: ignore[no-untyped-def]
     assert r.exit_code == 3 and "versions kept: 1, 2, 3, 4" in r.stderr
 
 
+def test_rollback_default_and_twice(cli) -> None:  # type: ignore[no-untyped-def]
+    """No --to needed (same options and default as secret rollback); a second rollback plans nothing."""
+    for value in ("a", "b", "c"):
+        cli("config", "set", "k", value)
+    r = cli("config", "rollback", "k")
+    assert r.exit_code == 0, r.output
+    assert boto3.client("ssm").get_parameter(Name="/vega/staging/k")["Parameter"]["Value"] == "b"
+    r = cli("-o", "json", "config", "rollback", "k")
+    assert r.exit_code == 0, r.output
+    doc = envelope(r.stdout)
+    assert doc["status"] == "unchanged" and doc["changes"] == []
+    assert len(boto3.client("ssm").get_parameter_history(Name="/vega/staging/k")["Parameters"]) == 4
+
+
 def test_confirm_env_refuses_under_no_input(cli) -> None:  # type: ignore[no-untyped-def]
     r = cli("--env", "prod", "--no-input", "config", "set", "x", "y")
     assert r.exit_code == 2 and "confirm = true" in r.stderr
@@ -141,3 +155,19 @@ def test_env_var_selects_environment(cli, monkeypatch: pytest.MonkeyPatch) -> No
     doc = envelope(cli("-o", "json", "env", "show").stdout)
     assert doc["data"]["env"] == "prod"  # type: ignore[index]
     assert doc["data"]["env_source"] == "environment variable VEGAOPS_ENV"  # type: ignore[index]
+
+
+def test_config_and_secret_rollback_take_the_same_options() -> None:
+    """issue 15: `config rollback` and `secret rollback` take the same options with the same defaults."""
+    import typer.main
+
+    from vegaops.cli.config_cmd import app as config_app
+    from vegaops.cli.secret_cmd import app as secret_app
+
+    def options(app: typer.Typer) -> dict[str, object]:
+        group = typer.main.get_group(app)
+        command = group.commands["rollback"]
+        return {"/".join(p.opts + p.secondary_opts): p.default for p in command.params if p.param_type_name == "option"}
+
+    assert options(config_app) == options(secret_app)
+    assert "--to" in options(config_app) and options(config_app)["--to"] is None

@@ -89,6 +89,17 @@ def test_request_token_depends_on_the_replaced_version() -> None:
     assert 32 <= len(request_token(NAME, "a")) <= 64
 
 
+def test_request_token_is_keyed(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The token becomes a version id anyone with ListSecretVersionIds sees: not a plain hash of the value."""
+    import hashlib
+
+    token = request_token(NAME, "1234", "v1")
+    plain = hashlib.sha256(f"{NAME}\0v1\01234".encode()).hexdigest()
+    assert token.removeprefix("vegaops-") not in plain
+    monkeypatch.setenv("VEGAOPS_STATE_DIR", str(tmp_path / "other-installation"))
+    assert request_token(NAME, "1234", "v1") != token
+
+
 def test_create_missing_call_uses_the_absolute_name() -> None:
     call = create_missing_call("vega/prod/openai-api-key", "sk")
     assert call.params["name"] == "/vega/prod/openai-api-key"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -36,9 +37,14 @@ def request_token(name: str, value: str, base_version: str = "") -> str:
     """A deterministic ClientRequestToken: a retried write cannot make two versions.
 
     The version the write replaces is part of the token, so setting a value back to an older one (A -> B -> A)
-    still makes a new version instead of being swallowed as a repeat of the first write.
+    still makes a new version instead of being swallowed as a repeat of the first write. The token becomes
+    the version id that `secret history` and anyone with ListSecretVersionIds sees, so it is keyed (HMAC with
+    the installation's fingerprint key, ``vegaops.sensitive``): a plain hash would let a short value be
+    confirmed offline from its version id.
     """
-    digest = hashlib.sha256(f"{name}\0{base_version}\0{value}".encode()).hexdigest()
+    from vegaops.sensitive import fingerprint_key
+
+    digest = hmac.new(fingerprint_key(), f"{name}\0{base_version}\0{value}".encode(), hashlib.sha256).hexdigest()
     return f"vegaops-{digest[:56]}"
 
 
@@ -107,7 +113,23 @@ class Secrets:
             SecretId=name, SecretString=value, ClientRequestToken=request_token(name, value, base_version)
         )
         version: str = r["VersionId"]
+        self._only_current(name, version)
         return version
+
+    def _only_current(self, name: str, version: str) -> None:
+        """Make sure the version just written is the only AWSCURRENT one.
+
+        Secrets Manager moves AWSCURRENT off the previous holder on every write. moto 5.2.5 (the sandbox)
+        does not after a stage move (a rollback): it leaves two versions AWSCURRENT and keeps serving the
+        old one. One DescribeSecret tells; the move is made only when needed, so on AWS it is never made.
+        """
+        stages = self.client.describe_secret(SecretId=name).get("VersionIdsToStages", {})
+        for other, labels in stages.items():
+            if other != version and "AWSCURRENT" in labels:
+                move: dict[str, str] = {} if "AWSCURRENT" in stages.get(version, []) else {"MoveToVersionId": version}
+                self.client.update_secret_version_stage(
+                    SecretId=name, VersionStage="AWSCURRENT", RemoveFromVersionId=other, **move
+                )
 
     def update_description(self, name: str, description: str) -> None:
         self.client.update_secret(SecretId=name, Description=description)
@@ -183,7 +205,12 @@ class SecretsCatalog(Secrets):
             if not token:
                 break
             kwargs["NextToken"] = token
-        return sorted(out, key=lambda v: (v.created is None, v.created), reverse=True)
+        # newest first by CreatedDate; equal dates (moto keeps whole seconds) keep the listing's order,
+        # which is creation order, so of two versions created in the same second the later one is newer
+        ordered = sorted(
+            enumerate(out), key=lambda iv: (iv[1].created is not None, iv[1].created or 0, iv[0]), reverse=True
+        )
+        return [v for _, v in ordered]
 
     def delete(self, name: str, recovery_days: int | None, force: bool) -> datetime | None:
         kwargs: dict[str, Any] = {"SecretId": name}

@@ -89,6 +89,9 @@ class Ssm:
         response = self.client.put_parameter(**kwargs)
         return int(response.get("Version", 0))
 
+    def label(self, name: str, version: int, labels: list[str]) -> None:
+        self.client.label_parameter_version(Name=name, ParameterVersion=version, Labels=labels)
+
     def tags(self, name: str) -> dict[str, str]:
         response = self.client.list_tags_for_resource(ResourceType="Parameter", ResourceId=name)
         return {t["Key"]: t["Value"] for t in response.get("TagList", [])}

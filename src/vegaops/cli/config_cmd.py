@@ -260,28 +260,45 @@ def history(
 def rollback(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Parameter name.", autocompletion=completion.parameter_names)],
-    to: Annotated[int, typer.Option("--to", help="Version whose value to restore.")],
+    to: Annotated[
+        int | None,
+        typer.Option("--to", help="Version whose value to restore (default: the value before the newest version)."),
+    ] = None,
+    redeploy: Annotated[
+        bool,
+        typer.Option(
+            "--redeploy", help="Force a new deployment of the services that reference it (tasks read it at start)."
+        ),
+    ] = False,
+    watch: Annotated[
+        bool,
+        typer.Option(
+            "--watch/--no-watch",
+            help="With --redeploy: watch the new deployments to a verdict (exit 5/6/7 on failure).",
+        ),
+    ] = True,
     dry_run: DryRunOpt = False,
 ) -> None:
-    """Put an earlier version's value back (as a new version); --dry-run shows it."""
+    """Put the value before the newest version back (as a new version); twice is the same as once."""
+    from vegaops.cli.secret_cmd import needs_redeploy, now_iso
+    from vegaops.cli.secret_cmd import redeploy as force_redeploy
     from vegaops.naming import param_name
+    from vegaops.refs import param_matcher
     from vegaops.runbook import engine
-    from vegaops.steps.ssm import PutParameter, PutParams
+    from vegaops.steps.ssm import RollbackParameter, RollbackParams
 
     a = app_ctx(ctx, dry_run)
     full = param_name(a.settings.params_prefix, name)
-    versions = {p.version: p for p in _ssm(a).history(full, decrypt=True)}
-    if not versions:
-        raise NotFoundError(f"parameter {full} not found", hint="list what exists: vegaops config list")
-    if to not in versions:
-        raise NotFoundError(
-            f"parameter {full} has no version {to}",
-            hint=f"versions kept: {', '.join(map(str, sorted(versions)))}; see vegaops config history",
-        )
-    target = versions[to]
-    params = PutParams(name=full, value=target.value or "", secure=target.secure)
-    report = engine.run(a, a.command, [engine.single(PutParameter, params)])
-    emit(a, run_result(a, report, data={"restored_version": to}))
+    after = now_iso(a)
+    report = engine.run(a, a.command, [engine.single(RollbackParameter, RollbackParams(name=name, to=to))])
+    extra: dict[str, object] = {"restored_version": report.steps[0].outputs.get("restored_version")}
+    if redeploy and (report.changed or report.dry_run):
+        extra["redeploy"] = force_redeploy(a, param_matcher(full), after, full, watch)
+    elif redeploy:
+        a.output.info("value unchanged; no redeploy needed")
+    elif report.changed and a.settings.cluster:
+        extra["needs_redeploy"] = needs_redeploy(a, param_matcher(full))
+    emit(a, run_result(a, report, data=extra))
 
 
 @app.command("diff")

@@ -429,12 +429,15 @@ def history(
 def rollback(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Secret name.", autocompletion=completion.secret_names)],
-    to: Annotated[str | None, typer.Option("--to", help="Version id (default: the AWSPREVIOUS version).")] = None,
+    to: Annotated[
+        str | None,
+        typer.Option("--to", help="Version id to make current (default: the version before the newest one)."),
+    ] = None,
     redeploy_: RedeployOpt = False,
     watch: WatchOpt = True,
     dry_run: DryRunOpt = False,
 ) -> None:
-    """Move AWSCURRENT back to an earlier version (default AWSPREVIOUS); --dry-run shows it."""
+    """Make the version before the newest one current again (no new version); twice is the same as once."""
     from vegaops.refs import secret_matcher
     from vegaops.runbook import engine
     from vegaops.steps.secrets import RollbackSecret, RollbackSecretParams
@@ -570,27 +573,26 @@ def _stale_services(a: AppContext, name: str, cluster: str) -> list[str]:
     return sorted({r.service for r in found if r.stale_refs})
 
 
-def write_private(path: Path, text: str) -> None:
-    """Create (or truncate) ``path`` with mode 0600 before any byte is written."""
-    import os
-
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        os.write(fd, text.encode("utf-8"))
-    finally:
-        os.close(fd)
-
-
 @app.command("export")
 def export(
     ctx: typer.Context,
     prefix: Annotated[str | None, typer.Argument(help="Name prefix, relative to the secrets prefix.")] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="dotenv, json or env (export KEY=...).")] = "dotenv",
-    to: Annotated[Path | None, typer.Option("--to", help="Write to this file (mode 0600) instead of stdout.")] = None,
+    to: Annotated[
+        Path | None,
+        typer.Option("--to", help="Write to this file (created 0600, replaced atomically; never a symlink)."),
+    ] = None,
+    reveal: Annotated[
+        bool, typer.Option("--reveal", help="Allow printing the values to a terminal (pipes and files need not).")
+    ] = False,
 ) -> None:
-    """Print secrets as environment variables (names upper-snake-cased from the key). Reveals values."""
+    """Print secrets as environment variables (names upper-snake-cased from the key). Reveals values.
+
+    On a terminal the values are printed only with --reveal; with -o json the output is the envelope
+    (values under data.variables).
+    """
     from vegaops import dotenv
+    from vegaops.paths import check_private_target, write_private
     from vegaops.stores import as_env, secret_values
 
     renderers = {"dotenv": dotenv.render, "json": dotenv.render_json, "env": dotenv.render_env}
@@ -601,13 +603,22 @@ def export(
 
         check_output_file(to, "--to")
     a = app_ctx(ctx)
+    if to is not None:
+        check_private_target(to, "--to")  # before any AWS call
+    elif not reveal and _is_terminal(a.output.stdout):
+        raise UsageError(
+            "secret export: refusing to print secret values to a terminal",
+            hint="pass --reveal to print them, --to FILE to write a 0600 file, or pipe the output",
+        )
     values = {k: v.value for k, v in as_env(secret_values(a, prefix)).items()}
-    text = renderers[fmt](values)
     if to is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        if a.output.json:
+            emit(a, _result(a, {"format": fmt, "count": len(values), "variables": values}, []))
+            return
+        a.output.stdout.write(renderers[fmt](values))
+        a.output.stdout.flush()
         return
-    write_private(to, text)
+    write_private(to, renderers[fmt](values), "--to")
     emit(
         a,
         _result(
@@ -617,6 +628,13 @@ def export(
             f"wrote {len(values)} variable{'s' if len(values) != 1 else ''} to {to} (mode 0600)",
         ),
     )
+
+
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
 
 
 def fingerprint_diff(a_vals: dict[str, Any], b_vals: dict[str, Any]) -> dict[str, list[str]]:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from vegaops.cli.common import DryRunOpt, app_ctx, emit, parse_pairs
+from vegaops.errors import UsageError
 
 PairOpt = list[str] | None
 
@@ -37,17 +38,32 @@ def setup(
     param: Annotated[PairOpt, typer.Option("--param", help="NAME=VALUE for a missing parameter (repeatable).")] = None,
     sandbox: Annotated[bool, typer.Option("--sandbox", help="Set up against the local sandbox.")] = False,
     skip_check: Annotated[bool, typer.Option("--skip-check", help="Do not run health/status at the end.")] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Apply the plan without asking (the global --yes, here too).")
+    ] = False,
     dry_run: DryRunOpt = False,
 ) -> None:
     """Discover the estate, choose, and write vegaops.toml; create missing secrets and parameters."""
+    from vegaops.setup.plan import check_name, check_tag_rule
     from vegaops.setup.run import run_setup
     from vegaops.setup.wizard import SetupOptions
 
     a = app_ctx(ctx, dry_run)
+    if yes:
+        a.options.yes = True
+    # every option checked before the first AWS call, each error naming the option and the rule
+    if env is not None:
+        check_name(env, "--env", "environment name")
+    if tag_rule is not None:
+        check_tag_rule(tag_rule)
     services = {}
     for item in service or []:
         key, sep, name = item.partition("=")
-        services[key if sep else item] = name if sep else item
+        key, name = (key, name) if sep else (item, item)
+        check_name(key, f"--service {item}", "service key")
+        if not name:
+            raise UsageError(f"--service {item}: the ECS service name is empty", hint="write --service api=vega-api")
+        services[key] = name
     opts = SetupOptions(
         env=env,
         project=project,

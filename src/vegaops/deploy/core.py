@@ -219,19 +219,17 @@ def unlock(ctx: AppContext, service: str) -> dict[str, Any] | None:
 # --- audit ----------------------------------------------------------------------------------
 def audit(ctx: AppContext, record: dict[str, Any]) -> None:
     """Append one line per deploy to the local audit log (the task definition tags carry it across machines)."""
-    from vegaops.paths import state_dir
+    from vegaops.paths import append_private, state_dir
 
     try:
-        path = state_dir() / "deploys.jsonl"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as fh:
-            fh.write(
-                json.dumps(
-                    {"at": ctx.clock.now().isoformat(), "who": deployer(), "env": ctx.settings.env, **record},
-                    default=str,
-                )
-                + "\n"
+        append_private(  # 0600 in a 0700 folder
+            state_dir() / "deploys.jsonl",
+            json.dumps(
+                {"at": ctx.clock.now().isoformat(), "who": deployer(), "env": ctx.settings.env, **record},
+                default=str,
             )
+            + "\n",
+        )
     except OSError as exc:
         ctx.output.debug(f"audit record not written: {exc}")
 

@@ -121,8 +121,9 @@ def _journal(ctx: AppContext, name: str, report: RunReport) -> None:
                 {"id": s.id, "status": s.status, "changes": [c.summary for c in s.changes]} for s in report.steps
             ],
         }
-        with (state_dir() / "journal.jsonl").open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps(record) + "\n")
+        from vegaops.paths import append_private
+
+        append_private(state_dir() / "journal.jsonl", json.dumps(record) + "\n")  # 0600 in a 0700 folder
     except OSError as exc:
         ctx.output.debug(f"journal not written: {exc}")
 

@@ -65,10 +65,10 @@ def read_state(path: Path) -> SandboxState | None:
 
 
 def write_state(path: Path, state: SandboxState) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(asdict(state), indent=2) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    from vegaops.paths import replace_private
+
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    replace_private(path, json.dumps(asdict(state), indent=2) + "\n")  # 0600, like every state file
 
 
 def live_state(state_dir: Path | None = None) -> SandboxState | None:

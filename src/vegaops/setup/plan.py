@@ -170,3 +170,34 @@ def service_tables(a: Answers) -> dict[str, dict[str, object]]:
             t["health_url"] = s.health_url
         tables[s.key] = t
     return tables
+
+
+NAME_RULE = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def check_name(value: str, option: str, what: str) -> str:
+    """An environment or service key becomes a TOML table name (``[env.NAME]``): letters, digits, - and _."""
+    from vegaops.errors import UsageError
+
+    if not value:
+        raise UsageError(f"{option}: the {what} is empty", hint=f"give a {what} such as prod")
+    if not NAME_RULE.match(value):
+        raise UsageError(
+            f"{option} {value!r}: a {what} may hold only letters, digits, '-' and '_'",
+            hint=f"for example {option} {re.sub(r'[^A-Za-z0-9_-]+', '-', value).strip('-') or 'prod'}",
+        )
+    return value
+
+
+def check_tag_rule(value: str, option: str = "--tag-rule") -> str:
+    """The tag rule is a Python regular expression every deployed tag must match ('' for none)."""
+    from vegaops.errors import UsageError
+
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise UsageError(
+            f"{option} {value!r}: not a valid regular expression ({exc})",
+            hint=f"for example {option} '-stable$', or {option} '' for no rule",
+        ) from None
+    return value

@@ -9,12 +9,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vegaops.config import CONFIG_FILENAME, parse_config
+from vegaops.config import BUILTIN_ENVS, CONFIG_FILENAME, ConfigFile, parse_config
 from vegaops.errors import AuthError, UsageError
 from vegaops.output.result import Lines, Result, Table, View
 from vegaops.runbook.model import StepCall
 from vegaops.sensitive import Sensitive
-from vegaops.setup.plan import env_table, service_tables
+from vegaops.setup.plan import Answers, env_table, service_tables
 from vegaops.setup.tomlfile import set_tables, write_atomic
 from vegaops.setup.wizard import Asker, Collected, SetupOptions, collect
 
@@ -38,8 +38,16 @@ def _has_credentials(ctx: AppContext) -> bool:
 
 def choose_mode(ctx: AppContext, opts: SetupOptions, ask: Asker) -> None:
     """Point the context's clients at AWS or at the sandbox."""
-    if ctx.options.env == "sandbox":
+    if ctx.options.env == "sandbox" or opts.env == "sandbox":
         opts.sandbox = True
+    if opts.sandbox and opts.env and opts.env != "sandbox":
+        raise UsageError(
+            f"--env {opts.env} with --sandbox: the sandbox is the built-in environment 'sandbox'; an "
+            f"[env.{opts.env}] table cannot carry its dummy credentials, and its endpoint changes with every "
+            "'vegaops sandbox up'",
+            hint=f"run 'vegaops setup --sandbox' (environment sandbox), or set up {opts.env} against AWS "
+            "without --sandbox",
+        )
     if not opts.sandbox and not _has_credentials(ctx):
         if ask.interactive and ask.prompter.confirm(
             "No AWS credentials found. Set up the local sandbox instead (vegaops sandbox)?", default=True
@@ -83,16 +91,59 @@ def new_file_text(ctx: AppContext, c: Collected) -> tuple[Path, str, str]:
     path = ctx.config.path or (ctx.cwd / CONFIG_FILENAME)
     old = path.read_text(encoding="utf-8") if path.exists() else ""
     a = c.answers
+    existing = parse_config(old, path) if old else None
     tables: dict[str, dict[str, object]] = {"project": {"name": a.project}}
     if a.region and not a.sandbox:
         tables["project"]["region"] = a.region
+    if existing is not None and any(e != a.env for e in existing.envs):
+        # [project] name and region are inherited by every environment (name makes the default prefixes):
+        # another environment already in the file must resolve what it did, so only default_env may be added
+        tables["project"] = {}
     tables["project"]["default_env"] = a.env
     if not a.sandbox:
         tables[f"env.{a.env}"] = env_table(a)
-    tables.update({f"service.{k}": v for k, v in service_tables(a).items()})
+    for name, values in service_placement(existing, a).items():
+        tables.setdefault(name, {}).update(values)
     text = set_tables(old, tables, only_missing=frozenset({"project"}))
     parse_config(text, path)  # never write a file vegaops itself would reject
     return path, old, text
+
+
+def service_placement(cfg: ConfigFile | None, a: Answers) -> dict[str, dict[str, object]]:
+    """Where the chosen services' settings go, so that no other environment resolves anything new.
+
+    - No other environment in the file: ``[service.KEY]`` as chosen (the shared tables are this env's).
+    - Otherwise a service the file already has keeps its ``[service.KEY]``; only the values that differ
+      for this environment go under ``[env.NAME.service.KEY]``.
+    - A service new to the file gets ``[service.KEY]``; every other environment that runs all services
+      (no ``services`` list) gets its current list written out, so it does not gain the new service.
+    - This environment gets a ``services`` list when it runs fewer services than the file defines.
+    """
+    wanted = service_tables(a)
+    others = sorted(e for e in (cfg.envs if cfg else {}) if e != a.env)
+    if cfg is None or not others:
+        return {f"service.{k}": v for k, v in wanted.items()}
+    tables: dict[str, dict[str, object]] = {}
+    builtin = a.env not in cfg.envs and a.env in BUILTIN_ENVS  # [env.sandbox.*] would shadow the built-in env
+    for key, values in wanted.items():
+        base = cfg.services.get(key)
+        if base is None:
+            tables[f"service.{key}"] = values
+            continue
+        current = {**base, **cfg.env_services.get(a.env, {}).get(key, {})}
+        differ = {k: v for k, v in values.items() if current.get(k) != v}
+        if differ and not builtin:
+            tables[f"env.{a.env}.service.{key}"] = differ
+    new_keys = [k for k in wanted if k not in cfg.services]
+    if new_keys:
+        for env in others:
+            if cfg.envs[env].get("services") is None:
+                tables[f"env.{env}"] = {"services": sorted(cfg.services)}
+    defined = set(cfg.services) | set(wanted)
+    listed = cfg.envs.get(a.env, {}).get("services") is not None
+    if (set(wanted) != defined or listed) and not builtin:
+        tables.setdefault(f"env.{a.env}", {})["services"] = sorted(wanted)
+    return tables
 
 
 def run_setup(ctx: AppContext, opts: SetupOptions, check: bool = True) -> Result:

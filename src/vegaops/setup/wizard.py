@@ -14,6 +14,8 @@ from vegaops.setup.plan import (
     Answers,
     Missing,
     ServiceChoice,
+    check_name,
+    check_tag_rule,
     is_prod_like,
     missing_references,
     propose_env,
@@ -147,7 +149,9 @@ def collect(ctx: AppContext, opts: SetupOptions, ask: Asker, existing: Callable[
         raise NotFoundError(f"ECS cluster {cluster!r} not found", hint=f"clusters: {', '.join(clusters)}")
 
     project = opts.project or propose_project(cluster, ctx.config.project.get("name"))
-    env = ask.text("Environment name:", opts.env, propose_env(cluster, project), "--env")
+    env = check_name(
+        ask.text("Environment name:", opts.env, propose_env(cluster, project), "--env"), "--env", "environment name"
+    )
     current_env = existing(env)
 
     names = discovery.list_services(ecs, cluster)
@@ -219,6 +223,8 @@ def collect(ctx: AppContext, opts: SetupOptions, ask: Asker, existing: Callable[
         )
         or None
     )
+    if tag_rule is not None:
+        check_tag_rule(tag_rule)
     confirm = ask.confirm(
         "Ask for confirmation before every change in this environment?",
         opts.confirm,

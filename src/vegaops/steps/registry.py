@@ -10,6 +10,7 @@ from vegaops.steps.base import Step
 STEPS: dict[str, str] = {
     "ssm.put": "vegaops.steps.ssm:PutParameter",
     "ssm.delete": "vegaops.steps.ssm:DeleteParameters",
+    "ssm.rollback": "vegaops.steps.ssm:RollbackParameter",
     "secrets.put": "vegaops.steps.secrets:PutSecret",
     "ecr.resolve": "vegaops.steps.ecr:ResolveImage",
     "ecr.promote": "vegaops.steps.ecr:PromoteImage",

@@ -86,7 +86,11 @@ class PutSecret(Step[PutSecretParams]):
         plan.outputs["changed_at"] = meta.last_changed.isoformat() if meta.last_changed else ""
         if current is not None:
             plan.outputs["version"] = current.version_id
-            plan.state["base_version"] = current.version_id
+            # the token covers the whole staging map, not only the current version: after a rollback
+            # (A -> B, back to A) setting B again must write a version, not repeat B's original write, which
+            # Secrets Manager would answer as a no-op leaving A current
+            stages = ",".join(f"{v}={'+'.join(sorted(s))}" for v, s in sorted(meta.versions.items()))
+            plan.state["base_version"] = f"{current.version_id}|{stages}"
         if current is None or current.value.value != target:
             # The value changes at apply, so every task started before now holds the old one: a dry run
             # hands the steps after this one the moment of the change, not the previous change's.
@@ -159,24 +163,6 @@ class DeleteSecretParams:
     force: bool = False  # delete at once, no recovery window
 
 
-def _readers(ctx: AppContext, arn: str, name: str) -> list[str]:
-    """Services of the environment's cluster whose task definitions read the secret (empty when unknown)."""
-    from vegaops.refs import references, secret_matcher
-
-    cluster = ctx.settings.cluster
-    if not cluster:
-        return []
-    try:
-        return sorted({r.service for r in references(ctx, cluster, secret_matcher(arn, name), None)})
-    except Exception as exc:  # enrichment: the deletion itself does not depend on it
-        from vegaops.aws.errors import is_botocore_error
-        from vegaops.errors import VegaopsError
-
-        if not (isinstance(exc, VegaopsError) or is_botocore_error(exc)):
-            raise
-        return []
-
-
 class DeleteSecret(Step[DeleteSecretParams]):
     """Schedule a secret for deletion (or delete it at once with force). Absent or already scheduled: nothing."""
 
@@ -196,16 +182,24 @@ class DeleteSecret(Step[DeleteSecretParams]):
             plan.notes.append(f"already scheduled for deletion: {name} (on {meta.deleted:%Y-%m-%d})")
             plan.outputs["deletion_date"] = meta.deleted.isoformat()
         else:
+            from vegaops.refs import secret_matcher
+
             how = (
                 "at once, without recovery"
                 if p.force
                 else (f"with a {p.recovery_days or 30}-day recovery window (vegaops secret restore undoes it)")
             )
-            readers = _readers(ctx, meta.arn, meta.name)
+            found = readers(ctx, secret_matcher(meta.arn, name), name)
+            effects = reader_effects(
+                found,
+                "it is gone" if p.force else "it is scheduled for deletion",
+                None if p.force else f"vegaops secret restore {p.name} undoes it",
+            )
+            services = sorted({r.service for r in found or []})
             warning = (
-                f" -- READ BY {', '.join(readers)}: their new tasks will fail to start (secrets or log "
+                f" -- READ BY {', '.join(services)}: their new tasks will fail to start (secrets or log "
                 "driver secretOptions)"
-                if readers
+                if services
                 else ""
             )
             plan.changes.append(
@@ -213,7 +207,7 @@ class DeleteSecret(Step[DeleteSecretParams]):
                     "delete",
                     name,
                     f"delete secret {name} {how}{warning}",
-                    {"recovery_days": None if p.force else (p.recovery_days or 30), "read_by": readers or None},
+                    {"recovery_days": None if p.force else (p.recovery_days or 30), **effects},
                 )
             )
         return plan
@@ -264,16 +258,43 @@ class RestoreSecret(Step[RestoreSecretParams]):
 @dataclass
 class RollbackSecretParams:
     name: str
-    to: str | None = None  # version id; None: the version staged AWSPREVIOUS when planning
+    to: str | None = None  # version id; None: the version that was current before the newest one
+
+
+def rollback_target(versions: list[Any]) -> tuple[str | None, str]:
+    """The default rollback target of a secret and why: ``(version id or None, reason)``.
+
+    The rule (newest first by creation order, ``SecretsCatalog.versions``): when the newest version is
+    AWSCURRENT, the target is the version that was current before it was written -- AWSPREVIOUS, which
+    Secrets Manager moves there on every write, else the version created just before it. When the newest
+    version is not current, the secret is already rolled back and the target is what is current now, so a
+    second rollback plans nothing (a swap of AWSCURRENT and AWSPREVIOUS would put the newest value back).
+    """
+    if not versions:
+        return None, "it has no versions"
+    newest = versions[0]
+    current = next((v for v in versions if "AWSCURRENT" in v.stages), None)
+    if current is not None and current.version_id != newest.version_id:
+        return current.version_id, f"already rolled back: the newest version {newest.version_id} is not current"
+    previous = next((v for v in versions[1:] if "AWSPREVIOUS" in v.stages), None)
+    if previous is None and len(versions) > 1:
+        previous = versions[1]
+    if previous is None:
+        return None, "it has no previous version to roll back to"
+    return previous.version_id, f"the version current before the newest one ({newest.version_id})"
 
 
 class RollbackSecret(Step[RollbackSecretParams]):
-    """Move AWSCURRENT to an earlier version (no new version is written). Already current: nothing."""
+    """Make an earlier version AWSCURRENT (no new version is written); twice is the same as once.
+
+    Default target: the version current before the newest one (``rollback_target``); ``to`` picks any
+    kept version. A target that is already AWSCURRENT plans nothing.
+    """
 
     id: ClassVar[str] = "secrets.rollback"
     Params = RollbackSecretParams
     outputs = ("name", "version", "previous")
-    description = "move AWSCURRENT of a secret back to an earlier version"
+    description = "make the version before the newest one (or a chosen one) AWSCURRENT again"
 
     def plan(self, ctx: AppContext) -> Plan:
         from vegaops.errors import NotFoundError
@@ -284,33 +305,39 @@ class RollbackSecret(Step[RollbackSecretParams]):
         meta = store.describe(name)
         if meta is None:
             raise NotFoundError(f"secret {name} not found", hint="list what exists: vegaops secret list")
-        stages = meta.versions
-        current = next((v for v, s in stages.items() if "AWSCURRENT" in s), None)
-        target = p.to or next((v for v, s in stages.items() if "AWSPREVIOUS" in s), None)
-        if target is None:
-            raise NotFoundError(
-                f"secret {name} has no previous version to roll back to",
-                hint=f"see its versions: vegaops secret history {p.name}",
+        if meta.deleted is not None:
+            raise UsageError(
+                f"secret {name} is scheduled for deletion", hint=f"restore it first: vegaops secret restore {p.name}"
             )
-        if target not in stages:
-            kept = {v.version_id for v in store.versions(name)}
-            if target not in kept:
+        versions = store.versions(name)
+        current = next((v.version_id for v in versions if "AWSCURRENT" in v.stages), None)
+        if p.to:
+            if p.to not in {v.version_id for v in versions}:
                 raise NotFoundError(
-                    f"secret {name} has no version {target}", hint=f"see its versions: vegaops secret history {p.name}"
+                    f"secret {name} has no version {p.to}", hint=f"see its versions: vegaops secret history {p.name}"
                 )
+            target, why = p.to, "chosen with --to"
+        else:
+            found, why = rollback_target(versions)
+            if found is None:
+                raise NotFoundError(
+                    f"secret {name} cannot be rolled back: {why}",
+                    hint=f"see its versions: vegaops secret history {p.name}",
+                )
+            target = found
         plan = Plan(
             step=self.id,
             outputs={"name": name, "version": target, "previous": current},
             state={"name": name, "to": target, "from": current},
         )
         if target == current:
-            plan.notes.append(f"unchanged: version {target} of {name} is already AWSCURRENT")
+            plan.notes.append(f"unchanged: version {target} of {name} is already AWSCURRENT ({why})")
         else:
             plan.changes.append(
                 Change(
                     "update",
                     name,
-                    f"make version {target} of {name} AWSCURRENT (was {current}; no new version is written)",
+                    f"make version {target} of {name} AWSCURRENT (was {current}; {why}; no new version is written)",
                     {"AWSCURRENT": {"from": current, "to": target}},
                 )
             )
@@ -319,3 +346,53 @@ class RollbackSecret(Step[RollbackSecretParams]):
     def apply(self, ctx: AppContext, plan: Plan) -> Outcome:
         _catalog(ctx).move_current(plan.state["name"], plan.state["to"], plan.state["from"])
         return Outcome(changes=list(plan.changes), outputs=dict(plan.outputs))
+
+
+def readers(ctx: AppContext, matcher: Any, what: str) -> list[Any] | None:
+    """The services whose current task definitions read ``what`` (``vegaops.refs.references``), or None
+    when the environment has no cluster or the ECS reads were denied/unsupported (reported once; a
+    deletion plan does not depend on it)."""
+    from vegaops.refs import references
+
+    cluster = ctx.settings.cluster
+    if not cluster:
+        return None
+    try:
+        found: list[Any] | None = ctx.enrichment.call(
+            "ecs:DescribeServices/DescribeTaskDefinition",
+            lambda: references(ctx, cluster, matcher, None),
+            None,
+            f"the services that read {what}",
+        )
+    except Exception as exc:  # a missing cluster, a bad answer: the deletion does not depend on it
+        from vegaops.aws.errors import is_botocore_error, translate
+        from vegaops.errors import VegaopsError
+
+        if isinstance(exc, VegaopsError):
+            message = exc.message
+        elif is_botocore_error(exc):
+            message = translate(exc).message
+        else:
+            raise
+        ctx.output.warn(f"not checked which services read {what} (cluster {cluster}): {message}")
+        return None
+    return found
+
+
+def reader_effects(found: list[Any] | None, gone: str, undo: str | None) -> dict[str, Any]:
+    """A deletion plan's detail: which services read it (``read_by``) and what their next tasks do."""
+    if found is None:
+        return {}
+    if not found:
+        return {"read_by": "no service in the cluster"}
+    by_service: dict[str, set[str]] = {}
+    for ref in found:
+        by_service.setdefault(ref.service, set()).update(ref.variables)
+    return {
+        "read_by": "; ".join(f"{svc} ({', '.join(sorted(v))})" for svc, v in sorted(by_service.items())),
+        "next_tasks": (
+            "running tasks keep the value they started with; new tasks of these services (a deploy, a "
+            f"scale-out, a replaced task) fail to start (ResourceInitializationError) while {gone}"
+            + (f"; {undo}" if undo else "")
+        ),
+    }

@@ -117,9 +117,16 @@ class DeleteParameters(Step[DeleteParams]):
         names = [param_name(ctx.settings.params_prefix, n) for n in self.params.names]
         found = Ssm(ctx.client("ssm")).get_many(names, decrypt=False)
         plan = Plan(step=self.id, state={"names": [n for n in names if n in found]})
+        check_readers = True
         for name in names:
             if name in found:
-                plan.changes.append(Change("delete", name, f"delete {name} (version {found[name].version})"))
+                from vegaops.refs import param_matcher
+                from vegaops.steps.secrets import reader_effects, readers
+
+                who = readers(ctx, param_matcher(name), name) if check_readers else None
+                check_readers = who is not None  # the cluster could not be read: said once, not per name
+                effects = reader_effects(who, "it is missing", "vegaops config set recreates it")
+                plan.changes.append(Change("delete", name, f"delete {name} (version {found[name].version})", effects))
             else:
                 plan.notes.append(f"absent: {name}")
         plan.outputs["deleted"] = []
@@ -129,3 +136,108 @@ class DeleteParameters(Step[DeleteParams]):
         deleted, _ = Ssm(ctx.client("ssm")).delete(plan.state["names"])
         done = set(deleted)
         return Outcome(changes=[c for c in plan.changes if c.target in done], outputs={"deleted": deleted})
+
+
+ROLLBACK_LABEL = "vegaops-rollback-v"  # + the version it labels: unique per version, so it never moves
+
+
+def is_rollback(p: Any) -> bool:
+    """A version written by ``ssm.rollback`` (it carries the label ``vegaops-rollback-v<version>``)."""
+    return f"{ROLLBACK_LABEL}{p.version}" in p.labels
+
+
+def rollback_source(history: list[Any]) -> tuple[Any | None, str]:
+    """The version whose value a default rollback restores, and why (history oldest first).
+
+    Rule: find the newest version that was not itself written by a rollback; the target is the version
+    just before it, i.e. the value that was in effect before that write. A rollback writes a new version
+    (SSM has no stages) labelled as a rollback, so a second run finds the same target, whose value is then
+    already current, and plans nothing.
+    """
+    ordered = sorted(history, key=lambda p: p.version)
+    idx = next((i for i in range(len(ordered) - 1, -1, -1) if not is_rollback(ordered[i])), None)
+    if idx is None:
+        return None, "every kept version was written by a rollback"
+    if idx == 0:
+        return None, f"version {ordered[0].version} is the oldest kept version; there is nothing before it"
+    newest = ordered[idx]
+    return ordered[idx - 1], f"the value before version {newest.version}"
+
+
+@dataclass
+class RollbackParams:
+    name: str
+    to: int | None = None  # version; None: the value before the newest version not written by a rollback
+
+
+class RollbackParameter(Step[RollbackParams]):
+    """Put an earlier version's value back as a new version (SSM keeps no stages); twice is the same as once.
+
+    The new version is labelled ``vegaops-rollback-v<N>`` so the default target (``rollback_source``) stays
+    the same after it. A target whose value and type are already current plans nothing.
+    """
+
+    id: ClassVar[str] = "ssm.rollback"
+    Params = RollbackParams
+    outputs = ("name", "version", "restored_version")
+    description = "put the value before the newest version (or a chosen version) back, as a new version"
+
+    def plan(self, ctx: AppContext) -> Plan:
+        from vegaops.errors import NotFoundError
+
+        p = self.params
+        name = param_name(ctx.settings.params_prefix, p.name)
+        history = Ssm(ctx.client("ssm")).history(name, decrypt=True)
+        if not history:
+            raise NotFoundError(f"parameter {name} not found", hint="list what exists: vegaops config list")
+        by_version = {v.version: v for v in history}
+        newest = by_version[max(by_version)]
+        if p.to is not None:
+            if p.to not in by_version:
+                raise NotFoundError(
+                    f"parameter {name} has no version {p.to}",
+                    hint=f"versions kept: {', '.join(map(str, sorted(by_version)))}; see vegaops config history",
+                )
+            target, why = by_version[p.to], "chosen with --to"
+        else:
+            found, why = rollback_source(history)
+            if found is None:
+                raise NotFoundError(
+                    f"parameter {name} cannot be rolled back: {why}",
+                    hint=f"see its versions: vegaops config history {p.name}",
+                )
+            target = found
+        plan = Plan(
+            step=self.id,
+            outputs={"name": name, "version": newest.version, "restored_version": target.version},
+            state={"name": name, "type": target.type, "value": target.value or "", "exists": True},
+        )
+        if newest.value == target.value and newest.type == target.type:
+            plan.notes.append(
+                f"unchanged: {name} version {newest.version} already holds the value of version "
+                f"{target.version} ({why})"
+            )
+            return plan
+        plan.changes.append(
+            Change(
+                "update",
+                name,
+                f"put the value of version {target.version} of {name} back as a new version ({why})",
+                {
+                    "value": {
+                        "from": _shown(newest.value or "", newest.secure or target.secure),
+                        "to": _shown(target.value or "", newest.secure or target.secure),
+                    }
+                },
+            )
+        )
+        return plan
+
+    def apply(self, ctx: AppContext, plan: Plan) -> Outcome:
+        ssm = Ssm(ctx.client("ssm"))
+        name = plan.state["name"]
+        version = ssm.put(name, plan.state["value"], plan.state["type"], overwrite=True)
+        ssm.label(name, version, [f"{ROLLBACK_LABEL}{version}"])
+        outputs = dict(plan.outputs)
+        outputs["version"] = version
+        return Outcome(changes=list(plan.changes), outputs=outputs)
