@@ -48,13 +48,12 @@ def _service(monkeypatch: pytest.MonkeyPatch) -> Any:
     return ecs
 
 
-def _secret(name: str, *values: str) -> list[str]:
-    """The secret with these values in order (the last one current); their version ids."""
+def _secret(name: str, *values: str) -> None:
+    """The secret with these values in order (the last one current)."""
     sm = boto3.client("secretsmanager")
-    versions = [str(sm.create_secret(Name=name, SecretString=values[0])["VersionId"])]
+    sm.create_secret(Name=name, SecretString=values[0])
     for value in values[1:]:
-        versions.append(str(sm.put_secret_value(SecretId=name, SecretString=value)["VersionId"]))
-    return versions
+        sm.put_secret_value(SecretId=name, SecretString=value)
 
 
 @dataclass(frozen=True)
@@ -108,9 +107,17 @@ def _secrets_restore(ctx: AppContext, request: pytest.FixtureRequest) -> Step[An
 def _secrets_rollback(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
     from vegaops.steps.secrets import RollbackSecret, RollbackSecretParams
 
-    first, _ = _secret("vega/staging/database-url", "postgres://one", "postgres://two")
-    # An explicit target is idempotent; the default one (AWSPREVIOUS) always steps back, like ecs.rollback's.
-    return RollbackSecret(RollbackSecretParams("database-url", to=first))
+    _secret("vega/staging/database-url", "postgres://one", "postgres://two")
+    return RollbackSecret(RollbackSecretParams("database-url"))  # the default target: a second run is a no-op
+
+
+def _ssm_rollback(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.ssm import RollbackParameter, RollbackParams
+
+    ssm = boto3.client("ssm")
+    for value in ("info", "debug"):
+        ssm.put_parameter(Name="/vega/staging/log-level", Value=value, Type="String", Overwrite=True)
+    return RollbackParameter(RollbackParams("log-level"))
 
 
 def _secrets_repoint(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
@@ -234,6 +241,7 @@ def _force_redeploy(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any
 CASES: dict[str, Case] = {
     "ssm.put": Case(_ssm_put),
     "ssm.delete": Case(_ssm_delete),
+    "ssm.rollback": Case(_ssm_rollback),
     "secrets.put": Case(_secrets_put),
     "secrets.delete": Case(_secrets_delete),
     "secrets.restore": Case(_secrets_restore),
