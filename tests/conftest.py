@@ -204,8 +204,8 @@ def cli():  # type: ignore[no-untyped-def]
             finally:
                 sys.stdout.flush()
                 sys.stderr.flush()
-            out = CliResult(code, stdout.getvalue().decode(), stderr.getvalue().decode())
-        out = CliResult(out.exit_code, out.stdout.replace("\r\n", "\n"), out.stderr.replace("\r\n", "\n"))
+            text = [s.getvalue().decode("utf-8", "replace").replace("\r\n", "\n") for s in (stdout, stderr)]
+        out = CliResult(code, *text)
         guard.check(args, input, out)
         return out
 

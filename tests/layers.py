@@ -28,7 +28,7 @@ E2E_FIXTURES = frozenset(
         # tests/sandbox_fixtures.py: the sandbox process (moto + simulator)
         "sandbox",
         "sandbox_module",
-        # tests/images/conftest.py: Debian's docker-registry on loopback
+        # tests/conftest.py: Debian's docker-registry on loopback
         "local_registry",
         # module fixtures that start an HTTP server or a registry process
         "health_server",
