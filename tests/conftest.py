@@ -89,9 +89,6 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempP
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    # moto's EC2 backend otherwise parses ~10,000 AMIs each time it starts (seconds per test that touches EC2);
-    # Fargate estates use none
-    monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
     monkeypatch.setenv("AWS_CONFIG_FILE", str(home / "aws-config-absent"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / "aws-credentials-absent"))
     monkeypatch.setenv("VEGAOPS_STATE_DIR", str(home / "state"))
@@ -102,7 +99,7 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempP
 
 
 @pytest.fixture
-def aws() -> Iterator[None]:
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """In-process moto for unit tests of the AWS layer and steps.
 
     The tests' own ``boto3.client(...)`` calls use a default session on the process's one model loader (as
@@ -114,6 +111,9 @@ def aws() -> Iterator[None]:
 
     from vegaops.aws.clients import data_loader
 
+    # moto's EC2 backend otherwise parses ~10,000 AMIs each time it starts (seconds per test that touches EC2);
+    # the in-process estates are Fargate and use none (the e2e test on EC2 container instances keeps them)
+    monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
     with mock_aws():
         core = botocore.session.Session()
         core.register_component("data_loader", data_loader(core.get_config_variable("data_path")))
