@@ -476,7 +476,11 @@ def resolve(cfg: ConfigFile, overrides: Overrides) -> Settings:
             health_expect_body=merged.get("health_expect_body"),
         )
     # A built-in environment (the sandbox) may bring its own services when the file has none.
-    builtin_services = env_table.get("_services")
+    builtin_services = (
+        {k: ServiceConfig(**v) for k, v in env_table["_services"].items()}
+        if isinstance(env_table.get("_services"), dict)
+        else None
+    )
     if not cfg.services and isinstance(builtin_services, dict):
         services = dict(builtin_services)
     elif isinstance(builtin_services, dict):  # the file's services on a built-in env: its health URLs move
@@ -485,7 +489,7 @@ def resolve(cfg: ConfigFile, overrides: Overrides) -> Settings:
             builtin = by_ecs.get(svc.ecs_service)
             if builtin is not None and not svc.health_url and builtin.health_url:
                 services[name] = dataclasses.replace(svc, health_url=builtin.health_url)
-    extras = {k[1:]: v for k, v in env_table.items() if k.startswith("_")}
+    extras = {k[1:]: v for k, v in env_table.items() if k.startswith("_") and k != "_services"}
     return Settings(
         env=env_name,
         env_source=env_source,

@@ -1,120 +1,14 @@
-"""The one error boundary: exit codes, one-line errors with hints, envelopes on failure."""
+"""The entry point: runs the command tree inside the error boundary (``vegaops.boundary``), then reports to CI."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import sys
-import traceback
 from collections.abc import Sequence
-from typing import Any
 
-from vegaops.errors import ExitCode, InternalError, Interrupted, UsageError, VegaopsError
-
-
-def _wants_json(argv: Sequence[str]) -> bool:
-    args = list(argv)
-    for i, arg in enumerate(args):
-        if arg == "--output=json" or (arg in ("--output", "-o") and i + 1 < len(args) and args[i + 1] == "json"):
-            return True
-    return os.environ.get("VEGAOPS_OUTPUT") == "json"
-
-
-def _report(error: VegaopsError, argv: Sequence[str], debug: bool, exc: BaseException | None = None) -> int:
-    from vegaops.cli.app import CURRENT
-    from vegaops.output.render import Output
-    from vegaops.output.result import Result
-
-    ctx = CURRENT[0] if CURRENT else None
-    output = ctx.output if ctx else Output("json" if _wants_json(argv) else "human")
-    command = ctx.command if ctx else "vegaops"
-    error.message = _one_line(error.message)
-    error.hint = _one_line(error.hint) if error.hint else _default_hint(error, command)
-    data = None
-    report = getattr(error, "report", None)
-    unavailable = error.exit_code == ExitCode.UNAVAILABLE
-    if unavailable:
-        reports = list(ctx.shared.get("run_reports", [])) if ctx else []
-        if report is not None and not any(r is report for r in reports):
-            reports.append(report)  # a run on another environment's context (image promote)
-        error.hint = _what_changed(reports)
-    if report is not None:
-        data = {"steps": [s.to_dict() for s in report.steps], "summary": report.summary()}
-    if debug and exc is not None:
-        traceback.print_exception(exc, file=sys.stderr)
-    result = Result(
-        command=command,
-        status="error",
-        exit_code=int(error.exit_code),
-        changes=report.changes if report is not None else [],
-        data=data,
-        errors=[error.to_dict()],
-    )
-    if report is not None and not unavailable and not output.json and len(report.steps) > 1:
-        done = [s.id for s in report.steps if s.status == "done"]
-        not_run = [s.id for s in report.steps if s.status in ("not_run",)]
-        output.note(f"steps done: {', '.join(done) or 'none'}; not run: {', '.join(not_run) or 'none'}")
-    output.failure(result)
-    return int(error.exit_code)
-
-
-def _default_hint(error: VegaopsError, command: str) -> str | None:
-    """Every user error ends with a hint; these are for the errors raised without one."""
-    if error.exit_code == ExitCode.USAGE:
-        return f"see vegaops {command} --help" if command != "vegaops" else "see vegaops --help"
-    if error.exit_code == ExitCode.NOT_FOUND:
-        return "check the name, the environment (--env) and the region (--region)"
-    if error.exit_code == ExitCode.AUTH:
-        from vegaops.aws.errors import CREDENTIALS_HINT
-
-        return CREDENTIALS_HINT
-    return None
-
-
-def _one_line(text: str) -> str:
-    """A user's value may hold newlines or terminal control codes: shown escaped, the error stays one line."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-
-
-def _what_changed(reports: list[Any]) -> str:
-    """For a temporary AWS failure: which steps were applied before it, which were not."""
-    done = [s.id for r in reports if not r.dry_run for s in r.steps if s.status == "done" and s.changes]
-    failed = [s.id for r in reports for s in r.steps if s.status == "failed"]
-    not_run = [s.id for r in reports for s in r.steps if s.status == "not_run"]
-    said = f"changed before the failure: {', '.join(done)}" if done else "nothing was changed"
-    if failed:
-        said += f"; did not finish: {', '.join(failed)}"
-    if not_run:
-        said += f"; not run: {', '.join(not_run)}"
-    again = "run it again when AWS answers (done steps plan nothing)" if done else "try again when AWS answers"
-    return f"{said}; {again}; check the network, --region, AWS_ENDPOINT_URL or VEGAOPS_AWS_TIMEOUT"
-
-
-def _usage(exc: Any) -> UsageError:
-    """A typer/click usage error as a vegaops one: one line naming the command, plus a hint."""
-    message = " ".join(str(exc.format_message()).split())
-    click_ctx = getattr(exc, "ctx", None)
-    path = click_ctx.command_path if click_ctx is not None else "vegaops"
-    return UsageError(f"{path}: {message}", hint=f"see {path} --help")
-
-
-def handle(exc: BaseException, argv: Sequence[str], debug: bool) -> int:
-    """Turn any exception escaping a command into output and an exit code."""
-    if isinstance(exc, VegaopsError):
-        return _report(exc, argv, debug, exc)
-    if isinstance(exc, KeyboardInterrupt):
-        return _report(Interrupted("interrupted", hint="nothing further was changed"), argv, debug)
-    from vegaops.aws.errors import is_botocore_error, translate
-
-    if is_botocore_error(exc):
-        return _report(translate(exc), argv, debug, exc)
-    error = InternalError(
-        f"internal error: {type(exc).__name__}: {exc}",
-        hint="this is a bug in vegaops; rerun with --debug and report it",
-    )
-    return _report(error, argv, debug, exc)
+from vegaops.boundary import _report, _usage, handle
+from vegaops.errors import ExitCode
 
 
 def run(argv: Sequence[str] | None = None) -> int:
@@ -129,15 +23,18 @@ def run(argv: Sequence[str] | None = None) -> int:
 def _run(argv: Sequence[str] | None) -> int:
     from typer import Abort
     from typer._click.exceptions import ClickException  # typer's vendored Click, not the click package
-    from typer.main import get_command
 
-    from vegaops.cli.app import CURRENT, app
+    from vegaops.cli.app import app
+    from vegaops.cli.tree import command_for, defer_coercion
+    from vegaops.context import CURRENT
 
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or os.environ.get("VEGAOPS_DEBUG", "").lower() in ("1", "true", "yes")
     CURRENT.clear()
     try:
-        rv = get_command(app).main(args=args, prog_name="vegaops", standalone_mode=False)
+        command = command_for(app, args)  # only the branch the arguments name (start-up of one-call commands)
+        defer_coercion(command)  # plain string values need no pydantic
+        rv = command.main(args=args, prog_name="vegaops", standalone_mode=False)
         return int(rv) if isinstance(rv, int) else 0
     except ClickException as exc:  # bad usage, bad parameter, unreadable file argument: all the user's input
         return _report(_usage(exc), args, debug)
@@ -154,7 +51,33 @@ def _run(argv: Sequence[str] | None) -> int:
         return handle(exc, args, debug)
 
 
+START_UP_SECONDS = 1.0
+
+
+def _pause_gc_for_start_up() -> None:
+    """No cyclic garbage collection for the first second of the process.
+
+    Start-up allocates hundreds of thousands of objects that live as long as the process (typer's command,
+    botocore's service models and client), and CPython's collector walks them again and again while they are
+    created: about a fifth of the CPU of a one-call command (``bench/startup.py``), finding nothing to free.
+    After a second (long commands: deploy, logs tail, exec) collection runs as usual, with what exists then
+    moved out of its sight (``gc.freeze``). Reference counting frees everything else meanwhile, as always.
+    """
+    import gc
+    import threading
+
+    def resume() -> None:
+        gc.freeze()
+        gc.enable()
+
+    gc.disable()
+    timer = threading.Timer(START_UP_SECONDS, resume)
+    timer.daemon = True
+    timer.start()
+
+
 def main() -> None:
+    _pause_gc_for_start_up()
     if os.environ.get("_VEGAOPS_COMPLETE"):  # shell completion: a warm cache answers before typer is imported
         from vegaops.completion import fast
 

@@ -11,7 +11,8 @@ from tests.steps.test_ssm_steps import contract
 from vegaops.aws.secrets import request_token
 from vegaops.context import AppContext
 from vegaops.errors import UsageError
-from vegaops.steps.secrets import PutSecret, PutSecretParams, create_missing_call
+from vegaops.setup.run import create_missing_call
+from vegaops.steps.secrets import PutSecret, PutSecretParams
 
 NAME = "vega/staging/database-url"
 

@@ -167,7 +167,7 @@ def test_timeout_budget_never_exceeds_the_total() -> None:
 
 
 def test_one_line_escapes_control_characters() -> None:
-    from vegaops.main import _one_line
+    from vegaops.boundary import _one_line
 
     assert _one_line("env.a\nb: no such environment") == "env.a\\nb: no such environment"
     assert _one_line("x\x1b[31my") == "x\\x1b[31my"

@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from vegaops.clock import FakeClock
-from vegaops.logs.core import Fetcher, Follower, LogEvent, Selector, backfill, to_ms
+from vegaops.logs.core import MAX_THROTTLED_ATTEMPTS, Fetcher, Follower, LogEvent, Selector, backfill, to_ms
 from vegaops.logs.sources import LogSource, discover
 from vegaops.ratelimit import RateLimiter
 
@@ -198,6 +198,20 @@ def test_throttling_is_retried_with_backoff_and_a_notice_never_fatal() -> None:
     assert len(fetcher.notices) == 4 and "throttled" in fetcher.notices[0]  # type: ignore[attr-defined]
     backoffs = [s for s in clock.sleeps if s > 0]
     assert backoffs and len(set(backoffs)) == len(backoffs)  # jittered
+
+
+def test_throttling_that_never_ends_gives_up_after_the_attempt_limit() -> None:
+    clock, api, fetcher = _setup()
+    api.put("/ecs/vega-api", "ecs/api/t1", 0, "m0")
+    clock.advance(1)
+    api.throttle_next = 10**6  # throttled for good
+    with pytest.raises(ClientError) as raised:
+        list(backfill(fetcher, [Selector("/ecs/vega-api", [API])], BASE, None))
+    assert raised.value.response["Error"]["Code"] == "ThrottlingException"
+    assert api.throttle_next == 10**6 - MAX_THROTTLED_ATTEMPTS  # the page was asked for exactly that many times
+    assert fetcher.throttled == MAX_THROTTLED_ATTEMPTS - 1  # a notice before each wait, none after the last call
+    backoffs = [s for s in clock.sleeps if s > 0]
+    assert len(backoffs) == MAX_THROTTLED_ATTEMPTS - 1 and max(backoffs) <= fetcher.backoff_cap
 
 
 def test_non_throttle_errors_propagate() -> None:

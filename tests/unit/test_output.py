@@ -52,3 +52,38 @@ def test_plain_output_when_not_a_tty() -> None:
 def test_sensitive_never_renders_its_value() -> None:
     s = Sensitive("correct horse")
     assert "correct" not in str(s) and "correct" not in repr(s) and "correct" not in f"{s}"
+
+
+TRICKY = [
+    "plain",
+    "tab\there\tx",
+    "trail   ",
+    "cr\rx and bell\x07 and vt\x0b ff\x0c bs\x08",
+    "esc\x1b[31mred",
+    "[bold]not markup[/]",
+    "wide 漢字\tx",
+    "",
+    "two\nlines\twith tabs",
+    "e\u0301\tcombining",
+]
+
+
+def test_text_to_a_file_is_written_as_rich_would_write_it() -> None:
+    """Without a terminal, Output writes text itself (rich is not imported); byte for byte what rich printed."""
+    from rich.console import Console
+    from rich.text import Text
+
+    for text in TRICKY:
+        out, err = io.StringIO(), io.StringIO()
+        o = Output("human", stdout=out, stderr=err)
+        o.result(Result("x", views=[Fields([("key", text)], title=text)], message=text))
+        o.warn(text)
+        want_out, want_err = io.StringIO(), io.StringIO()
+        for stream, lines in (
+            (want_out, [text, f"key  {text}", text] if text else [f"key  {text}"]),
+            (want_err, [f"warning: {text}"]),
+        ):
+            console = Console(width=4096, file=stream, highlight=False, soft_wrap=True, color_system="auto")
+            for line in lines:
+                console.print(Text(line))
+        assert (out.getvalue(), err.getvalue()) == (want_out.getvalue(), want_err.getvalue()), repr(text)

@@ -37,3 +37,38 @@ def test_help_imports_no_heavy_modules(args: list[str], shown: str) -> None:
     report = json.loads(proc.stderr.strip().splitlines()[-1])
     assert report == {"code": 0, "heavy": []}, proc.stderr
     assert shown in proc.stdout
+
+
+ONE_CALL_PROBE = """
+import json, sys
+from vegaops.main import run
+code = run(sys.argv[1:])
+loaded = sorted({m.split('.')[0] for m in sys.modules} & {"pydantic", "rich", "tenacity", "questionary", "moto"})
+print(json.dumps({"code": code, "loaded": loaded}), file=sys.stderr)
+"""
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("args", [["config", "get", "db_host"], ["-o", "json", "config", "get", "db_host"]])
+def test_a_one_call_read_imports_neither_pydantic_nor_rich(args: list[str], moto_url: str, project: object) -> None:
+    """typer converts parameter values through pydantic and rich renders terminals; a plain read piped to a
+    file needs neither (vegaops.cli.tree, vegaops.output.render), and each costs start-up CPU."""
+    import os
+
+    import boto3
+
+    ssm = boto3.client("ssm", endpoint_url=moto_url)
+    name = "db_host"
+    prefix = "/vega/staging/"
+    ssm.put_parameter(Name=prefix + name, Value="db.internal:5432", Type="String")
+    proc = subprocess.run(
+        [sys.executable, "-c", ONE_CALL_PROBE, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    report = json.loads(proc.stderr.strip().splitlines()[-1])
+    assert report == {"code": 0, "loaded": []}, proc.stderr
+    assert "db.internal:5432" in proc.stdout

@@ -25,7 +25,7 @@ def warner(ctx: AppContext) -> Callable[[str], None]:
 
 
 def finish(exit_code: int) -> None:
-    from vegaops.cli.app import CURRENT
+    from vegaops.context import CURRENT
 
     ctx = CURRENT[0] if CURRENT else None
     result = ctx.output.last if ctx is not None else None

@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from vegaops.envelope import services_of, verdict_of
 from vegaops.sensitive import redact
 
 # Commands that change something (AWS or the deploy lock). Read-only commands get annotations for their
@@ -47,17 +48,6 @@ MUTATING = (
     "setup",
 )
 
-# Worst first: the overall verdict of a multi-service deploy is its worst service outcome.
-_OUTCOME_ORDER = (
-    "failed",
-    "timed_out",
-    "superseded",
-    "rolled_back",
-    "interrupted",
-    "unknown",
-    "in_progress",
-    "succeeded",
-)
 _OUTCOME_WORDS = {
     "succeeded": "✅ succeeded",
     "rolled_back": "↩️ rolled back",
@@ -134,25 +124,6 @@ class Where:
     env: str | None = None
     region: str | None = None
     cluster: str | None = None
-
-
-def services_of(envelope: Mapping[str, Any]) -> list[dict[str, Any]]:
-    data = envelope.get("data")
-    if isinstance(data, dict) and isinstance(data.get("services"), list):
-        return [s for s in data["services"] if isinstance(s, dict) and "outcome" in s]
-    return []
-
-
-def verdict_of(envelope: Mapping[str, Any]) -> str:
-    """The overall verdict: the worst service outcome of a deploy/rollback, else the command's status."""
-    outcomes = [str(s.get("outcome")) for s in services_of(envelope)]
-    if outcomes and all(o == "planned" for o in outcomes):
-        return "planned"
-    for outcome in _OUTCOME_ORDER:
-        if outcome in outcomes:
-            return outcome
-    status = str(envelope.get("status") or "ok")
-    return "failed" if status == "error" else status
 
 
 def outputs(envelope: Mapping[str, Any], exit_code: int) -> dict[str, str]:

@@ -26,11 +26,11 @@ from vegaops.cli import (
     secret_cmd,
     setup_cmd,
 )
-from vegaops.context import AppContext, GlobalOptions
+from vegaops.context import CURRENT, AppContext, GlobalOptions
 
 
 class VegaopsGroup(TyperGroup):
-    """Routes every exception a command raises through the one error boundary (vegaops.main.handle)."""
+    """Routes every exception a command raises through the one error boundary (vegaops.boundary.handle)."""
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         from typer._click.exceptions import ClickException
@@ -40,7 +40,7 @@ class VegaopsGroup(TyperGroup):
         except (typer.Exit, typer.Abort, ClickException, BrokenPipeError):
             raise
         except (Exception, KeyboardInterrupt) as exc:
-            from vegaops.main import handle
+            from vegaops.boundary import handle
 
             app_obj = ctx.obj
             debug = bool(app_obj and app_obj.options.debug)
@@ -72,9 +72,6 @@ app.command("debug")(debug_cmd.debug)
 app.command("iam-policy")(iam_cmd.iam_policy)
 app.add_typer(secret_cmd.app, name="secret")
 app.command("exec", context_settings={"allow_interspersed_args": False})(exec_cmd.exec_)
-
-# The context of the run in progress, so main() can render a failure in the chosen output mode.
-CURRENT: list[AppContext] = []
 
 
 def _version(value: bool) -> None:

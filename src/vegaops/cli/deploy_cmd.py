@@ -150,7 +150,7 @@ def unlock(
 ) -> None:
     """Remove a stale deploy lock (after a crashed deploy)."""
     from vegaops.deploy import core
-    from vegaops.deploy.run import selected
+    from vegaops.deploy.core import selected
     from vegaops.output.result import Result
 
     a = app_ctx(ctx)

@@ -271,3 +271,22 @@ def _tag(
 
 
 record_tags = _tag
+
+
+def selected(ctx: AppContext, names: list[str]) -> list[tuple[str, str]]:
+    settings = ctx.settings
+    if names:
+        out = []
+        for n in names:
+            try:
+                cfg = settings.service(n)
+                out.append((cfg.name, cfg.ecs_service))
+            except VegaopsError:  # not a configured key: an ECS service name (preflight checks it)
+                out.append((n, n))
+        return out
+    if not settings.services:
+        raise UsageError(
+            "no services configured for this environment",
+            hint="name the services, or add [service.NAME] tables to vegaops.toml",
+        )
+    return [(k, c.ecs_service) for k, c in settings.services.items()]

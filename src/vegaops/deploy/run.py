@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from vegaops.deploy import core
 from vegaops.deploy import verdict as vd
+from vegaops.deploy.core import selected
 from vegaops.errors import Interrupted, NotFoundError, Refused, UsageError, VegaopsError
 
 if TYPE_CHECKING:
@@ -43,25 +44,6 @@ class Item:
     already: bool = False
     target_groups: list[str] = field(default_factory=list)
     verdict: vd.Verdict | None = None
-
-
-def selected(ctx: AppContext, names: list[str]) -> list[tuple[str, str]]:
-    settings = ctx.settings
-    if names:
-        out = []
-        for n in names:
-            try:
-                cfg = settings.service(n)
-                out.append((cfg.name, cfg.ecs_service))
-            except VegaopsError:  # not a configured key: an ECS service name (preflight checks it)
-                out.append((n, n))
-        return out
-    if not settings.services:
-        raise UsageError(
-            "no services configured for this environment",
-            hint="name the services, or add [service.NAME] tables to vegaops.toml",
-        )
-    return [(k, c.ecs_service) for k, c in settings.services.items()]
 
 
 def check_tag(ctx: AppContext, tag: str) -> None:

@@ -41,7 +41,7 @@ def _app_image(ctx: AppContext, key: str | None, td: Any) -> str:
 
 def status(ctx: AppContext, names: list[str]) -> Result:
     from vegaops.aws.elbv2 import Elbv2
-    from vegaops.deploy.run import selected
+    from vegaops.deploy.core import selected
     from vegaops.output.result import Lines, Result, Table, View
 
     cluster = ctx.settings.require_cluster()
@@ -158,8 +158,8 @@ def history(ctx: AppContext, name: str, limit: int) -> Result:
     vegaops recorded (tags), else resolved from ECS now (and recorded), else "unknown". A revision that
     cannot be read says why in its row; the rest is still shown."""
     from vegaops.aws.ecs import family_of, revision_of
+    from vegaops.deploy.core import selected
     from vegaops.deploy.outcomes import Resolver
-    from vegaops.deploy.run import selected
     from vegaops.output.result import Result, Table
     from vegaops.paths import state_dir
 

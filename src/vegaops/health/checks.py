@@ -6,7 +6,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -148,50 +148,52 @@ def http_check(
     clock: Clock | None = None,
     delay: float = 1.0,
 ) -> Check:
-    """GET the URL up to ``retries`` times; latency of the last attempt."""
-    last = ""
-    status: int | None = None
-    latency_ms: float | None = None
-    for attempt in range(max(1, retries)):
-        if attempt and clock is not None:
-            clock.sleep(delay)
-        started = time.perf_counter()
-        body = ""
-        try:
-            request = urllib.request.Request(url, headers={"User-Agent": "vegaops-health"})
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                status = int(response.status)
-                body = response.read(65536).decode("utf-8", "replace")
-        except urllib.error.HTTPError as exc:
-            status = int(exc.code)
-            body = exc.read(65536).decode("utf-8", "replace") if exc.fp else ""
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            status = None
-            reason = getattr(exc, "reason", exc)
-            last = f"no response: {reason}"
-        latency_ms = round((time.perf_counter() - started) * 1000, 1)
-        if status is not None:
-            if status != expect_status:
-                last = f"HTTP {status} (expected {expect_status}) in {latency_ms} ms"
-            elif expect_body and expect_body not in body:
-                last = f"HTTP {status} but the body lacks {expect_body!r} ({latency_ms} ms)"
-            else:
-                return Check(
-                    key,
-                    "http",
-                    True,
-                    f"HTTP {status} in {latency_ms} ms",
-                    url,
-                    {"status": status, "latency_ms": latency_ms, "attempts": attempt + 1},
-                )
-    return Check(
-        key,
-        "http",
-        False,
-        f"{last} after {max(1, retries)} attempt(s)",
-        url,
-        {"status": status, "latency_ms": latency_ms, "attempts": max(1, retries)},
+    """GET the URL up to ``retries`` times (tenacity, ``delay`` seconds apart on the injected clock);
+    latency of the last attempt."""
+    from tenacity import Retrying, retry_if_result, stop_after_attempt, wait_fixed
+
+    attempts = max(1, retries)
+    retrying = Retrying(
+        sleep=clock.sleep if clock is not None else lambda _s: None,
+        stop=stop_after_attempt(attempts),
+        wait=wait_fixed(delay),
+        retry=retry_if_result(lambda check: not check.ok),
+        retry_error_callback=lambda state: state.outcome.result() if state.outcome is not None else None,
     )
+    counter = iter(range(1, attempts + 1))
+    check: Check = retrying(lambda: _http_attempt(key, url, expect_status, expect_body, timeout, next(counter)))
+    return check if check.ok else replace(check, detail=f"{check.detail} after {attempts} attempt(s)")
+
+
+def _http_attempt(
+    key: str, url: str, expect_status: int, expect_body: str | None, timeout: float, attempt: int
+) -> Check:
+    """One GET of the health URL as a check (ok, or what was wrong with the answer)."""
+    started = time.perf_counter()
+    body = ""
+    status: int | None = None
+    last = ""
+    try:
+        request = urllib.request.Request(url, headers={"User-Agent": "vegaops-health"})
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            status = int(response.status)
+            body = response.read(65536).decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        status = int(exc.code)
+        body = exc.read(65536).decode("utf-8", "replace") if exc.fp else ""
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        last = f"no response: {reason}"
+    latency_ms = round((time.perf_counter() - started) * 1000, 1)
+    data = {"status": status, "latency_ms": latency_ms, "attempts": attempt}
+    if status is None:
+        return Check(key, "http", False, last, url, data)
+    if status != expect_status:
+        return Check(key, "http", False, f"HTTP {status} (expected {expect_status}) in {latency_ms} ms", url, data)
+    if expect_body and expect_body not in body:
+        last = f"HTTP {status} but the body lacks {expect_body!r} ({latency_ms} ms)"
+        return Check(key, "http", False, last, url, data)
+    return Check(key, "http", True, f"HTTP {status} in {latency_ms} ms", url, data)
 
 
 def _first_found(ident: str, lookups: Sequence[tuple[str, Callable[[str], str]]]) -> tuple[str, str] | None:

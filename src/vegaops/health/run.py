@@ -150,19 +150,31 @@ def wait_healthy(
     ``--timeout`` means what it says: the last wait is shortened so that a final check runs when the time is
     up (never giving up early because the next full interval would overshoot), and an HTTP attempt never
     waits past the deadline."""
-    start = a.clock.monotonic()
-    deadline = start + timeout
-    while True:
-        remaining = deadline - a.clock.monotonic()
-        checks = run_checks(a, names, retries=retries, http_timeout=max(0.1, min(http_timeout, remaining or 0.1)))
-        if all(c.ok for c in checks):
-            return True, checks
-        remaining = deadline - a.clock.monotonic()
-        if remaining <= 0:
-            return False, checks
-        if progress is not None:
-            progress(checks)
-        a.clock.sleep(min(interval, remaining))
+    from tenacity import RetryCallState, Retrying, retry_if_result
+
+    deadline = a.clock.monotonic() + timeout
+
+    def remaining() -> float:
+        return deadline - a.clock.monotonic()
+
+    def check() -> list[Check]:
+        left = remaining()
+        return run_checks(a, names, retries=retries, http_timeout=max(0.1, min(http_timeout, left or 0.1)))
+
+    def report(state: RetryCallState) -> None:
+        if progress is not None and state.outcome is not None:
+            progress(state.outcome.result())
+
+    retrying = Retrying(
+        sleep=a.clock.sleep,
+        retry=retry_if_result(lambda checks: not all(c.ok for c in checks)),
+        stop=lambda _state: remaining() <= 0,  # time is up: the check just made was the last one
+        wait=lambda _state: min(interval, remaining()),  # the last wait ends when the time is up
+        before_sleep=report,
+        retry_error_callback=lambda state: state.outcome.result() if state.outcome is not None else [],
+    )
+    checks: list[Check] = retrying(check)
+    return all(c.ok for c in checks), checks
 
 
 def failing_lines(checks: Sequence[Check]) -> list[str]:

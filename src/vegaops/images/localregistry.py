@@ -6,7 +6,6 @@ import json
 import shutil
 import socket
 import subprocess
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -123,17 +122,25 @@ def start(
     )
     log.close()
     registry = LocalRegistry(process, port, root)
-    deadline = time.monotonic() + timeout
-    while True:
+    from tenacity import Retrying, retry_if_result, stop_after_delay, wait_fixed
+
+    def answers() -> bool:
         if process.poll() is not None:
             raise RuntimeError(f"docker-registry exited with {process.returncode}; see {workdir / 'registry.log'}")
         try:
             with urllib.request.urlopen(f"{registry.url}/v2/", timeout=2) as r:
-                if r.status == 200:
-                    return registry
+                return bool(r.status == 200)
         except (urllib.error.URLError, OSError):
-            pass
-        if time.monotonic() > deadline:
-            registry.stop()
-            raise TimeoutError(f"docker-registry did not answer on {registry.url} within {timeout:.0f}s")
-        time.sleep(0.05)
+            return False
+
+    def timed_out(_state: object) -> LocalRegistry:
+        registry.stop()
+        raise TimeoutError(f"docker-registry did not answer on {registry.url} within {timeout:.0f}s")
+
+    Retrying(
+        retry=retry_if_result(lambda ok: not ok),
+        stop=stop_after_delay(timeout),
+        wait=wait_fixed(0.05),
+        retry_error_callback=timed_out,
+    )(answers)
+    return registry

@@ -9,6 +9,9 @@ installed with botocore) and tests them against a real ``docker-registry`` on lo
 
 Auth: HTTP Basic (what ECR's ``get_authorization_token`` gives), and the Bearer-token challenge of
 distribution registries (the token endpoint is called with the same Basic credentials).
+
+Retries: connection failures are retried by urllib3's ``Retry`` (twice); a 401 Bearer challenge renews the
+token and asks once more through tenacity (two attempts, no wait). Nothing here loops by hand.
 """
 
 from __future__ import annotations
@@ -37,6 +40,14 @@ MANIFEST_TYPES = ", ".join(
 
 class RegistryError(OperationFailed):
     """A registry answered with an error the caller did not expect."""
+
+
+class _TokenRenewed(Exception):
+    """A request was refused with a Bearer challenge and a new token was fetched: ask again."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status)
+        self.response = response
 
 
 @dataclass
@@ -100,8 +111,20 @@ class RegistryClient:
         url: str,
         body: bytes | None = None,
         headers: dict[str, str] | None = None,
-        retried: bool = False,
     ) -> Response:
+        """One request; a 401 with a Bearer challenge fetches a token and asks once more (tenacity, two
+        attempts); a second 401 is returned to the caller. Connection errors are retried by urllib3."""
+        from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
+
+        retrying = Retrying(
+            stop=stop_after_attempt(2), retry=retry_if_exception_type(_TokenRenewed), wait=lambda _s: 0, reraise=True
+        )
+        for attempt in retrying:
+            with attempt:
+                return self._send(method, url, body, headers, renew=attempt.retry_state.attempt_number == 1)
+        raise AssertionError("unreachable: the second attempt does not renew, so it returns or raises")
+
+    def _send(self, method: str, url: str, body: bytes | None, headers: dict[str, str] | None, renew: bool) -> Response:
         import urllib3
 
         full = url if url.startswith(("http://", "https://")) else urllib.parse.urljoin(self.base_url + "/", url)
@@ -114,10 +137,10 @@ class RegistryClient:
                 hint="check that the registry is running and reachable",
             ) from exc
         resp = Response(r.status, {k.lower(): v for k, v in r.headers.items()}, r.data or b"")
-        if resp.status == 401 and not retried:
+        if resp.status == 401 and renew:
             challenge = resp.header("www-authenticate") or ""
             if challenge.lower().startswith("bearer") and self._fetch_token(challenge):
-                return self.request(method, url, body, headers, retried=True)
+                raise _TokenRenewed(resp)
         return resp
 
     def _fetch_token(self, challenge: str) -> bool:
@@ -231,30 +254,36 @@ class RegistryClient:
         return urllib.parse.urljoin(self.base_url + "/", location)
 
     def open_blob(self, repo: str, digest: str) -> Any:
-        """A streaming reader (``read(n)``, ``close()``, context manager) of a blob's bytes."""
+        """A streaming reader (``read(n)``, ``close()``, context manager) of a blob's bytes.
+
+        A 401 with a Bearer challenge fetches a token and asks once more (tenacity, two attempts)."""
+        from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
+
+        retrying = Retrying(
+            stop=stop_after_attempt(2), retry=retry_if_exception_type(_TokenRenewed), wait=lambda _s: 0, reraise=True
+        )
+        for attempt in retrying:
+            with attempt:
+                return self._get_blob(repo, digest, renew=attempt.retry_state.attempt_number == 1)
+        raise AssertionError("unreachable: the second attempt does not renew, so it returns or raises")
+
+    def _get_blob(self, repo: str, digest: str, renew: bool) -> Any:
         import urllib3
 
         url = f"{self.base_url}/v2/{repo}/blobs/{digest}"
-        for attempt in range(2):
-            try:
-                r = self._http.request("GET", url, headers=self._auth_headers(), preload_content=False, redirect=True)
-            except urllib3.exceptions.HTTPError as exc:
-                raise RegistryError(f"registry {self.base_url}: GET blob {digest} failed: {exc}") from exc
-            if r.status == 200:
-                return r
-            body = r.read()
-            r.release_conn()
-            resp = Response(r.status, {k.lower(): v for k, v in r.headers.items()}, body)
-            challenge = resp.header("www-authenticate") or ""
-            if (
-                r.status == 401
-                and attempt == 0
-                and challenge.lower().startswith("bearer")
-                and self._fetch_token(challenge)
-            ):
-                continue
-            raise self._fail(f"GET blob {digest}", resp)
-        raise RegistryError(f"registry {self.base_url}: GET blob {digest}: unauthorized")
+        try:
+            r = self._http.request("GET", url, headers=self._auth_headers(), preload_content=False, redirect=True)
+        except urllib3.exceptions.HTTPError as exc:
+            raise RegistryError(f"registry {self.base_url}: GET blob {digest} failed: {exc}") from exc
+        if r.status == 200:
+            return r
+        body = r.read()
+        r.release_conn()
+        resp = Response(r.status, {k.lower(): v for k, v in r.headers.items()}, body)
+        challenge = resp.header("www-authenticate") or ""
+        if renew and r.status == 401 and challenge.lower().startswith("bearer") and self._fetch_token(challenge):
+            raise _TokenRenewed(resp)
+        raise self._fail(f"GET blob {digest}", resp)
 
     def manifest_digest(self, repo: str, reference: str) -> str | None:
         r = self.request("HEAD", f"/v2/{repo}/manifests/{reference}", headers={"Accept": MANIFEST_TYPES})

@@ -13,8 +13,9 @@
   is bounded by the overlap window, with a hard cap that moves the window floor instead of growing).
   Streams are never fixed at start: the group is queried as a whole and stream names are matched to
   the service's containers, so tasks started mid-follow appear on their first line.
-* Throttling is never fatal: a shared token-bucket rate limiter spaces calls, and a throttled call
-  is retried after a jittered exponential backoff with a notice on stderr.
+* Throttling: a shared token-bucket rate limiter spaces calls, and a throttled call is retried
+  (tenacity, sleeping on the injected clock) after a full-jitter exponential backoff with a notice on
+  stderr; a page still throttled after ``MAX_THROTTLED_ATTEMPTS`` calls ends the command with exit 75.
 """
 
 from __future__ import annotations
@@ -71,6 +72,8 @@ STREAM_WORKERS = 4  # GetLogEvents requests in flight at once
 # A stream whose last ingestion is this long before --since holds no event of the window: events may be
 # stamped up to 2 h after their ingestion, and lastIngestionTime is refreshed lazily (an hour of slack).
 STALE_STREAM_MS = 3 * 3600 * 1000
+
+MAX_THROTTLED_ATTEMPTS = 10  # calls of one page while throttled: about 1.5 minutes of backoff before giving up
 
 T = TypeVar("T")
 
@@ -155,6 +158,18 @@ class Selector:
         return prefixes.pop() if len(prefixes) == 1 else None
 
 
+def _full_jitter(rng: random.Random, multiplier: float, cap: float) -> Any:
+    """tenacity's ``wait_random_exponential`` (uniform in [0, min(cap, multiplier * 2**(n-1))]) drawing from
+    ``rng``, so a seeded run backs off the same way every time."""
+    from tenacity import RetryCallState, wait_exponential
+
+    class FullJitter(wait_exponential):
+        def __call__(self, retry_state: RetryCallState) -> float:
+            return rng.uniform(0, super().__call__(retry_state))
+
+    return FullJitter(multiplier=multiplier, max=cap)
+
+
 class Fetcher:
     def __init__(
         self,
@@ -185,20 +200,29 @@ class Fetcher:
         self.throttled = 0
 
     def _retry(self, group: str, limiter: RateLimiter, call: Callable[[], T]) -> T:
-        """One API call; throttling is retried after a jittered exponential backoff, with a notice."""
-        attempt = 0
-        while True:
+        """One API call, paced by ``limiter``. Throttling is retried (tenacity, on the injected clock) after a
+        full-jitter exponential backoff with a notice on stderr, up to ``MAX_THROTTLED_ATTEMPTS`` calls; then
+        the throttling error propagates (exit 75: AWS still failing after retries). Other errors propagate at once."""
+        from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+
+        def notice(state: RetryCallState) -> None:
+            self.throttled += 1
+            delay = state.next_action.sleep if state.next_action is not None else 0.0
+            self.notice(f"throttled by CloudWatch Logs on {group}; retrying in {delay:.1f}s")
+
+        def attempt() -> T:
             limiter.acquire()
-            try:
-                return call()
-            except Exception as exc:
-                if not is_throttle(exc):
-                    raise
-                attempt += 1
-                self.throttled += 1
-                delay = self.rng.uniform(0, min(self.backoff_cap, self.backoff_base * 2**attempt))
-                self.notice(f"throttled by CloudWatch Logs on {group}; retrying in {delay:.1f}s")
-                self.clock.sleep(delay)
+            return call()
+
+        retrying = Retrying(
+            sleep=self.clock.sleep,
+            stop=stop_after_attempt(MAX_THROTTLED_ATTEMPTS),
+            wait=_full_jitter(self.rng, 2 * self.backoff_base, self.backoff_cap),
+            retry=retry_if_exception(is_throttle),
+            before_sleep=notice,
+            reraise=True,
+        )
+        return retrying(attempt)
 
     def _fetch(
         self, selector: Selector, start_ms: int | None, end_ms: int | None, pattern: str | None, token: str | None

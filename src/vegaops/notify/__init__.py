@@ -265,14 +265,14 @@ def settings(ctx: AppContext) -> NotifyConfig:
 
 # --- events from results -------------------------------------------------------------------------------
 def _services(envelope: Mapping[str, Any]) -> list[dict[str, Any]]:
-    from vegaops.ci.github import services_of
+    from vegaops.envelope import services_of
 
     return services_of(envelope)
 
 
 def event_from(envelope: Mapping[str, Any], exit_code: int, env: str | None) -> Event | None:
     """The event a command's final (redacted) envelope is, or None (not an event, or a dry run)."""
-    from vegaops.ci.github import verdict_of
+    from vegaops.envelope import verdict_of
 
     command = str(envelope.get("command") or "")
     kind = EVENT_OF_COMMAND.get(command)

@@ -1,10 +1,16 @@
-"""Human (rich) and JSON rendering. stdout carries results, stderr carries progress and chatter."""
+"""Human (rich) and JSON rendering. stdout carries results, stderr carries progress and chatter.
+
+rich is imported only when something needs it: a stream that is a terminal (styles, live views) or a table.
+Text for a stream that is not a terminal is written as rich would write it there (no styles, control codes
+stripped, tabs expanded to 8-cell stops), which spares a one-call command's start-up the import of rich.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import sys
+import unicodedata
 from datetime import date, datetime
 from typing import IO, TYPE_CHECKING, Any
 
@@ -27,6 +33,46 @@ def _json_default(value: object) -> object:
 
 def to_json(obj: object, indent: int | None = None) -> str:
     return json.dumps(redact(obj), default=_json_default, indent=indent, sort_keys=False)
+
+
+_CONTROL = {7: None, 8: None, 11: None, 12: None, 13: None}  # what rich strips from text it prints
+
+
+def _plain(stream: IO[str]) -> bool:
+    """True when rich would print to ``stream`` without styles or cursor control: not a terminal, and no
+    FORCE_COLOR / TTY_COMPATIBLE=1 telling it to act as one."""
+    if os.environ.get("FORCE_COLOR") or os.environ.get("TTY_COMPATIBLE") == "1":
+        return False
+    try:
+        return not stream.isatty()
+    except (AttributeError, ValueError, OSError):
+        return True
+
+
+def _cells(ch: str) -> int:
+    if unicodedata.combining(ch) or unicodedata.category(ch) in ("Cc", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def plain_text(text: str) -> str:
+    """``text`` as rich prints it to a file: control codes stripped, tabs expanded to 8-cell stops."""
+    text = text.translate(_CONTROL)
+    if "\t" not in text:
+        return text
+    out: list[str] = []
+    for line in text.split("\n"):
+        column, parts = 0, []
+        for ch in line:
+            if ch == "\t":
+                pad = 8 - column % 8
+                parts.append(" " * pad)
+                column += pad
+            else:
+                parts.append(ch)
+                column += _cells(ch)
+        out.append("".join(parts))
+    return "\n".join(out)
 
 
 def _cell(value: Any) -> str:
@@ -103,21 +149,32 @@ class Output:
             self._err = self._console(self.stderr)
         return self._err
 
+    def _print(self, text: str, style: str | None = None, err: bool = True) -> None:
+        """One line of text (no markup): written directly where rich would add nothing, else through rich."""
+        stream = self.stderr if err else self.stdout
+        if _plain(stream):
+            stream.write(plain_text(text) + "\n")
+            stream.flush()
+            return
+        from rich.text import Text
+
+        (self.err if err else self.out).print(Text(text, style=style or ""))
+
     # chatter (stderr) -------------------------------------------------------------------------
     def info(self, message: str) -> None:
         if not self.quiet:
-            self.err.print(message, markup=False)
+            self._print(message)
 
     def note(self, message: str, style: str = "dim") -> None:
         if not self.quiet:
-            self.err.print(message, style=style, markup=False)
+            self._print(message, style)
 
     def warn(self, message: str) -> None:
-        self.err.print(f"warning: {message}", style="yellow", markup=False)
+        self._print(f"warning: {message}", "yellow")
 
     def debug(self, message: str) -> None:
         if self.verbose > 0:
-            self.err.print(message, style="dim", markup=False)
+            self._print(message, "dim")
 
     def workflow_command(self, line: str) -> None:
         """A CI workflow command (``::error::...``), verbatim on stderr: stdout stays the result."""
@@ -139,30 +196,29 @@ class Output:
         for view in result.views:
             self._view(view)
         if result.message and not self.quiet:
-            style = "green" if result.exit_code == 0 else "red"
-            target = self.out if result.exit_code == 0 else self.err
-            target.print(result.message, style=style, markup=False)
+            ok = result.exit_code == 0
+            self._print(result.message, "green" if ok else "red", err=not ok)
         for error in result.errors:
             self._error_line(error)
 
     def _view(self, view: View) -> None:
-        from rich import box
-        from rich.table import Table as RichTable
-        from rich.text import Text
-
         if isinstance(view, Reveal):
             self.stdout.write(view.value + "\n")
             self.stdout.flush()
         elif isinstance(view, Lines):
             for line in view.lines:
-                self.out.print(Text(line))
+                self._print(line, err=False)
         elif isinstance(view, Fields):
             if view.title:
-                self.out.print(Text(view.title, style="bold"))
+                self._print(view.title, "bold", err=False)
             width = max((len(k) for k, _ in view.pairs), default=0)
             for key, value in view.pairs:
-                self.out.print(Text(f"{key.ljust(width)}  {_cell(redact(value))}"))
+                self._print(f"{key.ljust(width)}  {_cell(redact(value))}", err=False)
         elif isinstance(view, Table):
+            from rich import box
+            from rich.table import Table as RichTable
+            from rich.text import Text
+
             terminal = self.out.is_terminal
             table = RichTable(
                 title=view.title if terminal else None,
@@ -180,9 +236,9 @@ class Output:
             self.out.print(table)
 
     def _error_line(self, error: dict[str, Any]) -> None:
-        self.err.print(f"error: {error.get('message')}", style="red", markup=False)
+        self._print(f"error: {error.get('message')}", "red")
         if error.get("hint"):
-            self.err.print(f"hint: {error['hint']}", style="yellow", markup=False)
+            self._print(f"hint: {error['hint']}", "yellow")
 
     def failure(self, result: Result) -> None:
         """Render a failed command: the envelope in json mode, one line + hint otherwise."""

@@ -33,8 +33,10 @@ def env_vars(endpoint: str) -> dict[str, str]:
 
 
 def sandbox_env() -> dict[str, Any]:
-    """Settings of ``--env sandbox``; a ConfigError (exit 2) when no sandbox is running."""
-    from vegaops.config import ServiceConfig
+    """Settings of ``--env sandbox``; a ConfigError (exit 2) when no sandbox is running.
+
+    ``_services`` holds each service's ``ServiceConfig`` fields as a plain dict: ``vegaops.config`` builds the
+    objects, so this module (which config calls) never imports config back."""
     from vegaops.errors import ConfigError
 
     state = live_state()
@@ -42,13 +44,13 @@ def sandbox_env() -> dict[str, Any]:
         raise ConfigError("the sandbox is not running", hint="run: vegaops sandbox up")
     endpoint = state.endpoint
     services = {
-        key: ServiceConfig(
-            name=key,
-            ecs_service=svc,
-            container=container,
-            ecr_repo=repo,
-            health_url=f"{endpoint}/_sandbox/health/{key}" if alb else None,
-        )
+        key: {
+            "name": key,
+            "ecs_service": svc,
+            "container": container,
+            "ecr_repo": repo,
+            "health_url": f"{endpoint}/_sandbox/health/{key}" if alb else None,
+        }
         for key, (svc, container, repo, alb) in DEMO_SERVICES.items()
     }
     # pushes go to the sandbox's docker-registry, which reaches ECR asynchronously (ecr.push waits for it)

@@ -75,9 +75,16 @@ def choose_mode(ctx: AppContext, opts: SetupOptions, ask: Asker) -> None:
 
 
 def _secret_call(name: str, value: str) -> StepCall:
-    from vegaops.steps.secrets import create_missing_call
-
     return create_missing_call(name, value)
+
+
+def create_missing_call(full_name: str, value: str) -> StepCall:
+    """A one-step call that creates (or sets) the secret with this full name (``secrets.put``)."""
+    from vegaops.runbook import engine
+    from vegaops.steps.secrets import PutSecret, PutSecretParams
+
+    name = full_name if full_name.startswith("/") else "/" + full_name
+    return engine.single(PutSecret, PutSecretParams(name=name, value=value), call_id=f"secret {full_name}")
 
 
 def _param_call(name: str, value: str) -> StepCall:
@@ -249,13 +256,8 @@ def run_setup(ctx: AppContext, opts: SetupOptions, check: bool = True) -> Result
 
 
 def _final_check(ctx: AppContext, env: str, path: Path) -> None:
-    """Run `status` and `health` for the new environment, when those commands exist."""
-    from vegaops.cli.app import app
-
-    names = {c.name for c in app.registered_commands} | {g.name for g in app.registered_groups}
+    """Run `status` and `health` for the new environment."""
     for command in ("status", "health"):
-        if command not in names:
-            continue
         args = [sys.executable, "-m", "vegaops", "--config", str(path), "--env", env, "--no-input", command]
         if ctx.output.json:
             continue

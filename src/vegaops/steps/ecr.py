@@ -89,19 +89,26 @@ def _copy_between_registries(
 def _wait_for_mirror(ctx: AppContext, ecr: Ecr, repo: str, tag: str, digest: str, timeout: float = 15.0) -> None:
     """The sandbox's registry reaches its ECR through push notifications (asynchronous); real ECR is one
     store. Wait until ECR reports ``repo:tag`` at ``digest`` so a following step (promote, deploy) sees it."""
+    from tenacity import Retrying, retry_if_result
+
     from vegaops.errors import TimedOut
 
     deadline = ctx.clock.monotonic() + timeout
-    while True:
-        ref = ecr.find(repo, tag)
-        if ref is not None and ref.digest == digest:
-            return
-        if ctx.clock.monotonic() >= deadline:
-            raise TimedOut(
-                f"the sandbox registry did not mirror {repo}:{tag} ({digest}) into ECR within {timeout:.0f} s",
-                hint="see the sandbox log; vegaops sandbox status",
-            )
-        ctx.clock.sleep(0.1)
+
+    def timed_out(_state: object) -> bool:
+        raise TimedOut(
+            f"the sandbox registry did not mirror {repo}:{tag} ({digest}) into ECR within {timeout:.0f} s",
+            hint="see the sandbox log; vegaops sandbox status",
+        )
+
+    retrying = Retrying(
+        sleep=ctx.clock.sleep,
+        retry=retry_if_result(lambda ref: ref is None or ref.digest != digest),
+        stop=lambda _state: ctx.clock.monotonic() >= deadline,
+        wait=lambda _state: 0.1,
+        retry_error_callback=timed_out,
+    )
+    retrying(ecr.find, repo, tag)
 
 
 @dataclass

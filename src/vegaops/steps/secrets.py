@@ -14,7 +14,6 @@ from vegaops.steps.base import Change, Outcome, Plan, Step, sensitive_field
 
 if TYPE_CHECKING:
     from vegaops.context import AppContext
-    from vegaops.runbook.model import StepCall
 
 
 @dataclass
@@ -140,14 +139,6 @@ class PutSecret(Step[PutSecretParams]):
                 store.add_tags(name, plan.state["tags"])
             outcome.changes.append(change)
         return outcome
-
-
-def create_missing_call(full_name: str, value: str) -> StepCall:
-    """A one-step call that creates (or sets) the secret with this full name: setup uses it."""
-    from vegaops.runbook import engine
-
-    name = full_name if full_name.startswith("/") else "/" + full_name
-    return engine.single(PutSecret, PutSecretParams(name=name, value=value), call_id=f"secret {full_name}")
 
 
 def _catalog(ctx: AppContext) -> Any:

@@ -1,0 +1,120 @@
+"""The error boundary: any exception escaping a command becomes output and an exit code.
+
+Used by ``vegaops.main`` (around the whole run) and by the root command group (``vegaops.cli.app``, so a run
+through typer's test runner gets the same answer); it sits below both so neither imports the other.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from typing import Any
+
+from vegaops.errors import ExitCode, InternalError, Interrupted, UsageError, VegaopsError
+
+
+def _wants_json(argv: Sequence[str]) -> bool:
+    args = list(argv)
+    for i, arg in enumerate(args):
+        if arg == "--output=json" or (arg in ("--output", "-o") and i + 1 < len(args) and args[i + 1] == "json"):
+            return True
+    return os.environ.get("VEGAOPS_OUTPUT") == "json"
+
+
+def _report(error: VegaopsError, argv: Sequence[str], debug: bool, exc: BaseException | None = None) -> int:
+    from vegaops.context import CURRENT
+    from vegaops.output.render import Output
+    from vegaops.output.result import Result
+
+    ctx = CURRENT[0] if CURRENT else None
+    output = ctx.output if ctx else Output("json" if _wants_json(argv) else "human")
+    command = ctx.command if ctx else "vegaops"
+    error.message = _one_line(error.message)
+    error.hint = _one_line(error.hint) if error.hint else _default_hint(error, command)
+    data = None
+    report = getattr(error, "report", None)
+    unavailable = error.exit_code == ExitCode.UNAVAILABLE
+    if unavailable:
+        reports = list(ctx.shared.get("run_reports", [])) if ctx else []
+        if report is not None and not any(r is report for r in reports):
+            reports.append(report)  # a run on another environment's context (image promote)
+        error.hint = _what_changed(reports)
+    if report is not None:
+        data = {"steps": [s.to_dict() for s in report.steps], "summary": report.summary()}
+    if debug and exc is not None:
+        traceback.print_exception(exc, file=sys.stderr)
+    result = Result(
+        command=command,
+        status="error",
+        exit_code=int(error.exit_code),
+        changes=report.changes if report is not None else [],
+        data=data,
+        errors=[error.to_dict()],
+    )
+    if report is not None and not unavailable and not output.json and len(report.steps) > 1:
+        done = [s.id for s in report.steps if s.status == "done"]
+        not_run = [s.id for s in report.steps if s.status in ("not_run",)]
+        output.note(f"steps done: {', '.join(done) or 'none'}; not run: {', '.join(not_run) or 'none'}")
+    output.failure(result)
+    return int(error.exit_code)
+
+
+def _default_hint(error: VegaopsError, command: str) -> str | None:
+    """Every user error ends with a hint; these are for the errors raised without one."""
+    if error.exit_code == ExitCode.USAGE:
+        return f"see vegaops {command} --help" if command != "vegaops" else "see vegaops --help"
+    if error.exit_code == ExitCode.NOT_FOUND:
+        return "check the name, the environment (--env) and the region (--region)"
+    if error.exit_code == ExitCode.AUTH:
+        from vegaops.aws.errors import CREDENTIALS_HINT
+
+        return CREDENTIALS_HINT
+    return None
+
+
+def _one_line(text: str) -> str:
+    """A user's value may hold newlines or terminal control codes: shown escaped, the error stays one line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _what_changed(reports: list[Any]) -> str:
+    """For a temporary AWS failure: which steps were applied before it, which were not."""
+    done = [s.id for r in reports if not r.dry_run for s in r.steps if s.status == "done" and s.changes]
+    failed = [s.id for r in reports for s in r.steps if s.status == "failed"]
+    not_run = [s.id for r in reports for s in r.steps if s.status == "not_run"]
+    said = f"changed before the failure: {', '.join(done)}" if done else "nothing was changed"
+    if failed:
+        said += f"; did not finish: {', '.join(failed)}"
+    if not_run:
+        said += f"; not run: {', '.join(not_run)}"
+    again = "run it again when AWS answers (done steps plan nothing)" if done else "try again when AWS answers"
+    return f"{said}; {again}; check the network, --region, AWS_ENDPOINT_URL or VEGAOPS_AWS_TIMEOUT"
+
+
+def _usage(exc: Any) -> UsageError:
+    """A typer/click usage error as a vegaops one: one line naming the command, plus a hint."""
+    message = " ".join(str(exc.format_message()).split())
+    click_ctx = getattr(exc, "ctx", None)
+    path = click_ctx.command_path if click_ctx is not None else "vegaops"
+    return UsageError(f"{path}: {message}", hint=f"see {path} --help")
+
+
+def handle(exc: BaseException, argv: Sequence[str], debug: bool) -> int:
+    """Turn any exception escaping a command into output and an exit code."""
+    if isinstance(exc, VegaopsError):
+        return _report(exc, argv, debug, exc)
+    if isinstance(exc, KeyboardInterrupt):
+        return _report(Interrupted("interrupted", hint="nothing further was changed"), argv, debug)
+    from vegaops.aws.errors import is_botocore_error, translate
+
+    if is_botocore_error(exc):
+        return _report(translate(exc), argv, debug, exc)
+    error = InternalError(
+        f"internal error: {type(exc).__name__}: {exc}",
+        hint="this is a bug in vegaops; rerun with --debug and report it",
+    )
+    return _report(error, argv, debug, exc)
