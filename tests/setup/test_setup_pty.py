@@ -16,6 +16,8 @@ import pytest
 from tests.conftest import vegaops_executable
 from tests.setup.conftest import seed_estate
 
+pytestmark = pytest.mark.e2e
+
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
