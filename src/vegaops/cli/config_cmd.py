@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from vegaops import completion
-from vegaops.cli.common import DryRunOpt, app_ctx, emit, parse_pairs, run_result
+from vegaops.cli.common import DryRunOpt, RedeployOpt, WatchOpt, app_ctx, emit, parse_pairs, run_result
 from vegaops.errors import NotFoundError, UsageError
 
 if TYPE_CHECKING:
@@ -74,19 +74,8 @@ def set_(
     description: Annotated[str | None, typer.Option("--description", help="Parameter description.")] = None,
     tag: Annotated[list[str] | None, typer.Option("--tag", help="KEY=VALUE tag (repeatable).")] = None,
     value_arg: Annotated[bool, typer.Option("--value-arg", help="Allow a SecureString value on argv.")] = False,
-    redeploy: Annotated[
-        bool,
-        typer.Option(
-            "--redeploy", help="Force a new deployment of the services that reference it (tasks read it at start)."
-        ),
-    ] = False,
-    watch: Annotated[
-        bool,
-        typer.Option(
-            "--watch/--no-watch",
-            help="With --redeploy: watch the new deployments to a verdict (exit 5/6/7 on failure).",
-        ),
-    ] = True,
+    redeploy: RedeployOpt = False,
+    watch: WatchOpt = True,
     dry_run: DryRunOpt = False,
 ) -> None:
     """Create or update a parameter; an unchanged value writes nothing (no new version)."""
@@ -274,19 +263,8 @@ def rollback(
         int | None,
         typer.Option("--to", help="Version whose value to restore (default: the value before the newest version)."),
     ] = None,
-    redeploy: Annotated[
-        bool,
-        typer.Option(
-            "--redeploy", help="Force a new deployment of the services that reference it (tasks read it at start)."
-        ),
-    ] = False,
-    watch: Annotated[
-        bool,
-        typer.Option(
-            "--watch/--no-watch",
-            help="With --redeploy: watch the new deployments to a verdict (exit 5/6/7 on failure).",
-        ),
-    ] = True,
+    redeploy: RedeployOpt = False,
+    watch: WatchOpt = True,
     dry_run: DryRunOpt = False,
 ) -> None:
     """Put the value before the newest version back (as a new version); twice is the same as once."""

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from vegaops import completion
-from vegaops.cli.common import DryRunOpt, KeysOpt, app_ctx, emit, parse_pairs, run_result
+from vegaops.cli.common import DryRunOpt, KeysOpt, RedeployOpt, WatchOpt, app_ctx, emit, parse_pairs, run_result
 from vegaops.errors import NotFoundError, UsageError
 
 if TYPE_CHECKING:
@@ -25,19 +25,6 @@ app = typer.Typer(
     help="Secrets in Secrets Manager (set, get, list, delete, restore, history, rollback, refs, export, diff, import).",
     no_args_is_help=True,
 )
-
-RedeployOpt = Annotated[
-    bool,
-    typer.Option(
-        "--redeploy", help="Force a new deployment of the services that reference it (tasks read it at start)."
-    ),
-]
-WatchOpt = Annotated[
-    bool,
-    typer.Option(
-        "--watch/--no-watch", help="With --redeploy: watch the new deployments to a verdict (exit 5/6/7 on failure)."
-    ),
-]
 
 
 def read_secret_value(a: AppContext, name: str, value: str | None, value_arg: bool, from_file: Path | None) -> str:
