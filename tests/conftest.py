@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import socket
@@ -10,13 +11,44 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
+from tests.layers import E2E_FIXTURES, ProcessAndServerGuard
+
 REGION = "eu-central-1"
 
 pytest_plugins = ["tests.sandbox_fixtures"]
+
+
+# --- Test layers --------------------------------------------------------------------------------------------------
+# `pytest -m "not e2e"` is the fast loop: no servers, no subprocesses. A test is e2e when it uses (directly or through
+# another fixture) one of E2E_FIXTURES, or carries the marker itself; the guard fails any other test that starts a
+# subprocess or a listening socket, so the layers cannot drift apart.
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if E2E_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.e2e)
+
+
+_guard = ProcessAndServerGuard()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    with _guard.active(item):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    with _guard.active(item):
+        return (yield)
+
 
 SAMPLE_CONFIG = """\
 [project]
@@ -67,11 +99,25 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempP
 
 
 @pytest.fixture
-def aws() -> Iterator[None]:
-    """In-process moto for unit tests of the AWS layer and steps."""
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """In-process moto for unit tests of the AWS layer and steps.
+
+    The tests' own ``boto3.client(...)`` calls use a default session on the process's one model loader (as
+    vegaops' ClientFactory does): moto resets the default session, and a fresh one parses the service models again.
+    """
+    import boto3
+    import botocore.session
     from moto import mock_aws
 
+    from vegaops.aws.clients import data_loader
+
+    # moto's EC2 backend otherwise parses ~10,000 AMIs each time it starts (seconds per test that touches EC2);
+    # the in-process estates are Fargate and use none (the e2e test on EC2 container instances keeps them)
+    monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
     with mock_aws():
+        core = botocore.session.Session()
+        core.register_component("data_loader", data_loader(core.get_config_variable("data_path")))
+        boto3.setup_default_session(botocore_session=core)
         yield
 
 
@@ -126,23 +172,56 @@ class LeakGuard:
         assert not leaked, f"vegaops {' '.join(args)} printed a secret value given earlier in this test"
 
 
-@pytest.fixture
-def cli():  # type: ignore[no-untyped-def]
-    """Run vegaops in-process through typer's CliRunner; returns exit code, stdout and stderr."""
+@functools.cache
+def _click_command() -> Any:
+    """The click command tree of the app, built once: typer's CliRunner rebuilds it (every command's signature
+    parsed again) on each invoke, which made in-process CLI tests CPU-bound."""
+    import typer.main
+
     from vegaops.cli.app import app
 
+    return typer.main.get_command(app)
+
+
+@pytest.fixture
+def cli():  # type: ignore[no-untyped-def]
+    """Run vegaops in-process (typer's CliRunner isolation); returns exit code, stdout and stderr."""
     runner = CliRunner()
     guard = LeakGuard()
+    command = _click_command()
 
     def invoke(*args: str, input: str | None = None) -> CliResult:
-        result = runner.invoke(app, list(args), input=input, prog_name="vegaops")
-        if result.exception and not isinstance(result.exception, SystemExit):
-            raise result.exception
-        out = CliResult(result.exit_code, result.stdout, result.stderr)
+        with runner.isolation(input=input) as (stdout, stderr, _):
+            code: int = 0
+            try:
+                command.main(args=list(args), prog_name="vegaops")
+            except SystemExit as exit_:  # what typer's CliRunner.invoke does with the exit
+                if isinstance(exit_.code, int) or exit_.code is None:
+                    code = exit_.code or 0
+                else:
+                    sys.stdout.write(f"{exit_.code}\n")
+                    code = 1
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+            text = [s.getvalue().decode("utf-8", "replace").replace("\r\n", "\n") for s in (stdout, stderr)]
+        out = CliResult(code, *text)
         guard.check(args, input, out)
         return out
 
     return invoke
+
+
+@pytest.fixture(scope="module")
+def local_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A real Debian docker-registry on loopback for the push tests (skipped only when not installed)."""
+    from vegaops.images import localregistry
+
+    if localregistry.available() is None:
+        pytest.skip("docker-registry binary not installed (apt-get install docker-registry)")
+    registry = localregistry.start(tmp_path_factory.mktemp("registry"))
+    yield registry
+    registry.stop()
 
 
 @pytest.fixture(scope="session")

@@ -43,6 +43,8 @@ def _report(error: VegaopsError, argv: Sequence[str], debug: bool, exc: BaseExce
         error.hint = _what_changed(reports)
     if report is not None:
         data = {"steps": [s.to_dict() for s in report.steps], "summary": report.summary()}
+        if hasattr(report, "stopped"):  # what a run stopped part-way applied, and how to finish or undo it
+            data["stopped"] = report.stopped()
     if debug and exc is not None:
         traceback.print_exception(exc, file=sys.stderr)
     result = Result(
@@ -53,10 +55,10 @@ def _report(error: VegaopsError, argv: Sequence[str], debug: bool, exc: BaseExce
         data=data,
         errors=[error.to_dict()],
     )
-    if report is not None and not unavailable and not output.json and len(report.steps) > 1:
-        done = [s.id for s in report.steps if s.status == "done"]
-        not_run = [s.id for s in report.steps if s.status in ("not_run",)]
-        output.note(f"steps done: {', '.join(done) or 'none'}; not run: {', '.join(not_run) or 'none'}")
+    several = report is not None and (len(report.steps) > 1 or any(s.status == "interrupted" for s in report.steps))
+    if report is not None and several and not unavailable and not output.json and hasattr(report, "stopped_lines"):
+        for line in report.stopped_lines():
+            output.info(line)
     output.failure(result)
     return int(error.exit_code)
 

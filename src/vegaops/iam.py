@@ -81,7 +81,11 @@ POLICIES: dict[str, CommandPolicy] = {
             "deploy watch",
             "re-attach to a running deployment and report its verdict",
             ("ecs:DescribeServices",),
-            {**_WATCH_OPTIONAL, "ecs:DescribeTaskDefinition": "names the revisions involved"},
+            {
+                **_WATCH_OPTIONAL,
+                "ecs:DescribeTaskDefinition": "names the revisions involved",
+                "ecs:ListTaskDefinitions": "resolves an interrupted deploy's unknown outcome when nothing is in flight",
+            },
         ),
         CommandPolicy(
             "deploy history",

@@ -75,12 +75,18 @@ class QuestionaryPrompter:
     def confirm(self, message: str, default: bool = False, option: str = "--yes") -> bool:
         import questionary
 
-        return bool(self._run(questionary.confirm(message, default=default)))
+        # auto_enter=False: "y" only selects the answer and Enter gives it, so a natural "y<Enter>" never
+        # leaves an Enter behind to answer the next question with its default.
+        return bool(self._run(questionary.confirm(message, default=default, auto_enter=False)))
 
     def text(self, message: str, default: str | None = None, option: str | None = None) -> str:
         import questionary
 
-        return str(self._run(questionary.text(message, default=default or "")))
+        # The default is shown, never pre-filled: typing 900 gives 900 (a pre-filled "600" made it 600900);
+        # Enter on the empty line takes the default.
+        shown = f"(default: {default})" if default else None
+        answer = str(self._run(questionary.text(message, instruction=shown)))
+        return answer if answer.strip() else (default or "")
 
     def secret(self, message: str, option: str | None = None, confirm: bool = True) -> str:
         import questionary

@@ -60,6 +60,7 @@ PRINT_ENV = (
 )
 
 
+@pytest.mark.e2e  # runs a child process
 @pytest.mark.usefixtures("stores")
 def test_exec_injects_secrets_and_config(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "env.json"
@@ -71,6 +72,7 @@ def test_exec_injects_secrets_and_config(cli, tmp_path: Path) -> None:  # type: 
     assert TRICKY not in r.output
 
 
+@pytest.mark.e2e  # runs a child process
 @pytest.mark.usefixtures("stores")
 def test_exec_prefix_pristine_and_exit_code(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "env.json"
@@ -81,6 +83,7 @@ def test_exec_prefix_pristine_and_exit_code(cli, tmp_path: Path) -> None:  # typ
     assert cli("exec", "--", "no-such-command-xyz").exit_code == 2
 
 
+@pytest.mark.e2e  # runs a child process
 @pytest.mark.usefixtures("stores")
 def test_exec_service_gets_exactly_its_task_definition(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     sm, ecs = boto3.client("secretsmanager"), boto3.client("ecs")

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 
 import boto3
+import pytest
+
+pytestmark = pytest.mark.e2e
 
 SECRET = "e2e-secret-value-x9"
 

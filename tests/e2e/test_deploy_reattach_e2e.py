@@ -12,6 +12,8 @@ import pytest
 
 from vegaops.sandbox.process import Handle, start
 
+pytestmark = pytest.mark.e2e
+
 
 @pytest.fixture
 def slow_sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Handle]:

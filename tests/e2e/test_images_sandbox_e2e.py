@@ -14,9 +14,13 @@ from vegaops.images import localregistry
 from vegaops.sandbox.process import Handle
 from vegaops.sandbox.state import read_state
 
-pytestmark = pytest.mark.skipif(
-    localregistry.available() is None, reason="docker-registry binary not installed (apt-get install docker-registry)"
-)
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(
+        localregistry.available() is None,
+        reason="docker-registry binary not installed (apt-get install docker-registry)",
+    ),
+]
 
 
 def test_push_to_sandbox_lands_in_its_ecr_with_the_same_digest(

@@ -13,6 +13,8 @@ import pytest
 
 from vegaops.sandbox import admin
 
+pytestmark = pytest.mark.e2e
+
 SERVICES = {"api": "vega-api", "worker": "vega-worker", "llm-proxy": "vega-llm-proxy"}
 
 

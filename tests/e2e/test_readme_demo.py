@@ -12,6 +12,8 @@ import pytest
 
 from vegaops.sandbox.state import live_state, pid_alive
 
+pytestmark = pytest.mark.e2e
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

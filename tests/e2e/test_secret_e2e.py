@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 
 import boto3
+import pytest
 
 from vegaops import dotenv
+
+pytestmark = pytest.mark.e2e
 
 A = 'first "value" with $dollar\nand a second line'
 B = "second-value-e2e"

@@ -12,8 +12,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import boto3
+import pytest
 
 from tests.conftest import CliResult
+
+pytestmark = pytest.mark.e2e
 
 VALUES = [
     "leak-canary-Alpha-7f3e",

@@ -8,9 +8,12 @@ import time
 from pathlib import Path
 
 import boto3
+import pytest
 
 from tests.conftest import vegaops_executable
 from tests.setup.test_setup_pty import ANSI, Terminal
+
+pytestmark = pytest.mark.e2e
 
 VALUE = "pty-hidden-hunter2"
 

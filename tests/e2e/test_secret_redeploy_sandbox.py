@@ -8,7 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from vegaops.sandbox.process import Handle
+
+pytestmark = pytest.mark.e2e
 
 
 def _run(cwd: Path, *args: str, input: str) -> subprocess.CompletedProcess[str]:

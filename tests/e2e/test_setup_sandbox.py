@@ -10,7 +10,11 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from vegaops.sandbox.process import Handle
+
+pytestmark = pytest.mark.e2e
 
 
 def _run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import boto3
@@ -61,30 +62,28 @@ def test_shipped_runbooks_are_valid() -> None:
 
 
 @pytest.fixture
-def calls_counter(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Counts botocore API calls made in this process (botocore's event system, not a mock)."""
-    calls: list[str] = []
-    session = boto3.Session()
+def aws_requests(aws: None, project: Path) -> Iterator[Callable[[], list[str]]]:
+    """The requests that reached (in-process) AWS during the test, as moto's recorder saw them: nothing patched."""
+    from moto.moto_api import recorder
 
-    original = boto3.Session.client
+    recorder.reset_recording()  # its file is ./moto_recording, in the test's project directory
+    recorder.start_recording()
 
-    def client(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        c = original(self, *args, **kwargs)
-        c.meta.events.register("before-call", lambda model, **_: calls.append(model.name))
-        return c
+    def seen() -> list[str]:
+        return [json.loads(line)["url"] for line in recorder.download_recording().splitlines() if line]
 
-    monkeypatch.setattr(boto3.Session, "client", client)
-    del session
-    return calls
+    yield seen
+    recorder.stop_recording()
 
 
-@pytest.mark.usefixtures("aws", "project")
-def test_typo_fails_before_any_aws_call(cli, project: Path, calls_counter: list[str]) -> None:  # type: ignore[no-untyped-def]
+def test_typo_fails_before_any_aws_call(cli, project: Path, aws_requests: Callable[[], list[str]]) -> None:  # type: ignore[no-untyped-def]
     (project / "runbooks").mkdir()
     (project / "runbooks" / "bad.toml").write_text(GOOD.replace("${vars.level}", "${vars.lvl}"))
     r = cli("runbook", "run", "bad")
     assert r.exit_code == 2 and "vars.lvl" in r.stderr
-    assert calls_counter == []
+    assert aws_requests() == []
+    assert cli("config", "get", "log-level").exit_code == 3  # the recorder does see a command's calls
+    assert any("ssm" in url for url in aws_requests())
 
 
 @pytest.mark.usefixtures("aws", "project")
@@ -128,6 +127,11 @@ with = { name = "never", value = "x" }
     assert r.exit_code == 2 and doc["status"] == "error"
     assert [s["status"] for s in doc["data"]["steps"]] == ["done", "failed", "not_run"]
     assert "step b failed" in doc["errors"][0]["message"]
+    stopped = doc["data"]["stopped"]  # what was applied, what not, and the command that finishes the run
+    assert stopped["changed"] == ["create String /vega/staging/log-level"]
+    assert stopped["resume"] == "vegaops --env staging runbook run fail"
+    r = cli("runbook", "run", "fail")  # a is done already: this run changes nothing, and says so
+    assert r.exit_code == 2 and "nothing was changed" in r.stderr and "to finish" not in r.stderr
     # fix the runbook: re-running resumes, the done step plans empty
     (project / "runbooks" / "fail.toml").write_text(text.replace('"bad name!"', '"copy"'))
     doc = json.loads(cli("-o", "json", "runbook", "run", "fail").stdout)

@@ -5,6 +5,7 @@ from vegaops.setup.discovery import Reference, ServiceInfo
 from vegaops.setup.plan import (
     Answers,
     ServiceChoice,
+    env_service_tables,
     env_table,
     missing_references,
     propose_env,
@@ -107,6 +108,7 @@ def test_answers_become_a_valid_config() -> None:
             "project": {"name": "vega"},
             "env.prod": env_table(a),
             **{f"service.{k}": v for k, v in service_tables(a).items()},
+            **{f"env.prod.service.{k}": v for k, v in env_service_tables(a).items()},
         },
     )
     cfg = parse_config(text, None)
@@ -118,7 +120,8 @@ def test_answers_become_a_valid_config() -> None:
         "tag_rule": "-stable$",
         "confirm": True,
     }
-    assert cfg.services["api"]["health_url"] == "http://x/v1/health"
+    assert "health_url" not in cfg.services["api"]  # the URL is this environment's, not every one's
+    assert cfg.env_services["prod"]["api"] == {"health_url": "http://x/v1/health"}
 
 
 def test_set_tables_keeps_comments_and_other_tables() -> None:

@@ -47,7 +47,7 @@ def test_non_interactive_from_options(cli, empty_dir: Path, estate: dict[str, An
     assert doc["status"] == "changed" and doc["data"]["file"] == "create"
     cfg = tomllib.loads((empty_dir / "vegaops.toml").read_text())
     assert cfg["project"] == {"name": "vega", "region": "eu-central-1", "default_env": "prod"}
-    assert cfg["env"]["prod"] == {
+    assert {k: v for k, v in cfg["env"]["prod"].items() if k != "service"} == {
         "cluster": "vega-prod",
         "region": "eu-central-1",
         "secrets_prefix": "vega/prod/",
@@ -55,12 +55,9 @@ def test_non_interactive_from_options(cli, empty_dir: Path, estate: dict[str, An
         "tag_rule": "-stable$",
         "confirm": True,
     }
-    assert cfg["service"]["api"] == {
-        "ecs_service": "vega-api",
-        "container": "api",
-        "ecr_repo": "vega-api",
-        "health_url": f"http://{estate['lb_dns']}/v1/health",
-    }
+    assert cfg["service"]["api"] == {"ecs_service": "vega-api", "container": "api", "ecr_repo": "vega-api"}
+    # the health URL is this environment's load balancer: under [env.prod.service.api], not for every env
+    assert cfg["env"]["prod"]["service"] == {"api": {"health_url": f"http://{estate['lb_dns']}/v1/health"}}
     assert cfg["service"]["worker"] == {"ecs_service": "vega-worker", "container": "worker", "ecr_repo": "vega-worker"}
     assert boto3.client("ssm").get_parameter(Name="/vega/prod/redis-endpoint")["Parameter"]["Value"] == "redis://r:6379"
     assert [s["name"] for s in doc["data"]["skipped"]] == ["vega/prod/management-token"]
@@ -134,7 +131,8 @@ def test_interactive_flow_with_scripted_answers(app_context: AppContext, tmp_pat
         == "redis://cache:6379"
     )
     cfg = tomllib.loads((tmp_path / "vegaops.toml").read_text())
-    assert cfg["service"]["api"]["health_url"] == "http://alb/v1/health"
+    assert cfg["env"]["prod"]["service"]["api"]["health_url"] == "http://alb/v1/health"
+    assert "health_url" not in cfg["service"]["api"]
 
 
 def test_ctrl_c_mid_way_changes_nothing(app_context: AppContext, tmp_path: Path) -> None:

@@ -16,6 +16,8 @@ import pytest
 from tests.conftest import vegaops_executable
 from tests.setup.conftest import seed_estate
 
+pytestmark = pytest.mark.e2e
+
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
@@ -106,19 +108,20 @@ def test_wizard_in_a_real_terminal(moto_url: str, tmp_path: Path, monkeypatch: p
     term.expect("Image tag rule")
     term.send("\r")  # accept "-stable$"
     term.expect("Ask for confirmation")
-    term.send("y")
+    term.send("y\r")  # answers need Enter: "y" alone only selects
     term.expect("management-token")  # a missing secret: create it through a hidden prompt
-    term.send("y")
+    term.send("y\r")
     term.expect("Value for vega/prod/management-token")
     term.send("s3cr3t-token\r")
     term.expect("Again, to confirm")
     term.send("s3cr3t-token\r")
     term.expect("redis-endpoint")
-    term.send("y")
+    term.send("y\r")
     term.expect("Value for /vega/prod/redis-endpoint")
-    term.send("\x15redis://cache:6379\r")  # Ctrl-U clears the documented default
+    term.expect("(default: redis://localhost:6379)")  # shown, not pre-filled: what is typed is the value
+    term.send("redis://cache:6379\r")
     term.expect("Apply this plan?")
-    term.send("y")
+    term.send("y\r")
     assert term.wait() == 0, term.buffer
     assert "s3cr3t-token" not in ANSI.sub("", term.buffer)
     cfg = tomllib.loads((tmp_path / "vegaops.toml").read_text())

@@ -152,6 +152,7 @@ def test_lock_is_exclusive_names_the_holder_and_expires(app_context: AppContext)
     assert core.read_lock(app_context, "vega-api") is None
 
 
+@pytest.mark.e2e  # a real process holds the lock
 def test_lock_of_a_killed_deploy_on_this_machine_is_taken_over(app_context: AppContext) -> None:
     import json
     import subprocess

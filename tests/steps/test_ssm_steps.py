@@ -76,3 +76,31 @@ def test_delete_contract_in_batches(app_context: AppContext) -> None:
     assert len(plan.changes) == 23 and plan.notes == ["absent: /vega/staging/absent"]
     contract(app_context, step)
     assert ssm.get_parameters_by_path(Path="/vega/staging")["Parameters"] == []
+
+
+@pytest.mark.usefixtures("aws")
+def test_if_missing_creates_only_what_is_missing(app_context: AppContext) -> None:
+    ssm = boto3.client("ssm")
+    ssm.put_parameter(Name="/vega/staging/log-level", Value="warn", Type="String")
+    kept = PutParameter(PutParams(name="log-level", value="info", description="LOG_LEVEL", if_missing=True))
+    plan = kept.plan(app_context)
+    assert plan.empty and plan.outputs["version"] == 1
+    assert plan.notes == ["kept: /vega/staging/log-level exists (version 1); seeding only creates what is missing"]
+    created = PutParameter(PutParams(name="cache-enabled", value="true", if_missing=True))
+    contract(app_context, created)
+    assert ssm.get_parameter(Name="/vega/staging/cache-enabled")["Parameter"]["Value"] == "true"
+    assert ssm.get_parameter(Name="/vega/staging/log-level")["Parameter"]["Value"] == "warn"
+
+
+@pytest.mark.usefixtures("aws", "project")
+def test_seed_params_plans_nothing_for_existing_values(cli) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    boto3.client("ssm").put_parameter(Name="/vega/staging/log-level", Value="warn", Type="String")
+    r = cli("-o", "json", "runbook", "plan", "seed-params")
+    doc = json.loads(r.stdout)
+    assert r.exit_code == 0
+    targets = [c["target"] for c in doc["changes"]]
+    assert "/vega/staging/log-level" not in targets and len(targets) == 3
+    assert cli("runbook", "run", "seed-params", "--var", "log_level=debug").exit_code == 0
+    assert boto3.client("ssm").get_parameter(Name="/vega/staging/log-level")["Parameter"]["Value"] == "warn"

@@ -65,6 +65,24 @@ def endpoint_override_active(service: str, explicit: str | None = None) -> bool:
     return bool(os.environ.get("AWS_ENDPOINT_URL_" + _service_env_suffix(service)))
 
 
+class _SearchPaths(list[str]):
+    """A loader's search paths; boto3 appends its own data directory once per session, so ignore repeats."""
+
+    def append(self, path: str) -> None:
+        if path not in self:
+            super().append(path)
+
+
+@functools.cache
+def data_loader(data_path: str | None) -> Any:
+    """botocore's loader of service models, one per process: by default each session builds its own and parses the
+    large JSON models again (in-process tests build a session per command they run; a real run builds one)."""
+    from botocore.loaders import Loader
+
+    paths = _SearchPaths(os.path.expanduser(p) for p in data_path.split(os.pathsep)) if data_path else _SearchPaths()
+    return Loader(extra_search_paths=paths)
+
+
 class ClientFactory:
     """Builds (and caches) boto3 clients for one profile/region/endpoint.
 
@@ -97,9 +115,13 @@ class ClientFactory:
     def session(self) -> boto3.Session:
         if self._session is None:
             import boto3
+            import botocore.session
 
+            core = botocore.session.Session()
+            core.register_component("data_loader", data_loader(core.get_config_variable("data_path")))
             creds = self.credentials or {}
             self._session = boto3.Session(
+                botocore_session=core,
                 profile_name=self.profile,
                 region_name=self.region,
                 aws_access_key_id=creds.get("aws_access_key_id"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -154,6 +154,7 @@ class SecretListing:
     last_changed: datetime | None
     versions: int
     deleted: datetime | None = None
+    tags: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -188,6 +189,7 @@ class SecretsCatalog(Secrets):
                         s.get("LastChangedDate"),
                         len(s.get("SecretVersionsToStages", {}) or {}),
                         s.get("DeletedDate"),
+                        {t["Key"]: t.get("Value", "") for t in s.get("Tags", []) or []},
                     )
                 )
         return sorted(found, key=lambda s: s.name)

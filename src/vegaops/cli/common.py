@@ -15,6 +15,18 @@ if TYPE_CHECKING:
 
 
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Show the plan; change nothing.")]
+RedeployOpt = Annotated[
+    bool,
+    typer.Option(
+        "--redeploy", help="Force a new deployment of the services that reference it (tasks read it at start)."
+    ),
+]
+WatchOpt = Annotated[
+    bool,
+    typer.Option(
+        "--watch/--no-watch", help="With --redeploy: watch the new deployments to a verdict (exit 5/6/7 on failure)."
+    ),
+]
 
 
 def app_ctx(ctx: typer.Context, dry_run: bool = False) -> AppContext:
@@ -89,3 +101,13 @@ def run_result(app: AppContext, report: RunReport, data: Any = None, message: st
         views=views,
         message=message,
     )
+
+
+KeysOpt = Annotated[
+    bool,
+    typer.Option(
+        "--keys",
+        help="A JSON secret becomes one variable per key (MASTER_USERNAME, ...), named by the same rule; "
+        "a secret tagged vegaops:env-keys=true always does.",
+    ),
+]

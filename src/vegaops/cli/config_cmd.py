@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from vegaops import completion
-from vegaops.cli.common import DryRunOpt, app_ctx, emit, parse_pairs, run_result
+from vegaops.cli.common import DryRunOpt, RedeployOpt, WatchOpt, app_ctx, emit, parse_pairs, run_result
 from vegaops.cmdline import prog
 from vegaops.errors import NotFoundError, UsageError
 
@@ -75,19 +75,8 @@ def set_(
     description: Annotated[str | None, typer.Option("--description", help="Parameter description.")] = None,
     tag: Annotated[list[str] | None, typer.Option("--tag", help="KEY=VALUE tag (repeatable).")] = None,
     value_arg: Annotated[bool, typer.Option("--value-arg", help="Allow a SecureString value on argv.")] = False,
-    redeploy: Annotated[
-        bool,
-        typer.Option(
-            "--redeploy", help="Force a new deployment of the services that reference it (tasks read it at start)."
-        ),
-    ] = False,
-    watch: Annotated[
-        bool,
-        typer.Option(
-            "--watch/--no-watch",
-            help="With --redeploy: watch the new deployments to a verdict (exit 5/6/7 on failure).",
-        ),
-    ] = True,
+    redeploy: RedeployOpt = False,
+    watch: WatchOpt = True,
     dry_run: DryRunOpt = False,
 ) -> None:
     """Create or update a parameter; an unchanged value writes nothing (no new version)."""
@@ -101,7 +90,17 @@ def set_(
     from vegaops.cli.secret_cmd import now_iso
 
     after = now_iso(a)
-    report = engine.run(a, a.command, [engine.single(PutParameter, params)])
+    then: list[str] = []
+    readers: list[str] | None = None
+    if redeploy:  # the redeploy belongs to this command's one plan and one question
+        from vegaops.cli.secret_cmd import redeploy_services, redeploy_then
+        from vegaops.naming import param_name
+        from vegaops.refs import param_matcher
+
+        full = param_name(a.settings.params_prefix, name)
+        readers = redeploy_services(a, param_matcher(full))
+        then = redeploy_then(a, full, readers, watch)
+    report = engine.run(a, a.command, [engine.single(PutParameter, params)], then=then)
     extra: dict[str, object] = {}
     if redeploy and (report.changed or report.dry_run):
         from vegaops.cli.secret_cmd import redeploy as force_redeploy
@@ -109,7 +108,7 @@ def set_(
         from vegaops.refs import param_matcher
 
         full = param_name(a.settings.params_prefix, name)
-        extra["redeploy"] = force_redeploy(a, param_matcher(full), after, full, watch)
+        extra["redeploy"] = force_redeploy(a, param_matcher(full), after, full, watch, services=readers, confirmed=True)
     elif redeploy:
         a.output.info("value unchanged; no redeploy needed")
     elif report.changed and a.settings.cluster:
@@ -270,19 +269,8 @@ def rollback(
         int | None,
         typer.Option("--to", help="Version whose value to restore (default: the value before the newest version)."),
     ] = None,
-    redeploy: Annotated[
-        bool,
-        typer.Option(
-            "--redeploy", help="Force a new deployment of the services that reference it (tasks read it at start)."
-        ),
-    ] = False,
-    watch: Annotated[
-        bool,
-        typer.Option(
-            "--watch/--no-watch",
-            help="With --redeploy: watch the new deployments to a verdict (exit 5/6/7 on failure).",
-        ),
-    ] = True,
+    redeploy: RedeployOpt = False,
+    watch: WatchOpt = True,
     dry_run: DryRunOpt = False,
 ) -> None:
     """Put the value before the newest version back (as a new version); twice is the same as once."""

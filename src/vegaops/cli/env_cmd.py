@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from vegaops.cli.common import app_ctx, emit
+from vegaops.cli.common import KeysOpt, app_ctx, emit
 from vegaops.cmdline import prog
+
+if TYPE_CHECKING:
+    from vegaops.context import AppContext
 
 app = typer.Typer(
     rich_markup_mode=None,
@@ -83,6 +86,7 @@ def vars_(
     service: Annotated[
         str | None, typer.Argument(help="Service (vegaops.toml name or ECS name); default: all.")
     ] = None,
+    keys: KeysOpt = False,
 ) -> None:
     """Every variable the service's live task definition gives its containers (every container, grouped:
     environment, environment files, secrets, log drivers' secretOptions), where each comes from and whether
@@ -135,6 +139,8 @@ def vars_(
             source = f"{v.source} (log driver)" if v.via == "secretOptions" else v.source
             rows.append([name, v.container, v.name, source, v.origin, resolves])
             data.append({"service": name, "task_definition": td_arn, **v.to_dict()})
+    if keys:
+        rows += _json_keys(a, data)
     broken = sum(1 for d in data if d["resolves"] is False)
     message = (
         f"{len(data)} variables, {broken} do not resolve (tasks will fail to start)"
@@ -150,3 +156,27 @@ def vars_(
         message=message,
     )
     emit(a, result)
+
+
+def _json_keys(a: AppContext, data: list[dict[str, Any]]) -> list[list[object]]:
+    """``env vars --keys``: a variable holding a whole JSON secret, as the one variable per key that
+    ``exec``/``secret export --keys`` give (names by naming.env_var_name). Key names only, never values."""
+    from vegaops.aws.secrets import Secrets
+    from vegaops.naming import env_var_name
+    from vegaops.refs import parse_value_from
+    from vegaops.stores import json_fields
+
+    store = Secrets(a.client("secretsmanager"))
+    rows: list[list[object]] = []
+    for d in data:
+        ref = parse_value_from(d.get("value_from") or "")
+        if d.get("source") != "secretsmanager" or not d.get("resolves") or ref.json_key:
+            continue
+        got = store.get(ref.store_id, version_id=ref.version_id, stage=ref.version_stage)
+        fields = json_fields(got.value.value) if got is not None else None
+        if fields is None:
+            continue
+        d["keys"] = {k: env_var_name(k) for k in fields}
+        for k, var in d["keys"].items():
+            rows.append([d["service"], d["container"], var, "secretsmanager key", f"{d['origin']} key {k}", "yes"])
+    return rows

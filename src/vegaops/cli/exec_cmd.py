@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from vegaops.cli.common import app_ctx
+from vegaops.cli.common import KeysOpt, app_ctx
 from vegaops.cmdline import prog
 from vegaops.errors import UsageError
 
@@ -17,8 +17,9 @@ if TYPE_CHECKING:
     from vegaops.context import AppContext
 
 
-def service_env(a: AppContext, service: str) -> dict[str, str]:
-    """Exactly what the service's live task definition gives its container: environment, SSM and secrets."""
+def service_env(a: AppContext, service: str, keys: bool = False) -> dict[str, str]:
+    """Exactly what the service's live task definition gives its container: environment, SSM and secrets.
+    With ``keys``, a variable holding a whole JSON secret becomes one variable per key instead."""
     import json
 
     from vegaops.aws.ecs import Ecs
@@ -65,6 +66,14 @@ def service_env(a: AppContext, service: str) -> dict[str, str]:
             if field is None:
                 raise NotFoundError(f"{s['name']}: JSON key {ref.json_key} not in the secret")
             value = field if isinstance(field, str) else json.dumps(field)
+        elif keys:
+            from vegaops.naming import env_var_name
+            from vegaops.stores import json_fields
+
+            fields = json_fields(value)
+            if fields is not None:
+                env.update({env_var_name(k): v for k, v in fields.items()})
+                continue
         env[s["name"]] = value
     return env
 
@@ -79,6 +88,7 @@ def exec_(
         str | None, typer.Option("--prefix", "-p", help="Secrets and config under this prefix (default: all).")
     ] = None,
     pristine: Annotated[bool, typer.Option("--pristine", help="Only the injected variables (no parent env).")] = False,
+    keys: KeysOpt = False,
 ) -> None:
     """Run CMD with the environment's secrets and config as variables (names upper-snake-cased); writes nothing."""
     import os
@@ -93,10 +103,13 @@ def exec_(
         raise UsageError("no command to run", hint=f"{prog()} exec -- CMD ARGS...")
     a = app_ctx(ctx)
     if service:
-        injected = service_env(a, service)
+        injected = service_env(a, service, keys)
     else:
-        merged = {**param_values(a, prefix), **secret_values(a, prefix)}  # a secret wins over a same-named param
-        injected = {k: v.value for k, v in as_env(merged).items()}
+        tagged: set[str] = set()
+        secrets = secret_values(a, prefix, tagged)
+        merged = {**param_values(a, prefix), **secrets}  # a secret wins over a same-named param
+        expand = set(secrets) if keys else tagged  # JSON secrets only: parameters stay whole
+        injected = {k: v.value for k, v in as_env(merged, expand).items()}
     program = shutil.which(command[0], path=os.environ.get("PATH")) or command[0]
     env = dict(injected) if pristine else {**os.environ, **injected}
     a.output.debug(f"exec: {len(injected)} variables injected: {', '.join(sorted(injected))}")

@@ -91,6 +91,8 @@ def validate(ctx: typer.Context, name: NameArg) -> None:
 def _run(
     ctx: typer.Context, name: str, var: list[str] | None, dry_run: bool, var_file: list[str] | None = None
 ) -> None:
+    import shlex
+
     from vegaops.runbook import engine
     from vegaops.runbook.model import bind_vars, load
 
@@ -103,7 +105,15 @@ def _run(
         f"runbook {book.name} on {a.settings.env or 'the default environment'}"
         f"{' (dry run)' if a.options.dry_run else ''}"
     )
-    report = engine.run(a, book.name, book.steps, variables)
+    # the command that finishes a run stopped part-way: the same variables (a sensitive one given with --var
+    # is never repeated: the command asks for it as --var-file KEY=FILE)
+    resume = [*shlex.split(engine.command_prefix(a)), "runbook", "run", name]
+    for key, value in parse_pairs(var, "--var").items():
+        spec = book.vars.get(key)
+        resume += ["--var-file", f"{key}=FILE"] if spec is not None and spec.sensitive else ["--var", f"{key}={value}"]
+    for item in var_file or []:
+        resume += ["--var-file", item]
+    report = engine.run(a, book.name, book.steps, variables, resume=shlex.join(resume))
     emit(a, run_result(a, report, data={"runbook": book.name, "summary": report.summary()}))
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from vegaops import completion
-from vegaops.cli.common import DryRunOpt, app_ctx, emit, parse_pairs, run_result
+from vegaops.cli.common import DryRunOpt, KeysOpt, RedeployOpt, WatchOpt, app_ctx, emit, parse_pairs, run_result
 from vegaops.cmdline import prog
 from vegaops.errors import NotFoundError, UsageError
 
@@ -26,19 +26,6 @@ app = typer.Typer(
     help="Secrets in Secrets Manager (set, get, list, delete, restore, history, rollback, refs, export, diff, import).",
     no_args_is_help=True,
 )
-
-RedeployOpt = Annotated[
-    bool,
-    typer.Option(
-        "--redeploy", help="Force a new deployment of the services that reference it (tasks read it at start)."
-    ),
-]
-WatchOpt = Annotated[
-    bool,
-    typer.Option(
-        "--watch/--no-watch", help="With --redeploy: watch the new deployments to a verdict (exit 5/6/7 on failure)."
-    ),
-]
 
 
 def read_secret_value(a: AppContext, name: str, value: str | None, value_arg: bool, from_file: Path | None) -> str:
@@ -77,15 +64,41 @@ def _full(a: AppContext, name: str) -> str:
     return secret_name(a.settings.secrets_prefix, name)
 
 
-def redeploy(a: AppContext, matcher: Any, after: str, what: str, watch: bool = True) -> dict[str, Any]:
-    """Force a new deployment of exactly the services whose task definitions reference ``what``; with
-    ``watch``, follow those deployments to the deploy verdicts (a rolled-back redeploy exits 5)."""
+def redeploy_services(a: AppContext, matcher: Any) -> list[str]:
+    """The services whose task definitions reference what ``matcher`` matches."""
     from vegaops.refs import references
+
+    return sorted({r.service for r in references(a, a.settings.require_cluster(), matcher, None)})
+
+
+def redeploy_then(a: AppContext, what: str, services: list[str], watch: bool) -> list[str]:
+    """The redeploy, as shown with the plan of the change it follows (one plan, one question)."""
+    if not services:
+        return [f"no service reads {what}: nothing to redeploy"]
+    return [
+        f"force a new deployment of {', '.join(services)} (they read {what})"
+        + (" and watch it to a verdict" if watch else "")
+    ]
+
+
+def redeploy(
+    a: AppContext,
+    matcher: Any,
+    after: str,
+    what: str,
+    watch: bool = True,
+    services: list[str] | None = None,
+    confirmed: bool = False,
+) -> dict[str, Any]:
+    """Force a new deployment of exactly the services whose task definitions reference ``what``; with
+    ``watch``, follow those deployments to the deploy verdicts (a rolled-back redeploy exits 5).
+    ``confirmed``: the redeploy was shown with the change's plan and that plan was confirmed."""
     from vegaops.runbook import engine
     from vegaops.steps.redeploy import ForceRedeploy, RedeployParams
 
     cluster = a.settings.require_cluster()
-    services = sorted({r.service for r in references(a, cluster, matcher, None)})
+    if services is None:
+        services = redeploy_services(a, matcher)
     if not services:
         a.output.info(f"no service in cluster {cluster} references {what}; nothing to redeploy")
         return {"services": [], "deployments": {}}
@@ -96,7 +109,7 @@ def redeploy(a: AppContext, matcher: Any, after: str, what: str, watch: bool = T
         calls.append(
             StepCall("watch", "ecs.watch", {"services": services, "deployments": "${steps.redeploy.deployments}"})
         )
-    report = engine.run(a, "redeploy", calls)
+    report = engine.run(a, "redeploy", calls, confirmed=confirmed)
     deployments = report.steps[0].outputs.get("deployments", {}) if not report.dry_run else {}
     if not a.output.json:
         for service in services:
@@ -148,21 +161,26 @@ def set_(
     text = read_secret_value(a, name, value, value_arg, from_file)
     after = now_iso(a)
     params = PutSecretParams(name=name, value=text, key=key, description=description, kms_key=kms_key, tags=tags)
-    report = engine.run(a, a.command, [engine.single(PutSecret, params)])
+    full = _full(a, name)
+    matcher: Any = None
+    readers: list[str] | None = None
+    then: list[str] = []
+    if redeploy_:  # the redeploy belongs to this command's one plan and one question
+        meta = _catalog(a).describe(full)
+        matcher = (
+            secret_matcher(meta.arn, full)
+            if meta is not None
+            else lambda ref: ref.kind == "secretsmanager" and ref.store_id.rsplit(":", 1)[-1] == full
+        )
+        readers = redeploy_services(a, matcher)
+        then = redeploy_then(a, full, readers, watch)
+    report = engine.run(a, a.command, [engine.single(PutSecret, params)], then=then)
     extra: dict[str, Any] = {}
     if redeploy_ and (report.changed or report.dry_run):
-        meta = _catalog(a).describe(_full(a, name))
-        full = _full(a, name)
-        if meta is not None:
-            extra["redeploy"] = redeploy(a, secret_matcher(meta.arn, full), after, full, watch)
-        else:
-            extra["redeploy"] = redeploy(
-                a,
-                lambda ref: ref.kind == "secretsmanager" and ref.store_id.rsplit(":", 1)[-1] == full,
-                after,
-                full,
-                watch,
-            )
+        meta = _catalog(a).describe(full)
+        if meta is not None:  # created by this run: match its ARN now
+            matcher = secret_matcher(meta.arn, full)
+        extra["redeploy"] = redeploy(a, matcher, after, full, watch, services=readers, confirmed=True)
     elif redeploy_:
         a.output.info("value unchanged; no redeploy needed")
     elif report.changed:
@@ -254,6 +272,16 @@ def get(
         "fingerprint": value.fingerprint,
         "value": value.value if reveal else value,
     }
+    from vegaops.stores import json_fields
+
+    fields = json_fields(value.value) if key is None else None
+    shown: dict[str, Sensitive] = {}
+    if fields is not None:  # a JSON secret: its keys, each masked (length and fingerprint), in the stored order
+        shown = {k: Sensitive(v) for k, v in fields.items()}
+        data["keys"] = {
+            k: {"length": len(v.value), "fingerprint": v.fingerprint, "value": v.value if reveal else v}
+            for k, v in shown.items()
+        }
     views: list[View]
     if reveal:
         views = [Reveal(value.value)]
@@ -268,6 +296,10 @@ def get(
                     ("length", len(value.value)),
                     ("fingerprint", value.fingerprint),
                     ("value", "<masked: use --reveal to print it>"),
+                    *(
+                        (f"key {k}", f"<masked> {len(v.value)} chars, fingerprint {v.fingerprint}")
+                        for k, v in shown.items()
+                    ),
                 ]
             )
         ]
@@ -586,8 +618,10 @@ def export(
     reveal: Annotated[
         bool, typer.Option("--reveal", help="Allow printing the values to a terminal (pipes and files need not).")
     ] = False,
+    keys: KeysOpt = False,
 ) -> None:
     """Print secrets as environment variables (names upper-snake-cased from the key). Reveals values.
+    A JSON secret becomes one variable per key with --keys, or when tagged vegaops:env-keys=true.
 
     On a terminal the values are printed only with --reveal; with -o json the output is the envelope
     (values under data.variables).
@@ -611,7 +645,9 @@ def export(
             "secret export: refusing to print secret values to a terminal",
             hint="pass --reveal to print them, --to FILE to write a 0600 file, or pipe the output",
         )
-    values = {k: v.value for k, v in as_env(secret_values(a, prefix)).items()}
+    tagged: set[str] = set()
+    found = secret_values(a, prefix, tagged)
+    values = {k: v.value for k, v in as_env(found, True if keys else tagged).items()}
     if to is None:
         if a.output.json:
             emit(a, _result(a, {"format": fmt, "count": len(values), "variables": values}, []))

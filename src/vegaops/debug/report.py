@@ -373,9 +373,21 @@ def gather(
 
 
 def _check(a: AppContext, variables: list[Any]) -> bool:
+    """Resolve the references; a store that could not be read (denied, failing) fails the whole section, so
+    the report says "not read (...)" in its place instead of blaming the secrets themselves."""
     from vegaops import refs
+    from vegaops.aws.optional import skip_kind
 
     refs.check_resolution(a, variables)
+    for v in variables:
+        code = v.why[len("cannot read: ") :] if v.resolves is False and v.why.startswith("cannot read: ") else ""
+        if code:
+            from botocore.exceptions import ClientError
+
+            operation = "DescribeSecret" if v.source == "secretsmanager" else "GetParameters"
+            error = ClientError({"Error": {"Code": code, "Message": f"{v.value_from}: {code}"}}, operation)
+            if skip_kind(error) is not None:
+                raise error
     return True
 
 

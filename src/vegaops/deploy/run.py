@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -160,7 +161,10 @@ def deploy(ctx: AppContext, o: DeployOptions) -> Result:
         if any(str(c.get("image")) == image for c in live.containers) and in_progress(svc) is None and not o.force:
             it.already, it.task_definition = True, live.arn
 
+    # Every promotion and registration first (new revisions change no running task), then the deploys: a
+    # failure while preparing one service leaves every service as it was.
     calls: list[StepCall] = []
+    deploys: list[StepCall] = []
     for it in items:
         if it.reattach or it.already:
             continue
@@ -183,7 +187,7 @@ def deploy(ctx: AppContext, o: DeployOptions) -> Result:
                 literal=True,
             )
         )
-        calls.append(
+        deploys.append(
             StepCall(
                 f"deploy-{sid}",
                 "ecs.deploy",
@@ -194,6 +198,7 @@ def deploy(ctx: AppContext, o: DeployOptions) -> Result:
                 },
             )
         )
+    calls += deploys
     for it in items:
         if it.already and o.force:
             calls.append(
@@ -206,8 +211,19 @@ def deploy(ctx: AppContext, o: DeployOptions) -> Result:
             )
             it.already = False
 
+    # One plan and one question for every service: what follows the changes is shown with them.
+    moving = [it for it in items if not (it.reattach or it.already)]
+    then = []
+    if moving or any(it.reattach for it in items):
+        then.append(
+            f"watch {', '.join(it.service for it in items if not it.already)} until each deployment settles "
+            f"(up to {o.timeout:g}s{'; roll back on failure' if o.rollback_on_failure else ''})"
+        )
+    prefix = engine.command_prefix(ctx)
+    resume = shlex.join([*shlex.split(prefix), "deploy", "--tag", o.tag, *[it.key for it in items]])
+    undo = {f"deploy-{it.key}": f"{prefix} rollback {it.key}" for it in moving}
     if ctx.options.dry_run:
-        report = engine.run(ctx, "deploy", calls)
+        report = engine.run(ctx, "deploy", calls, then=then, resume=resume, undo=undo)
         return _result(ctx, o, items, start, report.changes, planned=True)
 
     locks: list[core.Lock] = []
@@ -220,8 +236,16 @@ def deploy(ctx: AppContext, o: DeployOptions) -> Result:
         if calls:
             from vegaops.ci import notify_deploy_start
 
-            notify_deploy_start(ctx, o.tag, [it.service for it in items if not (it.reattach or it.already)])
-            report = engine.run(ctx, "deploy", calls)
+            report = engine.run(
+                ctx,
+                "deploy",
+                calls,
+                then=then,
+                resume=resume,
+                undo=undo,
+                # announced once confirmed, so a declined deploy tells nobody it started
+                before_apply=lambda: notify_deploy_start(ctx, o.tag, [it.service for it in moving]),
+            )
             changes = report.changes
             outputs = {s.id: s.outputs for s in report.steps}
             for it in items:
@@ -532,7 +556,12 @@ def rollback(
         else core.acquire_lock(ctx, service, f"rollback:{to_revision or 'auto'}", timeout + 300)
     )
     try:
-        report = engine.run(ctx, "rollback", [engine.single(RollbackService, RollbackParams(service, to_revision))])
+        report = engine.run(
+            ctx,
+            "rollback",
+            [engine.single(RollbackService, RollbackParams(service, to_revision))],
+            then=[f"watch {service} until the deployment settles (up to {timeout:g}s)"],
+        )
         out = report.steps[0].outputs
         if ctx.options.dry_run or report.steps[0].status != "done":
             message = "; ".join(report.steps[0].notes) or f"plan: roll back {service}"

@@ -1,8 +1,12 @@
-"""The one engine every mutating command runs through: plan -> show -> confirm -> apply -> record.
+"""The one engine every mutating command runs through: plan all -> show -> confirm once -> apply -> record.
 
-``--dry-run`` takes the same planning path and applies nothing. A run stops at the first failing
-step and reports which steps were done, which failed and which did not run; running it again
-resumes naturally because steps already done plan empty.
+Every step is planned before anything is applied; a later step is planned from the planned outputs of
+the steps before it (a registration's revision-to-be), or shown as "known after apply" when it cannot
+be. The whole plan is shown once and confirmed once (``--yes`` skips the question, gates such as
+``ecs.watch`` and ``health.check`` are never asked about). ``--dry-run`` stops after the plan.
+Declining changes nothing. A run that stops part-way (a failing step, Ctrl-C) reports exactly which
+changes were applied and which were not, and the command that finishes it: running it again resumes
+naturally because steps already done plan empty.
 """
 
 from __future__ import annotations
@@ -10,8 +14,9 @@ from __future__ import annotations
 import dataclasses
 import getpass
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from vegaops.errors import Interrupted, RunbookError, UsageError, VegaopsError
 from vegaops.runbook.interpolate import Unknown, contains_unknown, interpolate
@@ -28,11 +33,13 @@ if TYPE_CHECKING:
 class StepReport:
     id: str
     uses: str
-    status: str = "not_run"  # done | unchanged | planned | failed | not_run | waiting
+    # done | unchanged | planned | waiting | skipped | failed | interrupted | not_run
+    status: str = "not_run"
     changes: list[Change] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
     error: dict[str, Any] | None = None
+    gate: bool = False  # a watch or a check: its lines are not changes
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -50,20 +57,58 @@ class StepReport:
 class RunReport:
     steps: list[StepReport]
     dry_run: bool
+    resume: str = ""  # the command that finishes this run when it stops part-way
+    undo: dict[str, str] = field(default_factory=dict)  # step id -> the command that reverses it
 
     @property
     def changed(self) -> bool:
-        return any(s.status == "done" and s.changes for s in self.steps)
+        return any(s.status == "done" and s.changes and not s.gate for s in self.steps)
 
     @property
     def changes(self) -> list[dict[str, Any]]:
-        return [c.to_dict() for s in self.steps if s.status in ("done", "planned") for c in s.changes]
+        return [c.to_dict() for s in self.steps if s.status in ("done", "planned") and not s.gate for c in s.changes]
 
     def summary(self) -> dict[str, list[str]]:
         groups: dict[str, list[str]] = {}
         for s in self.steps:
             groups.setdefault(s.status, []).append(s.id)
         return groups
+
+    def stopped(self) -> dict[str, Any]:
+        """What a run that stopped part-way changed, what it did not, and how to finish or undo it."""
+        changed = [c.summary for s in self.steps if s.status == "done" and not s.gate for c in s.changes]
+        unsure = [c.summary for s in self.steps if s.status == "interrupted" and not s.gate for c in s.changes]
+        not_changed = [
+            c.summary
+            for s in self.steps
+            if s.status in ("planned", "failed", "not_run") and not s.gate
+            for c in s.changes
+        ]
+        not_run = [s.id for s in self.steps if s.status in ("planned", "waiting", "not_run", "failed", "interrupted")]
+        anything = bool(changed or unsure)
+        applied = ("done", "interrupted")
+        return {
+            "changed": changed,
+            "maybe_changed": unsure,
+            "not_changed": not_changed,
+            "not_run": not_run,
+            "resume": self.resume if anything else None,
+            "undo": [u for sid, u in self.undo.items() if any(s.id == sid and s.status in applied for s in self.steps)],
+        }
+
+    def stopped_lines(self) -> list[str]:
+        info = self.stopped()
+        if not (info["changed"] or info["maybe_changed"]):
+            return ["nothing was changed"]
+        lines = [f"changed: {c}" for c in info["changed"]]
+        lines += [f"interrupted while applying (may or may not be applied): {c}" for c in info["maybe_changed"]]
+        lines += [f"not changed: {c}" for c in info["not_changed"]]
+        if info["not_run"]:
+            lines.append(f"steps not applied: {', '.join(info['not_run'])}")
+        if info["resume"]:
+            lines.append(f"to finish (steps already done plan nothing): {info['resume']}")
+        lines += [f"to undo: {u}" for u in info["undo"]]
+        return lines
 
 
 class RunFailed(VegaopsError):
@@ -76,6 +121,24 @@ class RunFailed(VegaopsError):
         self.kind = cause.kind
         self.cause = cause
         self.report = report
+
+
+class RunInterrupted(Interrupted):
+    """Ctrl-C while a step applied: the report says what was applied, what may be, and how to finish."""
+
+    def __init__(self, report: RunReport, step_id: str) -> None:
+        info = report.stopped()
+        done = "; ".join(info["changed"]) or "nothing before it"
+        doing = "waiting at" if any(s.id == step_id and s.gate for s in report.steps) else "applying"
+        super().__init__(
+            f"interrupted while {doing} step {step_id} (applied before it: {done})",
+            hint=f"run it again to finish: {report.resume}" if report.resume else None,
+        )
+        self.report = report
+
+
+class Declined(Interrupted):
+    """The operator answered no: nothing was applied."""
 
 
 def _build_params(step_cls: type[Step[Any]], call: StepCall, params: dict[str, Any]) -> Any:
@@ -129,86 +192,240 @@ def _journal(ctx: AppContext, name: str, report: RunReport) -> None:
         ctx.output.debug(f"journal not written: {exc}")
 
 
+@dataclass
+class _Prepared:
+    """One step after the planning pass: its parameters, and its plan when it could be planned."""
+
+    step_cls: type[Step[Any]]
+    params: Any
+    step: Step[Any] | None = None
+    plan: Plan | None = None
+
+
 def run(
     ctx: AppContext,
     name: str,
     calls: list[StepCall],
     variables: dict[str, Any] | None = None,
     always_confirm: bool = False,
+    *,
+    then: Sequence[str] = (),
+    resume: str | None = None,
+    undo: dict[str, str] | None = None,
+    before_apply: Callable[[], None] | None = None,
+    confirmed: bool = False,
 ) -> RunReport:
-    """Run steps in order. ``always_confirm`` asks even where the environment does not (deletions)."""
+    """Plan every step, show the plan, confirm once, then apply in order.
+
+    ``always_confirm`` asks even where the environment does not (deletions). ``then`` lists what the
+    command does after this run (e.g. the deploy watch), shown with the plan. ``resume`` is the command
+    that finishes a run stopped part-way (default: the runbook's); ``undo`` maps a step id to the command
+    that reverses it, said for the steps that were applied. ``before_apply`` runs once, after the
+    confirmation, before the first change.
+    ``confirmed``: this run continues a command whose one question already covered it (shown as ``then``).
+    """
     dry_run = ctx.options.dry_run
     variables = variables or {}
     check_calls(calls, variables)  # every value known now is checked before the first step plans
     report = RunReport([StepReport(c.id, c.uses) for c in calls], dry_run)
     # Every run of this command, so an error that ends it can say which steps were applied.
     ctx.shared.setdefault("run_reports", []).append(report)
-    outputs: dict[str, dict[str, Any]] = {}
+    report.resume = resume or f"{command_prefix(ctx)} runbook run {name}"
+    report.undo = dict(undo or {})
+    planned: dict[str, dict[str, Any]] = {}
+    actual: dict[str, dict[str, Any]] = {}
 
-    def lookup(ref: str) -> Any:
-        head, _, rest = ref.partition(".")
-        if head == "vars":
-            return variables[rest]
-        if head == "env":
-            return ctx.settings.env if rest == "name" else ctx.settings.get(rest)
-        step_id, _, out = rest.partition(".")
-        return outputs.get(step_id, {}).get(out, Unknown(ref))
+    def lookup_in(outputs: dict[str, dict[str, Any]]) -> Callable[[str], Any]:
+        def lookup(ref: str) -> Any:
+            head, _, rest = ref.partition(".")
+            if head == "vars":
+                return variables[rest]
+            if head == "env":
+                return ctx.settings.env if rest == "name" else ctx.settings.get(rest)
+            step_id, _, out = rest.partition(".")
+            return outputs.get(step_id, {}).get(out, Unknown(ref))
 
+        return lookup
+
+    # 1. Plan every step before changing anything.
+    prepared: list[_Prepared | None] = []
+    changes_ahead = False  # a change (planned or known only after apply) comes before this step
     for call, rep in zip(calls, report.steps, strict=True):
         step_cls = get_step(call.uses)
-        if call.when is not None and not _truthy(interpolate(call.when, lookup)):
-            rep.status = "skipped"
-            rep.notes.append(f"skipped: when = {call.when!r} is empty or false")
-            outputs[call.id] = {}
-            if not ctx.output.json:
-                ctx.output.info(f"{call.id} ({call.uses}): {rep.notes[-1]}")
-            continue
-        params = call.params if call.literal else interpolate(call.params, lookup)
-        unknown = contains_unknown(params)
-        if unknown is not None:
-            rep.status = "waiting"
-            rep.notes.append(f"plan depends on {unknown.ref}, known after apply")
-            outputs[call.id] = {k: Unknown(f"steps.{call.id}.{k}") for k in step_cls.outputs}
-            if not ctx.output.json:
-                ctx.output.info(f"{call.id} ({call.uses}): {rep.notes[-1]}")
-            continue
+        rep.gate = step_cls.gate
+        lookup = lookup_in(planned)
         try:
-            step = step_cls(_build_params(step_cls, call, params))
-            plan = step.plan(ctx)
-            rep.notes = plan.notes
-            render_plan(ctx, call, plan)
-            if plan.empty:
-                rep.status = "unchanged"
-                rep.outputs = plan.outputs
-                outputs[call.id] = plan.outputs
+            if call.when is not None and not _truthy(interpolate(call.when, lookup)):
+                rep.status = "skipped"
+                rep.notes.append(f"skipped: when = {call.when!r} is empty or false")
+                planned[call.id] = {}
+                prepared.append(None)
+                if not ctx.output.json:
+                    ctx.output.info(f"{call.id} ({call.uses}): {rep.notes[-1]}")
                 continue
-            if dry_run:
-                rep.status, rep.changes = "planned", plan.changes
-                rep.outputs = {k: plan.outputs.get(k, Unknown(f"steps.{call.id}.{k}")) for k in step_cls.outputs}
-                outputs[call.id] = rep.outputs
+            params = call.params if call.literal else interpolate(call.params, lookup)
+            prep = _Prepared(step_cls, params)
+            prepared.append(prep)
+            unknown = contains_unknown(params)
+            if unknown is not None or (step_cls.gate and changes_ahead):
+                _wait(ctx, call, rep, step_cls, planned, unknown)
+                changes_ahead = changes_ahead or not (step_cls.gate or step_cls.read_only)
                 continue
-            _confirm(ctx, call, plan, always_confirm)
-            outcome = step.apply(ctx, plan)
-            rep.status, rep.changes, rep.outputs = "done", outcome.changes, outcome.outputs
-            outputs[call.id] = outcome.outputs
+            prep.step = step_cls(_build_params(step_cls, call, params))
+            try:
+                prep.plan = prep.step.plan(ctx)
+            except VegaopsError:
+                if not (step_cls.read_only and changes_ahead):
+                    raise
+                _wait(ctx, call, rep, step_cls, planned, None)  # e.g. a tag an earlier step pushes
+                continue
+            plan = prep.plan
+            assert plan is not None
         except VegaopsError as exc:
             rep.status, rep.error = "failed", exc.to_dict()
-            if not dry_run:
-                _journal(ctx, name, report)
             raise RunFailed(exc, report, call.id) from exc
         except Exception as exc:
-            from vegaops.aws.errors import is_botocore_error, translate
+            _reraise_aws(exc, report, rep, call.id)
+        rep.notes = list(plan.notes)
+        render_plan(ctx, call, plan)
+        if plan.empty:
+            rep.status, rep.outputs = "unchanged", dict(plan.outputs)
+            planned[call.id] = plan.outputs
+            continue
+        rep.status, rep.changes = "planned", list(plan.changes)
+        rep.outputs = {k: plan.outputs.get(k, Unknown(f"steps.{call.id}.{k}")) for k in step_cls.outputs}
+        planned[call.id] = rep.outputs
+        changes_ahead = changes_ahead or not step_cls.gate
+    pending = [s for s in report.steps if s.status in ("planned", "waiting") and not s.gate]
+    if not ctx.output.json and pending:  # what follows the changes (none: nothing follows)
+        for line in then:
+            ctx.output.info(f"then: {line}")
+    if dry_run:
+        return report
 
-            if not is_botocore_error(exc):
-                raise
-            err = translate(exc)
-            rep.status, rep.error = "failed", err.to_dict()
-            if not dry_run:
-                _journal(ctx, name, report)
-            raise RunFailed(err, report, call.id) from exc
-    if not dry_run and report.changed:
+    # 2. One question for the whole plan (gates are not changes).
+    if pending:
+        if not confirmed:
+            _confirm(ctx, report, pending, always_confirm)
+        if before_apply is not None:
+            before_apply()
+
+    # 3. Apply in order, each step from the real outputs of the steps before it.
+    applied = False
+    for call, rep, entry in zip(calls, report.steps, prepared, strict=True):
+        if entry is None:
+            actual[call.id] = {}
+            continue
+        lookup = lookup_in(actual)
+        try:
+            params = call.params if call.literal else interpolate(call.params, lookup)
+            unknown = contains_unknown(params)
+            if unknown is not None:
+                raise RunbookError(f"step {call.id}: {unknown.ref} has no value after its step ran")
+            runner, final = entry.step, entry.plan
+            stale = entry.step_cls.gate or entry.step_cls.read_only
+            if runner is None or final is None or params != entry.params or (stale and applied):
+                runner = entry.step_cls(_build_params(entry.step_cls, call, params))
+                final = runner.plan(ctx)
+                rep.notes = list(final.notes)
+                if rep.status == "waiting" or _lines(final) != _lines_of(rep.changes):
+                    render_plan(ctx, call, final)
+            if final.empty:
+                rep.status, rep.changes, rep.outputs = "unchanged", [], dict(final.outputs)
+                actual[call.id] = final.outputs
+                continue
+            rep.status, rep.changes = "applying", list(final.changes)
+            outcome = runner.apply(ctx, final)
+            rep.status, rep.changes, rep.outputs = "done", outcome.changes, outcome.outputs
+            actual[call.id] = outcome.outputs
+            applied = applied or not entry.step_cls.gate
+        except KeyboardInterrupt:
+            if entry.step_cls.gate and not report.changed:
+                raise  # a watch or a check stopped, nothing applied: the caller says what continues
+            rep.status = "interrupted"
+            _stop(report, rep)
+            _journal(ctx, name, report)
+            raise RunInterrupted(report, call.id) from None
+        except VegaopsError as exc:
+            rep.status, rep.error = "failed", exc.to_dict()
+            _stop(report, rep)
+            _journal(ctx, name, report)
+            raise RunFailed(exc, report, call.id) from exc
+        except Exception as exc:
+            _stop(report, rep)
+            _journal(ctx, name, report)
+            _reraise_aws(exc, report, rep, call.id)
+    if report.changed:
         _journal(ctx, name, report)
     return report
+
+
+def _stop(report: RunReport, at: StepReport) -> None:
+    """The steps after the one that stopped the run were planned but never applied."""
+    after = False
+    for s in report.steps:
+        if after and s.status != "skipped":
+            s.status = "not_run"
+        after = after or s is at
+
+
+def _wait(
+    ctx: AppContext,
+    call: StepCall,
+    rep: StepReport,
+    step_cls: type[Step[Any]],
+    planned: dict[str, dict[str, Any]],
+    unknown: Unknown | None,
+) -> None:
+    """A step that can be planned only when the run reaches it: say what it will do and why it waits."""
+    rep.status = "waiting"
+    if unknown is not None:
+        rep.notes.append(f"plan depends on {unknown.ref}, known after apply")
+    elif step_cls.gate:
+        rep.notes.append("checked when the run reaches it, after the changes before it")
+    else:
+        rep.notes.append("read when the run reaches it, after the changes before it")
+    planned[call.id] = {k: Unknown(f"steps.{call.id}.{k}") for k in step_cls.outputs}
+    if not ctx.output.json:
+        what = step_cls.description or call.uses
+        ctx.output.info(f"{call.id} ({call.uses}): {what}")
+        ctx.output.note(f"  ... {rep.notes[-1]}")
+
+
+def _lines(plan: Plan) -> list[str]:
+    return [c.summary for c in plan.changes]
+
+
+def _lines_of(changes: list[Change]) -> list[str]:
+    return [c.summary for c in changes]
+
+
+def _reraise_aws(exc: Exception, report: RunReport, rep: StepReport, step_id: str) -> NoReturn:
+    from vegaops.aws.errors import is_botocore_error, translate
+
+    if not is_botocore_error(exc):
+        raise exc
+    err = translate(exc)
+    rep.status, rep.error = "failed", err.to_dict()
+    raise RunFailed(err, report, step_id) from exc
+
+
+def command_prefix(ctx: AppContext) -> str:
+    """``vegaops`` with the global options that choose where a command runs (for commands to paste)."""
+    import shlex
+
+    o = ctx.options
+    parts = ["vegaops"]
+    if o.config is not None:
+        parts += ["--config", str(o.config)]
+    if o.profile:
+        parts += ["--profile", o.profile]
+    if o.region:
+        parts += ["--region", o.region]
+    env = o.env or ctx.settings.env
+    if env:
+        parts += ["--env", env]
+    return shlex.join(parts)
 
 
 def _truthy(value: Any) -> bool:
@@ -217,7 +434,8 @@ def _truthy(value: Any) -> bool:
     return str(value).strip().lower() not in ("", "false", "0", "no", "none")
 
 
-def _confirm(ctx: AppContext, call: StepCall, plan: Plan, always: bool) -> None:
+def _confirm(ctx: AppContext, report: RunReport, pending: list[StepReport], always: bool) -> None:
+    """The one question of a run, after the whole plan was shown. Declining changes nothing."""
     if not (always or ctx.settings.confirm) or ctx.options.yes:
         return
     if ctx.options.no_input:
@@ -227,13 +445,14 @@ def _confirm(ctx: AppContext, call: StepCall, plan: Plan, always: bool) -> None:
             else (f"environment {ctx.settings.env} asks for confirmation (confirm = true)")
         )
         raise UsageError(f"{why} and --no-input is set", hint="pass --yes to apply without asking")
-    count = len(plan.changes)
-    if not ctx.ask().confirm(
-        f"Apply {count} change{'s' if count != 1 else ''} of {call.id} "
-        f"to {ctx.settings.env or 'the default environment'}?",
-        default=False,
-    ):
-        raise Interrupted("declined at confirmation; nothing was changed")
+    count = sum(len(s.changes) for s in pending if s.status == "planned")
+    later = sum(1 for s in pending if s.status == "waiting")
+    what = f"{count} change{'s' if count != 1 else ''}"
+    if later:
+        what += f" and {later} step{'s' if later != 1 else ''} planned when reached"
+    where = ctx.settings.env or "the default environment"
+    if not ctx.ask().confirm(f"Apply this plan to {where} ({what})?", default=False):
+        raise Declined("declined at confirmation: nothing was changed", hint="run it again to answer yes")
 
 
 def single(step_cls: type[Step[Any]], params: Any, call_id: str | None = None) -> StepCall:
@@ -250,4 +469,14 @@ def describe_changes(report: RunReport) -> list[str]:
     return lines
 
 
-__all__ = ["RunFailed", "RunReport", "Sensitive", "StepReport", "describe_changes", "run", "single"]
+__all__ = [
+    "Declined",
+    "RunFailed",
+    "RunInterrupted",
+    "RunReport",
+    "Sensitive",
+    "StepReport",
+    "describe_changes",
+    "run",
+    "single",
+]

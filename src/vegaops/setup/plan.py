@@ -33,6 +33,7 @@ class Answers:
     confirm: bool
     services: list[ServiceChoice] = field(default_factory=list)
     sandbox: bool = False
+    ecr_registry: str | None = None  # where images are pushed, when not the account's ECR (a sandbox's registry)
 
 
 def propose_project(cluster: str, existing: str | None) -> str:
@@ -155,10 +156,13 @@ def env_table(a: Answers) -> dict[str, object]:
         table["tag_rule"] = a.tag_rule
     if a.confirm:
         table["confirm"] = True
+    if a.ecr_registry:
+        table["ecr_registry"] = a.ecr_registry
     return table
 
 
 def service_tables(a: Answers) -> dict[str, dict[str, object]]:
+    """What every environment shares about a service: its ECS name, container and repository."""
     tables: dict[str, dict[str, object]] = {}
     for s in a.services:
         t: dict[str, object] = {"ecs_service": s.ecs_service}
@@ -166,10 +170,14 @@ def service_tables(a: Answers) -> dict[str, dict[str, object]]:
             t["container"] = s.container
         if s.ecr_repo:
             t["ecr_repo"] = s.ecr_repo
-        if s.health_url:
-            t["health_url"] = s.health_url
         tables[s.key] = t
     return tables
+
+
+def env_service_tables(a: Answers) -> dict[str, dict[str, object]]:
+    """What belongs to this environment only (``[env.NAME.service.KEY]``): its health URL (its own load
+    balancer), so that setting up one environment never gives another environment its URL."""
+    return {s.key: {"health_url": s.health_url} for s in a.services if s.health_url}
 
 
 NAME_RULE = re.compile(r"^[A-Za-z0-9_-]+$")

@@ -15,7 +15,7 @@ from vegaops.errors import AuthError, UsageError
 from vegaops.output.result import Lines, Result, Table, View
 from vegaops.runbook.model import StepCall
 from vegaops.sensitive import Sensitive
-from vegaops.setup.plan import Answers, env_table, service_tables
+from vegaops.setup.plan import Answers, env_service_tables, env_table, service_tables
 from vegaops.setup.tomlfile import set_tables, write_atomic
 from vegaops.setup.wizard import Asker, Collected, SetupOptions, collect
 
@@ -92,7 +92,8 @@ def _param_call(name: str, value: str) -> StepCall:
     from vegaops.runbook import engine
     from vegaops.steps.ssm import PutParameter, PutParams
 
-    return engine.single(PutParameter, PutParams(name=name, value=value), call_id=f"param {name}")
+    # seeding: created only while missing (one made meanwhile by someone else is kept)
+    return engine.single(PutParameter, PutParams(name=name, value=value, if_missing=True), call_id=f"param {name}")
 
 
 def new_file_text(ctx: AppContext, c: Collected) -> tuple[Path, str, str]:
@@ -112,6 +113,9 @@ def new_file_text(ctx: AppContext, c: Collected) -> tuple[Path, str, str]:
         tables[f"env.{a.env}"] = env_table(a)
     for name, values in service_placement(existing, a).items():
         tables.setdefault(name, {}).update(values)
+    if not a.sandbox:  # per-environment values (the built-in sandbox brings its own health URLs)
+        for key, values in env_service_tables(a).items():
+            tables.setdefault(f"env.{a.env}.service.{key}", {}).update(values)
     text = set_tables(old, tables, only_missing=frozenset({"project"}))
     parse_config(text, path)  # never write a file vegaops itself would reject
     return path, old, text

@@ -144,7 +144,14 @@ def collect(ctx: AppContext, opts: SetupOptions, ask: Asker, existing: Callable[
         if current_env.get("cluster") in clusters
         else (clusters[0] if len(clusters) == 1 else None)
     )
-    cluster = ask.select("ECS cluster:", opts.cluster, clusters, cluster_proposal, "--cluster")
+    if opts.cluster is None and ask.interactive:
+        # always the operator's choice, even of a single cluster: a deploy target is never picked silently
+        cluster = ask.prompter.select("ECS cluster:", clusters, default=cluster_proposal, option="--cluster")
+    else:
+        cluster = ask.select("ECS cluster:", opts.cluster, clusters, cluster_proposal, "--cluster")
+        if opts.cluster is None:
+            why = "set for this environment" if cluster == current_env.get("cluster") else "the only cluster"
+            ctx.output.info(f"ECS cluster: {cluster} ({why}; pass --cluster to choose another)")
     if cluster not in clusters:
         raise NotFoundError(f"ECS cluster {cluster!r} not found", hint=f"clusters: {', '.join(clusters)}")
 
@@ -244,6 +251,7 @@ def collect(ctx: AppContext, opts: SetupOptions, ask: Asker, existing: Callable[
         confirm=confirm,
         services=services,
         sandbox=opts.sandbox,
+        ecr_registry=None if opts.sandbox else sandbox_registry(ctx),
     )
 
     param_names = sorted({r.name for r in refs if r.store == "ssm"})
@@ -254,6 +262,20 @@ def collect(ctx: AppContext, opts: SetupOptions, ask: Asker, existing: Callable[
     missing = missing_references(infos, present_secrets, present_params, documented_defaults(ctx))
     values, skipped = _values_for_missing(ask, opts, missing)
     return Collected(answers, infos, missing, values, skipped)
+
+
+def sandbox_registry(ctx: AppContext) -> str | None:
+    """An environment set up against the running sandbox's endpoint (AWS_ENDPOINT_URL) pushes its images
+    to the sandbox's registry, as the built-in ``sandbox`` environment does."""
+    import os
+
+    from vegaops.sandbox.state import live_state
+
+    endpoint = ctx.clients.endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
+    state = live_state() if endpoint else None
+    if state is None or not state.registry or endpoint is None:
+        return None
+    return state.registry if endpoint.rstrip("/") == state.endpoint.rstrip("/") else None
 
 
 def sandbox_health_url(ctx: AppContext, ecs_service: str) -> str | None:

@@ -61,6 +61,12 @@ class Step(ABC, Generic[P]):
     Params: ClassVar[type[Any]]
     outputs: ClassVar[tuple[str, ...]] = ()
     description: ClassVar[str] = ""
+    # A gate (a watch, a health check) waits for or checks what earlier steps did: its plan lines are not
+    # changes, never asked about, and planned only when the run reaches it if changes come before it.
+    gate: ClassVar[bool] = False
+    # A read-only step (resolve a tag, diagnose) changes nothing; after pending changes its plan is a preview,
+    # read again when the run reaches it.
+    read_only: ClassVar[bool] = False
 
     def __init__(self, params: P) -> None:
         self.params = params

@@ -19,6 +19,7 @@ class DebugParams:
 
 class DebugReport(Step[DebugParams]):
     id: ClassVar[str] = "debug.report"
+    read_only = True
     Params = DebugParams
     outputs = ("causes",)
     description = "diagnose a service: stopped tasks, unhealthy targets, unresolvable secrets, likely causes"

@@ -121,6 +121,7 @@ class ResolveImage(Step[ResolveParams]):
     """Resolve a tag to its digest; changes nothing. Missing repo or tag -> NotFoundError (exit 3)."""
 
     id: ClassVar[str] = "ecr.resolve"
+    read_only = True
     Params = ResolveParams
     outputs = ("digest", "image", "repository", "tag")
     description = "resolve an ECR tag to its digest (read-only)"

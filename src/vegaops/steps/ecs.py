@@ -297,6 +297,7 @@ class WatchParams:
 
 class WatchDeployments(Step[WatchParams]):
     id: ClassVar[str] = "ecs.watch"
+    gate = True
     Params = WatchParams
     outputs = ("outcomes",)
     description = "watch deployments until they settle; exit code from the verdict"

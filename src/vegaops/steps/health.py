@@ -31,6 +31,7 @@ class HealthParams:
 
 class HealthCheck(Step[HealthParams]):
     id: ClassVar[str] = "health.check"
+    gate = True
     Params = HealthParams
     outputs = ("healthy",)
     description = "check services are healthy (ECS, ALB targets, HTTP health URL, environment checks)"

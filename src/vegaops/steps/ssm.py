@@ -27,10 +27,13 @@ class PutParams:
     kms_key: str | None = None
     description: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    # Seeding: create the parameter when it is missing, never touch one that exists (whatever its value).
+    if_missing: bool = False
 
 
 class PutParameter(Step[PutParams]):
-    """Create or update one parameter. Unchanged value and type -> empty plan, no new version."""
+    """Create or update one parameter. Unchanged value and type -> empty plan, no new version.
+    With ``if_missing`` (seeding) an existing parameter is kept as it is: only a missing one is created."""
 
     id: ClassVar[str] = "ssm.put"
     Params = PutParams
@@ -57,6 +60,9 @@ class PutParameter(Step[PutParams]):
             return plan
         plan.state["exists"] = True
         plan.outputs["version"] = current.version
+        if p.if_missing:
+            plan.notes.append(f"kept: {name} exists (version {current.version}); seeding only creates what is missing")
+            return plan
         secure = p.secure or current.secure
         detail: dict[str, Any] = {}
         if current.value != p.value:

@@ -1,0 +1,289 @@
+"""The step contract for every registered step, found from the registry: plan -> apply -> plan again is empty.
+
+``CASES`` holds one fixture per step id of ``vegaops.steps.registry.STEPS``: what to set up in (in-process) moto and
+the step to run. A step that changes AWS must plan a change first; a read-only step (a gate or a report) must plan
+none and leave nothing to do. A registered step without a case fails ``test_plan_apply_plan_again``: a new step adds
+its case here. Steps whose set-up needs a server (a registry for ``ecr.push``) are marked e2e.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.images.imagegen import write_oci
+from tests.steps.test_ecr_steps import manifest
+from vegaops.context import AppContext
+from vegaops.runbook import engine
+from vegaops.steps.base import Plan, Step
+from vegaops.steps.registry import STEPS, get_step
+
+ACCOUNT = "123456789012"
+IMAGE = f"{ACCOUNT}.dkr.ecr.eu-central-1.amazonaws.com/vega-api@sha256:" + "b" * 64
+
+
+def _service(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """vega-api on vega-staging (the sample config's service api), steady on vega-api:1."""
+    monkeypatch.setenv("MOTO_ECS_SERVICE_RUNNING", "2")  # moto: the service starts steady (COMPLETED)
+    boto3.client("ssm").put_parameter(Name="/vega/staging/db-url", Value="postgres://db", Type="String")
+    ecs = boto3.client("ecs")
+    ecs.create_cluster(clusterName="vega-staging")
+    ecs.register_task_definition(
+        family="vega-api",
+        containerDefinitions=[
+            {
+                "name": "api",
+                "image": f"{ACCOUNT}.dkr.ecr.eu-central-1.amazonaws.com/vega-api@sha256:" + "a" * 64,
+                "memory": 512,
+                "secrets": [{"name": "DB", "valueFrom": "/vega/staging/db-url"}],
+            }
+        ],
+    )
+    ecs.create_service(cluster="vega-staging", serviceName="vega-api", taskDefinition="vega-api:1", desiredCount=2)
+    return ecs
+
+
+def _secret(name: str, *values: str) -> None:
+    """The secret with these values in order (the last one current)."""
+    sm = boto3.client("secretsmanager")
+    sm.create_secret(Name=name, SecretString=values[0])
+    for value in values[1:]:
+        sm.put_secret_value(SecretId=name, SecretString=value)
+
+
+@dataclass(frozen=True)
+class Case:
+    """How to run one step in moto: ``setup`` seeds the estate and returns the step."""
+
+    setup: Callable[[AppContext, pytest.FixtureRequest], Step[Any]]
+    changes: bool = True  # False: a read-only step (gate/report) that plans no change
+    expect: Callable[[Plan], bool] = field(default=lambda plan: True)  # about the first plan
+    e2e: bool = False  # the set-up starts a server
+    settle: Callable[[AppContext], None] = field(default=lambda ctx: None)  # what AWS does after the apply
+
+
+def _ssm_put(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.ssm import PutParameter, PutParams
+
+    return PutParameter(PutParams(name="log-level", value="debug", tags={"team": "core"}))
+
+
+def _ssm_delete(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.ssm import DeleteParameters, DeleteParams
+
+    ssm = boto3.client("ssm")
+    for name in ("a", "b"):
+        ssm.put_parameter(Name=f"/vega/staging/{name}", Value="v", Type="String")
+    return DeleteParameters(DeleteParams(names=["a", "b"]))
+
+
+def _secrets_put(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.secrets import PutSecret, PutSecretParams
+
+    _secret("vega/staging/database-url", "postgres://old")
+    return PutSecret(PutSecretParams(name="database-url", value="postgres://new"))
+
+
+def _secrets_delete(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.secrets import DeleteSecret, DeleteSecretParams
+
+    _secret("vega/staging/database-url", "postgres://x")
+    return DeleteSecret(DeleteSecretParams("database-url", recovery_days=7))
+
+
+def _secrets_restore(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.secrets import RestoreSecret, RestoreSecretParams
+
+    _secret("vega/staging/database-url", "postgres://x")
+    boto3.client("secretsmanager").delete_secret(SecretId="vega/staging/database-url", RecoveryWindowInDays=7)
+    return RestoreSecret(RestoreSecretParams("database-url"))
+
+
+def _secrets_rollback(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.secrets import RollbackSecret, RollbackSecretParams
+
+    _secret("vega/staging/database-url", "postgres://one", "postgres://two")
+    return RollbackSecret(RollbackSecretParams("database-url"))  # the default target: a second run is a no-op
+
+
+def _ssm_rollback(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.ssm import RollbackParameter, RollbackParams
+
+    ssm = boto3.client("ssm")
+    for value in ("info", "debug"):
+        ssm.put_parameter(Name="/vega/staging/log-level", Value=value, Type="String", Overwrite=True)
+    return RollbackParameter(RollbackParams("log-level"))
+
+
+def _secrets_repoint(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.repoint import RepointParams, RepointSecret
+
+    _service(request.getfixturevalue("monkeypatch"))
+    sm, ecs = boto3.client("secretsmanager"), boto3.client("ecs")
+    old = sm.create_secret(Name="vega/staging/db", SecretString="pw-old")["ARN"]
+    td = ecs.register_task_definition(
+        family="vega-api",
+        containerDefinitions=[
+            {"name": "api", "image": IMAGE, "memory": 512, "secrets": [{"name": "DB", "valueFrom": old}]}
+        ],
+    )["taskDefinition"]["taskDefinitionArn"]
+    ecs.update_service(cluster="vega-staging", service="vega-api", taskDefinition=td)
+    sm.delete_secret(SecretId=old, ForceDeleteWithoutRecovery=True)
+    sm.create_secret(Name="vega/staging/db", SecretString="pw-new")  # recreated: a new ARN
+    return RepointSecret(RepointParams("db"))
+
+
+def _staging_images() -> None:
+    ecr = boto3.client("ecr")
+    ecr.create_repository(repositoryName="staging/vega-api")
+    ecr.create_repository(repositoryName="vega-api")
+    ecr.put_image(repositoryName="staging/vega-api", imageManifest=manifest("a"), imageTag="v1")
+
+
+def _ecr_resolve(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.ecr import ResolveImage, ResolveParams
+
+    _staging_images()
+    return ResolveImage(ResolveParams(repository="staging/vega-api", tag="v1"))
+
+
+def _ecr_promote(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.ecr import PromoteImage, PromoteParams
+
+    _staging_images()
+    return PromoteImage(PromoteParams(tag="v1", source_repository="staging/vega-api", repository="vega-api"))
+
+
+def _ecr_push(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from tests.images.test_push_cli import config
+    from vegaops.steps.ecr import PushImage, PushParams
+
+    registry = request.getfixturevalue("local_registry")  # ECR's registry API: docker-registry on loopback
+    (ctx.cwd / "vegaops.toml").write_text(config(registry.host))
+    boto3.client("ecr").create_repository(repositoryName="vega-worker")
+    write_oci(ctx.cwd / "img", [10_000], label="contract")
+    return PushImage(PushParams(repository="vega-worker", tag="c1", source=f"oci:{ctx.cwd / 'img'}"))
+
+
+def _ecr_learns_of_the_push(ctx: AppContext) -> None:
+    """What ECR does after a push (the sandbox registry's mirror does it there): it knows the image."""
+    from tests.images.test_push_cli import mirror
+
+    mirror("vega-worker", "c1", str(ctx.cwd / "img"))
+
+
+def _ecs_register(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.ecs import RegisterParams, RegisterTaskDefinition
+
+    _service(request.getfixturevalue("monkeypatch"))
+    return RegisterTaskDefinition(RegisterParams(service="api", image=IMAGE, tag="v2"))
+
+
+def _new_revision(request: pytest.FixtureRequest) -> str:
+    ecs = _service(request.getfixturevalue("monkeypatch"))
+    td = ecs.register_task_definition(
+        family="vega-api", containerDefinitions=[{"name": "api", "image": IMAGE, "memory": 512}]
+    )
+    return str(td["taskDefinition"]["taskDefinitionArn"])
+
+
+def _ecs_deploy(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.ecs import DeployParams, DeployService
+
+    return DeployService(DeployParams(service="api", task_definition=_new_revision(request)))
+
+
+def _ecs_rollback(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.ecs import RollbackParams, RollbackService
+
+    arn = _new_revision(request)
+    boto3.client("ecs").update_service(cluster="vega-staging", service="vega-api", taskDefinition=arn)
+    return RollbackService(RollbackParams(service="api", to_revision=1))
+
+
+def _ecs_watch(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.ecs import WatchDeployments, WatchParams
+
+    _service(request.getfixturevalue("monkeypatch"))
+    return WatchDeployments(WatchParams(services=["api"], timeout=60))
+
+
+def _health_check(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.health import HealthCheck, HealthParams
+
+    (ctx.cwd / "vegaops.toml").write_text(
+        (ctx.cwd / "vegaops.toml").read_text().replace('health_url = "http://127.0.0.1:1/v1/health"\n', "")
+    )
+    _service(request.getfixturevalue("monkeypatch"))
+    return HealthCheck(HealthParams(services=["api"], timeout=20, interval=5))
+
+
+def _debug_report(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.debug import DebugParams, DebugReport
+
+    _service(request.getfixturevalue("monkeypatch"))
+    return DebugReport(DebugParams(service="api"))
+
+
+def _force_redeploy(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.redeploy import ForceRedeploy, RedeployParams
+
+    _service(request.getfixturevalue("monkeypatch"))
+    changed = datetime.now(UTC).isoformat()  # the change the services must pick up happened after they started
+    return ForceRedeploy(RedeployParams(services=["vega-api"], after=changed))
+
+
+CASES: dict[str, Case] = {
+    "ssm.put": Case(_ssm_put),
+    "ssm.delete": Case(_ssm_delete),
+    "ssm.rollback": Case(_ssm_rollback),
+    "secrets.put": Case(_secrets_put),
+    "secrets.delete": Case(_secrets_delete),
+    "secrets.restore": Case(_secrets_restore),
+    "secrets.rollback": Case(_secrets_rollback),
+    "secrets.repoint": Case(_secrets_repoint),
+    "ecr.resolve": Case(_ecr_resolve, changes=False, expect=lambda plan: plan.outputs["digest"].startswith("sha256:")),
+    "ecr.promote": Case(_ecr_promote),
+    "ecr.push": Case(_ecr_push, e2e=True, settle=_ecr_learns_of_the_push),
+    "ecs.register": Case(_ecs_register),
+    "ecs.deploy": Case(_ecs_deploy),
+    "ecs.rollback": Case(_ecs_rollback),
+    "ecs.watch": Case(_ecs_watch, changes=False),
+    "health.check": Case(_health_check, changes=False, expect=lambda plan: plan.outputs.get("healthy") is True),
+    "debug.report": Case(_debug_report, changes=False, expect=lambda plan: plan.outputs.get("causes") == []),
+    "ecs.force-redeploy": Case(_force_redeploy),
+}
+
+
+def _params() -> list[Any]:
+    return [
+        pytest.param(sid, marks=[pytest.mark.e2e] if sid in CASES and CASES[sid].e2e else [], id=sid)
+        for sid in sorted(STEPS)
+    ]
+
+
+@pytest.mark.usefixtures("aws")
+@pytest.mark.parametrize("step_id", _params())
+def test_plan_apply_plan_again(step_id: str, app_context: AppContext, request: pytest.FixtureRequest) -> None:
+    case = CASES.get(step_id)
+    if case is None:
+        pytest.fail(f"step {step_id} ({STEPS[step_id]}) has no case in CASES (tests/steps/test_step_contract.py)")
+    step = case.setup(app_context, request)
+    assert type(step) is get_step(step_id), f"the case for {step_id} builds a {type(step).__name__}"
+    plan = step.plan(app_context)
+    assert plan.empty is not case.changes, plan.changes
+    assert case.expect(plan), (plan.outputs, plan.notes)
+    report = engine.run(app_context, "contract", [engine.single(type(step), step.params)])
+    assert [s.status for s in report.steps] == (["done"] if case.changes else ["unchanged"]), report.steps
+    case.settle(app_context)
+    again = step.plan(app_context)
+    assert again.empty, again.changes
+
+
+def test_every_case_is_a_registered_step() -> None:
+    assert sorted(set(CASES) - set(STEPS)) == []
