@@ -50,6 +50,7 @@ def test_the_tag_opts_one_secret_in(cli) -> None:  # type: ignore[no-untyped-def
 
 
 @pytest.mark.usefixtures("stores")
+@pytest.mark.e2e  # exec starts the command as a subprocess
 def test_exec_keys_injects_each_key(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "env.json"
     r = cli("exec", "--keys", "--pristine", "--", sys.executable, "-c", PRINT_ENV, str(out))
@@ -83,6 +84,7 @@ def test_secret_get_lists_keys_masked(cli) -> None:  # type: ignore[no-untyped-d
 
 
 @pytest.mark.usefixtures("stores")
+@pytest.mark.e2e  # exec starts the command as a subprocess
 def test_exec_service_keys_expands_a_whole_json_secret(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     arn = boto3.client("secretsmanager").describe_secret(SecretId="vega/staging/agent-api-prd-db-secrets")["ARN"]
     ecs = boto3.client("ecs")

@@ -138,12 +138,13 @@ with = { name = "third", value = "three" }
 
 def test_runbook_step_failing_with_5xx_says_which_steps_were_done(moto: RecordingMoto, project: Path) -> None:
     (project / "two.toml").write_text(RUNBOOK)
-    moto.fail("DescribeSecret", 503, "ServiceUnavailableException")
+    # Every step is planned before any applies, so the failure is put on the second step's write.
+    moto.fail("CreateSecret", 503, "ServiceUnavailableException")
     code, _out, err = run_cli(["--yes", "runbook", "run", "two.toml"])
     assert code == 75, err
     block = err[err.index("error: ") :].strip().splitlines()
     assert len(block) == 2, err
-    assert "second" in block[0] and "DescribeSecret" in block[0]
+    assert "second" in block[0] and "CreateSecret" in block[0]
     assert "changed before the failure: first" in block[1]
     assert "not run: third" in block[1]
     assert "PutParameter" in moto.calls and moto.calls.count("PutParameter") == 1  # third never ran

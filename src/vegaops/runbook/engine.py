@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from vegaops.errors import Interrupted, RunbookError, UsageError, VegaopsError
+from vegaops.errors import Interrupted, NotFoundError, RunbookError, UsageError, VegaopsError
 from vegaops.runbook.interpolate import Unknown, contains_unknown, interpolate
 from vegaops.runbook.model import StepCall, _type_name, _type_ok, check_calls
 from vegaops.sensitive import Sensitive
@@ -274,10 +274,13 @@ def run(
             prep.step = step_cls(_build_params(step_cls, call, params))
             try:
                 prep.plan = prep.step.plan(ctx)
-            except VegaopsError:
-                if not (step_cls.read_only and changes_ahead):
+            except VegaopsError as exc:
+                # What an earlier step creates (a tag it pushes) cannot be read yet: plan this one when the run
+                # reaches it. A read-only preview may wait on anything; a change only on what it declares.
+                deferrable = step_cls.read_only or (step_cls.plan_after_missing and isinstance(exc, NotFoundError))
+                if not (changes_ahead and deferrable):
                     raise
-                _wait(ctx, call, rep, step_cls, planned, None)  # e.g. a tag an earlier step pushes
+                _wait(ctx, call, rep, step_cls, planned, None)
                 continue
             plan = prep.plan
             assert plan is not None

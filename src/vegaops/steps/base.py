@@ -67,6 +67,9 @@ class Step(ABC, Generic[P]):
     # A read-only step (resolve a tag, diagnose) changes nothing; after pending changes its plan is a preview,
     # read again when the run reaches it.
     read_only: ClassVar[bool] = False
+    # What this step reads may be created by an earlier step of the same run (a tag a push creates): when its
+    # plan finds it missing after pending changes, it is planned when the run reaches it.
+    plan_after_missing: ClassVar[bool] = False
 
     def __init__(self, params: P) -> None:
         self.params = params

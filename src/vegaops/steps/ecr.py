@@ -149,6 +149,7 @@ class PromoteImage(Step[PromoteParams]):
     """Copy ``source_repository:tag`` to ``repository:(new_tag or tag)`` by manifest; same digest."""
 
     id: ClassVar[str] = "ecr.promote"
+    plan_after_missing = True  # the source tag may be pushed by an earlier ecr.push
     Params = PromoteParams
     outputs = ("digest", "image", "repository", "tag", "source_digest")
     description = "promote an image tag from one ECR repository to another (same digest, no rebuild)"
