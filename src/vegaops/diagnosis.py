@@ -262,15 +262,24 @@ def _secret_target(text: str) -> str:
 
 def _named(text: str) -> str | None:
     """The secret/parameter a ResourceInitializationError names, if any."""
-    for pattern in (
-        r"failed to fetch secret (\S+?)(?: from|:|$)",
-        r"invalid ssm parameters?: ?(\S+)",
-        r"on resource: (\S+?)(?: because|$)",
-        r"parameter (\S+?) not found",
-    ):
+    return _first_match(
+        text,
+        (
+            r"failed to fetch secret (\S+?)(?: from|:|$)",
+            r"invalid ssm parameters?: ?(\S+)",
+            r"on resource: (\S+?)(?: because|$)",
+            r"parameter (\S+?) not found",
+        ),
+        ".,",
+    )
+
+
+def _first_match(text: str, patterns: tuple[str, ...], strip: str) -> str | None:
+    """The first group of the first pattern that matches (case-insensitive), trailing ``strip`` removed."""
+    for pattern in patterns:
         m = re.search(pattern, text, re.IGNORECASE)
         if m:
-            return m.group(1).rstrip(".,")
+            return m.group(1).rstrip(strip)
     return None
 
 
@@ -280,17 +289,17 @@ def _action(text: str) -> str | None:
 
 
 def _image_ref(text: str) -> str | None:
-    for pattern in (
-        r'failed to resolve ref(?:erence)? "?([^\s":]+(?::[^\s":@]+)?(?:@sha256:[0-9a-f]+)?)',
-        r"manifest for (\S+) not found",
-        r"pull access denied for (\S+?),",
-        r"repository (\S+) not found",
-        r'pull and unpack image "([^"]+)"',
-    ):
-        m = re.search(pattern, text, re.IGNORECASE)
-        if m:
-            return m.group(1).rstrip(",.:")
-    return None
+    return _first_match(
+        text,
+        (
+            r'failed to resolve ref(?:erence)? "?([^\s":]+(?::[^\s":@]+)?(?:@sha256:[0-9a-f]+)?)',
+            r"manifest for (\S+) not found",
+            r"pull access denied for (\S+?),",
+            r"repository (\S+) not found",
+            r'pull and unpack image "([^"]+)"',
+        ),
+        ",.:",
+    )
 
 
 def _network(target: str, text: str, service: str) -> Diagnosis:

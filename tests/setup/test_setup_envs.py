@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from tests.setup.test_setup import OPTIONS
+
 pytestmark = pytest.mark.usefixtures("estate")
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -65,23 +67,7 @@ ecr_repo = "vega-api"
 health_url = "http://staging.internal/v1/health"
 """
 
-PROD = [
-    "setup",
-    "--env",
-    "prod",
-    "--cluster",
-    "vega-prod",
-    "--service",
-    "api=vega-api",
-    "--service",
-    "worker=vega-worker",
-    "--container",
-    "api=api",
-    "--container",
-    "worker=worker",
-    "--skip-check",
-    "--yes",
-]
+PROD = [*OPTIONS, "--yes"]  # the same answers test_setup.py gives, confirmed
 
 
 def _show(cli, env: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
