@@ -15,6 +15,7 @@ from vegaops.prompter import NoInputPrompter, Prompter, QuestionaryPrompter
 
 if TYPE_CHECKING:
     from vegaops.aws.clients import ClientFactory
+    from vegaops.aws.layer import Aws
     from vegaops.aws.optional import Enrichment
 
 
@@ -51,6 +52,7 @@ class AppContext:
     _settings: Settings | None = None
     _clients: ClientFactory | None = None
     _enrichment: Enrichment | None = None
+    _aws: Aws | None = None
 
     @classmethod
     def from_options(cls, options: GlobalOptions, **kwargs: Any) -> AppContext:
@@ -93,6 +95,16 @@ class AppContext:
                 timeout=float(configured) if configured and not os.environ.get(TIMEOUT_ENV) else None,
             )
         return self._clients
+
+    @property
+    def aws(self) -> Aws:
+        """The typed AWS layer of this command (``ctx.aws.ecs``, ``ctx.aws.ssm``, ...; ``vegaops.aws.layer``)."""
+        if self._aws is None:
+            from vegaops.aws.ecr import registry_from_env
+            from vegaops.aws.layer import Aws
+
+            self._aws = Aws(self.clients, ecr_registry=registry_from_env(self.settings.get("ecr_registry")))
+        return self._aws
 
     @property
     def enrichment(self) -> Enrichment:

@@ -1,0 +1,212 @@
+"""The one typed AWS layer of a command: ``ctx.aws.ecs``, ``ctx.aws.ssm``, ... (aws/chalice's ``TypedAWSClient``).
+
+Built once per command from the context's :class:`~vegaops.aws.clients.ClientFactory`; each property builds its
+client and wrapper on first use and keeps it, so the steps of one command share one ``Ecs`` (and its caches of
+services and task definitions). Every AWS call of the product goes through here: a wrapper where a call needs
+batching, pagination (botocore paginators), a fallback or a typed result; otherwise the ``mypy_boto3_*`` typed
+client itself (``ctx.aws.rds``), so mypy checks every call's parameters and responses.
+
+Calls are counted through botocore's ``before-call`` event hook (:class:`CallCounter`), per operation, for every
+client of the layer: the deploy watch reports its ECS calls per minute from it, tests assert on it.
+
+boto3 and the stub packages are imported inside functions and under ``TYPE_CHECKING`` only, so importing this
+module costs nothing at start-up.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mypy_boto3_application_autoscaling import ApplicationAutoScalingClient
+    from mypy_boto3_ce import CostExplorerClient
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_ec2 import EC2Client
+    from mypy_boto3_ecr import ECRClient
+    from mypy_boto3_ecs import ECSClient
+    from mypy_boto3_elasticache import ElastiCacheClient
+    from mypy_boto3_elbv2 import ElasticLoadBalancingv2Client
+    from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_logs import CloudWatchLogsClient
+    from mypy_boto3_pricing import PricingClient
+    from mypy_boto3_rds import RDSClient
+    from mypy_boto3_scheduler import EventBridgeSchedulerClient
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_ssm import SSMClient
+    from mypy_boto3_sts import STSClient
+
+    from vegaops.aws.clients import ClientFactory
+    from vegaops.aws.ecr import Ecr
+    from vegaops.aws.ecs import Ecs
+    from vegaops.aws.elbv2 import Elbv2
+    from vegaops.aws.logs import Logs
+    from vegaops.aws.secrets import Secrets
+    from vegaops.aws.ssm import Ssm
+
+
+class CallCounter:
+    """Counts API calls per ``service:Operation`` through botocore's ``before-call`` hook (thread-safe)."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def attach(self, client: Any) -> None:
+        prefix = str(client.meta.service_model.service_name)
+
+        def count(model: Any = None, **_: Any) -> None:
+            if model is not None:
+                with self._lock:
+                    self.counts[f"{prefix}:{model.name}"] += 1
+
+        client.meta.events.register("before-call", count)
+
+    def of(self, service: str) -> dict[str, int]:
+        """``{"DescribeServices": 3, ...}`` for one service (its botocore name: ``ecs``, ``logs``, ...)."""
+        with self._lock:
+            return {k.split(":", 1)[1]: v for k, v in self.counts.items() if k.split(":", 1)[0] == service}
+
+    def total(self, service: str | None = None) -> int:
+        with self._lock:
+            return sum(v for k, v in self.counts.items() if service is None or k.split(":", 1)[0] == service)
+
+
+class Aws:
+    """The typed AWS layer of one command (see the module docstring)."""
+
+    def __init__(self, clients: ClientFactory, ecr_registry: str | None = None) -> None:
+        self.clients = clients
+        self.calls = CallCounter()
+        self._ecr_registry = ecr_registry
+
+    def _client(self, service: str) -> Any:
+        client = self.clients.client(service)
+        self.calls.attach(client)
+        return client
+
+    # -- wrappers (batching, pagination, fallbacks, typed results) -------------------------------------------
+    @cached_property
+    def ecs(self) -> Ecs:
+        from vegaops.aws.ecs import Ecs
+
+        return Ecs(self.ecs_client)
+
+    @cached_property
+    def ssm(self) -> Ssm:
+        from vegaops.aws.ssm import Ssm
+
+        return Ssm(self.ssm_client)
+
+    @cached_property
+    def secrets(self) -> Secrets:
+        from vegaops.aws.secrets import Secrets
+
+        return Secrets(self.secretsmanager_client)
+
+    @cached_property
+    def ecr(self) -> Ecr:
+        from vegaops.aws.ecr import Ecr
+
+        return Ecr(self.ecr_client, registry_override=self._ecr_registry)
+
+    @cached_property
+    def logs(self) -> Logs:
+        from vegaops.aws.logs import Logs
+
+        return Logs(self.logs_client)
+
+    @cached_property
+    def elbv2(self) -> Elbv2:
+        from vegaops.aws.elbv2 import Elbv2
+
+        return Elbv2(self.elbv2_client)
+
+    # -- typed clients (the wrappers' own, and services used directly) ---------------------------------------
+    @cached_property
+    def ecs_client(self) -> ECSClient:
+        client: ECSClient = self._client("ecs")
+        return client
+
+    @cached_property
+    def ssm_client(self) -> SSMClient:
+        client: SSMClient = self._client("ssm")
+        return client
+
+    @cached_property
+    def secretsmanager_client(self) -> SecretsManagerClient:
+        client: SecretsManagerClient = self._client("secretsmanager")
+        return client
+
+    @cached_property
+    def ecr_client(self) -> ECRClient:
+        client: ECRClient = self._client("ecr")
+        return client
+
+    @cached_property
+    def logs_client(self) -> CloudWatchLogsClient:
+        client: CloudWatchLogsClient = self._client("logs")
+        return client
+
+    @cached_property
+    def elbv2_client(self) -> ElasticLoadBalancingv2Client:
+        client: ElasticLoadBalancingv2Client = self._client("elbv2")
+        return client
+
+    @cached_property
+    def sts(self) -> STSClient:
+        client: STSClient = self._client("sts")
+        return client
+
+    @cached_property
+    def rds(self) -> RDSClient:
+        client: RDSClient = self._client("rds")
+        return client
+
+    @cached_property
+    def elasticache(self) -> ElastiCacheClient:
+        client: ElastiCacheClient = self._client("elasticache")
+        return client
+
+    @cached_property
+    def sqs(self) -> SQSClient:
+        client: SQSClient = self._client("sqs")
+        return client
+
+    @cached_property
+    def cloudwatch(self) -> CloudWatchClient:
+        client: CloudWatchClient = self._client("cloudwatch")
+        return client
+
+    @cached_property
+    def ec2(self) -> EC2Client:
+        client: EC2Client = self._client("ec2")
+        return client
+
+    @cached_property
+    def autoscaling(self) -> ApplicationAutoScalingClient:
+        client: ApplicationAutoScalingClient = self._client("application-autoscaling")
+        return client
+
+    @cached_property
+    def scheduler(self) -> EventBridgeSchedulerClient:
+        client: EventBridgeSchedulerClient = self._client("scheduler")
+        return client
+
+    @cached_property
+    def events(self) -> EventBridgeClient:
+        client: EventBridgeClient = self._client("events")
+        return client
+
+    @cached_property
+    def pricing(self) -> PricingClient:
+        client: PricingClient = self._client("pricing")
+        return client
+
+    @cached_property
+    def ce(self) -> CostExplorerClient:
+        client: CostExplorerClient = self._client("ce")
+        return client
