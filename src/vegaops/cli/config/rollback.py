@@ -7,14 +7,7 @@ from typing import Annotated
 import typer
 
 from vegaops import completion
-from vegaops.cli.common import (
-    DryRunOpt,
-    RedeployOpt,
-    WatchOpt,
-    app_ctx,
-    emit,
-    run_result,
-)
+from vegaops.cli.common import DryRunOpt, RedeployOpt, WatchOpt, app_ctx, emit, run_result
 
 
 def rollback(

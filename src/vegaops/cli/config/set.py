@@ -8,14 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from vegaops import completion
-from vegaops.cli.common import (
-    DryRunOpt,
-    RedeployOpt,
-    WatchOpt,
-    app_ctx,
-    emit,
-    run_result,
-)
+from vegaops.cli.common import DryRunOpt, RedeployOpt, WatchOpt, app_ctx, emit, run_result
 from vegaops.cmdline import prog
 from vegaops.errors import UsageError
 from vegaops.inputs import parse_pairs

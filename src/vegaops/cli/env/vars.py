@@ -6,11 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from vegaops.cli.common import (
-    KeysOpt,
-    app_ctx,
-    emit,
-)
+from vegaops.cli.common import KeysOpt, app_ctx, emit
 from vegaops.cmdline import prog
 from vegaops.errors import NotFoundError
 

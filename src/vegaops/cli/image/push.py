@@ -6,12 +6,7 @@ from typing import Annotated
 
 import typer
 
-from vegaops.cli.common import (
-    DryRunOpt,
-    app_ctx,
-    emit,
-    run_result,
-)
+from vegaops.cli.common import DryRunOpt, app_ctx, emit, run_result
 
 
 def push(

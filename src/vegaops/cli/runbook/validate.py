@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from vegaops.cli.common import (
-    NameArg,
-    app_ctx,
-    emit,
-)
+from vegaops.cli.common import NameArg, app_ctx, emit
 
 
 def validate(ctx: typer.Context, name: NameArg) -> None:

@@ -6,10 +6,7 @@ import shlex
 
 import typer
 
-from vegaops.cli.common import (
-    app_ctx,
-    emit,
-)
+from vegaops.cli.common import app_ctx, emit
 
 
 def env(ctx: typer.Context) -> None:

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from vegaops.cli.common import (
-    app_ctx,
-    emit,
-)
+from vegaops.cli.common import app_ctx, emit
 
 
 def reset(ctx: typer.Context) -> None:

@@ -7,11 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from vegaops.cli.common import (
-    KeysOpt,
-    app_ctx,
-    emit,
-)
+from vegaops.cli.common import KeysOpt, app_ctx, emit
 from vegaops.errors import UsageError
 
 

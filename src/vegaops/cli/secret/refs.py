@@ -7,13 +7,7 @@ from typing import Annotated
 import typer
 
 from vegaops import completion
-from vegaops.cli.common import (
-    DryRunOpt,
-    WatchOpt,
-    app_ctx,
-    emit,
-    run_result,
-)
+from vegaops.cli.common import DryRunOpt, WatchOpt, app_ctx, emit, run_result
 from vegaops.cmdline import prog
 from vegaops.errors import NotFoundError, UsageError
 
