@@ -7,11 +7,13 @@ from typing import TYPE_CHECKING
 
 from vegaops.cmdline import prog
 from vegaops.errors import NotFoundError
+from vegaops.runbook.result import run_result
 from vegaops.values.masking import shown
 
 if TYPE_CHECKING:
     from vegaops.context import AppContext
     from vegaops.output.result import Result
+    from vegaops.steps.ssm import PutParams
 
 
 def param_get(a: AppContext, name: str, reveal: bool, version: int | None) -> Result:
@@ -113,3 +115,62 @@ def param_history(a: AppContext, name: str) -> Result:
         data={"name": full, "versions": data},
         views=[Table(["VERSION", "WHEN", "WHO", "TYPE", "VALUE", "LABELS"], rows)],
     )
+
+
+def param_rollback(a: AppContext, name: str, to: int | None, redeploy: bool, watch: bool) -> Result:
+    """Put an earlier value back (as a new version), then redeploy its readers (``redeploy``) or name them."""
+    from vegaops.naming import param_name
+    from vegaops.refs import param_matcher
+    from vegaops.runbook import engine
+    from vegaops.steps.ssm import RollbackParameter, RollbackParams
+    from vegaops.values.redeploy import needs_redeploy
+    from vegaops.values.redeploy import redeploy as force_redeploy
+
+    full = param_name(a.settings.params_prefix, name)
+    after = a.clock.now().isoformat()
+    report = engine.run(a, a.command, [engine.single(RollbackParameter, RollbackParams(name=name, to=to))])
+    extra: dict[str, object] = {"restored_version": report.steps[0].outputs.get("restored_version")}
+    if redeploy and (report.changed or report.dry_run):
+        extra["redeploy"] = force_redeploy(a, param_matcher(full), after, full, watch)
+    elif redeploy:
+        a.output.info("value unchanged; no redeploy needed")
+    elif report.changed and a.settings.cluster:
+        extra["needs_redeploy"] = needs_redeploy(a, param_matcher(full))
+    return run_result(a, report, data=extra)
+
+
+def param_set(a: AppContext, params: PutParams, redeploy: bool, watch: bool) -> Result:
+    """Create or update a parameter (one plan, one question; with ``redeploy`` the redeploy of its readers is
+    part of that plan); without ``redeploy``, name the services whose running tasks keep the old value."""
+    from vegaops.runbook import engine
+    from vegaops.steps.ssm import PutParameter
+
+    after = a.clock.now().isoformat()
+    then: list[str] = []
+    readers: list[str] | None = None
+    if redeploy:  # the redeploy belongs to this command's one plan and one question
+        from vegaops.naming import param_name
+        from vegaops.refs import param_matcher
+        from vegaops.values.redeploy import redeploy_services, redeploy_then
+
+        full = param_name(a.settings.params_prefix, params.name)
+        readers = redeploy_services(a, param_matcher(full))
+        then = redeploy_then(a, full, readers, watch)
+    report = engine.run(a, a.command, [engine.single(PutParameter, params)], then=then)
+    extra: dict[str, object] = {}
+    if redeploy and (report.changed or report.dry_run):
+        from vegaops.naming import param_name
+        from vegaops.refs import param_matcher
+        from vegaops.values.redeploy import redeploy as force_redeploy
+
+        full = param_name(a.settings.params_prefix, params.name)
+        extra["redeploy"] = force_redeploy(a, param_matcher(full), after, full, watch, services=readers, confirmed=True)
+    elif redeploy:
+        a.output.info("value unchanged; no redeploy needed")
+    elif report.changed and a.settings.cluster:
+        from vegaops.naming import param_name
+        from vegaops.refs import param_matcher
+        from vegaops.values.redeploy import needs_redeploy
+
+        extra["needs_redeploy"] = needs_redeploy(a, param_matcher(param_name(a.settings.params_prefix, params.name)))
+    return run_result(a, report, data=extra)

@@ -3,14 +3,16 @@ the task definitions that reference one. Values stay masked (length and fingerpr
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from vegaops.cmdline import prog
 from vegaops.errors import NotFoundError, UsageError
+from vegaops.runbook.result import run_result
 
 if TYPE_CHECKING:
     from vegaops.context import AppContext
     from vegaops.output.result import Result
+    from vegaops.steps.secrets import PutSecretParams
 
 
 def secret_get(a: AppContext, name: str, key: str | None, reveal: bool, version_id: str | None) -> Result:
@@ -159,3 +161,137 @@ def secret_history(a: AppContext, name: str) -> Result:
     return Result(
         a.command, data={"name": full, "versions": data}, views=[Table(["VERSION", "STAGES", "CREATED"], rows)]
     )
+
+
+def secret_rollback(a: AppContext, name: str, to: str | None, redeploy_: bool, watch: bool) -> Result:
+    """Make an earlier version current again, then redeploy its readers (``redeploy_``) or name them."""
+    from vegaops.aws.secrets import SecretsCatalog
+    from vegaops.naming import secret_name
+    from vegaops.refs import secret_matcher
+    from vegaops.runbook import engine
+    from vegaops.steps.secrets import RollbackSecret, RollbackSecretParams
+    from vegaops.values.redeploy import needs_redeploy, redeploy
+
+    after = a.clock.now().isoformat()
+    report = engine.run(a, a.command, [engine.single(RollbackSecret, RollbackSecretParams(name, to))])
+    extra: dict[str, Any] = {}
+    full = secret_name(a.settings.secrets_prefix, name)
+    if redeploy_ and (report.changed or report.dry_run):
+        meta = SecretsCatalog(a.client("secretsmanager")).describe(full)
+        if meta is not None:
+            extra["redeploy"] = redeploy(a, secret_matcher(meta.arn, full), after, full, watch)
+    elif report.changed:
+        meta = SecretsCatalog(a.client("secretsmanager")).describe(full)
+        if meta is not None:
+            extra["needs_redeploy"] = needs_redeploy(a, secret_matcher(meta.arn, full))
+    return run_result(a, report, data=extra)
+
+
+def secret_refs(a: AppContext, name: str, param: bool, repoint: bool, watch: bool) -> Result:
+    """The task definitions and services that reference a secret (or a parameter), the tasks started before
+    its last change and references by an old ARN; with ``repoint``, the repoint run."""
+    from vegaops.aws.secrets import SecretsCatalog
+    from vegaops.naming import secret_name
+    from vegaops.output.result import Result, Table
+    from vegaops.refs import param_matcher, references, secret_matcher
+    from vegaops.values.repoint import repoint as repoint_secret
+
+    cluster = a.settings.require_cluster()
+    if param:
+        from vegaops.aws.ssm import Ssm
+        from vegaops.naming import param_name
+
+        if repoint:
+            raise UsageError("--repoint is for secrets (SSM parameter ARNs do not change)", hint="drop --param")
+        full = param_name(a.settings.params_prefix, name)
+        p = Ssm(a.client("ssm")).get(full, decrypt=False)
+        if p is None:
+            raise NotFoundError(f"parameter {full} not found", hint=f"list what exists: {prog()} config list")
+        matcher, changed = param_matcher(full), p.last_modified
+    else:
+        full = secret_name(a.settings.secrets_prefix, name)
+        meta = SecretsCatalog(a.client("secretsmanager")).describe(full)
+        if meta is None:
+            raise NotFoundError(f"secret {full} not found", hint=f"list what exists: {prog()} secret list")
+        matcher, changed = secret_matcher(meta.arn, full), meta.last_changed
+    if repoint:
+        return run_result(a, repoint_secret(a, name, cluster, watch))
+    found = references(a, cluster, matcher, changed, include_stale=True)
+    rows = [
+        [
+            r.service,
+            r.task_definition.rsplit("/", 1)[-1],
+            ", ".join(r.variables + [f"{s['name']} (OLD ARN)" for s in r.stale_refs]),
+            len(r.stale_tasks),
+        ]
+        for r in found
+    ]
+    stale = sum(len(r.stale_tasks) for r in found)
+    old_arn = sorted({r.service for r in found if r.stale_refs})
+    message = (
+        f"{len(found)} reference{'s' if len(found) != 1 else ''}"
+        + (
+            f"; {stale} running task{'s' if stale != 1 else ''} started before the last change "
+            f"still hold the old value ({prog()} secret set ... --redeploy)"
+            if stale
+            else ""
+        )
+        + (
+            f"; {', '.join(old_arn)} name{'s' if len(old_arn) == 1 else ''} it by an old ARN (the secret was "
+            f"deleted and recreated; its tasks cannot start): {prog()} secret refs {name} --repoint"
+            if old_arn
+            else ""
+        )
+        if found
+        else f"no task definition in cluster {cluster} references {full}"
+    )
+    if old_arn:
+        a.output.warn(
+            f"{', '.join(old_arn)}: valueFrom names an old ARN of {full}; fix: {prog()} secret refs {name} --repoint"
+        )
+    return Result(
+        a.command,
+        data={"name": full, "last_changed": changed, "references": [r.to_dict() for r in found]},
+        views=[Table(["SERVICE", "TASK DEFINITION", "VARIABLES", "TASKS BEFORE CHANGE"], rows)] if rows else [],
+        message=message,
+    )
+
+
+def secret_set(a: AppContext, params: PutSecretParams, redeploy_: bool, watch: bool) -> Result:
+    """Create or update a secret (one plan, one question; with ``redeploy_`` the redeploy of its readers is part
+    of that plan); without ``redeploy_``, name the services whose running tasks keep the old value."""
+    from vegaops.aws.secrets import SecretsCatalog
+    from vegaops.naming import secret_name
+    from vegaops.refs import secret_matcher
+    from vegaops.runbook import engine
+    from vegaops.steps.secrets import PutSecret
+    from vegaops.values.redeploy import needs_redeploy, redeploy, redeploy_services, redeploy_then
+
+    after = a.clock.now().isoformat()
+    full = secret_name(a.settings.secrets_prefix, params.name)
+    matcher: Any = None
+    readers: list[str] | None = None
+    then: list[str] = []
+    if redeploy_:  # the redeploy belongs to this command's one plan and one question
+        meta = SecretsCatalog(a.client("secretsmanager")).describe(full)
+        matcher = (
+            secret_matcher(meta.arn, full)
+            if meta is not None
+            else lambda ref: ref.kind == "secretsmanager" and ref.store_id.rsplit(":", 1)[-1] == full
+        )
+        readers = redeploy_services(a, matcher)
+        then = redeploy_then(a, full, readers, watch)
+    report = engine.run(a, a.command, [engine.single(PutSecret, params)], then=then)
+    extra: dict[str, Any] = {}
+    if redeploy_ and (report.changed or report.dry_run):
+        meta = SecretsCatalog(a.client("secretsmanager")).describe(full)
+        if meta is not None:  # created by this run: match its ARN now
+            matcher = secret_matcher(meta.arn, full)
+        extra["redeploy"] = redeploy(a, matcher, after, full, watch, services=readers, confirmed=True)
+    elif redeploy_:
+        a.output.info("value unchanged; no redeploy needed")
+    elif report.changed:
+        meta = SecretsCatalog(a.client("secretsmanager")).describe(full)
+        if meta is not None:
+            extra["needs_redeploy"] = needs_redeploy(a, secret_matcher(meta.arn, meta.name))
+    return run_result(a, report, data=extra)
