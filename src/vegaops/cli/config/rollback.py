@@ -22,7 +22,6 @@ def rollback(
     dry_run: DryRunOpt = False,
 ) -> None:
     """Put the value before the newest version back (as a new version); twice is the same as once."""
-
     from vegaops.values.params import param_rollback
 
     a = app_ctx(ctx, dry_run)

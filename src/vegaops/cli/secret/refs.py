@@ -30,7 +30,6 @@ def refs_(
 ) -> None:
     """Task definitions and services that reference the secret (secrets and log drivers' secretOptions, by
     ARN, partial ARN or name), running tasks that predate its last change, and references by an old ARN."""
-
     from vegaops.values.secrets import secret_refs
 
     a = app_ctx(ctx, dry_run)

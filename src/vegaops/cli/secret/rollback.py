@@ -22,7 +22,6 @@ def rollback(
     dry_run: DryRunOpt = False,
 ) -> None:
     """Make the version before the newest one current again (no new version); twice is the same as once."""
-
     from vegaops.values.secrets import secret_rollback
 
     a = app_ctx(ctx, dry_run)
