@@ -1,4 +1,6 @@
-"""What every command module uses: the shared option declarations, the context, emitting results."""
+"""What the command modules share, and nothing command-specific: option declarations used by more than one
+command, ``app_ctx`` (the run's AppContext from typer's context) and ``emit`` (a Result through ``ctx.output``,
+its exit code as the process's)."""
 
 from __future__ import annotations
 
@@ -24,7 +26,6 @@ __all__ = [
     "app_ctx",
     "emit",
     "run_result",  # vegaops.runbook.result's, for the commands whose work is one run of the engine
-    "value_read",
 ]
 
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Show the plan; change nothing.")]
@@ -62,13 +63,6 @@ def emit(app: AppContext, result: Result) -> None:
     app.output.result(result)
     if result.exit_code:
         raise typer.Exit(result.exit_code)
-
-
-def value_read(data: str, what: str, where: str, hint: str) -> str:
-    """A value already read as text: one trailing newline (\\n or \\r\\n) dropped; empty is an error."""
-    from vegaops.inputs import strip_value
-
-    return strip_value(data, what, where, hint)
 
 
 KeysOpt = Annotated[
