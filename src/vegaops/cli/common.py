@@ -4,15 +4,14 @@ its exit code as the process's)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-
-from vegaops.runbook.result import run_result
 
 if TYPE_CHECKING:
     from vegaops.context import AppContext
     from vegaops.output.result import Result
+    from vegaops.runbook.engine import RunReport
 
 __all__ = [
     "DryRunOpt",
@@ -25,7 +24,7 @@ __all__ = [
     "WatchOpt",
     "app_ctx",
     "emit",
-    "run_result",  # vegaops.runbook.result's, for the commands whose work is one run of the engine
+    "run_result",
 ]
 
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Show the plan; change nothing.")]
@@ -87,3 +86,10 @@ VarFileOpt = Annotated[
         "--var-file", help="Variable KEY=PATH read from a file ('-' = stdin), so secrets stay off the command line."
     ),
 ]
+
+
+def run_result(app: AppContext, report: RunReport, data: Any = None, message: str | None = None) -> Result:
+    """:func:`vegaops.runbook.result.run_result`, imported on first use (not at start-up)."""
+    from vegaops.runbook.result import run_result as build
+
+    return build(app, report, data, message)
