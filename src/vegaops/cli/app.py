@@ -21,6 +21,7 @@ from vegaops.cli import (
     iam_cmd,
     image_cmd,
     logs_cmd,
+    run,
     runbook_cmd,
     sandbox_cmd,
     secret_cmd,
@@ -79,6 +80,8 @@ app.command("debug")(debug_cmd.debug)
 app.command("iam-policy")(iam_cmd.iam_policy)
 app.add_typer(secret_cmd.app, name="secret")
 app.command("exec", context_settings={"allow_interspersed_args": False})(exec_cmd.exec_)
+# run SERVICE [options] -- CMD: options after SERVICE (as the issue writes it); nothing after -- is parsed
+app.command("run")(run.run)
 
 
 def _version(value: bool) -> None:

@@ -78,7 +78,9 @@ def _resolve_secret(value_from: str, region: str) -> str | None:
         from moto.secretsmanager.models import secretsmanager_backends
 
         got = secretsmanager_backends[ACCOUNT_ID][region].get_secret_value(
-            ref.store_id, ref.version_id, ref.version_stage
+            ref.store_id,
+            ref.version_id,  # type: ignore[arg-type]  # moto's annotation; None means the current version
+            ref.version_stage,  # type: ignore[arg-type]
         )
         value = str(got.get("SecretString") or "")
     except Exception:

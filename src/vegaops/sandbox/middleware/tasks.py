@@ -148,4 +148,8 @@ def start_session(sim: Simulator, params: dict[str, Any]) -> tuple[str, Any]:
     if moto_task is None or not _exec_ready(moto_task) or rid not in {runtime_id(moto_task.task_arn, n) for n in names}:
         return _error("TargetNotConnected", f"{target} is not connected.")
     session = _session(sim.region, "vegaops")
-    return "200 OK", {"SessionId": session["sessionId"], "TokenValue": session["tokenValue"], "StreamUrl": session["streamUrl"]}
+    return "200 OK", {
+        "SessionId": session["sessionId"],
+        "TokenValue": session["tokenValue"],
+        "StreamUrl": session["streamUrl"],
+    }
