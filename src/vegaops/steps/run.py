@@ -86,6 +86,7 @@ class RunTask(Step[RunParams]):
     id: ClassVar[str] = "ecs.run"
     Params = RunParams
     outputs = ("task_arn", "exit_code")
+    plan_after_missing = True  # the revision it runs may be registered by an earlier step of the same run
     description = "run a one-off task of a service (its task definition and network) and wait for its exit code"
 
     def plan(self, ctx: AppContext) -> Plan:

@@ -173,7 +173,7 @@ def prepare(ctx: AppContext, spec: RunSpec) -> Prepared:
             hint=f"check the name with: {prog()} status, or the cluster in vegaops.toml",
         )
     service = found[ecs_name]
-    td = ctx.aws.ecs.describe_task_definition(spec.task_definition or str(service["taskDefinition"]), tags=False)
+    td = _task_definition(ctx, spec.task_definition or str(service["taskDefinition"]))
     names = [str(c.get("name")) for c in td.containers]
     if spec.container is not None:
         if spec.container not in names:
@@ -225,6 +225,19 @@ def prepare(ctx: AppContext, spec: RunSpec) -> Prepared:
         request["enableExecuteCommand"] = True
     sources = [s for s in discover(key, td.raw, ctx.settings.region, cluster) if s.container == container]
     return Prepared(key, ecs_name, cluster, td, container, request, sources)
+
+
+def _task_definition(ctx: AppContext, ref: str) -> TaskDefinition:
+    from vegaops.aws.errors import error_code, is_botocore_error
+
+    try:
+        return ctx.aws.ecs.describe_task_definition(ref, tags=False)
+    except Exception as exc:
+        if is_botocore_error(exc) and error_code(exc) in ("ClientException", "InvalidParameterException"):
+            raise NotFoundError(
+                f"task definition {ref} not found", hint=f"{prog()} deploy history shows the revisions"
+            ) from None
+        raise
 
 
 def start(ctx: AppContext, prepared: Prepared) -> dict[str, Any]:
