@@ -161,7 +161,7 @@ class Simulator:
         for key in [k for k in self.services if k not in live]:
             del self.services[key]
         for task in list(self.oneoffs.values()):
-            self._step_oneoff(task)
+            self.step_oneoff(task)
 
     # ----- adoption ------------------------------------------------------------------------------
     def adopt(self, service: Any, instant: bool) -> SimService:
@@ -836,7 +836,7 @@ class Simulator:
         outcome = outcome_for(defs, self.region, self.behaviours, None)
         self.oneoffs[task_arn] = oneoff.build(task_arn, cluster, defs, overrides, outcome, self.region, self.t)
 
-    def _step_oneoff(self, task: OneOffTask) -> None:
+    def step_oneoff(self, task: OneOffTask) -> None:
         import time as _time
 
         from vegaops.sandbox import oneoff

@@ -77,6 +77,8 @@ class SandboxMiddleware:
                 body = self._tasks_of_service(params, body)
             elif service == "ecs" and operation == "RunTask" and status.startswith("200"):
                 body = tasks.after_run_task(self.sim, params, body)
+            elif service == "ecs" and operation == "StopTask" and status.startswith("200"):
+                body = tasks.after_stop_task(self.sim, params, body)
             elif service == "ecs" and operation == "DescribeTasks" and status.startswith("200"):
                 body = tasks.decorate_tasks(self.sim, params, body)
             elif service == "ecs" and operation == "DescribeServices" and status.startswith("200"):

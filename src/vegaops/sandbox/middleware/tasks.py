@@ -57,6 +57,23 @@ def after_run_task(sim: Simulator, params: dict[str, Any], body: bytes) -> bytes
     return json.dumps(doc).encode()
 
 
+def after_stop_task(sim: Simulator, params: dict[str, Any], body: bytes) -> bytes:
+    """moto marks the task STOPPED at once: a one-off task first gets SIGTERM and drains (DEACTIVATING)."""
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return body
+    moto_task = _moto_task(sim, _cluster(params.get("cluster")), str(params.get("task", "")))
+    if moto_task is None or moto_task.task_arn not in sim.oneoffs:
+        return body
+    oneoff = sim.oneoffs[moto_task.task_arn]
+    if oneoff.state != "STOPPED":
+        moto_task.last_status = oneoff.state  # what the simulator knows; it moves on from there
+        sim.step_oneoff(oneoff)
+    doc.get("task", {})["lastStatus"] = moto_task.last_status
+    return json.dumps(doc).encode()
+
+
 def _exec_ready(moto_task: Any) -> bool:
     return bool(getattr(moto_task, "enable_execute_command", False)) and moto_task.last_status == "RUNNING"
 
