@@ -168,7 +168,7 @@ def test_ctrl_c_stops_the_task_and_says_so(sandbox_module: Handle, tmp_path: Pat
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == "ready"  # streamed live, while the task runs
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
+        _out, err = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()

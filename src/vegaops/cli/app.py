@@ -21,11 +21,13 @@ from vegaops.cli import (
     iam_cmd,
     image_cmd,
     logs_cmd,
+    port_forward,
     run,
     runbook_cmd,
     sandbox_cmd,
     secret_cmd,
     setup_cmd,
+    shell,
 )
 from vegaops.context import CURRENT, AppContext, GlobalOptions
 
@@ -82,6 +84,8 @@ app.add_typer(secret_cmd.app, name="secret")
 app.command("exec", context_settings={"allow_interspersed_args": False})(exec_cmd.exec_)
 # run SERVICE [options] -- CMD: options after SERVICE (as the issue writes it); nothing after -- is parsed
 app.command("run")(run.run)
+app.command("shell")(shell.shell)
+app.command("port-forward")(port_forward.port_forward)
 
 
 def _version(value: bool) -> None:

@@ -27,6 +27,7 @@ STEPS: dict[str, str] = {
     "ecs.force-redeploy": "vegaops.steps.redeploy:ForceRedeploy",
     "secrets.repoint": "vegaops.steps.repoint:RepointSecret",
     "ecs.run": "vegaops.steps.run:RunTask",
+    "ecs.enable-exec": "vegaops.steps.exec:EnableExec",
 }
 
 
