@@ -261,6 +261,8 @@ class SandboxMiddleware:
             return (*tasks.execute_command(self.sim, params), "application/x-amz-json-1.1")
         if service == "ssm" and operation == "StartSession":
             return (*tasks.start_session(self.sim, params), "application/x-amz-json-1.1")
+        if service == "iam" and operation == "SimulatePrincipalPolicy":
+            return (*tasks.simulate_principal_policy(params), "text/xml")
         if service == "elasticloadbalancing" and operation == "DescribeTargetHealth":
             arn = params.get("TargetGroupArn", "")
             if not any(t.target_group == arn for s in self.sim.services.values() for t in s.tasks.values()):

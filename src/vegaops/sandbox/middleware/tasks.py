@@ -170,3 +170,23 @@ def start_session(sim: Simulator, params: dict[str, Any]) -> tuple[str, Any]:
         "TokenValue": session["tokenValue"],
         "StreamUrl": session["streamUrl"],
     }
+
+
+def simulate_principal_policy(params: dict[str, Any]) -> tuple[str, bytes]:
+    """IAM's policy simulator (moto lacks it): the sandbox enforces no IAM, so every action is allowed."""
+    from xml.sax.saxutils import escape
+
+    actions = [v for k, v in sorted(params.items()) if k.startswith("ActionNames.member.")]
+    members = "".join(
+        f"<member><EvalActionName>{escape(str(a))}</EvalActionName><EvalResourceName>*</EvalResourceName>"
+        "<EvalDecision>allowed</EvalDecision><MatchedStatements/><MissingContextValues/></member>"
+        for a in actions
+    )
+    body = (
+        '<SimulatePrincipalPolicyResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">'
+        f"<SimulatePrincipalPolicyResult><IsTruncated>false</IsTruncated><EvaluationResults>{members}"
+        "</EvaluationResults></SimulatePrincipalPolicyResult>"
+        f"<ResponseMetadata><RequestId>{secrets.token_hex(16)}</RequestId></ResponseMetadata>"
+        "</SimulatePrincipalPolicyResponse>"
+    )
+    return "200 OK", body.encode()
