@@ -294,6 +294,13 @@ def _ecs_run(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
     return RunTask(RunParams(service="api", command=["sh", "-c", "echo migrated"], key="v2"))
 
 
+def _enable_exec(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.exec import EnableExec, EnableExecParams
+
+    _service(request.getfixturevalue("monkeypatch"))
+    return EnableExec(EnableExecParams(service="api"))
+
+
 CASES: dict[str, Case] = {
     "ssm.put": Case(_ssm_put),
     "ssm.delete": Case(_ssm_delete),
@@ -314,6 +321,7 @@ CASES: dict[str, Case] = {
     "debug.report": Case(_debug_report, changes=False, expect=lambda plan: plan.outputs.get("causes") == []),
     "ecs.force-redeploy": Case(_force_redeploy),
     "ecs.run": Case(_ecs_run, e2e=True),  # runs a local process
+    "ecs.enable-exec": Case(_enable_exec),
 }
 
 
