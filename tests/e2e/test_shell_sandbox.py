@@ -128,6 +128,7 @@ def test_without_the_plugin_the_sandbox_opens_a_local_shell_and_says_so(
             "-c",
             'echo "$APP_ENV ${DATABASE_URL%%:*}"',
         ],
+        check=False,
         capture_output=True,
         text=True,
         cwd=tmp_path,

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.usefixtures("aws")  # in-process moto: IAM's simulator 
 TASK_ARN = "arn:aws:ecs:eu-central-1:123456789012:task/vega-staging/0123456789abcdef0123456789abcdef"
 
 
-def _target(service: dict[str, Any] | None = None, task: dict[str, Any] | None | str = "default", **td: Any) -> Any:
+def _target(service: dict[str, Any] | None = None, task: dict[str, Any] | str | None = "default", **td: Any) -> Any:
     raw = {
         "family": "vega-api",
         "taskRoleArn": "arn:aws:iam::123456789012:role/vega-api-task",

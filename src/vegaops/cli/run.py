@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from vegaops.cli.common import app_ctx, emit, parse_pairs
+from vegaops.cli.common import app_ctx, emit
 
 if TYPE_CHECKING:
     from vegaops.context import AppContext
@@ -43,7 +43,7 @@ def run(
     ] = False,
 ) -> None:
     """Run CMD in a one-off task of SERVICE; stream its log lines; exit 0 when it exits 0 (else 5, see --help)."""
-    from vegaops.inputs import positive_seconds
+    from vegaops.inputs import parse_pairs, positive_seconds
     from vegaops.runbook import engine
     from vegaops.steps.run import LOG_SINK, STATUS_SINK, RunParams, RunTask
     from vegaops.tasks import run as tr
