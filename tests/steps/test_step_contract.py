@@ -279,7 +279,17 @@ def _ecs_run(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
         family="vega-api",
         networkMode="awsvpc",
         requiresCompatibilities=["FARGATE"],
-        containerDefinitions=[{"name": "api", "image": "public.ecr.aws/docker/library/python:3", "memory": 512}],
+        containerDefinitions=[
+            {
+                "name": "api",
+                "image": "public.ecr.aws/docker/library/python:3",
+                "memory": 512,
+                "logConfiguration": {
+                    "logDriver": "awslogs",
+                    "options": {"awslogs-group": "/ecs/vega-api", "awslogs-stream-prefix": "ecs"},
+                },
+            }
+        ],
     )
     ecs.create_service(
         cluster="vega-staging",

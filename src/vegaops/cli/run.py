@@ -102,7 +102,9 @@ def _sink(a: AppContext):  # type: ignore[no-untyped-def]
 
 
 def _finish(a: AppContext, outcome: object, report: object, params: object, propagate: bool) -> None:
-    from vegaops.output.result import Fields, Result
+    """The end of a run: stdout carries only the task's lines (and the ARN with --detach); the stop reason and
+    exit codes go to stderr, the envelope (json) to stdout."""
+    from vegaops.output.result import Result
     from vegaops.runbook.engine import RunReport
     from vegaops.tasks import run as tr
 
@@ -110,26 +112,10 @@ def _finish(a: AppContext, outcome: object, report: object, params: object, prop
     key = str(getattr(params, "service", ""))
     code = tr.exit_code(outcome, propagate)
     text = tr.message(outcome, key)
-    if outcome.verdict == tr.DETACHED and not a.output.json:
-        a.output.line(str(outcome.task_arn))  # stdout: the ARN alone, for scripts
-    views = []
-    if outcome.verdict not in (tr.DETACHED,) and not a.output.json:
-        pairs: list[tuple[str, object]] = [("task", outcome.task_arn)]
-        if outcome.stop_code or outcome.stopped_reason:
-            pairs.append(("stopped", f"{outcome.stop_code or '-'}: {outcome.stopped_reason or '-'}"))
-        for c in outcome.containers:
-            pairs.append((f"exit code {c.name}", c.exit_code if c.exit_code is not None else "none"))
-        views.append(Fields(pairs))
     errors = []
     if code:
-        errors.append(
-            {
-                "kind": "interrupted" if code == 130 else "timeout" if code == 6 else "failed",
-                "message": text,
-                "hint": tr.hint(outcome, key),
-                "exit_code": code,
-            }
-        )
+        kind = "interrupted" if code == 130 else "timeout" if code == 6 else "failed"
+        errors.append({"kind": kind, "message": text, "hint": tr.hint(outcome, key), "exit_code": code})
     result = Result(
         a.command,
         status="ok" if code == 0 else "error",
@@ -137,10 +123,23 @@ def _finish(a: AppContext, outcome: object, report: object, params: object, prop
         changes=report.changes,
         data={"run": outcome.to_dict(), "steps": [s.to_dict() for s in report.steps]},
         errors=errors,
-        views=[] if a.output.json else views,  # type: ignore[arg-type]
-        message=text if code == 0 and outcome.verdict != tr.DETACHED else None,
     )
-    if code and not a.output.json:
+    if a.output.json:
+        a.output.result(result)
+        if code:
+            raise typer.Exit(code)
+        return
+    if outcome.verdict == tr.DETACHED:
+        a.output.line(str(outcome.task_arn))  # stdout: the ARN alone, for scripts
+        a.output.info(text)
+        return
+    if outcome.task_arn:
+        a.output.info(f"task {outcome.task_arn}")
+    if outcome.stop_code or outcome.stopped_reason:
+        a.output.info(f"stopped: {outcome.stop_code or '-'}: {outcome.stopped_reason or '-'}")
+    for c in outcome.containers:
+        a.output.info(f"exit code {c.name}: {c.exit_code if c.exit_code is not None else 'none'}")
+    if code:
         a.output.failure(result)
         raise typer.Exit(code)
-    emit(a, result)
+    a.output.info(text)

@@ -144,7 +144,7 @@ class RunTask(Step[RunParams]):
             return Outcome([change], {"task_arn": arn, "exit_code": None, "run": outcome.to_dict()})
         sink = ctx.shared.get(LOG_SINK) or _default_sink(ctx)
         status = ctx.shared.get(STATUS_SINK) or (
-            lambda s: ctx.output.note(f"  task {arn.rsplit('/', 1)[-1][:12]}: {s}")
+            lambda s: ctx.output.note(f"  task {arn.rsplit('/', 1)[-1][:12]}: {s.lower()}")
         )
         outcome = tr.wait(
             ctx, prepared, task, sink, timeout=p.timeout or None, keep_running=p.keep_running, on_status=status

@@ -254,7 +254,7 @@ def start(ctx: AppContext, prepared: Prepared) -> dict[str, Any]:
     diagnosis = classify_message(text or "RunTask started no task", prepared.key)
     outcome = RunOutcome(FAILED_TO_START, None, prepared.container, stopped_reason=text, diagnosis=diagnosis)
     raise TaskFailed(
-        f"{prepared.key}: the task could not be started: {text or 'RunTask started no task'}",
+        message(outcome, prepared.key),
         outcome,
         hint=diagnosis.fix if diagnosis else f"{prog()} debug {prepared.key}",
     )
@@ -292,14 +292,24 @@ class _LogStream:
         self.follower = Follower(fetcher, list(selectors.values()), since_ms=since_ms, overlap_ms=60_000)
 
     def poll(self) -> list[LogEvent]:
+        from vegaops.aws.errors import error_code
         from vegaops.logs.core import LogEvent
 
         if self.follower is None:
             return []
         follower = self.follower
+
+        def lines() -> list[Item]:
+            try:
+                return follower.poll_once()
+            except Exception as exc:
+                if error_code(exc) == "ResourceNotFoundException":
+                    return []  # the log group appears with the task's first line (awslogs-create-group)
+                raise
+
         empty: list[Item] = []
         items: list[Item] = self.ctx.enrichment.call(
-            "logs:FilterLogEvents", follower.poll_once, empty, "the task's log lines (the exit code is still reported)"
+            "logs:FilterLogEvents", lines, empty, "the task's log lines (the exit code is still reported)"
         )
         if self.ctx.enrichment.unavailable("logs:FilterLogEvents"):
             self.follower = None
@@ -438,7 +448,7 @@ def message(outcome: RunOutcome, key: str) -> str:
         return f"task {tid} ({key}): container {outcome.container} exited with code {outcome.exit_code}{why}"
     if outcome.verdict == FAILED_TO_START:
         what = outcome.diagnosis.reason if outcome.diagnosis else outcome.stopped_reason or outcome.stop_code
-        return f"task {tid} ({key}) could not start: {what}"
+        return f"task {tid} ({key}) could not start: {what}" if tid else f"{key}: the task could not start: {what}"
     if outcome.verdict == TIMED_OUT:
         what = "stopped it" if outcome.stopped_by_vegaops else "it keeps running (--keep-running)"
         return f"task {tid} ({key}) still running after {outcome.elapsed:.0f}s: timed out; vegaops {what}"
