@@ -201,3 +201,63 @@ def test_a_failing_migration_stops_the_release_before_any_service_changes(on: An
     ]
     assert migration and migration[0]["containers"][0]["exitCode"] == 4
     assert migration[0]["taskDefinitionArn"] != before["vega-api"][0]  # the revision being released
+
+
+def _revision_with(handle: Handle, service: str, tag: str) -> str:
+    """A revision of the service's task definition running the image tagged ``tag`` (by digest, from ECR)."""
+    ecs, ecr = _client(handle, "ecs"), _client(handle, "ecr")
+    td = ecs.describe_task_definition(taskDefinition=service)["taskDefinition"]
+    container = td["containerDefinitions"][0]
+    digest = ecr.describe_images(repositoryName=service, imageIds=[{"imageTag": tag}])["imageDetails"][0]["imageDigest"]
+    container["image"] = container["image"].split("@")[0] + "@" + digest
+    keys = ("family", "taskRoleArn", "executionRoleArn", "networkMode", "requiresCompatibilities", "cpu", "memory")
+    registered = ecs.register_task_definition(containerDefinitions=[container], **{k: td[k] for k in keys})
+    return str(registered["taskDefinition"]["taskDefinitionArn"])
+
+
+@pytest.mark.parametrize(
+    ("tag", "code", "words"),
+    [("v1.2.4-crash", 1, "RuntimeError: required setting"), ("v1.2.5-oom", 137, "OutOfMemoryError")],
+)
+def test_images_flagged_crash_or_oom_behave_as_for_services(
+    on: Any, sandbox_module: Handle, tag: str, code: int, words: str
+) -> None:
+    arn = _revision_with(sandbox_module, "vega-worker", tag)
+    r = on("run", "worker", "--task-definition", arn, "--", "echo", "should-not-run")
+    assert r.exit_code == 5, r.output
+    assert f"exited with code {code}" in r.stderr
+    assert words in r.output
+    assert "should-not-run" not in r.stdout
+
+
+def test_processes_stop_with_the_sandbox(sandbox: Handle, monkeypatch: pytest.MonkeyPatch, cli: Any) -> None:
+    marker = "vegaops-oneoff-marker-4242"
+    r = cli("--env", "sandbox", "run", "worker", "--detach", "--", "sh", "-c", f"sleep 300 # {marker}")
+    assert r.exit_code == 0, r.output
+
+    def running() -> list[int]:
+        pids = []
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and marker in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+        return pids
+
+    assert _until(running), "the task's process never started"
+    sandbox.stop()
+    assert _until(lambda: not running(), timeout=10)
+
+
+def test_a_passing_migration_gates_open_and_a_second_run_does_not_repeat_it(on: Any, sandbox_module: Handle) -> None:
+    """Last in this module: the release changes every service."""
+    args = ("runbook", "run", "release", "--var", "tag=v1.2.3-stable", "--var", "migrate=echo migrated-$IMAGE_TAG")
+    r = on(*args)
+    assert r.exit_code == 0, r.output
+    assert "migrated-v1.2.2-stable" in r.output  # the new revision's container (its variables), before the deploys
+    state = _service_state(sandbox_module)
+    assert all(not td.endswith(":1") for td, _ in state.values()), state
+    again = on(*args)
+    assert again.exit_code == 0, again.output
+    assert "already ran" in again.output and "migrated-" not in again.output
