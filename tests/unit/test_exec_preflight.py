@@ -164,3 +164,38 @@ def test_remote_parsing(app_context: AppContext) -> None:
     for bad in ("db.internal", "host:port", ":5432", "h:70000"):
         with pytest.raises(ses.UsageError):
             ses.parse_remote(app_context, bad)
+
+
+@pytest.mark.parametrize("aurora", [False, True], ids=["rds-instance", "aurora-cluster"])
+def test_remote_db_is_the_environments_configured_database(app_context: AppContext, aurora: bool) -> None:
+    import boto3
+
+    config = app_context.cwd / "vegaops.toml"
+    config.write_text(
+        config.read_text().replace(
+            'cluster = "vega-staging"\n', 'cluster = "vega-staging"\nhealth_rds = ["vega-db"]\n', 1
+        )
+    )
+    rds = boto3.client("rds")
+    if aurora:
+        rds.create_db_cluster(
+            DBClusterIdentifier="vega-db",
+            Engine="aurora-postgresql",
+            MasterUsername="vega",
+            MasterUserPassword="x" * 12,
+        )
+        expected = rds.describe_db_clusters(DBClusterIdentifier="vega-db")["DBClusters"][0]["Endpoint"]
+    else:
+        rds.create_db_instance(
+            DBInstanceIdentifier="vega-db", Engine="postgres", DBInstanceClass="db.t3.micro", AllocatedStorage=20
+        )
+        expected = rds.describe_db_instances(DBInstanceIdentifier="vega-db")["DBInstances"][0]["Endpoint"]["Address"]
+    host, port = ses.parse_remote(app_context, "db")
+    assert host == expected and port > 0
+    assert ses.parse_remote(app_context, "db:6543") == (expected, 6543)
+
+
+def test_remote_db_without_a_configured_database_is_a_usage_error(app_context: AppContext) -> None:
+    with pytest.raises(ses.UsageError) as caught:
+        ses.parse_remote(app_context, "db")
+    assert "health_rds" in str(caught.value.hint)

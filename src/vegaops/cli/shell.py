@@ -37,6 +37,7 @@ def shell(
             a,
             "shell --enable",
             [engine.single(EnableExec, EnableExecParams(service))],
+            always_confirm=True,  # a new deployment of the service: always asked (--yes answers it)
             then=[f"when the new tasks run: vegaops shell {service}"],
         )
         emit(a, run_result(a, report))
