@@ -82,6 +82,9 @@ def test_the_task_gets_the_task_definitions_secrets_and_the_services_network(on:
     assert events[0]["event"] == "log" and events[0]["container"] == "api"
     envelope = events[-1]
     assert envelope["schema"] == "vegaops.result/v1" and envelope["exit_code"] == 0
+    request = envelope["data"]["request"]
+    assert request["launch_type"] == "FARGATE" and request["platform_version"] == "1.4.0"
+    assert request["started_by"] == "vegaops-run" and request["network"]["securityGroups"]
     service = _client(sandbox_module, "ecs").describe_services(cluster=CLUSTER, services=["vega-api"])["services"][0]
     task = _task(sandbox_module, envelope["data"]["run"]["task_arn"])
     assert task["taskDefinitionArn"] == service["taskDefinition"]

@@ -121,7 +121,11 @@ def _finish(a: AppContext, outcome: object, report: object, params: object, prop
         status="ok" if code == 0 else "error",
         exit_code=code,
         changes=report.changes,
-        data={"run": outcome.to_dict(), "steps": [s.to_dict() for s in report.steps]},
+        data={
+            "run": outcome.to_dict(),
+            "request": a.shared.get("task_request"),
+            "steps": [s.to_dict() for s in report.steps],
+        },
         errors=errors,
     )
     if a.output.json:

@@ -134,6 +134,7 @@ class RunTask(Step[RunParams]):
 
         prepared: Prepared = plan.state["prepared"]
         p = self.params
+        ctx.shared["task_request"] = prepared.summary()  # for the command's envelope (no variable values)
         task = tr.start(ctx, prepared)
         arn = str(task["taskArn"])
         change = Change(
