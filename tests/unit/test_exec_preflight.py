@@ -199,3 +199,8 @@ def test_remote_db_without_a_configured_database_is_a_usage_error(app_context: A
     with pytest.raises(ses.UsageError) as caught:
         ses.parse_remote(app_context, "db")
     assert "health_rds" in str(caught.value.hint)
+
+
+def test_port_forward_points_at_shell_enable(app_context: AppContext, plugin: Path) -> None:
+    checks = ses.preflight(app_context, _target(service={"enableExecuteCommand": False}), "port-forward")
+    assert "shell api --enable" in _failing(checks)["ECS Exec on the service"].line()

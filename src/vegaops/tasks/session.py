@@ -163,7 +163,7 @@ def _platform_ok(version: str) -> bool | None:
 
 def preflight(ctx: AppContext, target: Target, command: str) -> list[Check]:
     """Every check, in the order a user would fix them (nothing is changed)."""
-    enable = f"{prog()} {command} {target.key} --enable"
+    enable = f"{prog()} shell {target.key} --enable"  # shell owns --enable (port-forward shares the preflight)
     checks: list[Check] = []
     plugin = shutil.which(PLUGIN)
     checks.append(Check("session-manager-plugin", bool(plugin), plugin or "not found on PATH", INSTALL))
