@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from vegaops.aws.ecs import Ecs
     from vegaops.aws.elbv2 import Elbv2
     from vegaops.aws.logs import Logs
-    from vegaops.aws.secrets import Secrets
+    from vegaops.aws.secrets import SecretsCatalog
     from vegaops.aws.ssm import Ssm
 
 
@@ -56,6 +56,7 @@ class CallCounter:
         self._lock = threading.Lock()
 
     def attach(self, client: Any) -> None:
+        """Count ``client``'s calls (once, however often it is attached)."""
         prefix = str(client.meta.service_model.service_name)
 
         def count(model: Any = None, **_: Any) -> None:
@@ -63,12 +64,19 @@ class CallCounter:
                 with self._lock:
                     self.counts[f"{prefix}:{model.name}"] += 1
 
-        client.meta.events.register("before-call", count)
+        # one handler per counter and client: botocore ignores a second registration with the same unique_id
+        client.meta.events.register("before-call", count, unique_id=f"vegaops-calls-{id(self)}")
 
     def of(self, service: str) -> dict[str, int]:
         """``{"DescribeServices": 3, ...}`` for one service (its botocore name: ``ecs``, ``logs``, ...)."""
         with self._lock:
             return {k.split(":", 1)[1]: v for k, v in self.counts.items() if k.split(":", 1)[0] == service}
+
+    def calls(self, service: str) -> dict[str, int]:
+        """``{"describe_services": 3, ...}``: :meth:`of` with the client methods' names (the wrappers' ``calls``)."""
+        from botocore import xform_name
+
+        return {xform_name(op): n for op, n in self.of(service).items()}
 
     def total(self, service: str | None = None) -> int:
         with self._lock:
@@ -78,22 +86,53 @@ class CallCounter:
 class Aws:
     """The typed AWS layer of one command (see the module docstring)."""
 
-    def __init__(self, clients: ClientFactory, ecr_registry: str | None = None) -> None:
+    def __init__(
+        self, clients: ClientFactory, ecr_registry: str | None = None, calls: CallCounter | None = None
+    ) -> None:
         self.clients = clients
-        self.calls = CallCounter()
+        self.calls = calls if calls is not None else CallCounter()
         self._ecr_registry = ecr_registry
+        self._variants: dict[tuple[str | None, int | None], Aws] = {}
 
     def _client(self, service: str) -> Any:
         client = self.clients.client(service)
         self.calls.attach(client)
         return client
 
+    @property
+    def region(self) -> str | None:
+        """The region calls go to (the profile's default when none was chosen)."""
+        return self.clients.resolved_region()
+
+    @property
+    def endpoint_url(self) -> str | None:
+        """The endpoint override of every service (the sandbox's, a config ``endpoint_url``), or None."""
+        return self.clients.endpoint_url
+
+    def in_region(self, region: str | None) -> Aws:
+        """The layer for ``region`` (same credentials and endpoint; this layer when it is the same region or
+        None). Resources named by an ARN are read where the ARN says: ECS reads cross-region references."""
+        if not region or region == self.region:
+            return self
+        return self.variant(region=region)
+
+    def variant(self, region: str | None = None, max_attempts: int | None = None) -> Aws:
+        """This layer with another region and/or another number of attempts per call (built once, calls
+        counted in this layer's counter). ``max_attempts`` is for callers that pace and retry a call
+        themselves (``logs`` follows FilterLogEvents with its own limiter and backoff)."""
+        key = (region, max_attempts)
+        if key not in self._variants:
+            self._variants[key] = Aws(
+                self.clients.derive(region=region, max_attempts=max_attempts), self._ecr_registry, self.calls
+            )
+        return self._variants[key]
+
     # -- wrappers (batching, pagination, fallbacks, typed results) -------------------------------------------
     @cached_property
     def ecs(self) -> Ecs:
         from vegaops.aws.ecs import Ecs
 
-        return Ecs(self.ecs_client)
+        return Ecs(self.ecs_client, self.calls)
 
     @cached_property
     def ssm(self) -> Ssm:
@@ -102,10 +141,10 @@ class Aws:
         return Ssm(self.ssm_client)
 
     @cached_property
-    def secrets(self) -> Secrets:
-        from vegaops.aws.secrets import Secrets
+    def secrets(self) -> SecretsCatalog:
+        from vegaops.aws.secrets import SecretsCatalog
 
-        return Secrets(self.secretsmanager_client)
+        return SecretsCatalog(self.secretsmanager_client)
 
     @cached_property
     def ecr(self) -> Ecr:
@@ -117,13 +156,13 @@ class Aws:
     def logs(self) -> Logs:
         from vegaops.aws.logs import Logs
 
-        return Logs(self.logs_client)
+        return Logs(self.logs_client, self.calls)
 
     @cached_property
     def elbv2(self) -> Elbv2:
         from vegaops.aws.elbv2 import Elbv2
 
-        return Elbv2(self.elbv2_client)
+        return Elbv2(self.elbv2_client, self.calls)
 
     # -- typed clients (the wrappers' own, and services used directly) ---------------------------------------
     @cached_property

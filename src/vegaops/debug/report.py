@@ -16,7 +16,7 @@ Two rules make the report true on real estates:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -93,7 +93,7 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def _deployment(d: dict[str, Any]) -> dict[str, Any]:
+def _deployment(d: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "id": d.get("id"),
         "status": d.get("status"),
@@ -149,8 +149,6 @@ def gather(
     stopped_limit: int = 20,
     app_container: str | None = None,
 ) -> dict[str, Any]:
-    from vegaops.aws.elbv2 import Elbv2
-    from vegaops.aws.logs import Logs
 
     found, missing = ecs.describe_services(cluster, [ecs_name])  # the one required call
     if missing:
@@ -215,7 +213,7 @@ def gather(
         reader.read(
             "task_details",
             SECTIONS["task_details"],
-            lambda: ecs.describe_tasks(cluster, arns),
+            lambda: [dict(t) for t in ecs.describe_tasks(cluster, arns)],
             "stopped tasks and their causes",
         )
         or []
@@ -225,7 +223,7 @@ def gather(
     stopped = of_service(described, ecs_name)
     stopped.sort(key=lambda t: str(t.get("stoppedAt") or t.get("createdAt") or ""), reverse=True)
     stopped = stopped[:stopped_limit]
-    logs = Logs(a.client("logs"))
+    logs = a.aws.logs
     groups: dict[tuple[bool, str, str], dict[str, Any]] = {}
     for t in stopped:
         reason = str(t.get("stoppedReason") or t.get("stopCode") or "no reason given")
@@ -292,7 +290,7 @@ def gather(
 
     unhealthy: list[dict[str, Any]] = []
     if svc.get("loadBalancers"):
-        elb = Elbv2(a.client("elbv2"))
+        elb = a.aws.elbv2
         for lb in svc["loadBalancers"]:
             if not lb.get("targetGroupArn"):
                 continue

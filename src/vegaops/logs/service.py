@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 class Target:
     key: str  # the name the user gave / the config key
     ecs_service: str
-    service: dict[str, Any]
+    service: Mapping[str, Any]
     task_definition: dict[str, Any]
     sources: list[LogSource]
     deployment: dict[str, Any] | None = None  # the chosen deployment (for --deployment)
@@ -46,7 +46,7 @@ def cluster_of(a: AppContext) -> str:
     return str(cluster)
 
 
-def pick_deployment(service: dict[str, Any], which: str | None) -> dict[str, Any] | None:
+def pick_deployment(service: Mapping[str, Any], which: str | None) -> dict[str, Any] | None:
     deployments: list[dict[str, Any]] = list(service.get("deployments", []))
     if not which:
         return None
@@ -64,9 +64,9 @@ def pick_deployment(service: dict[str, Any], which: str | None) -> dict[str, Any
     return {"id": which}
 
 
-def of_service(tasks: list[dict[str, Any]], service: str) -> list[dict[str, Any]]:
+def of_service(tasks: Sequence[Mapping[str, Any]], service: str) -> list[dict[str, Any]]:
     """Only the service's own tasks (some endpoints ignore serviceName for stopped tasks)."""
-    return [t for t in tasks if t.get("group") in (None, f"service:{service}")]
+    return [dict(t) for t in tasks if t.get("group") in (None, f"service:{service}")]
 
 
 def tasks_of(ecs: Ecs, cluster: str, service: str) -> list[dict[str, Any]]:

@@ -131,7 +131,7 @@ class Collected:
 
 def collect(ctx: AppContext, opts: SetupOptions, ask: Asker, existing: Callable[[str], dict[str, Any]]) -> Collected:
     """Walk the operator through discovery and choices. Reads AWS; writes nothing."""
-    ecs, ecr, elbv2 = ctx.client("ecs"), ctx.client("ecr"), ctx.client("elbv2")
+    ecs, ecr, elbv2 = ctx.aws.ecs_client, ctx.aws.ecr_client, ctx.aws.elbv2_client
     clusters = discovery.list_clusters(ecs)
     if not clusters:
         raise NotFoundError(
@@ -256,9 +256,9 @@ def collect(ctx: AppContext, opts: SetupOptions, ask: Asker, existing: Callable[
 
     param_names = sorted({r.name for r in refs if r.store == "ssm"})
     present_secrets = discovery.existing_secrets(
-        ctx.client("secretsmanager"), [r for r in refs if r.store == "secretsmanager"]
+        ctx.aws.secretsmanager_client, [r for r in refs if r.store == "secretsmanager"]
     )
-    present_params = discovery.existing_params(ctx.client("ssm"), param_names)
+    present_params = discovery.existing_params(ctx.aws.ssm_client, param_names)
     missing = missing_references(infos, present_secrets, present_params, documented_defaults(ctx))
     values, skipped = _values_for_missing(ask, opts, missing)
     return Collected(answers, infos, missing, values, skipped)
