@@ -47,10 +47,7 @@ def param_values(ctx: AppContext, prefix: str | None = None) -> dict[str, Sensit
 
     base = ctx.settings.params_prefix
     path = param_path(base, prefix)
-    return {
-        relative(base, p.name): Sensitive(p.value or "")
-        for p in ctx.aws.ssm.by_path(path, True, decrypt=True)
-    }
+    return {relative(base, p.name): Sensitive(p.value or "") for p in ctx.aws.ssm.by_path(path, True, decrypt=True)}
 
 
 def json_fields(value: str) -> dict[str, str] | None:

@@ -158,7 +158,6 @@ def test_lock_of_a_killed_deploy_on_this_machine_is_taken_over(app_context: AppC
     import subprocess
     import sys
 
-
     ssm = app_context.aws.ssm
     name = core.lock_name(app_context, "vega-api")
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeGuard
 
-from vegaops.aws.layer import CallCounter
+from vegaops.aws.calls import CallCounter
 from vegaops.aws.optional import is_unsupported
 
 if TYPE_CHECKING:
@@ -236,7 +236,11 @@ class Ecs:
         sent = spec.get("tags")
         if sent and not td.tags:  # not every endpoint echoes the tags: they are the ones sent
             td = TaskDefinition(
-                td.arn, td.family, td.revision, td.raw, {t["key"]: t["value"] for t in sent if "key" in t and "value" in t}
+                td.arn,
+                td.family,
+                td.revision,
+                td.raw,
+                {t["key"]: t["value"] for t in sent if "key" in t and "value" in t},
             )
         self._tds[_td_key(td.arn) or td.arn] = td
         listed = self._families.get((td.family, "ACTIVE"))

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
+from vegaops.aws.calls import CallCounter
 from vegaops.aws.errors import error_code
-from vegaops.aws.layer import CallCounter
 
 if TYPE_CHECKING:
     from mypy_boto3_logs import CloudWatchLogsClient
@@ -138,7 +138,9 @@ class Logs:
         return list(response.get("logStreams", []))
 
     def last_events(self, group: str, stream: str, limit: int = 20) -> list[OutputLogEventTypeDef]:
-        response = self.client.get_log_events(logGroupName=group, logStreamName=stream, limit=limit, startFromHead=False)
+        response = self.client.get_log_events(
+            logGroupName=group, logStreamName=stream, limit=limit, startFromHead=False
+        )
         return list(response.get("events", []))
 
     def last_lines(self, group: str, stream: str, limit: int = 5) -> list[str]:

@@ -87,7 +87,12 @@ class Secrets:
                 return None
             raise
         return SecretValue(
-            r["Name"], r["ARN"], r["VersionId"], Sensitive(_secret_text(r)), tuple(r.get("VersionStages", ())), r.get("CreatedDate")
+            r["Name"],
+            r["ARN"],
+            r["VersionId"],
+            Sensitive(_secret_text(r)),
+            tuple(r.get("VersionStages", ())),
+            r.get("CreatedDate"),
         )
 
     def describe(self, name: str) -> SecretMeta | None:

@@ -97,7 +97,9 @@ def list_repositories(ecr: ECRClient) -> list[str]:
     return sorted(names)
 
 
-def describe_services(ecs: ECSClient, elbv2: ElasticLoadBalancingv2Client, cluster: str, names: list[str]) -> dict[str, ServiceInfo]:
+def describe_services(
+    ecs: ECSClient, elbv2: ElasticLoadBalancingv2Client, cluster: str, names: list[str]
+) -> dict[str, ServiceInfo]:
     found: dict[str, ServiceInfo] = {}
     for i in range(0, len(names), 10):
         response = ecs.describe_services(cluster=cluster, services=names[i : i + 10])
