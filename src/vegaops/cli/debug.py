@@ -17,7 +17,6 @@ def debug(
     stopped: Annotated[int, typer.Option("--stopped", help="Most recent stopped tasks to inspect.")] = 20,
 ) -> None:
     """One report for a broken deployment; --output json for the whole report."""
-    from vegaops.aws.ecs import Ecs
     from vegaops.debug.report import diagnose, gather, healthy, history_causes
     from vegaops.logs.service import cluster_of, resolve_name
     from vegaops.output.result import Fields, Lines, Result, Table, View
@@ -26,7 +25,7 @@ def debug(
     key, ecs_name, cfg = resolve_name(a, service)
     report = gather(
         a,
-        Ecs(a.client("ecs")),
+        a.aws.ecs,
         key,
         ecs_name,
         cluster_of(a),

@@ -135,7 +135,7 @@ def collect(ctx: AppContext, opts: SetupOptions, ask: Asker, existing: Callable[
     clusters = discovery.list_clusters(ecs)
     if not clusters:
         raise NotFoundError(
-            f"no ECS clusters in region {ctx.clients.resolved_region()}",
+            f"no ECS clusters in region {ctx.aws.region}",
             hint="pass --region, or --profile for another account",
         )
     current_env = existing(opts.env) if opts.env else {}
@@ -271,7 +271,7 @@ def sandbox_registry(ctx: AppContext) -> str | None:
 
     from vegaops.sandbox.state import live_state
 
-    endpoint = ctx.clients.endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
+    endpoint = ctx.aws.endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
     state = live_state() if endpoint else None
     if state is None or not state.registry or endpoint is None:
         return None

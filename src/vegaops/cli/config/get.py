@@ -23,14 +23,13 @@ def get(
     version: Annotated[int | None, typer.Option("--version", help="A specific version.")] = None,
 ) -> None:
     """Show a parameter; SecureString values stay masked unless --reveal."""
-    from vegaops.aws.ssm import Ssm
     from vegaops.naming import param_name
     from vegaops.output.result import Fields, Result, Reveal
 
     a = app_ctx(ctx)
     full = param_name(a.settings.params_prefix, name)
     selector = f"{full}:{version}" if version is not None else full
-    p = Ssm(a.client("ssm")).get(selector, decrypt=True)
+    p = a.aws.ssm.get(selector, decrypt=True)
     if p is None:
         raise NotFoundError(f"parameter {selector} not found", hint=f"list what exists: {prog()} config list")
     data = {

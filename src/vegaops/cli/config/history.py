@@ -21,13 +21,12 @@ def history(
     name: Annotated[str, typer.Argument(help="Parameter name.", autocompletion=completion.parameter_names)],
 ) -> None:
     """The parameter's versions: who changed it and when (SecureString values masked)."""
-    from vegaops.aws.ssm import Ssm
     from vegaops.naming import param_name
     from vegaops.output.result import Result, Table
 
     a = app_ctx(ctx)
     full = param_name(a.settings.params_prefix, name)
-    versions = Ssm(a.client("ssm")).history(full, decrypt=True)
+    versions = a.aws.ssm.history(full, decrypt=True)
     if not versions:
         raise NotFoundError(f"parameter {full} not found", hint=f"list what exists: {prog()} config list")
     from vegaops.output.humanize import who

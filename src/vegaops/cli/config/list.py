@@ -21,14 +21,13 @@ def list_(
     reveal: Annotated[bool, typer.Option("--reveal", help="With --values: show SecureString values.")] = False,
 ) -> None:
     """List parameters under a path (paginated)."""
-    from vegaops.aws.ssm import Ssm
     from vegaops.naming import param_path, relative
     from vegaops.output.result import Result, Table
 
     a = app_ctx(ctx)
     prefix = a.settings.params_prefix
     full = param_path(prefix, path)
-    params = sorted(Ssm(a.client("ssm")).by_path(full, recursive, decrypt=values), key=lambda p: p.name)
+    params = sorted(a.aws.ssm.by_path(full, recursive, decrypt=values), key=lambda p: p.name)
     columns = ["NAME", "TYPE", "VERSION", "LAST MODIFIED"] + (["VALUE"] if values else [])
     rows = []
     data = []

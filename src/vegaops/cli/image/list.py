@@ -24,14 +24,13 @@ def list_(
     """Tags, digests, pushed-at, size and scan findings; and which tag/digest each environment runs."""
     from dataclasses import replace
 
-    from vegaops.aws.ecr import Ecr
     from vegaops.images.locate import env_names, repo_of
     from vegaops.output.result import Result, Table, View
 
     a = app_ctx(ctx)
     svc = a.settings.service(service)
     repo = repo_of(svc)
-    images = Ecr(a.client("ecr")).list_images(repo)
+    images = a.aws.ecr.list_images(repo)
     running = [_running(a, env, service) for env in env_names(a)]
     tags_by_digest = {i.digest: i.tags for i in images if i.tags}
     running = [  # an image pinned by digest: its tag is the one ECR holds for that digest (as status shows it)

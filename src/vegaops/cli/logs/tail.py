@@ -54,10 +54,9 @@ def tail(
         raise UsageError(f"--grep {grep!r}: {exc}") from None
     positive_seconds(poll, "--poll")
 
-    from vegaops.aws.ecs import Ecs
     from vegaops.logs import service as svc
 
-    ecs = Ecs(a.client("ecs"))
+    ecs = a.aws.ecs
     targets = svc.targets(a, ecs, services, deployment)
     for t in targets:
         for src in t.sources:

@@ -23,14 +23,13 @@ def get(
     version_id: Annotated[str | None, typer.Option("--version-id", help="A specific version.")] = None,
 ) -> None:
     """Show a secret masked (length, fingerprint, version, last changed); --reveal prints the value."""
-    from vegaops.aws.secrets import SecretsCatalog
     from vegaops.naming import secret_name
     from vegaops.output.result import Fields, Result, Reveal, View
     from vegaops.sensitive import Sensitive
 
     a = app_ctx(ctx)
     full = secret_name(a.settings.secrets_prefix, name)
-    store = SecretsCatalog(a.client("secretsmanager"))
+    store = a.aws.secrets
     meta = store.describe(full)
     if meta is None:
         raise NotFoundError(f"secret {full} not found", hint=f"list what exists: {prog()} secret list")

@@ -20,13 +20,12 @@ def history(
     name: Annotated[str, typer.Argument(help="Secret name.", autocompletion=completion.secret_names)],
 ) -> None:
     """The secret's versions with their stages and dates (never values)."""
-    from vegaops.aws.secrets import SecretsCatalog
     from vegaops.naming import secret_name
     from vegaops.output.result import Result, Table
 
     a = app_ctx(ctx)
     full = secret_name(a.settings.secrets_prefix, name)
-    store = SecretsCatalog(a.client("secretsmanager"))
+    store = a.aws.secrets
     if store.describe(full) is None:
         raise NotFoundError(f"secret {full} not found", hint=f"list what exists: {prog()} secret list")
     versions = store.versions(full)

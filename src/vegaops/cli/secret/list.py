@@ -19,7 +19,6 @@ def list_(
     refs: Annotated[bool, typer.Option("--refs/--no-refs", help="Show the services that reference each.")] = True,
 ) -> None:
     """List secrets (paginated): name, last changed, version count, referencing services."""
-    from vegaops.aws.secrets import SecretsCatalog
     from vegaops.naming import relative
     from vegaops.output.result import Result, Table
     from vegaops.refs import secret_matches
@@ -28,7 +27,7 @@ def list_(
     a = app_ctx(ctx)
     base = a.settings.secrets_prefix
     full_prefix = (prefix or "")[1:] if (prefix or "").startswith("/") else base + (prefix or "")
-    items = SecretsCatalog(a.client("secretsmanager")).listing(full_prefix, include_deleted=deleted)
+    items = a.aws.secrets.listing(full_prefix, include_deleted=deleted)
     by_arn = services_by_secret(a) if refs and items else None
     rows: list[list[object]] = []
     data = []

@@ -38,7 +38,6 @@ def refs_(
 ) -> None:
     """Task definitions and services that reference the secret (secrets and log drivers' secretOptions, by
     ARN, partial ARN or name), running tasks that predate its last change, and references by an old ARN."""
-    from vegaops.aws.secrets import SecretsCatalog
     from vegaops.naming import secret_name
     from vegaops.output.result import Result, Table
     from vegaops.refs import param_matcher, references, secret_matcher
@@ -47,19 +46,18 @@ def refs_(
     a = app_ctx(ctx, dry_run)
     cluster = a.settings.require_cluster()
     if param:
-        from vegaops.aws.ssm import Ssm
         from vegaops.naming import param_name
 
         if repoint:
             raise UsageError("--repoint is for secrets (SSM parameter ARNs do not change)", hint="drop --param")
         full = param_name(a.settings.params_prefix, name)
-        p = Ssm(a.client("ssm")).get(full, decrypt=False)
+        p = a.aws.ssm.get(full, decrypt=False)
         if p is None:
             raise NotFoundError(f"parameter {full} not found", hint=f"list what exists: {prog()} config list")
         matcher, changed = param_matcher(full), p.last_modified
     else:
         full = secret_name(a.settings.secrets_prefix, name)
-        meta = SecretsCatalog(a.client("secretsmanager")).describe(full)
+        meta = a.aws.secrets.describe(full)
         if meta is None:
             raise NotFoundError(f"secret {full} not found", hint=f"list what exists: {prog()} secret list")
         matcher, changed = secret_matcher(meta.arn, full), meta.last_changed

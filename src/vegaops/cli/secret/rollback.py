@@ -29,7 +29,6 @@ def rollback(
     dry_run: DryRunOpt = False,
 ) -> None:
     """Make the version before the newest one current again (no new version); twice is the same as once."""
-    from vegaops.aws.secrets import SecretsCatalog
     from vegaops.naming import secret_name
     from vegaops.refs import secret_matcher
     from vegaops.runbook import engine
@@ -42,11 +41,11 @@ def rollback(
     extra: dict[str, Any] = {}
     full = secret_name(a.settings.secrets_prefix, name)
     if redeploy_ and (report.changed or report.dry_run):
-        meta = SecretsCatalog(a.client("secretsmanager")).describe(full)
+        meta = a.aws.secrets.describe(full)
         if meta is not None:
             extra["redeploy"] = redeploy(a, secret_matcher(meta.arn, full), after, full, watch)
     elif report.changed:
-        meta = SecretsCatalog(a.client("secretsmanager")).describe(full)
+        meta = a.aws.secrets.describe(full)
         if meta is not None:
             extra["needs_redeploy"] = needs_redeploy(a, secret_matcher(meta.arn, full))
     emit(a, run_result(a, report, data=extra))

@@ -74,7 +74,6 @@ def set_(
     dry_run: DryRunOpt = False,
 ) -> None:
     """Create or update a secret; an unchanged value writes no new version."""
-    from vegaops.aws.secrets import SecretsCatalog
     from vegaops.naming import secret_name
     from vegaops.refs import secret_matcher
     from vegaops.runbook import engine
@@ -91,7 +90,7 @@ def set_(
     readers: list[str] | None = None
     then: list[str] = []
     if redeploy_:  # the redeploy belongs to this command's one plan and one question
-        meta = SecretsCatalog(a.client("secretsmanager")).describe(full)
+        meta = a.aws.secrets.describe(full)
         matcher = (
             secret_matcher(meta.arn, full)
             if meta is not None
@@ -102,14 +101,14 @@ def set_(
     report = engine.run(a, a.command, [engine.single(PutSecret, params)], then=then)
     extra: dict[str, Any] = {}
     if redeploy_ and (report.changed or report.dry_run):
-        meta = SecretsCatalog(a.client("secretsmanager")).describe(full)
+        meta = a.aws.secrets.describe(full)
         if meta is not None:  # created by this run: match its ARN now
             matcher = secret_matcher(meta.arn, full)
         extra["redeploy"] = redeploy(a, matcher, after, full, watch, services=readers, confirmed=True)
     elif redeploy_:
         a.output.info("value unchanged; no redeploy needed")
     elif report.changed:
-        meta = SecretsCatalog(a.client("secretsmanager")).describe(secret_name(a.settings.secrets_prefix, name))
+        meta = a.aws.secrets.describe(secret_name(a.settings.secrets_prefix, name))
         if meta is not None:
             extra["needs_redeploy"] = needs_redeploy(a, secret_matcher(meta.arn, meta.name))
     emit(a, run_result(a, report, data=extra))
