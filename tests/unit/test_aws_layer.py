@@ -121,7 +121,7 @@ def test_regional_layer_counts_into_the_same_counter(app_context: AppContext) ->
     aws = app_context.aws
     other = aws.in_region("us-west-2")
     assert other is not aws and other is aws.in_region("us-west-2") and aws.in_region(None) is aws
-    assert other.region == "us-west-2"
+    assert other.region() == "us-west-2"
     other.ssm.get("/missing")
     aws.ssm.get("/missing")
     assert aws.calls.of("ssm") == {"GetParameter": 2}

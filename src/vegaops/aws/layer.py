@@ -59,6 +59,8 @@ class Aws:
         self.clients = clients
         self.calls = calls if calls is not None else CallCounter()
         self._ecr_registry = ecr_registry
+        # the endpoint override of every service (the sandbox's, a config ``endpoint_url``), or None
+        self.endpoint_url = clients.endpoint_url
         self._variants: dict[tuple[str | None, int | None], Aws] = {}
 
     def _client(self, service: str) -> Any:
@@ -66,20 +68,14 @@ class Aws:
         self.calls.attach(client)
         return client
 
-    @property
     def region(self) -> str | None:
         """The region calls go to (the profile's default when none was chosen)."""
         return self.clients.resolved_region()
 
-    @property
-    def endpoint_url(self) -> str | None:
-        """The endpoint override of every service (the sandbox's, a config ``endpoint_url``), or None."""
-        return self.clients.endpoint_url
-
     def in_region(self, region: str | None) -> Aws:
         """The layer for ``region`` (same credentials and endpoint; this layer when it is the same region or
         None). Resources named by an ARN are read where the ARN says: ECS reads cross-region references."""
-        if not region or region == self.region:
+        if not region or region == self.region():
             return self
         return self.variant(region=region)
 

@@ -135,7 +135,7 @@ def collect(ctx: AppContext, opts: SetupOptions, ask: Asker, existing: Callable[
     clusters = discovery.list_clusters(ecs)
     if not clusters:
         raise NotFoundError(
-            f"no ECS clusters in region {ctx.aws.region}",
+            f"no ECS clusters in region {ctx.aws.region()}",
             hint="pass --region, or --profile for another account",
         )
     current_env = existing(opts.env) if opts.env else {}
