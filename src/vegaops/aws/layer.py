@@ -7,7 +7,12 @@ batching, pagination (botocore paginators), a fallback or a typed result; otherw
 client itself (``ctx.aws.rds``), so mypy checks every call's parameters and responses.
 
 Calls are counted through botocore's ``before-call`` event hook (:class:`CallCounter`), per operation, for every
-client of the layer: the deploy watch reports its ECS calls per minute from it, tests assert on it.
+client of the layer: the deploy watch reports its ECS calls per minute from it, tests assert on it. The wrappers'
+own ``calls`` (``ctx.aws.ecs.calls``: ``{"describe_services": 3}``) read the same counter for their service.
+
+``in_region(region)`` is the layer for a resource an ARN places in another region (refs read cross-region
+secrets there); ``variant(max_attempts=2)`` is the layer for a caller that paces and retries a call itself (logs
+follow). Both keep the credentials, endpoint and timeout and count into the same counter.
 
 boto3 and the stub packages are imported inside functions and under ``TYPE_CHECKING`` only, so importing this
 module costs nothing at start-up.

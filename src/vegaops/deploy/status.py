@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from vegaops.deploy import core
@@ -63,7 +64,7 @@ def status(ctx: AppContext, names: list[str]) -> Result:
         if td_arn not in tds:
             tds[td_arn], skipped = ctx.enrichment.attempt(
                 "ecs:DescribeTaskDefinition",
-                lambda arn=td_arn: ecs.describe_task_definition(arn),  # type: ignore[misc]
+                partial(ecs.describe_task_definition, td_arn),
                 "the image and tag of each service",
             )
             if skipped is not None:
@@ -76,7 +77,7 @@ def status(ctx: AppContext, names: list[str]) -> Result:
             if lb.get("targetGroupArn"):
                 health, skipped = ctx.enrichment.attempt(
                     "elasticloadbalancing:DescribeTargetHealth",
-                    lambda arn=lb["targetGroupArn"]: elb.target_health(arn),  # type: ignore[misc]
+                    partial(elb.target_health, lb["targetGroupArn"]),
                     "target health",
                 )
                 if skipped is not None:
