@@ -12,7 +12,10 @@ from vegaops.logs.core import Marker, Selector
 from vegaops.logs.sources import LogSource, discover, task_id
 
 if TYPE_CHECKING:
+    from mypy_boto3_logs.type_defs import FilteredLogEventTypeDef, LogStreamTypeDef, OutputLogEventTypeDef
+
     from vegaops.aws.ecs import Ecs
+    from vegaops.aws.logs import Logs
     from vegaops.context import AppContext
 
 
@@ -194,7 +197,7 @@ def stop_text(task: dict[str, Any]) -> str:
 class RegionRouter:
     """A LogsApi that sends each group to the client of its region."""
 
-    routes: dict[str, Any] = field(default_factory=dict)  # group -> vegaops.aws.logs.Logs
+    routes: dict[str, Logs] = field(default_factory=dict)  # group -> the Logs of its region
 
     def filter_page(
         self,
@@ -206,8 +209,8 @@ class RegionRouter:
         streams: Sequence[str] | None = None,
         token: str | None = None,
         limit: int = 10000,
-    ) -> tuple[list[dict[str, Any]], str | None]:
-        result: tuple[list[dict[str, Any]], str | None] = self.routes[group].filter_page(
+    ) -> tuple[list[FilteredLogEventTypeDef], str | None]:
+        return self.routes[group].filter_page(
             group,
             start_ms=start_ms,
             end_ms=end_ms,
@@ -217,11 +220,9 @@ class RegionRouter:
             token=token,
             limit=limit,
         )
-        return result
 
-    def list_streams(self, group: str, prefix: str | None = None, max_pages: int = 10) -> list[dict[str, Any]] | None:
-        listed: list[dict[str, Any]] | None = self.routes[group].list_streams(group, prefix, max_pages)
-        return listed
+    def list_streams(self, group: str, prefix: str | None = None, max_pages: int = 10) -> list[LogStreamTypeDef] | None:
+        return self.routes[group].list_streams(group, prefix, max_pages)
 
     def stream_page(
         self,
@@ -231,8 +232,5 @@ class RegionRouter:
         end_ms: int | None = None,
         token: str | None = None,
         limit: int = 10000,
-    ) -> tuple[list[dict[str, Any]], str | None]:
-        page: tuple[list[dict[str, Any]], str | None] = self.routes[group].stream_page(
-            group, stream, start_ms=start_ms, end_ms=end_ms, token=token, limit=limit
-        )
-        return page
+    ) -> tuple[list[OutputLogEventTypeDef], str | None]:
+        return self.routes[group].stream_page(group, stream, start_ms=start_ms, end_ms=end_ms, token=token, limit=limit)
