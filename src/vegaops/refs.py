@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from mypy_boto3_ecs.type_defs import ServiceTypeDef
 
+    from vegaops.aws.secrets import SecretMeta, Secrets
     from vegaops.context import AppContext
 
 
@@ -166,7 +167,7 @@ def variables(task_definition: dict[str, Any], container: str | None = None) -> 
     return out
 
 
-def _describe_secret(store: Any, ref: ValueFrom) -> tuple[Any, str | None, str | None]:
+def _describe_secret(store: Secrets, ref: ValueFrom) -> tuple[SecretMeta | None, str | None, str | None]:
     """(meta, error code, current ARN of a stale full ARN) for a Secrets Manager reference."""
     from vegaops.aws.errors import error_code
 
@@ -224,8 +225,8 @@ def check_resolution(ctx: AppContext, found: list[Variable]) -> None:
         region: ctx.aws.in_region(region).ssm.get_many(sorted(names), decrypt=False)
         for region, names in by_region.items()
     }
-    stores: dict[str | None, Any] = {}
-    metas: dict[str, tuple[Any, str | None, str | None]] = {}
+    stores: dict[str | None, Secrets] = {}
+    metas: dict[str, tuple[SecretMeta | None, str | None, str | None]] = {}
     for v in found:
         region = _region_of(v.value_from or "")
         if v.source == "ssm":
@@ -253,7 +254,7 @@ def check_resolution(ctx: AppContext, found: list[Variable]) -> None:
                 v.resolves, v.why = _secret_resolves(store, meta, ref)
 
 
-def _secret_resolves(store: Any, meta: Any, ref: ValueFrom) -> tuple[bool, str]:
+def _secret_resolves(store: Secrets, meta: SecretMeta | None, ref: ValueFrom) -> tuple[bool, str]:
     if meta is None:
         return False, "secret not found"
     if meta.deleted is not None:

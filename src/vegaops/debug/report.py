@@ -30,6 +30,7 @@ from vegaops.logs.sources import discover, task_id
 
 if TYPE_CHECKING:
     from vegaops.aws.ecs import Ecs
+    from vegaops.aws.logs import Logs
     from vegaops.context import AppContext
 
 T = TypeVar("T")
@@ -389,14 +390,13 @@ def _check(a: AppContext, variables: list[Any]) -> bool:
     return True
 
 
-def _last_events(logs: Any, group: str, stream: str, lines: int) -> list[dict[str, Any]]:
+def _last_events(logs: Logs, group: str, stream: str, lines: int) -> list[dict[str, Any]]:
     try:
-        result: list[dict[str, Any]] = logs.last_events(group, stream, lines)
+        return [dict(e) for e in logs.last_events(group, stream, lines)]
     except Exception as exc:
         if error_code(exc) != "ResourceNotFoundException":
             raise
         return []
-    return result
 
 
 def _group_causes(groups: list[dict[str, Any]], name: str) -> list[Cause]:

@@ -17,7 +17,7 @@ from vegaops.output.humanize import duration as took
 from vegaops.output.humanize import short_digest, short_image
 
 if TYPE_CHECKING:
-    from vegaops.aws.ecr import ImageRef
+    from vegaops.aws.ecr import Ecr, ImageRef
     from vegaops.context import AppContext
     from vegaops.output.result import Result
     from vegaops.runbook.model import StepCall
@@ -81,10 +81,9 @@ def resolve_images(ctx: AppContext, items: list[Item], tag: str) -> None:
         it.image = ref
 
 
-def _find(ecr: Any, repo: str, tag: str) -> ImageRef | None:
+def _find(ecr: Ecr, repo: str, tag: str) -> ImageRef | None:
     try:
-        found: ImageRef | None = ecr.find(repo, tag)
-        return found
+        return ecr.find(repo, tag)
     except NotFoundError:
         return None
 
