@@ -20,7 +20,7 @@ from tests.layers import E2E_FIXTURES, ProcessAndServerGuard
 
 REGION = "eu-central-1"
 
-pytest_plugins = ["tests.sandbox_fixtures"]
+pytest_plugins = ["tests.sandbox_fixtures", "pytester"]
 
 
 # --- Test layers --------------------------------------------------------------------------------------------------
