@@ -290,11 +290,12 @@ def test_corpus_through_the_real_executable(run_vegaops, corpus, moto_url: str) 
                 assert c["image"] == old[c["name"]], (stem, c["name"])
 
 
-def test_corpus_debug_never_exits_1(run_vegaops, corpus) -> None:  # type: ignore[no-untyped-def]
+def test_corpus_debug_never_exits_1(cli, corpus) -> None:  # type: ignore[no-untyped-def]
     """debug on every shape of the corpus, on a plain moto server (no ServiceDeployment APIs: HTTP 500):
-    a report, and the stale ARN of a recreated secret named with its fix."""
+    a report, and the stale ARN of a recreated secret named with its fix. In-process (the real executable runs
+    the corpus in the test above): one interpreter start-up per shape cost most of this test's time."""
     for stem in sorted(corpus):
-        r = run_vegaops("-o", "json", "debug", stem)
+        r = cli("-o", "json", "debug", stem)
         assert r.exit_code in (0, 5), (stem, r.output)
         assert "Traceback" not in r.stderr
         if stem == "ecspresso-daemon-ec2":
