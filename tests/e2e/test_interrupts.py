@@ -48,6 +48,13 @@ def interrupt(args: list[str], cwd: Path, after: float = 2.5) -> tuple[int, str,
     return proc.returncode, out, err
 
 
+@pytest.fixture
+def sandbox(sandbox_module: Handle, monkeypatch: pytest.MonkeyPatch) -> Handle:
+    """One sandbox for the module (every command here only reads); --env sandbox finds it."""
+    monkeypatch.setenv("VEGAOPS_STATE_DIR", str(sandbox_module.state_file.parent))
+    return sandbox_module
+
+
 @pytest.mark.parametrize(
     "args",
     [

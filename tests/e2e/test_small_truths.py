@@ -14,6 +14,14 @@ from vegaops.sandbox.process import Handle
 pytestmark = pytest.mark.e2e
 
 
+@pytest.fixture
+def sandbox(sandbox_module: Handle, monkeypatch: pytest.MonkeyPatch) -> Handle:
+    """One sandbox for the module: the tests change disjoint things (the secret database-url, the parameter
+    log-level), so neither sees the other's change."""
+    monkeypatch.setenv("VEGAOPS_STATE_DIR", str(sandbox_module.state_file.parent))
+    return sandbox_module
+
+
 def test_secret_history_shows_each_versions_own_creation_time(cli: Any, sandbox: Handle) -> None:
     before = json.loads(cli("--env", "sandbox", "-o", "json", "secret", "history", "database-url").stdout)
     seeded = before["data"]["versions"][0]["created"]
