@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import vegaops_executable
+from vegaops.sandbox import admin
 from vegaops.sandbox.process import Handle
 
 pytestmark = [
@@ -59,6 +60,13 @@ class Tmux:
 
     def close(self) -> None:
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=20, check=False)
+
+
+@pytest.fixture
+def sandbox(sandbox_module: Handle) -> Handle:
+    """One sandbox process for the module, wiped and seeded again for each test (cheaper than a new process)."""
+    admin.reset(sandbox_module.endpoint)
+    return sandbox_module
 
 
 def _project(tmp_path: Path, sandbox: Handle) -> Path:
