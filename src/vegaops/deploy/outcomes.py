@@ -26,8 +26,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from vegaops.aws.ecs import family_of, revision_of
+from vegaops.cmdline import prog
 from vegaops.deploy import core
 from vegaops.deploy import verdict as vd
+from vegaops.errors import NotFoundError, Refused
 
 if TYPE_CHECKING:
     from vegaops.aws.ecs import TaskDefinition
@@ -253,3 +255,60 @@ def settle(ctx: AppContext, service: str, svc: dict[str, Any]) -> list[RevisionO
     current = revision_of(running) or 0
     arns = [a for a in core.ecs_for(ctx).list_task_definitions(family_of(running)) if (revision_of(a) or 0) >= current]
     return Resolver(ctx, service, svc).outcomes(arns[:10])
+
+
+def rollback_target(
+    ctx: AppContext, service: str, svc: dict[str, Any], to_revision: int | None, explain: bool = True
+) -> str:
+    """``family:to_revision``, else the newest revision older than the running one whose deployment is
+    known to have succeeded (recorded, or resolved from ECS now). Unknown or failed outcomes never qualify.
+    """
+    ecs = core.ecs_for(ctx)
+    current = str(svc.get("taskDefinition", ""))
+    family = family_of(current)
+    if to_revision is not None:
+        return _explicit_target(ctx, service, svc, family, to_revision)
+    running = revision_of(current) or 0
+    older = [a for a in ecs.list_task_definitions(family) if (revision_of(a) or 0) < running]
+    if not older:
+        raise NotFoundError(
+            f"{service}: no revision of {family} older than the running {vd.short_td(current)}",
+            hint=f"nothing to roll back to; pass --to REVISION (see: {prog()} deploy history {service})",
+        )
+    rows = Resolver(ctx, service, svc).outcomes(older[:ROLLBACK_WINDOW])
+    for i, row in enumerate(rows):
+        if row.good and row.td is not None:
+            for skipped in rows[:i] if explain else []:  # say which newer revisions were passed over, and why
+                why = skipped.outcome + (f": {skipped.note}" if skipped.note else "")
+                ctx.output.warn(f"{service}: not rolling back to {family}:{skipped.revision} ({why})")
+            return row.td.arn
+    seen = ", ".join(f"{family}:{r.revision} {r.outcome}" + (f" ({r.note})" if r.note else "") for r in rows[:5])
+    raise Refused(
+        f"{service}: no revision older than {vd.short_td(current)} is known to have deployed successfully "
+        f"({seen}{', ...' if len(rows) > 5 else ''}); vegaops does not roll back to an unknown or failed revision",
+        hint=f"check {prog()} deploy history {service}, then choose one: {prog()} rollback {service} --to REVISION",
+    )
+
+
+ROLLBACK_WINDOW = 20  # older revisions considered for an automatic rollback target
+
+
+def _explicit_target(ctx: AppContext, service: str, svc: dict[str, Any], family: str, revision: int) -> str:
+    from vegaops.aws.errors import error_code
+
+    ecs = core.ecs_for(ctx)
+    try:
+        td = ecs.describe_task_definition(f"{family}:{revision}")
+    except Exception as exc:
+        code = error_code(exc) or ""
+        if code in ("ClientException", "InvalidParameterException") or "unable to describe" in str(exc).lower():
+            raise NotFoundError(
+                f"task definition {family}:{revision} not found (rollback of {service})",
+                hint=f"see the revisions: {prog()} deploy history {service}",
+            ) from None
+        raise
+    row = Resolver(ctx, service, svc).outcomes([td.arn])[0]
+    running = str(svc.get("taskDefinition", ""))
+    if not row.good and not (running == td.arn or _same(running, td.arn)):
+        ctx.output.warn(f"{family}:{revision}: its last deployment outcome is {row.outcome}; rolling back as asked")
+    return td.arn

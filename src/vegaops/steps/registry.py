@@ -26,6 +26,11 @@ STEPS: dict[str, str] = {
     "secrets.rollback": "vegaops.steps.secrets:RollbackSecret",
     "ecs.force-redeploy": "vegaops.steps.redeploy:ForceRedeploy",
     "secrets.repoint": "vegaops.steps.repoint:RepointSecret",
+    "ecs.rollback-on-failure": "vegaops.steps.ecs:RollbackOnFailure",
+    "ecs.tag-outcome": "vegaops.steps.deploy:TagOutcome",
+    "ecs.prune": "vegaops.steps.deploy:PruneRevisions",
+    "deploy.lock": "vegaops.steps.deploy:LockService",
+    "deploy.unlock": "vegaops.steps.deploy:UnlockService",
 }
 
 
