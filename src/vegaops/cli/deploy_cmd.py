@@ -82,10 +82,10 @@ def deploy(
     """Deploy --tag TAG to SERVICE... and watch it to a verdict (exit 0, 5, 6, 7, 8)."""
     if ctx.invoked_subcommand is not None:
         return
-    from vegaops.deploy.run import DeployOptions
-    from vegaops.deploy.run import deploy as run_deploy
     from vegaops.errors import UsageError
     from vegaops.inputs import check_image_tag
+    from vegaops.pipeline.deploy import DeployOptions
+    from vegaops.pipeline.deploy import deploy as run_deploy
 
     if tag is None:
         raise UsageError("deploy needs --tag TAG", hint=f"{prog()} deploy --tag v1.2.3-stable [SERVICE...]")
@@ -122,7 +122,7 @@ def watch(
     rollback_on_failure: Annotated[bool, typer.Option("--rollback-on-failure")] = False,
 ) -> None:
     """Re-attach to the deployment in flight and watch it to a verdict."""
-    from vegaops.deploy.run import watch_command
+    from vegaops.pipeline.deploy import watch_command
 
     timeout_s, poll_s = _duration(timeout), _poll(poll_interval)
     a = app_ctx(ctx)
@@ -150,27 +150,10 @@ def unlock(
     ctx: typer.Context, service: Annotated[str, typer.Argument(help="Service.", autocompletion=completion.services)]
 ) -> None:
     """Remove a stale deploy lock (after a crashed deploy)."""
-    from vegaops.deploy import core
-    from vegaops.deploy.core import selected
-    from vegaops.output.result import Result
+    from vegaops.pipeline.deploy import unlock as run_unlock
 
     a = app_ctx(ctx)
-    ((_key, name),) = selected(a, [service])
-    held = core.unlock(a, name)
-    message = (
-        f"removed the deploy lock of {name} (held by {held.get('who')} since {held.get('at')})"
-        if held
-        else f"{name} is not locked"
-    )
-    emit(
-        a,
-        Result(
-            command=a.command,
-            status="changed" if held else "unchanged",
-            data={"service": name, "lock": held},
-            message=message,
-        ),
-    )
+    emit(a, run_unlock(a, service))
 
 
 def rollback(
@@ -185,8 +168,8 @@ def rollback(
 
     Never a revision whose outcome is unknown or failed: none known-good is exit 8, asking for --to.
     """
-    from vegaops.deploy.run import rollback as run_rollback
     from vegaops.errors import UsageError
+    from vegaops.pipeline.deploy import rollback as run_rollback
 
     timeout_s, poll_s = _duration(timeout), _poll(poll_interval)
     if to is not None and to < 1:

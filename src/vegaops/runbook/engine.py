@@ -407,6 +407,13 @@ def execute(
             continue
         lookup = lookup_in(actual)
         try:
+            if call.when is not None:  # decided again from what the steps before it did
+                when = interpolate(call.when, lookup)
+                if not _truthy(when):
+                    rep.status = "skipped"
+                    rep.notes.append(f"skipped: when = {call.when!r} is empty or false")
+                    actual[call.id] = {}
+                    continue
             params = call.params if call.literal else interpolate(call.params, lookup)
             unknown = contains_unknown(params)
             if unknown is not None:

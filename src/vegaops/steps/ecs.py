@@ -541,6 +541,7 @@ class RollbackService(Step[RollbackParams]):
         )
         if _same_td(current, target):
             plan.notes.append(f"{service} already runs {vd.short_td(target)}")
+            plan.outputs["deployment_id"] = None  # nothing deployed: nothing to watch
             return plan
         flight = in_progress(svc)
         if flight is not None and flight.get("rolloutState") == "IN_PROGRESS":
