@@ -422,6 +422,10 @@ class RollbackOnFailure(Step[RollbackOnFailureParams]):
         svc = describe_service(ctx, service)
         ours = next((d for d in svc.get("deployments", []) if d.get("id") == p.deployment_id), None)
         plan = Plan(step=self.id, outputs={"by": "", "how": ""}, state={"service": service})
+        if p.previous and _same_td(str(svc.get("taskDefinition", "")), p.previous):
+            plan.outputs["how"] = f"{service} is back on {vd.short_td(p.previous)}"
+            plan.notes.append(f"{service}: back on {vd.short_td(p.previous)} already, nothing to roll back")
+            return plan
         if ours is None or ours.get("status") != "PRIMARY" or ours.get("rolloutState") != "IN_PROGRESS":
             plan.outputs["how"] = f"deployment {p.deployment_id} is not rolling out"
             plan.notes.append(f"{service}: deployment {p.deployment_id} is not rolling out, nothing to roll back")
