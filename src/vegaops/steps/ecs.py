@@ -331,6 +331,8 @@ class WatchDeployments(Step[WatchParams]):
                 Change("watch", name, f"watch {name} deployment {dep_id} of {vd.short_td(td)}", {"deployment": dep_id})
             )
         plan.state["targets"] = targets
+        if targets:  # their verdicts are known after the watch
+            del plan.outputs["final"]
         return plan
 
     def apply(self, ctx: AppContext, plan: Plan) -> Outcome:
