@@ -45,7 +45,7 @@ def status(ctx: AppContext, names: list[str]) -> Result:
     from vegaops.output.result import Lines, Result, Table, View
 
     cluster = ctx.settings.require_cluster()
-    ecs = core.ecs_for(ctx)
+    ecs = ctx.aws.ecs
     pairs = selected(ctx, names)
     found, missing = ecs.describe_services(cluster, [n for _, n in pairs])
     elb = Elbv2(ctx.client("elbv2"))
@@ -165,7 +165,7 @@ def history(ctx: AppContext, name: str, limit: int) -> Result:
     from vegaops.paths import state_dir
 
     cluster = ctx.settings.require_cluster()
-    ecs = core.ecs_for(ctx)
+    ecs = ctx.aws.ecs
     ((_key, service),) = selected(ctx, [name])
     found, missing = ecs.describe_services(cluster, [service])
     if missing:
@@ -243,7 +243,7 @@ def prune_revisions(ctx: AppContext, service: str, keep: int, family: str) -> li
     revision a current deployment uses, or the rollback target."""
     removed = prunable(ctx, service, keep, family)
     for arn in removed:
-        core.ecs_for(ctx).deregister_task_definition(arn)
+        ctx.aws.ecs.deregister_task_definition(arn)
     return removed
 
 
@@ -254,7 +254,7 @@ def prunable(ctx: AppContext, service: str, keep: int, family: str) -> list[str]
     from vegaops.deploy.outcomes import rollback_target
 
     cluster = ctx.settings.require_cluster()
-    ecs = core.ecs_for(ctx)
+    ecs = ctx.aws.ecs
     arns = ecs.list_task_definitions(family_of(family))
     if len(arns) <= keep:  # the common case costs one call
         return []

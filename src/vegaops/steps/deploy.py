@@ -139,7 +139,7 @@ class TagOutcome(Step[TagOutcomeParams]):
             plan.notes.append(f"{p.service}: no final verdict to record")
             return plan
         try:
-            tags = core.ecs_for(ctx).describe_task_definition(p.task_definition).tags
+            tags = ctx.aws.ecs.describe_task_definition(p.task_definition).tags
         except Exception:  # unreadable tags (denied): write them; the write is enrichment too
             tags = {}
         if tags.get(core.OUTCOME_KEY) == outcome and (
@@ -218,7 +218,7 @@ class PruneRevisions(Step[PruneParams]):
         done: list[str] = []
         try:
             for arn in plan.state["arns"]:
-                core.ecs_for(ctx).deregister_task_definition(arn)
+                ctx.aws.ecs.deregister_task_definition(arn)
                 done.append(vd.short_td(arn))
         except Exception as exc:  # cleanup must never turn a good deploy into a failure
             ctx.output.warn(f"{self.params.service}: old revisions not pruned: {exc}")

@@ -385,7 +385,7 @@ def watch_targets(
     ]
     with LiveView(ctx) as view:
         return Watcher(
-            core.ecs_for(ctx),
+            ctx.aws.ecs,
             ctx.settings.require_cluster(),
             ctx.clock,
             tracked,
@@ -436,13 +436,11 @@ class RollbackOnFailure(Step[RollbackOnFailureParams]):
             plan.outputs["how"] = autorollback.NO_PREVIOUS.how
         items = ctx.enrichment.call(
             "ecs:ListServiceDeployments",
-            lambda: core.ecs_for(ctx).list_service_deployments(
-                ctx.settings.require_cluster(), service, max_results=5
-            ),
+            lambda: ctx.aws.ecs.list_service_deployments(ctx.settings.require_cluster(), service, max_results=5),
             None,
             autorollback.LOST_LIST,
         )
-        if items is None and getattr(core.ecs_for(ctx), "deployments_api", None) is False:
+        if items is None and getattr(ctx.aws.ecs, "deployments_api", None) is False:
             from vegaops.aws.optional import UNSUPPORTED
 
             ctx.enrichment.record(
@@ -469,7 +467,7 @@ class RollbackOnFailure(Step[RollbackOnFailureParams]):
             return outcome
         p = self.params
         started = autorollback.start(
-            core.ecs_for(ctx),
+            ctx.aws.ecs,
             ctx.settings.require_cluster(),
             plan.state["service"],
             p.previous or None,
@@ -490,7 +488,7 @@ def _log_tail(ctx: AppContext) -> Any:
 
     def tail(task_definition: str, task: dict[str, Any]) -> list[str]:
         if task_definition not in cache:
-            cache[task_definition] = core.ecs_for(ctx).describe_task_definition(task_definition)
+            cache[task_definition] = ctx.aws.ecs.describe_task_definition(task_definition)
         td = cache[task_definition]
         containers = task.get("containers", [])
         failed = [c for c in containers if c.get("exitCode") not in (None, 0)] or containers
@@ -574,12 +572,10 @@ class RollbackService(Step[RollbackParams]):
             return outcome
         target = plan.outputs["task_definition"]
         settle_current(ctx, plan.state["service"], plan.state.get("svc") or {})
-        updated = core.ecs_for(ctx).update_service(
+        updated = ctx.aws.ecs.update_service(
             ctx.settings.require_cluster(), plan.state["service"], task_definition=target
         )
         outcome.outputs["deployment_id"] = deployment_id_of(updated, target)
         outcome.changes.extend(plan.changes)
         core.tag_deployment_started(ctx, target, outcome.outputs["deployment_id"])
         return outcome
-
-
