@@ -97,9 +97,9 @@ def test_deploy_unlock_is_a_journaled_step(cli: Any, estate: dict[str, Any]) -> 
 
 def test_the_run_result_carries_the_failed_watch_and_records_it_after_the_failure(
     app_context: AppContext,
-    estate: dict[str, Any],
+    estate: dict[str, Any],  # noqa: F811
     project: Path,
-    monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("MOTO_ECS_SERVICE_RUNNING")  # moto: a rollout that never finishes
     ecs = boto3.client("ecs")
