@@ -40,6 +40,7 @@ def test_dry_run_shows_every_step_of_the_deploy_and_changes_nothing(cli: Any, es
     assert r.exit_code == 0, r.output
     for step in (
         "lock-api (deploy.lock)",
+        "settle-api (ecs.record-outcomes)",
         "register-api (ecs.register)",
         "deploy-api (ecs.deploy)",
         "watch (ecs.watch)",
@@ -72,7 +73,9 @@ def test_a_deploy_journals_its_lock_and_outcome_record_and_releases_the_lock(
     assert result.data["api_calls"]["polls"] >= 1  # from the watch's typed result
     (record,) = _journal("deploy")
     steps = {s["id"]: s for s in record["steps"]}
-    assert list(steps) == ["lock-api", "register-api", "deploy-api", "watch", "record-api", "prune-api"]
+    assert list(steps) == ["lock-api", "settle-api", "register-api", "deploy-api", "watch", "record-api", "prune-api"]
+    # what vega-api:1's deployment became (steady in the service before the deploy) is recorded as a step too
+    assert steps["settle-api"]["changes"] == ["record succeeded on vega-api:1 (resolved from ecs:DescribeServices)"]
     assert steps["lock-api"]["status"] == "done" and steps["lock-api"]["changes"][0].startswith("lock deploys")
     assert steps["watch"]["status"] == "failed"
     assert steps["record-api"]["status"] == "done"

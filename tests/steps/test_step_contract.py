@@ -295,6 +295,13 @@ def _new_revision_of(family: str) -> str:
     return str(td["taskDefinition"]["taskDefinitionArn"])
 
 
+def _ecs_record_outcomes(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.deploy import RecordOutcomes, RecordOutcomesParams
+
+    _service(request.getfixturevalue("monkeypatch"))  # steady on vega-api:1, its outcome never tagged
+    return RecordOutcomes(RecordOutcomesParams("api"))
+
+
 CASES: dict[str, Case] = {
     "ssm.put": Case(_ssm_put),
     "ssm.delete": Case(_ssm_delete),
@@ -319,6 +326,9 @@ CASES: dict[str, Case] = {
     "ecs.tag-outcome": Case(_ecs_tag_outcome),
     "ecs.prune": Case(_ecs_prune, expect=lambda plan: "vega-api:2" in plan.changes[0].summary),
     "ecs.rollback-on-failure": Case(_ecs_rollback_on_failure),
+    "ecs.record-outcomes": Case(
+        _ecs_record_outcomes, expect=lambda plan: plan.changes[0].summary.startswith("record succeeded on vega-api:1")
+    ),
 }
 
 

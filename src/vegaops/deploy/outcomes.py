@@ -22,7 +22,7 @@ versions whose clones inherited their parent's tags) are ignored.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from vegaops.aws.ecs import family_of, revision_of
@@ -67,6 +67,7 @@ class RevisionOutcome:
     deployment_id: str | None = None
     source: str = "tag"  # tag | ecs:DescribeServices | ecs:ListServiceDeployments | ecs:events | none
     note: str | None = None  # e.g. why the row is incomplete
+    unrecorded: dict[str, str] = field(default_factory=dict)  # tags resolved from ECS, not on the revision yet
 
     @property
     def good(self) -> bool:
@@ -227,26 +228,31 @@ class Resolver:
         elif r.outcome not in (UNKNOWN, vd.TIMED_OUT):
             r.outcome = UNKNOWN  # interrupted / in progress before, and ECS has nothing more to say now
         if r.settled and r.source != "tag":
-            if record:
-                self._record(r)
-        elif learned_id and record:
-            self._record(r, outcome=False)
+            r.unrecorded = self._tags(r)
+        elif learned_id:
+            r.unrecorded = self._tags(r, outcome=False)
+        if record:
+            record_resolved(self.ctx, r)
 
-    def _record(self, r: RevisionOutcome, outcome: bool = True) -> None:
-        if self.ctx.options.dry_run:
-            return
+    def _tags(self, r: RevisionOutcome, outcome: bool = True) -> dict[str, str]:
         tags = {}
         if outcome:
             tags[core.OUTCOME_KEY] = r.outcome
             tags[core.RESOLVED_KEY] = f"{r.source} {self.ctx.clock.now().isoformat(timespec='seconds')}"
         if r.deployment_id:
             tags[core.DEPLOYMENT_KEY] = r.deployment_id
-        if not tags:
-            return
-        core.record_tags(self.ctx, r.arn, tags, "recording resolved deploy outcomes on task definitions")
+        return tags
 
 
-def settle(ctx: AppContext, service: str, svc: dict[str, Any]) -> list[RevisionOutcome]:
+def record_resolved(ctx: AppContext, r: RevisionOutcome) -> None:
+    """Write what was resolved from ECS about ``r`` on the revision (enrichment; never in a dry run)."""
+    if ctx.options.dry_run or not r.unrecorded:
+        return
+    core.record_tags(ctx, r.arn, r.unrecorded, "recording resolved deploy outcomes on task definitions")
+    r.unrecorded = {}
+
+
+def settle(ctx: AppContext, service: str, svc: dict[str, Any], record: bool = True) -> list[RevisionOutcome]:
     """Resolve (and record) the outcomes of the running revision and every newer one: what an interrupted
     deploy left behind. Cheap: the family's revision list and the few newest revisions."""
     running = str(svc.get("taskDefinition", ""))
@@ -254,7 +260,7 @@ def settle(ctx: AppContext, service: str, svc: dict[str, Any]) -> list[RevisionO
         return []
     current = revision_of(running) or 0
     arns = [a for a in core.ecs_for(ctx).list_task_definitions(family_of(running)) if (revision_of(a) or 0) >= current]
-    return Resolver(ctx, service, svc).outcomes(arns[:10])
+    return Resolver(ctx, service, svc).outcomes(arns[:10], record)
 
 
 def rollback_target(

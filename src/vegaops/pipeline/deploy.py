@@ -7,8 +7,9 @@ run), and the command's result is read from the engine's typed run result.
 - Planning (:func:`plan_deploy`): the preflight, once, for a dry run and a real run alike (the services exist and
   are ACTIVE, the image exists or is promoted from the source repository, another deployment in flight is
   re-attached to, waited for or refused; ``deploy/preflight.py``), then the steps: ``deploy.lock`` per service,
-  ``ecr.promote``, ``ecs.register`` for every service, then ``ecs.deploy`` for every service (a failure while
-  preparing one leaves every service as it was), the ``ecs.watch`` gate, with ``--rollback-on-failure`` the
+  ``ecs.record-outcomes`` (what earlier deploys became, resolved from ECS), ``ecr.promote`` and
+  ``ecs.register`` for every service, then ``ecs.deploy`` for every service (a failure while preparing one
+  leaves every service as it was), the ``ecs.watch`` gate, with ``--rollback-on-failure`` the
   ``ecs.rollback-on-failure`` contingency per service, then ``ecs.tag-outcome`` (applied even when a
   deployment failed) and ``ecs.prune`` (after a success).
 - Reading the result: each step's outcome from the report (``RunReport``): the deployments from the
@@ -174,7 +175,6 @@ def plan_deploy(ctx: AppContext, o: DeployOptions, start: float) -> DeployPlan:
             wait_for_other(ctx, it.service, str(flight.get("id")), str(flight.get("taskDefinition")), o, start)
             svc = preflight.services(ctx, [it.service])[it.service]
             it.previous = str(svc.get("taskDefinition"))
-        _settle(ctx, it.service, svc)
         live = ecs.describe_task_definition(it.previous)
         if (
             any(str(c.get("image")) == image for c in live.containers)
@@ -199,6 +199,12 @@ def plan_deploy(ctx: AppContext, o: DeployOptions, start: float) -> DeployPlan:
             literal=True,
         )
         for it, lock in zip(moving, locks, strict=True)
+    ]
+    # what earlier (maybe interrupted) deploys left unknown: the running revision and newer ones
+    calls += [
+        StepCall(f"settle-{it.key}", "ecs.record-outcomes", {"service": it.service}, literal=True)
+        for it in items
+        if not it.reattach
     ]
     deploys: list[StepCall] = []
     for it in moving:
@@ -329,16 +335,6 @@ def _watch_calls(
         if it.moving
     ]
     return calls
-
-
-def _settle(ctx: AppContext, service: str, svc: dict[str, Any]) -> None:
-    """Resolve what earlier (maybe interrupted) deploys left unknown: the running revision and newer ones."""
-    from vegaops.deploy.outcomes import settle
-
-    try:
-        settle(ctx, service, svc)
-    except Exception as exc:  # bookkeeping about the past never blocks a deploy
-        ctx.output.warn(f"{service}: earlier deploy outcomes not resolved: {' '.join(str(exc).split())[:200]}")
 
 
 def wait_for_other(ctx: AppContext, service: str, deployment_id: str, td: str, o: DeployOptions, start: float) -> None:
@@ -616,11 +612,12 @@ def watch_command(
     if missing:
         raise NotFoundError(f"service(s) not found in cluster {cluster}: {', '.join(missing)}")
     items: list[Item] = []
+    settle: list[StepCall] = []
     for key, name in pairs:
         svc = found[name]
         flight = preflight.in_progress(svc)
-        if flight is None:
-            _settle(ctx, name, svc)  # nothing to watch: record what the last (maybe interrupted) deploy became
+        if flight is None:  # nothing to watch: record what the last (maybe interrupted) deploy became
+            settle.append(StepCall(f"settle-{key}", "ecs.record-outcomes", {"service": name}, literal=True))
             continue
         others = [d for d in svc.get("deployments", []) if d.get("id") != flight.get("id")]
         items.append(
@@ -634,6 +631,8 @@ def watch_command(
             )
         )
     if not items:
+        if settle:
+            engine.execute(ctx, "deploy-watch", settle).raise_for_failure()
         return Result(
             command=ctx.command,
             status="unchanged",
@@ -642,7 +641,7 @@ def watch_command(
             + ", ".join(f"{n} steady on {vd.short_td(found[n].get('taskDefinition'))}" for _, n in pairs),
         )
     o = DeployOptions(tag="", timeout=timeout, poll_interval=poll_interval, rollback_on_failure=rollback_on_failure)
-    report = engine.execute(ctx, "deploy-watch", _watch_calls(ctx, items, o, start))
+    report = engine.execute(ctx, "deploy-watch", [*settle, *_watch_calls(ctx, items, o, start)])
     _raise_unless_verdict(report, items)
     return _result(ctx, o, items, start, report, planned=False)
 

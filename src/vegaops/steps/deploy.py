@@ -1,10 +1,12 @@
 """The records a deploy keeps, as steps (shown by ``--dry-run``, journaled): ``deploy.lock``,
-``deploy.unlock``, ``ecs.tag-outcome`` and ``ecs.prune``.
+``deploy.unlock``, ``ecs.record-outcomes``, ``ecs.tag-outcome`` and ``ecs.prune``.
 
 - ``deploy.lock``: take the deploy lock of a service (an SSM parameter created with Overwrite=False). A lock
   held by a live, unexpired deploy refuses (exit 8); an expired one, or one whose process is gone, is taken
   over. Empty plan when this deploy holds it already. Outputs ``lock`` (its name) and ``holder``.
 - ``deploy.unlock``: remove a service's deploy lock whoever holds it (after a crashed deploy).
+- ``ecs.record-outcomes``: before a deploy moves a service, what earlier (maybe interrupted) deploys became,
+  resolved from ECS and recorded on their revisions (a revision steady in the service succeeded).
 - ``ecs.tag-outcome``: record a deployment's final verdict on its task definition (TagResource; enrichment:
   denied or unsupported is reported once, never the verdict). Empty plan when it is recorded already, or when
   the deployment has no final verdict.
@@ -225,4 +227,62 @@ class PruneRevisions(Step[PruneParams]):
         outcome.outputs["deregistered"] = done
         if done:
             outcome.changes.extend(plan.changes)
+        return outcome
+
+
+# --- ecs.record-outcomes --------------------------------------------------------------------
+@dataclass
+class RecordOutcomesParams:
+    service: str  # a service key from vegaops.toml or an ECS service name
+
+
+class RecordOutcomes(Step[RecordOutcomesParams]):
+    """What earlier (maybe interrupted) deploys of the service became, resolved from ECS (the running revision
+    and every newer one) and recorded on their revisions, before this deploy moves the service: a revision
+    steady in the service succeeded and may be a rollback target later. Reading or writing failing never
+    blocks a deploy: reported, left."""
+
+    id: ClassVar[str] = "ecs.record-outcomes"
+    Params = RecordOutcomesParams
+    bookkeeping = True
+    outputs = ()
+    description = "record what earlier deploys of the service became (resolved from ECS)"
+
+    def plan(self, ctx: AppContext) -> Plan:
+        from vegaops.deploy.outcomes import settle
+        from vegaops.deploy.preflight import services
+
+        service = core.service_name(ctx, self.params.service)
+        plan = Plan(step=self.id)
+        try:
+            rows = settle(ctx, service, services(ctx, [service])[service], record=False)
+        except Exception as exc:  # bookkeeping about the past never blocks a deploy
+            ctx.output.warn(f"{service}: earlier deploy outcomes not resolved: {' '.join(str(exc).split())[:200]}")
+            return plan
+        pending = [r for r in rows if r.unrecorded]
+        plan.state["rows"] = pending
+        for r in pending:
+            outcome = r.unrecorded.get(core.OUTCOME_KEY)
+            what = f"record {outcome}" if outcome else f"record deployment {r.deployment_id}"
+            plan.changes.append(
+                Change(
+                    "tag",
+                    r.arn,
+                    f"{what} on {vd.short_td(r.arn)} (resolved from {r.source})",
+                    {k: v for k, v in r.unrecorded.items() if k != core.RESOLVED_KEY},
+                )
+            )
+        return plan
+
+    def apply(self, ctx: AppContext, plan: Plan) -> Outcome:
+        from vegaops.deploy.outcomes import record_resolved
+
+        outcome = Outcome()
+        for r, change in zip(plan.state.get("rows", []), plan.changes, strict=True):
+            try:
+                record_resolved(ctx, r)
+            except Exception as exc:  # bookkeeping about the past never blocks a deploy
+                ctx.output.warn(f"{vd.short_td(r.arn)}: outcome not recorded: {' '.join(str(exc).split())[:200]}")
+                continue
+            outcome.changes.append(change)
         return outcome

@@ -29,6 +29,7 @@ STEPS: dict[str, str] = {
     "ecs.rollback-on-failure": "vegaops.steps.ecs:RollbackOnFailure",
     "ecs.tag-outcome": "vegaops.steps.deploy:TagOutcome",
     "ecs.prune": "vegaops.steps.deploy:PruneRevisions",
+    "ecs.record-outcomes": "vegaops.steps.deploy:RecordOutcomes",
     "deploy.lock": "vegaops.steps.deploy:LockService",
     "deploy.unlock": "vegaops.steps.deploy:UnlockService",
 }
