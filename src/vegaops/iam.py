@@ -10,7 +10,11 @@ and checks that each AWS operation it called is in its row here, so the table ca
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from vegaops.context import AppContext
+    from vegaops.output.result import Result
 
 POLICY_VERSION = "2012-10-17"
 
@@ -238,6 +242,67 @@ POLICIES: dict[str, CommandPolicy] = {
             {"ssm:GetParametersByPath": "the SSM parameters too", "kms:Decrypt": "customer KMS keys"},
         ),
         CommandPolicy(
+            "run",
+            "a one-off task of a service (its task definition, network, launch type): logs live, its exit code",
+            (
+                "ecs:DescribeServices",
+                "ecs:DescribeTaskDefinition",
+                "ecs:RunTask",
+                "ecs:DescribeTasks",
+                "ecs:StopTask",
+                "iam:PassRole",
+            ),
+            {
+                "logs:FilterLogEvents": "the task's log lines, live (the exit code does not depend on them)",
+                "ecs:ListTasks": "ecs.run with a key (runbooks): skips a run that already exited 0",
+            },
+            (
+                "iam:PassRole on the task definition's taskRoleArn and executionRoleArn (RunTask passes them)",
+                "ecs:StopTask: --timeout and Ctrl-C stop the task (unless --keep-running)",
+            ),
+        ),
+        CommandPolicy(
+            "shell",
+            "ECS Exec into a running task of a service, after a preflight",
+            (
+                "ecs:DescribeServices",
+                "ecs:ListTasks",
+                "ecs:DescribeTasks",
+                "ecs:DescribeTaskDefinition",
+                "ecs:ExecuteCommand",
+            ),
+            {
+                "iam:SimulatePrincipalPolicy": "checks the task role's ssmmessages permissions in the preflight",
+                "ecs:UpdateService": "--enable: turns ECS Exec on and starts a new deployment",
+                "ssm:GetParameter": "sandbox without the plugin: the container's parameters for the local shell",
+                "secretsmanager:GetSecretValue": "sandbox without the plugin: the secrets for the local shell",
+            },
+            (
+                "the task role needs ssmmessages:CreateControlChannel, CreateDataChannel, OpenControlChannel and "
+                "OpenDataChannel; the task must reach ssmmessages (NAT or a VPC endpoint)",
+            ),
+        ),
+        CommandPolicy(
+            "port-forward",
+            "a local port to a host inside the VPC (RDS, Aurora, ElastiCache) through a running task (SSM)",
+            (
+                "ecs:DescribeServices",
+                "ecs:ListTasks",
+                "ecs:DescribeTasks",
+                "ecs:DescribeTaskDefinition",
+                "ssm:StartSession",
+            ),
+            {
+                "iam:SimulatePrincipalPolicy": "checks the task role's ssmmessages permissions in the preflight",
+                "rds:DescribeDBInstances": "--remote db: the endpoint of the environment's database (health_rds)",
+                "rds:DescribeDBClusters": "--remote db: the endpoint of an Aurora cluster (health_rds)",
+            },
+            (
+                "ssm:StartSession on the ECS task (arn:aws:ecs:REGION:ACCOUNT:task/CLUSTER/*) and on the document "
+                "AWS-StartPortForwardingSessionToRemoteHost",
+            ),
+        ),
+        CommandPolicy(
             "exec",
             "run a command with the environment's secrets and config as variables",
             ("secretsmanager:ListSecrets", "secretsmanager:GetSecretValue"),
@@ -305,3 +370,59 @@ def markdown_table() -> str:
         optional = "; ".join(f"`{a}`: {why}" for a, why in sorted(p.optional.items())) or "-"
         lines.append(f"| `{name}` | {', '.join(f'`{a}`' for a in p.required)} | {optional} |")
     return "\n".join(lines)
+
+
+def policy_result(a: AppContext, commands: list[str], all_: bool, required_only: bool, list_: bool) -> Result:
+    """The policy for ``commands`` (every command with ``all_``) as pasteable JSON; with ``list_``, what each
+    command needs and what each optional action adds."""
+    import json
+
+    from vegaops.errors import UsageError
+    from vegaops.output.result import Lines, Result, Reveal
+
+    if list_:
+        out = []
+        for name in names():
+            p = POLICIES[name]
+            out.append(f"{name}: {p.summary}")
+            out.append(f"  required: {', '.join(p.required)}")
+            out += [f"  optional: {action}: {why}" for action, why in sorted(p.optional.items())]
+        return Result(a.command, data={n: _row(n) for n in names()}, views=[Lines(out)])
+    wanted = names() if all_ else _commands(commands)
+    if not wanted:
+        raise UsageError(
+            "name the commands whose policy to print, or --all",
+            hint="vegaops iam-policy deploy  (vegaops iam-policy --list shows them)",
+        )
+    unknown = [c for c in wanted if c not in POLICIES]
+    if unknown:
+        raise UsageError(
+            f"no IAM policy known for {', '.join(repr(c) for c in unknown)}",
+            hint="one of: " + ", ".join(names()),
+        )
+    document = policy_document(wanted, required_only=required_only)
+    return Result(
+        a.command,
+        data={"commands": wanted, "required_only": required_only, "policy": document},
+        views=[Reveal(json.dumps(document, indent=2))],
+    )
+
+
+def _commands(words: list[str]) -> list[str]:
+    """``deploy history`` may come as one argument or two."""
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        pair = " ".join(words[i : i + 2])
+        if i + 1 < len(words) and pair in POLICIES:
+            out.append(pair)
+            i += 2
+        else:
+            out.append(words[i])
+            i += 1
+    return out
+
+
+def _row(name: str) -> dict[str, object]:
+    p = POLICIES[name]
+    return {"summary": p.summary, "required": list(p.required), "optional": dict(p.optional), "notes": list(p.notes)}

@@ -182,7 +182,8 @@ KNOWN_PACKAGE_CYCLES = {
     # and ci are out of it since the deploy pipeline was assembled in vegaops.pipeline):
     # - config resolves the built-in env through vegaops.sandbox.env, and the sandbox's seeding parses vegaops.toml
     #   (sandbox.seed -> config) and its registry starts images.localregistry (images.locate -> config, context);
-    # - images.running picks the service's container with deploy.containers, which parses with images.reference.
+    # - images.running picks the service's container with deploy.containers, which parses with images.reference;
+    # - tasks (run, shell) picks the service's container with deploy.containers, and steps.run/steps.exec drive it.
     frozenset({"vegaops.config", "vegaops.context", "vegaops.deploy", "vegaops.images", "vegaops.sandbox"}),
 }
 

@@ -1,4 +1,6 @@
-"""What every command module uses: the shared option declarations, the context, emitting results."""
+"""What the command modules share, and nothing command-specific: option declarations used by more than one
+command, ``app_ctx`` (the run's AppContext from typer's context) and ``emit`` (a Result through ``ctx.output``,
+its exit code as the process's)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,19 @@ if TYPE_CHECKING:
     from vegaops.output.result import Result
     from vegaops.runbook.engine import RunReport
 
+__all__ = [
+    "DryRunOpt",
+    "KeysOpt",
+    "NameArg",
+    "PollOpt",
+    "RedeployOpt",
+    "VarFileOpt",
+    "VarOpt",
+    "WatchOpt",
+    "app_ctx",
+    "emit",
+    "run_result",
+]
 
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Show the plan; change nothing.")]
 RedeployOpt = Annotated[
@@ -49,48 +64,6 @@ def emit(app: AppContext, result: Result) -> None:
         raise typer.Exit(result.exit_code)
 
 
-def value_read(data: str, what: str, where: str, hint: str) -> str:
-    """A value already read as text: one trailing newline (\\n or \\r\\n) dropped; empty is an error."""
-    from vegaops.inputs import strip_value
-
-    return strip_value(data, what, where, hint)
-
-
-def run_result(app: AppContext, report: RunReport, data: Any = None, message: str | None = None) -> Result:
-    from vegaops.output.result import Lines, Result, View
-
-    if report.dry_run:
-        status = "planned" if report.changes else "unchanged"
-    else:
-        status = "changed" if report.changed else "unchanged"
-    notes = [n for s in report.steps for n in s.notes]
-    views: list[View] = []
-    if not message:
-        count = len(report.changes)
-        if report.dry_run:
-            message = (
-                f"plan: {count} change{'s' if count != 1 else ''} (dry run, nothing was changed)"
-                if count
-                else "nothing to change"
-            )
-        elif len(report.steps) > 1:
-            message = ", ".join(f"{len(ids)} {status.replace('_', ' ')}" for status, ids in report.summary().items())
-        elif report.changed:
-            message = "; ".join(c.summary for s in report.steps for c in s.changes)
-        else:
-            message = "; ".join(notes) or "nothing to change"
-    elif notes and not report.changed and not report.dry_run:
-        views.append(Lines(notes))
-    return Result(
-        command=app.command,
-        status=status,
-        changes=report.changes,
-        data={"steps": [s.to_dict() for s in report.steps], **(data or {})},
-        views=views,
-        message=message,
-    )
-
-
 KeysOpt = Annotated[
     bool,
     typer.Option(
@@ -113,3 +86,10 @@ VarFileOpt = Annotated[
         "--var-file", help="Variable KEY=PATH read from a file ('-' = stdin), so secrets stay off the command line."
     ),
 ]
+
+
+def run_result(app: AppContext, report: RunReport, data: Any = None, message: str | None = None) -> Result:
+    """:func:`vegaops.runbook.result.run_result`, imported on first use (not at start-up)."""
+    from vegaops.runbook.result import run_result as build
+
+    return build(app, report, data, message)

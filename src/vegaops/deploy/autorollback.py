@@ -8,6 +8,7 @@ the deployment is still the one rolling out); the ``ecs.rollback-on-failure`` st
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +43,7 @@ class RollbackStart:
 NO_PREVIOUS = RollbackStart("", "no previous task definition known")
 
 
-def active_deployment(items: list[dict[str, Any]] | None) -> str | None:
+def active_deployment(items: Sequence[Mapping[str, Any]] | None) -> str | None:
     """The ARN of the newest IN_PROGRESS or PENDING service deployment (ListServiceDeployments), if any."""
     active = [i for i in items or [] if i.get("status") in ("IN_PROGRESS", "PENDING")]
     active.sort(key=lambda i: str(i.get("createdAt", "")), reverse=True)

@@ -6,11 +6,12 @@ from __future__ import annotations
 import getpass
 import json
 import socket
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from vegaops.aws.ecs import Ecs, TaskDefinition
+from vegaops.aws.ecs import TaskDefinition
 from vegaops.cmdline import line
 from vegaops.errors import Refused, UsageError, VegaopsError
 from vegaops.output.humanize import local_time
@@ -33,11 +34,6 @@ def deployer() -> str:
     except (KeyError, OSError):
         user = "unknown"
     return f"{user}@{socket.gethostname()}"
-
-
-def ecs_for(ctx: AppContext) -> Ecs:
-    """The command's one ECS wrapper (``ctx.aws.ecs``)."""
-    return ctx.aws.ecs
 
 
 def service_name(ctx: AppContext, name: str) -> str:
@@ -70,7 +66,7 @@ def choose_container(td: TaskDefinition, configured: str | None, repo: str | Non
     )
 
 
-def strip_tags(spec: dict[str, Any]) -> dict[str, Any]:
+def strip_tags(spec: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in spec.items() if k != "tags"}
 
 
@@ -300,8 +296,8 @@ def _tag(
         return
     try:
         if not task_definition.startswith("arn:"):  # TagResource needs the ARN; the read is cached
-            task_definition = ecs_for(ctx).describe_task_definition(task_definition).arn
-        ctx.enrichment.call("ecs:TagResource", lambda: ecs_for(ctx).tag_resource(task_definition, tags), None, lost)
+            task_definition = ctx.aws.ecs.describe_task_definition(task_definition).arn
+        ctx.enrichment.call("ecs:TagResource", lambda: ctx.aws.ecs.tag_resource(task_definition, tags), None, lost)
     except Exception as exc:  # never let bookkeeping hide the verdict
         ctx.enrichment.record("ecs:TagResource", FAILING, lost, exc)
 

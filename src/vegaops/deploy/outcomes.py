@@ -22,6 +22,7 @@ versions whose clones inherited their parent's tags) are ignored.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -89,11 +90,11 @@ def _same(a: str, b: str) -> bool:
 class Resolver:
     """Outcomes of one service's revisions; reads ECS lazily and at most once per kind of evidence."""
 
-    def __init__(self, ctx: AppContext, service: str, svc: dict[str, Any]) -> None:
+    def __init__(self, ctx: AppContext, service: str, svc: Mapping[str, Any]) -> None:
         self.ctx = ctx
         self.service = service
         self.svc = svc
-        self.ecs = core.ecs_for(ctx)
+        self.ecs = ctx.aws.ecs
         self._sd: list[dict[str, Any]] | None = None
         self._sd_read = False
 
@@ -133,7 +134,7 @@ class Resolver:
                 None,
                 "outcomes of past deployments",
             )
-            self._sd = list(got or [])
+            self._sd = [dict(d) for d in got or []]
         return self._sd or []
 
     def _from_service(self, arn: str, deployment_id: str | None) -> tuple[str | None, str | None]:
@@ -252,24 +253,24 @@ def record_resolved(ctx: AppContext, r: RevisionOutcome) -> None:
     r.unrecorded = {}
 
 
-def settle(ctx: AppContext, service: str, svc: dict[str, Any], record: bool = True) -> list[RevisionOutcome]:
+def settle(ctx: AppContext, service: str, svc: Mapping[str, Any], record: bool = True) -> list[RevisionOutcome]:
     """Resolve (and record) the outcomes of the running revision and every newer one: what an interrupted
     deploy left behind. Cheap: the family's revision list and the few newest revisions."""
     running = str(svc.get("taskDefinition", ""))
     if not running:
         return []
     current = revision_of(running) or 0
-    arns = [a for a in core.ecs_for(ctx).list_task_definitions(family_of(running)) if (revision_of(a) or 0) >= current]
+    arns = [a for a in ctx.aws.ecs.list_task_definitions(family_of(running)) if (revision_of(a) or 0) >= current]
     return Resolver(ctx, service, svc).outcomes(arns[:10], record)
 
 
 def rollback_target(
-    ctx: AppContext, service: str, svc: dict[str, Any], to_revision: int | None, explain: bool = True
+    ctx: AppContext, service: str, svc: Mapping[str, Any], to_revision: int | None, explain: bool = True
 ) -> str:
     """``family:to_revision``, else the newest revision older than the running one whose deployment is
     known to have succeeded (recorded, or resolved from ECS now). Unknown or failed outcomes never qualify.
     """
-    ecs = core.ecs_for(ctx)
+    ecs = ctx.aws.ecs
     current = str(svc.get("taskDefinition", ""))
     family = family_of(current)
     if to_revision is not None:
@@ -299,10 +300,10 @@ def rollback_target(
 ROLLBACK_WINDOW = 20  # older revisions considered for an automatic rollback target
 
 
-def _explicit_target(ctx: AppContext, service: str, svc: dict[str, Any], family: str, revision: int) -> str:
+def _explicit_target(ctx: AppContext, service: str, svc: Mapping[str, Any], family: str, revision: int) -> str:
     from vegaops.aws.errors import error_code
 
-    ecs = core.ecs_for(ctx)
+    ecs = ctx.aws.ecs
     try:
         td = ecs.describe_task_definition(f"{family}:{revision}")
     except Exception as exc:

@@ -7,6 +7,7 @@ rolling out on it. Used by the planning of ``vegaops deploy`` (the pipeline) and
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from vegaops.cmdline import prog
@@ -14,12 +15,14 @@ from vegaops.deploy import verdict as vd
 from vegaops.errors import Refused
 
 if TYPE_CHECKING:
+    from mypy_boto3_ecs.type_defs import ServiceTypeDef
+
     from vegaops.context import AppContext
 
 PLAN_CACHE_S = 5.0  # plans of one command may reuse the preflight's DescribeServices this long
 
 
-def services(ctx: AppContext, names: list[str]) -> dict[str, dict[str, Any]]:
+def services(ctx: AppContext, names: list[str]) -> dict[str, ServiceTypeDef]:
     """name -> DescribeServices' answer, for services that exist and are ACTIVE; else refused (exit 8)."""
     cluster = ctx.settings.require_cluster()
     found, missing = ctx.aws.ecs.describe_services(cluster, names, max_age=PLAN_CACHE_S)
@@ -35,7 +38,7 @@ def services(ctx: AppContext, names: list[str]) -> dict[str, dict[str, Any]]:
     return {name: found[name] for name in names}
 
 
-def in_progress(svc: dict[str, Any]) -> dict[str, Any] | None:
+def in_progress(svc: Mapping[str, Any]) -> dict[str, Any] | None:
     """The deployment still rolling out (PRIMARY IN_PROGRESS, or several deployments), else None."""
     deployments = svc.get("deployments", [])
     primary = next((d for d in deployments if d.get("status") == "PRIMARY"), None)
@@ -46,7 +49,7 @@ def in_progress(svc: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-def another_deployment(service: str, flight: dict[str, Any]) -> Refused:
+def another_deployment(service: str, flight: Mapping[str, Any]) -> Refused:
     """Refused: ``service`` has another deployment in progress (deploy to it after that one)."""
     return Refused(
         f"preflight: {service} has another deployment in progress ({flight.get('id')} of "

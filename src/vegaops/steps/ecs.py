@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -33,6 +34,8 @@ from vegaops.errors import NeedsHuman, NotFoundError, OperationFailed, Refused, 
 from vegaops.steps.base import Change, Outcome, Plan, Step
 
 if TYPE_CHECKING:
+    from mypy_boto3_ecs.type_defs import ServiceTypeDef
+
     from vegaops.aws.ecs import Ecs, TaskDefinition
     from vegaops.context import AppContext
     from vegaops.deploy.snapshot import Target
@@ -41,7 +44,7 @@ if TYPE_CHECKING:
 __all__ = ["PLAN_CACHE_S", "describe_service", "in_progress", "rollback_target", "verdict_error"]
 
 
-def describe_service(ctx: AppContext, service: str) -> dict[str, Any]:
+def describe_service(ctx: AppContext, service: str) -> ServiceTypeDef:
     """The service, through the deploy preflight (exists, ACTIVE)."""
     return preflight.services(ctx, [service])[service]
 
@@ -64,7 +67,7 @@ class RegisterTaskDefinition(Step[RegisterParams]):
     def plan(self, ctx: AppContext) -> Plan:
         p = self.params
         service = core.service_name(ctx, p.service)
-        ecs = core.ecs_for(ctx)
+        ecs = ctx.aws.ecs
         svc = describe_service(ctx, service)
         live = ecs.describe_task_definition(svc["taskDefinition"])
         configured, repo = p.container, _repo_of(p.image)
@@ -120,7 +123,7 @@ class RegisterTaskDefinition(Step[RegisterParams]):
         outcome = Outcome(outputs=dict(plan.outputs))
         if plan.empty:
             return outcome
-        new = core.ecs_for(ctx).register_task_definition(plan.state["spec"])
+        new = ctx.aws.ecs.register_task_definition(plan.state["spec"])
         outcome.outputs.update({"task_definition": new.arn, "registered": True})
         outcome.changes.extend(plan.changes)
         return outcome
@@ -140,7 +143,7 @@ def _next_revision(ecs: Ecs, live: TaskDefinition) -> int:
     return max([live.revision, *(revision_of(a) or 0 for a in arns)]) + 1
 
 
-def _identical_latest(ecs: Ecs, live: TaskDefinition, spec: dict[str, Any]) -> TaskDefinition | None:
+def _identical_latest(ecs: Ecs, live: TaskDefinition, spec: Mapping[str, Any]) -> TaskDefinition | None:
     arns = ecs.list_task_definitions(live.family)
     if not arns or (revision_of(arns[0]) or 0) <= live.revision:
         return None
@@ -176,7 +179,9 @@ class DeployService(Step[DeployParams]):
         flight = in_progress(svc)
         same = _same_td(current, p.task_definition)
         if same and not p.force:
-            primary: dict[str, Any] = next((d for d in svc.get("deployments", []) if d.get("status") == "PRIMARY"), {})
+            primary: Mapping[str, Any] = next(
+                (d for d in svc.get("deployments", []) if d.get("status") == "PRIMARY"), {}
+            )
             plan.outputs["deployment_id"] = primary.get("id")
             plan.notes.append(f"{service} already runs {vd.short_td(current)}")
             return plan
@@ -204,7 +209,7 @@ class DeployService(Step[DeployParams]):
             return outcome
         service = plan.state["service"]
         settle_current(ctx, service, plan.state.get("svc") or {})
-        updated = core.ecs_for(ctx).update_service(
+        updated = ctx.aws.ecs.update_service(
             ctx.settings.require_cluster(),
             service,
             task_definition=self.params.task_definition,
@@ -224,7 +229,7 @@ def _records(task_definition: str) -> str:
     )
 
 
-def settle_current(ctx: AppContext, service: str, svc: dict[str, Any]) -> None:
+def settle_current(ctx: AppContext, service: str, svc: Mapping[str, Any]) -> None:
     """Before moving a service off its revision: record what that revision's deployment became (a service
     steady on it = succeeded, resolved from ECS), so that it can be a rollback target later."""
     from vegaops.deploy.outcomes import Resolver
@@ -244,7 +249,7 @@ def _same_td(a: str, b: str) -> bool:
     return a == b or (family_of(a) == family_of(b) and revision_of(a) == revision_of(b) is not None)
 
 
-def deployment_id_of(service: dict[str, Any], task_definition: str) -> str | None:
+def deployment_id_of(service: Mapping[str, Any], task_definition: str) -> str | None:
     """The deployment UpdateService started: currentServiceDeployment's PRIMARY, newest on our definition."""
     deployments = service.get("deployments", [])
     ours = [d for d in deployments if d.get("status") == "PRIMARY"] or [
@@ -290,7 +295,7 @@ class WatchDeployments(Step[WatchParams]):
         cluster = ctx.settings.require_cluster()
         names = [core.service_name(ctx, s) for s in p.services]
         # Right after a deploy the UpdateService answers are fresh descriptions: no extra call for them.
-        found, missing = core.ecs_for(ctx).describe_services(cluster, names, max_age=PLAN_CACHE_S)
+        found, missing = ctx.aws.ecs.describe_services(cluster, names, max_age=PLAN_CACHE_S)
         if missing:
             raise NotFoundError(f"services not found in cluster {cluster}: {', '.join(missing)}")
         plan = Plan(step=self.id, outputs={"outcomes": {}, "final": {}})
@@ -482,8 +487,6 @@ class RollbackOnFailure(Step[RollbackOnFailureParams]):
 
 def _log_tail(ctx: AppContext) -> Any:
     """(task definition, stopped task) -> the last lines of its failed container's awslogs stream."""
-    from vegaops.aws.logtail import last_lines
-
     cache: dict[str, TaskDefinition] = {}
 
     def tail(task_definition: str, task: dict[str, Any]) -> list[str]:
@@ -498,7 +501,7 @@ def _log_tail(ctx: AppContext) -> Any:
         if not group or not prefix:
             return []
         task_id = str(task.get("taskArn", "")).rsplit("/", 1)[-1]
-        return last_lines(ctx.client("logs"), group, f"{prefix}/{name}/{task_id}")
+        return ctx.aws.logs.last_lines(group, f"{prefix}/{name}/{task_id}")
 
     return tail
 
