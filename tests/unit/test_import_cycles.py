@@ -183,11 +183,9 @@ KNOWN_PACKAGE_CYCLES = {
     #   (sandbox.seed -> config) and its registry starts images.localregistry (images.locate -> config, context);
     # - steps/ecs.py drives deploy.watch/verdict/core while deploy/run.py and deploy/status.py call steps.ecs
     #   (being reshaped into one pipeline, issue 14 item 3);
-    # - images.running picks the service's container with deploy.containers, which parses with images.reference;
-    # - deploy.run announces a deploy through vegaops.ci, which reads the run's context.
+    # - images.running picks the service's container with deploy.containers, which parses with images.reference.
     frozenset(
         {
-            "vegaops.ci",
             "vegaops.config",
             "vegaops.context",
             "vegaops.deploy",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from vegaops.cmdline import line, prog
@@ -585,7 +585,8 @@ def rollback(
         watch_items(ctx, [it], o)
         result = _result(ctx, o, [it], start, report.changes, planned=False)
         if result.exit_code == 0:
-            result.message = f"rolled back {service}: {vd.short_td(it.previous)} -> {vd.short_td(it.task_definition)}"
+            said = f"rolled back {service}: {vd.short_td(it.previous)} -> {vd.short_td(it.task_definition)}"
+            result = replace(result, message=said)
         return result
     finally:
         if lock is not None:
