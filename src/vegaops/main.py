@@ -117,6 +117,8 @@ def main() -> None:
 
         answer = fast(os.environ)
         if answer is not None:
-            sys.stdout.write(answer)
+            from vegaops.output.render import Output
+
+            Output().text(answer)
             sys.exit(0)
     sys.exit(run())
