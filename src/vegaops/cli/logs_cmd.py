@@ -151,12 +151,11 @@ def _colour(a: AppContext) -> bool:
 
     if os.environ.get("NO_COLOR") or a.output.json:
         return False
-    stream = a.output.stdout
-    return bool(getattr(stream, "isatty", lambda: False)())
+    return a.output.stdout_isatty
 
 
 class _Sink:
-    """Writes lines (human) or NDJSON objects (json) to ctx.output's stdout, flushing per batch."""
+    """Writes lines (human) or NDJSON objects (json) to ctx.output's line stream (stdout), flushing per batch."""
 
     def __init__(self, a: AppContext, fmt: object, regex: object) -> None:
         import json
@@ -169,7 +168,7 @@ class _Sink:
         self.fmt = fmt
         self.regex = regex
         self.count = 0
-        self.out = a.output.stdout
+        self.out = a.output.lines()
         self.json = a.output.json
         self._dumps = json.dumps
         self._event = LogEvent
@@ -184,11 +183,11 @@ class _Sink:
             self.count += 1
             self._pending += 1
             if self.json:
-                self.out.write(self._dumps(e.to_dict()) + "\n")
+                self.out.line(self._dumps(e.to_dict()))
             else:
-                self.out.write(self.fmt.event(e) + "\n")
+                self.out.line(self.fmt.event(e))
         elif self.json:
-            self.out.write(
+            self.out.line(
                 self._dumps(
                     {
                         "marker": item.kind,
@@ -200,11 +199,9 @@ class _Sink:
                         "stream": None,
                     }
                 )
-                + "\n"
             )
         elif not self.fmt.raw:
-            self.a.output.stderr.write(self.fmt.marker(item) + "\n")
-            self.a.output.stderr.flush()
+            self.out.note(self.fmt.marker(item))
 
     def flush(self) -> None:
         self.out.flush()

@@ -640,7 +640,7 @@ def export(
     a = app_ctx(ctx)
     if to is not None:
         check_private_target(to, "--to")  # before any AWS call
-    elif not reveal and _is_terminal(a.output.stdout):
+    elif not reveal and a.output.stdout_isatty:
         raise UsageError(
             "secret export: refusing to print secret values to a terminal",
             hint="pass --reveal to print them, --to FILE to write a 0600 file, or pipe the output",
@@ -652,8 +652,7 @@ def export(
         if a.output.json:
             emit(a, _result(a, {"format": fmt, "count": len(values), "variables": values}, []))
             return
-        a.output.stdout.write(renderers[fmt](values))
-        a.output.stdout.flush()
+        a.output.text(renderers[fmt](values))
         return
     write_private(to, renderers[fmt](values), "--to")
     emit(
@@ -665,13 +664,6 @@ def export(
             f"wrote {len(values)} variable{'s' if len(values) != 1 else ''} to {to} (mode 0600)",
         ),
     )
-
-
-def _is_terminal(stream: Any) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False
 
 
 def fingerprint_diff(a_vals: dict[str, Any], b_vals: dict[str, Any]) -> dict[str, list[str]]:
