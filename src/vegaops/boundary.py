@@ -35,7 +35,7 @@ def report(
     output = ctx.output if ctx else Output("json" if _wants_json(argv) else "human")
     command = ctx.command if ctx else "vegaops"
     error.message = _one_line(error.message)
-    error.hint = _one_line(error.hint) if error.hint else _default_hint(error, command)
+    error.hint = _one_line(error.hint) if error.hint else _default_hint(error, command, ctx)
     data = None
     report = getattr(error, "report", None)
     unavailable = error.exit_code == ExitCode.UNAVAILABLE
@@ -66,12 +66,13 @@ def report(
     return int(error.exit_code)
 
 
-def _default_hint(error: VegaopsError, command: str) -> str | None:
+def _default_hint(error: VegaopsError, command: str, ctx: AppContext | None) -> str | None:
     """Every user error ends with a hint; these are for the errors raised without one."""
     if error.exit_code == ExitCode.USAGE:
         from vegaops.cmdline import line
 
-        return f"see {line(*(command.split() if command != 'vegaops' else []), '--help')}"
+        words = command.split() if command != "vegaops" else []
+        return f"see {line(*words, '--help', options=ctx.options if ctx else None)}"
     if error.exit_code == ExitCode.NOT_FOUND:
         return "check the name, the environment (--env) and the region (--region)"
     if error.exit_code == ExitCode.AUTH:
@@ -105,10 +106,12 @@ def _what_changed(reports: list[Any]) -> str:
 def _usage(exc: Any) -> UsageError:
     """A typer/click usage error as a vegaops one: one line naming the command, plus a hint."""
     message = " ".join(str(exc.format_message()).split())
-    from vegaops.cmdline import command_words, line
+    from vegaops.cmdline import command_words, line, options_of
 
-    words = command_words(getattr(exc, "ctx", None))  # click's command_path holds a group's usage
-    return UsageError(f"{' '.join(['vegaops', *words])}: {message}", hint=f"see {line(*words, '--help')}")
+    click_ctx = getattr(exc, "ctx", None)
+    words = command_words(click_ctx)  # click's command_path holds a group's usage
+    hint = f"see {line(*words, '--help', options=options_of(click_ctx))}"
+    return UsageError(f"{' '.join(['vegaops', *words])}: {message}", hint=hint)
 
 
 # Commands that change nothing: Ctrl-C is how a person stops them (logs tail -f, deploy watch, health --wait).

@@ -39,9 +39,6 @@ def execute(argv: Sequence[str] | None = None, command: Any = None) -> tuple[int
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or os.environ.get("VEGAOPS_DEBUG", "").lower() in ("1", "true", "yes")
     click_ctx: Any = None
-    from vegaops import cmdline
-
-    cmdline.remember(None)
     try:
         if command is None:
             from vegaops.cli.app import app

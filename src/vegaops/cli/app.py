@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from typer.core import TyperGroup
 
-from vegaops import __version__, cmdline, completion
+from vegaops import __version__, completion
 from vegaops.cli import (
     config_cmd,
     debug_cmd,
@@ -160,5 +160,4 @@ def root(
         debug=debug,
     )
     app_ctx = AppContext.from_options(options)
-    cmdline.remember(options)
     ctx.obj = app_ctx  # vegaops.main finds the run's context here, for the error boundary and CI reporting
