@@ -1,0 +1,175 @@
+"""``vegaops logs tail`` apart from its options: where lines go (the sink: text or NDJSON on the output's
+stdout, markers on stderr), the fetcher with its per-region routing and rate limit, and StartLiveTail with its
+fall-back to polling."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from vegaops.context import AppContext
+    from vegaops.logs.core import Item, LogEvent
+
+
+def colour(a: AppContext) -> bool:
+    import os
+
+    if os.environ.get("NO_COLOR") or a.output.json:
+        return False
+    return a.output.stdout_isatty
+
+
+class Sink:
+    """Writes lines (human) or NDJSON objects (json) to ctx.output's line stream (stdout), flushing per batch."""
+
+    def __init__(self, a: AppContext, fmt: object, regex: object) -> None:
+        import json
+
+        from vegaops.logs.core import LogEvent
+        from vegaops.logs.render import LineFormatter
+
+        assert isinstance(fmt, LineFormatter)
+        self.a = a
+        self.fmt = fmt
+        self.regex = regex
+        self.count = 0
+        self.out = a.output.lines()
+        self.json = a.output.json
+        self._dumps = json.dumps
+        self._event = LogEvent
+        self._pending = 0
+        self._last_flush = a.clock.monotonic()
+
+    def item(self, item: Item) -> None:
+        if isinstance(item, self._event):
+            e: LogEvent = item
+            if self.regex is not None and not self.regex.search(e.message):  # type: ignore[attr-defined]
+                return
+            self.count += 1
+            self._pending += 1
+            if self.json:
+                self.out.line(self._dumps(e.to_dict()))
+            else:
+                self.out.line(self.fmt.event(e))
+        elif self.json:
+            self.out.line(
+                self._dumps(
+                    {
+                        "marker": item.kind,
+                        "timestamp": item.timestamp,
+                        "message": item.text,
+                        "service": item.service,
+                        "task": item.task,
+                        "container": None,
+                        "stream": None,
+                    }
+                )
+            )
+        elif not self.fmt.raw:
+            self.out.note(self.fmt.marker(item))
+
+    def flush(self) -> None:
+        self.out.flush()
+        self._pending = 0
+        self._last_flush = self.a.clock.monotonic()
+
+
+def make_fetcher(a: AppContext, targets: list) -> tuple:  # type: ignore[type-arg]
+    from vegaops.aws.clients import ClientFactory
+    from vegaops.aws.logs import Logs
+    from vegaops.logs.core import Fetcher
+    from vegaops.logs.service import RegionRouter
+    from vegaops.ratelimit import RateLimiter
+
+    base = a.clients
+    # vegaops paces and retries FilterLogEvents itself (shared limiter, jittered backoff, a notice), so
+    # botocore's own throttling retries are kept short instead of sleeping silently for up to 20 s.
+    default = Logs(
+        ClientFactory(
+            profile=base.profile,
+            region=base.region,
+            endpoint_url=base.endpoint_url,
+            credentials=base.credentials,
+            max_attempts=2,
+        ).client("logs")
+    )
+    router = RegionRouter()
+    factories: dict[str, Logs] = {}
+    for t in targets:
+        for src in t.sources:
+            if not src.tailable or src.group is None:
+                continue
+            if not src.region or src.region == base.region or base.endpoint_url:
+                router.routes[src.group] = default
+            else:
+                if src.region not in factories:
+                    factories[src.region] = Logs(
+                        ClientFactory(
+                            profile=base.profile, region=src.region, credentials=base.credentials, max_attempts=2
+                        ).client("logs")
+                    )
+                router.routes[src.group] = factories[src.region]
+    fetcher = Fetcher(
+        router,
+        a.clock,
+        RateLimiter(a.clock, rate=5, burst=5),
+        notice=lambda m: a.output.note(m, style="yellow"),
+        prefetch=True,
+    )
+    return fetcher, router
+
+
+def live_tail(
+    a: AppContext,
+    follower: object,
+    router: object,
+    selectors: list,  # type: ignore[type-arg]
+    sink: Sink,
+    start: int,
+    end: int | None,
+    pattern: str | None,
+) -> None:
+    """Back-fill by polling once, then StartLiveTail; any refusal falls back to polling (the caller's loop)."""
+    from vegaops.aws.logs import Logs
+    from vegaops.logs.core import Follower, LogEvent, backfill, convert
+    from vegaops.logs.service import RegionRouter
+
+    assert isinstance(follower, Follower) and isinstance(router, RegionRouter)
+    follower.content_keys = True
+    for e in follower.accept(backfill(follower.fetcher, selectors, start, end, pattern)):
+        sink.item(e)
+    sink.flush()
+    follower._seeded = True
+    by_arn: dict[str, object] = {}
+    try:
+        arns = []
+        for sel in selectors:
+            logs: Logs = router.routes[sel.group]
+            arn = logs.group_arn(sel.group)
+            if arn:
+                arns.append(arn)
+                by_arn[arn] = sel
+                by_arn[sel.group] = sel
+        if not arns:
+            raise RuntimeError("no log group ARN")
+        live_logs: Logs = router.routes[selectors[0].group]
+        seen = 0
+        for batch in live_logs.live_tail(arns, pattern):
+            fresh: list[LogEvent] = []
+            for raw in batch:
+                sel = by_arn.get(str(raw.get("logGroupIdentifier", ""))) or selectors[0]
+                ev = convert(sel, raw)  # type: ignore[arg-type]
+                if ev is not None:
+                    fresh.append(ev)
+            fresh.sort(key=LogEvent.sort_key)
+            for e in follower.accept(fresh):
+                seen += 1
+                sink.item(e)
+            sink.flush()
+        a.output.note("live tail session ended; continuing by polling")
+    except Exception as exc:  # refused (permissions, unsupported endpoint, region): poll instead
+        from vegaops.aws.errors import error_code
+
+        a.output.note(
+            f"live tail unavailable ({error_code(exc) or type(exc).__name__}); following by polling", style="yellow"
+        )
