@@ -25,7 +25,7 @@ def _wants_json(argv: Sequence[str]) -> bool:
     return os.environ.get("VEGAOPS_OUTPUT") == "json"
 
 
-def report(
+def report_error(
     error: VegaopsError, ctx: AppContext | None, argv: Sequence[str], debug: bool, exc: BaseException | None = None
 ) -> int:
     """Render ``error`` (one line + hint, or the JSON envelope) and return its exit code."""
@@ -103,7 +103,7 @@ def _what_changed(reports: list[Any]) -> str:
     return f"{said}; {again}; check the network, --region, AWS_ENDPOINT_URL or VEGAOPS_AWS_TIMEOUT"
 
 
-def _usage(exc: Any) -> UsageError:
+def usage_error(exc: Any) -> UsageError:
     """A typer/click usage error as a vegaops one: one line naming the command, plus a hint."""
     message = " ".join(str(exc.format_message()).split())
     from vegaops.cmdline import command_words, line, options_of
@@ -161,17 +161,17 @@ def _quiet_interrupt(ctx: AppContext, argv: Sequence[str]) -> int:
 def handle(exc: BaseException, ctx: AppContext | None, argv: Sequence[str], debug: bool) -> int:
     """Turn any exception escaping a command into output and an exit code."""
     if isinstance(exc, VegaopsError):
-        return report(exc, ctx, argv, debug, exc)
+        return report_error(exc, ctx, argv, debug, exc)
     if isinstance(exc, KeyboardInterrupt | Interrupted) and ctx is not None and ctx.command in READ_ONLY:
         return _quiet_interrupt(ctx, argv)
     if isinstance(exc, KeyboardInterrupt):
-        return report(Interrupted("interrupted", hint="nothing further was changed"), ctx, argv, debug)
+        return report_error(Interrupted("interrupted", hint="nothing further was changed"), ctx, argv, debug)
     from vegaops.aws.errors import is_botocore_error, translate
 
     if is_botocore_error(exc):
-        return report(translate(exc), ctx, argv, debug, exc)
+        return report_error(translate(exc), ctx, argv, debug, exc)
     error = InternalError(
         f"internal error: {type(exc).__name__}: {exc}",
         hint="this is a bug in vegaops; rerun with --debug and report it",
     )
-    return report(error, ctx, argv, debug, exc)
+    return report_error(error, ctx, argv, debug, exc)

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from vegaops.boundary import _usage, handle, report
+from vegaops.boundary import handle, report_error, usage_error
 from vegaops.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ def execute(argv: Sequence[str] | None = None, command: Any = None) -> tuple[int
         return int(exc.exit_code), _app_context(click_ctx)
     except ClickException as exc:  # bad usage, bad parameter, unreadable file argument: all the user's input
         ctx = _app_context(click_ctx)
-        return report(_usage(exc), ctx, args, debug), ctx
+        return report_error(usage_error(exc), ctx, args, debug), ctx
     except Abort:
         from vegaops.output.render import Output
 
