@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from vegaops.cmdline import prog
+from vegaops.errors import UsageError
 
 if TYPE_CHECKING:
     from vegaops.context import AppContext
@@ -16,9 +17,6 @@ def service_env(a: AppContext, service: str, keys: bool = False) -> dict[str, st
     With ``keys``, a variable holding a whole JSON secret becomes one variable per key instead."""
     import json
 
-    from vegaops.aws.ecs import Ecs
-    from vegaops.aws.secrets import Secrets
-    from vegaops.aws.ssm import Ssm
     from vegaops.errors import NotFoundError
     from vegaops.refs import parse_value_from
 
@@ -27,7 +25,7 @@ def service_env(a: AppContext, service: str, keys: bool = False) -> dict[str, st
     if service in a.settings.services or any(s.ecs_service == service for s in a.settings.services.values()):
         svc = a.settings.service(service)
         ecs_name, container = svc.ecs_service or service, svc.container
-    ecs = Ecs(a.client("ecs"))
+    ecs = a.aws.ecs
     found, missing = ecs.describe_services(cluster, [ecs_name])
     if missing:
         raise NotFoundError(f"service {ecs_name} not found in cluster {cluster}", hint=f"{prog()} env vars")
@@ -38,7 +36,7 @@ def service_env(a: AppContext, service: str, keys: bool = False) -> dict[str, st
     picked = choose(td, container).name  # the service's own container, not a log router or agent
     chosen = next((c for c in defs if c.get("name") == picked), defs[0] if defs else {})
     env = {e["name"]: e.get("value", "") for e in chosen.get("environment", []) or []}
-    ssm, store = Ssm(a.client("ssm")), Secrets(a.client("secretsmanager"))
+    ssm, store = a.aws.ssm, a.aws.secrets
     for s in chosen.get("secrets", []) or []:
         ref = parse_value_from(s.get("valueFrom", ""))
         if ref.kind == "ssm":
@@ -70,3 +68,32 @@ def service_env(a: AppContext, service: str, keys: bool = False) -> dict[str, st
                 continue
         env[s["name"]] = value
     return env
+
+
+def prefix_env(a: AppContext, prefix: str | None, keys: bool = False) -> dict[str, str]:
+    """Every secret and parameter under ``prefix`` as a variable (names upper-snake-cased; a secret wins over a
+    same-named parameter); a JSON secret becomes one variable per key with ``keys`` or its env-keys tag."""
+    from vegaops.stores import as_env, param_values, secret_values
+
+    tagged: set[str] = set()
+    secrets = secret_values(a, prefix, tagged)
+    merged = {**param_values(a, prefix), **secrets}  # a secret wins over a same-named param
+    expand = set(secrets) if keys else tagged  # JSON secrets only: parameters stay whole
+    return {k: v.value for k, v in as_env(merged, expand).items()}
+
+
+def run_with_env(a: AppContext, command: list[str], injected: dict[str, str], pristine: bool) -> int:
+    """Run ``command`` with ``injected`` added to (or, ``pristine``, instead of) this environment; its exit code
+    (128 + N when a signal N ended it). Nothing is written anywhere."""
+    import os
+    import shutil
+    import subprocess
+
+    program = shutil.which(command[0], path=os.environ.get("PATH")) or command[0]
+    env = dict(injected) if pristine else {**os.environ, **injected}
+    a.output.debug(f"exec: {len(injected)} variables injected: {', '.join(sorted(injected))}")
+    try:
+        rc = subprocess.call([program, *command[1:]], env=env)
+    except FileNotFoundError:
+        raise UsageError(f"exec: command not found: {command[0]}") from None
+    return rc if rc >= 0 else 128 - rc
