@@ -74,6 +74,10 @@ RUNS = [
     ("deploy", ["deploy", "--tag", "v1.2.4-crash", "worker"]),  # fails fast, rolled back: the whole watch
     ("deploy watch", ["deploy", "watch", "llm-proxy"]),
     ("rollback", ["rollback", "llm-proxy"]),
+    ("run", ["run", "worker", "--", "true"]),
+    ("run", ["run", "worker", "--timeout", "0.5", "--", "sleep", "5"]),  # StopTask on the timeout
+    ("shell", ["shell", "llm-proxy", "--", "true"]),  # the sandbox's local shell: no plugin here
+    ("port-forward", ["port-forward", "llm-proxy", "--remote", "vega-db:5432"]),  # refused: no plugin
 ]
 
 

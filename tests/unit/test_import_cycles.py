@@ -183,7 +183,8 @@ KNOWN_PACKAGE_CYCLES = {
     #   (sandbox.seed -> config) and its registry starts images.localregistry (images.locate -> config, context);
     # - steps/ecs.py drives deploy.watch/verdict/core while deploy/run.py and deploy/status.py call steps.ecs
     #   (being reshaped into one pipeline, issue 14 item 3);
-    # - images.running picks the service's container with deploy.containers, which parses with images.reference.
+    # - images.running picks the service's container with deploy.containers, which parses with images.reference;
+    # - tasks (run, shell) picks the service's container with deploy.containers, and steps.run/steps.exec drive it.
     frozenset(
         {
             "vegaops.config",
@@ -193,6 +194,7 @@ KNOWN_PACKAGE_CYCLES = {
             "vegaops.runbook",
             "vegaops.sandbox",
             "vegaops.steps",
+            "vegaops.tasks",
         }
     ),
 }

@@ -254,6 +254,11 @@ class Output:
         if self._stderr_stream.isatty():
             self._stderr_stream.write("\n")
 
+    def line(self, text: str) -> None:
+        """One line of a stream's content on stdout, as is (a task's log line, an ARN for scripts)."""
+        self._stdout_stream.write(text + "\n")
+        self._stdout_stream.flush()
+
     def event(self, obj: dict[str, Any]) -> None:
         """One NDJSON line on stdout (json mode only): for streams of state changes or log events."""
         self._stdout_stream.write(to_json(obj) + "\n")
