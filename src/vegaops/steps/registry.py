@@ -37,10 +37,6 @@ STEPS: dict[str, str] = {
 }
 
 
-def register(step_id: str, target: str) -> None:
-    STEPS[step_id] = target
-
-
 def get_step(step_id: str) -> type[Step[Any]]:
     module_name, _, attr = STEPS[step_id].partition(":")
     cls: type[Step[Any]] = getattr(importlib.import_module(module_name), attr)
