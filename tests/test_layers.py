@@ -3,6 +3,7 @@ listens on a socket, with and without pytest-xdist (the README's test command ru
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -46,7 +47,7 @@ def test_unmarked_pure() -> None:
 def test_guard_fails_unmarked_spawners(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, workers: list[str]
 ) -> None:
-    monkeypatch.setenv("PYTHONPATH", str(REPO))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
     pytester.makepyfile(test_inner=INNER)
     result = pytester.runpytest_subprocess("-p", "tests.conftest", "-p", "no:cacheprovider", "-rf", *workers)
     result.assert_outcomes(passed=2, failed=2)
