@@ -43,7 +43,7 @@ def test_unmarked_pure() -> None:
 """
 
 
-@pytest.mark.parametrize("workers", [[], ["-n", "2", "--dist", "loadfile"], ["-n", "2", "--dist", "load"]])
+@pytest.mark.parametrize("workers", [[], ["-n", "1"]], ids=["serial", "xdist-worker"])
 def test_guard_fails_unmarked_spawners(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, workers: list[str]
 ) -> None:
