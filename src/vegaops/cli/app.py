@@ -13,6 +13,7 @@ from typer.core import TyperGroup
 from vegaops import __version__, cmdline, completion
 from vegaops.cli import (
     config_cmd,
+    cost,
     debug_cmd,
     deploy_cmd,
     env_cmd,
@@ -77,6 +78,7 @@ app.command("status")(deploy_cmd.status)
 app.command("health")(health_cmd.health)
 app.command("debug")(debug_cmd.debug)
 app.command("iam-policy")(iam_cmd.iam_policy)
+app.command("cost")(cost.cost)
 app.add_typer(secret_cmd.app, name="secret")
 app.command("exec", context_settings={"allow_interspersed_args": False})(exec_cmd.exec_)
 
