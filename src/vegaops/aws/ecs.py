@@ -170,8 +170,11 @@ class Ecs:
         task_definition: str | None = None,
         force_new_deployment: bool = False,
         deployment_configuration: dict[str, Any] | None = None,
+        desired_count: int | None = None,
     ) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"cluster": cluster, "service": service}
+        if desired_count is not None:
+            kwargs["desiredCount"] = desired_count
         if task_definition:
             kwargs["taskDefinition"] = task_definition
         if force_new_deployment:

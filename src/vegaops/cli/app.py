@@ -24,6 +24,7 @@ from vegaops.cli import (
     logs_cmd,
     runbook_cmd,
     sandbox_cmd,
+    scale,
     secret_cmd,
     setup_cmd,
 )
@@ -79,6 +80,7 @@ app.command("health")(health_cmd.health)
 app.command("debug")(debug_cmd.debug)
 app.command("iam-policy")(iam_cmd.iam_policy)
 app.command("cost")(cost.cost)
+app.command("scale")(scale.scale)
 app.add_typer(secret_cmd.app, name="secret")
 app.command("exec", context_settings={"allow_interspersed_args": False})(exec_cmd.exec_)
 

@@ -26,6 +26,10 @@ STEPS: dict[str, str] = {
     "secrets.rollback": "vegaops.steps.secrets:RollbackSecret",
     "ecs.force-redeploy": "vegaops.steps.redeploy:ForceRedeploy",
     "secrets.repoint": "vegaops.steps.repoint:RepointSecret",
+    "scale.desired": "vegaops.steps.scale:SetDesiredCount",
+    "scale.autoscaling": "vegaops.steps.scale:SetScalableTarget",
+    "scale.save": "vegaops.steps.scale:SaveCounts",
+    "scale.restore": "vegaops.steps.scale:RestoreCounts",
 }
 
 
