@@ -47,7 +47,7 @@ def scale(
     bounds = low is not None or high is not None or suspend is not None
     if all_:
         if service is not None and service.isdigit() and count is None:
-            service, count = None, int(service)  # vegaops scale --all 0
+            count, service = int(service), None  # vegaops scale --all 0
         if service is not None or bounds:
             raise UsageError(
                 "--all takes no SERVICE, --min, --max, --suspend or --resume",

@@ -213,7 +213,7 @@ def scale_all_to_zero(ctx: AppContext, w: Watch) -> Result:
     for name, entry in moved.items():
         entry["target_groups"] = groups.get(name, [])
     verdicts = {} if report.dry_run else _watch(ctx, moved, w)
-    saved = next((s.outputs.get("saved", {}) for s in report.steps if s.uses == "scale.save"), {})
+    saved: dict[str, Any] = next((s.outputs.get("saved", {}) for s in report.steps if s.uses == "scale.save"), {})
     message = (
         f"scaled {len(moved)} service(s) to 0; saved for --restore: "
         + "; ".join(f"{k} {v}" for k, v in sorted(saved.items()))
