@@ -116,7 +116,29 @@ POLICIES: dict[str, CommandPolicy] = {
             {
                 "ecs:DescribeTaskDefinition": "the image and tag each service runs",
                 "elasticloadbalancing:DescribeTargetHealth": "target health counts",
+                "application-autoscaling:DescribeScalableTargets": "each service's autoscaling bounds",
+                "application-autoscaling:DescribeScalingPolicies": "each service's scaling policies",
             },
+        ),
+        CommandPolicy(
+            "scale",
+            "desired counts (watched to a steady state), autoscaling bounds, suspend/resume, --all 0 and --restore",
+            (
+                "ecs:DescribeServices",
+                "ecs:UpdateService",
+                "application-autoscaling:DescribeScalableTargets",
+                "application-autoscaling:RegisterScalableTarget",
+                "ssm:GetParameter",
+                "ssm:PutParameter",
+                "ssm:GetParametersByPath",
+                "ssm:DeleteParameters",
+            ),
+            dict(_WATCH_OPTIONAL),
+            (
+                "the ssm actions on /vegaops/scale/<env>/*: what --all 0 saved for --restore",
+                "RegisterScalableTarget creates Application Auto Scaling's service-linked role on first use "
+                "(iam:CreateServiceLinkedRole)",
+            ),
         ),
         CommandPolicy(
             "cost",

@@ -238,6 +238,38 @@ def _force_redeploy(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any
     return ForceRedeploy(RedeployParams(services=["vega-api"], after=changed))
 
 
+def _scale_desired(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.scale import DesiredParams, SetDesiredCount
+
+    _service(request.getfixturevalue("monkeypatch"))
+    return SetDesiredCount(DesiredParams(service="vega-api", desired=3))
+
+
+def _scale_autoscaling(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.scale import AutoscalingParams, SetScalableTarget
+
+    _service(request.getfixturevalue("monkeypatch"))
+    return SetScalableTarget(AutoscalingParams(service="vega-api", min=1, max=4))
+
+
+def _scale_save(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.scale import SaveCounts, SaveParams
+
+    _service(request.getfixturevalue("monkeypatch"))
+    return SaveCounts(SaveParams(services=["vega-api"]))
+
+
+def _scale_restore(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    import json
+
+    from vegaops.steps.scale import RestoreCounts, RestoreParams
+
+    _service(request.getfixturevalue("monkeypatch"))
+    saved = {"desired": 3, "autoscaling": {"min": 1, "max": 4, "suspended": False}, "saved_at": "", "by": "ci"}
+    boto3.client("ssm").put_parameter(Name="/vegaops/scale/staging/vega-api", Value=json.dumps(saved), Type="String")
+    return RestoreCounts(RestoreParams())
+
+
 CASES: dict[str, Case] = {
     "ssm.put": Case(_ssm_put),
     "ssm.delete": Case(_ssm_delete),
@@ -257,6 +289,10 @@ CASES: dict[str, Case] = {
     "health.check": Case(_health_check, changes=False, expect=lambda plan: plan.outputs.get("healthy") is True),
     "debug.report": Case(_debug_report, changes=False, expect=lambda plan: plan.outputs.get("causes") == []),
     "ecs.force-redeploy": Case(_force_redeploy),
+    "scale.desired": Case(_scale_desired),
+    "scale.autoscaling": Case(_scale_autoscaling),
+    "scale.save": Case(_scale_save),
+    "scale.restore": Case(_scale_restore),
 }
 
 
