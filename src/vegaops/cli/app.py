@@ -25,6 +25,7 @@ from vegaops.cli import (
     runbook_cmd,
     sandbox_cmd,
     scale,
+    schedule,
     secret_cmd,
     setup_cmd,
 )
@@ -81,6 +82,7 @@ app.command("debug")(debug_cmd.debug)
 app.command("iam-policy")(iam_cmd.iam_policy)
 app.command("cost")(cost.cost)
 app.command("scale")(scale.scale)
+app.add_typer(schedule.app, name="schedule")
 app.add_typer(secret_cmd.app, name="secret")
 app.command("exec", context_settings={"allow_interspersed_args": False})(exec_cmd.exec_)
 

@@ -30,6 +30,8 @@ STEPS: dict[str, str] = {
     "scale.autoscaling": "vegaops.steps.scale:SetScalableTarget",
     "scale.save": "vegaops.steps.scale:SaveCounts",
     "scale.restore": "vegaops.steps.scale:RestoreCounts",
+    "schedules.follow": "vegaops.steps.schedules:FollowSchedules",
+    "schedules.run": "vegaops.steps.schedules:RunScheduled",
 }
 
 
