@@ -219,12 +219,20 @@ def deploy(ctx: AppContext, o: DeployOptions) -> Result:
             f"watch {', '.join(it.service for it in items if not it.already)} until each deployment settles "
             f"(up to {o.timeout:g}s{'; roll back on failure' if o.rollback_on_failure else ''})"
         )
+    from vegaops.schedules import follow as schedules
+
+    if moving and schedules.enabled(ctx):
+        then.append(schedules.THEN)
     prefix = engine.command_prefix(ctx)
     resume = shlex.join([*shlex.split(prefix), "deploy", "--tag", o.tag, *[it.key for it in items]])
     undo = {f"deploy-{it.key}": f"{prefix} rollback {it.key}" for it in moving}
     if ctx.options.dry_run:
         report = engine.run(ctx, "deploy", calls, then=then, resume=resume, undo=undo)
-        return _result(ctx, o, items, start, report.changes, planned=True)
+        planned = [str(s.outputs.get("task_definition")) for s in report.steps if s.uses == "ecs.register"]
+        followed = schedules.follow(ctx, planned)
+        result = _result(ctx, o, items, start, report.changes + followed.get("changes", []), planned=True)
+        _schedules_result(result, followed)
+        return result
 
     locks: list[core.Lock] = []
     ttl = o.timeout + 300
@@ -260,7 +268,10 @@ def deploy(ctx: AppContext, o: DeployOptions) -> Result:
         if watched:
             watch_items(ctx, watched, o)
         result = _result(ctx, o, items, start, changes, planned=False)
-        _prune(ctx, [it for it in watched if it.verdict and it.verdict.outcome == vd.SUCCEEDED], result)
+        good = [it for it in watched if it.verdict and it.verdict.outcome == vd.SUCCEEDED]
+        steady = good + [it for it in items if it.already]  # already on the revision: its schedules follow too
+        _schedules_result(result, schedules.follow(ctx, [it.task_definition for it in steady]))
+        _prune(ctx, good, result)
         return result
     finally:
         for lock in locks:
@@ -268,6 +279,19 @@ def deploy(ctx: AppContext, o: DeployOptions) -> Result:
                 core.release_lock(ctx, lock)
             except Exception as exc:  # the verdict matters more than the lock cleanup
                 ctx.output.warn(f"could not release {lock.name}: {exc}")
+
+
+def _schedules_result(result: Result, followed: dict[str, Any]) -> None:
+    """What ``schedules.follow`` moved (or plans to), in the result; a failure to move one fails the command."""
+    if isinstance(result.data, dict):
+        result.data["schedules"] = {k: v for k, v in followed.items() if k != "error"}
+    error = followed.get("error")
+    if error is not None:
+        result.errors.append(error.to_dict())
+        result.status = "failed"
+        result.exit_code = result.exit_code or int(error.exit_code)
+    elif followed.get("moved") and not followed.get("planned") and result.message:
+        result.message += f"; scheduled tasks moved: {', '.join(sorted(followed['moved']))}"
 
 
 def _settle(ctx: AppContext, service: str, svc: dict[str, Any]) -> None:

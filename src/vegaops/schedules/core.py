@@ -157,14 +157,17 @@ def next_run(expression: str, timezone: str | None, now: datetime) -> datetime |
         when = datetime.fromisoformat(expr[3:-1]).replace(tzinfo=ZoneInfo(timezone or "UTC"))
         return when if when > now else None
     if expr.startswith("cron(") and expr.endswith(")"):
+        from datetime import UTC
+
         from aws_croniter import AwsCroniter
 
         tz = ZoneInfo(timezone or "UTC")
+        wall = now.astimezone(tz).replace(tzinfo=UTC)  # the library counts in UTC: give it the zone's wall clock
         try:
-            found = AwsCroniter(expr[5:-1]).get_next(now.astimezone(tz))
+            found = AwsCroniter(expr[5:-1]).get_next(wall)
         except Exception:  # a cron the library cannot read: say so rather than guess
             return None
-        return found[0] if found else None
+        return found[0].replace(tzinfo=tz) if found else None
     return None
 
 

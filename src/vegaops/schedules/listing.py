@@ -62,7 +62,7 @@ def list_schedules(ctx: AppContext) -> Result:
         )
     stale = [r for r in rows if r["current"] is False]
 
-    def when(value: Any) -> str:
+    def when(value: Any, zone: str | None) -> str:
         if value is None:
             return "-"
         if isinstance(value, str) and not value[:4].isdigit():
@@ -70,7 +70,7 @@ def list_schedules(ctx: AppContext) -> Result:
         from datetime import datetime
 
         at = datetime.fromisoformat(str(value))
-        return f"{at.strftime('%Y-%m-%d %H:%M %Z')} (in {duration((at - now).total_seconds())})"
+        return f"{at:%Y-%m-%d %H:%M} {zone or 'UTC'} (in {duration((at - now).total_seconds())})"
 
     table = Table(
         ["kind", "name", "expression", "next run", "runs", "current"],
@@ -79,7 +79,7 @@ def list_schedules(ctx: AppContext) -> Result:
                 r["kind"],
                 r["name"] + ("" if r["state"] == "ENABLED" else f" ({r['state'].lower()})"),
                 r["expression"],
-                when(r["next_run"]),
+                when(r["next_run"], r["timezone"]),
                 r["task_definition"],
                 {True: "yes", False: f"no: {r['current_task_definition']}", None: "not read"}[r["current"]],
             ]
