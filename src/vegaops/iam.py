@@ -47,6 +47,18 @@ _FIND_SERVICES = {
     "ecs:DescribeTaskDefinition": "finds the services (and task definitions) that reference the secret",
 }
 
+_SCHEDULES_READ = {
+    "scheduler:ListSchedules": "EventBridge Scheduler schedules that run the environment's tasks",
+    "scheduler:GetSchedule": "each such schedule's target (task definition, network, input)",
+    "events:ListRules": "EventBridge rules on a schedule",
+    "events:ListTargetsByRule": "the rules' ECS targets",
+}
+_SCHEDULES_FOLLOW = {
+    **_SCHEDULES_READ,
+    "scheduler:UpdateSchedule": "scheduled tasks follow the deploy to the new revision (schedules_follow)",
+    "events:PutTargets": "rule targets follow the deploy to the new revision (schedules_follow)",
+}
+
 POLICIES: dict[str, CommandPolicy] = {
     p.command: p
     for p in (
@@ -69,6 +81,7 @@ POLICIES: dict[str, CommandPolicy] = {
                 "ecs:ListTaskDefinitions": "deploy history and the rollback target; pruning old revisions",
                 "ecs:DeregisterTaskDefinition": "prunes revisions beyond the kept number",
                 "ecs:StopServiceDeployment": "stops a deployment that fails fast without a circuit breaker",
+                **_SCHEDULES_FOLLOW,
             },
             (
                 "iam:PassRole on the task definition's taskRoleArn and executionRoleArn (RegisterTaskDefinition "
@@ -139,6 +152,25 @@ POLICIES: dict[str, CommandPolicy] = {
                 "RegisterScalableTarget creates Application Auto Scaling's service-linked role on first use "
                 "(iam:CreateServiceLinkedRole)",
             ),
+        ),
+        CommandPolicy(
+            "schedule list",
+            "scheduled tasks of the environment: expression, next run, the revision they run, current or not",
+            ("ecs:DescribeServices",),
+            {**_SCHEDULES_READ, "ecs:DescribeTaskDefinition": "the current revision of a job's own family"},
+        ),
+        CommandPolicy(
+            "schedule run",
+            "run a scheduled task now with its target's parameters, wait for it to stop",
+            (
+                "ecs:DescribeServices",
+                *_SCHEDULES_READ,
+                "ecs:ListTasks",
+                "ecs:RunTask",
+                "ecs:DescribeTasks",
+                "iam:PassRole",
+            ),
+            notes=("iam:PassRole on the task definition's task and execution roles (RunTask passes them)",),
         ),
         CommandPolicy(
             "cost",
