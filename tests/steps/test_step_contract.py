@@ -270,6 +270,51 @@ def _scale_restore(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]
     return RestoreCounts(RestoreParams())
 
 
+def _scheduled_worker(target_revision: int) -> str:
+    """vega-api:1 and :2 registered; a Scheduler schedule and a rule that run vega-api:<target_revision>."""
+    _service_from_env()
+    ecs = boto3.client("ecs")
+    second = ecs.register_task_definition(
+        family="vega-api", containerDefinitions=[{"name": "api", "image": "vega-api:2", "memory": 512}]
+    )["taskDefinition"]["taskDefinitionArn"]
+    cluster = ecs.describe_clusters(clusters=["vega-staging"])["clusters"][0]["clusterArn"]
+    td = second.replace(":2", f":{target_revision}")
+    role = f"arn:aws:iam::{ACCOUNT}:role/scheduler"
+    params = {"TaskDefinitionArn": td, "TaskCount": 1, "LaunchType": "FARGATE"}
+    boto3.client("scheduler").create_schedule(
+        Name="nightly",
+        ScheduleExpression="cron(0 3 * * ? *)",
+        FlexibleTimeWindow={"Mode": "OFF"},
+        Target={"Arn": cluster, "RoleArn": role, "EcsParameters": params},
+    )
+    events = boto3.client("events")
+    events.put_rule(Name="hourly", ScheduleExpression="rate(1 hour)")
+    events.put_targets(Rule="hourly", Targets=[{"Id": "1", "Arn": cluster, "RoleArn": role, "EcsParameters": params}])
+    return second
+
+
+def _service_from_env() -> None:
+    ecs = boto3.client("ecs")
+    ecs.create_cluster(clusterName="vega-staging")
+    ecs.register_task_definition(
+        family="vega-api", containerDefinitions=[{"name": "api", "image": "vega-api:1", "memory": 512}]
+    )
+    ecs.create_service(cluster="vega-staging", serviceName="vega-api", taskDefinition="vega-api:1", desiredCount=1)
+
+
+def _schedules_follow(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.schedules import FollowParams, FollowSchedules
+
+    return FollowSchedules(FollowParams(task_definitions=[_scheduled_worker(1)]))
+
+
+def _schedules_run(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.schedules import RunParams, RunScheduled
+
+    _scheduled_worker(2)  # moto starts a FARGATE task without a network configuration
+    return RunScheduled(RunParams(name="nightly", run_id="vegaops-schedule-contract"))
+
+
 CASES: dict[str, Case] = {
     "ssm.put": Case(_ssm_put),
     "ssm.delete": Case(_ssm_delete),
@@ -293,6 +338,8 @@ CASES: dict[str, Case] = {
     "scale.autoscaling": Case(_scale_autoscaling),
     "scale.save": Case(_scale_save),
     "scale.restore": Case(_scale_restore),
+    "schedules.follow": Case(_schedules_follow),
+    "schedules.run": Case(_schedules_run),
 }
 
 
