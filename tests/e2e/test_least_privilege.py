@@ -74,6 +74,11 @@ RUNS = [
     ("deploy", ["deploy", "--tag", "v1.2.4-crash", "worker"]),  # fails fast, rolled back: the whole watch
     ("deploy watch", ["deploy", "watch", "llm-proxy"]),
     ("rollback", ["rollback", "llm-proxy"]),
+    ("cost", ["cost"]),
+    ("schedule list", ["schedule", "list"]),
+    ("scale", ["scale", "llm-proxy", "3"]),
+    ("scale", ["scale", "llm-proxy", "--min", "1", "--max", "5"]),
+    ("deploy", ["deploy", "--tag", "v1.2.3-stable", "worker"]),  # moves the worker's scheduled tasks too
 ]
 
 
