@@ -39,9 +39,9 @@ def scale(
     """Scale SERVICE to N tasks and watch it to a steady state (exit 0, 5, 6, 7); --min/--max, --suspend/--resume
     change its autoscaling; --all 0 saves every service's counts in SSM and scales to zero, --all --restore
     puts them back."""
+    from vegaops.capacity.scale import Watch, restore_all, scale_all_to_zero, scale_service, set_autoscaling
     from vegaops.errors import UsageError
     from vegaops.inputs import parse_duration, positive_seconds
-    from vegaops.scale.run import Watch, restore_all, scale_all_to_zero, scale_service, set_autoscaling
 
     w = Watch(parse_duration(timeout, "--timeout"), positive_seconds(poll_interval, "--poll-interval"), watch)
     bounds = low is not None or high is not None or suspend is not None

@@ -219,7 +219,7 @@ def deploy(ctx: AppContext, o: DeployOptions) -> Result:
             f"watch {', '.join(it.service for it in items if not it.already)} until each deployment settles "
             f"(up to {o.timeout:g}s{'; roll back on failure' if o.rollback_on_failure else ''})"
         )
-    from vegaops.schedules import follow as schedules
+    from vegaops.deploy import schedules
 
     if moving and schedules.enabled(ctx):
         then.append(schedules.THEN)

@@ -173,13 +173,11 @@ def next_run(expression: str, timezone: str | None, now: datetime) -> datetime |
 
 def current_revisions(ctx: AppContext, families: set[str], running: dict[str, str]) -> dict[str, str]:
     """``family -> the revision its service runs`` (``running``), else the family's latest ACTIVE revision."""
-    from vegaops.deploy.core import ecs_for
-
     out = dict(running)
     for family in sorted(families - set(running)):
         td = ctx.enrichment.call(
             "ecs:DescribeTaskDefinition",
-            lambda f=family: ecs_for(ctx).describe_task_definition(f, tags=False).arn,  # type: ignore[misc]
+            lambda f=family: ctx.aws.ecs.describe_task_definition(f, tags=False).arn,  # type: ignore[misc]
             None,
             "the current revision of a scheduled task's family",
         )

@@ -13,14 +13,11 @@ if TYPE_CHECKING:
 def service_revisions(ctx: AppContext, cluster: str) -> dict[str, str]:
     """``family -> task definition`` of the environment's configured services (DescribeServices)."""
     from vegaops.aws.ecs import family_of
-    from vegaops.deploy.core import ecs_for, selected
-    from vegaops.errors import UsageError
 
-    try:
-        names = [n for _k, n in selected(ctx, [])]
-    except UsageError:  # no services configured: the cluster alone says which schedules are ours
+    names = [svc.ecs_service for svc in ctx.settings.services.values()]
+    if not names:  # no services configured: the cluster alone says which schedules are ours
         return {}
-    found, _missing = ecs_for(ctx).describe_services(cluster, names)
+    found, _missing = ctx.aws.ecs.describe_services(cluster, names)
     return {family_of(str(s.get("taskDefinition"))): str(s.get("taskDefinition")) for s in found.values()}
 
 

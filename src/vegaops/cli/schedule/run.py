@@ -20,8 +20,8 @@ def run(
     dry_run: DryRunOpt = False,
 ) -> None:
     """Run a scheduled task now with its target's parameters (task definition, network, overrides)."""
+    from vegaops.capacity.schedule_run import run_schedule
     from vegaops.inputs import parse_duration
-    from vegaops.schedules.run import run_schedule
 
     timeout_s = parse_duration(timeout, "--timeout")
     a = app_ctx(ctx, dry_run)
