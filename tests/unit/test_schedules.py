@@ -1,0 +1,104 @@
+"""Scheduled tasks in (in-process) moto: which belong to the environment, when they run next, and the opt-out that
+keeps a deploy from moving them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.conftest import SAMPLE_CONFIG
+from vegaops.clock import FakeClock
+from vegaops.context import AppContext, GlobalOptions
+from vegaops.schedules.core import find, next_run
+
+ACCOUNT = "123456789012"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/scheduler"
+
+
+def _estate() -> tuple[str, str]:
+    """vega-api:1 and :2 on vega-staging; schedules on this cluster, on another cluster, and a non-ECS one."""
+    ecs = boto3.client("ecs")
+    cluster = ecs.create_cluster(clusterName="vega-staging")["cluster"]["clusterArn"]
+    other = ecs.create_cluster(clusterName="elsewhere")["cluster"]["clusterArn"]
+    for image in ("vega-api:1", "vega-api:2"):
+        ecs.register_task_definition(
+            family="vega-api", containerDefinitions=[{"name": "api", "image": image, "memory": 512}]
+        )
+    ecs.register_task_definition(
+        family="billing", containerDefinitions=[{"name": "b", "image": "billing:1", "memory": 512}]
+    )
+    ecs.create_service(cluster="vega-staging", serviceName="vega-api", taskDefinition="vega-api:2", desiredCount=1)
+    td = f"arn:aws:ecs:us-east-1:{ACCOUNT}:task-definition/vega-api:1"
+    scheduler = boto3.client("scheduler")
+
+    def schedule(name: str, arn: str, task_definition: str) -> None:
+        scheduler.create_schedule(
+            Name=name,
+            ScheduleExpression="cron(30 2 ? * MON-FRI *)",
+            ScheduleExpressionTimezone="Europe/Berlin",
+            FlexibleTimeWindow={"Mode": "OFF"},
+            Target={"Arn": arn, "RoleArn": ROLE, "EcsParameters": {"TaskDefinitionArn": task_definition}},
+        )
+
+    schedule("ours-on-cluster", cluster, td)
+    schedule("ours-by-family", other, td)  # another cluster, but a family of the environment's services
+    schedule("not-ours", other, f"arn:aws:ecs:us-east-1:{ACCOUNT}:task-definition/billing:1")
+    scheduler.create_schedule(
+        Name="a-lambda",
+        ScheduleExpression="rate(5 minutes)",
+        FlexibleTimeWindow={"Mode": "OFF"},
+        Target={"Arn": f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:f", "RoleArn": ROLE},
+    )
+    return cluster, td
+
+
+def _ctx(project: Path, extra: str = "") -> AppContext:
+    (project / "vegaops.toml").write_text(
+        SAMPLE_CONFIG.replace('cluster = "vega-staging"\n', f'cluster = "vega-staging"\n{extra}')
+    )
+    return AppContext(options=GlobalOptions(), cwd=project, clock=FakeClock())
+
+
+@pytest.mark.usefixtures("aws")
+def test_the_environments_schedules_by_cluster_or_family(project: Path) -> None:
+    _estate()
+    names = {s.name for s in find(_ctx(project), "vega-staging", {"vega-api"})}
+    assert names == {"ours-on-cluster", "ours-by-family"}
+
+
+@pytest.mark.usefixtures("aws")
+def test_a_deploy_moves_them_unless_the_environment_opts_out(project: Path) -> None:
+    from vegaops.deploy.schedules import follow
+
+    _estate()
+    new = f"arn:aws:ecs:us-east-1:{ACCOUNT}:task-definition/vega-api:2"
+    off = follow(_ctx(project, "schedules_follow = false\n"), [new])
+    assert off == {"moved": {}, "enabled": False}
+    sched = boto3.client("scheduler")
+    assert sched.get_schedule(Name="ours-on-cluster")["Target"]["EcsParameters"]["TaskDefinitionArn"].endswith(":1")
+
+    ctx = _ctx(project)
+    ctx.options.yes = True
+    moved = follow(ctx, [new])
+    assert sorted(moved["moved"]) == ["schedule ours-by-family", "schedule ours-on-cluster"]
+    for name in ("ours-on-cluster", "ours-by-family"):
+        got: Any = sched.get_schedule(Name=name)
+        assert got["Target"]["EcsParameters"]["TaskDefinitionArn"] == new
+        assert got["ScheduleExpressionTimezone"] == "Europe/Berlin"
+    assert sched.get_schedule(Name="not-ours")["Target"]["EcsParameters"]["TaskDefinitionArn"].endswith("billing:1")
+    assert follow(ctx, [new])["moved"] == {}  # a second run moves nothing
+
+
+def test_next_run_of_aws_cron_in_its_time_zone_rate_and_at() -> None:
+    now = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)  # a Saturday, 03:00 in Berlin
+    nxt = next_run("cron(30 2 ? * MON-FRI *)", "Europe/Berlin", now)
+    assert isinstance(nxt, datetime)
+    assert nxt.astimezone(UTC) == datetime(2026, 12, 7, 1, 30, tzinfo=UTC)  # Monday 02:30 CET
+    assert next_run("cron(0 3 * * ? *)", None, now) == datetime(2026, 12, 5, 3, 0, tzinfo=UTC)
+    assert next_run("rate(1 hour)", None, now) == "every 1 hour"
+    assert next_run("at(2026-12-24T18:00:00)", "UTC", now) == datetime(2026, 12, 24, 18, 0, tzinfo=UTC)
+    assert next_run("at(2026-01-01T00:00:00)", "UTC", now) is None  # past: it will not run again
