@@ -73,9 +73,7 @@ def _watch(ctx: AppContext, moved: dict[str, dict[str, Any]], w: Watch) -> dict[
 
 
 def _target_groups(ctx: AppContext, names: list[str]) -> dict[str, list[str]]:
-    from vegaops.deploy.core import ecs_for
-
-    found, _ = ecs_for(ctx).describe_services(ctx.settings.require_cluster(), names, max_age=5.0)
+    found, _ = ctx.aws.ecs.describe_services(ctx.settings.require_cluster(), names, max_age=5.0)
     return {
         n: [lb["targetGroupArn"] for lb in svc.get("loadBalancers", []) if lb.get("targetGroupArn")]
         for n, svc in found.items()

@@ -49,11 +49,11 @@ LOGS_WINDOW_DAYS = 7
 
 
 def services(ctx: AppContext, names: list[str]) -> list[ServiceRun]:
-    from vegaops.deploy.core import ecs_for, selected
+    from vegaops.deploy.core import selected
     from vegaops.errors import NotFoundError, UsageError
 
     cluster = ctx.settings.require_cluster()
-    ecs = ecs_for(ctx)
+    ecs = ctx.aws.ecs
     try:
         pairs = selected(ctx, names)
     except UsageError:  # nothing configured: every service of the cluster

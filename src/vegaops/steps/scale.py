@@ -24,12 +24,12 @@ if TYPE_CHECKING:
 
 
 def _services(ctx: AppContext, names: list[str]) -> tuple[str, dict[str, dict[str, Any]]]:
-    from vegaops.deploy.core import ecs_for, service_name
+    from vegaops.deploy.core import service_name
     from vegaops.errors import NotFoundError
 
     cluster = ctx.settings.require_cluster()
     wanted = [service_name(ctx, n) for n in names]
-    found, missing = ecs_for(ctx).describe_services(cluster, wanted)
+    found, missing = ctx.aws.ecs.describe_services(cluster, wanted)
     if missing:
         raise NotFoundError(
             f"service(s) not found in cluster {cluster}: {', '.join(missing)}",
@@ -103,9 +103,7 @@ class SetDesiredCount(Step[DesiredParams]):
         return plan
 
     def apply(self, ctx: AppContext, plan: Plan) -> Outcome:
-        from vegaops.deploy.core import ecs_for
-
-        svc = ecs_for(ctx).update_service(
+        svc = ctx.aws.ecs.update_service(
             plan.state["cluster"], plan.state["service"], desired_count=self.params.desired
         )
         outputs = dict(plan.outputs)
@@ -302,7 +300,6 @@ class RestoreCounts(Step[RestoreParams]):
         return plan
 
     def apply(self, ctx: AppContext, plan: Plan) -> Outcome:
-        from vegaops.deploy.core import ecs_for
         from vegaops.scale import saved as store
         from vegaops.scale.autoscaling import register
 
@@ -318,7 +315,7 @@ class RestoreCounts(Step[RestoreParams]):
                 "task_definition": item["task_definition"],
             }
             if item["desired"] is not None:
-                svc = ecs_for(ctx).update_service(cluster, name, desired_count=int(item["desired"]))
+                svc = ctx.aws.ecs.update_service(cluster, name, desired_count=int(item["desired"]))
                 entry["deployment_id"] = _primary_id(svc) or item["primary"]
             store.forget(ctx, name)
             restored[name] = entry
