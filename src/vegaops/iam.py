@@ -124,7 +124,11 @@ POLICIES: dict[str, CommandPolicy] = {
                 "ecs:UpdateService",
                 *_LOCK,
             ),
-            {**_WATCH_OPTIONAL, "ecs:TagResource": "records the rollback's outcome on the revision"},
+            {
+                **_WATCH_OPTIONAL,
+                "ecs:TagResource": "records the rollback's outcome on the revision",
+                **_SCHEDULES_FOLLOW,
+            },
         ),
         CommandPolicy(
             "status",

@@ -154,6 +154,12 @@ def test_a_deploy_moves_the_scheduled_tasks_of_its_family(on: Any, aws: Any) -> 
     listed = json.loads(on("-o", "json", "schedule", "list").stdout)["data"]["schedules"]
     assert {s["current"] for s in listed} == {True}
 
+    back = on("rollback", "worker")  # a rollback is a deploy of the older revision: they go back with it
+    assert back.exit_code == 0, back.output
+    digest = aws("scheduler").get_schedule(Name="vega-nightly-digest")
+    assert digest["Target"]["EcsParameters"]["TaskDefinitionArn"].endswith("vega-worker:1")
+    assert "scheduled tasks moved: rule vega-hourly-cleanup, schedule vega-nightly-digest" in back.stdout
+
 
 def test_a_failed_deploy_leaves_the_schedules_on_the_revision_that_works(on: Any, aws: Any) -> None:
     r = on("deploy", "--tag", "v1.2.4-crash", "worker")  # its image crashes: rolled back by the breaker

@@ -610,6 +610,9 @@ def rollback(
         result = _result(ctx, o, [it], start, report.changes, planned=False)
         if result.exit_code == 0:
             result.message = f"rolled back {service}: {vd.short_td(it.previous)} -> {vd.short_td(it.task_definition)}"
+            from vegaops.deploy import schedules  # the family's scheduled tasks go back with it
+
+            _schedules_result(result, schedules.follow(ctx, [it.task_definition]))
         return result
     finally:
         if lock is not None:
