@@ -223,3 +223,34 @@ def test_a_denied_cost_enrichment_is_said_once_and_the_rest_is_shown(
         assert entry["monthly_usd"] is None and "denied" in entry["not_read"]
     else:
         assert doc["actual_month_to_date"] is None
+
+
+def test_schedules_denied_the_rules_are_still_listed_and_followed(on: Any, aws: Any, sandbox: Handle) -> None:
+    admin.inject_errors(sandbox.endpoint, "ListSchedules", code="AccessDeniedException", status=400, count=1000)
+    try:
+        listed = on("-o", "json", "schedule", "list")
+        deployed = on("-o", "json", "deploy", "--tag", "v1.2.3-stable", "worker")
+    finally:
+        admin.inject_errors(sandbox.endpoint, "ListSchedules", count=0)
+    assert listed.exit_code == 0, listed.output
+    assert [s["name"] for s in json.loads(listed.stdout)["data"]["schedules"]] == ["vega-hourly-cleanup"]
+    assert listed.stderr.count("grant scheduler:ListSchedules") == 1, listed.stderr
+    assert deployed.exit_code == 0, deployed.output  # the deploy's verdict does not depend on it
+    assert _doc(deployed)["data"]["schedules"]["moved"] == {"rule vega-hourly-cleanup": "vega-worker:2"}
+    (cleanup,) = aws("events").list_targets_by_rule(Rule="vega-hourly-cleanup")["Targets"]
+    assert cleanup["EcsParameters"]["TaskDefinitionArn"].endswith("vega-worker:2")
+
+
+def test_schedule_run_starts_the_target_with_its_parameters(on: Any, aws: Any) -> None:
+    planned = on("-o", "json", "schedule", "run", "vega-nightly-digest", "--dry-run")
+    assert planned.exit_code == 0 and json.loads(planned.stdout)["status"] == "planned", planned.output
+    r = on("-o", "json", "schedule", "run", "vega-nightly-digest", "--no-wait")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)["data"]
+    (arn,) = data["tasks"]
+    (task,) = aws("ecs").describe_tasks(cluster=CLUSTER, tasks=[arn])["tasks"]
+    assert task["taskDefinitionArn"].endswith("vega-worker:1") and task["startedBy"] == data["run_id"]
+    (override,) = task["overrides"]["containerOverrides"]
+    assert override["command"] == ["python", "-m", "vega.jobs.digest"]  # the schedule's Input
+    missing = on("schedule", "run", "no-such-job")
+    assert missing.exit_code == 3 and "schedule list" in missing.stderr
