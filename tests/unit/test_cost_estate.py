@@ -44,3 +44,42 @@ def test_a_services_cost_and_the_amounts_of_its_hints(app_context: AppContext) -
     # staging is not production: 12 h a night stopped saves half
     assert hints["night"] == 82.9
     assert data["total_monthly_usd"] == 165.8  # nothing else in this estate
+
+
+@pytest.mark.usefixtures("aws")
+def test_nat_gateways_in_the_services_vpc_and_the_hint_for_a_second_one(app_context: AppContext) -> None:
+    from vegaops.cost.report import cost
+
+    ec2 = boto3.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24")["Subnet"]["SubnetId"] for i in range(2)]
+    for subnet in subnets:  # one NAT gateway per availability zone
+        ec2.create_nat_gateway(SubnetId=subnet, AllocationId=ec2.allocate_address(Domain="vpc")["AllocationId"])
+    other = ec2.create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]  # another VPC's NAT is not this estate's
+    elsewhere = ec2.create_subnet(VpcId=other, CidrBlock="10.8.0.0/24")["Subnet"]["SubnetId"]
+    ec2.create_nat_gateway(SubnetId=elsewhere, AllocationId=ec2.allocate_address(Domain="vpc")["AllocationId"])
+    sg = ec2.create_security_group(GroupName="tasks", Description="tasks", VpcId=vpc)["GroupId"]
+    ecs = boto3.client("ecs")
+    ecs.create_cluster(clusterName="vega-staging")
+    ecs.register_task_definition(
+        family="vega-api",
+        requiresCompatibilities=["FARGATE"],
+        networkMode="awsvpc",
+        cpu="256",
+        memory="512",
+        containerDefinitions=[{"name": "api", "image": "vega-api:1", "essential": True}],
+    )
+    ecs.create_service(
+        cluster="vega-staging",
+        serviceName="vega-api",
+        taskDefinition="vega-api:1",
+        desiredCount=1,
+        launchType="FARGATE",
+        networkConfiguration={"awsvpcConfiguration": {"subnets": subnets, "securityGroups": [sg]}},
+    )
+    data = cost(app_context, ["api"]).data
+    nats = [e for e in data["environment"] if e["item"] == "NAT gateway"]
+    # eu-central-1: 730 h x $0.052 = 37.96 each, the two in the services' VPC only
+    assert [e["monthly_usd"] for e in nats] == [37.96, 37.96]
+    (hint,) = [h for h in data["hints"] if h["kind"] == "nat"]
+    assert hint["saving_monthly_usd"] == 37.96  # one shared NAT gateway instead of two (seed 002 saves ~$32)
