@@ -83,3 +83,73 @@ def test_nat_gateways_in_the_services_vpc_and_the_hint_for_a_second_one(app_cont
     assert [e["monthly_usd"] for e in nats] == [37.96, 37.96]
     (hint,) = [h for h in data["hints"] if h["kind"] == "nat"]
     assert hint["saving_monthly_usd"] == 37.96  # one shared NAT gateway instead of two (seed 002 saves ~$32)
+
+
+@pytest.mark.usefixtures("aws")
+def test_databases_and_caches_in_the_services_vpc(app_context: AppContext) -> None:
+    from vegaops.cost.report import cost
+
+    ec2 = boto3.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.7.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.7.{i}.0/24")["Subnet"]["SubnetId"] for i in range(2)]
+    sg = ec2.create_security_group(GroupName="tasks", Description="tasks", VpcId=vpc)["GroupId"]
+    rds = boto3.client("rds")
+    rds.create_db_subnet_group(DBSubnetGroupName="data", DBSubnetGroupDescription="data", SubnetIds=subnets)
+    rds.create_db_instance(
+        DBInstanceIdentifier="vega-db",
+        DBInstanceClass="db.t4g.micro",
+        Engine="postgres",
+        DBSubnetGroupName="data",
+        MasterUsername="vega",
+        MasterUserPassword="not-a-secret-1",
+        AllocatedStorage=20,
+    )
+    rds.create_db_cluster(
+        DBClusterIdentifier="vega-aurora",
+        Engine="aurora-postgresql",
+        DBSubnetGroupName="data",
+        MasterUsername="vega",
+        MasterUserPassword="not-a-secret-1",
+        ServerlessV2ScalingConfiguration={"MinCapacity": 0.5, "MaxCapacity": 4},
+    )
+    rds.create_db_instance(
+        DBInstanceIdentifier="vega-aurora-1",
+        DBInstanceClass="db.serverless",
+        Engine="aurora-postgresql",
+        DBClusterIdentifier="vega-aurora",
+        DBSubnetGroupName="data",
+    )
+    cache = boto3.client("elasticache")
+    cache.create_cache_subnet_group(CacheSubnetGroupName="data", CacheSubnetGroupDescription="data", SubnetIds=subnets)
+    cache.create_cache_cluster(
+        CacheClusterId="vega-redis",
+        Engine="redis",
+        CacheNodeType="cache.t4g.micro",
+        NumCacheNodes=1,
+        CacheSubnetGroupName="data",
+    )
+    ecs = boto3.client("ecs")
+    ecs.create_cluster(clusterName="vega-staging")
+    ecs.register_task_definition(
+        family="vega-api",
+        requiresCompatibilities=["FARGATE"],
+        networkMode="awsvpc",
+        cpu="256",
+        memory="512",
+        containerDefinitions=[{"name": "api", "image": "vega-api:1", "essential": True}],
+    )
+    ecs.create_service(
+        cluster="vega-staging",
+        serviceName="vega-api",
+        taskDefinition="vega-api:1",
+        desiredCount=1,
+        launchType="FARGATE",
+        networkConfiguration={"awsvpcConfiguration": {"subnets": subnets, "securityGroups": [sg]}},
+    )
+    data = cost(app_context, ["api"]).data
+    items = {e["detail"]: e["monthly_usd"] for e in data["environment"]}
+    # eu-central-1: db.t4g.micro 730 h x 0.018 = 13.14; Aurora Serverless v2 at 0.5 ACU: 365 ACU-h x 0.14 = 51.1;
+    # cache.t4g.micro 730 h x 0.018 = 13.14
+    assert items["vega-db (db.t4g.micro)"] == 13.14
+    assert items["vega-aurora-1 (Aurora Serverless v2 at its minimum 0.5 ACU)"] == 51.1
+    assert items["vega-redis (1 x cache.t4g.micro)"] == 13.14
