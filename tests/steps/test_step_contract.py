@@ -305,7 +305,7 @@ def _service_from_env() -> None:
 def _schedules_follow(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
     from vegaops.steps.schedules import FollowParams, FollowSchedules
 
-    return FollowSchedules(FollowParams(task_definitions=[_scheduled_worker(1)]))
+    return FollowSchedules(FollowParams(task_definitions={"vega-api": _scheduled_worker(1)}))
 
 
 def _schedules_run(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:

@@ -76,21 +76,21 @@ def test_a_deploy_moves_them_unless_the_environment_opts_out(project: Path) -> N
 
     _estate()
     new = f"arn:aws:ecs:us-east-1:{ACCOUNT}:task-definition/vega-api:2"
-    off = follow(_ctx(project, "schedules_follow = false\n"), [new])
+    off = follow(_ctx(project, "schedules_follow = false\n"), {"vega-api": new})
     assert off == {"moved": {}, "enabled": False}
     sched = boto3.client("scheduler")
     assert sched.get_schedule(Name="ours-on-cluster")["Target"]["EcsParameters"]["TaskDefinitionArn"].endswith(":1")
 
     ctx = _ctx(project)
     ctx.options.yes = True
-    moved = follow(ctx, [new])
+    moved = follow(ctx, {"vega-api": new})
     assert sorted(moved["moved"]) == ["schedule ours-by-family", "schedule ours-on-cluster"]
     for name in ("ours-on-cluster", "ours-by-family"):
         got: Any = sched.get_schedule(Name=name)
         assert got["Target"]["EcsParameters"]["TaskDefinitionArn"] == new
         assert got["ScheduleExpressionTimezone"] == "Europe/Berlin"
     assert sched.get_schedule(Name="not-ours")["Target"]["EcsParameters"]["TaskDefinitionArn"].endswith("billing:1")
-    assert follow(ctx, [new])["moved"] == {}  # a second run moves nothing
+    assert follow(ctx, {"vega-api": new})["moved"] == {}  # a second run moves nothing
 
 
 def test_next_run_of_aws_cron_in_its_time_zone_rate_and_at() -> None:
@@ -102,3 +102,16 @@ def test_next_run_of_aws_cron_in_its_time_zone_rate_and_at() -> None:
     assert next_run("rate(1 hour)", None, now) == "every 1 hour"
     assert next_run("at(2026-12-24T18:00:00)", "UTC", now) == datetime(2026, 12, 24, 18, 0, tzinfo=UTC)
     assert next_run("at(2026-01-01T00:00:00)", "UTC", now) is None  # past: it will not run again
+
+
+@pytest.mark.usefixtures("aws")
+def test_only_a_deployment_that_succeeded_is_followed(project: Path) -> None:
+    from vegaops.steps.schedules import FollowParams, FollowSchedules
+
+    _estate()
+    new = f"arn:aws:ecs:us-east-1:{ACCOUNT}:task-definition/vega-api:2"
+    ctx = _ctx(project)
+    failed = FollowSchedules(FollowParams({"vega-api": new}, outcomes={"vega-api": "rolled_back"})).plan(ctx)
+    assert failed.empty and failed.notes == ["vega-api: its scheduled tasks follow only a deployment that succeeded"]
+    good = FollowSchedules(FollowParams({"vega-api": new}, outcomes={"vega-api": "succeeded"})).plan(ctx)
+    assert [c.target for c in good.changes] == ["schedule ours-by-family", "schedule ours-on-cluster"]

@@ -228,7 +228,11 @@ def deploy(ctx: AppContext, o: DeployOptions) -> Result:
     undo = {f"deploy-{it.key}": f"{prefix} rollback {it.key}" for it in moving}
     if ctx.options.dry_run:
         report = engine.run(ctx, "deploy", calls, then=then, resume=resume, undo=undo)
-        planned = [str(s.outputs.get("task_definition")) for s in report.steps if s.uses == "ecs.register"]
+        planned = {
+            str(s.id.removeprefix("register-")): str(s.outputs.get("task_definition"))
+            for s in report.steps
+            if s.uses == "ecs.register"
+        }
         followed = schedules.follow(ctx, planned)
         result = _result(ctx, o, items, start, report.changes + followed.get("changes", []), planned=True)
         _schedules_result(result, followed)
@@ -270,7 +274,7 @@ def deploy(ctx: AppContext, o: DeployOptions) -> Result:
         result = _result(ctx, o, items, start, changes, planned=False)
         good = [it for it in watched if it.verdict and it.verdict.outcome == vd.SUCCEEDED]
         steady = good + [it for it in items if it.already]  # already on the revision: its schedules follow too
-        _schedules_result(result, schedules.follow(ctx, [it.task_definition for it in steady]))
+        _schedules_result(result, schedules.follow(ctx, {it.key: it.task_definition for it in steady}))
         _prune(ctx, good, result)
         return result
     finally:
@@ -612,7 +616,7 @@ def rollback(
             result.message = f"rolled back {service}: {vd.short_td(it.previous)} -> {vd.short_td(it.task_definition)}"
             from vegaops.deploy import schedules  # the family's scheduled tasks go back with it
 
-            _schedules_result(result, schedules.follow(ctx, [it.task_definition]))
+            _schedules_result(result, schedules.follow(ctx, {it.key: it.task_definition}))
         return result
     finally:
         if lock is not None:

@@ -16,10 +16,12 @@ THEN = "move the scheduled tasks (EventBridge) of each deployed family to its ne
 
 
 def enabled(ctx: AppContext) -> bool:
-    return ctx.settings.get("schedules_follow") is not False
+    from vegaops.schedules.core import enabled as follows
+
+    return follows(ctx)
 
 
-def follow(ctx: AppContext, task_definitions: list[str]) -> dict[str, Any]:
+def follow(ctx: AppContext, task_definitions: dict[str, str]) -> dict[str, Any]:
     """Run (or, with --dry-run, plan) ``schedules.follow`` for the new revisions; what moved and what did not.
 
     A failure is returned, not raised: the deploy's verdict stands, the caller adds the error to its result."""
@@ -27,7 +29,7 @@ def follow(ctx: AppContext, task_definitions: list[str]) -> dict[str, Any]:
     from vegaops.runbook import engine
     from vegaops.steps.schedules import FollowParams, FollowSchedules
 
-    tds = [td for td in task_definitions if td and td != "None"]
+    tds = {s: td for s, td in task_definitions.items() if td and td != "None"}
     if not tds or not enabled(ctx):
         return {"moved": {}, "enabled": enabled(ctx)}
     try:

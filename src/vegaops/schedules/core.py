@@ -19,6 +19,11 @@ SCHEDULER = "scheduler"
 RULE = "rule"
 
 
+def enabled(ctx: AppContext) -> bool:
+    """Whether a deploy moves scheduled tasks here (``schedules_follow``, default true)."""
+    return ctx.settings.get("schedules_follow") is not False
+
+
 @dataclass
 class Scheduled:
     kind: str  # SCHEDULER | RULE

@@ -26,7 +26,8 @@ def _short(td: str) -> str:
 
 @dataclass
 class FollowParams:
-    task_definitions: list[str] = field(default_factory=list)  # the new revisions (family:N ARNs)
+    task_definitions: dict[str, str] = field(default_factory=dict)  # service -> its new revision (family:N ARN)
+    outcomes: dict[str, str] | None = None  # service -> its deployment's final outcome: followed once it succeeded
 
 
 class FollowSchedules(Step[FollowParams]):
@@ -37,11 +38,21 @@ class FollowSchedules(Step[FollowParams]):
 
     def plan(self, ctx: AppContext) -> Plan:
         from vegaops.aws.ecs import family_of, revision_of
-        from vegaops.schedules.core import find
+        from vegaops.schedules.core import enabled, find
 
+        p = self.params
         plan = Plan(step=self.id, state={"moves": []}, outputs={"moved": {}})
-        new = {family_of(td): td for td in self.params.task_definitions if td}
-        if not new:
+        new: dict[str, str] = {}
+        for service, revision in sorted(p.task_definitions.items()):
+            if not revision or revision == "None":
+                continue
+            if p.outcomes is not None and p.outcomes.get(service) != "succeeded":
+                plan.notes.append(f"{service}: its scheduled tasks follow only a deployment that succeeded")
+                continue
+            new[family_of(revision)] = revision
+        if not new or not enabled(ctx):
+            if new:
+                plan.notes.append("scheduled tasks do not follow deploys here (schedules_follow = false)")
             return plan
         for item in find(ctx, ctx.settings.require_cluster(), set(new)):
             td = new.get(item.family)
