@@ -182,7 +182,8 @@ def _all_services(ctx: AppContext) -> list[str]:
 
 
 def scale_all_to_zero(ctx: AppContext, w: Watch) -> Result:
-    """Save every service's counts and bounds in SSM, pin autoscaling to 0-0, set desired 0, watch."""
+    """Save every service's counts and bounds in SSM, pin autoscaling to 0-0 and suspend it (a scheduled action
+    must not wake the service either), set desired 0, watch."""
     names = _all_services(ctx)
     calls = [_call("scale.save", "save", {"services": names})]
     for name in names:
@@ -190,7 +191,7 @@ def scale_all_to_zero(ctx: AppContext, w: Watch) -> Result:
             _call(
                 "scale.autoscaling",
                 f"autoscaling-{name}",
-                {"service": name, "min": 0, "max": 0, "suspended": None, "only_if_registered": True},
+                {"service": name, "min": 0, "max": 0, "suspended": True, "only_if_registered": True},
             )
         )
     for name in names:
