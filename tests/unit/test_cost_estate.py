@@ -53,8 +53,26 @@ def test_nat_gateways_in_the_services_vpc_and_the_hint_for_a_second_one(app_cont
     ec2 = boto3.client("ec2")
     vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
     subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24")["Subnet"]["SubnetId"] for i in range(2)]
-    for subnet in subnets:  # one NAT gateway per availability zone
-        ec2.create_nat_gateway(SubnetId=subnet, AllocationId=ec2.allocate_address(Domain="vpc")["AllocationId"])
+    nat_ids = [  # one NAT gateway per availability zone
+        ec2.create_nat_gateway(SubnetId=subnet, AllocationId=ec2.allocate_address(Domain="vpc")["AllocationId"])[
+            "NatGateway"
+        ]["NatGatewayId"]
+        for subnet in subnets
+    ]
+    from datetime import timedelta
+
+    boto3.client("cloudwatch").put_metric_data(  # the first one sent nothing yesterday, the second 5 GB
+        Namespace="AWS/NATGateway",
+        MetricData=[
+            {
+                "MetricName": "BytesOutToDestination",
+                "Dimensions": [{"Name": "NatGatewayId", "Value": nat}],
+                "Timestamp": app_context.clock.now() - timedelta(days=1),
+                "Value": value,
+            }
+            for nat, value in zip(nat_ids, (0.0, 5e9), strict=True)
+        ],
+    )
     other = ec2.create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]  # another VPC's NAT is not this estate's
     elsewhere = ec2.create_subnet(VpcId=other, CidrBlock="10.8.0.0/24")["Subnet"]["SubnetId"]
     ec2.create_nat_gateway(SubnetId=elsewhere, AllocationId=ec2.allocate_address(Domain="vpc")["AllocationId"])
@@ -83,6 +101,8 @@ def test_nat_gateways_in_the_services_vpc_and_the_hint_for_a_second_one(app_cont
     assert [e["monthly_usd"] for e in nats] == [37.96, 37.96]
     (hint,) = [h for h in data["hints"] if h["kind"] == "nat"]
     assert hint["saving_monthly_usd"] == 37.96  # one shared NAT gateway instead of two (seed 002 saves ~$32)
+    (idle,) = [h for h in data["hints"] if h["kind"] == "idle-nat"]
+    assert nat_ids[0] in idle["hint"] and idle["saving_monthly_usd"] == 37.96
 
 
 @pytest.mark.usefixtures("aws")

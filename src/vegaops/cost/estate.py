@@ -164,7 +164,13 @@ def _load_balancers(ctx: AppContext, runs: list[ServiceRun]) -> list[Extra]:
         return [Extra("load balancer", "the services' ALB", None, None, "hours", _not_read(ctx, op))]
     albs = sorted({lb for tg in answer.get("TargetGroups", []) for lb in tg.get("LoadBalancerArns", [])})
     return [
-        Extra("load balancer", arn.split("/")[-2] if arn.count("/") >= 2 else arn, "alb.hour", 730.0, "hours")
+        Extra(
+            "load balancer",
+            (arn.split("/")[-2] if arn.count("/") >= 2 else arn) + " (hours; LCUs not counted)",
+            "alb.hour",
+            730.0,
+            "hours",
+        )
         for arn in albs
     ]
 
@@ -191,7 +197,10 @@ def _nat_gateways(ctx: AppContext, vpcs: list[str] | None) -> list[Extra]:
     out = []
     for n in nats:
         nat_id = str(n.get("NatGatewayId"))
-        out.append(Extra("NAT gateway", nat_id, "nat.hour", 730.0, "hours", idle=_nat_idle(ctx, nat_id)))
+        idle = _nat_idle(ctx, nat_id)
+        out.append(
+            Extra("NAT gateway", f"{nat_id} (hours; data processed not counted)", "nat.hour", 730.0, "hours", idle=idle)
+        )
     return out
 
 

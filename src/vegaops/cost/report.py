@@ -269,7 +269,7 @@ def _nat_hints(extras: list[Extra], book: PriceBook) -> list[dict[str, Any]]:
         {
             "service": None,
             "kind": "idle-nat",
-            "hint": f"NAT gateway {e.detail} sent nothing in 7 days: delete it (or use VPC endpoints)",
+            "hint": f"NAT gateway {e.detail.split(' ')[0]} sent nothing in 7 days: delete it (or use VPC endpoints)",
             "saving_monthly_usd": round(price.usd * HOURS_PER_MONTH, 2),
         }
         for e in nats
