@@ -115,3 +115,43 @@ def test_only_a_deployment_that_succeeded_is_followed(project: Path) -> None:
     assert failed.empty and failed.notes == ["vega-api: its scheduled tasks follow only a deployment that succeeded"]
     good = FollowSchedules(FollowParams({"vega-api": new}, outcomes={"vega-api": "succeeded"})).plan(ctx)
     assert [c.target for c in good.changes] == ["schedule ours-by-family", "schedule ours-on-cluster"]
+
+
+def _job(project: Path) -> AppContext:
+    _estate()
+    cluster = boto3.client("ecs").describe_clusters(clusters=["vega-staging"])["clusters"][0]["clusterArn"]
+    td = f"arn:aws:ecs:us-east-1:{ACCOUNT}:task-definition/vega-api:1"
+    boto3.client("scheduler").create_schedule(
+        Name="digest",
+        ScheduleExpression="cron(0 3 * * ? *)",
+        FlexibleTimeWindow={"Mode": "OFF"},
+        Target={
+            "Arn": cluster,
+            "RoleArn": ROLE,
+            "EcsParameters": {"TaskDefinitionArn": td, "LaunchType": "FARGATE", "TaskCount": 1},
+        },
+    )
+    ctx = _ctx(project)
+    ctx.options.yes = True
+    return ctx
+
+
+@pytest.mark.usefixtures("aws")
+def test_schedule_run_waits_for_the_task_to_stop_on_the_injected_clock(project: Path) -> None:
+    from vegaops.capacity.schedule_run import run_schedule
+
+    ctx = _job(project)
+    # moto moves a task one state towards STOPPED on each DescribeTasks (its containers exit 0)
+    result = run_schedule(ctx, "digest", None, wait=True, timeout=600, interval=5)
+    assert result.exit_code == 0, result.errors
+    assert result.message is not None and result.message.endswith("every container exited 0")
+    assert [r["status"] for r in result.data["results"]] == ["STOPPED"]
+    assert ctx.clock.sleeps == [5, 5, 5]  # type: ignore[attr-defined]  # three polls before STOPPED, no real sleep
+
+
+@pytest.mark.usefixtures("aws")
+def test_schedule_run_still_running_at_the_timeout_is_exit_6(project: Path) -> None:
+    from vegaops.capacity.schedule_run import run_schedule
+
+    result = run_schedule(_job(project), "digest", None, wait=True, timeout=0, interval=5)
+    assert result.exit_code == 6 and "aws ecs describe-tasks --cluster vega-staging" in result.errors[0]["hint"]

@@ -74,10 +74,12 @@ def run_schedule(ctx: AppContext, name: str, group: str | None, wait: bool, time
         }
         for t in described
     ]
+    cluster = str(step.outputs.get("cluster")).rsplit("/", 1)[-1]
+    check = f"aws ecs describe-tasks --cluster {cluster} --tasks {' '.join(t.rsplit('/', 1)[-1] for t in tasks)}"
     if not described or not all(t.get("lastStatus") == "STOPPED" for t in described):
         from vegaops.errors import TimedOut
 
-        late = TimedOut(f"{started}; still running after {timeout:g}s", hint="it goes on; see it with: vegaops status")
+        late = TimedOut(f"{started}; still running after {timeout:g}s", hint=f"it goes on; check it: {check}")
         return Result(
             command=ctx.command,
             status="timeout",
@@ -86,6 +88,7 @@ def run_schedule(ctx: AppContext, name: str, group: str | None, wait: bool, time
             data=data,
             errors=[late.to_dict()],
         )
+    reasons = {str(t.get("taskArn")).rsplit("/", 1)[-1]: t.get("stoppedReason") for t in described}
     bad = {
         str(t.get("taskArn")).rsplit("/", 1)[-1]: codes
         for t in described
@@ -96,8 +99,9 @@ def run_schedule(ctx: AppContext, name: str, group: str | None, wait: bool, time
         from vegaops.errors import OperationFailed
 
         failed = OperationFailed(
-            f"{name}: task(s) failed: " + "; ".join(f"{t} exit codes {c}" for t, c in bad.items()),
-            hint="see why: vegaops logs tail --since 1h (the task's family) or vegaops debug",
+            f"{name}: task(s) failed: "
+            + "; ".join(f"{t} exit codes {c} ({reasons.get(t) or 'no stop reason'})" for t, c in bad.items()),
+            hint=f"see why: {check}",
         )
         return Result(
             command=ctx.command,
