@@ -68,9 +68,9 @@ def services(ctx: AppContext, names: list[str]) -> list[ServiceRun]:
     default_strategy: list[dict[str, Any]] | None = None
     out: list[ServiceRun] = []
     for key, name in pairs:
-        svc = found[name]
+        svc: dict[str, Any] = dict(found[name])
         td = ecs.describe_task_definition(str(svc.get("taskDefinition")), tags=False)
-        strategy = list(svc.get("capacityProviderStrategy") or [])
+        strategy: list[dict[str, Any]] = [dict(i) for i in svc.get("capacityProviderStrategy") or []]
         launch_type = svc.get("launchType") or None
         if not strategy and not launch_type:
             if default_strategy is None:

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import getpass
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from vegaops.scale.saved import Saved
 
 
-def _services(ctx: AppContext, names: list[str]) -> tuple[str, dict[str, dict[str, Any]]]:
+def _services(ctx: AppContext, names: list[str]) -> tuple[str, Mapping[str, Mapping[str, Any]]]:
     from vegaops.deploy.core import service_name
     from vegaops.errors import NotFoundError
 
@@ -38,7 +39,7 @@ def _services(ctx: AppContext, names: list[str]) -> tuple[str, dict[str, dict[st
     return cluster, found
 
 
-def _primary_id(service: dict[str, Any]) -> str | None:
+def _primary_id(service: Mapping[str, Any]) -> str | None:
     for d in service.get("deployments", []):
         if d.get("status") == "PRIMARY":
             return str(d.get("id"))
