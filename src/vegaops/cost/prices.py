@@ -12,10 +12,12 @@ from typing import Any
 TABLE: dict[str, Any] = {
     "as_of": "2026-12-05",
     "currency": "USD",
-    "note": "Public on-demand list prices (no Savings Plans, no free tier), per unit. Fargate Spot prices move "
-    "with spare capacity: the Spot rows are the on-demand rate x 0.30 (AWS: 'up to 70% discount') and "
-    "are shown as an estimate. Refresh from the Price List API (vegaops cost reads it live when "
-    "pricing:GetProducts is allowed).",
+    "note": "Public on-demand list prices (no Savings Plans, no free tier), per unit, compiled on the as_of date "
+    "from the pages in sources (us-east-1 Fargate: $0.04048/vCPU-h, $0.004445/GB-h, ARM $0.03238 and $0.00356, "
+    "storage $0.000111/GB-h, as those pages publish them). Fargate Spot prices move with spare capacity: no Spot "
+    "row is shipped; the on-demand rate x 0.30 (AWS: 'up to 70% discount') is used and shown as an estimate. "
+    "Refresh from the Price List API (vegaops cost reads it live when pricing:GetProducts is allowed) and "
+    "update this table when AWS changes a price.",
     "sources": {
         "fargate": "https://aws.amazon.com/fargate/pricing/",
         "alb": "https://aws.amazon.com/elasticloadbalancing/pricing/",
