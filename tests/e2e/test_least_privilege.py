@@ -79,6 +79,10 @@ RUNS = [
     ("scale", ["scale", "llm-proxy", "3"]),
     ("scale", ["scale", "llm-proxy", "--min", "1", "--max", "5"]),
     ("deploy", ["deploy", "--tag", "v1.2.3-stable", "worker"]),  # moves the worker's scheduled tasks too
+    ("run", ["run", "worker", "--", "true"]),
+    ("run", ["run", "worker", "--timeout", "0.5", "--", "sleep", "5"]),  # StopTask on the timeout
+    ("shell", ["shell", "llm-proxy", "--", "true"]),  # the sandbox's local shell: no plugin here
+    ("port-forward", ["port-forward", "llm-proxy", "--remote", "vega-db:5432"]),  # refused: no plugin
 ]
 
 

@@ -23,13 +23,16 @@ from vegaops.cli import (
     iam_policy,
     image,
     logs,
+    port_forward,
     rollback,
+    run,
     runbook,
     sandbox,
     scale,
     schedule,
     secret,
     setup,
+    shell,
     status,
 )
 from vegaops.context import CURRENT, AppContext, GlobalOptions
@@ -88,6 +91,10 @@ app.command("scale")(scale.scale)
 app.add_typer(schedule.app, name="schedule")
 app.add_typer(secret.app, name="secret")
 app.command("exec", context_settings={"allow_interspersed_args": False})(exec_.exec_)
+# run SERVICE [options] -- CMD: options after SERVICE (as the issue writes it); nothing after -- is parsed
+app.command("run")(run.run)
+app.command("shell")(shell.shell)
+app.command("port-forward")(port_forward.port_forward)
 
 
 def _version(value: bool) -> None:

@@ -32,6 +32,8 @@ STEPS: dict[str, str] = {
     "scale.restore": "vegaops.steps.scale:RestoreCounts",
     "schedules.follow": "vegaops.steps.schedules:FollowSchedules",
     "schedules.run": "vegaops.steps.schedules:RunScheduled",
+    "ecs.run": "vegaops.steps.run:RunTask",
+    "ecs.enable-exec": "vegaops.steps.exec:EnableExec",
 }
 
 
