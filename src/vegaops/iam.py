@@ -174,11 +174,17 @@ POLICIES: dict[str, CommandPolicy] = {
                 "ecs:DescribeServices",
                 *_SCHEDULES_READ,
                 "ecs:ListTasks",
+                "ecs:DescribeTaskDefinition",
                 "ecs:RunTask",
                 "ecs:DescribeTasks",
+                "ecs:StopTask",
                 "iam:PassRole",
             ),
-            notes=("iam:PassRole on the task definition's task and execution roles (RunTask passes them)",),
+            {"logs:FilterLogEvents": "the task's log lines, live (the exit code does not depend on them)"},
+            (
+                "iam:PassRole on the task definition's task and execution roles (RunTask passes them)",
+                "ecs:StopTask: --timeout and Ctrl-C stop the task (unless --keep-running)",
+            ),
         ),
         CommandPolicy(
             "cost",

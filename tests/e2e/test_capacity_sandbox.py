@@ -148,7 +148,7 @@ def test_a_deploy_moves_the_scheduled_tasks_of_its_family(on: Any, aws: Any) -> 
     digest = aws("scheduler").get_schedule(Name="vega-nightly-digest")
     assert digest["Target"]["EcsParameters"]["TaskDefinitionArn"].endswith("vega-worker:2")
     assert digest["ScheduleExpressionTimezone"] == "Europe/Berlin"  # everything else kept
-    assert "vega.jobs.digest" in digest["Target"]["Input"]
+    assert "vega digest" in digest["Target"]["Input"]
     (cleanup,) = aws("events").list_targets_by_rule(Rule="vega-hourly-cleanup")["Targets"]
     assert cleanup["EcsParameters"]["TaskDefinitionArn"].endswith("vega-worker:2")
     listed = json.loads(on("-o", "json", "schedule", "list").stdout)["data"]["schedules"]
@@ -241,16 +241,17 @@ def test_schedules_denied_the_rules_are_still_listed_and_followed(on: Any, aws: 
     assert cleanup["EcsParameters"]["TaskDefinitionArn"].endswith("vega-worker:2")
 
 
-def test_schedule_run_starts_the_target_with_its_parameters(on: Any, aws: Any) -> None:
+def test_schedule_run_runs_the_target_with_its_parameters_and_waits(on: Any, aws: Any) -> None:
     planned = on("-o", "json", "schedule", "run", "vega-nightly-digest", "--dry-run")
     assert planned.exit_code == 0 and json.loads(planned.stdout)["status"] == "planned", planned.output
-    r = on("-o", "json", "schedule", "run", "vega-nightly-digest", "--no-wait")
+    r = on("schedule", "run", "vega-nightly-digest")
     assert r.exit_code == 0, r.output
-    data = json.loads(r.stdout)["data"]
-    (arn,) = data["tasks"]
+    # the schedule's Input (its command) ran, its log lines streamed on stdout as vegaops run streams them
+    assert "vega digest: 42 accounts, done" in r.stdout, r.output
+    (arn,) = aws("ecs").list_tasks(cluster=CLUSTER, desiredStatus="STOPPED")["taskArns"][-1:]
     (task,) = aws("ecs").describe_tasks(cluster=CLUSTER, tasks=[arn])["tasks"]
-    assert task["taskDefinitionArn"].endswith("vega-worker:1") and task["startedBy"] == data["run_id"]
-    (override,) = task["overrides"]["containerOverrides"]
-    assert override["command"] == ["python", "-m", "vega.jobs.digest"]  # the schedule's Input
+    assert task["taskDefinitionArn"].endswith("vega-worker:1") and task["startedBy"].startswith("vegaops-schedule-")
+    started = on("-o", "json", "schedule", "run", "vega-nightly-digest", "--no-wait")
+    assert started.exit_code == 0 and len(json.loads(started.stdout)["data"]["tasks"]) == 1, started.output
     missing = on("schedule", "run", "no-such-job")
     assert missing.exit_code == 3 and "schedule list" in missing.stderr

@@ -76,6 +76,7 @@ RUNS = [
     ("rollback", ["rollback", "llm-proxy"]),
     ("cost", ["cost"]),
     ("schedule list", ["schedule", "list"]),
+    ("schedule run", ["schedule", "run", "vega-nightly-digest"]),
     ("scale", ["scale", "llm-proxy", "3"]),
     ("scale", ["scale", "llm-proxy", "--min", "1", "--max", "5"]),
     ("deploy", ["deploy", "--tag", "v1.2.3-stable", "worker"]),  # moves the worker's scheduled tasks too

@@ -144,9 +144,9 @@ def test_schedule_run_waits_for_the_task_to_stop_on_the_injected_clock(project: 
     # moto moves a task one state towards STOPPED on each DescribeTasks (its containers exit 0)
     result = run_schedule(ctx, "digest", None, wait=True, timeout=600, interval=5)
     assert result.exit_code == 0, result.errors
-    assert result.message is not None and result.message.endswith("every container exited 0")
-    assert [r["status"] for r in result.data["results"]] == ["STOPPED"]
-    assert ctx.clock.sleeps == [5, 5, 5]  # type: ignore[attr-defined]  # three polls before STOPPED, no real sleep
+    assert result.message is not None and result.message.endswith("(digest) exited 0")
+    assert [r["verdict"] for r in result.data["results"]] == ["succeeded"]
+    assert ctx.clock.sleeps and set(ctx.clock.sleeps) == {5}  # type: ignore[attr-defined]  # polled, never slept
 
 
 @pytest.mark.usefixtures("aws")
@@ -154,4 +154,5 @@ def test_schedule_run_still_running_at_the_timeout_is_exit_6(project: Path) -> N
     from vegaops.capacity.schedule_run import run_schedule
 
     result = run_schedule(_job(project), "digest", None, wait=True, timeout=0, interval=5)
-    assert result.exit_code == 6 and "aws ecs describe-tasks --cluster vega-staging" in result.errors[0]["hint"]
+    assert result.exit_code == 6 and result.errors[0]["kind"] == "timeout"
+    assert result.data["results"][0]["stopped_by_vegaops"] is True  # StopTask sent at the timeout

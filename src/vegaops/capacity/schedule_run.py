@@ -1,6 +1,8 @@
 """``vegaops schedule run NAME``: run a scheduled task now with its target's parameters (the ``schedules.run``
-step: plan, --dry-run, confirmation, journal), then wait for its tasks to stop: exit 0 when every essential
-container exited 0, 5 when one did not, 6 when --timeout passed first."""
+step: plan, --dry-run, confirmation, journal), then wait for it the way ``vegaops run`` waits (``vegaops.tasks.run``:
+DescribeTasks on the injected clock, the container's log lines live, the verdict from the essential container's
+exit code): exit 0 when it exited 0, 5 when it did not or could not start, 6 at --timeout (the task is stopped
+unless --keep-running)."""
 
 from __future__ import annotations
 
@@ -9,49 +11,47 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from vegaops.context import AppContext
     from vegaops.output.result import Result
+    from vegaops.schedules.core import Scheduled
+    from vegaops.tasks.run import Prepared
 
 
-def wait_stopped(
-    ctx: AppContext, cluster: str, tasks: list[str], timeout: float, interval: float
-) -> list[dict[str, Any]]:
-    """DescribeTasks until every task is STOPPED or ``timeout`` seconds passed (the injected clock sleeps)."""
-    start = ctx.clock.monotonic()
-    described: list[dict[str, Any]] = []
-    while True:
-        answer = ctx.aws.ecs_client.describe_tasks(cluster=cluster, tasks=tasks)
-        described = [dict(t) for t in answer.get("tasks", [])]
-        if described and all(t.get("lastStatus") == "STOPPED" for t in described):
-            return described
-        if ctx.clock.monotonic() - start >= timeout:
-            return described
-        ctx.output.info(
-            "waiting: "
-            + ", ".join(f"{str(t.get('taskArn')).rsplit('/', 1)[-1][:12]} {t.get('lastStatus')}" for t in described)
-        )
-        ctx.clock.sleep(interval)
+def prepared_for(ctx: AppContext, item: Scheduled, request: dict[str, Any]) -> Prepared:
+    """What ``vegaops.tasks.run.wait`` needs for a scheduled task's run: its task definition, the container the
+    target's input overrides (else the first essential one), and that container's log sources."""
+    from vegaops.logs.sources import discover
+    from vegaops.tasks.run import Prepared
+
+    td = ctx.aws.ecs.describe_task_definition(str(request["taskDefinition"]), tags=False)
+    overrides = (request.get("overrides") or {}).get("containerOverrides") or []
+    essential = [c for c in td.containers if c.get("essential", True)] or td.containers
+    container = str(overrides[0].get("name")) if overrides else str(essential[0].get("name"))
+    cluster = str(request["cluster"])
+    sources = [s for s in discover(item.name, td.raw, ctx.settings.region, cluster) if s.container == container]
+    return Prepared(item.name, "", cluster, td, container, request, sources)
 
 
-def _exit_codes(task: dict[str, Any]) -> dict[str, Any]:
-    return {str(c.get("name")): c.get("exitCode") for c in task.get("containers", [])}
-
-
-def run_schedule(ctx: AppContext, name: str, group: str | None, wait: bool, timeout: float, interval: float) -> Result:
+def run_schedule(
+    ctx: AppContext,
+    name: str,
+    group: str | None,
+    wait: bool,
+    timeout: float | None,
+    interval: float,
+    keep_running: bool = False,
+) -> Result:
     import uuid
 
     from vegaops.output.result import Result
     from vegaops.runbook import engine
-    from vegaops.steps.schedules import RunParams, RunScheduled
+    from vegaops.steps.schedules import RunParams, RunScheduled, find_one, run_task_request
+    from vegaops.tasks import run as tr
 
     run_id = f"vegaops-schedule-{uuid.uuid4().hex[:12]}"
     report = engine.run(ctx, "schedule-run", [engine.single(RunScheduled, RunParams(name, run_id, group))])
     step = report.steps[0]
     tasks = [str(t) for t in step.outputs.get("tasks") or []]
-    data: dict[str, Any] = {
-        "schedule": name,
-        "run_id": run_id,
-        "tasks": tasks,
-        "steps": [s.to_dict() for s in report.steps],
-    }
+    data: dict[str, Any] = {"schedule": name, "run_id": run_id, "tasks": tasks}
+    data["steps"] = [s.to_dict() for s in report.steps]
     if report.dry_run or not tasks:
         return Result(
             command=ctx.command,
@@ -63,58 +63,50 @@ def run_schedule(ctx: AppContext, name: str, group: str | None, wait: bool, time
     started = f"started {name}: " + ", ".join(t.rsplit("/", 1)[-1] for t in tasks)
     if not wait:
         return Result(command=ctx.command, status="changed", changes=report.changes, data=data, message=started)
-    described = wait_stopped(ctx, str(step.outputs.get("cluster")), tasks, timeout, interval)
-    data["results"] = [
-        {
-            "task": t.get("taskArn"),
-            "status": t.get("lastStatus"),
-            "stop_code": t.get("stopCode"),
-            "stopped_reason": t.get("stoppedReason"),
-            "exit_codes": _exit_codes(t),
-        }
-        for t in described
-    ]
-    cluster = str(step.outputs.get("cluster")).rsplit("/", 1)[-1]
-    check = f"aws ecs describe-tasks --cluster {cluster} --tasks {' '.join(t.rsplit('/', 1)[-1] for t in tasks)}"
-    if not described or not all(t.get("lastStatus") == "STOPPED" for t in described):
-        from vegaops.errors import TimedOut
+    item = find_one(ctx, name, group)
+    prepared = prepared_for(ctx, item, {**run_task_request(item), "startedBy": run_id})
 
-        late = TimedOut(f"{started}; still running after {timeout:g}s", hint=f"it goes on; check it: {check}")
-        return Result(
-            command=ctx.command,
-            status="timeout",
-            exit_code=6,
-            changes=report.changes,
-            data=data,
-            errors=[late.to_dict()],
-        )
-    reasons = {str(t.get("taskArn")).rsplit("/", 1)[-1]: t.get("stoppedReason") for t in described}
-    bad = {
-        str(t.get("taskArn")).rsplit("/", 1)[-1]: codes
-        for t in described
-        for codes in [_exit_codes(t)]
-        if any(code not in (0, None) for code in codes.values()) or all(code is None for code in codes.values())
-    }
-    if bad:
-        from vegaops.errors import OperationFailed
+    def sink(event: Any) -> None:
+        if ctx.output.json:
+            ctx.output.event({"event": "log", **event.to_dict()})
+        else:
+            ctx.output.line(event.message)
 
-        failed = OperationFailed(
-            f"{name}: task(s) failed: "
-            + "; ".join(f"{t} exit codes {c} ({reasons.get(t) or 'no stop reason'})" for t, c in bad.items()),
-            hint=f"see why: {check}",
+    outcomes = []
+    for arn in tasks:
+        task = tr.describe(ctx, prepared.cluster, arn) or {"taskArn": arn}
+        outcomes.append(
+            tr.wait(
+                ctx,
+                prepared,
+                task,
+                on_event=sink,
+                timeout=timeout,
+                keep_running=keep_running,
+                poll_seconds=interval,
+                on_status=lambda status: ctx.output.note(f"task {status.lower()}"),
+            )
         )
-        return Result(
-            command=ctx.command,
-            status="failed",
-            exit_code=5,
-            changes=report.changes,
-            data=data,
-            errors=[failed.to_dict()],
-        )
+    data["results"] = [o.to_dict() for o in outcomes]
+    worst = max(outcomes, key=tr.exit_code)
+    code = tr.exit_code(worst)
+    text = tr.message(worst, name)
+    if code == 0:
+        return Result(command=ctx.command, status="changed", changes=report.changes, data=data, message=text)
+    ids = " ".join(t.rsplit("/", 1)[-1] for t in tasks)
+    check = f"aws ecs describe-tasks --cluster {prepared.cluster.rsplit('/', 1)[-1]} --tasks {ids}"
+    if worst.verdict == tr.TIMED_OUT:
+        hint = "raise --timeout, or pass --keep-running to leave it running"
+    elif worst.diagnosis is not None:
+        hint = f"{worst.diagnosis.explanation}; {worst.diagnosis.fix}"
+    else:
+        hint = f"see why: {check}"
+    kind = "interrupted" if code == 130 else "timeout" if code == 6 else "failed"
     return Result(
         command=ctx.command,
-        status="changed",
+        status="failed" if code != 6 else "timeout",
+        exit_code=code,
         changes=report.changes,
         data=data,
-        message=f"{started}; every container exited 0",
+        errors=[{"kind": kind, "message": text, "hint": hint, "exit_code": code}],
     )

@@ -16,7 +16,12 @@ def run(
     wait: Annotated[
         bool, typer.Option("--wait/--no-wait", help="Wait for the task to stop (exit 5 if it failed).")
     ] = True,
-    timeout: Annotated[str, typer.Option("--timeout", help="How long to wait: 900, 15m, 1h.")] = "30m",
+    timeout: Annotated[
+        str, typer.Option("--timeout", help="How long to wait: 900, 15m, 1h; then stop the task and exit 6.")
+    ] = "30m",
+    keep_running: Annotated[
+        bool, typer.Option("--keep-running", help="On --timeout or Ctrl-C leave the task running.")
+    ] = False,
     dry_run: DryRunOpt = False,
 ) -> None:
     """Run a scheduled task now with its target's parameters (task definition, network, overrides)."""
@@ -25,4 +30,4 @@ def run(
 
     timeout_s = parse_duration(timeout, "--timeout")
     a = app_ctx(ctx, dry_run)
-    emit(a, run_schedule(a, name, group, wait, timeout_s, 5.0))
+    emit(a, run_schedule(a, name, group, wait, timeout_s, 2.0, keep_running))
