@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from vegaops.cmdline import prog
 from vegaops.errors import NotFoundError, OperationFailed, UsageError
@@ -328,7 +328,7 @@ def _ms(value: Any) -> int | None:
 
 def describe(ctx: AppContext, cluster: str, task_arn: str) -> dict[str, Any] | None:
     tasks = ctx.aws.ecs.describe_tasks(cluster, [task_arn])
-    return cast("dict[str, Any]", tasks[0]) if tasks else None
+    return dict(tasks[0]) if tasks else None
 
 
 def outcome_of(prepared: Prepared, task: dict[str, Any]) -> RunOutcome:

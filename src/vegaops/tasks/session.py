@@ -21,7 +21,7 @@ import signal
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from vegaops.cmdline import prog
 from vegaops.errors import NotFoundError, Refused, UsageError, VegaopsError
@@ -123,7 +123,7 @@ def find_target(ctx: AppContext, name: str, task: str | None = None, container: 
                 f"task {task} not found in cluster {cluster}",
                 hint=f"the running tasks: {prog()} debug {key}; --task takes a task id or ARN",
             )
-        chosen = cast("dict[str, Any]", described[0])
+        chosen = dict(described[0])
     else:
         arns = ctx.aws.ecs.list_tasks(cluster, service=ecs_name, desired_status="RUNNING")
         running = [
@@ -148,7 +148,7 @@ def find_target(ctx: AppContext, name: str, task: str | None = None, container: 
                 hint="pass --container NAME",
             )
         picked = choice.name
-    return Target(key, ecs_name, cluster, cast("dict[str, Any]", service), chosen, td, picked)
+    return Target(key, ecs_name, cluster, dict(service), chosen, td, picked)
 
 
 def _platform_ok(version: str) -> bool | None:
@@ -354,7 +354,7 @@ def execute_command(ctx: AppContext, target: Target, command: list[str]) -> int:
     )
     if not target.runtime_id:  # the task's answer may predate the agent: read it again, as the AWS CLI does
         fresh = ctx.aws.ecs.describe_tasks(target.cluster, [str((target.task or {}).get("taskArn"))])
-        target.task = cast("dict[str, Any]", fresh[0]) if fresh else target.task
+        target.task = dict(fresh[0]) if fresh else target.task
     region, profile, endpoint = _region_profile(ctx, client)
     session = dict(response["session"])
     return hand_off(session, region, profile, {"Target": target.ssm_target}, endpoint)
