@@ -15,6 +15,7 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from vegaops.errors import ConfigError
@@ -74,9 +75,6 @@ NOTIFY_KEYS: dict[str, tuple[type, str]] = {
 }
 TOP_KEYS = ("project", "env", "service", "notify")
 
-# Environments that need no entry in vegaops.toml. A provider returns that env's settings.
-BUILTIN_ENVS: dict[str, Callable[[], dict[str, Any]]] = {}
-
 
 def _sandbox_env() -> dict[str, Any]:
     from vegaops.sandbox.env import sandbox_env
@@ -84,7 +82,8 @@ def _sandbox_env() -> dict[str, Any]:
     return sandbox_env()
 
 
-BUILTIN_ENVS["sandbox"] = _sandbox_env
+# Environments that need no entry in vegaops.toml. A provider returns that env's settings. Read-only.
+BUILTIN_ENVS: Mapping[str, Callable[[], dict[str, Any]]] = MappingProxyType({"sandbox": _sandbox_env})
 
 _MAY_BE_EMPTY = ("secrets_prefix", "params_prefix", "source_repo_prefix", "health_expect_body")
 _TYPE_WORDS = {str: "a string", bool: "true or false", int: "an integer", list: "a list", dict: "a table"}

@@ -70,27 +70,35 @@ def test_the_environments_schedules_by_cluster_or_family(project: Path) -> None:
     assert names == {"ours-on-cluster", "ours-by-family"}
 
 
+def _follow(ctx: AppContext, task_definitions: dict[str, str]) -> dict[str, Any]:
+    """schedules.follow through the engine, as the deploy pipeline runs it after a watch that succeeded."""
+    from vegaops.runbook import engine
+    from vegaops.steps.schedules import FollowParams, FollowSchedules
+
+    params = FollowParams(task_definitions, outcomes=dict.fromkeys(task_definitions, "succeeded"))
+    step = engine.run(ctx, "deploy", [engine.single(FollowSchedules, params)]).steps[0]
+    return {"moved": dict(step.outputs.get("moved") or {}), "notes": list(step.notes)}
+
+
 @pytest.mark.usefixtures("aws")
 def test_a_deploy_moves_them_unless_the_environment_opts_out(project: Path) -> None:
-    from vegaops.deploy.schedules import follow
-
     _estate()
     new = f"arn:aws:ecs:us-east-1:{ACCOUNT}:task-definition/vega-api:2"
-    off = follow(_ctx(project, "schedules_follow = false\n"), {"vega-api": new})
-    assert off == {"moved": {}, "enabled": False}
+    off = _follow(_ctx(project, "schedules_follow = false\n"), {"vega-api": new})
+    assert off["moved"] == {} and "schedules_follow = false" in off["notes"][0]
     sched = boto3.client("scheduler")
     assert sched.get_schedule(Name="ours-on-cluster")["Target"]["EcsParameters"]["TaskDefinitionArn"].endswith(":1")
 
     ctx = _ctx(project)
     ctx.options.yes = True
-    moved = follow(ctx, {"vega-api": new})
+    moved = _follow(ctx, {"vega-api": new})
     assert sorted(moved["moved"]) == ["schedule ours-by-family", "schedule ours-on-cluster"]
     for name in ("ours-on-cluster", "ours-by-family"):
         got: Any = sched.get_schedule(Name=name)
         assert got["Target"]["EcsParameters"]["TaskDefinitionArn"] == new
         assert got["ScheduleExpressionTimezone"] == "Europe/Berlin"
     assert sched.get_schedule(Name="not-ours")["Target"]["EcsParameters"]["TaskDefinitionArn"].endswith("billing:1")
-    assert follow(ctx, {"vega-api": new})["moved"] == {}  # a second run moves nothing
+    assert _follow(ctx, {"vega-api": new})["moved"] == {}  # a second run moves nothing
 
 
 def test_next_run_of_aws_cron_in_its_time_zone_rate_and_at() -> None:

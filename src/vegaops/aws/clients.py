@@ -15,8 +15,9 @@ from vegaops import __version__
 if TYPE_CHECKING:
     import boto3
 
-# Operation name -> the endpoint it was last sent to, so an error can name the endpoint that failed.
-ENDPOINTS: dict[str, str] = {}
+# Where a failed call went, written into its error response's ResponseMetadata (botocore raises ClientError with
+# that dict as ``exc.response``), so an error can name the endpoint that failed without any module-level state.
+ENDPOINT_KEY = "VegaopsEndpoint"
 
 # Seconds after which a call to an AWS endpoint that does not answer gives up, retries included
 # (config key ``aws_timeout``, environment variable ``VEGAOPS_AWS_TIMEOUT``).
@@ -173,11 +174,14 @@ class ClientFactory:
         client = session.client(service, **kwargs)  # type: ignore[call-overload]
         url = str(client.meta.endpoint_url)
 
-        def remember(model: Any = None, **_: Any) -> None:
-            if model is not None:
-                ENDPOINTS[str(model.name)] = url
+        def remember(http_response: Any = None, parsed: Any = None, **_: Any) -> None:
+            failed = http_response is not None and getattr(http_response, "status_code", 200) >= 300
+            if failed and isinstance(parsed, dict):
+                metadata = parsed.setdefault("ResponseMetadata", {})
+                if isinstance(metadata, dict):
+                    metadata[ENDPOINT_KEY] = url
 
-        client.meta.events.register("before-call", remember)
+        client.meta.events.register("after-call", remember)
         return client
 
     def resolved_region(self) -> str | None:

@@ -50,8 +50,9 @@ def _watch(ctx: AppContext, moved: dict[str, dict[str, Any]], w: Watch) -> dict[
 
     if not moved or not w.enabled:
         return {}
-    ctx.shared["_deploy_started"] = ctx.clock.monotonic()
-    params = WatchParams(services=sorted(moved), timeout=w.timeout, poll_interval=w.poll_interval)
+    params = WatchParams(
+        services=sorted(moved), timeout=w.timeout, poll_interval=w.poll_interval, started=ctx.clock.monotonic()
+    )
     targets = [
         {
             "service": name,
@@ -64,7 +65,7 @@ def _watch(ctx: AppContext, moved: dict[str, dict[str, Any]], w: Watch) -> dict[
         if m.get("deployment_id")
     ]
     try:
-        return watch_targets(ctx, targets, params)
+        return watch_targets(ctx, targets, params).verdicts
     except KeyboardInterrupt:
         raise Interrupted(
             "interrupted: the scaling continues in AWS",

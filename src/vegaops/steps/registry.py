@@ -34,11 +34,13 @@ STEPS: dict[str, str] = {
     "schedules.run": "vegaops.steps.schedules:RunScheduled",
     "ecs.run": "vegaops.steps.run:RunTask",
     "ecs.enable-exec": "vegaops.steps.exec:EnableExec",
+    "ecs.rollback-on-failure": "vegaops.steps.ecs:RollbackOnFailure",
+    "ecs.tag-outcome": "vegaops.steps.deploy:TagOutcome",
+    "ecs.prune": "vegaops.steps.deploy:PruneRevisions",
+    "ecs.record-outcomes": "vegaops.steps.deploy:RecordOutcomes",
+    "deploy.lock": "vegaops.steps.deploy:LockService",
+    "deploy.unlock": "vegaops.steps.deploy:UnlockService",
 }
-
-
-def register(step_id: str, target: str) -> None:
-    STEPS[step_id] = target
 
 
 def get_step(step_id: str) -> type[Step[Any]]:
