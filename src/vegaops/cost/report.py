@@ -36,6 +36,15 @@ def price_book(ctx: AppContext) -> PriceBook:
             f"live prices (the shipped table of {PriceBook(region).table_date} is used)",
         )
 
+    from vegaops.aws.clients import endpoint_override_active
+
+    if endpoint_override_active("pricing", ctx.settings.get("endpoint_url")):
+        # an emulator (the sandbox, moto, LocalStack) has no Price List: said once, not asked (botocore would retry)
+        ctx.output.warn(
+            f"prices: the endpoint is not AWS, so the Price List is not read; the shipped table of "
+            f"{PriceBook(region).table_date} is used"
+        )
+        return PriceBook(region)
     return PriceBook(region, fetch=fetch, cache=state_dir() / "price-cache.json", now=ctx.clock.now)
 
 
