@@ -43,6 +43,7 @@ ENV_KEYS: dict[str, tuple[type, str]] = {
     "health_sqs_max_depth": (int, "most messages a health-checked SQS queue may hold (default 1000)"),
     "health_sqs_max_age": (int, "oldest message age in seconds a health-checked queue may hold (default 600)"),
     "aws_timeout": (int, "seconds after which an AWS endpoint that does not answer gives up, retries included"),
+    "schedules_follow": (bool, "deploy moves scheduled tasks (EventBridge) of a deployed family to its new revision"),
 }
 # Integer keys and their smallest allowed value: checked with the key path, never silently replaced.
 _INT_MINIMUM: dict[str, int] = {
@@ -409,6 +410,7 @@ def _defaults(project_name: str | None, env: str | None) -> dict[str, Any]:
         "health_sqs_max_depth": 1000,
         "health_sqs_max_age": 600,
         "aws_timeout": None,
+        "schedules_follow": True,
     }
 
 

@@ -84,6 +84,10 @@ def data_loader(data_path: str | None) -> Any:
     return Loader(extra_search_paths=paths)
 
 
+# Services whose API is answered in one region only (the AWS Price List API: us-east-1, and the Cost Explorer API).
+HOME_REGIONS = {"pricing": "us-east-1", "ce": "us-east-1"}
+
+
 class ClientFactory:
     """Builds (and caches) boto3 clients for one profile/region/endpoint.
 
@@ -165,6 +169,8 @@ class ClientFactory:
         kwargs: dict[str, Any] = {"config": config}
         if self.endpoint_url:
             kwargs["endpoint_url"] = self.endpoint_url
+        elif service in HOME_REGIONS:  # answered in one region only, whatever region the estate is in
+            kwargs["region_name"] = HOME_REGIONS[service]
         client = session.client(service, **kwargs)  # type: ignore[call-overload]
         url = str(client.meta.endpoint_url)
 

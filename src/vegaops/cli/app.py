@@ -13,6 +13,7 @@ from typer.core import TyperGroup
 from vegaops import __version__, completion
 from vegaops.cli import (
     config,
+    cost,
     debug,
     deploy,
     env,
@@ -26,6 +27,8 @@ from vegaops.cli import (
     run,
     runbook,
     sandbox,
+    scale,
+    schedule,
     secret,
     setup,
     shell,
@@ -68,6 +71,9 @@ app.command("status")(status.status)
 app.command("health")(health.health)
 app.command("debug")(debug.debug)
 app.command("iam-policy")(iam_policy.iam_policy)
+app.command("cost")(cost.cost)
+app.command("scale")(scale.scale)
+app.add_typer(schedule.app, name="schedule")
 app.add_typer(secret.app, name="secret")
 app.command("exec", context_settings={"allow_interspersed_args": False})(exec_.exec_)
 # run SERVICE [options] -- CMD: options after SERVICE (as the issue writes it); nothing after -- is parsed
