@@ -25,7 +25,6 @@ def _run(argv: Sequence[str] | None) -> int:
     from typer._click.exceptions import ClickException  # typer's vendored Click, not the click package
 
     from vegaops import cmdline
-    from vegaops.cli.app import app
     from vegaops.cli.tree import command_for, defer_coercion
     from vegaops.context import CURRENT
 
@@ -36,7 +35,7 @@ def _run(argv: Sequence[str] | None) -> int:
     try:
         # only the branch the arguments name (start-up of one-call commands); the root group's parse_args
         # moves global options given after the subcommand in front of it (cli/argv.py)
-        command = command_for(app, args)
+        command = command_for(args)
         defer_coercion(command)  # plain string values need no pydantic
         rv = command.main(args=args, prog_name="vegaops", standalone_mode=False)
         return int(rv) if isinstance(rv, int) else 0

@@ -1,10 +1,17 @@
-"""The root command: global options and the context; registers the command groups (``cli/<group>/``) and the
-top-level commands (``cli/<command>.py``)."""
+"""The root command: global options and the context; the table of the command groups (``cli/<group>/``) and the
+top-level commands (``cli/<command>.py``).
+
+A run imports only the module its command word names (:data:`TREE`, :func:`tree`, ``cli/tree.py``): the root of
+``vegaops config get NAME`` never imports the other 40-odd command modules. ``app`` is the whole tree, built on
+first use (root help, unknown words, completion and the tests that walk the tree)."""
 
 from __future__ import annotations
 
+import copy
+import importlib
 import os
 import sys
+from collections.abc import Collection
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,26 +19,6 @@ import typer
 from typer.core import TyperGroup
 
 from vegaops import __version__, cmdline, completion
-from vegaops.cli import (
-    config,
-    debug,
-    deploy,
-    env,
-    exec_,
-    health,
-    iam_policy,
-    image,
-    logs,
-    port_forward,
-    rollback,
-    run,
-    runbook,
-    sandbox,
-    secret,
-    setup,
-    shell,
-    status,
-)
 from vegaops.context import CURRENT, AppContext, GlobalOptions
 
 
@@ -60,7 +47,7 @@ class VegaopsGroup(TyperGroup):
             raise typer.Exit(handle(exc, sys.argv[1:], debug)) from exc
 
 
-app = typer.Typer(
+root_app = typer.Typer(
     cls=VegaopsGroup,
     name="vegaops",
     help="Operations runbooks for AWS ECS Fargate: deploy, secrets, config, logs, health.",
@@ -70,25 +57,6 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,  # plain click help: rich formatting would double the start-up time of --help
 )
-app.add_typer(config.app, name="config")
-app.add_typer(env.app, name="env")
-app.add_typer(image.app, name="image")
-app.add_typer(runbook.app, name="runbook")
-app.add_typer(logs.app, name="logs")
-app.add_typer(sandbox.app, name="sandbox")
-app.command("setup")(setup.setup)
-app.add_typer(deploy.app, name="deploy")
-app.command("rollback")(rollback.rollback)
-app.command("status")(status.status)
-app.command("health")(health.health)
-app.command("debug")(debug.debug)
-app.command("iam-policy")(iam_policy.iam_policy)
-app.add_typer(secret.app, name="secret")
-app.command("exec", context_settings={"allow_interspersed_args": False})(exec_.exec_)
-# run SERVICE [options] -- CMD: options after SERVICE (as the issue writes it); nothing after -- is parsed
-app.command("run")(run.run)
-app.command("shell")(shell.shell)
-app.command("port-forward")(port_forward.port_forward)
 
 
 def _version(value: bool) -> None:
@@ -102,7 +70,7 @@ def _source(ctx: typer.Context, name: str, flag: str, envvar: str) -> str:
     return f"environment variable {envvar}" if source is not None and source.name == "ENVIRONMENT" else f"flag {flag}"
 
 
-@app.callback()
+@root_app.callback()
 def root(
     ctx: typer.Context,
     env: Annotated[
@@ -186,3 +154,52 @@ def root(
     cmdline.remember(options)
     CURRENT[:] = [app_ctx]
     ctx.obj = app_ctx
+
+
+# command word -> its module: a group package (its ``app``) or ``module:function`` of a top-level command, with
+# that command's click context settings. The order is the order of root help.
+TREE: dict[str, tuple[str, dict[str, Any]]] = {
+    "config": ("vegaops.cli.config", {}),
+    "env": ("vegaops.cli.env", {}),
+    "image": ("vegaops.cli.image", {}),
+    "runbook": ("vegaops.cli.runbook", {}),
+    "logs": ("vegaops.cli.logs", {}),
+    "sandbox": ("vegaops.cli.sandbox", {}),
+    "setup": ("vegaops.cli.setup:setup", {}),
+    "deploy": ("vegaops.cli.deploy", {}),
+    "rollback": ("vegaops.cli.rollback:rollback", {}),
+    "status": ("vegaops.cli.status:status", {}),
+    "health": ("vegaops.cli.health:health", {}),
+    "debug": ("vegaops.cli.debug:debug", {}),
+    "iam-policy": ("vegaops.cli.iam_policy:iam_policy", {}),
+    "secret": ("vegaops.cli.secret", {}),
+    "exec": ("vegaops.cli.exec_:exec_", {"allow_interspersed_args": False}),
+    # run SERVICE [options] -- CMD: options after SERVICE (as the issue writes it); nothing after -- is parsed
+    "run": ("vegaops.cli.run:run", {}),
+    "shell": ("vegaops.cli.shell:shell", {}),
+    "port-forward": ("vegaops.cli.port_forward:port_forward", {}),
+}
+
+
+def tree(words: Collection[str] | None = None) -> typer.Typer:
+    """The root with the commands named in ``words`` (every one when None), importing only their modules."""
+    built = copy.copy(root_app)
+    built.registered_groups, built.registered_commands = [], []
+    for word, (target, settings) in TREE.items():
+        if words is not None and word not in words:
+            continue
+        module, _, function = target.partition(":")
+        loaded = importlib.import_module(module)
+        if function:
+            built.command(word, context_settings=settings or None)(getattr(loaded, function))
+        else:
+            built.add_typer(loaded.app, name=word)
+    return built
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """``app``: the whole tree, built once when asked for."""
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    whole = globals()["app"] = tree()
+    return whole
