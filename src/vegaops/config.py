@@ -78,7 +78,7 @@ BUILTIN_ENVS: dict[str, Callable[[], dict[str, Any]]] = {}
 
 
 def _sandbox_env() -> dict[str, Any]:
-    from vegaops.sandbox.env import sandbox_env
+    from vegaops.builtin_env import sandbox_env
 
     return sandbox_env()
 
