@@ -311,6 +311,70 @@ def _enable_exec(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
     return EnableExec(EnableExecParams(service="api"))
 
 
+def _deploy_lock(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.deploy import core
+    from vegaops.steps.deploy import LockParams, LockService
+
+    holder = core.new_lock(ctx, "vega-api", "v2", 600).holder  # the holder a deploy releases by
+    return LockService(LockParams(service="vega-api", tag="v2", ttl=600, holder=holder))
+
+
+def _deploy_unlock(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.deploy import core
+    from vegaops.steps.deploy import UnlockParams, UnlockService
+
+    core.acquire_lock(ctx, "vega-api", "v1", ttl=600)  # a crashed deploy's lock
+    return UnlockService(UnlockParams(service="api"))
+
+
+def _ecs_tag_outcome(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.deploy import TagOutcome, TagOutcomeParams
+
+    arn = _new_revision(request)
+    return TagOutcome(TagOutcomeParams("vega-api", arn, "ecs-svc/1", outcomes={"vega-api": "succeeded"}))
+
+
+def _ecs_prune(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.deploy import PruneParams, PruneRevisions
+
+    ecs = _service(request.getfixturevalue("monkeypatch"))
+    for _ in range(3):  # vega-api:2..4, the service still on :1
+        ecs.register_task_definition(
+            family="vega-api", containerDefinitions=[{"name": "api", "image": IMAGE, "memory": 512}]
+        )
+    return PruneRevisions(PruneParams("vega-api", "vega-api:4", keep=2, outcomes={"vega-api": "succeeded"}))
+
+
+def _ecs_rollback_on_failure(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.ecs import RollbackOnFailure, RollbackOnFailureParams
+
+    _service(request.getfixturevalue("monkeypatch"))
+    request.getfixturevalue("monkeypatch").delenv("MOTO_ECS_SERVICE_RUNNING")  # moto: a rollout that never ends
+    ecs = boto3.client("ecs")
+    old = ecs.describe_task_definition(taskDefinition="vega-api:1")["taskDefinition"]["taskDefinitionArn"]
+    ecs.create_service(cluster="vega-staging", serviceName="vega-web", taskDefinition=old, desiredCount=2)
+    new = _new_revision_of("vega-api")
+    ecs.update_service(cluster="vega-staging", service="vega-web", taskDefinition=new)
+    (svc,) = ecs.describe_services(cluster="vega-staging", services=["vega-web"])["services"]
+    primary = next(d for d in svc["deployments"] if d["status"] == "PRIMARY")
+    assert primary["rolloutState"] == "IN_PROGRESS"
+    return RollbackOnFailure(RollbackOnFailureParams("vega-web", primary["id"], old))
+
+
+def _new_revision_of(family: str) -> str:
+    td = boto3.client("ecs").register_task_definition(
+        family=family, containerDefinitions=[{"name": "api", "image": IMAGE, "memory": 512}]
+    )
+    return str(td["taskDefinition"]["taskDefinitionArn"])
+
+
+def _ecs_record_outcomes(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.deploy import RecordOutcomes, RecordOutcomesParams
+
+    _service(request.getfixturevalue("monkeypatch"))  # steady on vega-api:1, its outcome never tagged
+    return RecordOutcomes(RecordOutcomesParams("api"))
+
+
 CASES: dict[str, Case] = {
     "ssm.put": Case(_ssm_put),
     "ssm.delete": Case(_ssm_delete),
@@ -332,6 +396,14 @@ CASES: dict[str, Case] = {
     "ecs.force-redeploy": Case(_force_redeploy),
     "ecs.run": Case(_ecs_run, e2e=True),  # runs a local process
     "ecs.enable-exec": Case(_enable_exec),
+    "deploy.lock": Case(_deploy_lock),
+    "deploy.unlock": Case(_deploy_unlock),
+    "ecs.tag-outcome": Case(_ecs_tag_outcome),
+    "ecs.prune": Case(_ecs_prune, expect=lambda plan: "vega-api:2" in plan.changes[0].summary),
+    "ecs.rollback-on-failure": Case(_ecs_rollback_on_failure),
+    "ecs.record-outcomes": Case(
+        _ecs_record_outcomes, expect=lambda plan: plan.changes[0].summary.startswith("record succeeded on vega-api:1")
+    ),
 }
 
 

@@ -27,7 +27,7 @@ def _tag_of(image: str) -> str:
 def _app_image(ctx: AppContext, key: str | None, td: Any) -> str:
     """The image of the container deploys change (configured, in the service's repository, or the only
     essential non-sidecar); the first container's only when that is ambiguous."""
-    from vegaops.deploy.containers import choose
+    from vegaops.images.containers import choose
 
     container = repo = None
     if key is not None:
@@ -242,8 +242,17 @@ def history(ctx: AppContext, name: str, limit: int) -> Result:
 def prune_revisions(ctx: AppContext, service: str, keep: int, family: str) -> list[str]:
     """Deregister task definition revisions beyond the newest ``keep``: never the running one, any
     revision a current deployment uses, or the rollback target."""
+    removed = prunable(ctx, service, keep, family)
+    for arn in removed:
+        ctx.aws.ecs.deregister_task_definition(arn)
+    return removed
+
+
+def prunable(ctx: AppContext, service: str, keep: int, family: str) -> list[str]:
+    """The revisions of ``family`` beyond the newest ``keep`` that may be deregistered: never the running one,
+    any revision a current deployment uses, or the rollback target (reads only)."""
     from vegaops.aws.ecs import family_of
-    from vegaops.steps.ecs import rollback_target
+    from vegaops.deploy.outcomes import rollback_target
 
     cluster = ctx.settings.require_cluster()
     ecs = ctx.aws.ecs
@@ -258,10 +267,4 @@ def prune_revisions(ctx: AppContext, service: str, keep: int, family: str) -> li
     protected = {vd.short_td(running), *(vd.short_td(str(d.get("taskDefinition"))) for d in svc.get("deployments", []))}
     with contextlib.suppress(VegaopsError):
         protected.add(vd.short_td(rollback_target(ctx, service, svc, None, explain=False)))
-    removed = []
-    for arn in arns[keep:]:
-        if vd.short_td(arn) in protected:
-            continue
-        ecs.deregister_task_definition(arn)
-        removed.append(arn)
-    return removed
+    return [arn for arn in arns[keep:] if vd.short_td(arn) not in protected]

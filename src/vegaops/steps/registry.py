@@ -28,6 +28,12 @@ STEPS: dict[str, str] = {
     "secrets.repoint": "vegaops.steps.repoint:RepointSecret",
     "ecs.run": "vegaops.steps.run:RunTask",
     "ecs.enable-exec": "vegaops.steps.exec:EnableExec",
+    "ecs.rollback-on-failure": "vegaops.steps.ecs:RollbackOnFailure",
+    "ecs.tag-outcome": "vegaops.steps.deploy:TagOutcome",
+    "ecs.prune": "vegaops.steps.deploy:PruneRevisions",
+    "ecs.record-outcomes": "vegaops.steps.deploy:RecordOutcomes",
+    "deploy.lock": "vegaops.steps.deploy:LockService",
+    "deploy.unlock": "vegaops.steps.deploy:UnlockService",
 }
 
 

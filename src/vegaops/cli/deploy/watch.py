@@ -20,8 +20,8 @@ def watch(
     rollback_on_failure: Annotated[bool, typer.Option("--rollback-on-failure")] = False,
 ) -> None:
     """Re-attach to the deployment in flight and watch it to a verdict."""
-    from vegaops.deploy.run import watch_command
     from vegaops.inputs import parse_duration, positive_seconds
+    from vegaops.pipeline.deploy import watch_command
 
     timeout_s, poll_s = parse_duration(timeout, "--timeout"), positive_seconds(poll_interval, "--poll-interval")
     a = app_ctx(ctx)
