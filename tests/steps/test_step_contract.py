@@ -238,6 +238,83 @@ def _force_redeploy(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any
     return ForceRedeploy(RedeployParams(services=["vega-api"], after=changed))
 
 
+def _scale_desired(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.scale import DesiredParams, SetDesiredCount
+
+    _service(request.getfixturevalue("monkeypatch"))
+    return SetDesiredCount(DesiredParams(service="vega-api", desired=3))
+
+
+def _scale_autoscaling(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.scale import AutoscalingParams, SetScalableTarget
+
+    _service(request.getfixturevalue("monkeypatch"))
+    return SetScalableTarget(AutoscalingParams(service="vega-api", min=1, max=4))
+
+
+def _scale_save(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.scale import SaveCounts, SaveParams
+
+    _service(request.getfixturevalue("monkeypatch"))
+    return SaveCounts(SaveParams(services=["vega-api"]))
+
+
+def _scale_restore(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    import json
+
+    from vegaops.steps.scale import RestoreCounts, RestoreParams
+
+    _service(request.getfixturevalue("monkeypatch"))
+    saved = {"desired": 3, "autoscaling": {"min": 1, "max": 4, "suspended": False}, "saved_at": "", "by": "ci"}
+    boto3.client("ssm").put_parameter(Name="/vegaops/scale/staging/vega-api", Value=json.dumps(saved), Type="String")
+    return RestoreCounts(RestoreParams())
+
+
+def _scheduled_worker(target_revision: int) -> str:
+    """vega-api:1 and :2 registered; a Scheduler schedule and a rule that run vega-api:<target_revision>."""
+    _service_from_env()
+    ecs = boto3.client("ecs")
+    second = ecs.register_task_definition(
+        family="vega-api", containerDefinitions=[{"name": "api", "image": "vega-api:2", "memory": 512}]
+    )["taskDefinition"]["taskDefinitionArn"]
+    cluster = ecs.describe_clusters(clusters=["vega-staging"])["clusters"][0]["clusterArn"]
+    td = second.replace(":2", f":{target_revision}")
+    role = f"arn:aws:iam::{ACCOUNT}:role/scheduler"
+    params = {"TaskDefinitionArn": td, "TaskCount": 1, "LaunchType": "FARGATE"}
+    boto3.client("scheduler").create_schedule(
+        Name="nightly",
+        ScheduleExpression="cron(0 3 * * ? *)",
+        FlexibleTimeWindow={"Mode": "OFF"},
+        Target={"Arn": cluster, "RoleArn": role, "EcsParameters": params},
+    )
+    events = boto3.client("events")
+    events.put_rule(Name="hourly", ScheduleExpression="rate(1 hour)")
+    events.put_targets(Rule="hourly", Targets=[{"Id": "1", "Arn": cluster, "RoleArn": role, "EcsParameters": params}])
+    return second
+
+
+def _service_from_env() -> None:
+    ecs = boto3.client("ecs")
+    ecs.create_cluster(clusterName="vega-staging")
+    ecs.register_task_definition(
+        family="vega-api", containerDefinitions=[{"name": "api", "image": "vega-api:1", "memory": 512}]
+    )
+    ecs.create_service(cluster="vega-staging", serviceName="vega-api", taskDefinition="vega-api:1", desiredCount=1)
+
+
+def _schedules_follow(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.schedules import FollowParams, FollowSchedules
+
+    return FollowSchedules(FollowParams(task_definitions={"vega-api": _scheduled_worker(1)}))
+
+
+def _schedules_run(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.schedules import RunParams, RunScheduled
+
+    _scheduled_worker(2)  # moto starts a FARGATE task without a network configuration
+    return RunScheduled(RunParams(name="nightly", run_id="vegaops-schedule-contract"))
+
+
 class _SimulatedClock:
     """A fake clock whose sleeps advance the sandbox's simulator in-process: a task RunTask creates is
     handed to it (as the sandbox server's middleware does) and runs its command as a local process."""
@@ -394,6 +471,12 @@ CASES: dict[str, Case] = {
     "health.check": Case(_health_check, changes=False, expect=lambda plan: plan.outputs.get("healthy") is True),
     "debug.report": Case(_debug_report, changes=False, expect=lambda plan: plan.outputs.get("causes") == []),
     "ecs.force-redeploy": Case(_force_redeploy),
+    "scale.desired": Case(_scale_desired),
+    "scale.autoscaling": Case(_scale_autoscaling),
+    "scale.save": Case(_scale_save),
+    "scale.restore": Case(_scale_restore),
+    "schedules.follow": Case(_schedules_follow),
+    "schedules.run": Case(_schedules_run),
     "ecs.run": Case(_ecs_run, e2e=True),  # runs a local process
     "ecs.enable-exec": Case(_enable_exec),
     "deploy.lock": Case(_deploy_lock),

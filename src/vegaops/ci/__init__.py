@@ -1,7 +1,8 @@
 """What a command's final result tells CI and the team: GitHub Actions step summary, outputs and
 annotations (:mod:`vegaops.ci.github`) and notifications (:mod:`vegaops.notify`).
 
-:func:`finish` is called once by ``vegaops.main.run`` after the command's result was rendered. It never
+:func:`finish` is called once by ``vegaops.main.run`` after the command's result was rendered, with the
+context of the run. It never
 raises and never changes the exit code.
 """
 
@@ -34,12 +35,9 @@ def _may_notify(ctx: AppContext) -> bool:
     return bool(table or os.environ.get("VEGAOPS_NOTIFY_WEBHOOK"))
 
 
-def finish(exit_code: int) -> None:
-    from vegaops.context import CURRENT
-
-    ctx = CURRENT[0] if CURRENT else None
-    result = ctx.output.last if ctx is not None else None
-    if ctx is None or result is None:
+def finish(ctx: AppContext, exit_code: int) -> None:
+    result = ctx.output.last
+    if result is None:
         return
     try:
         envelope = result.envelope()  # redacted

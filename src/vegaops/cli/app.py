@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import importlib
 import os
-import sys
 from collections.abc import Collection
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,12 +17,12 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from vegaops import __version__, cmdline, completion
-from vegaops.context import CURRENT, AppContext, GlobalOptions
+from vegaops import __version__, completion
+from vegaops.context import AppContext, GlobalOptions
 
 
 class VegaopsGroup(TyperGroup):
-    """Routes every exception a command raises through the one error boundary (vegaops.boundary.handle)."""
+    """The root group: global options anywhere on the line. Errors go to the one boundary, ``vegaops.main``."""
 
     def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
         if ctx.parent is None:  # the root: global options may come after the subcommand (cli/argv.py)
@@ -31,20 +30,6 @@ class VegaopsGroup(TyperGroup):
 
             args = hoist_globals(args, self)
         return super().parse_args(ctx, args)
-
-    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
-        from typer._click.exceptions import ClickException
-
-        try:
-            return super().invoke(ctx)
-        except (typer.Exit, typer.Abort, ClickException, BrokenPipeError):
-            raise
-        except (Exception, KeyboardInterrupt) as exc:
-            from vegaops.boundary import handle
-
-            app_obj = ctx.obj
-            debug = bool(app_obj and app_obj.options.debug)
-            raise typer.Exit(handle(exc, sys.argv[1:], debug)) from exc
 
 
 root_app = typer.Typer(
@@ -61,7 +46,9 @@ root_app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"vegaops {__version__}")
+        from vegaops.output.render import Output
+
+        Output().text(f"vegaops {__version__}\n")
         raise typer.Exit()
 
 
@@ -151,9 +138,7 @@ def root(
         debug=debug,
     )
     app_ctx = AppContext.from_options(options)
-    cmdline.remember(options)
-    CURRENT[:] = [app_ctx]
-    ctx.obj = app_ctx
+    ctx.obj = app_ctx  # vegaops.main finds the run's context here, for the error boundary and CI reporting
 
 
 # command word -> its module: a group package (its ``app``) or ``module:function`` of a top-level command, with
@@ -172,6 +157,9 @@ TREE: dict[str, tuple[str, dict[str, Any]]] = {
     "health": ("vegaops.cli.health:health", {}),
     "debug": ("vegaops.cli.debug:debug", {}),
     "iam-policy": ("vegaops.cli.iam_policy:iam_policy", {}),
+    "cost": ("vegaops.cli.cost:cost", {}),
+    "scale": ("vegaops.cli.scale:scale", {}),
+    "schedule": ("vegaops.cli.schedule", {}),
     "secret": ("vegaops.cli.secret", {}),
     "exec": ("vegaops.cli.exec_:exec_", {"allow_interspersed_args": False}),
     # run SERVICE [options] -- CMD: options after SERVICE (as the issue writes it); nothing after -- is parsed

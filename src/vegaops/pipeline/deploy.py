@@ -251,6 +251,7 @@ def plan_deploy(ctx: AppContext, o: DeployOptions, start: float) -> DeployPlan:
     calls += [*[c for c in deploys if c.id.startswith("deploy-") and not c.literal], *[c for c in deploys if c.literal]]
     watched = [it for it in items if not it.already]
     calls += _watch_calls(ctx, watched, o, start, prune=True)
+    calls += _follow_calls(ctx, [it for it in watched if it.moving])
 
     then = []
     if watched:
@@ -258,6 +259,8 @@ def plan_deploy(ctx: AppContext, o: DeployOptions, start: float) -> DeployPlan:
             f"watch {', '.join(it.service for it in watched)} until each deployment settles "
             f"(up to {o.timeout:g}s{'; roll back on failure' if o.rollback_on_failure else ''})"
         )
+    if any(c.uses == "schedules.follow" for c in calls):
+        then.append(FOLLOW_THEN)
     prefix = engine.command_prefix(ctx)
     resume = shlex.join([*shlex.split(prefix), "deploy", "--tag", o.tag, *[it.key for it in items]])
     undo = {f"deploy-{it.key}": f"{prefix} rollback {it.key}" for it in moving}
@@ -335,6 +338,30 @@ def _watch_calls(
         if it.moving
     ]
     return calls
+
+
+FOLLOW = "schedules-follow"
+FOLLOW_THEN = "move the scheduled tasks (EventBridge) of each deployed family to its new revision once it succeeded"
+
+
+def _follow_calls(ctx: AppContext, items: list[Item]) -> list[StepCall]:
+    """``schedules.follow`` after the watch: the schedules and rules that run a deployed family move to its new
+    revision once that deployment succeeded (``schedules_follow = false`` in ``[env.X]``: not planned)."""
+    from vegaops.schedules.core import enabled
+
+    if not items or not enabled(ctx):
+        return []
+    return [
+        StepCall(
+            FOLLOW,
+            "schedules.follow",
+            {
+                "task_definitions": {it.service: _deployed(it, "task_definition") for it in items},
+                "outcomes": f"${{steps.{WATCH}.final}}",
+            },
+            always=True,  # one service failing does not keep the others' schedules on their old revision
+        )
+    ]
 
 
 def wait_for_other(ctx: AppContext, service: str, deployment_id: str, td: str, o: DeployOptions, start: float) -> None:
@@ -556,6 +583,9 @@ def _result(
         )
     if pruned:  # a deploy: the old revisions it deregistered (service -> revisions)
         data["deregistered"] = _deregistered(report, items)
+    follow = report.step(FOLLOW) if report is not None else None
+    if follow is not None:
+        data["schedules"] = {"moved": dict(follow.outputs.get("moved") or {}), "status": follow.status}
     error = verdict_error(verdicts)
     for it in items:
         if not it.already:
@@ -579,6 +609,8 @@ def _result(
             if all_already
             else f"deployed {o.tag} to {', '.join(it.service for it in items)} in {took(duration)}"
         )
+        if data.get("schedules", {}).get("moved"):
+            message += f"; scheduled tasks moved: {', '.join(sorted(data['schedules']['moved']))}"
         return Result(
             command=ctx.command,
             status="unchanged" if all_already else "changed",
@@ -687,6 +719,14 @@ def rollback(
         ),
         StepCall("rollback", "ecs.rollback", {"service": service, "to_revision": to_revision}, literal=True),
         *watch,
+        *[
+            dataclasses.replace(
+                c,
+                params={**c.params, "task_definitions": {service: "${steps.rollback.task_definition}"}},
+                when="${steps.rollback.deployment_id}",
+            )
+            for c in _follow_calls(ctx, [it])
+        ],
     ]
     try:
         report = engine.execute(

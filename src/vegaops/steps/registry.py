@@ -26,6 +26,12 @@ STEPS: dict[str, str] = {
     "secrets.rollback": "vegaops.steps.secrets:RollbackSecret",
     "ecs.force-redeploy": "vegaops.steps.redeploy:ForceRedeploy",
     "secrets.repoint": "vegaops.steps.repoint:RepointSecret",
+    "scale.desired": "vegaops.steps.scale:SetDesiredCount",
+    "scale.autoscaling": "vegaops.steps.scale:SetScalableTarget",
+    "scale.save": "vegaops.steps.scale:SaveCounts",
+    "scale.restore": "vegaops.steps.scale:RestoreCounts",
+    "schedules.follow": "vegaops.steps.schedules:FollowSchedules",
+    "schedules.run": "vegaops.steps.schedules:RunScheduled",
     "ecs.run": "vegaops.steps.run:RunTask",
     "ecs.enable-exec": "vegaops.steps.exec:EnableExec",
     "ecs.rollback-on-failure": "vegaops.steps.ecs:RollbackOnFailure",
@@ -35,10 +41,6 @@ STEPS: dict[str, str] = {
     "deploy.lock": "vegaops.steps.deploy:LockService",
     "deploy.unlock": "vegaops.steps.deploy:UnlockService",
 }
-
-
-def register(step_id: str, target: str) -> None:
-    STEPS[step_id] = target
 
 
 def get_step(step_id: str) -> type[Step[Any]]:
