@@ -432,7 +432,7 @@ def _log_tail(ctx: AppContext) -> Any:
 
 def verdict_error(verdicts: dict[str, vd.Verdict]) -> VegaopsError | None:
     """The error for the worst outcome (7 > 6 > 5), or None when every deployment succeeded."""
-    bad = {s: v for s, v in verdicts.items() if v.outcome != vd.SUCCEEDED}
+    bad = {s: v for s, v in verdicts.items() if v.exit_code != 0}
     if not bad:
         return None
     order = {vd.FAILED: 0, vd.TIMED_OUT: 1, vd.SUPERSEDED: 2, vd.ROLLED_BACK: 3}
