@@ -188,7 +188,7 @@ def strategy_from_service(service: dict[str, Any] | None) -> Strategy:
             advanced = dict(lb["advancedConfiguration"])
             break
     return Strategy(
-        name=name if name in STRATEGIES else name,
+        name=name,
         controller=controller,
         bake_minutes=float(config.get("bakeTimeInMinutes") or 0),
         hooks=hooks,
@@ -344,10 +344,7 @@ def entered(history: Sequence[Progress], stage: str) -> float | None:
     """When the current run of ``stage`` began (the first read of it since another stage)."""
     since: float | None = None
     for p in history:
-        if p.stage == stage:
-            since = p.at if since is None else since
-        else:
-            since = None
+        since = (p.at if since is None else since) if p.stage == stage else None
     return since
 
 
@@ -716,8 +713,8 @@ def poll_hint(strategy: Strategy, history: Sequence[Progress], now: float, wait_
     )
     remaining = bake_remaining(strategy, history, now)
     if remaining is not None and remaining > BAKE_POLL + 5:
-        if not waiting_for_stage or stage_index(wait_until) > stage_index("BAKE_TIME"):
-            return min(BAKE_POLL, max(WAIT_POLL, remaining - BAKE_POLL)) if waiting_for_stage else BAKE_POLL
+        # a long bake: an alarm's rollback shows in DescribeServices; close to its end, poll faster again
+        return min(BAKE_POLL, max(WAIT_POLL, remaining - BAKE_POLL))
     if p is not None and p.paused_hook is not None and wait_until != PAUSED:
         return BAKE_POLL
     if waiting_for_stage:
