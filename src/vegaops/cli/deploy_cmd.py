@@ -34,6 +34,14 @@ app = typer.Typer(
 )
 
 TimeoutOpt = Annotated[float, typer.Option("--timeout", help="Seconds to wait for the rollout (default 15 min).")]
+WaitUntilOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--wait-until",
+        help="Exit 0 once the deployment reaches this lifecycle stage healthy (RECONCILE_SERVICE ... BAKE_TIME, "
+        "CLEAN_UP, or paused); ECS goes on, `deploy watch` re-attaches for the verdict.",
+    ),
+]
 PollOpt = Annotated[
     float | None, typer.Option("--poll-interval", help="Fixed seconds between polls (default: adaptive).")
 ]
@@ -77,6 +85,7 @@ def deploy(
     ] = False,
     timeout: Annotated[str, typer.Option("--timeout", help="How long to watch: 900, 15m, 1h.")] = "15m",
     poll_interval: PollOpt = None,
+    wait_until: WaitUntilOpt = None,
     dry_run: DryRunOpt = False,
 ) -> None:
     """Deploy --tag TAG to SERVICE... and watch it to a verdict (exit 0, 5, 6, 7, 8)."""
@@ -90,6 +99,9 @@ def deploy(
     if tag is None:
         raise UsageError("deploy needs --tag TAG", hint=f"{prog()} deploy --tag v1.2.3-stable [SERVICE...]")
     check_image_tag(tag)
+    from vegaops.deploy.strategy import check_wait_until
+
+    stage = check_wait_until(wait_until)
     timeout_s, poll_s = _duration(timeout), _poll(poll_interval)
     a = app_ctx(ctx, dry_run)
     a.command = "deploy"
@@ -106,6 +118,7 @@ def deploy(
                 rollback_on_failure,
                 timeout_s,
                 poll_s,
+                stage,
             ),
         ),
     )
@@ -120,13 +133,16 @@ def watch(
     timeout: Annotated[str, typer.Option("--timeout", help="How long to watch: 900, 15m, 1h.")] = "15m",
     poll_interval: PollOpt = None,
     rollback_on_failure: Annotated[bool, typer.Option("--rollback-on-failure")] = False,
+    wait_until: WaitUntilOpt = None,
 ) -> None:
-    """Re-attach to the deployment in flight and watch it to a verdict."""
+    """Re-attach to the deployment in flight (any strategy) and watch it to a verdict (or --wait-until STAGE)."""
     from vegaops.deploy.run import watch_command
+    from vegaops.deploy.strategy import check_wait_until
 
+    stage = check_wait_until(wait_until)
     timeout_s, poll_s = _duration(timeout), _poll(poll_interval)
     a = app_ctx(ctx)
-    emit(a, watch_command(a, list(services or []), timeout_s, poll_s, rollback_on_failure))
+    emit(a, watch_command(a, list(services or []), timeout_s, poll_s, rollback_on_failure, stage))
 
 
 @app.command("history")

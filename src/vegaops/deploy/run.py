@@ -32,6 +32,7 @@ class DeployOptions:
     rollback_on_failure: bool = False
     timeout: float = 900.0
     poll_interval: float | None = None
+    wait_until: str | None = None  # a lifecycle stage (or "paused"): exit 0 once reached; ECS goes on
 
 
 @dataclass
@@ -102,6 +103,7 @@ def pinned(ctx: AppContext, it: Item) -> str:
 
 
 def deploy(ctx: AppContext, o: DeployOptions) -> Result:
+    from vegaops.deploy.strategy import refuse_controller
     from vegaops.runbook import engine
     from vegaops.runbook.model import StepCall
     from vegaops.steps.ecs import describe_service, in_progress
@@ -131,6 +133,7 @@ def deploy(ctx: AppContext, o: DeployOptions) -> Result:
         svc = found[it.service]
         if svc.get("status") != "ACTIVE":
             raise Refused(f"preflight: service {it.service} is {svc.get('status')}, not ACTIVE")
+        refuse_controller(svc, it.service)  # CODE_DEPLOY / EXTERNAL: exit 2 before any change
     resolve_images(ctx, items, o.tag)
 
     for it in items:
@@ -339,6 +342,7 @@ def watch_items(ctx: AppContext, items: list[Item], o: DeployOptions) -> None:
         timeout=o.timeout,
         poll_interval=o.poll_interval,
         rollback_on_failure=o.rollback_on_failure,
+        wait_until=o.wait_until,
     )
     verdicts: dict[str, vd.Verdict] = {}
     with LiveView(ctx) as view:
@@ -495,7 +499,12 @@ def _result(
 
 
 def watch_command(
-    ctx: AppContext, names: list[str], timeout: float, poll_interval: float | None, rollback_on_failure: bool
+    ctx: AppContext,
+    names: list[str],
+    timeout: float,
+    poll_interval: float | None,
+    rollback_on_failure: bool,
+    wait_until: str | None = None,
 ) -> Result:
     """``vegaops deploy watch SERVICE``: re-attach to the in-flight deployment."""
     from vegaops.output.result import Result
@@ -535,7 +544,13 @@ def watch_command(
             message="no deployment in flight: "
             + ", ".join(f"{n} steady on {vd.short_td(found[n].get('taskDefinition'))}" for _, n in pairs),
         )
-    o = DeployOptions(tag="", timeout=timeout, poll_interval=poll_interval, rollback_on_failure=rollback_on_failure)
+    o = DeployOptions(
+        tag="",
+        timeout=timeout,
+        poll_interval=poll_interval,
+        rollback_on_failure=rollback_on_failure,
+        wait_until=wait_until,
+    )
     watch_items(ctx, items, o)
     return _result(ctx, o, items, start, [], planned=False)
 

@@ -23,6 +23,8 @@ from vegaops.aws.ecs import clone_spec, family_of, revision_of
 from vegaops.cmdline import prog
 from vegaops.deploy import core
 from vegaops.deploy import verdict as vd
+from vegaops.deploy.strategy import assess as strategy_assess
+from vegaops.deploy.strategy import refuse_controller, strategy_from_service
 from vegaops.errors import NeedsHuman, NotFoundError, OperationFailed, Refused, TimedOut, VegaopsError
 from vegaops.steps.base import Change, Outcome, Plan, Step
 
@@ -179,6 +181,7 @@ class DeployService(Step[DeployParams]):
         p = self.params
         service = core.service_name(ctx, p.service)
         svc = describe_service(ctx, service)
+        refuse_controller(svc, service)  # CODE_DEPLOY / EXTERNAL: exit 2 before any change
         current = str(svc.get("taskDefinition", ""))
         plan = Plan(
             step=self.id,
@@ -293,6 +296,7 @@ class WatchParams:
     timeout: float = 900.0
     poll_interval: float | None = None
     rollback_on_failure: bool = False
+    wait_until: str | None = None  # a lifecycle stage (or "paused"): the watch ends there healthy (exit 0)
 
 
 class WatchDeployments(Step[WatchParams]):
@@ -330,7 +334,8 @@ class WatchDeployments(Step[WatchParams]):
             else:
                 td = p.task_definitions.get(name) or str(svc.get("taskDefinition"))
             target = Target(name, dep_id, td, p.previous.get(name))
-            now = vd.assess(target, [snapshot_from_api(name, 0.0, svc)])
+            # (blue/green, linear, canary: not before the bake is over and the old revision gone)
+            now = strategy_assess(strategy_from_service(svc), target, [snapshot_from_api(name, 0.0, svc)])
             if now.outcome == vd.SUCCEEDED:
                 plan.notes.append(f"{name}: deployment {dep_id} already succeeded")
                 plan.outputs["outcomes"][name] = vd.SUCCEEDED
@@ -359,7 +364,7 @@ class WatchDeployments(Step[WatchParams]):
         verdicts = watch_targets(ctx, plan.state["targets"], self.params)
         for t in plan.state["targets"]:  # the verdict, on the revision it is about (history, rollback)
             v = verdicts.get(t["service"])
-            if v is not None and v.final:
+            if v is not None and v.final and v.outcome != vd.REACHED:  # reached: ECS goes on, no outcome yet
                 core.tag_outcome(ctx, t["task_definition"], v.outcome, t["deployment_id"])
         outcome.outputs["outcomes"] = {**plan.outputs["outcomes"], **{k: v.outcome for k, v in verdicts.items()}}
         outcome.outputs["verdicts"] = verdicts
@@ -394,7 +399,11 @@ def watch_targets(ctx: AppContext, targets: list[dict[str, Any]], p: WatchParams
         elbv2=Elbv2(ctx.client("elbv2")) if any(t.target_groups for t in tracked) else None,
         emit=emit or (view.event if view else None),
         options=WatchOptions(
-            p.timeout, p.poll_interval, p.rollback_on_failure, started=ctx.shared.get("_deploy_started")
+            p.timeout,
+            p.poll_interval,
+            p.rollback_on_failure,
+            started=ctx.shared.get("_deploy_started"),
+            wait_until=p.wait_until,
         ),
         log_tail=_log_tail(ctx),
         enrichment=ctx.enrichment,
