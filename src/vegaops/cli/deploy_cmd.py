@@ -9,6 +9,7 @@ from typer.core import TyperGroup
 
 from vegaops import completion
 from vegaops.cli.common import DryRunOpt, app_ctx, emit
+from vegaops.cli.deploy import abort, continue_, stop
 from vegaops.cmdline import prog
 
 
@@ -143,6 +144,11 @@ def watch(
     timeout_s, poll_s = _duration(timeout), _poll(poll_interval)
     a = app_ctx(ctx)
     emit(a, watch_command(a, list(services or []), timeout_s, poll_s, rollback_on_failure, stage))
+
+
+app.command("continue")(continue_.continue_)  # (moves to cli/deploy/__init__.py with the new layout)
+app.command("abort")(abort.abort)
+app.command("stop")(stop.stop)
 
 
 @app.command("history")
