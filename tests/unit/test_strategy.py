@@ -386,3 +386,18 @@ def test_polling_slows_during_a_long_bake_and_speeds_up_for_wait_until() -> None
     assert st.sd_due(BG, baking, 31, changed=False, wait_until=None)
     assert st.sd_due(BG, baking, 5, changed=True, wait_until=None)
     assert st.sd_due(BG, [sd(0, "SCALE_UP")], 1, changed=False, wait_until=None)
+
+
+def test_the_deployment_being_rolled_back_is_found_by_id_then_time() -> None:
+    deployments = [
+        {"id": "ecs-svc/3333", "status": "PRIMARY", "createdAt": T0 + timedelta(seconds=30)},
+        {"id": "ecs-svc/2222", "status": "ACTIVE", "createdAt": T0},
+    ]
+    items = [
+        {"serviceDeploymentArn": "arn:.../c/web/2222", "status": "ROLLBACK_IN_PROGRESS", "createdAt": T0},
+        {"serviceDeploymentArn": "arn:.../c/web/1111", "status": "SUCCESSFUL", "createdAt": T0 - timedelta(hours=1)},
+    ]
+    assert st.rolling_back(items, deployments)["id"] == "ecs-svc/2222"  # type: ignore[index]
+    by_time = [{"serviceDeploymentArn": "arn:.../c/web/Xy9", "status": "ROLLBACK_REQUESTED", "createdAt": T0}]
+    assert st.rolling_back(by_time, deployments)["id"] == "ecs-svc/2222"  # type: ignore[index]
+    assert st.rolling_back([{**items[0], "status": "IN_PROGRESS"}], deployments) is None

@@ -163,15 +163,16 @@ def status(ctx: typer.Context) -> None:
     rows = [
         [
             s["service"],
+            s.get("strategy") or "ROLLING",
             s["task_definition"],
-            s["rollout"],
+            s["rollout"] + (f" {s['stage']}" if s.get("stage") else ""),
             s["deployments"],
             f"{s['running']}/{s['desired']}",
             s.get("fault") or "",
         ]
         for s in info["services"]
     ]
-    views.append(Table(["SERVICE", "TASK DEFINITION", "ROLLOUT", "DEPLOYMENTS", "RUNNING", "FAULT"], rows))
+    views.append(Table(["SERVICE", "STRATEGY", "TASK DEFINITION", "ROLLOUT", "DEPLOYMENTS", "RUNNING", "FAULT"], rows))
     emit(a, Result(a.command, data=data, views=views))
 
 

@@ -525,6 +525,9 @@ def watch_command(
         if flight is None:
             _settle(ctx, name, svc)  # nothing to watch: record what the last (maybe interrupted) deploy became
             continue
+        # ECS rolling back a deployment (a hook, an alarm, a stop, a person): watch the one rolled back, so the
+        # verdict is that deployment's (5, naming why), never the rollback's success
+        flight = rolled_back_flight(ctx, cluster, name, svc) or flight
         others = [d for d in svc.get("deployments", []) if d.get("id") != flight.get("id")]
         items.append(
             Item(
@@ -553,6 +556,20 @@ def watch_command(
     )
     watch_items(ctx, items, o)
     return _result(ctx, o, items, start, [], planned=False)
+
+
+def rolled_back_flight(ctx: AppContext, cluster: str, name: str, svc: dict[str, Any]) -> dict[str, Any] | None:
+    """The deployment ECS is rolling back (ServiceDeployment status ROLLBACK_*), from DescribeServices' list;
+    None when there is none or the ServiceDeployment API cannot be read (enrichment: the in-flight one then)."""
+    from vegaops.deploy.strategy import rolling_back
+
+    items = ctx.enrichment.call(
+        "ecs:ListServiceDeployments",
+        lambda: core.ecs_for(ctx).list_service_deployments(cluster, name, max_results=5),
+        None,
+        "which deployment a rollback in flight rolls back",
+    )
+    return rolling_back(items or [], svc.get("deployments", []))
 
 
 def rollback(

@@ -335,6 +335,29 @@ def match_service_deployment(
     return best[1] if best else None
 
 
+def rolling_back(items: Sequence[dict[str, Any]], deployments: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+    """The DescribeServices deployment whose service deployment ECS is rolling back (status ROLLBACK_REQUESTED
+    or ROLLBACK_IN_PROGRESS), matched by id or creation time; None when there is none."""
+    rolled = [i for i in items if i.get("status") in ROLLBACK_STATUSES]
+    for item in rolled:  # the same id at the ARN's end
+        for d in deployments:
+            if match_service_deployment([item], str(d.get("id", ""))) is not None:
+                return dict(d)
+    for item in rolled:  # else the deployment created closest to it (at most 60 s apart)
+        when = item.get("createdAt")
+        if not isinstance(when, datetime):
+            continue
+        timed = [
+            (abs((d["createdAt"] - when).total_seconds()), i)
+            for i, d in enumerate(deployments)
+            if isinstance(d.get("createdAt"), datetime)
+        ]
+        gap, index = min(timed, default=(61.0, -1))
+        if gap <= 60:
+            return dict(deployments[index])
+    return None
+
+
 # --- reading a sequence of progress reads ---------------------------------------------------------
 def stage_index(stage: str | None) -> int:
     return STAGES.index(stage) if stage in STAGES else -1
