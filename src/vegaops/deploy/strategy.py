@@ -414,7 +414,11 @@ def paused_since(history: Sequence[Progress], hook_id: str) -> float | None:
 
 
 def last_active_stage(history: Sequence[Progress]) -> str | None:
-    """The stage the deployment was in before it failed or rolled back (the last read while it ran)."""
+    """The stage the deployment failed or was rolled back in: the stage of the first read that shows it (ECS
+    keeps the stage it was in), else the last stage read while it ran."""
+    for previous, p in zip(history, history[1:], strict=False):
+        if previous.status in ACTIVE_STATUSES and p.status not in ACTIVE_STATUSES and p.stage:
+            return p.stage
     for p in reversed(history):
         if p.status in ACTIVE_STATUSES and p.stage:
             return p.stage
