@@ -36,6 +36,7 @@ AWAITING_ACTION. Then the outcome is ``reached`` (exit 0): the deployment goes o
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -416,7 +417,7 @@ def paused_since(history: Sequence[Progress], hook_id: str) -> float | None:
 def last_active_stage(history: Sequence[Progress]) -> str | None:
     """The stage the deployment failed or was rolled back in: the stage of the first read that shows it (ECS
     keeps the stage it was in), else the last stage read while it ran."""
-    for previous, p in zip(history, history[1:], strict=False):
+    for previous, p in itertools.pairwise(history):
         if previous.status in ACTIVE_STATUSES and p.status not in ACTIVE_STATUSES and p.stage:
             return p.stage
     for p in reversed(history):
