@@ -256,3 +256,14 @@ def check_region(region: str, where: str) -> str:
     if not _REGION.fullmatch(region):
         raise UsageError(f"{where}: {region!r} is not an AWS region name", hint="a region looks like eu-central-1")
     return region
+
+
+def parse_pairs(items: list[str] | None, option: str) -> dict[str, str]:
+    """Repeated ``KEY=VALUE`` options (``--tag``, ``--var``) as a dict; a later key wins."""
+    pairs: dict[str, str] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"{option} {item!r}: expected KEY=VALUE", hint=f"for example {option} team=platform")
+        pairs[key.strip()] = value
+    return pairs

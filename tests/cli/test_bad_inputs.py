@@ -159,6 +159,13 @@ CASES: list[tuple[str, list[str], bytes, Callable[[Path], None], int, str]] = [
     ("bad-integer", ["deploy", "history", "api", "--limit", "many"], b"", _none, 2, "--limit"),
     ("history-limit-zero", ["deploy", "history", "api", "--limit", "0"], b"", _none, 2, "--limit 0"),
     ("bad-output", ["-o", "yaml", "status"], b"", _none, 2, "--output 'yaml'"),
+    ("health-interval-nan", ["health", "api", "--wait", "--interval", "nan"], b"", _none, 2, "--interval 'nan'"),
+    ("health-interval-zero", ["health", "api", "--wait", "--interval", "0"], b"", _none, 2, "--interval '0'"),
+    ("health-http-timeout-inf", ["health", "api", "--http-timeout", "inf"], b"", _none, 2, "--http-timeout inf"),
+    ("health-timeout-junk", ["health", "api", "--wait", "--timeout", "1x"], b"", _none, 2, "--timeout '1x'"),
+    ("health-retries-zero", ["health", "api", "--retries", "0"], b"", _none, 2, "--retries"),
+    ("debug-lines-negative", ["debug", "api", "--lines", "-1"], b"", _none, 2, "--lines"),
+    ("debug-stopped-zero", ["debug", "api", "--stopped", "0"], b"", _none, 2, "--stopped"),
 ]
 
 

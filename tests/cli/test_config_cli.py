@@ -161,8 +161,8 @@ def test_config_and_secret_rollback_take_the_same_options() -> None:
     """issue 15: `config rollback` and `secret rollback` take the same options with the same defaults."""
     import typer.main
 
-    from vegaops.cli.config_cmd import app as config_app
-    from vegaops.cli.secret_cmd import app as secret_app
+    from vegaops.cli.config import app as config_app
+    from vegaops.cli.secret import app as secret_app
 
     def options(app: typer.Typer) -> dict[str, object]:
         group = typer.main.get_group(app)

@@ -67,7 +67,7 @@ def test_from_file_description_tags(cli, tmp_path: Path) -> None:  # type: ignor
 def test_prompt_hidden_with_confirmation(app_context, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     import io
 
-    from vegaops.cli.secret_cmd import read_secret_value
+    from vegaops.cli.secret.set import read_secret_value
     from vegaops.prompter import ScriptedPrompter
 
     class Tty(io.StringIO):
@@ -87,7 +87,7 @@ def test_prompt_refused_without_input(cli, monkeypatch: pytest.MonkeyPatch) -> N
         def isatty(self) -> bool:
             return True
 
-    from vegaops.cli.secret_cmd import read_secret_value
+    from vegaops.cli.secret.set import read_secret_value
     from vegaops.context import AppContext, GlobalOptions
     from vegaops.errors import UsageError
 

@@ -1,4 +1,5 @@
-"""The root command: global options, the context, and the command groups."""
+"""The root command: global options and the context; registers the command groups (``cli/<group>/``) and the
+top-level commands (``cli/<command>.py``)."""
 
 from __future__ import annotations
 
@@ -12,19 +13,21 @@ from typer.core import TyperGroup
 
 from vegaops import __version__, cmdline, completion
 from vegaops.cli import (
-    config_cmd,
-    debug_cmd,
-    deploy_cmd,
-    env_cmd,
-    exec_cmd,
-    health_cmd,
-    iam_cmd,
-    image_cmd,
-    logs_cmd,
-    runbook_cmd,
-    sandbox_cmd,
-    secret_cmd,
-    setup_cmd,
+    config,
+    debug,
+    deploy,
+    env,
+    exec_,
+    health,
+    iam_policy,
+    image,
+    logs,
+    rollback,
+    runbook,
+    sandbox,
+    secret,
+    setup,
+    status,
 )
 from vegaops.context import CURRENT, AppContext, GlobalOptions
 
@@ -64,21 +67,21 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,  # plain click help: rich formatting would double the start-up time of --help
 )
-app.add_typer(config_cmd.app, name="config")
-app.add_typer(env_cmd.app, name="env")
-app.add_typer(image_cmd.app, name="image")
-app.add_typer(runbook_cmd.app, name="runbook")
-app.add_typer(logs_cmd.app, name="logs")
-app.add_typer(sandbox_cmd.app, name="sandbox")
-app.command("setup")(setup_cmd.setup)
-app.add_typer(deploy_cmd.app, name="deploy")
-app.command("rollback")(deploy_cmd.rollback)
-app.command("status")(deploy_cmd.status)
-app.command("health")(health_cmd.health)
-app.command("debug")(debug_cmd.debug)
-app.command("iam-policy")(iam_cmd.iam_policy)
-app.add_typer(secret_cmd.app, name="secret")
-app.command("exec", context_settings={"allow_interspersed_args": False})(exec_cmd.exec_)
+app.add_typer(config.app, name="config")
+app.add_typer(env.app, name="env")
+app.add_typer(image.app, name="image")
+app.add_typer(runbook.app, name="runbook")
+app.add_typer(logs.app, name="logs")
+app.add_typer(sandbox.app, name="sandbox")
+app.command("setup")(setup.setup)
+app.add_typer(deploy.app, name="deploy")
+app.command("rollback")(rollback.rollback)
+app.command("status")(status.status)
+app.command("health")(health.health)
+app.command("debug")(debug.debug)
+app.command("iam-policy")(iam_policy.iam_policy)
+app.add_typer(secret.app, name="secret")
+app.command("exec", context_settings={"allow_interspersed_args": False})(exec_.exec_)
 
 
 def _version(value: bool) -> None:

@@ -1,4 +1,4 @@
-"""Helpers every command module uses: the context, emitting results, parsing small option values."""
+"""What every command module uses: the shared option declarations, the context, emitting results."""
 
 from __future__ import annotations
 
@@ -6,14 +6,20 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from vegaops.errors import UsageError
-
 if TYPE_CHECKING:
     from vegaops.context import AppContext
     from vegaops.output.result import Result
     from vegaops.runbook.engine import RunReport
 
 
+WaitUntilOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--wait-until",
+        help="Exit 0 once the deployment reaches this lifecycle stage healthy (RECONCILE_SERVICE ... BAKE_TIME, "
+        "CLEAN_UP, or paused); ECS goes on, `deploy watch` re-attaches for the verdict.",
+    ),
+]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Show the plan; change nothing.")]
 RedeployOpt = Annotated[
     bool,
@@ -58,16 +64,6 @@ def value_read(data: str, what: str, where: str, hint: str) -> str:
     return strip_value(data, what, where, hint)
 
 
-def parse_pairs(items: list[str] | None, option: str) -> dict[str, str]:
-    pairs: dict[str, str] = {}
-    for item in items or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise UsageError(f"{option} {item!r}: expected KEY=VALUE", hint=f"for example {option} team=platform")
-        pairs[key.strip()] = value
-    return pairs
-
-
 def run_result(app: AppContext, report: RunReport, data: Any = None, message: str | None = None) -> Result:
     from vegaops.output.result import Lines, Result, View
 
@@ -109,5 +105,19 @@ KeysOpt = Annotated[
         "--keys",
         help="A JSON secret becomes one variable per key (MASTER_USERNAME, ...), named by the same rule; "
         "a secret tagged vegaops:env-keys=true always does.",
+    ),
+]
+
+PollOpt = Annotated[
+    float | None, typer.Option("--poll-interval", help="Fixed seconds between polls (default: adaptive).")
+]
+
+# runbook plan|run|validate
+NameArg = Annotated[str, typer.Argument(help="Runbook name (from runbooks/) or path to a .toml file.")]
+VarOpt = Annotated[list[str] | None, typer.Option("--var", help="Variable KEY=VALUE (repeatable).")]
+VarFileOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--var-file", help="Variable KEY=PATH read from a file ('-' = stdin), so secrets stay off the command line."
     ),
 ]

@@ -92,3 +92,26 @@ def clear_state(path: Path, pid: int | None = None) -> None:
         if state is not None and state.pid != pid:
             return
     path.unlink(missing_ok=True)
+
+
+def running_state() -> SandboxState:
+    """The running sandbox's state; a ConfigError when it does not run."""
+    from vegaops.errors import ConfigError
+
+    state = live_state()
+    if state is None:
+        raise ConfigError("the sandbox is not running", hint="run: vegaops sandbox up")
+    return state
+
+
+def state_data(state: SandboxState) -> dict[str, object]:
+    """The running sandbox as the ``sandbox`` commands report it."""
+    return {
+        "running": True,
+        "pid": state.pid,
+        "port": state.port,
+        "endpoint": state.endpoint,
+        "region": state.region,
+        "started_at": state.started_at,
+        "speed": state.speed,
+    }

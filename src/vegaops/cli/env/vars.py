@@ -1,4 +1,4 @@
-"""``vegaops env``: the environments in vegaops.toml and where each resolved setting came from."""
+"""``vegaops env vars``: every variable a service's task definition gives its containers, and whether it resolves."""
 
 from __future__ import annotations
 
@@ -6,81 +6,18 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from vegaops.cli.common import KeysOpt, app_ctx, emit
+from vegaops.cli.common import (
+    KeysOpt,
+    app_ctx,
+    emit,
+)
 from vegaops.cmdline import prog
+from vegaops.errors import NotFoundError
 
 if TYPE_CHECKING:
     from vegaops.context import AppContext
 
-app = typer.Typer(
-    rich_markup_mode=None,
-    help="Environments: list them and show their resolved settings.",
-    no_args_is_help=True,
-)
 
-
-@app.command("list")
-def list_envs(ctx: typer.Context) -> None:
-    """List the environments defined in vegaops.toml (and the built-in ones)."""
-    from vegaops.config import BUILTIN_ENVS
-    from vegaops.output.result import Result, Table
-
-    a = app_ctx(ctx)
-    cfg = a.config
-    default = cfg.project.get("default_env")
-    rows = [
-        [name, env.get("cluster"), env.get("region") or cfg.project.get("region"), name == default, "vegaops.toml"]
-        for name, env in cfg.envs.items()
-    ]
-    rows += [[name, None, None, name == default, "built-in"] for name in BUILTIN_ENVS if name not in cfg.envs]
-    data = [dict(zip(["name", "cluster", "region", "default", "from"], r, strict=True)) for r in rows]
-    emit(
-        a,
-        Result(
-            a.command,
-            data={"config": str(cfg.path) if cfg.path else None, "envs": data},
-            views=[Table(["ENV", "CLUSTER", "REGION", "DEFAULT", "FROM"], rows)],
-            message=None if rows else "no environments: run vegaops setup, or use --env sandbox",
-        ),
-    )
-
-
-@app.command("show")
-def show(
-    ctx: typer.Context, name: Annotated[str | None, typer.Argument(help="Environment (default: --env).")] = None
-) -> None:
-    """Show an environment's resolved settings and where each value came from."""
-    from vegaops.output.result import Fields, Result, Table, View
-
-    a = app_ctx(ctx)
-    if name is not None:
-        a.options.env, a.options.env_source = name, "argument"
-    s = a.settings
-    rows = [[key, setting.value, setting.source] for key, setting in s.values.items()]
-    services = [[svc.name, svc.ecs_service, svc.container, svc.ecr_repo, svc.health_url] for svc in s.services.values()]
-    data = {
-        "env": s.env,
-        "env_source": s.env_source,
-        "config": str(s.config_path) if s.config_path else None,
-        "settings": {k: {"value": v.value, "source": v.source} for k, v in s.values.items()},
-        "services": {svc.name: vars(svc) for svc in s.services.values()},
-    }
-    views: list[View] = [
-        Fields(
-            [
-                ("env", s.env or "(none)"),
-                ("selected by", s.env_source),
-                ("config", str(s.config_path) if s.config_path else "(no vegaops.toml found)"),
-            ]
-        ),
-        Table(["SETTING", "VALUE", "SOURCE"], rows),
-    ]
-    if services:
-        views.append(Table(["SERVICE", "ECS SERVICE", "CONTAINER", "ECR REPO", "HEALTH URL"], services))
-    emit(a, Result(a.command, data=data, views=views))
-
-
-@app.command("vars")
 def vars_(
     ctx: typer.Context,
     service: Annotated[
@@ -92,7 +29,6 @@ def vars_(
     environment, environment files, secrets, log drivers' secretOptions), where each comes from and whether
     it resolves (SSM and Secrets Manager valueFrom in every form, JSON keys, stale ARNs). Never values."""
     from vegaops.aws.ecs import Ecs
-    from vegaops.errors import NotFoundError
     from vegaops.output.result import Result, Table
     from vegaops.refs import TaskDefinitions, check_resolution, cluster_services, variables
 

@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
-from vegaops.cli.common import DryRunOpt, app_ctx, emit, parse_pairs
+from vegaops.cli.common import DryRunOpt, app_ctx, emit
 from vegaops.errors import UsageError
+from vegaops.inputs import parse_pairs
 
 PairOpt = list[str] | None
 

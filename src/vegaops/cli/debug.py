@@ -13,8 +13,8 @@ from vegaops.cli.common import app_ctx, emit
 def debug(
     ctx: typer.Context,
     service: Annotated[str, typer.Argument(help="Service name (config key or ECS service name).")],
-    lines: Annotated[int, typer.Option("--lines", "-n", help="Last log lines per stopped task.")] = 10,
-    stopped: Annotated[int, typer.Option("--stopped", help="Most recent stopped tasks to inspect.")] = 20,
+    lines: Annotated[int, typer.Option("--lines", "-n", help="Last log lines per stopped task.", min=0)] = 10,
+    stopped: Annotated[int, typer.Option("--stopped", help="Most recent stopped tasks to inspect.", min=1)] = 20,
 ) -> None:
     """One report for a broken deployment; --output json for the whole report."""
     from vegaops.aws.ecs import Ecs

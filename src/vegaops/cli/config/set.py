@@ -1,0 +1,104 @@
+"""``vegaops config set``: create or update a parameter (argv, stdin or a prompt)."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from vegaops import completion
+from vegaops.cli.common import (
+    DryRunOpt,
+    RedeployOpt,
+    WatchOpt,
+    app_ctx,
+    emit,
+    run_result,
+)
+from vegaops.cmdline import prog
+from vegaops.errors import UsageError
+from vegaops.inputs import parse_pairs
+
+if TYPE_CHECKING:
+    from vegaops.context import AppContext
+
+
+def read_value(a: AppContext, value: str | None, secure: bool, value_arg: bool, name: str) -> str:
+    """The value from argv (plain only), stdin (``-`` or piped) or a prompt."""
+    from vegaops.inputs import check_value, read_value
+
+    if value is not None and value != "-":
+        if secure and not value_arg:
+            raise UsageError(
+                f"config set {name}: refusing a SecureString value on the command line (it would land in "
+                "shell history and the process list)",
+                hint=f"pipe it on stdin: ... | {prog()} config set NAME - --secure, or pass --value-arg",
+            )
+        if secure:
+            a.output.warn("the value was given on the command line; it may be in your shell history")
+        return check_value(value, f"config set {name}")
+    if value == "-" or not sys.stdin.isatty():
+        return read_value("-", f"config set {name}", "pipe a value in, or pass it as an argument")
+    prompter = a.ask()
+    if secure:
+        return check_value(prompter.secret(f"Value for {name}:", option="VALUE on stdin"), f"config set {name}")
+    return check_value(prompter.text(f"Value for {name}:", option="VALUE"), f"config set {name}", "the prompt")
+
+
+def set_(
+    ctx: typer.Context,
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="Name, relative to the params prefix unless it starts with /.",
+            autocompletion=completion.parameter_names,
+        ),
+    ],
+    value: Annotated[str | None, typer.Argument(help="Value; '-' or omitted reads stdin.")] = None,
+    secure: Annotated[bool, typer.Option("--secure", help="Store as SecureString.")] = False,
+    kms_key: Annotated[str | None, typer.Option("--kms-key", help="KMS key for SecureString.")] = None,
+    description: Annotated[str | None, typer.Option("--description", help="Parameter description.")] = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", help="KEY=VALUE tag (repeatable).")] = None,
+    value_arg: Annotated[bool, typer.Option("--value-arg", help="Allow a SecureString value on argv.")] = False,
+    redeploy: RedeployOpt = False,
+    watch: WatchOpt = True,
+    dry_run: DryRunOpt = False,
+) -> None:
+    """Create or update a parameter; an unchanged value writes nothing (no new version)."""
+    from vegaops.runbook import engine
+    from vegaops.steps.ssm import PutParameter, PutParams
+
+    a = app_ctx(ctx, dry_run)
+    tags = parse_pairs(tag, "--tag")
+    text = read_value(a, value, secure, value_arg, name)
+    params = PutParams(name=name, value=text, secure=secure, kms_key=kms_key, description=description, tags=tags)
+    after = a.clock.now().isoformat()
+    then: list[str] = []
+    readers: list[str] | None = None
+    if redeploy:  # the redeploy belongs to this command's one plan and one question
+        from vegaops.naming import param_name
+        from vegaops.refs import param_matcher
+        from vegaops.values.redeploy import redeploy_services, redeploy_then
+
+        full = param_name(a.settings.params_prefix, name)
+        readers = redeploy_services(a, param_matcher(full))
+        then = redeploy_then(a, full, readers, watch)
+    report = engine.run(a, a.command, [engine.single(PutParameter, params)], then=then)
+    extra: dict[str, object] = {}
+    if redeploy and (report.changed or report.dry_run):
+        from vegaops.naming import param_name
+        from vegaops.refs import param_matcher
+        from vegaops.values.redeploy import redeploy as force_redeploy
+
+        full = param_name(a.settings.params_prefix, name)
+        extra["redeploy"] = force_redeploy(a, param_matcher(full), after, full, watch, services=readers, confirmed=True)
+    elif redeploy:
+        a.output.info("value unchanged; no redeploy needed")
+    elif report.changed and a.settings.cluster:
+        from vegaops.naming import param_name
+        from vegaops.refs import param_matcher
+        from vegaops.values.redeploy import needs_redeploy
+
+        extra["needs_redeploy"] = needs_redeploy(a, param_matcher(param_name(a.settings.params_prefix, name)))
+    emit(a, run_result(a, report, data=extra))
