@@ -5,7 +5,10 @@ aborted, an alarm during the bake, stop --rollback, and the verdict by DescribeS
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +109,29 @@ def test_a_failing_hook_is_a_rollback_naming_hook_and_stage(cli: Any, sbx: Handl
     assert "lifecycle hook lambda sandbox-smoke-test failed at POST_TEST_TRAFFIC_SHIFT" in reasons
 
 
+@contextmanager
+def watching(service: str) -> Iterator[subprocess.Popen[str]]:
+    """``deploy watch SERVICE`` running in its own process (attached before the test acts on the deployment)."""
+    from tests.conftest import vegaops_executable
+
+    proc = subprocess.Popen(
+        [*vegaops_executable(), "--env", "sandbox", "-o", "json", "deploy", "watch", service, *FAST],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ),
+    )
+    assert proc.stdout is not None
+    first = proc.stdout.readline()  # its first state event: attached
+    assert first.startswith("{"), first + (proc.stderr.read() if proc.stderr else "")
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=30)
+
+
 @pytest.mark.parametrize(("verb", "exit_code", "says"), [("continue", 0, "succeeded"), ("abort", 5, "a person")])
 def test_pause_then_continue_or_abort(cli: Any, sbx: Handle, verb: str, exit_code: int, says: str) -> None:
     admin.set_fault(sbx.endpoint, "checkout", "hook-pause")
@@ -114,14 +140,16 @@ def test_pause_then_continue_or_abort(cli: Any, sbx: Handle, verb: str, exit_cod
     assert "paused at POST_TEST_TRAFFIC_SHIFT by pause hook" in r.stderr and "ECS will roll back" in r.stderr
     dry = cli("--env", "sandbox", "deploy", verb, "checkout", "--dry-run")
     assert dry.exit_code == 0 and "dry run" in dry.stdout, dry.output
-    done = cli("--env", "sandbox", "--yes", "deploy", verb, "checkout")
-    assert done.exit_code == 0, done.output
-    again = cli("--env", "sandbox", "--yes", "deploy", verb, "checkout")
-    assert again.exit_code == 0 and "not waiting at a pause hook" in again.output + again.stderr
-    w = cli("--env", "sandbox", "-o", "json", "deploy", "watch", "checkout", *FAST)
-    assert w.exit_code == exit_code, w.output
-    _, envelope = parse(w.stdout)
-    assert says in " ".join([envelope["data"]["services"][0]["outcome"], *envelope["data"]["services"][0]["reasons"]])
+    with watching("checkout") as proc:
+        done = cli("--env", "sandbox", "--yes", "deploy", verb, "checkout")
+        assert done.exit_code == 0, done.output
+        again = cli("--env", "sandbox", "--yes", "deploy", verb, "checkout")
+        assert again.exit_code == 0 and "not waiting at a pause hook" in again.output + again.stderr
+        out, err = proc.communicate(timeout=120)
+    assert proc.returncode == exit_code, out + err
+    _, envelope = parse(out)
+    row = envelope["data"]["services"][0]
+    assert says in " ".join([row["outcome"], *row["reasons"]])
 
 
 def test_an_alarm_during_the_bake_is_a_rollback_naming_the_alarm(cli: Any, sbx: Handle) -> None:
@@ -137,11 +165,12 @@ def test_an_alarm_during_the_bake_is_a_rollback_naming_the_alarm(cli: Any, sbx: 
 def test_stop_with_rollback_during_the_bake(cli: Any, sbx: Handle) -> None:
     r = cli("--env", "sandbox", "deploy", "--tag", "v1.2.3-stable", "checkout", "--wait-until", "BAKE_TIME")
     assert r.exit_code == 0, r.output
-    stop = cli("--env", "sandbox", "--yes", "deploy", "stop", "checkout", "--rollback")
-    assert stop.exit_code == 0, stop.output
-    w = cli("--env", "sandbox", "-o", "json", "deploy", "watch", "checkout", *FAST)
-    assert w.exit_code == 5, w.output
-    _, envelope = parse(w.stdout)
+    with watching("checkout") as proc:
+        stop = cli("--env", "sandbox", "--yes", "deploy", "stop", "checkout", "--rollback")
+        assert stop.exit_code == 0, stop.output
+        out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 5, out + err
+    _, envelope = parse(out)
     assert "StopServiceDeployment ROLLBACK" in " ".join(envelope["data"]["services"][0]["reasons"])
 
 

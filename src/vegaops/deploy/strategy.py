@@ -339,12 +339,12 @@ def match_service_deployment(
 def rolling_back(items: Sequence[dict[str, Any]], deployments: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
     """The DescribeServices deployment whose service deployment ECS is rolling back (status ROLLBACK_REQUESTED
     or ROLLBACK_IN_PROGRESS), matched by id or creation time; None when there is none."""
-    rolled = [i for i in items if i.get("status") in ROLLBACK_STATUSES]
-    for item in rolled:  # the same id at the ARN's end
+    ended = ROLLBACK_STATUSES | {"ROLLBACK_SUCCESSFUL", "ROLLBACK_FAILED"}  # (still listed: just ended)
+    for item in [i for i in items if i.get("status") in ended]:  # the same id at the ARN's end
         for d in deployments:
             if match_service_deployment([item], str(d.get("id", ""))) is not None:
                 return dict(d)
-    for item in rolled:  # else the deployment created closest to it (at most 60 s apart)
+    for item in [i for i in items if i.get("status") in ROLLBACK_STATUSES]:  # else the closest in time (<= 60 s)
         when = item.get("createdAt")
         if not isinstance(when, datetime):
             continue
