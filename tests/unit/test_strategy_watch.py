@@ -43,7 +43,9 @@ class ScriptedBlueGreen:
         api: bool = True,
         alarm_at: float | None = None,
         pause_at_post_test: bool = False,
+        failing_after: float | None = None,
     ) -> None:
+        self.failing_after = failing_after
         self.clock = clock
         self.t0 = clock.monotonic()
         self.api = api
@@ -141,6 +143,13 @@ class ScriptedBlueGreen:
 
     def describe_service_deployments(self, arns: Sequence[str]) -> list[dict[str, Any]] | None:
         self._count("describe_service_deployments")
+        if self.failing_after is not None and self.now() >= self.failing_after:
+            from botocore.exceptions import ClientError
+
+            raise ClientError(
+                {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}},  # type: ignore[typeddict-item]
+                "DescribeServiceDeployments",
+            )
         stage, prod, test = self.stage()
         hooks = []
         if self.pause and self.now() >= 30:
@@ -250,3 +259,12 @@ def test_without_the_api_the_verdict_waits_for_the_blue_deployment_to_go() -> No
     assert verdict.outcome == vd.SUCCEEDED and clock.monotonic() >= DONE_AT
     infos = [e for e in events if e["event"] == "info"]
     assert len(infos) == 1 and "waiting for the final verdict" in infos[0]["message"]
+
+
+def test_progress_that_stops_answering_is_not_evidence() -> None:
+    # DescribeServiceDeployments still failing after retries from the bake on: its last answer (IN_PROGRESS)
+    # goes stale and the verdict comes from DescribeServices alone (success once the blue deployment is gone)
+    clock = FakeClock(T0)
+    ecs = ScriptedBlueGreen(clock, failing_after=100.0)
+    _w, verdict, _e = _watch(ecs, clock, timeout=2 * 3600)
+    assert verdict.outcome == vd.SUCCEEDED and DONE_AT <= clock.monotonic() <= DONE_AT + 12

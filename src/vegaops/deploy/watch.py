@@ -9,6 +9,14 @@ service's target groups when the rollout is close to done (denied: the verdict g
 alone); the ServiceDeployment API (where the endpoint has it) while a rollback runs; the replacing task
 definition's tags when another deployment superseded ours.
 
+Blue/green, linear and canary services (``deploymentConfiguration.strategy``, read from each DescribeServices),
+and any service under ``--wait-until``: the service deployment's progress (ListServiceDeployments once, then
+DescribeServiceDeployments) gives the lifecycle stage, traffic weights, steps, bake time left and hook
+statuses shown in the ``state`` events, and for those strategies the verdict (``vegaops.deploy.strategy``
+says how, and how it is reached from DescribeServices alone where that API is denied or missing). Through a
+long bake or a pause the polls slow to ~10 s and the progress is read every ~30 s (at once when
+DescribeServices changes); while ``--wait-until`` waits for its stage they run every ~1.5 s.
+
 Timing goes through an injected clock: a first look after 1 s, then backing off (x1.5, jittered) to
 10 s while tasks start and pass health checks (starting over at 1 s when another deployment, e.g. the
 circuit breaker's rollback, becomes the primary), and every ~2.5 s once only the switch-over is left.
@@ -52,6 +60,7 @@ SD_EVERY = 10.0  # seconds between ServiceDeployment reads while a rollback runs
 TICK = 1.0  # the live view's clock moves at least this often between polls
 FAILING_PAUSE = 30.0  # seconds an enrichment operation still failing after retries is left alone
 _NOTHING = object()  # an enrichment call that gave nothing (skipped)
+PROGRESS_STALE = 3 * st.BAKE_SD_EVERY  # a service deployment read older than this is not used for the verdict
 
 Emit = Callable[[dict[str, Any]], None]
 Tick = Callable[[float], None]  # seconds since the watch started
@@ -268,7 +277,12 @@ class Watcher:
 
     # -- strategies (blue/green, linear, canary) and --wait-until ---------------------------------
     def _assess(self, t: Tracked) -> vd.Verdict:
-        return st.assess(t.strategy, t.target, t.history, t.progress, t.stopped_by_us, self.options.wait_until)
+        # Progress that can no longer be read (denied, gone, or unanswered for PROGRESS_STALE seconds) is not
+        # evidence: then the verdict goes by DescribeServices alone, as where the API never answered.
+        now = self.clock.monotonic() - self.start
+        fresh = t.progress and not t.sd_unreadable and now - t.progress[-1].at <= PROGRESS_STALE
+        progress = t.progress if fresh else []
+        return st.assess(t.strategy, t.target, t.history, progress, t.stopped_by_us, self.options.wait_until)
 
     def _strategy_interval(self, interval: float) -> float | None:
         """The poll interval the strategies' states ask for: slower through a long bake or a pause (one

@@ -96,9 +96,8 @@ def _full(sim: Simulator, svc: SimService, dep: SimDeployment) -> dict[str, Any]
             for h in dep.hooks
         ]
     else:
-        out["lifecycleStage"] = (
-            "BAKE_TIME" if dep.status == "IN_PROGRESS" else ("CLEAN_UP" if dep.finished_at else "SCALE_UP")
-        )
+        # a rolling deployment: its tasks replace the old ones (SCALE_UP) until it ends (CLEAN_UP)
+        out["lifecycleStage"] = "CLEAN_UP" if dep.finished_at else "SCALE_UP"
     alarms = config.get("alarms") or {}
     if alarms.get("enable") and alarms.get("alarmNames"):
         out["alarms"] = {
