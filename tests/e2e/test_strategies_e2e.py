@@ -87,13 +87,11 @@ def test_canary_plain_lines_show_weights_and_steps(cli: Any, sbx: Handle) -> Non
 
 
 def test_wait_until_then_watch_re_attaches_for_the_verdict(cli: Any, sbx: Handle) -> None:
-    r = cli(
-        "--env", "sandbox", "-o", "json", "deploy", "--tag", "v1.2.3-stable", "checkout", "--wait-until", "BAKE_TIME"
-    )
+    r = cli("--env", "sandbox", "deploy", "--tag", "v1.2.3-stable", "checkout", "--wait-until", "BAKE_TIME")
     assert r.exit_code == 0, r.output
-    _, envelope = parse(r.stdout)
-    row = envelope["data"]["services"][0]
-    assert row["outcome"] == "reached" and "reached BAKE_TIME" in row["reasons"][0]
+    assert "reached BAKE_TIME (production traffic 100%, test 100%); it goes on in ECS" in r.stderr
+    assert "reached BAKE_TIME" in r.stdout and "follow it to its verdict with" in r.stdout
+    assert "deploy watch checkout" in r.stdout
     w = cli("--env", "sandbox", "-o", "json", "deploy", "watch", "checkout", *FAST)
     assert w.exit_code == 0, w.output
     _, envelope = parse(w.stdout)

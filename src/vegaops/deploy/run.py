@@ -479,6 +479,13 @@ def _result(
             if all_already
             else f"deployed {o.tag} to {', '.join(it.service for it in items)} in {took(duration)}"
         )
+        reached = [it for it in items if it.verdict is not None and it.verdict.outcome == vd.REACHED]
+        if reached:  # --wait-until: the deployments go on in ECS
+            message = (
+                f"{', '.join(it.service for it in reached)}: reached {o.wait_until} in {took(duration)}; the "
+                f"deployment goes on in ECS: follow it to its verdict with "
+                + line("deploy", "watch", *(it.key for it in reached))
+            )
         return Result(
             command=ctx.command,
             status="unchanged" if all_already else "changed",
