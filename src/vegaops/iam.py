@@ -10,7 +10,11 @@ and checks that each AWS operation it called is in its row here, so the table ca
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from vegaops.context import AppContext
+    from vegaops.output.result import Result
 
 POLICY_VERSION = "2012-10-17"
 
@@ -337,3 +341,59 @@ def markdown_table() -> str:
         optional = "; ".join(f"`{a}`: {why}" for a, why in sorted(p.optional.items())) or "-"
         lines.append(f"| `{name}` | {', '.join(f'`{a}`' for a in p.required)} | {optional} |")
     return "\n".join(lines)
+
+
+def policy_result(a: AppContext, commands: list[str], all_: bool, required_only: bool, list_: bool) -> Result:
+    """The policy for ``commands`` (every command with ``all_``) as pasteable JSON; with ``list_``, what each
+    command needs and what each optional action adds."""
+    import json
+
+    from vegaops.errors import UsageError
+    from vegaops.output.result import Lines, Result, Reveal
+
+    if list_:
+        out = []
+        for name in names():
+            p = POLICIES[name]
+            out.append(f"{name}: {p.summary}")
+            out.append(f"  required: {', '.join(p.required)}")
+            out += [f"  optional: {action}: {why}" for action, why in sorted(p.optional.items())]
+        return Result(a.command, data={n: _row(n) for n in names()}, views=[Lines(out)])
+    wanted = names() if all_ else _commands(commands)
+    if not wanted:
+        raise UsageError(
+            "name the commands whose policy to print, or --all",
+            hint="vegaops iam-policy deploy  (vegaops iam-policy --list shows them)",
+        )
+    unknown = [c for c in wanted if c not in POLICIES]
+    if unknown:
+        raise UsageError(
+            f"no IAM policy known for {', '.join(repr(c) for c in unknown)}",
+            hint="one of: " + ", ".join(names()),
+        )
+    document = policy_document(wanted, required_only=required_only)
+    return Result(
+        a.command,
+        data={"commands": wanted, "required_only": required_only, "policy": document},
+        views=[Reveal(json.dumps(document, indent=2))],
+    )
+
+
+def _commands(words: list[str]) -> list[str]:
+    """``deploy history`` may come as one argument or two."""
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        pair = " ".join(words[i : i + 2])
+        if i + 1 < len(words) and pair in POLICIES:
+            out.append(pair)
+            i += 2
+        else:
+            out.append(words[i])
+            i += 1
+    return out
+
+
+def _row(name: str) -> dict[str, object]:
+    p = POLICIES[name]
+    return {"summary": p.summary, "required": list(p.required), "optional": dict(p.optional), "notes": list(p.notes)}

@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+from vegaops.runbook.result import run_result
 
 if TYPE_CHECKING:
     from vegaops.context import AppContext
     from vegaops.output.result import Result
-    from vegaops.runbook.engine import RunReport
 
+__all__ = [
+    "DryRunOpt",
+    "KeysOpt",
+    "NameArg",
+    "PollOpt",
+    "RedeployOpt",
+    "VarFileOpt",
+    "VarOpt",
+    "WatchOpt",
+    "app_ctx",
+    "emit",
+    "run_result",  # vegaops.runbook.result's, for the commands whose work is one run of the engine
+    "value_read",
+]
 
 WaitUntilOpt = Annotated[
     str | None,
@@ -62,41 +77,6 @@ def value_read(data: str, what: str, where: str, hint: str) -> str:
     from vegaops.inputs import strip_value
 
     return strip_value(data, what, where, hint)
-
-
-def run_result(app: AppContext, report: RunReport, data: Any = None, message: str | None = None) -> Result:
-    from vegaops.output.result import Lines, Result, View
-
-    if report.dry_run:
-        status = "planned" if report.changes else "unchanged"
-    else:
-        status = "changed" if report.changed else "unchanged"
-    notes = [n for s in report.steps for n in s.notes]
-    views: list[View] = []
-    if not message:
-        count = len(report.changes)
-        if report.dry_run:
-            message = (
-                f"plan: {count} change{'s' if count != 1 else ''} (dry run, nothing was changed)"
-                if count
-                else "nothing to change"
-            )
-        elif len(report.steps) > 1:
-            message = ", ".join(f"{len(ids)} {status.replace('_', ' ')}" for status, ids in report.summary().items())
-        elif report.changed:
-            message = "; ".join(c.summary for s in report.steps for c in s.changes)
-        else:
-            message = "; ".join(notes) or "nothing to change"
-    elif notes and not report.changed and not report.dry_run:
-        views.append(Lines(notes))
-    return Result(
-        command=app.command,
-        status=status,
-        changes=report.changes,
-        data={"steps": [s.to_dict() for s in report.steps], **(data or {})},
-        views=views,
-        message=message,
-    )
 
 
 KeysOpt = Annotated[

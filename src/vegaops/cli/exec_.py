@@ -27,32 +27,12 @@ def exec_(
     keys: KeysOpt = False,
 ) -> None:
     """Run CMD with the environment's secrets and config as variables (names upper-snake-cased); writes nothing."""
-    import os
-    import shutil
-    import subprocess
-
-    from vegaops.stores import as_env, param_values, secret_values
+    from vegaops.values.environment import prefix_env, run_with_env, service_env
 
     if service and prefix:
         raise UsageError("--service and --prefix exclude each other", hint="pass one of them")
     if not command:
         raise UsageError("no command to run", hint=f"{prog()} exec -- CMD ARGS...")
     a = app_ctx(ctx)
-    if service:
-        from vegaops.values.environment import service_env
-
-        injected = service_env(a, service, keys)
-    else:
-        tagged: set[str] = set()
-        secrets = secret_values(a, prefix, tagged)
-        merged = {**param_values(a, prefix), **secrets}  # a secret wins over a same-named param
-        expand = set(secrets) if keys else tagged  # JSON secrets only: parameters stay whole
-        injected = {k: v.value for k, v in as_env(merged, expand).items()}
-    program = shutil.which(command[0], path=os.environ.get("PATH")) or command[0]
-    env = dict(injected) if pristine else {**os.environ, **injected}
-    a.output.debug(f"exec: {len(injected)} variables injected: {', '.join(sorted(injected))}")
-    try:
-        rc = subprocess.call([program, *command[1:]], env=env)
-    except FileNotFoundError:
-        raise UsageError(f"exec: command not found: {command[0]}") from None
-    raise typer.Exit(rc if rc >= 0 else 128 - rc)
+    injected = service_env(a, service, keys) if service else prefix_env(a, prefix, keys)
+    raise typer.Exit(run_with_env(a, command, injected, pristine))

@@ -9,10 +9,11 @@ from vegaops.cmdline import prog
 
 if TYPE_CHECKING:
     from vegaops.context import AppContext
+    from vegaops.output.result import Result
     from vegaops.runbook.engine import RunReport
 
 
-def continue_deployment(ctx: AppContext, service: str, action: str, hook_id: str | None = None) -> RunReport:
+def continue_deployment(ctx: AppContext, service: str, action: str, hook_id: str | None = None) -> Result:
     """ContinueServiceDeployment CONTINUE (``deploy continue``) or ROLLBACK (``deploy abort``)."""
     from vegaops.runbook import engine
     from vegaops.steps.service_deployments import ContinueDeployment, ContinueParams
@@ -24,10 +25,10 @@ def continue_deployment(ctx: AppContext, service: str, action: str, hook_id: str
         always_confirm=action == "ROLLBACK",
         then=[f"follow it: {prog()} deploy watch {service}"],
     )
-    return report
+    return _result(ctx, report, service)
 
 
-def stop_deployment(ctx: AppContext, service: str, rollback: bool) -> RunReport:
+def stop_deployment(ctx: AppContext, service: str, rollback: bool) -> Result:
     """StopServiceDeployment ROLLBACK (``--rollback``) or ABORT."""
     from vegaops.runbook import engine
     from vegaops.steps.service_deployments import StopDeployment, StopParams
@@ -39,7 +40,13 @@ def stop_deployment(ctx: AppContext, service: str, rollback: bool) -> RunReport:
         always_confirm=True,
         then=[f"follow it: {prog()} deploy watch {service}"],
     )
-    return report
+    return _result(ctx, report, service)
+
+
+def _result(ctx: AppContext, report: RunReport, service: str) -> Result:
+    from vegaops.runbook.result import run_result
+
+    return run_result(ctx, report, data={"service": service}, message=follow_up(report, service))
 
 
 def follow_up(report: RunReport, service: str) -> str | None:

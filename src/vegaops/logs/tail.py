@@ -4,11 +4,117 @@ fall-back to polling."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from vegaops.errors import NotFoundError
 
 if TYPE_CHECKING:
     from vegaops.context import AppContext
     from vegaops.logs.core import Item, LogEvent
+    from vegaops.output.result import Result
+
+
+class ReaderGone(Exception):
+    """The reader of the lines went away (``| head``): the command stops quietly with exit 0."""
+
+
+@dataclass(frozen=True)
+class TailRequest:
+    """What ``vegaops logs tail`` asks for, parsed and checked (times in epoch milliseconds)."""
+
+    services: list[str]
+    start: int
+    end: int | None = None
+    follow: bool = False
+    pattern: str | None = None
+    regex: re.Pattern[str] | None = None
+    containers: set[str] | None = None
+    tasks: set[str] | None = None
+    deployment: str | None = None
+    utc: bool = False
+    fields: list[str] = field(default_factory=list)
+    raw: bool = False
+    live: bool = False
+    poll: float = 2.0
+
+
+def tail_logs(a: AppContext, r: TailRequest) -> Result | None:
+    """Print the lines ``r`` asks for through the output's streams (following them with ``r.follow``); the
+    summary result in JSON mode, None otherwise. Raises :class:`ReaderGone` when stdout's reader went away."""
+    from vegaops.aws.ecs import Ecs
+    from vegaops.logs import service as svc
+    from vegaops.logs.core import Follower, backfill
+    from vegaops.logs.render import LineFormatter, ms
+
+    ecs = Ecs(a.client("ecs"))
+    targets = svc.targets(a, ecs, r.services, r.deployment)
+    for t in targets:
+        for src in t.sources:
+            if not src.tailable:
+                a.output.warn(
+                    f"{t.key}/{src.container}: logs go to {src.destination}, not CloudWatch Logs; "
+                    "vegaops cannot tail them"
+                )
+    selectors = svc.selectors(targets, r.containers, r.tasks)
+    if not selectors:
+        raise NotFoundError(
+            f"no CloudWatch Logs source for {', '.join(r.services)}",
+            hint="the task definition has no awslogs log configuration (see the warnings above)",
+        )
+    fmt = LineFormatter(
+        colour=colour(a),
+        utc=r.utc,
+        fields=r.fields,
+        raw=r.raw,
+        show_service=len(targets) > 1,
+    )
+    sink = Sink(a, fmt, r.regex)
+    fetcher, router = make_fetcher(a, targets)
+    sources = [
+        {
+            "service": t.key,
+            "container": s.container,
+            "driver": s.driver,
+            "group": s.group,
+            "region": s.region,
+            "stream_prefix": s.prefix,
+            "destination": s.destination,
+        }
+        for t in targets
+        for s in t.sources
+    ]
+
+    try:
+        if not r.follow:
+            for event in backfill(fetcher, selectors, r.start, r.end, r.pattern):
+                sink.item(event)
+            sink.flush()
+        else:
+            watcher = svc.stopped_watcher(ecs, svc.cluster_of(a), targets, lambda: ms(a.clock.now()))
+            follower = Follower(
+                fetcher,
+                selectors,
+                since_ms=r.start,
+                until_ms=r.end,
+                pattern=r.pattern,
+                poll_seconds=r.poll,
+                watcher=watcher,
+                watch_seconds=max(2.0, r.poll * 5),
+            )
+            if r.live:
+                live_tail(a, follower, router, selectors, sink, r.start, r.end, r.pattern)
+            for item in follower.follow(idle=sink.flush):
+                sink.item(item)
+            sink.flush()
+    except BrokenPipeError:
+        raise ReaderGone from None
+    if a.output.json:
+        from vegaops.output.result import Result
+
+        return Result(a.command, data={"events": sink.count, "sources": sources, "throttled": fetcher.throttled})
+    return None
 
 
 def colour(a: AppContext) -> bool:

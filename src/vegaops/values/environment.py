@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from vegaops.cmdline import prog
+from vegaops.errors import UsageError
 
 if TYPE_CHECKING:
     from vegaops.context import AppContext
@@ -70,3 +71,32 @@ def service_env(a: AppContext, service: str, keys: bool = False) -> dict[str, st
                 continue
         env[s["name"]] = value
     return env
+
+
+def prefix_env(a: AppContext, prefix: str | None, keys: bool = False) -> dict[str, str]:
+    """Every secret and parameter under ``prefix`` as a variable (names upper-snake-cased; a secret wins over a
+    same-named parameter); a JSON secret becomes one variable per key with ``keys`` or its env-keys tag."""
+    from vegaops.stores import as_env, param_values, secret_values
+
+    tagged: set[str] = set()
+    secrets = secret_values(a, prefix, tagged)
+    merged = {**param_values(a, prefix), **secrets}  # a secret wins over a same-named param
+    expand = set(secrets) if keys else tagged  # JSON secrets only: parameters stay whole
+    return {k: v.value for k, v in as_env(merged, expand).items()}
+
+
+def run_with_env(a: AppContext, command: list[str], injected: dict[str, str], pristine: bool) -> int:
+    """Run ``command`` with ``injected`` added to (or, ``pristine``, instead of) this environment; its exit code
+    (128 + N when a signal N ended it). Nothing is written anywhere."""
+    import os
+    import shutil
+    import subprocess
+
+    program = shutil.which(command[0], path=os.environ.get("PATH")) or command[0]
+    env = dict(injected) if pristine else {**os.environ, **injected}
+    a.output.debug(f"exec: {len(injected)} variables injected: {', '.join(sorted(injected))}")
+    try:
+        rc = subprocess.call([program, *command[1:]], env=env)
+    except FileNotFoundError:
+        raise UsageError(f"exec: command not found: {command[0]}") from None
+    return rc if rc >= 0 else 128 - rc

@@ -7,12 +7,7 @@ from typing import Annotated
 import typer
 
 from vegaops import completion
-from vegaops.cli.common import (
-    DryRunOpt,
-    app_ctx,
-    emit,
-    run_result,
-)
+from vegaops.cli.common import DryRunOpt, app_ctx, emit, run_result
 
 
 def delete(

@@ -7,12 +7,7 @@ from typing import Annotated
 
 import typer
 
-from vegaops.cli.common import (
-    DryRunOpt,
-    app_ctx,
-    emit,
-    run_result,
-)
+from vegaops.cli.common import DryRunOpt, app_ctx, emit, run_result
 
 
 def import_(
@@ -25,7 +20,6 @@ def import_(
     dry_run: DryRunOpt = False,
 ) -> None:
     """Create or update parameters from a file; unchanged keys write nothing. UPPER_SNAKE keys become kebab."""
-
     from vegaops.runbook import engine
     from vegaops.steps.ssm import PutParameter, PutParams
     from vegaops.values.importing import import_file

@@ -6,11 +6,7 @@ from typing import Annotated
 
 import typer
 
-from vegaops.cli.common import (
-    app_ctx,
-    emit,
-)
-from vegaops.values.masking import shown
+from vegaops.cli.common import app_ctx, emit
 
 
 def list_(
@@ -21,32 +17,7 @@ def list_(
     reveal: Annotated[bool, typer.Option("--reveal", help="With --values: show SecureString values.")] = False,
 ) -> None:
     """List parameters under a path (paginated)."""
-    from vegaops.aws.ssm import Ssm
-    from vegaops.naming import param_path, relative
-    from vegaops.output.result import Result, Table
+    from vegaops.values.params import param_list
 
     a = app_ctx(ctx)
-    prefix = a.settings.params_prefix
-    full = param_path(prefix, path)
-    params = sorted(Ssm(a.client("ssm")).by_path(full, recursive, decrypt=values), key=lambda p: p.name)
-    columns = ["NAME", "TYPE", "VERSION", "LAST MODIFIED"] + (["VALUE"] if values else [])
-    rows = []
-    data = []
-    for p in params:
-        row: list[object] = [relative(prefix, p.name), p.type, p.version, p.last_modified]
-        item = {"name": p.name, "type": p.type, "version": p.version, "last_modified": p.last_modified}
-        if values:
-            row.append(shown(p, reveal))
-            item["value"] = shown(p, reveal)
-        rows.append(row)
-        data.append(item)
-    message = None if rows else f"no parameters under {full}"
-    emit(
-        a,
-        Result(
-            a.command,
-            data={"path": full, "parameters": data},
-            views=[Table(columns, rows)] if rows else [],
-            message=message,
-        ),
-    )
+    emit(a, param_list(a, path, recursive, values, reveal))

@@ -7,14 +7,7 @@ from typing import Annotated
 import typer
 
 from vegaops import completion
-from vegaops.cli.common import (
-    DryRunOpt,
-    RedeployOpt,
-    WatchOpt,
-    app_ctx,
-    emit,
-    run_result,
-)
+from vegaops.cli.common import DryRunOpt, RedeployOpt, WatchOpt, app_ctx, emit
 
 
 def rollback(
@@ -29,22 +22,7 @@ def rollback(
     dry_run: DryRunOpt = False,
 ) -> None:
     """Put the value before the newest version back (as a new version); twice is the same as once."""
-    from vegaops.naming import param_name
-    from vegaops.refs import param_matcher
-    from vegaops.runbook import engine
-    from vegaops.steps.ssm import RollbackParameter, RollbackParams
-    from vegaops.values.redeploy import needs_redeploy
-    from vegaops.values.redeploy import redeploy as force_redeploy
+    from vegaops.values.params import param_rollback
 
     a = app_ctx(ctx, dry_run)
-    full = param_name(a.settings.params_prefix, name)
-    after = a.clock.now().isoformat()
-    report = engine.run(a, a.command, [engine.single(RollbackParameter, RollbackParams(name=name, to=to))])
-    extra: dict[str, object] = {"restored_version": report.steps[0].outputs.get("restored_version")}
-    if redeploy and (report.changed or report.dry_run):
-        extra["redeploy"] = force_redeploy(a, param_matcher(full), after, full, watch)
-    elif redeploy:
-        a.output.info("value unchanged; no redeploy needed")
-    elif report.changed and a.settings.cluster:
-        extra["needs_redeploy"] = needs_redeploy(a, param_matcher(full))
-    emit(a, run_result(a, report, data=extra))
+    emit(a, param_rollback(a, name, to, redeploy, watch))

@@ -8,14 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from vegaops import completion
-from vegaops.cli.common import (
-    DryRunOpt,
-    RedeployOpt,
-    WatchOpt,
-    app_ctx,
-    emit,
-    run_result,
-)
+from vegaops.cli.common import DryRunOpt, RedeployOpt, WatchOpt, app_ctx, emit
 from vegaops.cmdline import prog
 from vegaops.errors import UsageError
 from vegaops.inputs import parse_pairs
@@ -66,39 +59,11 @@ def set_(
     dry_run: DryRunOpt = False,
 ) -> None:
     """Create or update a parameter; an unchanged value writes nothing (no new version)."""
-    from vegaops.runbook import engine
-    from vegaops.steps.ssm import PutParameter, PutParams
+    from vegaops.steps.ssm import PutParams
+    from vegaops.values.params import param_set
 
     a = app_ctx(ctx, dry_run)
     tags = parse_pairs(tag, "--tag")
     text = read_value(a, value, secure, value_arg, name)
     params = PutParams(name=name, value=text, secure=secure, kms_key=kms_key, description=description, tags=tags)
-    after = a.clock.now().isoformat()
-    then: list[str] = []
-    readers: list[str] | None = None
-    if redeploy:  # the redeploy belongs to this command's one plan and one question
-        from vegaops.naming import param_name
-        from vegaops.refs import param_matcher
-        from vegaops.values.redeploy import redeploy_services, redeploy_then
-
-        full = param_name(a.settings.params_prefix, name)
-        readers = redeploy_services(a, param_matcher(full))
-        then = redeploy_then(a, full, readers, watch)
-    report = engine.run(a, a.command, [engine.single(PutParameter, params)], then=then)
-    extra: dict[str, object] = {}
-    if redeploy and (report.changed or report.dry_run):
-        from vegaops.naming import param_name
-        from vegaops.refs import param_matcher
-        from vegaops.values.redeploy import redeploy as force_redeploy
-
-        full = param_name(a.settings.params_prefix, name)
-        extra["redeploy"] = force_redeploy(a, param_matcher(full), after, full, watch, services=readers, confirmed=True)
-    elif redeploy:
-        a.output.info("value unchanged; no redeploy needed")
-    elif report.changed and a.settings.cluster:
-        from vegaops.naming import param_name
-        from vegaops.refs import param_matcher
-        from vegaops.values.redeploy import needs_redeploy
-
-        extra["needs_redeploy"] = needs_redeploy(a, param_matcher(param_name(a.settings.params_prefix, name)))
-    emit(a, run_result(a, report, data=extra))
+    emit(a, param_set(a, params, redeploy, watch))

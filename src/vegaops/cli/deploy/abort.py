@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from vegaops import completion
-from vegaops.cli.common import DryRunOpt, app_ctx, emit, run_result
+from vegaops.cli.common import DryRunOpt, app_ctx, emit
 
 
 def abort(
@@ -17,8 +17,7 @@ def abort(
     dry_run: DryRunOpt = False,
 ) -> None:
     """Roll back a deployment paused at a pause hook (ContinueServiceDeployment ROLLBACK)."""
-    from vegaops.deploy.actions import continue_deployment, follow_up
+    from vegaops.deploy.actions import continue_deployment
 
     a = app_ctx(ctx, dry_run)
-    report = continue_deployment(a, service, "ROLLBACK", hook)
-    emit(a, run_result(a, report, data={"service": service}, message=follow_up(report, service)))
+    emit(a, continue_deployment(a, service, "ROLLBACK", hook))

@@ -7,13 +7,7 @@ from typing import Annotated
 import typer
 
 from vegaops import completion
-from vegaops.cli.common import (
-    DryRunOpt,
-    PollOpt,
-    WaitUntilOpt,
-    app_ctx,
-    emit,
-)
+from vegaops.cli.common import DryRunOpt, PollOpt, WaitUntilOpt, app_ctx, emit
 from vegaops.cmdline import prog
 from vegaops.errors import UsageError
 

@@ -7,10 +7,7 @@ from typing import Annotated
 import typer
 
 from vegaops import completion
-from vegaops.cli.common import (
-    app_ctx,
-    emit,
-)
+from vegaops.cli.common import app_ctx, emit
 from vegaops.errors import UsageError
 
 

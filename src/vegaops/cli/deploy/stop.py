@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from vegaops import completion
-from vegaops.cli.common import DryRunOpt, app_ctx, emit, run_result
+from vegaops.cli.common import DryRunOpt, app_ctx, emit
 
 
 def stop(
@@ -22,8 +22,7 @@ def stop(
     dry_run: DryRunOpt = False,
 ) -> None:
     """Stop the deployment in flight (StopServiceDeployment ABORT, or ROLLBACK with --rollback)."""
-    from vegaops.deploy.actions import follow_up, stop_deployment
+    from vegaops.deploy.actions import stop_deployment
 
     a = app_ctx(ctx, dry_run)
-    report = stop_deployment(a, service, rollback)
-    emit(a, run_result(a, report, data={"service": service}, message=follow_up(report, service)))
+    emit(a, stop_deployment(a, service, rollback))

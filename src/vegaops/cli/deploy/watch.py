@@ -7,12 +7,7 @@ from typing import Annotated
 import typer
 
 from vegaops import completion
-from vegaops.cli.common import (
-    PollOpt,
-    WaitUntilOpt,
-    app_ctx,
-    emit,
-)
+from vegaops.cli.common import PollOpt, WaitUntilOpt, app_ctx, emit
 
 
 def watch(

@@ -6,13 +6,7 @@ from typing import Annotated
 
 import typer
 
-from vegaops.cli.common import (
-    DryRunOpt,
-    app_ctx,
-    emit,
-    run_result,
-)
-from vegaops.errors import UsageError
+from vegaops.cli.common import DryRunOpt, app_ctx, emit
 
 
 def promote(
@@ -27,46 +21,11 @@ def promote(
     dry_run: DryRunOpt = False,
 ) -> None:
     """Copy TAG by manifest (no rebuild); the same digest on both sides; a no-op when already there."""
-    from vegaops.images.locate import locate, registry_key
+    from vegaops.images.transfer import promote_image
     from vegaops.inputs import check_image_tag
-    from vegaops.runbook import engine
-    from vegaops.steps.ecr import PromoteImage, PromoteParams
 
     check_image_tag(tag, "TAG")
     if as_ is not None:
         check_image_tag(as_, "--as")
     a = app_ctx(ctx, dry_run)
-    source = locate(a, from_, service, "--from")
-    target = locate(a, to, service, "--to")
-    source_env = None
-    if registry_key(source.ctx.settings) != registry_key(target.ctx.settings):
-        # different registries (account/region): blobs are copied over the registry API
-        source_env = source.ctx.settings.env
-        if source_env is None:
-            raise UsageError(
-                f"--from {source.label}: which environment's registry is it in?",
-                hint="select it with --env, or name an environment in --from",
-            )
-    if source.repository == target.repository and (as_ or tag) == tag:
-        raise UsageError(
-            f"--from and --to are the same repository {source.repository!r}",
-            hint="pass --as NEW_TAG to retag inside one repository",
-        )
-    params = PromoteParams(
-        tag=tag, source_repository=source.repository, repository=target.repository, new_tag=as_, source_env=source_env
-    )
-    report = engine.run(target.ctx, a.command, [engine.single(PromoteImage, params)])
-    outputs = report.steps[0].outputs
-    emit(
-        a,
-        run_result(
-            a,
-            report,
-            data={
-                "digest": outputs.get("digest"),
-                "image": outputs.get("image"),
-                "source": f"{source.repository}:{tag}",
-                "target": f"{target.repository}:{as_ or tag}",
-            },
-        ),
-    )
+    emit(a, promote_image(a, tag, from_, to, as_, service))

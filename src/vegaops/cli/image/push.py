@@ -6,12 +6,7 @@ from typing import Annotated
 
 import typer
 
-from vegaops.cli.common import (
-    DryRunOpt,
-    app_ctx,
-    emit,
-    run_result,
-)
+from vegaops.cli.common import DryRunOpt, app_ctx, emit
 
 
 def push(
@@ -31,35 +26,9 @@ def push(
     dry_run: DryRunOpt = False,
 ) -> None:
     """Push an image into the service's ECR repository; prints the digest the registry reports."""
-    from vegaops.images.locate import mount_candidates, repo_of
+    from vegaops.images.transfer import push_image
     from vegaops.inputs import check_image_tag
-    from vegaops.runbook import engine
-    from vegaops.steps.ecr import PushImage, PushParams
 
     check_image_tag(tag)
     a = app_ctx(ctx, dry_run)
-    repo = repo_of(a.settings.service(service))
-    mounts = list(mount_from) if mount_from else mount_candidates(a, repo)
-    params = PushParams(repository=repo, tag=tag, source=source, mount_from=mounts, jobs=jobs)
-    report = engine.run(a, a.command, [engine.single(PushImage, params)])
-    out = report.steps[0].outputs
-    blobs = out.get("blobs") or []
-    message = None
-    if report.changed:
-        counts: dict[str, int] = {}
-        for b in blobs:
-            key = "mounted" if str(b["status"]).startswith("mounted") else b["status"]
-            counts[key] = counts.get(key, 0) + 1
-        detail = ", ".join(f"{n} {k}" for k, n in counts.items())
-        message = f"pushed {repo}:{tag} {out.get('digest')}" + (
-            f" ({detail}; {out.get('bytes_uploaded', 0):,} layer bytes sent)" if blobs else ""
-        )
-    data = {
-        "digest": out.get("digest"),
-        "image": out.get("image"),
-        "repository": repo,
-        "tag": tag,
-        "bytes_uploaded": out.get("bytes_uploaded", 0),
-        "blobs": blobs,
-    }
-    emit(a, run_result(a, report, data=data, message=message))
+    emit(a, push_image(a, service, tag, source, mount_from, jobs))

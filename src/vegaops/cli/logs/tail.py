@@ -7,11 +7,8 @@ from typing import Annotated
 
 import typer
 
-from vegaops.cli.common import (
-    app_ctx,
-    emit,
-)
-from vegaops.errors import NotFoundError, UsageError
+from vegaops.cli.common import app_ctx, emit
+from vegaops.errors import UsageError
 
 
 def tail(
@@ -37,8 +34,7 @@ def tail(
     import re
 
     from vegaops.inputs import check_deployment, positive_seconds
-    from vegaops.logs.render import LineFormatter, ms, parse_time
-    from vegaops.logs.tail import Sink, colour, live_tail, make_fetcher
+    from vegaops.logs.render import ms, parse_time
 
     a = app_ctx(ctx)
     now = a.clock.now()
@@ -54,77 +50,30 @@ def tail(
         raise UsageError(f"--grep {grep!r}: {exc}") from None
     positive_seconds(poll, "--poll")
 
-    from vegaops.aws.ecs import Ecs
-    from vegaops.logs import service as svc
+    from vegaops.logs.tail import ReaderGone, TailRequest, tail_logs
 
-    ecs = Ecs(a.client("ecs"))
-    targets = svc.targets(a, ecs, services, deployment)
-    for t in targets:
-        for src in t.sources:
-            if not src.tailable:
-                a.output.warn(
-                    f"{t.key}/{src.container}: logs go to {src.destination}, not CloudWatch Logs; "
-                    "vegaops cannot tail them"
-                )
-    selectors = svc.selectors(targets, set(container) if container else None, set(task) if task else None)
-    if not selectors:
-        raise NotFoundError(
-            f"no CloudWatch Logs source for {', '.join(services)}",
-            hint="the task definition has no awslogs log configuration (see the warnings above)",
-        )
-    fmt = LineFormatter(
-        colour=colour(a),
+    request = TailRequest(
+        services=list(services),
+        start=start,
+        end=end,
+        follow=follow,
+        pattern=filter_pattern,
+        regex=regex,
+        containers=set(container) if container else None,
+        tasks=set(task) if task else None,
+        deployment=deployment,
         utc=utc,
         fields=[f for f in (field or "").split(",") if f],
         raw=raw,
-        show_service=len(targets) > 1,
+        live=live,
+        poll=poll,
     )
-    sink = Sink(a, fmt, regex)
-    fetcher, router = make_fetcher(a, targets)
-    sources = [
-        {
-            "service": t.key,
-            "container": s.container,
-            "driver": s.driver,
-            "group": s.group,
-            "region": s.region,
-            "stream_prefix": s.prefix,
-            "destination": s.destination,
-        }
-        for t in targets
-        for s in t.sources
-    ]
-
-    from vegaops.logs.core import Follower, backfill
-
     try:
-        if not follow:
-            for event in backfill(fetcher, selectors, start, end, filter_pattern):
-                sink.item(event)
-            sink.flush()
-        else:
-            watcher = svc.stopped_watcher(ecs, svc.cluster_of(a), targets, lambda: ms(a.clock.now()))
-            follower = Follower(
-                fetcher,
-                selectors,
-                since_ms=start,
-                until_ms=end,
-                pattern=filter_pattern,
-                poll_seconds=poll,
-                watcher=watcher,
-                watch_seconds=max(2.0, poll * 5),
-            )
-            if live:
-                live_tail(a, follower, router, selectors, sink, start, end, filter_pattern)
-            for item in follower.follow(idle=sink.flush):
-                sink.item(item)
-            sink.flush()
-    except BrokenPipeError:
+        result = tail_logs(a, request)
+    except ReaderGone:
         _quiet_exit()
-    if a.output.json:
-        from vegaops.output.result import Result
-
-        emit(a, Result(a.command, data={"events": sink.count, "sources": sources, "throttled": fetcher.throttled}))
+    if result is not None:
+        emit(a, result)
 
 
 def _quiet_exit() -> None:

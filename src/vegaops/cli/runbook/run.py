@@ -4,14 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from vegaops.cli.common import (
-    NameArg,
-    VarFileOpt,
-    VarOpt,
-    app_ctx,
-    emit,
-    run_result,
-)
+from vegaops.cli.common import NameArg, VarFileOpt, VarOpt, app_ctx, emit, run_result
 
 
 def run(ctx: typer.Context, name: NameArg, var: VarOpt = None, var_file: VarFileOpt = None) -> None:

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import shlex
-
 import typer
 
-from vegaops.cli.common import (
-    app_ctx,
-    emit,
-)
+from vegaops.cli.common import app_ctx, emit
 
 
 def env(ctx: typer.Context) -> None:
     """Print export lines that point the aws cli and boto3 scripts at the sandbox."""
-    from vegaops.output.result import Result, Reveal
-    from vegaops.sandbox.env import env_vars
-    from vegaops.sandbox.state import running_state
+    from vegaops.sandbox.control import sandbox_env
 
     a = app_ctx(ctx)
-    state = running_state()
-    variables = env_vars(state.endpoint)
-    lines = "\n".join(f"export {k}={shlex.quote(v)}" for k, v in variables.items())
-    emit(a, Result(a.command, data={"env": variables}, views=[Reveal(lines)]))
+    emit(a, sandbox_env(a))

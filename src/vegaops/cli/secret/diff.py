@@ -6,10 +6,7 @@ from typing import Annotated
 
 import typer
 
-from vegaops.cli.common import (
-    app_ctx,
-    emit,
-)
+from vegaops.cli.common import app_ctx, emit
 
 
 def diff(

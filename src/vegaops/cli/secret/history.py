@@ -7,12 +7,7 @@ from typing import Annotated
 import typer
 
 from vegaops import completion
-from vegaops.cli.common import (
-    app_ctx,
-    emit,
-)
-from vegaops.cmdline import prog
-from vegaops.errors import NotFoundError
+from vegaops.cli.common import app_ctx, emit
 
 
 def history(
@@ -20,19 +15,7 @@ def history(
     name: Annotated[str, typer.Argument(help="Secret name.", autocompletion=completion.secret_names)],
 ) -> None:
     """The secret's versions with their stages and dates (never values)."""
-    from vegaops.aws.secrets import SecretsCatalog
-    from vegaops.naming import secret_name
-    from vegaops.output.result import Result, Table
+    from vegaops.values.secrets import secret_history
 
     a = app_ctx(ctx)
-    full = secret_name(a.settings.secrets_prefix, name)
-    store = SecretsCatalog(a.client("secretsmanager"))
-    if store.describe(full) is None:
-        raise NotFoundError(f"secret {full} not found", hint=f"list what exists: {prog()} secret list")
-    versions = store.versions(full)
-    rows = [[v.version_id, ", ".join(v.stages) or "-", v.created] for v in versions]
-    data = [{"version": v.version_id, "stages": list(v.stages), "created": v.created} for v in versions]
-    emit(
-        a,
-        Result(a.command, data={"name": full, "versions": data}, views=[Table(["VERSION", "STAGES", "CREATED"], rows)]),
-    )
+    emit(a, secret_history(a, name))

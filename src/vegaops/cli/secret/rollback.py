@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from vegaops import completion
-from vegaops.cli.common import (
-    DryRunOpt,
-    RedeployOpt,
-    WatchOpt,
-    app_ctx,
-    emit,
-    run_result,
-)
+from vegaops.cli.common import DryRunOpt, RedeployOpt, WatchOpt, app_ctx, emit
 
 
 def rollback(
@@ -29,24 +22,7 @@ def rollback(
     dry_run: DryRunOpt = False,
 ) -> None:
     """Make the version before the newest one current again (no new version); twice is the same as once."""
-    from vegaops.aws.secrets import SecretsCatalog
-    from vegaops.naming import secret_name
-    from vegaops.refs import secret_matcher
-    from vegaops.runbook import engine
-    from vegaops.steps.secrets import RollbackSecret, RollbackSecretParams
-    from vegaops.values.redeploy import needs_redeploy, redeploy
+    from vegaops.values.secrets import secret_rollback
 
     a = app_ctx(ctx, dry_run)
-    after = a.clock.now().isoformat()
-    report = engine.run(a, a.command, [engine.single(RollbackSecret, RollbackSecretParams(name, to))])
-    extra: dict[str, Any] = {}
-    full = secret_name(a.settings.secrets_prefix, name)
-    if redeploy_ and (report.changed or report.dry_run):
-        meta = SecretsCatalog(a.client("secretsmanager")).describe(full)
-        if meta is not None:
-            extra["redeploy"] = redeploy(a, secret_matcher(meta.arn, full), after, full, watch)
-    elif report.changed:
-        meta = SecretsCatalog(a.client("secretsmanager")).describe(full)
-        if meta is not None:
-            extra["needs_redeploy"] = needs_redeploy(a, secret_matcher(meta.arn, full))
-    emit(a, run_result(a, report, data=extra))
+    emit(a, secret_rollback(a, name, to, redeploy_, watch))

@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from vegaops import completion
-from vegaops.cli.common import (
-    DryRunOpt,
-    RedeployOpt,
-    WatchOpt,
-    app_ctx,
-    emit,
-    run_result,
-)
+from vegaops.cli.common import DryRunOpt, RedeployOpt, WatchOpt, app_ctx, emit
 from vegaops.cmdline import prog
 from vegaops.errors import UsageError
 from vegaops.inputs import parse_pairs
@@ -74,42 +67,11 @@ def set_(
     dry_run: DryRunOpt = False,
 ) -> None:
     """Create or update a secret; an unchanged value writes no new version."""
-    from vegaops.aws.secrets import SecretsCatalog
-    from vegaops.naming import secret_name
-    from vegaops.refs import secret_matcher
-    from vegaops.runbook import engine
-    from vegaops.steps.secrets import PutSecret, PutSecretParams
-    from vegaops.values.redeploy import needs_redeploy, redeploy, redeploy_services, redeploy_then
+    from vegaops.steps.secrets import PutSecretParams
+    from vegaops.values.secrets import secret_set
 
     a = app_ctx(ctx, dry_run)
     tags = parse_pairs(tag, "--tag")
     text = read_secret_value(a, name, value, value_arg, from_file)
-    after = a.clock.now().isoformat()
     params = PutSecretParams(name=name, value=text, key=key, description=description, kms_key=kms_key, tags=tags)
-    full = secret_name(a.settings.secrets_prefix, name)
-    matcher: Any = None
-    readers: list[str] | None = None
-    then: list[str] = []
-    if redeploy_:  # the redeploy belongs to this command's one plan and one question
-        meta = SecretsCatalog(a.client("secretsmanager")).describe(full)
-        matcher = (
-            secret_matcher(meta.arn, full)
-            if meta is not None
-            else lambda ref: ref.kind == "secretsmanager" and ref.store_id.rsplit(":", 1)[-1] == full
-        )
-        readers = redeploy_services(a, matcher)
-        then = redeploy_then(a, full, readers, watch)
-    report = engine.run(a, a.command, [engine.single(PutSecret, params)], then=then)
-    extra: dict[str, Any] = {}
-    if redeploy_ and (report.changed or report.dry_run):
-        meta = SecretsCatalog(a.client("secretsmanager")).describe(full)
-        if meta is not None:  # created by this run: match its ARN now
-            matcher = secret_matcher(meta.arn, full)
-        extra["redeploy"] = redeploy(a, matcher, after, full, watch, services=readers, confirmed=True)
-    elif redeploy_:
-        a.output.info("value unchanged; no redeploy needed")
-    elif report.changed:
-        meta = SecretsCatalog(a.client("secretsmanager")).describe(secret_name(a.settings.secrets_prefix, name))
-        if meta is not None:
-            extra["needs_redeploy"] = needs_redeploy(a, secret_matcher(meta.arn, meta.name))
-    emit(a, run_result(a, report, data=extra))
+    emit(a, secret_set(a, params, redeploy_, watch))
