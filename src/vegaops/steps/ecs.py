@@ -472,6 +472,7 @@ class RollbackService(Step[RollbackParams]):
     def plan(self, ctx: AppContext) -> Plan:
         service = core.service_name(ctx, self.params.service)
         svc = describe_service(ctx, service)
+        refuse_controller(svc, service)  # CODE_DEPLOY / EXTERNAL: exit 2 before any change
         current = str(svc["taskDefinition"])
         target = rollback_target(ctx, service, svc, self.params.to_revision)
         plan = Plan(
