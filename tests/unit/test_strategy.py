@@ -401,3 +401,30 @@ def test_the_deployment_being_rolled_back_is_found_by_id_then_time() -> None:
     by_time = [{"serviceDeploymentArn": "arn:.../c/web/Xy9", "status": "ROLLBACK_REQUESTED", "createdAt": T0}]
     assert st.rolling_back(by_time, deployments)["id"] == "ecs-svc/2222"  # type: ignore[index]
     assert st.rolling_back([{**items[0], "status": "IN_PROGRESS"}], deployments) is None
+
+
+@pytest.mark.parametrize(
+    ("reason", "says"),
+    [
+        (
+            "Service deployment rolled back because the lifecycle hook returned FAILED.",
+            "a lifecycle hook at TEST_TRAFFIC_SHIFT",
+        ),
+        (
+            "Service deployment rolled back because alarm(s) went into ALARM.",
+            "a CloudWatch alarm at TEST_TRAFFIC_SHIFT",
+        ),
+        (
+            "Service deployment rolled back because the circuit breaker was triggered.",
+            "the deployment circuit breaker at",
+        ),
+        ("Service deployment rollback requested.", "rollback requested by a person (StopServiceDeployment ROLLBACK)"),
+    ],
+)
+def test_without_details_ecs_words_name_the_cause(reason: str, says: str) -> None:
+    seq = [
+        (snap(1), sd(1, "TEST_TRAFFIC_SHIFT", test=100)),
+        (snap(2, None, old=2), sd(2, "TEST_TRAFFIC_SHIFT", status="ROLLBACK_SUCCESSFUL", reason=reason)),
+    ]
+    v = run(BG, seq)
+    assert v.exit_code == 5 and says in v.reasons[0], v.reasons

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -551,11 +552,19 @@ def cause(history: Sequence[Progress], requested: bool = False) -> tuple[str, tu
                 f"{p.breaker_threshold})",
                 (),
             )
+    reasons = [r for p in reversed(history) for r in (p.rollback_reason, p.status_reason) if r]
+    said = " ".join(reasons)
+    # No hook, alarm or breaker detail says it: ECS's own words (rollback.reason, statusReason) may.
+    if re.search(r"\bhook", said, re.IGNORECASE):
+        return f"a lifecycle hook{at} (ECS: {reasons[0]})", ()
+    if re.search(r"\balarm", said, re.IGNORECASE):
+        return f"a CloudWatch alarm{at} (ECS: {reasons[0]})", ()
+    if re.search(r"circuit.?breaker", said, re.IGNORECASE):
+        return f"the deployment circuit breaker{at} (ECS: {reasons[0]})", ()
     was_paused = any(p.paused_hook is not None for p in history)
     who = "vegaops (--rollback-on-failure)" if requested else "a person"
     how = "ContinueServiceDeployment ROLLBACK at the pause hook" if was_paused else "StopServiceDeployment ROLLBACK"
-    reason = next((p.rollback_reason or p.status_reason for p in reversed(history) if p.rollback_reason), None)
-    return f"rollback requested by {who} ({how}){at}" + (f": {reason}" if reason else ""), ()
+    return f"rollback requested by {who} ({how}){at}" + (f": {reasons[0]}" if reasons else ""), ()
 
 
 def reached(
