@@ -125,25 +125,23 @@ def services(ctx: Any, incomplete: str) -> list[str]:
 
 def secret_names(ctx: Any, incomplete: str) -> list[str]:
     def fetch() -> list[str]:
-        from vegaops.aws.secrets import Secrets
         from vegaops.naming import relative
 
         app = _app(ctx)
         prefix = app.settings.secrets_prefix
-        return [relative(prefix, n) for n in Secrets(app.client("secretsmanager")).names(prefix)]
+        return [relative(prefix, n) for n in app.aws.secrets.names(prefix)]
 
     return _match(cached("secrets", _env_name(ctx), fetch), incomplete)
 
 
 def parameter_names(ctx: Any, incomplete: str) -> list[str]:
     def fetch() -> list[str]:
-        from vegaops.aws.ssm import Ssm
         from vegaops.naming import param_path, relative
 
         app = _app(ctx)
         prefix = app.settings.params_prefix
         path = param_path(prefix, None)
-        return [relative(prefix, p.name) for p in Ssm(app.client("ssm")).by_path(path, True, False)]
+        return [relative(prefix, p.name) for p in app.aws.ssm.by_path(path, True, False)]
 
     return _match(cached("params", _env_name(ctx), fetch), incomplete)
 
@@ -152,11 +150,10 @@ def image_tags(ctx: Any, incomplete: str) -> list[str]:
     """Tags in the ECR repositories of the environment's services."""
 
     def fetch() -> list[str]:
-        from vegaops.aws.ecr import Ecr
 
         app = _app(ctx)
         repos = {svc.ecr_repo or svc.ecs_service for svc in app.settings.services.values()}
-        ecr = Ecr(app.client("ecr"))
+        ecr = app.aws.ecr
         return [tag for repo in sorted(repos) for image in ecr.list_images(repo) for tag in image.tags]
 
     return _match(cached("tags", _env_name(ctx), fetch), incomplete)

@@ -115,9 +115,6 @@ class AppContext:
             self._enrichment = Enrichment(warn=self.output.warn)
         return self._enrichment
 
-    def client(self, service: str) -> Any:
-        return self.clients.client(service)
-
     @property
     def interactive(self) -> bool:
         if self.interactive_override is not None:

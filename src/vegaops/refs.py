@@ -8,11 +8,15 @@ fetch it.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from mypy_boto3_ecs.type_defs import ServiceTypeDef
+
+    from vegaops.aws.secrets import SecretMeta, Secrets
     from vegaops.context import AppContext
 
 
@@ -163,7 +167,7 @@ def variables(task_definition: dict[str, Any], container: str | None = None) -> 
     return out
 
 
-def _describe_secret(store: Any, ref: ValueFrom) -> tuple[Any, str | None, str | None]:
+def _describe_secret(store: Secrets, ref: ValueFrom) -> tuple[SecretMeta | None, str | None, str | None]:
     """(meta, error code, current ARN of a stale full ARN) for a Secrets Manager reference."""
     from vegaops.aws.errors import error_code
 
@@ -206,34 +210,9 @@ def _region_of(value_from: str) -> str | None:
     return parts[3] or None if value_from.startswith("arn:") and len(parts) > 4 else None
 
 
-class _Regional:
-    """Clients per region: a reference by ARN is read where the ARN says (ECS reads cross-region ARNs)."""
-
-    def __init__(self, ctx: AppContext) -> None:
-        self.ctx = ctx
-        self.base = ctx.clients.resolved_region()
-        self.factories: dict[str, Any] = {}
-
-    def client(self, service: str, region: str | None) -> Any:
-        if not region or region == self.base:
-            return self.ctx.client(service)
-        if region not in self.factories:
-            from vegaops.aws.clients import ClientFactory
-
-            b = self.ctx.clients
-            self.factories[region] = ClientFactory(
-                profile=b.profile, region=region, endpoint_url=b.endpoint_url, credentials=b.credentials
-            )
-        return self.factories[region].client(service)
-
-
 def check_resolution(ctx: AppContext, found: list[Variable]) -> None:
     """Set ``resolves`` on SSM and Secrets Manager variables (values are read only to check JSON keys), each
     read in the region its ARN names."""
-    from vegaops.aws.secrets import Secrets
-    from vegaops.aws.ssm import Ssm
-
-    regional = _Regional(ctx)
     by_region: dict[str | None, set[str]] = {}
     for v in found:
         if v.source == "ssm":
@@ -243,11 +222,11 @@ def check_resolution(ctx: AppContext, found: list[Variable]) -> None:
             if name.count("/") == 1:
                 wanted.add(name.lstrip("/"))  # an ARN's parameter/flat may be "flat" or "/flat"
     existing: dict[str | None, dict[str, Any]] = {
-        region: Ssm(regional.client("ssm", region)).get_many(sorted(names), decrypt=False)
+        region: ctx.aws.in_region(region).ssm.get_many(sorted(names), decrypt=False)
         for region, names in by_region.items()
     }
-    stores: dict[str | None, Any] = {}
-    metas: dict[str, tuple[Any, str | None, str | None]] = {}
+    stores: dict[str | None, Secrets] = {}
+    metas: dict[str, tuple[SecretMeta | None, str | None, str | None]] = {}
     for v in found:
         region = _region_of(v.value_from or "")
         if v.source == "ssm":
@@ -258,7 +237,7 @@ def check_resolution(ctx: AppContext, found: list[Variable]) -> None:
         elif v.source == "secretsmanager":
             ref = parse_value_from(v.value_from or "")
             if region not in stores:
-                stores[region] = Secrets(regional.client("secretsmanager", region))
+                stores[region] = ctx.aws.in_region(region).secrets
             store = stores[region]
             if ref.store_id not in metas:
                 metas[ref.store_id] = _describe_secret(store, ref)
@@ -275,7 +254,7 @@ def check_resolution(ctx: AppContext, found: list[Variable]) -> None:
                 v.resolves, v.why = _secret_resolves(store, meta, ref)
 
 
-def _secret_resolves(store: Any, meta: Any, ref: ValueFrom) -> tuple[bool, str]:
+def _secret_resolves(store: Secrets, meta: SecretMeta | None, ref: ValueFrom) -> tuple[bool, str]:
     if meta is None:
         return False, "secret not found"
     if meta.deleted is not None:
@@ -317,15 +296,10 @@ class ServiceRef:
         }
 
 
-def cluster_services(ctx: AppContext, cluster: str) -> dict[str, dict[str, Any]]:
-    from vegaops.aws.ecs import Ecs
-
-    client = ctx.client("ecs")
-    arns: list[str] = []
-    for page in client.get_paginator("list_services").paginate(cluster=cluster):
-        arns.extend(page.get("serviceArns", []))
-    names = [a.rsplit("/", 1)[-1] for a in arns]
-    found, _ = Ecs(client).describe_services(cluster, names) if names else ({}, [])
+def cluster_services(ctx: AppContext, cluster: str) -> dict[str, ServiceTypeDef]:
+    ecs = ctx.aws.ecs
+    names = [a.rsplit("/", 1)[-1] for a in ecs.list_services(cluster)]
+    found, _ = ecs.describe_services(cluster, names) if names else ({}, [])
     return found
 
 
@@ -333,9 +307,8 @@ class TaskDefinitions:
     """describe_task_definition with a cache: many services share revisions."""
 
     def __init__(self, ctx: AppContext) -> None:
-        from vegaops.aws.ecs import Ecs
 
-        self.ecs = Ecs(ctx.client("ecs"))
+        self.ecs = ctx.aws.ecs
         self.cache: dict[str, dict[str, Any]] = {}
 
     def get(self, arn: str) -> dict[str, Any]:
@@ -351,11 +324,10 @@ def references(
     accepts (through ``secrets`` or a log driver's ``secretOptions``); with ``changed``, the running tasks
     started before it. With ``include_stale``, also the task definitions that name the secret by an ARN
     it no longer has (``matches`` answered "stale"): they need repointing, not a redeploy."""
-    from vegaops.aws.ecs import Ecs
 
     tds = TaskDefinitions(ctx)
     out: list[ServiceRef] = []
-    ecs = Ecs(ctx.client("ecs"))
+    ecs = ctx.aws.ecs
     gone: dict[str, bool] = {}
     for name, service in sorted(cluster_services(ctx, cluster).items()):
         arns = {service.get("taskDefinition", "")} | {
@@ -386,7 +358,7 @@ def references(
     return out
 
 
-def stale_tasks(tasks: list[dict[str, Any]], task_definition: str, changed: datetime) -> list[dict[str, Any]]:
+def stale_tasks(tasks: Sequence[Mapping[str, Any]], task_definition: str, changed: datetime) -> list[dict[str, Any]]:
     """Running tasks of this task definition that started before the change: they hold the old value."""
     out: list[dict[str, Any]] = []
     for t in tasks:
@@ -472,13 +444,11 @@ def arn_gone(ctx: AppContext, store_id: str, cache: dict[str, bool] | None = Non
     partial ARN of another secret whose name ends in six letters (``db-backup`` beside ``db``): only an ARN
     that finds nothing is stale. Unreadable (denied) counts as not gone: never repoint on a guess."""
     from vegaops.aws.errors import error_code
-    from vegaops.aws.secrets import Secrets
 
     cache = cache if cache is not None else {}
     if store_id not in cache:
         try:
-            client = _Regional(ctx).client("secretsmanager", _region_of(store_id))
-            cache[store_id] = Secrets(client).describe(store_id) is None
+            cache[store_id] = ctx.aws.in_region(_region_of(store_id)).secrets.describe(store_id) is None
         except Exception as exc:
             if error_code(exc) is None:
                 raise

@@ -26,11 +26,10 @@ def secret_values(
 ) -> dict[str, Sensitive]:
     """Relative secret name -> current value, for every live secret under the prefix. ``tagged_for_keys``
     collects the names of the secrets that opted in to one variable per JSON key (tag vegaops:env-keys)."""
-    from vegaops.aws.secrets import SecretsCatalog
 
     base = ctx.settings.secrets_prefix
     full_prefix = base + (prefix or "").lstrip("/") if not (prefix or "").startswith("/") else (prefix or "")[1:]
-    store = SecretsCatalog(ctx.client("secretsmanager"))
+    store = ctx.aws.secrets
     out: dict[str, Sensitive] = {}
     for item in store.listing(full_prefix):
         if item.deleted is not None:
@@ -45,14 +44,10 @@ def secret_values(
 
 def param_values(ctx: AppContext, prefix: str | None = None) -> dict[str, Sensitive]:
     """Relative parameter name -> value (decrypted), recursively under the path."""
-    from vegaops.aws.ssm import Ssm
 
     base = ctx.settings.params_prefix
     path = param_path(base, prefix)
-    return {
-        relative(base, p.name): Sensitive(p.value or "")
-        for p in Ssm(ctx.client("ssm")).by_path(path, True, decrypt=True)
-    }
+    return {relative(base, p.name): Sensitive(p.value or "") for p in ctx.aws.ssm.by_path(path, True, decrypt=True)}
 
 
 def json_fields(value: str) -> dict[str, str] | None:

@@ -69,10 +69,12 @@ def test_registry_override_is_for_push_and_login_only(client: Any) -> None:
 
 
 def test_list_images_follows_next_token() -> None:
-    """moto ignores paging; a client that pages like real ECR proves the loop follows nextToken."""
+    # moto ignores nextToken (one page): a real client answered by botocore's Stubber gives two pages
+    from botocore.stub import Stubber
+
     pages = {
         None: {
-            "imageDetails": [{"imageDigest": "sha256:1", "imageTags": ["a"], "imagePushedAt": None}],
+            "imageDetails": [{"imageDigest": "sha256:1", "imageTags": ["a"]}],
             "nextToken": "t1",
         },
         "t1": {
@@ -88,13 +90,14 @@ def test_list_images_follows_next_token() -> None:
         },
     }
     calls: list[dict[str, Any]] = []
-
-    class Paged:
-        def describe_images(self, **kwargs: Any) -> dict[str, Any]:
-            calls.append(kwargs)
-            return pages[kwargs.get("nextToken")]
-
-    images = Ecr(Paged()).list_images("r")
+    paged = boto3.client("ecr", region_name="eu-central-1")
+    paged.meta.events.register(
+        "before-parameter-build.ecr.DescribeImages", lambda params, **_: calls.append(dict(params))
+    )
+    with Stubber(paged) as stub:
+        for page in pages.values():
+            stub.add_response("describe_images", page)
+        images = Ecr(paged).list_images("vega-api")
     assert sorted(i.digest for i in images) == ["sha256:1", "sha256:2"]
     assert [c.get("nextToken") for c in calls] == [None, "t1"]
     scanned = next(i for i in images if i.digest == "sha256:2")

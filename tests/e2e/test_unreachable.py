@@ -45,11 +45,11 @@ def test_timeout_comes_from_the_variable_then_the_config_key(
 
     ctx = AppContext(options=GlobalOptions(env="qa"), cwd=project)
     assert ctx.clients.timeout == 8.0
-    assert _worst_case_seconds(ctx.client("ecs")) <= 8.0
+    assert _worst_case_seconds(ctx.aws.ecs_client) <= 8.0
     monkeypatch.setenv("VEGAOPS_AWS_TIMEOUT", "4s")
     ctx = AppContext(options=GlobalOptions(env="qa"), cwd=project)
     assert ctx.clients.timeout == 4.0
-    assert _worst_case_seconds(ctx.client("ecs")) <= 4.0
+    assert _worst_case_seconds(ctx.aws.ecs_client) <= 4.0
 
 
 @pytest.fixture

@@ -131,7 +131,7 @@ def test_watch_times_out_on_a_rollout_that_never_finishes(
     assert 58 <= sum(clock.sleeps) <= 61
     assert max(clock.sleeps) <= watch.MAX_INTERVAL * 1.15 + 1e-9  # adaptive backoff is capped
     assert clock.sleeps[1] < clock.sleeps[6]  # fast first, then backing off
-    ecs = core.ecs_for(app_context)
+    ecs = app_context.aws.ecs
     assert ecs.calls["describe_services"] <= 12  # one batched call per poll, backing off to 10 s
 
 
@@ -158,9 +158,7 @@ def test_lock_of_a_killed_deploy_on_this_machine_is_taken_over(app_context: AppC
     import subprocess
     import sys
 
-    from vegaops.aws.ssm import Ssm
-
-    ssm = Ssm(app_context.client("ssm"))
+    ssm = app_context.aws.ssm
     name = core.lock_name(app_context, "vega-api")
 
     def held_by(pid: int, **extra: Any) -> None:

@@ -68,7 +68,7 @@ def _answer(ctx: AppContext, operation: str, response: dict[str, Any], status: i
     def hook(**_: Any) -> tuple[Any, dict[str, Any]]:
         return _response(response, status)
 
-    core.ecs_for(ctx).client.meta.events.register(f"before-call.ecs.{operation}", hook)
+    ctx.aws.ecs.client.meta.events.register(f"before-call.ecs.{operation}", hook)
 
 
 def _response(parsed: dict[str, Any], status: int) -> tuple[Any, dict[str, Any]]:
@@ -225,7 +225,7 @@ def test_denied_reads_are_reported_in_the_row(app_context: AppContext, ecs: Any)
             return _response(denied, 400)
         return None
 
-    core.ecs_for(app_context).client.meta.events.register("before-call.ecs.DescribeTaskDefinition", deny_tags_of_3)
+    app_context.aws.ecs.client.meta.events.register("before-call.ecs.DescribeTaskDefinition", deny_tags_of_3)
     warnings: list[str] = []
     app_context.enrichment.warn = warnings.append
     rows = Resolver(app_context, "vega-api", _svc(1)).outcomes([ARN.format(n) for n in (3, 2, 1)])

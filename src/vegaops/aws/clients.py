@@ -112,6 +112,18 @@ class ClientFactory:
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
 
+    def derive(self, region: str | None = None, max_attempts: int | None = None) -> ClientFactory:
+        """A factory for the same profile, credentials, endpoint and timeout with another region and/or
+        number of attempts (None keeps this one's)."""
+        return ClientFactory(
+            profile=self.profile,
+            region=region or self.region,
+            endpoint_url=self.endpoint_url,
+            max_attempts=max_attempts if max_attempts is not None else self.max_attempts,
+            credentials=self.credentials,
+            timeout=self.timeout,
+        )
+
     def session(self) -> boto3.Session:
         if self._session is None:
             import boto3
@@ -165,6 +177,14 @@ class ClientFactory:
     def resolved_region(self) -> str | None:
         name: str | None = self.session().region_name
         return name
+
+
+def has_credentials(profile: str | None, region: str | None) -> bool:
+    """Whether boto3 finds credentials for ``profile`` (an unknown profile raises botocore's error)."""
+    import boto3
+
+    credentials = boto3.Session(profile_name=profile, region_name=region).get_credentials()
+    return credentials is not None
 
 
 def env_timeout() -> float:

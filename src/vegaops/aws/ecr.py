@@ -2,7 +2,7 @@
 
 The small API other modules use (``deploy`` promotes with it, ``image`` lists and pushes with it)::
 
-    ecr = Ecr(ctx.client("ecr"))
+    ecr = ctx.aws.ecr
     ref = ecr.resolve("vega-api", "v1.2.3")      # ImageRef (digest, pinned ref) or NotFoundError
     ref = ecr.find("vega-api", "v1.2.3")         # ImageRef | None (tag missing); repo missing raises
     images = ecr.list_images("vega-api")          # list[ImageInfo], newest first, all pages
@@ -25,7 +25,11 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mypy_boto3_ecr import ECRClient
+    from mypy_boto3_ecr.type_defs import ImageDetailTypeDef, ImageIdentifierTypeDef, PutImageRequestTypeDef
 
 from vegaops.aws.errors import error_code
 from vegaops.cmdline import prog
@@ -127,18 +131,18 @@ def _is_loopback(host: str) -> bool:
     return name in ("127.0.0.1", "localhost", "[::1]", "::1")
 
 
-def _scan(detail: dict[str, Any]) -> ScanSummary | None:
-    status = (detail.get("imageScanStatus") or {}).get("status")
-    counts = (detail.get("imageScanFindingsSummary") or {}).get("findingSeverityCounts") or {}
+def _scan(detail: ImageDetailTypeDef) -> ScanSummary | None:
+    status = detail.get("imageScanStatus", {}).get("status")
+    counts = detail.get("imageScanFindingsSummary", {}).get("findingSeverityCounts") or {}
     if not status and not counts:
         return None
     return ScanSummary(status=status, findings={str(k): int(v) for k, v in counts.items()})
 
 
-def _info(repo: str, d: dict[str, Any]) -> ImageInfo:
+def _info(repo: str, d: ImageDetailTypeDef) -> ImageInfo:
     return ImageInfo(
         repository=repo,
-        digest=d["imageDigest"],
+        digest=d.get("imageDigest", ""),
         tags=tuple(d.get("imageTags", ())),
         pushed_at=d.get("imagePushedAt"),
         size=d.get("imageSizeInBytes"),
@@ -168,7 +172,7 @@ class Ecr:
     image references keep the repository URI ECR reports, which is what task definitions pull.
     """
 
-    def __init__(self, client: Any, registry_override: str | None = None) -> None:
+    def __init__(self, client: ECRClient, registry_override: str | None = None) -> None:
         self.client = client
         self.registry_override = registry_override
 
@@ -181,9 +185,11 @@ class Ecr:
                 raise repo_missing(name) from exc
             raise
         r = response["repositories"][0]
-        uri = r["repositoryUri"]
         return Repository(
-            name=name, uri=uri, registry_id=r["registryId"], immutable=r.get("imageTagMutability") == "IMMUTABLE"
+            name=name,
+            uri=r.get("repositoryUri", ""),
+            registry_id=r.get("registryId", ""),
+            immutable=r.get("imageTagMutability") == "IMMUTABLE",
         )
 
     def _host(self, name: str) -> str:
@@ -204,7 +210,9 @@ class Ecr:
         details = response.get("imageDetails", [])
         if not details:
             return None
-        return ImageRef(repository=repo, tag=tag, digest=details[0]["imageDigest"], registry_host=self._host(repo))
+        return ImageRef(
+            repository=repo, tag=tag, digest=details[0].get("imageDigest", ""), registry_host=self._host(repo)
+        )
 
     def resolve(self, repo: str, tag: str) -> ImageRef:
         """Like ``find`` but a missing tag is a NotFoundError (exit 3) too, worded differently."""
@@ -216,25 +224,20 @@ class Ecr:
     def list_images(self, repo: str) -> list[ImageInfo]:
         """Every image of ``repo`` (all pages), newest push first.
 
-        Pages by ``nextToken`` ourselves: real ECR returns at most 1000 per call; moto ignores
-        ``maxResults``/``nextToken`` and returns everything with no token, which ends the loop too.
+        botocore's paginator, 1000 per page (real ECR's most); moto ignores ``maxResults``/``nextToken`` and
+        answers everything in one page without a token, which ends the pages too.
         """
         images: list[ImageInfo] = []
-        seen_tokens: set[str] = set()
-        kwargs: dict[str, Any] = {"repositoryName": repo, "maxResults": 1000}
-        while True:
-            try:
-                response = self.client.describe_images(**kwargs)
-            except Exception as exc:
-                if error_code(exc) == "RepositoryNotFoundException":
-                    raise repo_missing(repo) from exc
-                raise
-            images.extend(_info(repo, d) for d in response.get("imageDetails", []))
-            token = response.get("nextToken")
-            if not token or token in seen_tokens:
-                break
-            seen_tokens.add(token)
-            kwargs["nextToken"] = token
+        pages = self.client.get_paginator("describe_images").paginate(
+            repositoryName=repo, PaginationConfig={"PageSize": 1000}
+        )
+        try:
+            for page in pages:
+                images.extend(_info(repo, d) for d in page.get("imageDetails", []))
+        except Exception as exc:
+            if error_code(exc) == "RepositoryNotFoundException":
+                raise repo_missing(repo) from exc
+            raise
         images.sort(key=lambda i: (i.pushed_at is not None, i.pushed_at or datetime.min), reverse=True)
         return images
 
@@ -243,7 +246,7 @@ class Ecr:
         """The manifest of ``tag`` or ``digest`` (exact text), accepting Docker v2 and OCI types."""
         if (tag is None) == (digest is None):
             raise ValueError("pass exactly one of tag or digest")
-        image_id = {"imageTag": tag} if tag is not None else {"imageDigest": digest}
+        image_id: ImageIdentifierTypeDef = {"imageTag": tag} if tag is not None else {"imageDigest": digest or ""}
         try:
             response = self.client.batch_get_image(
                 repositoryName=repo, imageIds=[image_id], acceptedMediaTypes=ACCEPTED_MEDIA_TYPES
@@ -262,9 +265,9 @@ class Ecr:
                 hint=f"list the tags with: {prog()} image list",
             )
         image = images[0]
-        body: str = image["imageManifest"]
+        body = image.get("imageManifest", "")
         media_type = image.get("imageManifestMediaType") or _media_type_of(body)
-        return Manifest(body=body, media_type=media_type, digest=image["imageId"]["imageDigest"])
+        return Manifest(body=body, media_type=media_type, digest=image.get("imageId", {}).get("imageDigest", ""))
 
     def put_image(self, repo: str, manifest: Manifest, tag: str | None) -> str:
         """Store ``manifest`` in ``repo`` under ``tag``; returns the digest.
@@ -275,16 +278,16 @@ class Ecr:
         referenced layers missing in ``repo`` (real ECR across accounts) -> NotFoundError.
         """
         digest = manifest.digest or manifest_digest(manifest.body)
-        kwargs: dict[str, Any] = {
+        request: PutImageRequestTypeDef = {
             "repositoryName": repo,
             "imageManifest": manifest.body,
             "imageManifestMediaType": manifest.media_type,
             "imageDigest": digest,
         }
         if tag:
-            kwargs["imageTag"] = tag
+            request["imageTag"] = tag
         try:
-            response = self.client.put_image(**kwargs)
+            response = self.client.put_image(**request)
         except Exception as exc:
             code = error_code(exc)
             if code == "RepositoryNotFoundException":
@@ -300,8 +303,7 @@ class Ecr:
                     hint=f"promote within one registry, or push the image with: {prog()} image push",
                 ) from exc
             raise
-        result: str = response["image"]["imageId"]["imageDigest"]
-        return result
+        return response["image"].get("imageId", {}).get("imageDigest", digest)
 
     # -- auth -----------------------------------------------------------------------------------
     def auth(self, registry_override: str | None = None) -> RegistryAuth:
@@ -312,10 +314,10 @@ class Ecr:
         """
         response = self.client.get_authorization_token()
         data = response["authorizationData"][0]
-        user, _, password = base64.b64decode(data["authorizationToken"]).decode("utf-8").partition(":")
+        user, _, password = base64.b64decode(data.get("authorizationToken", "")).decode("utf-8").partition(":")
         host = registry_override or self.registry_override
         if not host:
-            host = str(data["proxyEndpoint"]).removeprefix("https://").removeprefix("http://").rstrip("/")
+            host = str(data.get("proxyEndpoint", "")).removeprefix("https://").removeprefix("http://").rstrip("/")
         return RegistryAuth(host=host, username=user, password=Sensitive(password), expires_at=data.get("expiresAt"))
 
 

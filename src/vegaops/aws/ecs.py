@@ -1,18 +1,37 @@
 """Amazon ECS, typed and batched. No printing.
 
-Responses are returned as the API's dictionaries (documented shapes), wrapped where a call needs
-batching, pagination or a fallback. ``ServiceDeployment`` APIs are optional on the endpoint: when it
-answers "unknown/invalid action" or "not implemented" the layer remembers it and returns ``None``.
+Responses are returned as the API's dictionaries (the ``mypy_boto3_ecs`` shapes), wrapped where a call needs
+batching, pagination (botocore paginators) or a fallback. ``ServiceDeployment`` APIs are optional on the
+endpoint: when it answers "unknown/invalid action" or "not implemented" the layer remembers it and returns
+``None``. Calls are counted by the layer's :class:`~vegaops.aws.layer.CallCounter` (botocore's before-call
+hook); ``Ecs.calls`` reads it.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
+from vegaops.aws.calls import CallCounter
 from vegaops.aws.optional import is_unsupported
+
+if TYPE_CHECKING:
+    from mypy_boto3_ecs import ECSClient
+    from mypy_boto3_ecs.literals import DesiredStatusType, StopServiceDeploymentStopTypeType, TaskDefinitionStatusType
+    from mypy_boto3_ecs.type_defs import (
+        DeploymentConfigurationTypeDef,
+        DescribeTaskDefinitionResponseTypeDef,
+        ListTasksRequestPaginateTypeDef,
+        RegisterTaskDefinitionRequestTypeDef,
+        RegisterTaskDefinitionResponseTypeDef,
+        ServiceDeploymentBriefTypeDef,
+        ServiceDeploymentTypeDef,
+        ServiceTypeDef,
+        TaskTypeDef,
+        UpdateServiceRequestTypeDef,
+    )
 
 # Fields register_task_definition accepts, copied from a described task definition.
 REGISTRABLE_FIELDS: tuple[str, ...] = (
@@ -59,22 +78,36 @@ class TaskDefinition:
     def containers(self) -> list[dict[str, Any]]:
         return list(self.raw.get("containerDefinitions", []))
 
-    def registrable(self) -> dict[str, Any]:
+    def registrable(self) -> RegisterTaskDefinitionRequestTypeDef:
         """Everything needed to register an identical revision (tags included)."""
         spec = {k: self.raw[k] for k in REGISTRABLE_FIELDS if k in self.raw and self.raw[k] not in (None, [])}
         if self.tags:
             spec["tags"] = [{"key": k, "value": v} for k, v in self.tags.items()]
+        if not is_register_request(spec):
+            raise ValueError(f"not a RegisterTaskDefinition request: {sorted(spec)}")
         return spec
 
 
-def _td(response: dict[str, Any]) -> TaskDefinition:
+def is_register_request(spec: Mapping[str, Any]) -> TypeGuard[RegisterTaskDefinitionRequestTypeDef]:
+    """Whether ``spec`` holds only RegisterTaskDefinition's fields (``REGISTRABLE_FIELDS`` and ``tags``):
+    DescribeTaskDefinition answers with the shapes RegisterTaskDefinition takes, so a described revision's
+    registrable fields are a request."""
+    return set(spec) <= {*REGISTRABLE_FIELDS, "tags"}
+
+
+def _plain(shape: Mapping[str, Any]) -> dict[str, Any]:
+    """An API shape as a plain dictionary, for code that reads task definitions generically (``TaskDefinition.raw``)."""
+    return dict(shape)
+
+
+def _td(response: DescribeTaskDefinitionResponseTypeDef | RegisterTaskDefinitionResponseTypeDef) -> TaskDefinition:
     raw = response["taskDefinition"]
-    tags = {t["key"]: t["value"] for t in response.get("tags", []) or []}
+    tags = {t["key"]: t["value"] for t in response.get("tags", []) or [] if "key" in t and "value" in t}
     return TaskDefinition(
-        arn=raw["taskDefinitionArn"],
-        family=raw["family"],
+        arn=raw.get("taskDefinitionArn", ""),
+        family=raw.get("family", ""),
         revision=int(raw.get("revision", 0)),
-        raw=raw,
+        raw=_plain(raw),
         tags=tags,
     )
 
@@ -98,48 +131,41 @@ def family_of(task_definition: str) -> str:
 
 
 class Ecs:
-    """A thin layer over an ECS client; ``calls`` counts API calls made through it."""
+    """A thin layer over the typed ECS client; ``calls`` counts the API calls made on that client."""
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: ECSClient, counter: CallCounter | None = None) -> None:
         self.client = client
-        self.calls: dict[str, int] = {}
+        if counter is None:  # a wrapper outside the layer (tests) counts its own client's calls
+            counter = CallCounter()
+            counter.attach(client)
+        self.counter = counter
         self.deployments_api: bool | None = None  # None: not tried yet
-        self._services: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
+        self._services: dict[tuple[str, str], tuple[float, ServiceTypeDef]] = {}
         # One command's reads of task definitions (a revision's content never changes; its tags only
         # through ``tag_resource`` below) and of each family's revision list (kept current by our own
         # register/deregister calls), so the steps of one deploy do not ask twice.
         self._tds: dict[str, TaskDefinition] = {}
         self._families: dict[tuple[str, str], list[str]] = {}
 
-    def _all(self, op: str, key: str, **kwargs: Any) -> list[str]:
-        """Every item of a nextToken-paginated list call (each page counted as a call)."""
-        items: list[str] = []
-        while True:
-            response = self._call(op, **kwargs)
-            items.extend(response.get(key, []))
-            if not response.get("nextToken"):
-                return items
-            kwargs["nextToken"] = response["nextToken"]
-
-    def _call(self, op: str, **kwargs: Any) -> dict[str, Any]:
-        self.calls[op] = self.calls.get(op, 0) + 1
-        result: dict[str, Any] = getattr(self.client, op)(**kwargs)
-        return result
+    @property
+    def calls(self) -> dict[str, int]:
+        """ECS calls so far per operation (``describe_services``: 3, ...)."""
+        return self.counter.calls("ecs")
 
     @property
     def total_calls(self) -> int:
-        return sum(self.calls.values())
+        return self.counter.total("ecs")
 
     # --- services ---------------------------------------------------------------------------
     def describe_services(
         self, cluster: str, services: Sequence[str], max_age: float = 0.0
-    ) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    ) -> tuple[dict[str, ServiceTypeDef], list[str]]:
         """Batched (10 per call). Returns (name -> service, names missing). Keys are the names asked for.
 
         ``max_age`` > 0 reuses a description read by this layer at most that many seconds ago (plans
         of one command right after its preflight); UpdateService through this layer invalidates it.
         """
-        found: dict[str, dict[str, Any]] = {}
+        found: dict[str, ServiceTypeDef] = {}
         missing: list[str] = []
         now = time.monotonic()
         wanted: list[str] = []
@@ -150,8 +176,8 @@ class Ecs:
             else:
                 wanted.append(name)
         for batch in chunks(wanted):
-            response = self._call("describe_services", cluster=cluster, services=batch)
-            by_key: dict[str, dict[str, Any]] = {}
+            response = self.client.describe_services(cluster=cluster, services=batch)
+            by_key: dict[str, ServiceTypeDef] = {}
             for s in response.get("services", []):
                 by_key[s.get("serviceName", "")] = s
                 by_key[s.get("serviceArn", "")] = s
@@ -169,20 +195,25 @@ class Ecs:
         service: str,
         task_definition: str | None = None,
         force_new_deployment: bool = False,
-        deployment_configuration: dict[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {"cluster": cluster, "service": service}
+        deployment_configuration: DeploymentConfigurationTypeDef | None = None,
+    ) -> ServiceTypeDef:
+        request: UpdateServiceRequestTypeDef = {"cluster": cluster, "service": service}
         if task_definition:
-            kwargs["taskDefinition"] = task_definition
+            request["taskDefinition"] = task_definition
         if force_new_deployment:
-            kwargs["forceNewDeployment"] = True
+            request["forceNewDeployment"] = True
         if deployment_configuration is not None:
-            kwargs["deploymentConfiguration"] = deployment_configuration
+            request["deploymentConfiguration"] = deployment_configuration
         self._services.pop((cluster, service), None)
-        service_obj: dict[str, Any] = self._call("update_service", **kwargs)["service"]
+        service_obj = self.client.update_service(**request)["service"]
         # The response is the service as it is now (the new deployment included): a fresh description.
         self._services[(cluster, service)] = (time.monotonic(), service_obj)
         return service_obj
+
+    def list_services(self, cluster: str) -> list[str]:
+        """The ARNs of every service of ``cluster`` (all pages)."""
+        pages = self.client.get_paginator("list_services").paginate(cluster=cluster)
+        return [arn for page in pages for arn in page.get("serviceArns", [])]
 
     # --- task definitions -------------------------------------------------------------------
     def describe_task_definition(self, task_definition: str, tags: bool = True) -> TaskDefinition:
@@ -191,16 +222,26 @@ class Ecs:
         cached = self._tds.get(key) if key else None
         if cached is not None:
             return cached
-        include = {"include": ["TAGS"]} if tags else {}
-        td = _td(self._call("describe_task_definition", taskDefinition=task_definition, **include))
+        if tags:
+            response = self.client.describe_task_definition(taskDefinition=task_definition, include=["TAGS"])
+        else:
+            response = self.client.describe_task_definition(taskDefinition=task_definition)
+        td = _td(response)
         if tags:
             self._tds[_td_key(td.arn) or td.arn] = td
         return td
 
-    def register_task_definition(self, spec: dict[str, Any]) -> TaskDefinition:
-        td = _td(self._call("register_task_definition", **spec))
-        if spec.get("tags") and not td.tags:  # not every endpoint echoes the tags: they are the ones sent
-            td = TaskDefinition(td.arn, td.family, td.revision, td.raw, {t["key"]: t["value"] for t in spec["tags"]})
+    def register_task_definition(self, spec: RegisterTaskDefinitionRequestTypeDef) -> TaskDefinition:
+        td = _td(self.client.register_task_definition(**spec))
+        sent = spec.get("tags")
+        if sent and not td.tags:  # not every endpoint echoes the tags: they are the ones sent
+            td = TaskDefinition(
+                td.arn,
+                td.family,
+                td.revision,
+                td.raw,
+                {t["key"]: t["value"] for t in sent if "key" in t and "value" in t},
+            )
         self._tds[_td_key(td.arn) or td.arn] = td
         listed = self._families.get((td.family, "ACTIVE"))
         if listed is not None and td.arn not in listed:
@@ -208,7 +249,7 @@ class Ecs:
         return td
 
     def tag_resource(self, arn: str, tags: dict[str, str]) -> None:
-        self._call("tag_resource", resourceArn=arn, tags=[{"key": k, "value": v} for k, v in tags.items()])
+        self.client.tag_resource(resourceArn=arn, tags=[{"key": k, "value": v} for k, v in tags.items()])
         key = _td_key(arn) or arn
         cached = self._tds.get(key)
         if cached is not None:  # the content never changes; the tags are now the ones just written
@@ -223,22 +264,19 @@ class Ecs:
         spec = clone_spec(source, images, tags)
         return self.register_task_definition(spec)
 
-    def list_task_definitions(self, family: str, status: str = "ACTIVE") -> list[str]:
+    def list_task_definitions(self, family: str, status: TaskDefinitionStatusType = "ACTIVE") -> list[str]:
         """The family's revisions, newest first (read once per command, then kept current)."""
         listed = self._families.get((family, status))
         if listed is None:
-            arns = [
-                a
-                for a in self._all(
-                    "list_task_definitions", "taskDefinitionArns", familyPrefix=family, status=status, sort="DESC"
-                )
-                if family_of(a) == family
-            ]
+            pages = self.client.get_paginator("list_task_definitions").paginate(
+                familyPrefix=family, status=status, sort="DESC"
+            )
+            arns = [a for page in pages for a in page.get("taskDefinitionArns", []) if family_of(a) == family]
             listed = self._families[(family, status)] = sorted(arns, key=lambda a: revision_of(a) or 0, reverse=True)
         return list(listed)
 
     def deregister_task_definition(self, task_definition: str) -> None:
-        self._call("deregister_task_definition", taskDefinition=task_definition)
+        self.client.deregister_task_definition(taskDefinition=task_definition)
         self._tds.pop(_td_key(task_definition) or task_definition, None)
         listed = self._families.get((family_of(task_definition), "ACTIVE"))
         if listed is not None:
@@ -250,54 +288,52 @@ class Ecs:
         self,
         cluster: str,
         started_by: str | None = None,
-        desired_status: str | None = None,
+        desired_status: DesiredStatusType | None = None,
         service: str | None = None,
     ) -> list[str]:
-        kwargs: dict[str, Any] = {"cluster": cluster}
+        request: ListTasksRequestPaginateTypeDef = {"cluster": cluster}
         if started_by:
-            kwargs["startedBy"] = started_by
+            request["startedBy"] = started_by
         if desired_status:
-            kwargs["desiredStatus"] = desired_status
+            request["desiredStatus"] = desired_status
         if service and not started_by:
-            kwargs["serviceName"] = service
-        return self._all("list_tasks", "taskArns", **kwargs)
+            request["serviceName"] = service
+        pages = self.client.get_paginator("list_tasks").paginate(**request)
+        return [arn for page in pages for arn in page.get("taskArns", [])]
 
-    def describe_tasks(self, cluster: str, task_arns: Sequence[str]) -> list[dict[str, Any]]:
-        tasks: list[dict[str, Any]] = []
+    def describe_tasks(self, cluster: str, task_arns: Sequence[str]) -> list[TaskTypeDef]:
+        tasks: list[TaskTypeDef] = []
         for batch in chunks(list(task_arns), 100):
-            tasks.extend(self._call("describe_tasks", cluster=cluster, tasks=batch).get("tasks", []))
+            tasks.extend(self.client.describe_tasks(cluster=cluster, tasks=batch).get("tasks", []))
         return tasks
 
     # --- service deployments (optional on the endpoint) -------------------------------------
     def list_service_deployments(
         self, cluster: str, service: str, max_results: int = 20
-    ) -> list[dict[str, Any]] | None:
+    ) -> list[ServiceDeploymentBriefTypeDef] | None:
         """Newest first, or None when the endpoint does not support the API."""
         if self.deployments_api is False:
             return None
         try:
-            response = self._call("list_service_deployments", cluster=cluster, service=service, maxResults=max_results)
+            response = self.client.list_service_deployments(cluster=cluster, service=service, maxResults=max_results)
         except Exception as exc:
             if is_unsupported(exc):
                 self.deployments_api = False
                 return None
             raise
         self.deployments_api = True
-        items: list[dict[str, Any]] = response.get("serviceDeployments", [])
-        return items
+        return list(response.get("serviceDeployments", []))
 
-    def describe_service_deployments(self, arns: Sequence[str]) -> list[dict[str, Any]] | None:
+    def describe_service_deployments(self, arns: Sequence[str]) -> list[ServiceDeploymentTypeDef] | None:
         if self.deployments_api is False:
             return None
         if not arns:
             return []
-        out: list[dict[str, Any]] = []
+        out: list[ServiceDeploymentTypeDef] = []
         try:
             for batch in chunks(list(arns), 20):
                 out.extend(
-                    self._call("describe_service_deployments", serviceDeploymentArns=batch).get(
-                        "serviceDeployments", []
-                    )
+                    self.client.describe_service_deployments(serviceDeploymentArns=batch).get("serviceDeployments", [])
                 )
         except Exception as exc:
             if is_unsupported(exc):
@@ -307,10 +343,10 @@ class Ecs:
         self.deployments_api = True
         return out
 
-    def stop_service_deployment(self, arn: str, stop_type: str = "ROLLBACK") -> bool:
+    def stop_service_deployment(self, arn: str, stop_type: StopServiceDeploymentStopTypeType = "ROLLBACK") -> bool:
         """Stop (ROLLBACK or ABORT) a service deployment; False when the endpoint lacks the API."""
         try:
-            self._call("stop_service_deployment", serviceDeploymentArn=arn, stopType=stop_type)
+            self.client.stop_service_deployment(serviceDeploymentArn=arn, stopType=stop_type)
         except Exception as exc:
             if is_unsupported(exc):
                 return False
@@ -321,7 +357,9 @@ class Ecs:
 OWN_TAG_PREFIX = "vegaops:"  # tags vegaops records about one revision's deployment: never copied to a clone
 
 
-def clone_spec(source: TaskDefinition, images: dict[str, str], tags: dict[str, str] | None = None) -> dict[str, Any]:
+def clone_spec(
+    source: TaskDefinition, images: dict[str, str], tags: dict[str, str] | None = None
+) -> RegisterTaskDefinitionRequestTypeDef:
     """The register_task_definition arguments for ``source`` with ``images`` (container -> image).
 
     The user's own tags carry over; ``vegaops:*`` tags (release tag, deployer, deployment id, outcome)

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
+
+from vegaops.aws.calls import CallCounter
+
+if TYPE_CHECKING:
+    from mypy_boto3_elbv2 import ElasticLoadBalancingv2Client
 
 
 @dataclass(frozen=True)
@@ -17,12 +22,19 @@ class TargetHealth:
 
 
 class Elbv2:
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: ElasticLoadBalancingv2Client, counter: CallCounter | None = None) -> None:
         self.client = client
-        self.calls: dict[str, int] = {}
+        if counter is None:  # a wrapper outside the layer (tests) counts its own client's calls
+            counter = CallCounter()
+            counter.attach(client)
+        self.counter = counter
+
+    @property
+    def calls(self) -> dict[str, int]:
+        """ELBv2 calls so far per operation (``describe_target_health``: 3, ...)."""
+        return self.counter.calls("elbv2")
 
     def target_health(self, target_group_arn: str) -> list[TargetHealth]:
-        self.calls["describe_target_health"] = self.calls.get("describe_target_health", 0) + 1
         response = self.client.describe_target_health(TargetGroupArn=target_group_arn)
         out: list[TargetHealth] = []
         for d in response.get("TargetHealthDescriptions", []):

@@ -7,7 +7,12 @@ batching, pagination (botocore paginators), a fallback or a typed result; otherw
 client itself (``ctx.aws.rds``), so mypy checks every call's parameters and responses.
 
 Calls are counted through botocore's ``before-call`` event hook (:class:`CallCounter`), per operation, for every
-client of the layer: the deploy watch reports its ECS calls per minute from it, tests assert on it.
+client of the layer: the deploy watch reports its ECS calls per minute from it, tests assert on it. The wrappers'
+own ``calls`` (``ctx.aws.ecs.calls``: ``{"describe_services": 3}``) read the same counter for their service.
+
+``in_region(region)`` is the layer for a resource an ARN places in another region (refs read cross-region
+secrets there); ``variant(max_attempts=2)`` is the layer for a caller that paces and retries a call itself (logs
+follow). Both keep the credentials, endpoint and timeout and count into the same counter.
 
 boto3 and the stub packages are imported inside functions and under ``TYPE_CHECKING`` only, so importing this
 module costs nothing at start-up.
@@ -15,10 +20,12 @@ module costs nothing at start-up.
 
 from __future__ import annotations
 
-import threading
-from collections import Counter
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
+
+from vegaops.aws.calls import CallCounter
+
+__all__ = ["Aws", "CallCounter"]
 
 if TYPE_CHECKING:
     from mypy_boto3_application_autoscaling import ApplicationAutoScalingClient
@@ -44,56 +51,56 @@ if TYPE_CHECKING:
     from vegaops.aws.ecs import Ecs
     from vegaops.aws.elbv2 import Elbv2
     from vegaops.aws.logs import Logs
-    from vegaops.aws.secrets import Secrets
+    from vegaops.aws.secrets import SecretsCatalog
     from vegaops.aws.ssm import Ssm
-
-
-class CallCounter:
-    """Counts API calls per ``service:Operation`` through botocore's ``before-call`` hook (thread-safe)."""
-
-    def __init__(self) -> None:
-        self.counts: Counter[str] = Counter()
-        self._lock = threading.Lock()
-
-    def attach(self, client: Any) -> None:
-        prefix = str(client.meta.service_model.service_name)
-
-        def count(model: Any = None, **_: Any) -> None:
-            if model is not None:
-                with self._lock:
-                    self.counts[f"{prefix}:{model.name}"] += 1
-
-        client.meta.events.register("before-call", count)
-
-    def of(self, service: str) -> dict[str, int]:
-        """``{"DescribeServices": 3, ...}`` for one service (its botocore name: ``ecs``, ``logs``, ...)."""
-        with self._lock:
-            return {k.split(":", 1)[1]: v for k, v in self.counts.items() if k.split(":", 1)[0] == service}
-
-    def total(self, service: str | None = None) -> int:
-        with self._lock:
-            return sum(v for k, v in self.counts.items() if service is None or k.split(":", 1)[0] == service)
 
 
 class Aws:
     """The typed AWS layer of one command (see the module docstring)."""
 
-    def __init__(self, clients: ClientFactory, ecr_registry: str | None = None) -> None:
+    def __init__(
+        self, clients: ClientFactory, ecr_registry: str | None = None, calls: CallCounter | None = None
+    ) -> None:
         self.clients = clients
-        self.calls = CallCounter()
+        self.calls = calls if calls is not None else CallCounter()
         self._ecr_registry = ecr_registry
+        # the endpoint override of every service (the sandbox's, a config ``endpoint_url``), or None
+        self.endpoint_url = clients.endpoint_url
+        self._variants: dict[tuple[str | None, int | None], Aws] = {}
 
     def _client(self, service: str) -> Any:
         client = self.clients.client(service)
         self.calls.attach(client)
         return client
 
+    def region(self) -> str | None:
+        """The region calls go to (the profile's default when none was chosen)."""
+        return self.clients.resolved_region()
+
+    def in_region(self, region: str | None) -> Aws:
+        """The layer for ``region`` (same credentials and endpoint; this layer when it is the same region or
+        None). Resources named by an ARN are read where the ARN says: ECS reads cross-region references."""
+        if not region or region == self.region():
+            return self
+        return self.variant(region=region)
+
+    def variant(self, region: str | None = None, max_attempts: int | None = None) -> Aws:
+        """This layer with another region and/or another number of attempts per call (built once, calls
+        counted in this layer's counter). ``max_attempts`` is for callers that pace and retry a call
+        themselves (``logs`` follows FilterLogEvents with its own limiter and backoff)."""
+        key = (region, max_attempts)
+        if key not in self._variants:
+            self._variants[key] = Aws(
+                self.clients.derive(region=region, max_attempts=max_attempts), self._ecr_registry, self.calls
+            )
+        return self._variants[key]
+
     # -- wrappers (batching, pagination, fallbacks, typed results) -------------------------------------------
     @cached_property
     def ecs(self) -> Ecs:
         from vegaops.aws.ecs import Ecs
 
-        return Ecs(self.ecs_client)
+        return Ecs(self.ecs_client, self.calls)
 
     @cached_property
     def ssm(self) -> Ssm:
@@ -102,10 +109,10 @@ class Aws:
         return Ssm(self.ssm_client)
 
     @cached_property
-    def secrets(self) -> Secrets:
-        from vegaops.aws.secrets import Secrets
+    def secrets(self) -> SecretsCatalog:
+        from vegaops.aws.secrets import SecretsCatalog
 
-        return Secrets(self.secretsmanager_client)
+        return SecretsCatalog(self.secretsmanager_client)
 
     @cached_property
     def ecr(self) -> Ecr:
@@ -117,13 +124,13 @@ class Aws:
     def logs(self) -> Logs:
         from vegaops.aws.logs import Logs
 
-        return Logs(self.logs_client)
+        return Logs(self.logs_client, self.calls)
 
     @cached_property
     def elbv2(self) -> Elbv2:
         from vegaops.aws.elbv2 import Elbv2
 
-        return Elbv2(self.elbv2_client)
+        return Elbv2(self.elbv2_client, self.calls)
 
     # -- typed clients (the wrappers' own, and services used directly) ---------------------------------------
     @cached_property

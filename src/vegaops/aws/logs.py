@@ -8,9 +8,23 @@ themselves because some endpoints ignore it.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
+from vegaops.aws.calls import CallCounter
 from vegaops.aws.errors import error_code
+
+if TYPE_CHECKING:
+    from mypy_boto3_logs import CloudWatchLogsClient
+    from mypy_boto3_logs.type_defs import (
+        DescribeLogStreamsRequestPaginateTypeDef,
+        FilteredLogEventTypeDef,
+        FilterLogEventsRequestTypeDef,
+        GetLogEventsRequestTypeDef,
+        LiveTailSessionLogEventTypeDef,
+        LogStreamTypeDef,
+        OutputLogEventTypeDef,
+        StartLiveTailRequestTypeDef,
+    )
 
 THROTTLE_CODES = frozenset(
     {
@@ -29,21 +43,20 @@ def is_throttle(exc: BaseException) -> bool:
     return (error_code(exc) or "") in THROTTLE_CODES
 
 
-def _window(start_ms: int | None, end_ms: int | None) -> dict[str, int]:
-    """startTime/endTime parameters (milliseconds) for the bounds that are given."""
-    window = {"startTime": start_ms, "endTime": end_ms}
-    return {k: int(v) for k, v in window.items() if v is not None}
-
-
 class Logs:
-    def __init__(self, client: Any) -> None:
-        self.client = client
-        self.calls: dict[str, int] = {}
+    """The typed CloudWatch Logs client's reads; ``calls`` counts the API calls made on that client."""
 
-    def _call(self, op: str, **kwargs: Any) -> dict[str, Any]:
-        self.calls[op] = self.calls.get(op, 0) + 1
-        result: dict[str, Any] = getattr(self.client, op)(**kwargs)
-        return result
+    def __init__(self, client: CloudWatchLogsClient, counter: CallCounter | None = None) -> None:
+        self.client = client
+        if counter is None:  # a wrapper outside the layer (tests) counts its own client's calls
+            counter = CallCounter()
+            counter.attach(client)
+        self.counter = counter
+
+    @property
+    def calls(self) -> dict[str, int]:
+        """CloudWatch Logs calls so far per operation (``filter_log_events``: 3, ...)."""
+        return self.counter.calls("logs")
 
     def filter_page(
         self,
@@ -55,40 +68,41 @@ class Logs:
         streams: Sequence[str] | None = None,
         token: str | None = None,
         limit: int = 10000,
-    ) -> tuple[list[dict[str, Any]], str | None]:
-        """One FilterLogEvents page: (events, next token)."""
-        kwargs: dict[str, Any] = {
-            "logGroupName": group,
-            "interleaved": True,
-            "limit": limit,
-            **_window(start_ms, end_ms),
-        }
+    ) -> tuple[list[FilteredLogEventTypeDef], str | None]:
+        """One FilterLogEvents page: (events, next token). The caller pages (it paces and resumes pages itself)."""
+        request: FilterLogEventsRequestTypeDef = {"logGroupName": group, "interleaved": True, "limit": limit}
+        if start_ms is not None:
+            request["startTime"] = int(start_ms)
+        if end_ms is not None:
+            request["endTime"] = int(end_ms)
         if filter_pattern:
-            kwargs["filterPattern"] = filter_pattern
+            request["filterPattern"] = filter_pattern
         if streams:
-            kwargs["logStreamNames"] = list(streams)[:100]
+            request["logStreamNames"] = list(streams)[:100]
         elif stream_prefix:
-            kwargs["logStreamNamePrefix"] = stream_prefix
+            request["logStreamNamePrefix"] = stream_prefix
         if token:
-            kwargs["nextToken"] = token
-        response = self._call("filter_log_events", **kwargs)
+            request["nextToken"] = token
+        response = self.client.filter_log_events(**request)
         return list(response.get("events", [])), response.get("nextToken") or None
 
-    def list_streams(self, group: str, prefix: str | None = None, max_pages: int = 10) -> list[dict[str, Any]] | None:
+    def list_streams(self, group: str, prefix: str | None = None, max_pages: int = 10) -> list[LogStreamTypeDef] | None:
         """The group's streams (name order, optionally under a prefix); None when there are more than
         ``max_pages`` pages of them (the caller then scans the group with FilterLogEvents instead)."""
-        kwargs: dict[str, Any] = {"logGroupName": group}
+        request: DescribeLogStreamsRequestPaginateTypeDef = {"logGroupName": group}
         if prefix:
-            kwargs["logStreamNamePrefix"] = prefix
-        out: list[dict[str, Any]] = []
-        for _ in range(max_pages):
-            response = self._call("describe_log_streams", **kwargs)
-            out.extend(response.get("logStreams", []))
-            token = response.get("nextToken")
-            if not token:
+            request["logStreamNamePrefix"] = prefix
+        out: list[LogStreamTypeDef] = []
+        if max_pages <= 0:
+            return None
+        pages = self.client.get_paginator("describe_log_streams").paginate(**request)
+        for number, page in enumerate(pages, 1):
+            out.extend(page.get("logStreams", []))
+            if not page.get("nextToken"):
                 return out
-            kwargs["nextToken"] = token
-        return None
+            if number >= max_pages:
+                return None  # more pages: stop before asking for the next one
+        return out
 
     def stream_page(
         self,
@@ -98,49 +112,63 @@ class Logs:
         end_ms: int | None = None,
         token: str | None = None,
         limit: int = 10000,
-    ) -> tuple[list[dict[str, Any]], str | None]:
+    ) -> tuple[list[OutputLogEventTypeDef], str | None]:
         """One GetLogEvents page read forwards (oldest first): (events, next forward token). The end is
         reached when the token returned equals the one given."""
-        kwargs: dict[str, Any] = {
+        request: GetLogEventsRequestTypeDef = {
             "logGroupName": group,
             "logStreamName": stream,
             "startFromHead": True,
             "limit": limit,
-            **_window(start_ms, end_ms),
         }
+        if start_ms is not None:
+            request["startTime"] = int(start_ms)
+        if end_ms is not None:
+            request["endTime"] = int(end_ms)
         if token:
-            kwargs["nextToken"] = token
-        response = self._call("get_log_events", **kwargs)
+            request["nextToken"] = token
+        response = self.client.get_log_events(**request)
         return list(response.get("events", [])), response.get("nextForwardToken") or None
 
-    def latest_streams(self, group: str, limit: int = 50) -> list[dict[str, Any]]:
+    def latest_streams(self, group: str, limit: int = 50) -> list[LogStreamTypeDef]:
         """Streams ordered by last event, newest first."""
-        response = self._call(
-            "describe_log_streams", logGroupName=group, orderBy="LastEventTime", descending=True, limit=limit
+        response = self.client.describe_log_streams(
+            logGroupName=group, orderBy="LastEventTime", descending=True, limit=limit
         )
         return list(response.get("logStreams", []))
 
-    def last_events(self, group: str, stream: str, limit: int = 20) -> list[dict[str, Any]]:
-        response = self._call(
-            "get_log_events", logGroupName=group, logStreamName=stream, limit=limit, startFromHead=False
+    def last_events(self, group: str, stream: str, limit: int = 20) -> list[OutputLogEventTypeDef]:
+        response = self.client.get_log_events(
+            logGroupName=group, logStreamName=stream, limit=limit, startFromHead=False
         )
         return list(response.get("events", []))
 
+    def last_lines(self, group: str, stream: str, limit: int = 5) -> list[str]:
+        """Up to ``limit`` newest messages of ``group``/``stream``, oldest first; [] when the stream is absent."""
+        try:
+            events = self.last_events(group, stream, limit)
+        except Exception as exc:
+            if error_code(exc) == "ResourceNotFoundException":
+                return []
+            raise
+        return [str(e.get("message", "")).rstrip() for e in events][-limit:]
+
     def group_arn(self, group: str) -> str | None:
-        response = self._call("describe_log_groups", logGroupNamePrefix=group)
+        response = self.client.describe_log_groups(logGroupNamePrefix=group)
         for g in response.get("logGroups", []):
             if g.get("logGroupName") == group:
                 arn = str(g.get("arn", ""))
                 return arn[:-2] if arn.endswith(":*") else arn
         return None
 
-    def live_tail(self, group_arns: Sequence[str], filter_pattern: str | None = None) -> Iterator[list[dict[str, Any]]]:
+    def live_tail(
+        self, group_arns: Sequence[str], filter_pattern: str | None = None
+    ) -> Iterator[list[LiveTailSessionLogEventTypeDef]]:
         """StartLiveTail: yields batches of session results until the stream ends."""
-        kwargs: dict[str, Any] = {"logGroupIdentifiers": list(group_arns)}
+        request: StartLiveTailRequestTypeDef = {"logGroupIdentifiers": list(group_arns)}
         if filter_pattern:
-            kwargs["logEventFilterPattern"] = filter_pattern
-        response = self._call("start_live_tail", **kwargs)
-        stream = response["responseStream"]
+            request["logEventFilterPattern"] = filter_pattern
+        stream = self.client.start_live_tail(**request)["responseStream"]
         try:
             for item in stream:
                 update = item.get("sessionUpdate")

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from vegaops.aws.errors import error_code
 from vegaops.sensitive import Sensitive
+
+if TYPE_CHECKING:
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+    from mypy_boto3_secretsmanager.type_defs import (
+        CreateSecretRequestTypeDef,
+        DeleteSecretRequestTypeDef,
+        GetSecretValueRequestTypeDef,
+        ListSecretsRequestPaginateTypeDef,
+        ListSecretVersionIdsRequestTypeDef,
+        UpdateSecretVersionStageRequestTypeDef,
+    )
 
 
 @dataclass(frozen=True)
@@ -48,29 +60,39 @@ def request_token(name: str, value: str, base_version: str = "") -> str:
     return f"vegaops-{digest[:56]}"
 
 
+def _secret_text(response: Mapping[str, object]) -> str:
+    """GetSecretValue's SecretString, else its SecretBinary as text (the stubs declare both; one is sent)."""
+    text = response.get("SecretString")
+    if isinstance(text, str):
+        return text
+    binary = response.get("SecretBinary", b"")
+    return binary.decode("utf-8", "replace") if isinstance(binary, bytes) else str(binary)
+
+
 class Secrets:
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: SecretsManagerClient) -> None:
         self.client = client
 
     def get(self, name: str, version_id: str | None = None, stage: str | None = None) -> SecretValue | None:
-        kwargs: dict[str, Any] = {"SecretId": name}
+        request: GetSecretValueRequestTypeDef = {"SecretId": name}
         if version_id:
-            kwargs["VersionId"] = version_id
+            request["VersionId"] = version_id
         if stage or not version_id:
             # explicit AWSCURRENT: moto 5.2.5 keeps serving the old version after a stage move otherwise
-            kwargs["VersionStage"] = stage or "AWSCURRENT"
+            request["VersionStage"] = stage or "AWSCURRENT"
         try:
-            r = self.client.get_secret_value(**kwargs)
+            r = self.client.get_secret_value(**request)
         except Exception as exc:
             if error_code(exc) == "ResourceNotFoundException":
                 return None
             raise
-        raw = r.get("SecretString")
-        if raw is None:
-            binary = r.get("SecretBinary", b"")
-            raw = binary.decode("utf-8", "replace") if isinstance(binary, bytes) else str(binary)
         return SecretValue(
-            r["Name"], r["ARN"], r["VersionId"], Sensitive(raw), tuple(r.get("VersionStages", ())), r.get("CreatedDate")
+            r["Name"],
+            r["ARN"],
+            r["VersionId"],
+            Sensitive(_secret_text(r)),
+            tuple(r.get("VersionStages", ())),
+            r.get("CreatedDate"),
         )
 
     def describe(self, name: str) -> SecretMeta | None:
@@ -98,14 +120,18 @@ class Secrets:
         kms_key: str | None = None,
         tags: dict[str, str] | None = None,
     ) -> tuple[str, str]:
-        kwargs: dict[str, Any] = {"Name": name, "SecretString": value, "ClientRequestToken": request_token(name, value)}
+        request: CreateSecretRequestTypeDef = {
+            "Name": name,
+            "SecretString": value,
+            "ClientRequestToken": request_token(name, value),
+        }
         if description:
-            kwargs["Description"] = description
+            request["Description"] = description
         if kms_key:
-            kwargs["KmsKeyId"] = kms_key
+            request["KmsKeyId"] = kms_key
         if tags:
-            kwargs["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
-        r = self.client.create_secret(**kwargs)
+            request["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
+        r = self.client.create_secret(**request)
         return r["ARN"], r["VersionId"]
 
     def put(self, name: str, value: str, base_version: str) -> str:
@@ -126,10 +152,14 @@ class Secrets:
         stages = self.client.describe_secret(SecretId=name).get("VersionIdsToStages", {})
         for other, labels in stages.items():
             if other != version and "AWSCURRENT" in labels:
-                move: dict[str, str] = {} if "AWSCURRENT" in stages.get(version, []) else {"MoveToVersionId": version}
-                self.client.update_secret_version_stage(
-                    SecretId=name, VersionStage="AWSCURRENT", RemoveFromVersionId=other, **move
-                )
+                request: UpdateSecretVersionStageRequestTypeDef = {
+                    "SecretId": name,
+                    "VersionStage": "AWSCURRENT",
+                    "RemoveFromVersionId": other,
+                }
+                if "AWSCURRENT" not in stages.get(version, []):
+                    request["MoveToVersionId"] = version
+                self.client.update_secret_version_stage(**request)
 
     def update_description(self, name: str, description: str) -> None:
         self.client.update_secret(SecretId=name, Description=description)
@@ -139,10 +169,10 @@ class Secrets:
 
     def names(self, prefix: str = "") -> set[str]:
         found: set[str] = set()
-        kwargs: dict[str, Any] = {"MaxResults": 100}
+        request: ListSecretsRequestPaginateTypeDef = {"PaginationConfig": {"PageSize": 100}}
         if prefix:
-            kwargs["Filters"] = [{"Key": "name", "Values": [prefix]}]
-        for page in self.client.get_paginator("list_secrets").paginate(**kwargs):
+            request["Filters"] = [{"Key": "name", "Values": [prefix]}]
+        for page in self.client.get_paginator("list_secrets").paginate(**request):
             found.update(s["Name"] for s in page.get("SecretList", []) if s["Name"].startswith(prefix))
         return found
 
@@ -164,13 +194,13 @@ class SecretVersion:
     created: datetime | None
 
 
-def _list_kwargs(prefix: str, include_deleted: bool) -> dict[str, Any]:
-    kwargs: dict[str, Any] = {"MaxResults": 100}
+def _list_request(prefix: str, include_deleted: bool) -> ListSecretsRequestPaginateTypeDef:
+    request: ListSecretsRequestPaginateTypeDef = {"PaginationConfig": {"PageSize": 100}}
     if prefix:
-        kwargs["Filters"] = [{"Key": "name", "Values": [prefix]}]
+        request["Filters"] = [{"Key": "name", "Values": [prefix]}]
     if include_deleted:
-        kwargs["IncludePlannedDeletion"] = True
-    return kwargs
+        request["IncludePlannedDeletion"] = True
+    return request
 
 
 class SecretsCatalog(Secrets):
@@ -178,7 +208,7 @@ class SecretsCatalog(Secrets):
 
     def listing(self, prefix: str = "", include_deleted: bool = False) -> list[SecretListing]:
         found: list[SecretListing] = []
-        for page in self.client.get_paginator("list_secrets").paginate(**_list_kwargs(prefix, include_deleted)):
+        for page in self.client.get_paginator("list_secrets").paginate(**_list_request(prefix, include_deleted)):
             for s in page.get("SecretList", []):
                 if not s["Name"].startswith(prefix):
                     continue
@@ -196,9 +226,10 @@ class SecretsCatalog(Secrets):
 
     def versions(self, name: str) -> list[SecretVersion]:
         out: list[SecretVersion] = []
-        kwargs: dict[str, Any] = {"SecretId": name, "IncludeDeprecated": True, "MaxResults": 100}
+        # botocore has no paginator for ListSecretVersionIds: its NextToken is followed here
+        request: ListSecretVersionIdsRequestTypeDef = {"SecretId": name, "IncludeDeprecated": True, "MaxResults": 100}
         while True:
-            r = self.client.list_secret_version_ids(**kwargs)
+            r = self.client.list_secret_version_ids(**request)
             out.extend(
                 SecretVersion(v["VersionId"], tuple(v.get("VersionStages", ())), v.get("CreatedDate"))
                 for v in r.get("Versions", [])
@@ -206,7 +237,7 @@ class SecretsCatalog(Secrets):
             token = r.get("NextToken")
             if not token:
                 break
-            kwargs["NextToken"] = token
+            request["NextToken"] = token
         # newest first by CreatedDate; equal dates (moto keeps whole seconds) keep the listing's order,
         # which is creation order, so of two versions created in the same second the later one is newer
         ordered = sorted(
@@ -215,12 +246,12 @@ class SecretsCatalog(Secrets):
         return [v for _, v in ordered]
 
     def delete(self, name: str, recovery_days: int | None, force: bool) -> datetime | None:
-        kwargs: dict[str, Any] = {"SecretId": name}
+        request: DeleteSecretRequestTypeDef = {"SecretId": name}
         if force:
-            kwargs["ForceDeleteWithoutRecovery"] = True
+            request["ForceDeleteWithoutRecovery"] = True
         elif recovery_days is not None:
-            kwargs["RecoveryWindowInDays"] = recovery_days
-        r = self.client.delete_secret(**kwargs)
+            request["RecoveryWindowInDays"] = recovery_days
+        r = self.client.delete_secret(**request)
         when: datetime | None = r.get("DeletionDate")
         return when
 

@@ -1,13 +1,29 @@
-"""SSM Parameter Store, typed and paginated. No printing."""
+"""SSM Parameter Store, typed (``mypy_boto3_ssm``) and paginated (botocore paginators). No printing."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, TypeGuard
 
 from vegaops.aws.errors import error_code
+
+if TYPE_CHECKING:
+    from mypy_boto3_ssm import SSMClient
+    from mypy_boto3_ssm.literals import ParameterTypeType
+    from mypy_boto3_ssm.type_defs import (
+        ParameterHistoryTypeDef,
+        ParameterMetadataTypeDef,
+        ParameterTypeDef,
+        PutParameterRequestTypeDef,
+    )
+
+PARAMETER_TYPES = ("String", "StringList", "SecureString")
+
+
+def is_parameter_type(value: str) -> TypeGuard[ParameterTypeType]:
+    return value in PARAMETER_TYPES
 
 
 @dataclass(frozen=True)
@@ -27,14 +43,24 @@ class Parameter:
         return self.type == "SecureString"
 
 
-def _from_api(p: dict[str, Any]) -> Parameter:
+def _from_api(p: ParameterTypeDef) -> Parameter:
     return Parameter(
-        name=p["Name"],
+        name=p.get("Name", ""),
         type=p.get("Type", "String"),
         value=p.get("Value"),
         version=int(p.get("Version", 0)),
         last_modified=p.get("LastModifiedDate"),
         arn=p.get("ARN"),
+    )
+
+
+def _from_history(p: ParameterHistoryTypeDef) -> Parameter:
+    return Parameter(
+        name=p.get("Name", ""),
+        type=p.get("Type", "String"),
+        value=p.get("Value"),
+        version=int(p.get("Version", 0)),
+        last_modified=p.get("LastModifiedDate"),
         description=p.get("Description"),
         modified_by=p.get("LastModifiedUser"),
         labels=tuple(p.get("Labels", ())),
@@ -42,7 +68,7 @@ def _from_api(p: dict[str, Any]) -> Parameter:
 
 
 class Ssm:
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: SSMClient) -> None:
         self.client = client
 
     def get(self, name: str, decrypt: bool = True) -> Parameter | None:
@@ -59,14 +85,14 @@ class Ssm:
         for i in range(0, len(names), 10):
             response = self.client.get_parameters(Names=names[i : i + 10], WithDecryption=decrypt)
             for p in response.get("Parameters", []):
-                found[p["Name"]] = _from_api(p)
+                found[p.get("Name", "")] = _from_api(p)
         return found
 
-    def describe(self, name: str) -> dict[str, Any] | None:
+    def describe(self, name: str) -> ParameterMetadataTypeDef | None:
         response = self.client.describe_parameters(
             ParameterFilters=[{"Key": "Name", "Option": "Equals", "Values": [name]}]
         )
-        items: list[dict[str, Any]] = response.get("Parameters", [])
+        items = response.get("Parameters", [])
         return items[0] if items else None
 
     def put(
@@ -79,14 +105,16 @@ class Ssm:
         kms_key: str | None = None,
         tags: dict[str, str] | None = None,
     ) -> int:
-        kwargs: dict[str, Any] = {"Name": name, "Value": value, "Type": type_, "Overwrite": overwrite}
+        if not is_parameter_type(type_):
+            raise ValueError(f"parameter type {type_!r} is not one of {', '.join(PARAMETER_TYPES)}")
+        request: PutParameterRequestTypeDef = {"Name": name, "Value": value, "Type": type_, "Overwrite": overwrite}
         if description is not None:
-            kwargs["Description"] = description
+            request["Description"] = description
         if kms_key and type_ == "SecureString":
-            kwargs["KeyId"] = kms_key
+            request["KeyId"] = kms_key
         if tags and not overwrite:
-            kwargs["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
-        response = self.client.put_parameter(**kwargs)
+            request["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
+        response = self.client.put_parameter(**request)
         return int(response.get("Version", 0))
 
     def label(self, name: str, version: int, labels: list[str]) -> None:
@@ -122,5 +150,5 @@ class Ssm:
         paginator = self.client.get_paginator("get_parameter_history")
         versions: list[Parameter] = []
         for page in paginator.paginate(Name=name, WithDecryption=decrypt):
-            versions.extend(_from_api(p) for p in page.get("Parameters", []))
+            versions.extend(_from_history(p) for p in page.get("Parameters", []))
         return versions

@@ -16,7 +16,7 @@ Two rules make the report true on real estates:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -30,6 +30,7 @@ from vegaops.logs.sources import discover, task_id
 
 if TYPE_CHECKING:
     from vegaops.aws.ecs import Ecs
+    from vegaops.aws.logs import Logs
     from vegaops.context import AppContext
 
 T = TypeVar("T")
@@ -93,7 +94,7 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def _deployment(d: dict[str, Any]) -> dict[str, Any]:
+def _deployment(d: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "id": d.get("id"),
         "status": d.get("status"),
@@ -149,8 +150,6 @@ def gather(
     stopped_limit: int = 20,
     app_container: str | None = None,
 ) -> dict[str, Any]:
-    from vegaops.aws.elbv2 import Elbv2
-    from vegaops.aws.logs import Logs
 
     found, missing = ecs.describe_services(cluster, [ecs_name])  # the one required call
     if missing:
@@ -215,7 +214,7 @@ def gather(
         reader.read(
             "task_details",
             SECTIONS["task_details"],
-            lambda: ecs.describe_tasks(cluster, arns),
+            lambda: [dict(t) for t in ecs.describe_tasks(cluster, arns)],
             "stopped tasks and their causes",
         )
         or []
@@ -225,7 +224,7 @@ def gather(
     stopped = of_service(described, ecs_name)
     stopped.sort(key=lambda t: str(t.get("stoppedAt") or t.get("createdAt") or ""), reverse=True)
     stopped = stopped[:stopped_limit]
-    logs = Logs(a.client("logs"))
+    logs = a.aws.logs
     groups: dict[tuple[bool, str, str], dict[str, Any]] = {}
     for t in stopped:
         reason = str(t.get("stoppedReason") or t.get("stopCode") or "no reason given")
@@ -292,7 +291,7 @@ def gather(
 
     unhealthy: list[dict[str, Any]] = []
     if svc.get("loadBalancers"):
-        elb = Elbv2(a.client("elbv2"))
+        elb = a.aws.elbv2
         for lb in svc["loadBalancers"]:
             if not lb.get("targetGroupArn"):
                 continue
@@ -391,14 +390,13 @@ def _check(a: AppContext, variables: list[Any]) -> bool:
     return True
 
 
-def _last_events(logs: Any, group: str, stream: str, lines: int) -> list[dict[str, Any]]:
+def _last_events(logs: Logs, group: str, stream: str, lines: int) -> list[dict[str, Any]]:
     try:
-        result: list[dict[str, Any]] = logs.last_events(group, stream, lines)
+        return [dict(e) for e in logs.last_events(group, stream, lines)]
     except Exception as exc:
         if error_code(exc) != "ResourceNotFoundException":
             raise
         return []
-    return result
 
 
 def _group_causes(groups: list[dict[str, Any]], name: str) -> list[Cause]:

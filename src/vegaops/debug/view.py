@@ -12,7 +12,6 @@ if TYPE_CHECKING:
 
 def debug_result(a: AppContext, service: str, lines: int, stopped: int) -> Result:
     """The debug report of one service (gathered, diagnosed) as the result vegaops debug shows."""
-    from vegaops.aws.ecs import Ecs
     from vegaops.debug.report import diagnose, gather, healthy, history_causes
     from vegaops.logs.service import cluster_of, resolve_name
     from vegaops.output.result import Fields, Lines, Result, Table, View
@@ -20,7 +19,7 @@ def debug_result(a: AppContext, service: str, lines: int, stopped: int) -> Resul
     key, ecs_name, cfg = resolve_name(a, service)
     report = gather(
         a,
-        Ecs(a.client("ecs")),
+        a.aws.ecs,
         key,
         ecs_name,
         cluster_of(a),

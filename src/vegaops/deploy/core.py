@@ -6,11 +6,12 @@ from __future__ import annotations
 import getpass
 import json
 import socket
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from vegaops.aws.ecs import Ecs, TaskDefinition
+from vegaops.aws.ecs import TaskDefinition
 from vegaops.cmdline import line
 from vegaops.errors import Refused, UsageError, VegaopsError
 from vegaops.output.humanize import local_time
@@ -33,14 +34,6 @@ def deployer() -> str:
     except (KeyError, OSError):
         user = "unknown"
     return f"{user}@{socket.gethostname()}"
-
-
-def ecs_for(ctx: AppContext) -> Ecs:
-    cache: dict[str, Any] = ctx.shared.setdefault("_deploy_layers", {})
-    if "ecs" not in cache:
-        cache["ecs"] = Ecs(ctx.client("ecs"))
-    ecs: Ecs = cache["ecs"]
-    return ecs
 
 
 def service_name(ctx: AppContext, name: str) -> str:
@@ -73,7 +66,7 @@ def choose_container(td: TaskDefinition, configured: str | None, repo: str | Non
     )
 
 
-def strip_tags(spec: dict[str, Any]) -> dict[str, Any]:
+def strip_tags(spec: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in spec.items() if k != "tags"}
 
 
@@ -112,9 +105,8 @@ def lock_name(ctx: AppContext, service: str) -> str:
 
 def acquire_lock(ctx: AppContext, service: str, tag: str, ttl: float) -> Lock:
     from vegaops.aws.errors import error_code
-    from vegaops.aws.ssm import Ssm
 
-    ssm = Ssm(ctx.client("ssm"))
+    ssm = ctx.aws.ssm
     name = lock_name(ctx, service)
     now = ctx.clock.now()
     holder = {
@@ -188,18 +180,16 @@ def _holder_is_dead(held: dict[str, Any]) -> bool:
 
 
 def release_lock(ctx: AppContext, lock: Lock) -> None:
-    from vegaops.aws.ssm import Ssm
 
-    ssm = Ssm(ctx.client("ssm"))
+    ssm = ctx.aws.ssm
     current = ssm.get(lock.name)
     if current is not None and current.value == json.dumps(lock.holder):
         ssm.delete([lock.name])
 
 
 def read_lock(ctx: AppContext, service: str) -> dict[str, Any] | None:
-    from vegaops.aws.ssm import Ssm
 
-    current = Ssm(ctx.client("ssm")).get(lock_name(ctx, service))
+    current = ctx.aws.ssm.get(lock_name(ctx, service))
     if current is None:
         return None
     try:
@@ -210,11 +200,10 @@ def read_lock(ctx: AppContext, service: str) -> dict[str, Any] | None:
 
 
 def unlock(ctx: AppContext, service: str) -> dict[str, Any] | None:
-    from vegaops.aws.ssm import Ssm
 
     held = read_lock(ctx, service)
     if held is not None:
-        Ssm(ctx.client("ssm")).delete([lock_name(ctx, service)])
+        ctx.aws.ssm.delete([lock_name(ctx, service)])
     return held
 
 
@@ -266,8 +255,8 @@ def _tag(
         return
     try:
         if not task_definition.startswith("arn:"):  # TagResource needs the ARN; the read is cached
-            task_definition = ecs_for(ctx).describe_task_definition(task_definition).arn
-        ctx.enrichment.call("ecs:TagResource", lambda: ecs_for(ctx).tag_resource(task_definition, tags), None, lost)
+            task_definition = ctx.aws.ecs.describe_task_definition(task_definition).arn
+        ctx.enrichment.call("ecs:TagResource", lambda: ctx.aws.ecs.tag_resource(task_definition, tags), None, lost)
     except Exception as exc:  # never let bookkeeping hide the verdict
         ctx.enrichment.record("ecs:TagResource", FAILING, lost, exc)
 

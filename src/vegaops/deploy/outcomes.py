@@ -22,6 +22,7 @@ versions whose clones inherited their parent's tags) are ignored.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -86,11 +87,11 @@ def _same(a: str, b: str) -> bool:
 class Resolver:
     """Outcomes of one service's revisions; reads ECS lazily and at most once per kind of evidence."""
 
-    def __init__(self, ctx: AppContext, service: str, svc: dict[str, Any]) -> None:
+    def __init__(self, ctx: AppContext, service: str, svc: Mapping[str, Any]) -> None:
         self.ctx = ctx
         self.service = service
         self.svc = svc
-        self.ecs = core.ecs_for(ctx)
+        self.ecs = ctx.aws.ecs
         self._sd: list[dict[str, Any]] | None = None
         self._sd_read = False
 
@@ -130,7 +131,7 @@ class Resolver:
                 None,
                 "outcomes of past deployments",
             )
-            self._sd = list(got or [])
+            self._sd = [dict(d) for d in got or []]
         return self._sd or []
 
     def _from_service(self, arn: str, deployment_id: str | None) -> tuple[str | None, str | None]:
@@ -244,12 +245,12 @@ class Resolver:
         core.record_tags(self.ctx, r.arn, tags, "recording resolved deploy outcomes on task definitions")
 
 
-def settle(ctx: AppContext, service: str, svc: dict[str, Any]) -> list[RevisionOutcome]:
+def settle(ctx: AppContext, service: str, svc: Mapping[str, Any]) -> list[RevisionOutcome]:
     """Resolve (and record) the outcomes of the running revision and every newer one: what an interrupted
     deploy left behind. Cheap: the family's revision list and the few newest revisions."""
     running = str(svc.get("taskDefinition", ""))
     if not running:
         return []
     current = revision_of(running) or 0
-    arns = [a for a in core.ecs_for(ctx).list_task_definitions(family_of(running)) if (revision_of(a) or 0) >= current]
+    arns = [a for a in ctx.aws.ecs.list_task_definitions(family_of(running)) if (revision_of(a) or 0) >= current]
     return Resolver(ctx, service, svc).outcomes(arns[:10])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +17,7 @@ from vegaops.output.humanize import duration as took
 from vegaops.output.humanize import short_digest, short_image
 
 if TYPE_CHECKING:
-    from vegaops.aws.ecr import ImageRef
+    from vegaops.aws.ecr import Ecr, ImageRef
     from vegaops.context import AppContext
     from vegaops.output.result import Result
     from vegaops.runbook.model import StepCall
@@ -61,9 +62,7 @@ def check_tag(ctx: AppContext, tag: str) -> None:
 
 
 def resolve_images(ctx: AppContext, items: list[Item], tag: str) -> None:
-    from vegaops.steps.ecr import ecr_for
-
-    ecr = ecr_for(ctx)
+    ecr = ctx.aws.ecr
     prefix = str(ctx.settings.get("source_repo_prefix") or "")
     for it in items:
         searched = [it.repo]
@@ -83,10 +82,9 @@ def resolve_images(ctx: AppContext, items: list[Item], tag: str) -> None:
         it.image = ref
 
 
-def _find(ecr: Any, repo: str, tag: str) -> ImageRef | None:
+def _find(ecr: Ecr, repo: str, tag: str) -> ImageRef | None:
     try:
-        found: ImageRef | None = ecr.find(repo, tag)
-        return found
+        return ecr.find(repo, tag)
     except NotFoundError:
         return None
 
@@ -95,9 +93,7 @@ def pinned(ctx: AppContext, it: Item) -> str:
     """repo@sha256:... in the service's own repository (after promotion)."""
     assert it.image is not None
     if it.promote_from:
-        from vegaops.steps.ecr import ecr_for
-
-        host = ecr_for(ctx).repository(it.repo).registry_host
+        host = ctx.aws.ecr.repository(it.repo).registry_host
         return f"{host}/{it.repo}@{it.image.digest}"
     return it.image.pinned
 
@@ -112,7 +108,7 @@ def deploy(ctx: AppContext, o: DeployOptions) -> Result:
     ctx.shared["_deploy_started"] = start  # --timeout counts from here: waits for others, the watch
     check_tag(ctx, o.tag)
     cluster = ctx.settings.require_cluster()
-    ecs = core.ecs_for(ctx)
+    ecs = ctx.aws.ecs
     pairs = selected(ctx, o.services)
     items: list[Item] = []
     for key, name in pairs:
@@ -273,7 +269,7 @@ def deploy(ctx: AppContext, o: DeployOptions) -> Result:
                 ctx.output.warn(f"could not release {lock.name}: {exc}")
 
 
-def _settle(ctx: AppContext, service: str, svc: dict[str, Any]) -> None:
+def _settle(ctx: AppContext, service: str, svc: Mapping[str, Any]) -> None:
     """Resolve what earlier (maybe interrupted) deploys left unknown: the running revision and newer ones."""
     from vegaops.deploy.outcomes import settle
 
@@ -309,7 +305,7 @@ def wait_for_other(ctx: AppContext, service: str, deployment_id: str, td: str, o
     ctx.output.info(f"{service}: waiting for the other deployment {deployment_id} to finish (--wait-for-other)")
     with LiveView(ctx) as view:
         verdicts = Watcher(
-            core.ecs_for(ctx),
+            ctx.aws.ecs,
             ctx.settings.require_cluster(),
             ctx.clock,
             [Tracked(Target(service, deployment_id, td))],
@@ -377,7 +373,7 @@ def _result(
     from vegaops.steps.ecs import verdict_error
 
     duration = round(ctx.clock.monotonic() - start, 1)
-    ecs = core.ecs_for(ctx)
+    ecs = ctx.aws.ecs
     rows: list[dict[str, Any]] = []
     verdicts: dict[str, vd.Verdict] = {}
     for it in items:
@@ -520,7 +516,7 @@ def watch_command(
     start = ctx.clock.monotonic()
     ctx.shared["_deploy_started"] = start
     cluster = ctx.settings.require_cluster()
-    ecs = core.ecs_for(ctx)
+    ecs = ctx.aws.ecs
     pairs = selected(ctx, names)
     found, missing = ecs.describe_services(cluster, [n for _, n in pairs])
     if missing:

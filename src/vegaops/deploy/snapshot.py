@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,7 +89,7 @@ def stopped_task_from_api(t: dict[str, Any]) -> StoppedTask:
 def snapshot_from_api(
     name: str,
     at: float,
-    service: dict[str, Any] | None,
+    service: Mapping[str, Any] | None,
     targets: dict[str, int] | None = None,
     stopped: tuple[StoppedTask, ...] = (),
     service_deployment_status: str | None = None,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from vegaops.deploy import core
@@ -40,15 +42,14 @@ def _app_image(ctx: AppContext, key: str | None, td: Any) -> str:
 
 
 def status(ctx: AppContext, names: list[str]) -> Result:
-    from vegaops.aws.elbv2 import Elbv2
     from vegaops.deploy.core import selected
     from vegaops.output.result import Lines, Result, Table, View
 
     cluster = ctx.settings.require_cluster()
-    ecs = core.ecs_for(ctx)
+    ecs = ctx.aws.ecs
     pairs = selected(ctx, names)
     found, missing = ecs.describe_services(cluster, [n for _, n in pairs])
-    elb = Elbv2(ctx.client("elbv2"))
+    elb = ctx.aws.elbv2
     rows: list[dict[str, Any]] = []
     tds: dict[str, Any] = {}
     # Only DescribeServices is required; task definitions (image, tag) and target health are enrichment:
@@ -63,7 +64,7 @@ def status(ctx: AppContext, names: list[str]) -> Result:
         if td_arn not in tds:
             tds[td_arn], skipped = ctx.enrichment.attempt(
                 "ecs:DescribeTaskDefinition",
-                lambda arn=td_arn: ecs.describe_task_definition(arn),  # type: ignore[misc]
+                partial(ecs.describe_task_definition, td_arn),
                 "the image and tag of each service",
             )
             if skipped is not None:
@@ -76,7 +77,7 @@ def status(ctx: AppContext, names: list[str]) -> Result:
             if lb.get("targetGroupArn"):
                 health, skipped = ctx.enrichment.attempt(
                     "elasticloadbalancing:DescribeTargetHealth",
-                    lambda arn=lb["targetGroupArn"]: elb.target_health(arn),  # type: ignore[misc]
+                    partial(elb.target_health, lb["targetGroupArn"]),
                     "target health",
                 )
                 if skipped is not None:
@@ -84,7 +85,7 @@ def status(ctx: AppContext, names: list[str]) -> Result:
                     targets_read = False
                 for h in health or []:
                     targets[h.state] = targets.get(h.state, 0) + 1
-        primary: dict[str, Any] = next((d for d in svc.get("deployments", []) if d.get("status") == "PRIMARY"), {})
+        primary: Mapping[str, Any] = next((d for d in svc.get("deployments", []) if d.get("status") == "PRIMARY"), {})
         events = svc.get("events", [])
         rows.append(
             {
@@ -165,7 +166,7 @@ def history(ctx: AppContext, name: str, limit: int) -> Result:
     from vegaops.paths import state_dir
 
     cluster = ctx.settings.require_cluster()
-    ecs = core.ecs_for(ctx)
+    ecs = ctx.aws.ecs
     ((_key, service),) = selected(ctx, [name])
     found, missing = ecs.describe_services(cluster, [service])
     if missing:
@@ -245,7 +246,7 @@ def prune_revisions(ctx: AppContext, service: str, keep: int, family: str) -> li
     from vegaops.steps.ecs import rollback_target
 
     cluster = ctx.settings.require_cluster()
-    ecs = core.ecs_for(ctx)
+    ecs = ctx.aws.ecs
     arns = ecs.list_task_definitions(family_of(family))
     if len(arns) <= keep:  # the common case costs one call
         return []

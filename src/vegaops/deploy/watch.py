@@ -32,7 +32,7 @@ start) when given. Between polls the live view's clock is ticked (``tick``) at l
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -388,7 +388,7 @@ class Watcher:
             and not targets.get("unhealthy")
         )
 
-    def _snapshot(self, t: Tracked, service: dict[str, Any] | None, at: float) -> Snapshot:
+    def _snapshot(self, t: Tracked, service: Mapping[str, Any] | None, at: float) -> Snapshot:
         if service is None:
             return snapshot_from_api(t.target.service, at, None, stopped=tuple(t.stopped.values()))
         deployments = service.get("deployments", [])
@@ -439,7 +439,7 @@ class Watcher:
                 targets[h.state] = targets.get(h.state, 0) + 1
         return targets
 
-    def _complete(self, t: Tracked, service: dict[str, Any] | None) -> None:
+    def _complete(self, t: Tracked, service: Mapping[str, Any] | None) -> None:
         """Before a final verdict is said: the stopped tasks the budget deferred, and who superseded us."""
         if t.unfetched:
             for did in list(t.unfetched):
@@ -599,7 +599,7 @@ class Watcher:
         return True
 
     # -- events ------------------------------------------------------------------------------
-    def _emit_changes(self, t: Tracked, snap: Snapshot, service: dict[str, Any] | None) -> None:
+    def _emit_changes(self, t: Tracked, snap: Snapshot, service: Mapping[str, Any] | None) -> None:
         ours = snap.deployment(t.target.deployment_id)
         primary = snap.primary
         state: tuple[Any, ...] = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -13,6 +13,11 @@ from typing import TYPE_CHECKING, Any
 from vegaops.clock import Clock
 
 if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_elasticache import ElastiCacheClient
+    from mypy_boto3_rds import RDSClient
+    from mypy_boto3_sqs import SQSClient
+
     from vegaops.aws.elbv2 import Elbv2
 
 STUCK_AFTER_SECONDS = 15 * 60
@@ -46,7 +51,7 @@ def _age(value: Any, now: datetime) -> float | None:
     return None
 
 
-def ecs_check(key: str, svc: dict[str, Any], now: datetime, stuck_after: float = STUCK_AFTER_SECONDS) -> Check:
+def ecs_check(key: str, svc: Mapping[str, Any], now: datetime, stuck_after: float = STUCK_AFTER_SECONDS) -> Check:
     problems: list[str] = []
     status = svc.get("status")
     running, desired, pending = (int(svc.get(k, 0) or 0) for k in ("runningCount", "desiredCount", "pendingCount"))
@@ -115,7 +120,7 @@ def ecs_check(key: str, svc: dict[str, Any], now: datetime, stuck_after: float =
     )
 
 
-def target_checks(key: str, svc: dict[str, Any], elb: Elbv2) -> list[Check]:
+def target_checks(key: str, svc: Mapping[str, Any], elb: Elbv2) -> list[Check]:
     out: list[Check] = []
     desired = int(svc.get("desiredCount", 0) or 0)
     for lb in svc.get("loadBalancers", []):
@@ -223,7 +228,7 @@ def _status_checks(
     return out
 
 
-def rds_checks(rds: Any, identifiers: Sequence[str]) -> list[Check]:
+def rds_checks(rds: RDSClient, identifiers: Sequence[str]) -> list[Check]:
     return _status_checks(
         "rds",
         identifiers,
@@ -238,7 +243,7 @@ def rds_checks(rds: Any, identifiers: Sequence[str]) -> list[Check]:
     )
 
 
-def elasticache_checks(client: Any, identifiers: Sequence[str]) -> list[Check]:
+def elasticache_checks(client: ElastiCacheClient, identifiers: Sequence[str]) -> list[Check]:
     return _status_checks(
         "elasticache",
         identifiers,
@@ -257,7 +262,7 @@ def elasticache_checks(client: Any, identifiers: Sequence[str]) -> list[Check]:
 
 
 def sqs_checks(
-    sqs: Any, cloudwatch: Any, queues: Sequence[str], max_depth: int, max_age: int, now: datetime
+    sqs: SQSClient, cloudwatch: CloudWatchClient, queues: Sequence[str], max_depth: int, max_age: int, now: datetime
 ) -> list[Check]:
     from datetime import timedelta
 

@@ -37,12 +37,11 @@ def service_names(a: AppContext, names: Sequence[str]) -> list[str]:
 def run_checks(
     a: AppContext, names: Sequence[str], retries: int = 3, http_timeout: float = 5.0, env_checks: bool = True
 ) -> list[Check]:
-    from vegaops.aws.ecs import Ecs
     from vegaops.aws.elbv2 import Elbv2
     from vegaops.logs.service import cluster_of, resolve_name
 
     cluster = cluster_of(a)
-    ecs = Ecs(a.client("ecs"))
+    ecs = a.aws.ecs
     resolved = [resolve_name(a, n) for n in service_names(a, names)]
     found, _missing = ecs.describe_services(cluster, [r[1] for r in resolved])
     now = a.clock.now()
@@ -55,7 +54,7 @@ def run_checks(
             continue
         checks.append(ecs_check(key, svc, now))
         if svc.get("loadBalancers"):
-            elb = elb or Elbv2(a.client("elbv2"))
+            elb = elb or a.aws.elbv2
             checks.extend(
                 _optional(
                     a,
@@ -89,7 +88,7 @@ def run_checks(
                     "env",
                     "rds",
                     "rds:DescribeDBInstances",
-                    partial(rds_checks, a.client("rds"), rds_ids),
+                    partial(rds_checks, a.aws.rds, rds_ids),
                     "RDS status",
                 )
             )
@@ -100,7 +99,7 @@ def run_checks(
                     "env",
                     "elasticache",
                     "elasticache:DescribeReplicationGroups",
-                    partial(elasticache_checks, a.client("elasticache"), cache_ids),
+                    partial(elasticache_checks, a.aws.elasticache, cache_ids),
                     "ElastiCache status",
                 )
             )
@@ -113,8 +112,8 @@ def run_checks(
                     "sqs:GetQueueAttributes",
                     partial(
                         sqs_checks,
-                        a.client("sqs"),
-                        a.client("cloudwatch"),
+                        a.aws.sqs,
+                        a.aws.cloudwatch,
                         queues,
                         int(_setting(a, "health_sqs_max_depth", 1000)),  # type: ignore[call-overload]
                         int(_setting(a, "health_sqs_max_age", 600)),  # type: ignore[call-overload]

@@ -15,13 +15,12 @@ def image_list(a: AppContext, service: str, limit: int) -> Result:
     """Tags, digests, pushed-at, size and scan findings of the service's repository, and what each environment runs."""
     from dataclasses import replace
 
-    from vegaops.aws.ecr import Ecr
     from vegaops.images.locate import env_names, repo_of
     from vegaops.output.result import Result, Table, View
 
     svc = a.settings.service(service)
     repo = repo_of(svc)
-    images = Ecr(a.client("ecr")).list_images(repo)
+    images = a.aws.ecr.list_images(repo)
     running = [_running(a, env, service) for env in env_names(a)]
     tags_by_digest = {i.digest: i.tags for i in images if i.tags}
     running = [  # an image pinned by digest: its tag is the one ECR holds for that digest (as status shows it)

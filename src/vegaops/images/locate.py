@@ -31,16 +31,7 @@ def context_for(a: AppContext, env: str, max_attempts: int | None = None) -> App
         _config=a.config,
     )
     if max_attempts is not None:
-        from vegaops.aws.clients import ClientFactory
-
-        s = ctx.settings
-        ctx._clients = ClientFactory(
-            profile=s.profile,
-            region=s.region,
-            endpoint_url=s.get("endpoint_url"),
-            credentials=s.extras.get("credentials"),
-            max_attempts=max_attempts,
-        )
+        ctx._clients = ctx.clients.derive(max_attempts=max_attempts)
     return ctx
 
 

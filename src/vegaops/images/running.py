@@ -41,25 +41,24 @@ def split_image(image: str) -> tuple[str, str | None, str | None]:
 
 def running_image(ctx: AppContext, env: str, svc: ServiceConfig) -> Running:
     """Describe the service, its task definition and the container's image; resolve a tag's digest."""
-    from vegaops.aws.ecr import Ecr
     from vegaops.aws.errors import error_code
     from vegaops.deploy.core import TAG_KEY
 
     cluster = ctx.settings.require_cluster()
-    ecs = ctx.client("ecs")
-    services = ecs.describe_services(cluster=cluster, services=[svc.ecs_service]).get("services", [])
-    live = [s for s in services if s.get("status") != "INACTIVE"]
+    ecs = ctx.aws.ecs
+    found, _ = ecs.describe_services(cluster, [svc.ecs_service])
+    live = [s for s in found.values() if s.get("status") != "INACTIVE"]
     if not live:
         return Running(env, error=f"service {svc.ecs_service} not found in cluster {cluster}")
-    td_arn = live[0]["taskDefinition"]
+    td_arn = live[0].get("taskDefinition", "")
     try:  # the revision's tags carry the release tag (vegaops:tag) of an image pinned by digest
-        described = ecs.describe_task_definition(taskDefinition=td_arn, include=["TAGS"])
+        described = ecs.describe_task_definition(td_arn)
     except Exception as exc:  # tags are a bonus (ecs:ListTagsForResource); the image is what matters
         if error_code(exc) is None:
             raise
-        described = ecs.describe_task_definition(taskDefinition=td_arn)
-    td = described["taskDefinition"]
-    release = next((str(t.get("value")) for t in described.get("tags") or [] if t.get("key") == TAG_KEY), None)
+        described = ecs.describe_task_definition(td_arn, tags=False)
+    td = described.raw
+    release = described.tags.get(TAG_KEY)
     containers = td.get("containerDefinitions", [])
     from vegaops.deploy.containers import choose
 
@@ -74,7 +73,7 @@ def running_image(ctx: AppContext, env: str, svc: ServiceConfig) -> Running:
     tag = tag or release
     if digest is None and tag and svc.ecr_repo and "@" not in image:
         try:
-            ref = Ecr(ctx.client("ecr")).find(svc.ecr_repo, tag)
+            ref = ctx.aws.ecr.find(svc.ecr_repo, tag)
         except Exception as exc:  # the digest is a bonus; the image is already known
             if error_code(exc) is None and not hasattr(exc, "exit_code"):
                 raise

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import heapq
 import random
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar, runtime_checkable
@@ -44,7 +44,7 @@ class LogsApi(Protocol):
         streams: Sequence[str] | None = None,
         token: str | None = None,
         limit: int = 10000,
-    ) -> tuple[list[dict[str, Any]], str | None]: ...
+    ) -> tuple[Sequence[Mapping[str, Any]], str | None]: ...
 
 
 @runtime_checkable
@@ -53,7 +53,7 @@ class StreamsApi(Protocol):
 
     def list_streams(
         self, group: str, prefix: str | None = None, max_pages: int = 10
-    ) -> list[dict[str, Any]] | None: ...
+    ) -> Sequence[Mapping[str, Any]] | None: ...
 
     def stream_page(
         self,
@@ -63,7 +63,7 @@ class StreamsApi(Protocol):
         end_ms: int | None = None,
         token: str | None = None,
         limit: int = 10000,
-    ) -> tuple[list[dict[str, Any]], str | None]: ...
+    ) -> tuple[Sequence[Mapping[str, Any]], str | None]: ...
 
 
 MAX_STREAMS = 32  # more streams than this in the window: one FilterLogEvents scan is cheaper
@@ -226,7 +226,7 @@ class Fetcher:
 
     def _fetch(
         self, selector: Selector, start_ms: int | None, end_ms: int | None, pattern: str | None, token: str | None
-    ) -> tuple[list[dict[str, Any]], str | None]:
+    ) -> tuple[Sequence[Mapping[str, Any]], str | None]:
         """One FilterLogEvents page."""
         return self._retry(
             selector.group,
@@ -264,7 +264,7 @@ class Fetcher:
 
     def _stream_page(
         self, selector: Selector, stream: str, start_ms: int | None, end_ms: int | None, token: str | None, limit: int
-    ) -> tuple[list[dict[str, Any]], str | None]:
+    ) -> tuple[Sequence[Mapping[str, Any]], str | None]:
         api = self.api
         assert isinstance(api, StreamsApi)
         # GetLogEvents' endTime is exclusive where FilterLogEvents' is inclusive: ask one ms more, trim below.
@@ -297,7 +297,7 @@ class Fetcher:
         source, tid = hit
         first = pool.submit(self._stream_page, selector, stream, start_ms, end_ms, None, limit)
 
-        def run(future: Future[tuple[list[dict[str, Any]], str | None]]) -> Iterator[LogEvent]:
+        def run(future: Future[tuple[Sequence[Mapping[str, Any]], str | None]]) -> Iterator[LogEvent]:
             token: str | None = None
             last_ts, same = -1, 0
             while True:
@@ -335,7 +335,7 @@ class Fetcher:
 
     def pages(
         self, selector: Selector, start_ms: int | None, end_ms: int | None, pattern: str | None = None
-    ) -> Iterator[list[dict[str, Any]]]:
+    ) -> Iterator[Sequence[Mapping[str, Any]]]:
         """Pages in order. With ``prefetch`` the next page is requested while the caller handles this one."""
         if not self.prefetch:
             token: str | None = None
@@ -366,7 +366,7 @@ class Fetcher:
             yield from batch
 
 
-def convert(selector: Selector, raw: dict[str, Any]) -> LogEvent | None:
+def convert(selector: Selector, raw: Mapping[str, Any]) -> LogEvent | None:
     stream = str(raw.get("logStreamName", ""))
     hit = selector.match(stream)
     if hit is None:

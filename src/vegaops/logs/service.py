@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +12,10 @@ from vegaops.logs.core import Marker, Selector
 from vegaops.logs.sources import LogSource, discover, task_id
 
 if TYPE_CHECKING:
+    from mypy_boto3_logs.type_defs import FilteredLogEventTypeDef, LogStreamTypeDef, OutputLogEventTypeDef
+
     from vegaops.aws.ecs import Ecs
+    from vegaops.aws.logs import Logs
     from vegaops.context import AppContext
 
 
@@ -20,7 +23,7 @@ if TYPE_CHECKING:
 class Target:
     key: str  # the name the user gave / the config key
     ecs_service: str
-    service: dict[str, Any]
+    service: Mapping[str, Any]
     task_definition: dict[str, Any]
     sources: list[LogSource]
     deployment: dict[str, Any] | None = None  # the chosen deployment (for --deployment)
@@ -46,7 +49,7 @@ def cluster_of(a: AppContext) -> str:
     return str(cluster)
 
 
-def pick_deployment(service: dict[str, Any], which: str | None) -> dict[str, Any] | None:
+def pick_deployment(service: Mapping[str, Any], which: str | None) -> dict[str, Any] | None:
     deployments: list[dict[str, Any]] = list(service.get("deployments", []))
     if not which:
         return None
@@ -64,9 +67,9 @@ def pick_deployment(service: dict[str, Any], which: str | None) -> dict[str, Any
     return {"id": which}
 
 
-def of_service(tasks: list[dict[str, Any]], service: str) -> list[dict[str, Any]]:
+def of_service(tasks: Sequence[Mapping[str, Any]], service: str) -> list[dict[str, Any]]:
     """Only the service's own tasks (some endpoints ignore serviceName for stopped tasks)."""
-    return [t for t in tasks if t.get("group") in (None, f"service:{service}")]
+    return [dict(t) for t in tasks if t.get("group") in (None, f"service:{service}")]
 
 
 def tasks_of(ecs: Ecs, cluster: str, service: str) -> list[dict[str, Any]]:
@@ -194,7 +197,7 @@ def stop_text(task: dict[str, Any]) -> str:
 class RegionRouter:
     """A LogsApi that sends each group to the client of its region."""
 
-    routes: dict[str, Any] = field(default_factory=dict)  # group -> vegaops.aws.logs.Logs
+    routes: dict[str, Logs] = field(default_factory=dict)  # group -> the Logs of its region
 
     def filter_page(
         self,
@@ -206,8 +209,8 @@ class RegionRouter:
         streams: Sequence[str] | None = None,
         token: str | None = None,
         limit: int = 10000,
-    ) -> tuple[list[dict[str, Any]], str | None]:
-        result: tuple[list[dict[str, Any]], str | None] = self.routes[group].filter_page(
+    ) -> tuple[list[FilteredLogEventTypeDef], str | None]:
+        return self.routes[group].filter_page(
             group,
             start_ms=start_ms,
             end_ms=end_ms,
@@ -217,11 +220,9 @@ class RegionRouter:
             token=token,
             limit=limit,
         )
-        return result
 
-    def list_streams(self, group: str, prefix: str | None = None, max_pages: int = 10) -> list[dict[str, Any]] | None:
-        listed: list[dict[str, Any]] | None = self.routes[group].list_streams(group, prefix, max_pages)
-        return listed
+    def list_streams(self, group: str, prefix: str | None = None, max_pages: int = 10) -> list[LogStreamTypeDef] | None:
+        return self.routes[group].list_streams(group, prefix, max_pages)
 
     def stream_page(
         self,
@@ -231,8 +232,5 @@ class RegionRouter:
         end_ms: int | None = None,
         token: str | None = None,
         limit: int = 10000,
-    ) -> tuple[list[dict[str, Any]], str | None]:
-        page: tuple[list[dict[str, Any]], str | None] = self.routes[group].stream_page(
-            group, stream, start_ms=start_ms, end_ms=end_ms, token=token, limit=limit
-        )
-        return page
+    ) -> tuple[list[OutputLogEventTypeDef], str | None]:
+        return self.routes[group].stream_page(group, stream, start_ms=start_ms, end_ms=end_ms, token=token, limit=limit)

@@ -43,12 +43,11 @@ class TailRequest:
 def tail_logs(a: AppContext, r: TailRequest) -> Result | None:
     """Print the lines ``r`` asks for through the output's streams (following them with ``r.follow``); the
     summary result in JSON mode, None otherwise. Raises :class:`ReaderGone` when stdout's reader went away."""
-    from vegaops.aws.ecs import Ecs
     from vegaops.logs import service as svc
     from vegaops.logs.core import Follower, backfill
     from vegaops.logs.render import LineFormatter, ms
 
-    ecs = Ecs(a.client("ecs"))
+    ecs = a.aws.ecs
     targets = svc.targets(a, ecs, r.services, r.deployment)
     for t in targets:
         for src in t.sources:
@@ -184,40 +183,22 @@ class Sink:
 
 
 def make_fetcher(a: AppContext, targets: list) -> tuple:  # type: ignore[type-arg]
-    from vegaops.aws.clients import ClientFactory
-    from vegaops.aws.logs import Logs
     from vegaops.logs.core import Fetcher
     from vegaops.logs.service import RegionRouter
     from vegaops.ratelimit import RateLimiter
 
-    base = a.clients
     # vegaops paces and retries FilterLogEvents itself (shared limiter, jittered backoff, a notice), so
-    # botocore's own throttling retries are kept short instead of sleeping silently for up to 20 s.
-    default = Logs(
-        ClientFactory(
-            profile=base.profile,
-            region=base.region,
-            endpoint_url=base.endpoint_url,
-            credentials=base.credentials,
-            max_attempts=2,
-        ).client("logs")
-    )
+    # botocore's own throttling retries are kept short instead of sleeping silently for up to 20 s: the
+    # command's layer with two attempts per call (its calls counted with the command's others).
+    layer = a.aws.variant(max_attempts=2)
     router = RegionRouter()
-    factories: dict[str, Logs] = {}
     for t in targets:
         for src in t.sources:
             if not src.tailable or src.group is None:
                 continue
-            if not src.region or src.region == base.region or base.endpoint_url:
-                router.routes[src.group] = default
-            else:
-                if src.region not in factories:
-                    factories[src.region] = Logs(
-                        ClientFactory(
-                            profile=base.profile, region=src.region, credentials=base.credentials, max_attempts=2
-                        ).client("logs")
-                    )
-                router.routes[src.group] = factories[src.region]
+            # a group in another region is read there (an endpoint override serves every region itself)
+            regional = layer if not src.region or layer.endpoint_url else layer.in_region(src.region)
+            router.routes[src.group] = regional.logs
     fetcher = Fetcher(
         router,
         a.clock,

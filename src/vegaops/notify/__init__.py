@@ -115,20 +115,18 @@ def resolve(ctx: AppContext, ref: str, environ: Mapping[str, str] | None = None)
             raise ResolveError(f"environment variable {rest} is empty or not set")
         return resolve(ctx, value, env) if value.startswith(("secret:", "ssm:")) else value
     if kind == "secret":
-        from vegaops.aws.secrets import Secrets
         from vegaops.naming import secret_name
 
         name = secret_name(ctx.settings.secrets_prefix, rest)
-        found = Secrets(ctx.client("secretsmanager")).get(name)
+        found = ctx.aws.secrets.get(name)
         if found is None:
             raise ResolveError(f"secret {name} not found")
         return _url_from(found.value.value, f"secret {name}")
     if kind == "ssm":
-        from vegaops.aws.ssm import Ssm
         from vegaops.naming import param_name
 
         name = param_name(ctx.settings.params_prefix, rest)
-        param = Ssm(ctx.client("ssm")).get(name, decrypt=True)
+        param = ctx.aws.ssm.get(name, decrypt=True)
         if param is None:
             raise ResolveError(f"parameter {name} not found")
         return _url_from(param.value or "", f"parameter {name}")

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mypy_boto3_ecr import ECRClient
+    from mypy_boto3_ecs import ECSClient
+    from mypy_boto3_ecs.type_defs import ServiceTypeDef
+    from mypy_boto3_elbv2 import ElasticLoadBalancingv2Client
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+    from mypy_boto3_ssm import SSMClient
 
 _SUFFIX = re.compile(r"-[A-Za-z0-9]{6}$")  # the random suffix AWS appends to secret ARNs
 
@@ -68,28 +76,30 @@ def _short(arn: str) -> str:
     return arn.rsplit("/", 1)[-1]
 
 
-def list_clusters(ecs: Any) -> list[str]:
+def list_clusters(ecs: ECSClient) -> list[str]:
     arns: list[str] = []
     for page in ecs.get_paginator("list_clusters").paginate():
         arns.extend(page.get("clusterArns", []))
     return sorted(_short(a) for a in arns)
 
 
-def list_services(ecs: Any, cluster: str) -> list[str]:
+def list_services(ecs: ECSClient, cluster: str) -> list[str]:
     arns: list[str] = []
     for page in ecs.get_paginator("list_services").paginate(cluster=cluster):
         arns.extend(page.get("serviceArns", []))
     return sorted(_short(a) for a in arns)
 
 
-def list_repositories(ecr: Any) -> list[str]:
+def list_repositories(ecr: ECRClient) -> list[str]:
     names: list[str] = []
     for page in ecr.get_paginator("describe_repositories").paginate():
         names.extend(r["repositoryName"] for r in page.get("repositories", []))
     return sorted(names)
 
 
-def describe_services(ecs: Any, elbv2: Any, cluster: str, names: list[str]) -> dict[str, ServiceInfo]:
+def describe_services(
+    ecs: ECSClient, elbv2: ElasticLoadBalancingv2Client, cluster: str, names: list[str]
+) -> dict[str, ServiceInfo]:
     found: dict[str, ServiceInfo] = {}
     for i in range(0, len(names), 10):
         response = ecs.describe_services(cluster=cluster, services=names[i : i + 10])
@@ -103,7 +113,7 @@ def _target_group_name(arn: str) -> str:
     return arn.split(":targetgroup/", 1)[-1].split("/", 1)[0]
 
 
-def _service_info(ecs: Any, elbv2: Any, svc: dict[str, Any]) -> ServiceInfo:
+def _service_info(ecs: ECSClient, elbv2: ElasticLoadBalancingv2Client, svc: ServiceTypeDef) -> ServiceInfo:
     td_arn = svc.get("taskDefinition", "")
     td = ecs.describe_task_definition(taskDefinition=td_arn)["taskDefinition"]
     containers: list[str] = []
@@ -114,8 +124,8 @@ def _service_info(ecs: Any, elbv2: Any, svc: dict[str, Any]) -> ServiceInfo:
         name = c["name"]
         containers.append(name)
         images[name] = c.get("image", "")
-        log = c.get("logConfiguration") or {}
-        if log.get("logDriver") == "awslogs":
+        log = c.get("logConfiguration")
+        if log is not None and log.get("logDriver") == "awslogs":
             logs[name] = log.get("options", {}).get("awslogs-group", "")
         refs.extend(Reference(s["name"], s["valueFrom"], name) for s in c.get("secrets", []))
     tgs = tuple(lb["targetGroupArn"] for lb in svc.get("loadBalancers", []) if lb.get("targetGroupArn"))
@@ -141,7 +151,7 @@ def _service_info(ecs: Any, elbv2: Any, svc: dict[str, Any]) -> ServiceInfo:
     )
 
 
-def existing_secrets(sm: Any, refs: list[Reference]) -> set[str]:
+def existing_secrets(sm: SecretsManagerClient, refs: list[Reference]) -> set[str]:
     """Names (``Reference.name``) of the referenced secrets that exist: by ARN first, then by name."""
     from vegaops.aws.errors import error_code
 
@@ -161,7 +171,7 @@ def existing_secrets(sm: Any, refs: list[Reference]) -> set[str]:
     return present
 
 
-def existing_params(ssm: Any, names: list[str]) -> set[str]:
+def existing_params(ssm: SSMClient, names: list[str]) -> set[str]:
     present: set[str] = set()
     for i in range(0, len(names), 10):
         response = ssm.get_parameters(Names=names[i : i + 10])

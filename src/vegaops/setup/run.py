@@ -24,17 +24,16 @@ if TYPE_CHECKING:
 
 
 def _has_credentials(ctx: AppContext) -> bool:
-    import boto3
+    from vegaops.aws.clients import has_credentials
 
     try:
-        session = boto3.Session(profile_name=ctx.options.profile, region_name=ctx.options.region)
+        return has_credentials(ctx.options.profile, ctx.options.region)
     except Exception as exc:
         from vegaops.aws.errors import is_botocore_error, translate
 
         if is_botocore_error(exc):
             raise translate(exc) from exc
         raise
-    return session.get_credentials() is not None
 
 
 def choose_mode(ctx: AppContext, opts: SetupOptions, ask: Asker) -> None:

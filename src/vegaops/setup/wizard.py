@@ -131,11 +131,11 @@ class Collected:
 
 def collect(ctx: AppContext, opts: SetupOptions, ask: Asker, existing: Callable[[str], dict[str, Any]]) -> Collected:
     """Walk the operator through discovery and choices. Reads AWS; writes nothing."""
-    ecs, ecr, elbv2 = ctx.client("ecs"), ctx.client("ecr"), ctx.client("elbv2")
+    ecs, ecr, elbv2 = ctx.aws.ecs_client, ctx.aws.ecr_client, ctx.aws.elbv2_client
     clusters = discovery.list_clusters(ecs)
     if not clusters:
         raise NotFoundError(
-            f"no ECS clusters in region {ctx.clients.resolved_region()}",
+            f"no ECS clusters in region {ctx.aws.region()}",
             hint="pass --region, or --profile for another account",
         )
     current_env = existing(opts.env) if opts.env else {}
@@ -256,9 +256,9 @@ def collect(ctx: AppContext, opts: SetupOptions, ask: Asker, existing: Callable[
 
     param_names = sorted({r.name for r in refs if r.store == "ssm"})
     present_secrets = discovery.existing_secrets(
-        ctx.client("secretsmanager"), [r for r in refs if r.store == "secretsmanager"]
+        ctx.aws.secretsmanager_client, [r for r in refs if r.store == "secretsmanager"]
     )
-    present_params = discovery.existing_params(ctx.client("ssm"), param_names)
+    present_params = discovery.existing_params(ctx.aws.ssm_client, param_names)
     missing = missing_references(infos, present_secrets, present_params, documented_defaults(ctx))
     values, skipped = _values_for_missing(ask, opts, missing)
     return Collected(answers, infos, missing, values, skipped)
@@ -271,7 +271,7 @@ def sandbox_registry(ctx: AppContext) -> str | None:
 
     from vegaops.sandbox.state import live_state
 
-    endpoint = ctx.clients.endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
+    endpoint = ctx.aws.endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
     state = live_state() if endpoint else None
     if state is None or not state.registry or endpoint is None:
         return None

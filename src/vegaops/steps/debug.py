@@ -25,14 +25,13 @@ class DebugReport(Step[DebugParams]):
     description = "diagnose a service: stopped tasks, unhealthy targets, unresolvable secrets, likely causes"
 
     def plan(self, ctx: AppContext) -> Plan:
-        from vegaops.aws.ecs import Ecs
         from vegaops.debug.report import diagnose, gather, healthy, history_causes
         from vegaops.logs.service import cluster_of, resolve_name
 
         key, ecs_name, cfg = resolve_name(ctx, self.params.service)
         report = gather(
             ctx,
-            Ecs(ctx.client("ecs")),
+            ctx.aws.ecs,
             key,
             ecs_name,
             cluster_of(ctx),

@@ -1,6 +1,6 @@
 """ECR steps: ``ecr.resolve`` (read-only) and ``ecr.promote`` (copy a tag between repositories).
 
-Both work in the current environment's ECR (``ctx.client("ecr")``); repositories are names, not URIs.
+Both work in the current environment's ECR (``ctx.aws.ecr``); repositories are names, not URIs.
 Outputs (usable by later runbook steps as ``${steps.<id>.<output>}``):
 
 - ``digest``  -- ``sha256:...`` the tag points to (in the target repository for ``ecr.promote``)
@@ -19,17 +19,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from vegaops.aws.ecr import Ecr, ImageRef, registry_from_env, tag_clash
+from vegaops.aws.ecr import Ecr, ImageRef, tag_clash
 from vegaops.steps.base import Change, Outcome, Plan, Step
 
 if TYPE_CHECKING:
     from vegaops.context import AppContext
-
-
-def ecr_for(ctx: AppContext) -> Ecr:
-    """The ECR layer of the current environment, with its ``ecr_registry`` override."""
-    override = registry_from_env(ctx.settings.get("ecr_registry"))
-    return Ecr(ctx.client("ecr"), registry_override=override)
 
 
 def _outputs(ref: ImageRef) -> dict[str, Any]:
@@ -38,10 +32,10 @@ def _outputs(ref: ImageRef) -> dict[str, Any]:
 
 def _source_ecr(ctx: AppContext, source_env: str | None) -> Ecr:
     if not source_env or source_env == ctx.settings.env:
-        return ecr_for(ctx)
+        return ctx.aws.ecr
     from vegaops.images.locate import context_for
 
-    return ecr_for(context_for(ctx, source_env))
+    return context_for(ctx, source_env).aws.ecr
 
 
 def _cross_registry(ctx: AppContext, source_env: str | None) -> bool:
@@ -127,7 +121,7 @@ class ResolveImage(Step[ResolveParams]):
     description = "resolve an ECR tag to its digest (read-only)"
 
     def plan(self, ctx: AppContext) -> Plan:
-        ref = ecr_for(ctx).resolve(self.params.repository, self.params.tag)
+        ref = ctx.aws.ecr.resolve(self.params.repository, self.params.tag)
         plan = Plan(step=self.id, outputs=_outputs(ref))
         plan.notes.append(f"{ref.repository}:{ref.tag} is {ref.digest}")
         return plan
@@ -157,7 +151,7 @@ class PromoteImage(Step[PromoteParams]):
     def plan(self, ctx: AppContext) -> Plan:
         p = self.params
         target_tag = p.new_tag or p.tag
-        ecr = ecr_for(ctx)
+        ecr = ctx.aws.ecr
         source = _source_ecr(ctx, p.source_env).resolve(p.source_repository, p.tag)
         target_repo = ecr.repository(p.repository)
         current = ecr.find(p.repository, target_tag)
@@ -200,7 +194,7 @@ class PromoteImage(Step[PromoteParams]):
         outcome = Outcome(outputs=dict(plan.outputs))
         if plan.empty:
             return outcome
-        ecr = ecr_for(ctx)
+        ecr = ctx.aws.ecr
         source_ecr = _source_ecr(ctx, p.source_env)
         manifest = source_ecr.get_manifest(p.source_repository, digest=plan.state["source_digest"])
         if plan.state.get("cross_registry"):
@@ -256,7 +250,7 @@ class PushImage(Step[PushParams]):
 
         p = self.params
         kind, rest = parse_source(p.source)
-        ecr = ecr_for(ctx)
+        ecr = ctx.aws.ecr
         repo = ecr.repository(p.repository)
         current = ecr.find(p.repository, p.tag)
         where = f"{p.repository}:{p.tag}"
@@ -302,7 +296,7 @@ class PushImage(Step[PushParams]):
         outcome = Outcome(outputs=dict(plan.outputs))
         if plan.empty:
             return outcome
-        ecr = ecr_for(ctx)
+        ecr = ctx.aws.ecr
         auth = ecr.auth()
         if plan.state["kind"] == "docker":
             from vegaops.images import docker

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -29,6 +30,8 @@ from vegaops.errors import NeedsHuman, NotFoundError, OperationFailed, Refused, 
 from vegaops.steps.base import Change, Outcome, Plan, Step
 
 if TYPE_CHECKING:
+    from mypy_boto3_ecs.type_defs import ServiceTypeDef
+
     from vegaops.aws.ecs import Ecs, TaskDefinition
     from vegaops.context import AppContext
 
@@ -36,9 +39,9 @@ if TYPE_CHECKING:
 PLAN_CACHE_S = 5.0  # plans of one command may reuse the preflight's DescribeServices this long
 
 
-def describe_service(ctx: AppContext, service: str) -> dict[str, Any]:
+def describe_service(ctx: AppContext, service: str) -> ServiceTypeDef:
     cluster = ctx.settings.require_cluster()
-    found, _ = core.ecs_for(ctx).describe_services(cluster, [service], max_age=PLAN_CACHE_S)
+    found, _ = ctx.aws.ecs.describe_services(cluster, [service], max_age=PLAN_CACHE_S)
     svc = found.get(service)
     if svc is None:
         raise Refused(
@@ -49,7 +52,7 @@ def describe_service(ctx: AppContext, service: str) -> dict[str, Any]:
     return svc
 
 
-def in_progress(svc: dict[str, Any]) -> dict[str, Any] | None:
+def in_progress(svc: Mapping[str, Any]) -> dict[str, Any] | None:
     """The deployment still rolling out (PRIMARY IN_PROGRESS, or several deployments), else None."""
     deployments = svc.get("deployments", [])
     primary = next((d for d in deployments if d.get("status") == "PRIMARY"), None)
@@ -78,7 +81,7 @@ class RegisterTaskDefinition(Step[RegisterParams]):
     def plan(self, ctx: AppContext) -> Plan:
         p = self.params
         service = core.service_name(ctx, p.service)
-        ecs = core.ecs_for(ctx)
+        ecs = ctx.aws.ecs
         svc = describe_service(ctx, service)
         live = ecs.describe_task_definition(svc["taskDefinition"])
         configured, repo = p.container, _repo_of(p.image)
@@ -134,7 +137,7 @@ class RegisterTaskDefinition(Step[RegisterParams]):
         outcome = Outcome(outputs=dict(plan.outputs))
         if plan.empty:
             return outcome
-        new = core.ecs_for(ctx).register_task_definition(plan.state["spec"])
+        new = ctx.aws.ecs.register_task_definition(plan.state["spec"])
         outcome.outputs.update({"task_definition": new.arn, "registered": True})
         outcome.changes.extend(plan.changes)
         return outcome
@@ -154,7 +157,7 @@ def _next_revision(ecs: Ecs, live: TaskDefinition) -> int:
     return max([live.revision, *(revision_of(a) or 0 for a in arns)]) + 1
 
 
-def _identical_latest(ecs: Ecs, live: TaskDefinition, spec: dict[str, Any]) -> TaskDefinition | None:
+def _identical_latest(ecs: Ecs, live: TaskDefinition, spec: Mapping[str, Any]) -> TaskDefinition | None:
     arns = ecs.list_task_definitions(live.family)
     if not arns or (revision_of(arns[0]) or 0) <= live.revision:
         return None
@@ -191,7 +194,9 @@ class DeployService(Step[DeployParams]):
         flight = in_progress(svc)
         same = _same_td(current, p.task_definition)
         if same and not p.force:
-            primary: dict[str, Any] = next((d for d in svc.get("deployments", []) if d.get("status") == "PRIMARY"), {})
+            primary: Mapping[str, Any] = next(
+                (d for d in svc.get("deployments", []) if d.get("status") == "PRIMARY"), {}
+            )
             plan.outputs["deployment_id"] = primary.get("id")
             plan.notes.append(f"{service} already runs {vd.short_td(current)}")
             return plan
@@ -223,7 +228,7 @@ class DeployService(Step[DeployParams]):
             return outcome
         service = plan.state["service"]
         settle_current(ctx, service, plan.state.get("svc") or {})
-        updated = core.ecs_for(ctx).update_service(
+        updated = ctx.aws.ecs.update_service(
             ctx.settings.require_cluster(),
             service,
             task_definition=self.params.task_definition,
@@ -243,7 +248,7 @@ def _records(task_definition: str) -> str:
     )
 
 
-def settle_current(ctx: AppContext, service: str, svc: dict[str, Any]) -> None:
+def settle_current(ctx: AppContext, service: str, svc: Mapping[str, Any]) -> None:
     """Before moving a service off its revision: record what that revision's deployment became (a service
     steady on it = succeeded, resolved from ECS), so that it can be a rollback target later."""
     from vegaops.deploy.outcomes import Resolver
@@ -263,7 +268,7 @@ def _same_td(a: str, b: str) -> bool:
     return a == b or (family_of(a) == family_of(b) and revision_of(a) == revision_of(b) is not None)
 
 
-def deployment_id_of(service: dict[str, Any], task_definition: str) -> str | None:
+def deployment_id_of(service: Mapping[str, Any], task_definition: str) -> str | None:
     """The deployment UpdateService started: currentServiceDeployment's PRIMARY, newest on our definition."""
     deployments = service.get("deployments", [])
     ours = [d for d in deployments if d.get("status") == "PRIMARY"] or [
@@ -313,7 +318,7 @@ class WatchDeployments(Step[WatchParams]):
         cluster = ctx.settings.require_cluster()
         names = [core.service_name(ctx, s) for s in p.services]
         # Right after a deploy the UpdateService answers are fresh descriptions: no extra call for them.
-        found, missing = core.ecs_for(ctx).describe_services(cluster, names, max_age=PLAN_CACHE_S)
+        found, missing = ctx.aws.ecs.describe_services(cluster, names, max_age=PLAN_CACHE_S)
         if missing:
             raise NotFoundError(f"services not found in cluster {cluster}: {', '.join(missing)}")
         plan = Plan(step=self.id, outputs={"outcomes": {}})
@@ -376,7 +381,6 @@ class WatchDeployments(Step[WatchParams]):
 
 
 def watch_targets(ctx: AppContext, targets: list[dict[str, Any]], p: WatchParams) -> dict[str, vd.Verdict]:
-    from vegaops.aws.elbv2 import Elbv2
     from vegaops.deploy.snapshot import Target
     from vegaops.deploy.watch import Tracked, Watcher, WatchOptions
 
@@ -392,11 +396,11 @@ def watch_targets(ctx: AppContext, targets: list[dict[str, Any]], p: WatchParams
     emit = ctx.shared.get("_deploy_emit")
     view = LiveView(ctx) if emit is None else None  # runbook runs get the live view too
     watcher = Watcher(
-        core.ecs_for(ctx),
+        ctx.aws.ecs,
         ctx.settings.require_cluster(),
         ctx.clock,
         tracked,
-        elbv2=Elbv2(ctx.client("elbv2")) if any(t.target_groups for t in tracked) else None,
+        elbv2=ctx.aws.elbv2 if any(t.target_groups for t in tracked) else None,
         emit=emit or (view.event if view else None),
         options=WatchOptions(
             p.timeout,
@@ -418,13 +422,11 @@ def watch_targets(ctx: AppContext, targets: list[dict[str, Any]], p: WatchParams
 
 def _log_tail(ctx: AppContext) -> Any:
     """(task definition, stopped task) -> the last lines of its failed container's awslogs stream."""
-    from vegaops.aws.logtail import last_lines
-
     cache: dict[str, TaskDefinition] = {}
 
     def tail(task_definition: str, task: dict[str, Any]) -> list[str]:
         if task_definition not in cache:
-            cache[task_definition] = core.ecs_for(ctx).describe_task_definition(task_definition)
+            cache[task_definition] = ctx.aws.ecs.describe_task_definition(task_definition)
         td = cache[task_definition]
         containers = task.get("containers", [])
         failed = [c for c in containers if c.get("exitCode") not in (None, 0)] or containers
@@ -434,7 +436,7 @@ def _log_tail(ctx: AppContext) -> Any:
         if not group or not prefix:
             return []
         task_id = str(task.get("taskArn", "")).rsplit("/", 1)[-1]
-        return last_lines(ctx.client("logs"), group, f"{prefix}/{name}/{task_id}")
+        return ctx.aws.logs.last_lines(group, f"{prefix}/{name}/{task_id}")
 
     return tail
 
@@ -508,7 +510,7 @@ class RollbackService(Step[RollbackParams]):
             return outcome
         target = plan.outputs["task_definition"]
         settle_current(ctx, plan.state["service"], plan.state.get("svc") or {})
-        updated = core.ecs_for(ctx).update_service(
+        updated = ctx.aws.ecs.update_service(
             ctx.settings.require_cluster(), plan.state["service"], task_definition=target
         )
         outcome.outputs["deployment_id"] = deployment_id_of(updated, target)
@@ -518,14 +520,14 @@ class RollbackService(Step[RollbackParams]):
 
 
 def rollback_target(
-    ctx: AppContext, service: str, svc: dict[str, Any], to_revision: int | None, explain: bool = True
+    ctx: AppContext, service: str, svc: Mapping[str, Any], to_revision: int | None, explain: bool = True
 ) -> str:
     """``family:to_revision``, else the newest revision older than the running one whose deployment is
     known to have succeeded (recorded, or resolved from ECS now). Unknown or failed outcomes never qualify.
     """
     from vegaops.deploy.outcomes import Resolver
 
-    ecs = core.ecs_for(ctx)
+    ecs = ctx.aws.ecs
     current = str(svc.get("taskDefinition", ""))
     family = family_of(current)
     if to_revision is not None:
@@ -555,11 +557,11 @@ def rollback_target(
 ROLLBACK_WINDOW = 20  # older revisions considered for an automatic rollback target
 
 
-def _explicit_target(ctx: AppContext, service: str, svc: dict[str, Any], family: str, revision: int) -> str:
+def _explicit_target(ctx: AppContext, service: str, svc: Mapping[str, Any], family: str, revision: int) -> str:
     from vegaops.aws.errors import error_code
     from vegaops.deploy.outcomes import Resolver
 
-    ecs = core.ecs_for(ctx)
+    ecs = ctx.aws.ecs
     try:
         td = ecs.describe_task_definition(f"{family}:{revision}")
     except Exception as exc:

@@ -91,7 +91,6 @@ class HealthCheck(Step[HealthParams]):
 
 def pending_deployments(ctx: AppContext, deployments: dict[str, Any]) -> list[dict[str, Any]]:
     """The given deployments that have not succeeded yet, as watch targets (read from DescribeServices)."""
-    from vegaops.deploy import core
     from vegaops.deploy import verdict as vd
     from vegaops.deploy.snapshot import Target, snapshot_from_api
     from vegaops.errors import NotFoundError
@@ -100,7 +99,7 @@ def pending_deployments(ctx: AppContext, deployments: dict[str, Any]) -> list[di
     if not wanted:
         return []
     cluster = ctx.settings.require_cluster()
-    found, missing = core.ecs_for(ctx).describe_services(cluster, sorted(wanted))
+    found, missing = ctx.aws.ecs.describe_services(cluster, sorted(wanted))
     if missing:
         raise NotFoundError(f"services not found in cluster {cluster}: {', '.join(missing)}")
     pending: list[dict[str, Any]] = []

@@ -7,6 +7,7 @@ through new tasks. The plan is empty for a service whose primary deployment star
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -33,11 +34,10 @@ def referencing_services(ctx: AppContext, cluster: str, secret: str | None, para
 
     names: set[str] = set()
     if secret:
-        from vegaops.aws.secrets import Secrets
         from vegaops.naming import secret_name
 
         full = secret_name(ctx.settings.secrets_prefix, secret)
-        meta = Secrets(ctx.client("secretsmanager")).describe(full)
+        meta = ctx.aws.secrets.describe(full)
         if meta is None:
             raise NotFoundError(f"secret {full} not found", hint=f"list what exists: {prog()} secret list")
         names |= {r.service for r in references(ctx, cluster, secret_matcher(meta.arn, full), None)}
@@ -49,7 +49,7 @@ def referencing_services(ctx: AppContext, cluster: str, secret: str | None, para
     return sorted(names)
 
 
-def _primary(service: dict[str, Any]) -> dict[str, Any] | None:
+def _primary(service: Mapping[str, Any]) -> dict[str, Any] | None:
     for d in service.get("deployments", []):
         if d.get("status") == "PRIMARY":
             return dict(d)
@@ -63,7 +63,6 @@ class ForceRedeploy(Step[RedeployParams]):
     description = "force a new deployment of services (tasks pick up secrets and parameters as they are replaced)"
 
     def plan(self, ctx: AppContext) -> Plan:
-        from vegaops.aws.ecs import Ecs
         from vegaops.errors import NotFoundError
 
         p = self.params
@@ -74,7 +73,7 @@ class ForceRedeploy(Step[RedeployParams]):
             plan.notes.append("no services to redeploy")
             plan.outputs["deployments"] = {}
             return plan
-        found, missing = Ecs(ctx.client("ecs")).describe_services(cluster, wanted)
+        found, missing = ctx.aws.ecs.describe_services(cluster, wanted)
         if missing:
             raise NotFoundError(
                 f"services not found in cluster {cluster}: {', '.join(missing)}",
@@ -112,9 +111,8 @@ class ForceRedeploy(Step[RedeployParams]):
         return plan
 
     def apply(self, ctx: AppContext, plan: Plan) -> Outcome:
-        from vegaops.aws.ecs import Ecs
 
-        ecs = Ecs(ctx.client("ecs"))
+        ecs = ctx.aws.ecs
         deployments: dict[str, Any] = dict(plan.state["started"])
         for name in plan.state["services"]:
             service = ecs.update_service(plan.state["cluster"], name, force_new_deployment=True)

@@ -19,6 +19,8 @@ from vegaops.cmdline import prog
 from vegaops.steps.base import Change, Outcome, Plan, Step
 
 if TYPE_CHECKING:
+    from mypy_boto3_ecs.type_defs import RegisterTaskDefinitionRequestTypeDef
+
     from vegaops.context import AppContext
 
 
@@ -35,9 +37,11 @@ def repointed(value_from: str, current_arn: str) -> str:
     return ":".join([current_arn, *parts[7:]]) if len(parts) > 7 else current_arn
 
 
-def repoint_spec(raw: dict[str, Any], tags: dict[str, str], stale: set[str], current_arn: str) -> dict[str, Any]:
+def repoint_spec(
+    raw: dict[str, Any], tags: dict[str, str], stale: set[str], current_arn: str
+) -> RegisterTaskDefinitionRequestTypeDef:
     """Register arguments for a described task definition with the ``stale`` valueFroms repointed."""
-    from vegaops.aws.ecs import REGISTRABLE_FIELDS
+    from vegaops.aws.ecs import REGISTRABLE_FIELDS, is_register_request
 
     spec = copy.deepcopy({k: raw[k] for k in REGISTRABLE_FIELDS if k in raw and raw[k] not in (None, [])})
     for c in spec.get("containerDefinitions", []):
@@ -48,6 +52,8 @@ def repoint_spec(raw: dict[str, Any], tags: dict[str, str], stale: set[str], cur
     kept = {k: v for k, v in tags.items() if not k.startswith("vegaops:")}
     if kept:
         spec["tags"] = [{"key": k, "value": v} for k, v in kept.items()]
+    if not is_register_request(spec):
+        raise ValueError(f"not a RegisterTaskDefinition request: {sorted(spec)}")
     return spec
 
 
@@ -58,8 +64,6 @@ class RepointSecret(Step[RepointParams]):
     description = "repoint task definitions at a recreated secret's current ARN and deploy them"
 
     def plan(self, ctx: AppContext) -> Plan:
-        from vegaops.aws.ecs import Ecs
-        from vegaops.aws.secrets import Secrets
         from vegaops.errors import NotFoundError
         from vegaops.naming import secret_name
         from vegaops.refs import arn_gone, cluster_services, parse_value_from, secret_match, variables
@@ -67,7 +71,7 @@ class RepointSecret(Step[RepointParams]):
         p = self.params
         cluster = p.cluster or ctx.settings.require_cluster()
         full = secret_name(ctx.settings.secrets_prefix, p.secret)
-        meta = Secrets(ctx.client("secretsmanager")).describe(full)
+        meta = ctx.aws.secrets.describe(full)
         if meta is None:
             raise NotFoundError(f"secret {full} not found", hint=f"list what exists: {prog()} secret list")
         plan = Plan(
@@ -75,7 +79,7 @@ class RepointSecret(Step[RepointParams]):
             outputs={"task_definitions": {}, "deployments": {}},
             state={"cluster": cluster, "arn": meta.arn, "services": {}},
         )
-        ecs = Ecs(ctx.client("ecs"))
+        ecs = ctx.aws.ecs
         services = cluster_services(ctx, cluster)
         gone: dict[str, bool] = {}
         for name in sorted(services):
@@ -109,9 +113,8 @@ class RepointSecret(Step[RepointParams]):
         return plan
 
     def apply(self, ctx: AppContext, plan: Plan) -> Outcome:
-        from vegaops.aws.ecs import Ecs
 
-        ecs = Ecs(ctx.client("ecs"))
+        ecs = ctx.aws.ecs
         outputs: dict[str, Any] = {"task_definitions": {}, "deployments": {}}
         for name, item in plan.state["services"].items():
             live = ecs.describe_task_definition(item["task_definition"])

@@ -6,7 +6,6 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from vegaops.aws.secrets import Secrets
 from vegaops.cmdline import prog
 from vegaops.errors import UsageError
 from vegaops.naming import secret_name
@@ -59,7 +58,7 @@ class PutSecret(Step[PutSecretParams]):
     def plan(self, ctx: AppContext) -> Plan:
         p = self.params
         name = secret_name(ctx.settings.secrets_prefix, p.name)
-        store = Secrets(ctx.client("secretsmanager"))
+        store = ctx.aws.secrets
         meta = store.describe(name)
         plan = Plan(step=self.id, outputs={"name": name}, state={"name": name})
         if meta is not None and meta.deleted is not None:
@@ -123,7 +122,7 @@ class PutSecret(Step[PutSecretParams]):
 
     def apply(self, ctx: AppContext, plan: Plan) -> Outcome:
         p = self.params
-        store = Secrets(ctx.client("secretsmanager"))
+        store = ctx.aws.secrets
         name: str = plan.state["name"]
         outcome = Outcome(outputs=dict(plan.outputs))
         if any(c.action in ("create", "update") for c in plan.changes):
@@ -143,9 +142,8 @@ class PutSecret(Step[PutSecretParams]):
 
 
 def _catalog(ctx: AppContext) -> Any:
-    from vegaops.aws.secrets import SecretsCatalog
 
-    return SecretsCatalog(ctx.client("secretsmanager"))
+    return ctx.aws.secrets
 
 
 @dataclass

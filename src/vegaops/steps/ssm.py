@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from vegaops.aws.ssm import Ssm
 from vegaops.cmdline import line, prog
 from vegaops.naming import param_name
 from vegaops.sensitive import Sensitive
@@ -43,7 +42,7 @@ class PutParameter(Step[PutParams]):
     def plan(self, ctx: AppContext) -> Plan:
         p = self.params
         name = param_name(ctx.settings.params_prefix, p.name)
-        ssm = Ssm(ctx.client("ssm"))
+        ssm = ctx.aws.ssm
         current = ssm.get(name, decrypt=True)
         want_type = "SecureString" if p.secure else "String"
         plan = Plan(step=self.id, outputs={"name": name}, state={"name": name, "type": want_type})
@@ -87,7 +86,7 @@ class PutParameter(Step[PutParams]):
 
     def apply(self, ctx: AppContext, plan: Plan) -> Outcome:
         p = self.params
-        ssm = Ssm(ctx.client("ssm"))
+        ssm = ctx.aws.ssm
         name = plan.state["name"]
         outcome = Outcome(outputs=dict(plan.outputs))
         for change in plan.changes:
@@ -122,7 +121,7 @@ class DeleteParameters(Step[DeleteParams]):
 
     def plan(self, ctx: AppContext) -> Plan:
         names = [param_name(ctx.settings.params_prefix, n) for n in self.params.names]
-        found = Ssm(ctx.client("ssm")).get_many(names, decrypt=False)
+        found = ctx.aws.ssm.get_many(names, decrypt=False)
         plan = Plan(step=self.id, state={"names": [n for n in names if n in found]})
         check_readers = True
         for name in names:
@@ -140,7 +139,7 @@ class DeleteParameters(Step[DeleteParams]):
         return plan
 
     def apply(self, ctx: AppContext, plan: Plan) -> Outcome:
-        deleted, _ = Ssm(ctx.client("ssm")).delete(plan.state["names"])
+        deleted, _ = ctx.aws.ssm.delete(plan.state["names"])
         done = set(deleted)
         return Outcome(changes=[c for c in plan.changes if c.target in done], outputs={"deleted": deleted})
 
@@ -194,7 +193,7 @@ class RollbackParameter(Step[RollbackParams]):
 
         p = self.params
         name = param_name(ctx.settings.params_prefix, p.name)
-        history = Ssm(ctx.client("ssm")).history(name, decrypt=True)
+        history = ctx.aws.ssm.history(name, decrypt=True)
         if not history:
             raise NotFoundError(f"parameter {name} not found", hint=f"list what exists: {prog()} config list")
         by_version = {v.version: v for v in history}
@@ -242,7 +241,7 @@ class RollbackParameter(Step[RollbackParams]):
         return plan
 
     def apply(self, ctx: AppContext, plan: Plan) -> Outcome:
-        ssm = Ssm(ctx.client("ssm"))
+        ssm = ctx.aws.ssm
         name = plan.state["name"]
         version = ssm.put(name, plan.state["value"], plan.state["type"], overwrite=True)
         ssm.label(name, version, [f"{ROLLBACK_LABEL}{version}"])

@@ -17,9 +17,6 @@ def service_env(a: AppContext, service: str, keys: bool = False) -> dict[str, st
     With ``keys``, a variable holding a whole JSON secret becomes one variable per key instead."""
     import json
 
-    from vegaops.aws.ecs import Ecs
-    from vegaops.aws.secrets import Secrets
-    from vegaops.aws.ssm import Ssm
     from vegaops.errors import NotFoundError
     from vegaops.refs import parse_value_from
 
@@ -28,7 +25,7 @@ def service_env(a: AppContext, service: str, keys: bool = False) -> dict[str, st
     if service in a.settings.services or any(s.ecs_service == service for s in a.settings.services.values()):
         svc = a.settings.service(service)
         ecs_name, container = svc.ecs_service or service, svc.container
-    ecs = Ecs(a.client("ecs"))
+    ecs = a.aws.ecs
     found, missing = ecs.describe_services(cluster, [ecs_name])
     if missing:
         raise NotFoundError(f"service {ecs_name} not found in cluster {cluster}", hint=f"{prog()} env vars")
@@ -39,7 +36,7 @@ def service_env(a: AppContext, service: str, keys: bool = False) -> dict[str, st
     picked = choose(td, container).name  # the service's own container, not a log router or agent
     chosen = next((c for c in defs if c.get("name") == picked), defs[0] if defs else {})
     env = {e["name"]: e.get("value", "") for e in chosen.get("environment", []) or []}
-    ssm, store = Ssm(a.client("ssm")), Secrets(a.client("secretsmanager"))
+    ssm, store = a.aws.ssm, a.aws.secrets
     for s in chosen.get("secrets", []) or []:
         ref = parse_value_from(s.get("valueFrom", ""))
         if ref.kind == "ssm":

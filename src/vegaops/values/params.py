@@ -18,13 +18,12 @@ if TYPE_CHECKING:
 
 def param_get(a: AppContext, name: str, reveal: bool, version: int | None) -> Result:
     """A parameter; a SecureString value stays masked unless revealed."""
-    from vegaops.aws.ssm import Ssm
     from vegaops.naming import param_name
     from vegaops.output.result import Fields, Result, Reveal
 
     full = param_name(a.settings.params_prefix, name)
     selector = f"{full}:{version}" if version is not None else full
-    p = Ssm(a.client("ssm")).get(selector, decrypt=True)
+    p = a.aws.ssm.get(selector, decrypt=True)
     if p is None:
         raise NotFoundError(f"parameter {selector} not found", hint=f"list what exists: {prog()} config list")
     data = {
@@ -53,13 +52,12 @@ def param_get(a: AppContext, name: str, reveal: bool, version: int | None) -> Re
 
 def param_list(a: AppContext, path: str | None, recursive: bool, values: bool, reveal: bool) -> Result:
     """The parameters under a path (SecureString values masked unless revealed)."""
-    from vegaops.aws.ssm import Ssm
     from vegaops.naming import param_path, relative
     from vegaops.output.result import Result, Table
 
     prefix = a.settings.params_prefix
     full = param_path(prefix, path)
-    params = sorted(Ssm(a.client("ssm")).by_path(full, recursive, decrypt=values), key=lambda p: p.name)
+    params = sorted(a.aws.ssm.by_path(full, recursive, decrypt=values), key=lambda p: p.name)
     columns = ["NAME", "TYPE", "VERSION", "LAST MODIFIED"] + (["VALUE"] if values else [])
     rows = []
     data = []
@@ -82,12 +80,11 @@ def param_list(a: AppContext, path: str | None, recursive: bool, values: bool, r
 
 def param_history(a: AppContext, name: str) -> Result:
     """A parameter's versions: who changed it and when (SecureString values masked)."""
-    from vegaops.aws.ssm import Ssm
     from vegaops.naming import param_name
     from vegaops.output.result import Result, Table
 
     full = param_name(a.settings.params_prefix, name)
-    versions = Ssm(a.client("ssm")).history(full, decrypt=True)
+    versions = a.aws.ssm.history(full, decrypt=True)
     if not versions:
         raise NotFoundError(f"parameter {full} not found", hint=f"list what exists: {prog()} config list")
     from vegaops.output.humanize import who

@@ -27,11 +27,10 @@ def repoint(a: AppContext, name: str, cluster: str, watch: bool) -> RunReport:
 
 def stale_services(a: AppContext, name: str, cluster: str) -> list[str]:
     """The services whose task definitions name the secret by an old ARN."""
-    from vegaops.aws.secrets import SecretsCatalog
     from vegaops.naming import secret_name
     from vegaops.refs import references, secret_matcher
 
-    meta = SecretsCatalog(a.client("secretsmanager")).describe(secret_name(a.settings.secrets_prefix, name))
+    meta = a.aws.secrets.describe(secret_name(a.settings.secrets_prefix, name))
     if meta is None:
         return []
     found = references(a, cluster, secret_matcher(meta.arn, meta.name), None, include_stale=True)

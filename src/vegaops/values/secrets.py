@@ -17,13 +17,12 @@ if TYPE_CHECKING:
 
 def secret_get(a: AppContext, name: str, key: str | None, reveal: bool, version_id: str | None) -> Result:
     """A secret masked (length, fingerprint, version, last changed; a JSON secret key by key), or revealed."""
-    from vegaops.aws.secrets import SecretsCatalog
     from vegaops.naming import secret_name
     from vegaops.output.result import Fields, Result, Reveal, View
     from vegaops.sensitive import Sensitive
 
     full = secret_name(a.settings.secrets_prefix, name)
-    store = SecretsCatalog(a.client("secretsmanager"))
+    store = a.aws.secrets
     meta = store.describe(full)
     if meta is None:
         raise NotFoundError(f"secret {full} not found", hint=f"list what exists: {prog()} secret list")
@@ -101,7 +100,6 @@ def _select(name: str, raw: str, key: str | None) -> str:
 
 def secret_list(a: AppContext, prefix: str | None, deleted: bool, refs: bool) -> Result:
     """The secrets under a prefix: name, last changed, version count, referencing services."""
-    from vegaops.aws.secrets import SecretsCatalog
     from vegaops.naming import relative
     from vegaops.output.result import Result, Table
     from vegaops.refs import secret_matches
@@ -109,7 +107,7 @@ def secret_list(a: AppContext, prefix: str | None, deleted: bool, refs: bool) ->
 
     base = a.settings.secrets_prefix
     full_prefix = (prefix or "")[1:] if (prefix or "").startswith("/") else base + (prefix or "")
-    items = SecretsCatalog(a.client("secretsmanager")).listing(full_prefix, include_deleted=deleted)
+    items = a.aws.secrets.listing(full_prefix, include_deleted=deleted)
     by_arn = services_by_secret(a) if refs and items else None
     rows: list[list[object]] = []
     data = []
@@ -147,12 +145,11 @@ def secret_list(a: AppContext, prefix: str | None, deleted: bool, refs: bool) ->
 
 def secret_history(a: AppContext, name: str) -> Result:
     """A secret's versions with their stages and dates (never values)."""
-    from vegaops.aws.secrets import SecretsCatalog
     from vegaops.naming import secret_name
     from vegaops.output.result import Result, Table
 
     full = secret_name(a.settings.secrets_prefix, name)
-    store = SecretsCatalog(a.client("secretsmanager"))
+    store = a.aws.secrets
     if store.describe(full) is None:
         raise NotFoundError(f"secret {full} not found", hint=f"list what exists: {prog()} secret list")
     versions = store.versions(full)
@@ -165,7 +162,6 @@ def secret_history(a: AppContext, name: str) -> Result:
 
 def secret_rollback(a: AppContext, name: str, to: str | None, redeploy_: bool, watch: bool) -> Result:
     """Make an earlier version current again, then redeploy its readers (``redeploy_``) or name them."""
-    from vegaops.aws.secrets import SecretsCatalog
     from vegaops.naming import secret_name
     from vegaops.refs import secret_matcher
     from vegaops.runbook import engine
@@ -177,11 +173,11 @@ def secret_rollback(a: AppContext, name: str, to: str | None, redeploy_: bool, w
     extra: dict[str, Any] = {}
     full = secret_name(a.settings.secrets_prefix, name)
     if redeploy_ and (report.changed or report.dry_run):
-        meta = SecretsCatalog(a.client("secretsmanager")).describe(full)
+        meta = a.aws.secrets.describe(full)
         if meta is not None:
             extra["redeploy"] = redeploy(a, secret_matcher(meta.arn, full), after, full, watch)
     elif report.changed:
-        meta = SecretsCatalog(a.client("secretsmanager")).describe(full)
+        meta = a.aws.secrets.describe(full)
         if meta is not None:
             extra["needs_redeploy"] = needs_redeploy(a, secret_matcher(meta.arn, full))
     return run_result(a, report, data=extra)
@@ -190,7 +186,6 @@ def secret_rollback(a: AppContext, name: str, to: str | None, redeploy_: bool, w
 def secret_refs(a: AppContext, name: str, param: bool, repoint: bool, watch: bool) -> Result:
     """The task definitions and services that reference a secret (or a parameter), the tasks started before
     its last change and references by an old ARN; with ``repoint``, the repoint run."""
-    from vegaops.aws.secrets import SecretsCatalog
     from vegaops.naming import secret_name
     from vegaops.output.result import Result, Table
     from vegaops.refs import param_matcher, references, secret_matcher
@@ -198,19 +193,18 @@ def secret_refs(a: AppContext, name: str, param: bool, repoint: bool, watch: boo
 
     cluster = a.settings.require_cluster()
     if param:
-        from vegaops.aws.ssm import Ssm
         from vegaops.naming import param_name
 
         if repoint:
             raise UsageError("--repoint is for secrets (SSM parameter ARNs do not change)", hint="drop --param")
         full = param_name(a.settings.params_prefix, name)
-        p = Ssm(a.client("ssm")).get(full, decrypt=False)
+        p = a.aws.ssm.get(full, decrypt=False)
         if p is None:
             raise NotFoundError(f"parameter {full} not found", hint=f"list what exists: {prog()} config list")
         matcher, changed = param_matcher(full), p.last_modified
     else:
         full = secret_name(a.settings.secrets_prefix, name)
-        meta = SecretsCatalog(a.client("secretsmanager")).describe(full)
+        meta = a.aws.secrets.describe(full)
         if meta is None:
             raise NotFoundError(f"secret {full} not found", hint=f"list what exists: {prog()} secret list")
         matcher, changed = secret_matcher(meta.arn, full), meta.last_changed
@@ -260,7 +254,6 @@ def secret_refs(a: AppContext, name: str, param: bool, repoint: bool, watch: boo
 def secret_set(a: AppContext, params: PutSecretParams, redeploy_: bool, watch: bool) -> Result:
     """Create or update a secret (one plan, one question; with ``redeploy_`` the redeploy of its readers is part
     of that plan); without ``redeploy_``, name the services whose running tasks keep the old value."""
-    from vegaops.aws.secrets import SecretsCatalog
     from vegaops.naming import secret_name
     from vegaops.refs import secret_matcher
     from vegaops.runbook import engine
@@ -273,7 +266,7 @@ def secret_set(a: AppContext, params: PutSecretParams, redeploy_: bool, watch: b
     readers: list[str] | None = None
     then: list[str] = []
     if redeploy_:  # the redeploy belongs to this command's one plan and one question
-        meta = SecretsCatalog(a.client("secretsmanager")).describe(full)
+        meta = a.aws.secrets.describe(full)
         matcher = (
             secret_matcher(meta.arn, full)
             if meta is not None
@@ -284,14 +277,14 @@ def secret_set(a: AppContext, params: PutSecretParams, redeploy_: bool, watch: b
     report = engine.run(a, a.command, [engine.single(PutSecret, params)], then=then)
     extra: dict[str, Any] = {}
     if redeploy_ and (report.changed or report.dry_run):
-        meta = SecretsCatalog(a.client("secretsmanager")).describe(full)
+        meta = a.aws.secrets.describe(full)
         if meta is not None:  # created by this run: match its ARN now
             matcher = secret_matcher(meta.arn, full)
         extra["redeploy"] = redeploy(a, matcher, after, full, watch, services=readers, confirmed=True)
     elif redeploy_:
         a.output.info("value unchanged; no redeploy needed")
     elif report.changed:
-        meta = SecretsCatalog(a.client("secretsmanager")).describe(full)
+        meta = a.aws.secrets.describe(full)
         if meta is not None:
             extra["needs_redeploy"] = needs_redeploy(a, secret_matcher(meta.arn, meta.name))
     return run_result(a, report, data=extra)

@@ -15,7 +15,6 @@ if TYPE_CHECKING:
 
 def service_variables(a: AppContext, service: str | None, keys: bool) -> Result:
     """Every variable of the services' live task definitions, where each comes from and whether it resolves."""
-    from vegaops.aws.ecs import Ecs
     from vegaops.output.result import Result, Table
     from vegaops.refs import TaskDefinitions, check_resolution, cluster_services, variables
 
@@ -34,7 +33,7 @@ def service_variables(a: AppContext, service: str | None, keys: bool) -> Result:
         wanted = [(svc.ecs_service or svc.name, svc.container) for svc in s.services.values()]
     else:
         wanted = [(name, None) for name in sorted(cluster_services(a, cluster))]
-    found, missing = Ecs(a.client("ecs")).describe_services(cluster, [w for w, _ in wanted]) if wanted else ({}, [])
+    found, missing = a.aws.ecs.describe_services(cluster, [w for w, _ in wanted]) if wanted else ({}, [])
     if service and missing:
         raise NotFoundError(
             f"service {wanted[0][0]} not found in cluster {cluster}",
@@ -83,12 +82,11 @@ def service_variables(a: AppContext, service: str | None, keys: bool) -> Result:
 def _json_keys(a: AppContext, data: list[dict[str, Any]]) -> list[list[object]]:
     """``env vars --keys``: a variable holding a whole JSON secret, as the one variable per key that
     ``exec``/``secret export --keys`` give (names by naming.env_var_name). Key names only, never values."""
-    from vegaops.aws.secrets import Secrets
     from vegaops.naming import env_var_name
     from vegaops.refs import parse_value_from
     from vegaops.stores import json_fields
 
-    store = Secrets(a.client("secretsmanager"))
+    store = a.aws.secrets
     rows: list[list[object]] = []
     for d in data:
         ref = parse_value_from(d.get("value_from") or "")
