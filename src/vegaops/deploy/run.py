@@ -561,14 +561,14 @@ def watch_command(
     return _result(ctx, o, items, start, [], planned=False)
 
 
-def rolled_back_flight(ctx: AppContext, cluster: str, name: str, svc: dict[str, Any]) -> dict[str, Any] | None:
+def rolled_back_flight(ctx: AppContext, cluster: str, name: str, svc: Mapping[str, Any]) -> dict[str, Any] | None:
     """The deployment ECS is rolling back (ServiceDeployment status ROLLBACK_*), from DescribeServices' list;
     None when there is none or the ServiceDeployment API cannot be read (enrichment: the in-flight one then)."""
     from vegaops.deploy.strategy import rolling_back
 
     items = ctx.enrichment.call(
         "ecs:ListServiceDeployments",
-        lambda: core.ecs_for(ctx).list_service_deployments(cluster, name, max_results=5),
+        lambda: ctx.aws.ecs.list_service_deployments(cluster, name, max_results=5),
         None,
         "which deployment a rollback in flight rolls back",
     )

@@ -39,7 +39,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -165,7 +165,7 @@ class Strategy:
         return text if self.controller == "ECS" else f"{self.controller} controller"
 
 
-def strategy_from_service(service: dict[str, Any] | None) -> Strategy:
+def strategy_from_service(service: Mapping[str, Any] | None) -> Strategy:
     """The deployment strategy a DescribeServices answer asks for (a deploy never changes it)."""
     if not service:
         return Strategy()
@@ -208,7 +208,7 @@ def _num(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def refuse_controller(service: dict[str, Any], name: str) -> None:
+def refuse_controller(service: Mapping[str, Any], name: str) -> None:
     """A CODE_DEPLOY or EXTERNAL deployment controller: refused before any change (exit 2), saying what to use."""
     controller = str((service.get("deploymentController") or {}).get("type") or "ECS")
     if controller == "ECS":
@@ -316,7 +316,7 @@ def progress_from_api(sd: dict[str, Any], at: float) -> Progress:
 
 
 def match_service_deployment(
-    items: Sequence[dict[str, Any]], deployment_id: str, created_at: datetime | None = None
+    items: Sequence[Mapping[str, Any]], deployment_id: str, created_at: datetime | None = None
 ) -> dict[str, Any] | None:
     """The ListServiceDeployments item of our ECS deployment: the same id at the ARN's end, else the one created
     closest to (at most 60 s from) our deployment's ``createdAt``. None: not found (never another one guessed)."""
@@ -337,7 +337,7 @@ def match_service_deployment(
     return best[1] if best else None
 
 
-def rolling_back(items: Sequence[dict[str, Any]], deployments: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+def rolling_back(items: Sequence[Mapping[str, Any]], deployments: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
     """The DescribeServices deployment whose service deployment ECS is rolling back (status ROLLBACK_REQUESTED
     or ROLLBACK_IN_PROGRESS), matched by id or creation time; None when there is none."""
     ended = ROLLBACK_STATUSES | {"ROLLBACK_SUCCESSFUL", "ROLLBACK_FAILED"}  # (still listed: just ended)

@@ -298,7 +298,7 @@ class Watcher:
         base = min(known) if len(known) == len(hints) else min(interval, *known)
         return base * self.random.uniform(0.9, 1.0)
 
-    def _progress(self, t: Tracked, service: dict[str, Any] | None, snap: Snapshot) -> None:
+    def _progress(self, t: Tracked, service: Mapping[str, Any] | None, snap: Snapshot) -> None:
         """Read the service deployment's progress (DescribeServiceDeployments) for a blue/green, linear or
         canary service, or for --wait-until: every poll while stages move, every ~30 s through a long bake or
         a pause (at once when DescribeServices changed). Denied or unsupported: reported once, and the
