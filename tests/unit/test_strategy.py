@@ -428,3 +428,12 @@ def test_without_details_ecs_words_name_the_cause(reason: str, says: str) -> Non
     ]
     v = run(BG, seq)
     assert v.exit_code == 5 and says in v.reasons[0], v.reasons
+
+
+def test_a_pause_seen_late_says_how_long_it_has_waited_from_its_timeout() -> None:
+    # BG's pause hook has a 30-minute timeout; the hook expires 10 minutes after this first read: 20 minutes waited
+    hist = [sd(0, "POST_PRODUCTION_TRAFFIC_SHIFT", hooks=[pause_hook(expires=600)])]
+    paused = st.pause(hist, 0, BG)
+    assert paused is not None and paused.waited == 1200.0 and paused.expires_in == 600.0
+    assert "waiting 20m00s" in paused.text("web") and "in 10m00s ECS will roll back" in paused.text("web")
+    assert st.pause(hist, 0).waited == 0.0  # type: ignore[union-attr]  # without the strategy: what was seen

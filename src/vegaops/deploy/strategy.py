@@ -444,7 +444,10 @@ class Pause:
         )
 
 
-def pause(history: Sequence[Progress], now: float) -> Pause | None:
+def pause(history: Sequence[Progress], now: float, strategy: Strategy | None = None) -> Pause | None:
+    """The pause hook the deployment waits at. How long it has waited: since this watch first saw it, or (the
+    hook's configured timeout known) the timeout minus the time left before ``expiresAt``, when that is longer
+    (a watch that re-attached mid-pause)."""
     if not history:
         return None
     p = history[-1]
@@ -452,10 +455,18 @@ def pause(history: Sequence[Progress], now: float) -> Pause | None:
     if hook is None or p.status not in ACTIVE_STATUSES:
         return None
     since = paused_since(history, hook.hook_id)
+    waited = max(0.0, now - (since if since is not None else now))
     expires = None
     if hook.expires_at is not None and p.now is not None:
         expires = max(0.0, (hook.expires_at - p.now).total_seconds() - (now - p.at))
-    return Pause(hook, p.stage, max(0.0, now - (since if since is not None else now)), expires)
+        configured = [
+            h.timeout_minutes or DEFAULT_HOOK_TIMEOUT_MIN
+            for h in (strategy.hooks if strategy else ())
+            if h.target_type == "PAUSE" and (p.stage in h.stages or not h.stages)
+        ]
+        if len(configured) == 1:
+            waited = max(waited, configured[0] * 60.0 - expires)
+    return Pause(hook, p.stage, waited, expires)
 
 
 def _dur(seconds: float | None) -> str:
@@ -489,7 +500,7 @@ def fields(strategy: Strategy, history: Sequence[Progress], now: float) -> dict[
             ],
         }
     )
-    paused = pause(history, now)
+    paused = pause(history, now, strategy)
     if paused is not None:
         out["paused"] = {
             "hook": paused.hook.name,
@@ -692,7 +703,7 @@ def assess(
 
 
 def _waiting(strategy: Strategy, history: Sequence[Progress], p: Progress) -> str:
-    paused = pause(history, p.at)
+    paused = pause(history, p.at, strategy)
     if paused is not None:
         return paused.text("")
     text = summary(fields(strategy, history, p.at))
@@ -733,7 +744,7 @@ def timed_out(
     extra: list[str] = []
     if p.stage:
         extra.append(f"the deployment was at {p.stage} ({p.status})")
-    paused = pause(history, p.at)
+    paused = pause(history, p.at, strategy)
     if paused is not None:
         extra.append(paused.text(target.service))
     remaining = bake_remaining(strategy, history, p.at)

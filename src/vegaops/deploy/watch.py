@@ -649,7 +649,7 @@ class Watcher:
         paused = extra.get("paused")
         if paused and paused["id"] not in t.announced_pauses:
             t.announced_pauses.add(paused["id"])
-            pause = st.pause(t.progress, self.clock.monotonic() - self.start)
+            pause = st.pause(t.progress, self.clock.monotonic() - self.start, t.strategy)
             self.emit(
                 {
                     "event": "paused",
