@@ -28,7 +28,7 @@ WRITES = (
     "secretsmanager:PutSecretValue",
     "secretsmanager:CreateSecret",
 )
-SERVICES = ["vega-api", "vega-llm-proxy", "vega-worker"]
+SERVICES = ["vega-api", "vega-checkout", "vega-llm-proxy", "vega-search", "vega-worker"]
 
 
 @pytest.fixture
