@@ -30,12 +30,10 @@ def env_list(a: AppContext) -> Result:
     )
 
 
-def env_show(a: AppContext, name: str | None) -> Result:
-    """An environment's resolved settings and where each value came from."""
+def env_show(a: AppContext) -> Result:
+    """The selected environment's resolved settings and where each value came from."""
     from vegaops.output.result import Fields, Result, Table, View
 
-    if name is not None:
-        a.options.env, a.options.env_source = name, "argument"
     s = a.settings
     rows = [[key, setting.value, setting.source] for key, setting in s.values.items()]
     services = [[svc.name, svc.ecs_service, svc.container, svc.ecr_repo, svc.health_url] for svc in s.services.values()]

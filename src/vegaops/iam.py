@@ -274,6 +274,67 @@ POLICIES: dict[str, CommandPolicy] = {
             {"ssm:GetParametersByPath": "the SSM parameters too", "kms:Decrypt": "customer KMS keys"},
         ),
         CommandPolicy(
+            "run",
+            "a one-off task of a service (its task definition, network, launch type): logs live, its exit code",
+            (
+                "ecs:DescribeServices",
+                "ecs:DescribeTaskDefinition",
+                "ecs:RunTask",
+                "ecs:DescribeTasks",
+                "ecs:StopTask",
+                "iam:PassRole",
+            ),
+            {
+                "logs:FilterLogEvents": "the task's log lines, live (the exit code does not depend on them)",
+                "ecs:ListTasks": "ecs.run with a key (runbooks): skips a run that already exited 0",
+            },
+            (
+                "iam:PassRole on the task definition's taskRoleArn and executionRoleArn (RunTask passes them)",
+                "ecs:StopTask: --timeout and Ctrl-C stop the task (unless --keep-running)",
+            ),
+        ),
+        CommandPolicy(
+            "shell",
+            "ECS Exec into a running task of a service, after a preflight",
+            (
+                "ecs:DescribeServices",
+                "ecs:ListTasks",
+                "ecs:DescribeTasks",
+                "ecs:DescribeTaskDefinition",
+                "ecs:ExecuteCommand",
+            ),
+            {
+                "iam:SimulatePrincipalPolicy": "checks the task role's ssmmessages permissions in the preflight",
+                "ecs:UpdateService": "--enable: turns ECS Exec on and starts a new deployment",
+                "ssm:GetParameter": "sandbox without the plugin: the container's parameters for the local shell",
+                "secretsmanager:GetSecretValue": "sandbox without the plugin: the secrets for the local shell",
+            },
+            (
+                "the task role needs ssmmessages:CreateControlChannel, CreateDataChannel, OpenControlChannel and "
+                "OpenDataChannel; the task must reach ssmmessages (NAT or a VPC endpoint)",
+            ),
+        ),
+        CommandPolicy(
+            "port-forward",
+            "a local port to a host inside the VPC (RDS, Aurora, ElastiCache) through a running task (SSM)",
+            (
+                "ecs:DescribeServices",
+                "ecs:ListTasks",
+                "ecs:DescribeTasks",
+                "ecs:DescribeTaskDefinition",
+                "ssm:StartSession",
+            ),
+            {
+                "iam:SimulatePrincipalPolicy": "checks the task role's ssmmessages permissions in the preflight",
+                "rds:DescribeDBInstances": "--remote db: the endpoint of the environment's database (health_rds)",
+                "rds:DescribeDBClusters": "--remote db: the endpoint of an Aurora cluster (health_rds)",
+            },
+            (
+                "ssm:StartSession on the ECS task (arn:aws:ecs:REGION:ACCOUNT:task/CLUSTER/*) and on the document "
+                "AWS-StartPortForwardingSessionToRemoteHost",
+            ),
+        ),
+        CommandPolicy(
             "exec",
             "run a command with the environment's secrets and config as variables",
             ("secretsmanager:ListSecrets", "secretsmanager:GetSecretValue"),

@@ -77,6 +77,10 @@ RUNS = [
     ("deploy abort", ["deploy", "abort", "worker"]),
     ("deploy stop", ["deploy", "stop", "worker"]),
     ("rollback", ["rollback", "llm-proxy"]),
+    ("run", ["run", "worker", "--", "true"]),
+    ("run", ["run", "worker", "--timeout", "0.5", "--", "sleep", "5"]),  # StopTask on the timeout
+    ("shell", ["shell", "llm-proxy", "--", "true"]),  # the sandbox's local shell: no plugin here
+    ("port-forward", ["port-forward", "llm-proxy", "--remote", "vega-db:5432"]),  # refused: no plugin
 ]
 
 

@@ -284,6 +284,79 @@ def _ecs_stop(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
     return StopDeployment(StopParams("vega-checkout"))  # ABORT: the deployment ends STOPPED, nothing left in flight
 
 
+class _SimulatedClock:
+    """A fake clock whose sleeps advance the sandbox's simulator in-process: a task RunTask creates is
+    handed to it (as the sandbox server's middleware does) and runs its command as a local process."""
+
+    def __init__(self) -> None:
+        from vegaops.clock import FakeClock
+        from vegaops.sandbox.simulator import Simulator
+
+        self.fake = FakeClock()
+        self.sim = Simulator(speed=1.0, region="eu-central-1")
+        self.sim.set_now(self.fake.now())
+
+    def now(self) -> datetime:
+        return self.fake.now()
+
+    def monotonic(self) -> float:
+        return self.fake.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        import time
+
+        self.fake.sleep(seconds)
+        for cluster, tasks in self.sim.backend.tasks.items():
+            for arn, task in tasks.items():
+                if arn not in self.sim.oneoffs and str(task.started_by or "").startswith("vegaops-run"):
+                    self.sim.adopt_run(cluster, arn, task.overrides)
+        time.sleep(0.05)  # the task's process runs in real time
+        self.sim.tick(self.fake.now())
+
+
+def _ecs_run(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.run import RunParams, RunTask
+
+    ec2, ecs = boto3.client("ec2"), boto3.client("ecs")
+    subnet = ec2.describe_subnets()["Subnets"][0]["SubnetId"]
+    group = ec2.create_security_group(GroupName="tasks", Description="tasks")["GroupId"]
+    ecs.create_cluster(clusterName="vega-staging")
+    ecs.register_task_definition(
+        family="vega-api",
+        networkMode="awsvpc",
+        requiresCompatibilities=["FARGATE"],
+        containerDefinitions=[
+            {
+                "name": "api",
+                "image": "public.ecr.aws/docker/library/python:3",
+                "memory": 512,
+                "logConfiguration": {
+                    "logDriver": "awslogs",
+                    "options": {"awslogs-group": "/ecs/vega-api", "awslogs-stream-prefix": "ecs"},
+                },
+            }
+        ],
+    )
+    ecs.create_service(
+        cluster="vega-staging",
+        serviceName="vega-api",
+        taskDefinition="vega-api:1",
+        desiredCount=1,
+        launchType="FARGATE",
+        platformVersion="1.4.0",
+        networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group]}},
+    )
+    ctx.clock = _SimulatedClock()
+    return RunTask(RunParams(service="api", command=["sh", "-c", "echo migrated"], key="v2"))
+
+
+def _enable_exec(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.exec import EnableExec, EnableExecParams
+
+    _service(request.getfixturevalue("monkeypatch"))
+    return EnableExec(EnableExecParams(service="api"))
+
+
 CASES: dict[str, Case] = {
     "ssm.put": Case(_ssm_put),
     "ssm.delete": Case(_ssm_delete),
@@ -305,6 +378,8 @@ CASES: dict[str, Case] = {
     "ecs.force-redeploy": Case(_force_redeploy),
     "ecs.continue": Case(_ecs_continue, e2e=True),
     "ecs.stop": Case(_ecs_stop, e2e=True),
+    "ecs.run": Case(_ecs_run, e2e=True),  # runs a local process
+    "ecs.enable-exec": Case(_enable_exec),
 }
 
 

@@ -1,7 +1,7 @@
 """``cli/`` mirrors the command tree: a command's code is found from its name in one step.
 
 - ``vegaops config get`` lives in ``vegaops.cli.config.get``, ``vegaops status`` in ``vegaops.cli.status``; a
-  word that is a Python keyword or would shadow something gets a trailing underscore (``exec_``, ``import_``);
+  Python keyword gets a trailing underscore (``import_``), and so does ``exec`` (a builtin ``app.py`` would shadow);
   ``-`` becomes ``_`` (``iam-policy`` -> ``iam_policy``). A group's own callback (``vegaops deploy --tag``)
   lives in the group's package under the group's name (``vegaops.cli.deploy.deploy``).
 - A group's ``__init__`` only assembles: no function of its own.
@@ -141,3 +141,16 @@ def test_no_cli_module_imports_another_commands_module() -> None:
             if importer not in allowed:
                 bad.append(f"{file.relative_to(CLI)} imports {target}")
     assert not bad, "\n".join(bad)
+
+
+PLUMBING = {f"{PREFIX}.{name}" for name in ("app", "argv", "common", "tree")} | {PREFIX}
+
+
+def test_every_cli_module_is_a_command_a_group_or_the_plumbing() -> None:
+    """A helper module under cli/ (``cli/secret/_shared.py``) would be shared code in the wrong place: it belongs
+    in a domain package, where the commands of every group can reach it."""
+    found = commands()
+    known = PLUMBING | {module for _, module, _ in found}
+    known |= {f"{PREFIX}.{path[0].replace('-', '_')}" for path, _, group in found if group or len(path) > 1}
+    stray = sorted(module_name(f) for f in CLI.rglob("*.py") if module_name(f) not in known)
+    assert not stray, stray

@@ -184,7 +184,8 @@ KNOWN_PACKAGE_CYCLES = {
     # - steps/ecs.py drives deploy.watch/verdict/core while deploy/run.py and deploy/status.py call steps.ecs
     #   (being reshaped into one pipeline, issue 14 item 3);
     # - images.running picks the service's container with deploy.containers, which parses with images.reference;
-    # - deploy.run announces a deploy through vegaops.ci, which reads the run's context.
+    # - deploy.run announces a deploy through vegaops.ci, which reads the run's context;
+    # - tasks (run, shell) picks the service's container with deploy.containers, and steps.run/steps.exec drive it.
     frozenset(
         {
             "vegaops.ci",
@@ -195,6 +196,7 @@ KNOWN_PACKAGE_CYCLES = {
             "vegaops.runbook",
             "vegaops.sandbox",
             "vegaops.steps",
+            "vegaops.tasks",
         }
     ),
 }

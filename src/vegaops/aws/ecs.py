@@ -3,7 +3,7 @@
 Responses are returned as the API's dictionaries (the ``mypy_boto3_ecs`` shapes), wrapped where a call needs
 batching, pagination (botocore paginators) or a fallback. ``ServiceDeployment`` APIs are optional on the
 endpoint: when it answers "unknown/invalid action" or "not implemented" the layer remembers it and returns
-``None``. Calls are counted by the layer's :class:`~vegaops.aws.layer.CallCounter` (botocore's before-call
+``None``. Calls are counted by the layer's :class:`~vegaops.aws.calls.CallCounter` (botocore's before-call
 hook); ``Ecs.calls`` reads it.
 """
 

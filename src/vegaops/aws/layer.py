@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from mypy_boto3_elasticache import ElastiCacheClient
     from mypy_boto3_elbv2 import ElasticLoadBalancingv2Client
     from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_iam import IAMClient
     from mypy_boto3_logs import CloudWatchLogsClient
     from mypy_boto3_pricing import PricingClient
     from mypy_boto3_rds import RDSClient
@@ -166,6 +167,11 @@ class Aws:
     @cached_property
     def sts(self) -> STSClient:
         client: STSClient = self._client("sts")
+        return client
+
+    @cached_property
+    def iam(self) -> IAMClient:
+        client: IAMClient = self._client("iam")
         return client
 
     @cached_property

@@ -22,11 +22,14 @@ from vegaops.cli import (
     iam_policy,
     image,
     logs,
+    port_forward,
     rollback,
+    run,
     runbook,
     sandbox,
     secret,
     setup,
+    shell,
     status,
 )
 from vegaops.context import CURRENT, AppContext, GlobalOptions
@@ -82,6 +85,10 @@ app.command("debug")(debug.debug)
 app.command("iam-policy")(iam_policy.iam_policy)
 app.add_typer(secret.app, name="secret")
 app.command("exec", context_settings={"allow_interspersed_args": False})(exec_.exec_)
+# run SERVICE [options] -- CMD: options after SERVICE (as the issue writes it); nothing after -- is parsed
+app.command("run")(run.run)
+app.command("shell")(shell.shell)
+app.command("port-forward")(port_forward.port_forward)
 
 
 def _version(value: bool) -> None:

@@ -1,16 +1,17 @@
-"""What every command module uses: the shared option declarations, the context, emitting results."""
+"""What the command modules share, and nothing command-specific: option declarations used by more than one
+command, ``app_ctx`` (the run's AppContext from typer's context) and ``emit`` (a Result through ``ctx.output``,
+its exit code as the process's)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-
-from vegaops.runbook.result import run_result
 
 if TYPE_CHECKING:
     from vegaops.context import AppContext
     from vegaops.output.result import Result
+    from vegaops.runbook.engine import RunReport
 
 __all__ = [
     "DryRunOpt",
@@ -23,8 +24,7 @@ __all__ = [
     "WatchOpt",
     "app_ctx",
     "emit",
-    "run_result",  # vegaops.runbook.result's, for the commands whose work is one run of the engine
-    "value_read",
+    "run_result",
 ]
 
 WaitUntilOpt = Annotated[
@@ -72,13 +72,6 @@ def emit(app: AppContext, result: Result) -> None:
         raise typer.Exit(result.exit_code)
 
 
-def value_read(data: str, what: str, where: str, hint: str) -> str:
-    """A value already read as text: one trailing newline (\\n or \\r\\n) dropped; empty is an error."""
-    from vegaops.inputs import strip_value
-
-    return strip_value(data, what, where, hint)
-
-
 KeysOpt = Annotated[
     bool,
     typer.Option(
@@ -101,3 +94,10 @@ VarFileOpt = Annotated[
         "--var-file", help="Variable KEY=PATH read from a file ('-' = stdin), so secrets stay off the command line."
     ),
 ]
+
+
+def run_result(app: AppContext, report: RunReport, data: Any = None, message: str | None = None) -> Result:
+    """:func:`vegaops.runbook.result.run_result`, imported on first use (not at start-up)."""
+    from vegaops.runbook.result import run_result as build
+
+    return build(app, report, data, message)

@@ -9,7 +9,6 @@ import typer
 
 from vegaops.cli.common import DryRunOpt, app_ctx, emit
 from vegaops.errors import UsageError
-from vegaops.inputs import parse_pairs
 
 PairOpt = list[str] | None
 
@@ -45,6 +44,7 @@ def setup(
     dry_run: DryRunOpt = False,
 ) -> None:
     """Discover the estate, choose, and write vegaops.toml; create missing secrets and parameters."""
+    from vegaops.inputs import parse_pairs
     from vegaops.setup.plan import check_name, check_tag_rule
     from vegaops.setup.run import run_setup
     from vegaops.setup.wizard import SetupOptions

@@ -199,6 +199,11 @@ class Output:
         self.stderr.write(line + "\n")
         self.stderr.flush()
 
+    def line(self, text: str) -> None:
+        """One line of a stream's content on stdout, as is (a task's log line, an ARN for scripts)."""
+        self.stdout.write(text + "\n")
+        self.stdout.flush()
+
     def event(self, obj: dict[str, Any]) -> None:
         """One NDJSON line on stdout (json mode only): for streams of state changes or log events."""
         self.stdout.write(to_json(obj) + "\n")

@@ -276,4 +276,5 @@ def adopt_seeded(sim: Simulator, result: SeedResult) -> None:
     for name in result.services:
         service = sim.backend.services[f"{CLUSTER}:{name}"]
         service.deployment_configuration = dict(result.deployment_configuration[name])
+        service.enable_execute_command = True  # ECS Exec on (moto's CreateService drops it): vegaops shell works
         sim.adopt(service, instant=True)

@@ -77,6 +77,7 @@ class SandboxServer:
 
         with self.lock:
             self.sim.paused = True
+            self.sim.stop_processes()
             moto_api_backend.reset()
             self.sim.services.clear()
             self.sim.faults.clear()
@@ -115,6 +116,8 @@ class SandboxServer:
     def shutdown(self) -> None:
         """Stop simulating and stop the registry child; the process exits right after (no HTTP teardown)."""
         self.stopping.set()
+        with self.lock:
+            self.sim.stop_processes()  # one-off tasks' local processes never outlive the sandbox
         if getattr(self, "registry", None) is not None:
             self.registry.stop()
 

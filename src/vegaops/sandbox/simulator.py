@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import math
 import random
+import signal
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from vegaops.sandbox.images import GOOD, Outcome, outcome_for
 from vegaops.sandbox.logs import TaskLog
+from vegaops.sandbox.oneoff import OneOffTask
 from vegaops.sandbox.state import ACCOUNT_ID, REGION
 
 # Durations in simulated seconds (divided by the speed factor in wall time).
@@ -140,6 +142,7 @@ class Simulator:
         self._rng = random.Random(seed)
         self.minute = MINUTE_S  # simulated seconds per minute of bake time, step bake and hook timeout
         self.paused = False  # while the server (re)seeds: services created then are adopted as already running
+        self.oneoffs: dict[str, OneOffTask] = {}  # RunTask's tasks, by ARN (vegaops.sandbox.oneoff)
         pin_moto_task_states()
 
     # ----- moto access -------------------------------------------------------------------------
@@ -190,6 +193,8 @@ class Simulator:
             self._step(service, sim)
         for key in [k for k in self.services if k not in live]:
             del self.services[key]
+        for task in list(self.oneoffs.values()):
+            self.step_oneoff(task)
 
     # ----- adoption ------------------------------------------------------------------------------
     def adopt(self, service: Any, instant: bool) -> SimService:
@@ -313,6 +318,8 @@ class Simulator:
         task.last_status = "PROVISIONING"
         task.desired_status = "RUNNING"
         task.availability_zone = f"{self.region}a"
+        # ECS Exec: a task gets it when the service had it enabled at the task's start
+        task.enable_execute_command = bool(getattr(service, "enable_execute_command", False))
         for container in task.containers:
             container.task_arn = task.task_arn
             container.last_status = "PENDING"
@@ -1010,6 +1017,149 @@ class Simulator:
                     }
                 )
         return out
+
+    # ----- one-off tasks (RunTask) -----------------------------------------------------------------
+    def adopt_run(self, cluster: str, task_arn: str, overrides: dict[str, Any] | None) -> None:
+        """A task RunTask created (the server calls this): run it as local processes (vegaops.sandbox.oneoff)."""
+        from vegaops.sandbox import oneoff
+
+        cluster = cluster.rsplit("/", 1)[-1] or "default"
+        moto_task = self.backend.tasks.get(cluster, {}).get(task_arn)
+        if moto_task is None or task_arn in self.oneoffs:
+            return
+        defs = list(self.backend.describe_task_definition(moto_task.task_definition_arn).container_definitions)
+        now = self._now()
+        moto_task.created_at = now
+        moto_task.last_status = "PROVISIONING"
+        moto_task.desired_status = "RUNNING"
+        moto_task.availability_zone = f"{self.region}a"
+        for container in moto_task.containers:
+            container.task_arn = moto_task.task_arn
+            container.last_status = "PENDING"
+            if hasattr(container, "exitCode"):
+                del container.exitCode
+        outcome = outcome_for(defs, self.region, self.behaviours, None)
+        self.oneoffs[task_arn] = oneoff.build(task_arn, cluster, defs, overrides, outcome, self.region, self.t)
+
+    def step_oneoff(self, task: OneOffTask) -> None:
+        import time as _time
+
+        from vegaops.sandbox import oneoff
+
+        moto_task = self.backend.tasks.get(task.cluster, {}).get(task.arn)
+        if moto_task is None:  # the backend was reset
+            oneoff.finish(task)
+            del self.oneoffs[task.arn]
+            return
+        if task.state == "STOPPED":
+            return
+        now = self._now()
+        age = self.t - task.since
+        if moto_task.desired_status == "STOPPED" and task.stopping_since is None:  # StopTask
+            reason = moto_task.stopped_reason or "Task stopped by user"
+            if task.state in ("PROVISIONING", "PENDING"):
+                self._oneoff_stopped(task, moto_task, "UserInitiated", reason)
+                return
+            task.stopping_since = _time.monotonic()
+            task.state = "DEACTIVATING"
+            moto_task.last_status = "DEACTIVATING"
+            moto_task.stopping_at = now
+            oneoff.signal_all(task, signal.SIGTERM)
+        if task.stopping_since is not None:
+            oneoff.flush_logs(task)
+            if not oneoff.running(task) or _time.monotonic() - task.stopping_since >= oneoff.STOP_GRACE_S:
+                for run in task.containers:  # stopped with the task: SIGTERM's exit code unless it exited
+                    if run.proc is None and run.exit_code is None:
+                        run.exit_code = 143 if task.outcome.behaviour == GOOD else None
+                reason = moto_task.stopped_reason or "Task stopped by user"
+                self._oneoff_stopped(task, moto_task, "UserInitiated", reason)
+            return
+        behaviour = task.outcome.behaviour
+        if task.state == "PROVISIONING" and age >= PROVISION_S:
+            task.state, task.since = "PENDING", self.t
+            moto_task.last_status = "PENDING"
+            moto_task.pull_started_at = now
+        elif task.state == "PENDING" and age >= PULL_S:
+            if behaviour in ("pull", "secrets"):
+                detail = task.outcome.detail
+                reason = (
+                    f"CannotPullContainerError: pull image manifest has been retried 7 time(s): failed to "
+                    f"resolve ref {detail}: {detail}: not found"
+                    if behaviour == "pull"
+                    else "ResourceInitializationError: unable to pull secrets or registry auth: execution resource "
+                    "retrieval failed: unable to retrieve secret from asm: service call has been retried 1 "
+                    f"time(s): failed to fetch secret {detail} from secrets manager: "
+                    "ResourceNotFoundException: Secrets Manager can't find the specified secret."
+                )
+                self._oneoff_stopped(task, moto_task, "TaskFailedToStart", reason)
+                return
+            task.state, task.since = "RUNNING", self.t
+            moto_task.last_status = "RUNNING"
+            moto_task.pull_stopped_at = now
+            moto_task.started_at = now
+            for container in moto_task.containers:
+                container.last_status = "RUNNING"
+            if behaviour == GOOD:
+                oneoff.start(task)
+                if oneoff.no_local_program(task):  # the image's own program: it runs as a service's would
+                    for run in task.containers:
+                        run.log.started(now, "")
+        elif task.state == "RUNNING":
+            if behaviour in ("crash", "oom"):
+                if age >= CRASH_AFTER_S:
+                    app = task.containers[0]
+                    app.log.crashed(now, behaviour)
+                    app.exit_code = 137 if behaviour == "oom" else 1
+                    if behaviour == "oom":
+                        app.reason = "OutOfMemoryError: Container killed due to memory usage"
+                    self._oneoff_stopped(
+                        task, moto_task, "EssentialContainerExited", "Essential container in task exited"
+                    )
+                return
+            oneoff.flush_logs(task)
+            exited = oneoff.poll(task)
+            if exited is not None:
+                failed_start = (exited.reason or "").startswith("CannotStartContainerError")
+                self._oneoff_stopped(
+                    task,
+                    moto_task,
+                    "TaskFailedToStart" if failed_start else "EssentialContainerExited",
+                    exited.reason if failed_start and exited.reason else "Essential container in task exited",
+                )
+
+    def _oneoff_stopped(self, task: OneOffTask, moto_task: Any, stop_code: str, reason: str) -> None:
+        from vegaops.sandbox import oneoff
+
+        oneoff.finish(task)
+        now = self._now()
+        task.state = "STOPPED"
+        moto_task.last_status = "STOPPED"
+        moto_task.desired_status = "STOPPED"
+        moto_task.stop_code = stop_code
+        moto_task.stopped_reason = reason
+        moto_task.stopped_at = now
+        moto_task.execution_stopped_at = now
+        moto_task.stopping_at = getattr(moto_task, "stopping_at", None) or now
+        runs = {run.name: run for run in task.containers}
+        for container in moto_task.containers:
+            container.last_status = "STOPPED"
+            run = runs.get(str(container.name))
+            if run is None:
+                continue
+            if run.exit_code is not None:
+                container.exitCode = run.exit_code
+            elif run.proc is None and stop_code == "EssentialContainerExited":
+                container.exitCode = 0  # an idle sidecar stops cleanly with the task
+            if run.reason:
+                container.reason = run.reason
+
+    def stop_processes(self) -> None:
+        """Stop every one-off task's processes (the sandbox stops or resets)."""
+        from vegaops.sandbox import oneoff
+
+        for task in list(self.oneoffs.values()):
+            oneoff.finish(task)
+        self.oneoffs.clear()
 
     # ----- writing moto's view -------------------------------------------------------------------
     def _write(self, service: Any, sim: SimService) -> None:

@@ -28,6 +28,8 @@ STEPS: dict[str, str] = {
     "secrets.repoint": "vegaops.steps.repoint:RepointSecret",
     "ecs.continue": "vegaops.steps.service_deployments:ContinueDeployment",
     "ecs.stop": "vegaops.steps.service_deployments:StopDeployment",
+    "ecs.run": "vegaops.steps.run:RunTask",
+    "ecs.enable-exec": "vegaops.steps.exec:EnableExec",
 }
 
 

@@ -1,5 +1,6 @@
-"""What the ``config`` commands read and show: one SSM parameter, the parameters under a path, a parameter's
-versions. SecureString values stay masked unless revealed."""
+"""What the ``config`` commands do with SSM Parameter Store: show one parameter, the parameters under a path, a
+parameter's versions; set one and roll one back (through the engine), then redeploy or name the services that
+read it. SecureString values stay masked unless revealed."""
 
 from __future__ import annotations
 

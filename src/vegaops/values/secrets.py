@@ -1,5 +1,6 @@
-"""What the ``secret`` commands read and show: one secret, the secrets under a prefix, a secret's versions, and
-the task definitions that reference one. Values stay masked (length and fingerprint) unless revealed."""
+"""What the ``secret`` commands do with Secrets Manager: show one secret, the secrets under a prefix, a secret's
+versions and the task definitions that reference it; set one and roll one back (through the engine), then
+redeploy or name the services that read it. Values stay masked (length and fingerprint) unless revealed."""
 
 from __future__ import annotations
 

@@ -11,7 +11,6 @@ from vegaops import completion
 from vegaops.cli.common import DryRunOpt, RedeployOpt, WatchOpt, app_ctx, emit
 from vegaops.cmdline import prog
 from vegaops.errors import UsageError
-from vegaops.inputs import parse_pairs
 
 if TYPE_CHECKING:
     from vegaops.context import AppContext
@@ -59,6 +58,7 @@ def set_(
     dry_run: DryRunOpt = False,
 ) -> None:
     """Create or update a parameter; an unchanged value writes nothing (no new version)."""
+    from vegaops.inputs import parse_pairs
     from vegaops.steps.ssm import PutParams
     from vegaops.values.params import param_set
 

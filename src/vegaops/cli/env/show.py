@@ -16,4 +16,6 @@ def show(
     from vegaops.environments import env_show
 
     a = app_ctx(ctx)
-    emit(a, env_show(a, name))
+    if name is not None:
+        a.options.env, a.options.env_source = name, "argument"
+    emit(a, env_show(a))

@@ -12,7 +12,6 @@ from vegaops import completion
 from vegaops.cli.common import DryRunOpt, RedeployOpt, WatchOpt, app_ctx, emit
 from vegaops.cmdline import prog
 from vegaops.errors import UsageError
-from vegaops.inputs import parse_pairs
 
 if TYPE_CHECKING:
     from vegaops.context import AppContext
@@ -67,6 +66,7 @@ def set_(
     dry_run: DryRunOpt = False,
 ) -> None:
     """Create or update a secret; an unchanged value writes no new version."""
+    from vegaops.inputs import parse_pairs
     from vegaops.steps.secrets import PutSecretParams
     from vegaops.values.secrets import secret_set
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from vegaops.sandbox.admin import FAULT_MODES
-from vegaops.sandbox.middleware import deployments
+from vegaops.sandbox.middleware import deployments, tasks
 from vegaops.sandbox.simulator import Simulator
 
 StartResponse = Callable[..., Any]
@@ -75,6 +75,14 @@ class SandboxMiddleware:
                 service == "ecs" and operation == "ListTasks" and params.get("serviceName") and status.startswith("200")
             ):
                 body = self._tasks_of_service(params, body)
+            elif service == "ecs" and operation == "RunTask" and status.startswith("200"):
+                body = tasks.after_run_task(self.sim, params, body)
+            elif service == "ecs" and operation == "StopTask" and status.startswith("200"):
+                body = tasks.after_stop_task(self.sim, params, body)
+            elif service == "ecs" and operation == "DescribeTasks" and status.startswith("200"):
+                body = tasks.decorate_tasks(self.sim, params, body)
+            elif service == "ecs" and operation == "DescribeServices" and status.startswith("200"):
+                body = tasks.decorate_services(self.sim, params, body)
             elif service == "secretsmanager" and operation == "ListSecretVersionIds" and status.startswith("200"):
                 body = self._version_dates(body)
             elif service == "ssm" and operation == "PutParameter" and status.startswith("200"):
@@ -249,6 +257,12 @@ class SandboxMiddleware:
             return None
         if service == "ecs" and operation in deployments.OPERATIONS:
             return (*deployments.answer(self.sim, operation, params), "application/x-amz-json-1.1")
+        if service == "ecs" and operation == "ExecuteCommand":
+            return (*tasks.execute_command(self.sim, params), "application/x-amz-json-1.1")
+        if service == "ssm" and operation == "StartSession":
+            return (*tasks.start_session(self.sim, params), "application/x-amz-json-1.1")
+        if service == "iam" and operation == "SimulatePrincipalPolicy":
+            return (*tasks.simulate_principal_policy(params), "text/xml")
         if service == "elasticloadbalancing" and operation == "DescribeTargetHealth":
             arn = params.get("TargetGroupArn", "")
             if not any(t.target_group == arn for s in self.sim.services.values() for t in s.tasks.values()):
@@ -280,6 +294,7 @@ class SandboxMiddleware:
                 "pendingCount": service.pending_count,
                 "events": service.events[:20],
                 "deploymentConfiguration": getattr(service, "deployment_configuration", None) or {},
+                "enableExecuteCommand": bool(getattr(service, "enable_execute_command", False)),
             }
         )
         return json.dumps(doc, default=_json_default).encode()

@@ -1,0 +1,1 @@
+"""One-off tasks, ECS Exec shells and port forwards (``vegaops run``, ``shell``, ``port-forward``)."""
