@@ -83,7 +83,8 @@ def test_a_blue_green_row_shows_stage_weights_bake_and_pause(monkeypatch: pytest
             {
                 "event": "paused",
                 "service": "vega-api",
-                "message": "paused at POST_TEST_TRAFFIC_SHIFT by pause hook p1: waiting 1m00s; in 29m00s ECS will roll back",
+                "message": "paused at POST_TEST_TRAFFIC_SHIFT by pause hook p1: waiting 1m00s; in 29m00s ECS will roll "
+                "back",
             }
         )
     text = err.getvalue()
