@@ -1,6 +1,7 @@
 """Blue/green watch costs and latencies: the real Watcher against the real ECS simulator, on one simulated clock.
 
 .venv/bin/python bench/strategies.py [--bake-minutes 60]
+.venv/bin/python bench/strategies.py --sandbox      # --wait-until as a process against the real sandbox
 
 In-process moto (``mock_aws``) with the sandbox's estate and simulator at speed 1 and real minutes (60 simulated
 seconds), so a 60-minute bake lasts 3600 simulated seconds; the watcher sleeps on a clock that advances the
@@ -150,6 +151,7 @@ def watch(
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--bake-minutes", type=int, default=60)
+    parser.add_argument("--sandbox", action="store_true", help="instead: --wait-until on the real sandbox")
     args = parser.parse_args()
     from vegaops.deploy.strategy import STAGES
 
@@ -210,5 +212,65 @@ def main() -> None:
             print(f"| {stage} | {verdict.outcome} | {gap} |")
 
 
+def on_the_sandbox(stages: Sequence[str]) -> None:
+    """``vegaops deploy --wait-until STAGE`` as a process against the real sandbox (speed 1, a sandbox minute of
+    10 s): wall seconds from the sandbox entering the stage (its service event) to the command's exit."""
+    import subprocess
+    import tempfile
+    import time
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    import boto3
+
+    from vegaops.sandbox import admin
+    from vegaops.sandbox.process import start
+
+    vegaops = str(Path(sys.executable).with_name("vegaops"))
+    with tempfile.TemporaryDirectory() as tmp:
+        handle = start(speed=1.0, state_dir=Path(tmp) / "state")
+        env = {**os.environ, "VEGAOPS_STATE_DIR": str(Path(tmp) / "state")}
+        ecs = boto3.client(
+            "ecs",
+            endpoint_url=handle.endpoint,
+            region_name=REGION,
+            aws_access_key_id="sandbox",
+            aws_secret_access_key="sandbox",
+        )
+        print("\n| --wait-until (real sandbox, speed 1) | exit | exit after the stage began (s) |")
+        print("|---|---|---|")
+        try:
+            for stage in stages:
+                admin.reset(handle.endpoint)
+                if stage == "paused":
+                    admin.set_fault(handle.endpoint, "checkout", "hook-pause")
+                cmd = [
+                    vegaops,
+                    "--env",
+                    "sandbox",
+                    "deploy",
+                    "--tag",
+                    "v1.2.3-stable",
+                    "checkout",
+                    "--wait-until",
+                    stage,
+                ]
+                proc = subprocess.run(cmd, env=env, cwd=tmp, capture_output=True, text=True, check=False)
+                ended = datetime.now(UTC)
+                time.sleep(0.2)
+                want = "POST_TEST_TRAFFIC_SHIFT" if stage == "paused" else stage
+                events = ecs.describe_services(cluster="vega-sandbox", services=["vega-checkout"])["services"][0][
+                    "events"
+                ]
+                began = [e["createdAt"] for e in events if f"entered lifecycle stage {want}." in e["message"]]
+                gap = f"{(ended - min(began)).total_seconds():.2f}" if began else "-"
+                print(f"| {stage} | {proc.returncode} | {gap} |")
+        finally:
+            handle.stop()
+
+
 if __name__ == "__main__":
-    main()
+    if "--sandbox" in sys.argv:
+        on_the_sandbox(["TEST_TRAFFIC_SHIFT", "PRODUCTION_TRAFFIC_SHIFT", "BAKE_TIME", "paused"])
+    else:
+        main()
