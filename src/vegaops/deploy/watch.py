@@ -101,6 +101,7 @@ class Tracked:
     sd_arn: str | None = None
     sd_unreadable: bool = False  # the ServiceDeployment API is denied or missing: DescribeServices alone
     announced_pauses: set[str] = field(default_factory=set)
+    announced_no_stage: bool = False
     sd_key: tuple[Any, ...] = ()  # what DescribeServices showed at the last progress read
 
 
@@ -357,6 +358,16 @@ class Watcher:
             return
         if found:
             t.progress.append(st.progress_from_api(found[0], now))
+            if self.options.wait_until and t.progress[-1].stage is None and not t.announced_no_stage:
+                t.announced_no_stage = True
+                self.emit(
+                    {
+                        "event": "info",
+                        "service": t.target.service,
+                        "message": f"--wait-until {self.options.wait_until}: ECS reports no lifecycle stage for "
+                        f"this {t.strategy.name} deployment: waiting for the final verdict instead",
+                    }
+                )
             if len(t.progress) > 200:  # bounded on long bakes; the first reads of each stage matter most
                 del t.progress[1:-150]
 
