@@ -437,3 +437,19 @@ def test_a_pause_seen_late_says_how_long_it_has_waited_from_its_timeout() -> Non
     assert paused is not None and paused.waited == 1200.0 and paused.expires_in == 600.0
     assert "waiting 20m00s" in paused.text("web") and "in 10m00s ECS will roll back" in paused.text("web")
     assert st.pause(hist, 0).waited == 0.0  # type: ignore[union-attr]  # without the strategy: what was seen
+
+
+def test_long_linear_steps_and_canaries_are_polled_like_a_bake() -> None:
+    # LIN: 20% steps of 5 minutes; the weight went to 40% at 100 s
+    shifting = [sd(0, "PRODUCTION_TRAFFIC_SHIFT", prod=20), sd(100, "PRODUCTION_TRAFFIC_SHIFT", prod=40)]
+    assert st.step_remaining(LIN, shifting, 160) == 240.0
+    assert st.poll_hint(LIN, shifting, 160, None) == st.BAKE_POLL
+    assert not st.sd_due(LIN, shifting, 120, changed=False, wait_until=None)
+    assert st.sd_due(LIN, shifting, 131, changed=False, wait_until=None)
+    assert st.sd_due(LIN, shifting, 390, changed=False, wait_until=None)  # the step is about to end
+    assert st.poll_hint(LIN, shifting, 395, "BAKE_TIME") == st.WAIT_POLL
+    # CAN: 10% for 15 minutes, then the rest at once (no step bake after 100%)
+    canary = [sd(0, "PRODUCTION_TRAFFIC_SHIFT", prod=10)]
+    assert st.step_remaining(CAN, canary, 60) == 840.0
+    assert st.step_remaining(CAN, [sd(0, "PRODUCTION_TRAFFIC_SHIFT", prod=100)], 60) is None
+    assert st.step_remaining(BG, [sd(0, "PRODUCTION_TRAFFIC_SHIFT", prod=100)], 60) is None

@@ -753,15 +753,42 @@ def timed_out(
     return replace(base, reasons=(*base.reasons, *extra))
 
 
+def step_remaining(strategy: Strategy, history: Sequence[Progress], now: float) -> float | None:
+    """Seconds until a linear step or the canary ends (its step bake time, counted from the first read of the
+    current production weight: at most this), or None outside a timed production traffic shift."""
+    if not history or history[-1].stage != "PRODUCTION_TRAFFIC_SHIFT":
+        return None
+    p = history[-1]
+    if strategy.name == LINEAR:
+        minutes = strategy.step_bake_minutes
+    elif strategy.name == CANARY and (p.production_weight or 0) < 100:
+        minutes = strategy.canary_bake_minutes
+    else:
+        return None
+    if not minutes:
+        return None
+    since: float | None = None
+    for read in history:
+        same = read.stage == p.stage and read.production_weight == p.production_weight
+        since = (read.at if since is None else since) if same else None
+    return None if since is None else max(0.0, minutes * 60.0 - (now - since))
+
+
+def _quiet_remaining(strategy: Strategy, history: Sequence[Progress], now: float) -> float | None:
+    """Seconds left in a long timed phase (the bake, a linear step, the canary), or None."""
+    bake = bake_remaining(strategy, history, now)
+    return bake if bake is not None else step_remaining(strategy, history, now)
+
+
 def poll_hint(strategy: Strategy, history: Sequence[Progress], now: float, wait_until: str | None) -> float | None:
     """The poll interval this strategy's state asks for (None: the watcher's own schedule)."""
     p = history[-1] if history else None
     waiting_for_stage = wait_until is not None and (
         p is None or (wait_until != PAUSED and stage_index(p.stage) < stage_index(wait_until)) or wait_until == PAUSED
     )
-    remaining = bake_remaining(strategy, history, now)
+    remaining = _quiet_remaining(strategy, history, now)
     if remaining is not None and remaining > BAKE_POLL + 5:
-        # a long bake: an alarm's rollback shows in DescribeServices; close to its end, poll faster again
+        # a long bake or step: an alarm's rollback shows in DescribeServices; close to its end, poll faster again
         return min(BAKE_POLL, max(WAIT_POLL, remaining - BAKE_POLL))
     if p is not None and p.paused_hook is not None and wait_until != PAUSED:
         return BAKE_POLL
@@ -779,16 +806,17 @@ def sd_due(
     every: float = BAKE_SD_EVERY,
 ) -> bool:
     """Whether to read DescribeServiceDeployments at this poll: always while stages move; during a long
-    bake or a pause only every ``every`` seconds, or when DescribeServices changed."""
+    bake, linear step, canary or pause only every ``every`` seconds (every poll once it is about to end), or
+    when DescribeServices changed."""
     if not history or changed:
         return True
     p = history[-1]
     if p.status not in ACTIVE_STATUSES | ROLLBACK_STATUSES and p.status != "STOP_REQUESTED":
         return False  # final: nothing more to read
-    quiet = p.stage == "BAKE_TIME" or (p.paused_hook is not None and wait_until != PAUSED)
+    remaining = _quiet_remaining(strategy, history, now)
+    quiet = remaining is not None or (p.paused_hook is not None and wait_until != PAUSED)
     if quiet:
-        remaining = bake_remaining(strategy, history, now)
-        if remaining is not None and remaining <= every:
+        if remaining is not None and remaining <= BAKE_POLL + 5:
             return True
         return now - p.at >= every
     return True
