@@ -37,6 +37,8 @@ class Env:
     clock: Any
     ecs: Any
     entered: list[tuple[float, str]] = field(default_factory=list)  # (clock time, stage) the simulator entered
+    watched: str = "vega-checkout"
+    watch_calls: int = 0
 
 
 @contextmanager
@@ -76,12 +78,28 @@ def estate(bake_minutes: int) -> Iterator[Env]:
         service.deployment_configuration = {**service.deployment_configuration, "bakeTimeInMinutes": bake_minutes}
 
         class SimEcs(Ecs):
-            """The ECS layer over in-process moto; ServiceDeployment calls answered by the sandbox middleware."""
+            """The ECS layer over in-process moto; ServiceDeployment calls answered by the sandbox middleware
+            (counted here: they never reach botocore, whose hook counts the others)."""
+
+            def __init__(self, client: Any) -> None:
+                super().__init__(client)
+                self.answered: dict[str, int] = {}
+
+            @property
+            def calls(self) -> dict[str, int]:
+                merged = dict(super().calls)
+                for op, n in self.answered.items():
+                    merged[op] = merged.get(op, 0) + n
+                return merged
+
+            @property
+            def total_calls(self) -> int:
+                return sum(self.calls.values())
 
             def list_service_deployments(
                 self, cluster: str, service: str, max_results: int = 20
             ) -> list[dict[str, Any]] | None:
-                self.calls["list_service_deployments"] = self.calls.get("list_service_deployments", 0) + 1
+                self.answered["list_service_deployments"] = self.answered.get("list_service_deployments", 0) + 1
                 _, body = deployments.answer(
                     sim, "ListServiceDeployments", {"cluster": cluster, "service": service, "maxResults": max_results}
                 )
@@ -89,7 +107,7 @@ def estate(bake_minutes: int) -> Iterator[Env]:
                 return items
 
             def describe_service_deployments(self, arns: Sequence[str]) -> list[dict[str, Any]] | None:
-                self.calls["describe_service_deployments"] = self.calls.get("describe_service_deployments", 0) + 1
+                self.answered["describe_service_deployments"] = self.answered.get("describe_service_deployments", 0) + 1
                 _, body = deployments.answer(sim, "DescribeServiceDeployments", {"serviceDeploymentArns": list(arns)})
                 found: list[dict[str, Any]] = body["serviceDeployments"]
                 return found
@@ -99,7 +117,7 @@ def estate(bake_minutes: int) -> Iterator[Env]:
         last: dict[str, str | None] = {"stage": None}
 
         def note() -> None:
-            svc = sim.services.get((CLUSTER, "vega-checkout"))
+            svc = sim.services.get((CLUSTER, env.watched))
             stage = svc.deployments[0].stage if svc else None
             if stage != last["stage"] and stage is not None:
                 env.entered.append((clock.monotonic(), stage))
@@ -145,6 +163,7 @@ def watch(
         options=WatchOptions(timeout=timeout, seed=3, wait_until=wait_until),
     )
     verdict = watcher.run()[service]
+    env.watch_calls = watcher.calls  # the watch's own ECS calls (not the deploy's)
     return verdict, events, start, env.clock.monotonic()
 
 
@@ -193,11 +212,42 @@ def main() -> None:
     # 2. a rolling watch on the same estate, for comparison
     with estate(args.bake_minutes) as env:
         verdict, _events, start, end = watch(env, "vega-api")
-        total = env.ecs.total_calls
+        total = env.watch_calls
         print(
             f"rolling watch (vega-api): {verdict.outcome} after {end - start:.1f} s, {total} ECS calls = "
             f"{total / max((end - start) / 60.0, 1e-9):.1f}/min"
         )
+    # 2b. a LINEAR deployment (20% steps of 5 minutes, then a 5-minute bake): calls per minute through the shift
+    with estate(args.bake_minutes) as env:
+        from vegaops.sandbox.env import CLUSTER
+
+        env.watched = "vega-search"
+        service = env.sim.backend.services[f"{CLUSTER}:vega-search"]
+        service.deployment_configuration = {
+            **service.deployment_configuration,
+            "strategy": "LINEAR",
+            "linearConfiguration": {"stepPercent": 20.0, "stepBakeTimeInMinutes": 5},
+            "bakeTimeInMinutes": 5,
+        }
+        marks: list[tuple[float, int]] = []
+        plain_sleep = env.clock.sleep
+
+        def marking_sleep(seconds: float) -> None:
+            plain_sleep(seconds)
+            marks.append((env.clock.monotonic(), env.ecs.total_calls))
+
+        env.clock.sleep = marking_sleep  # type: ignore[method-assign]
+        verdict, _events, start, end = watch(env, "vega-search")
+        shift = next((at for at, s in env.entered if s == "PRODUCTION_TRAFFIC_SHIFT"), None)
+        after = next((at for at, s in env.entered if s == "POST_PRODUCTION_TRAFFIC_SHIFT"), None)
+        if shift is not None and after is not None:
+            inside = [c for at, c in marks if shift <= at <= after]
+            minutes = (after - shift) / 60.0
+            print(
+                f"LINEAR (vega-search, 20% steps of 5 min): {verdict.outcome} after {end - start:.1f} s; "
+                f"{inside[-1] - inside[0]} ECS calls in the {minutes:.1f}-minute traffic shift = "
+                f"{(inside[-1] - inside[0]) / minutes:.1f}/min; the whole watch {dict(env.ecs.calls)}"
+            )
     # 3. --wait-until: seconds from entering the stage to the watch returning
     print("\n| --wait-until | outcome | returned after the stage began (s) |")
     print("|---|---|---|")
