@@ -185,7 +185,10 @@ def _click_command() -> Any:
 
 @pytest.fixture
 def cli():  # type: ignore[no-untyped-def]
-    """Run vegaops in-process (typer's CliRunner isolation); returns exit code, stdout and stderr."""
+    """Run vegaops in-process through the real error boundary (``vegaops.main.execute``, typer's CliRunner
+    isolation for the streams); returns exit code, stdout and stderr."""
+    from vegaops.main import execute
+
     runner = CliRunner()
     guard = LeakGuard()
     command = _click_command()
@@ -194,8 +197,8 @@ def cli():  # type: ignore[no-untyped-def]
         with runner.isolation(input=input) as (stdout, stderr, _):
             code: int = 0
             try:
-                command.main(args=list(args), prog_name="vegaops")
-            except SystemExit as exit_:  # what typer's CliRunner.invoke does with the exit
+                code, _ctx = execute(list(args), command=command)
+            except SystemExit as exit_:  # shell completion exits
                 if isinstance(exit_.code, int) or exit_.code is None:
                     code = exit_.code or 0
                 else:

@@ -1,18 +1,20 @@
 """The error boundary: any exception escaping a command becomes output and an exit code.
 
-Used by ``vegaops.main`` (around the whole run) and by the root command group (``vegaops.cli.app``, so a run
-through typer's test runner gets the same answer); it sits below both so neither imports the other.
+Called from one place, ``vegaops.main`` (around the whole run), with the context of the run when the root
+callback built one (``ctx``; None when parsing failed before it): the output mode, the command's name and the
+reports of the runbooks it ran come from it.
 """
 
 from __future__ import annotations
 
 import os
-import sys
-import traceback
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vegaops.errors import ExitCode, InternalError, Interrupted, UsageError, VegaopsError
+
+if TYPE_CHECKING:
+    from vegaops.context import AppContext
 
 
 def _wants_json(argv: Sequence[str]) -> bool:
@@ -23,16 +25,17 @@ def _wants_json(argv: Sequence[str]) -> bool:
     return os.environ.get("VEGAOPS_OUTPUT") == "json"
 
 
-def _report(error: VegaopsError, argv: Sequence[str], debug: bool, exc: BaseException | None = None) -> int:
-    from vegaops.context import CURRENT
+def report_error(
+    error: VegaopsError, ctx: AppContext | None, argv: Sequence[str], debug: bool, exc: BaseException | None = None
+) -> int:
+    """Render ``error`` (one line + hint, or the JSON envelope) and return its exit code."""
     from vegaops.output.render import Output
     from vegaops.output.result import Result
 
-    ctx = CURRENT[0] if CURRENT else None
     output = ctx.output if ctx else Output("json" if _wants_json(argv) else "human")
     command = ctx.command if ctx else "vegaops"
     error.message = _one_line(error.message)
-    error.hint = _one_line(error.hint) if error.hint else _default_hint(error, command)
+    error.hint = _one_line(error.hint) if error.hint else _default_hint(error, command, ctx)
     data = None
     report = getattr(error, "report", None)
     unavailable = error.exit_code == ExitCode.UNAVAILABLE
@@ -46,7 +49,7 @@ def _report(error: VegaopsError, argv: Sequence[str], debug: bool, exc: BaseExce
         if hasattr(report, "stopped"):  # what a run stopped part-way applied, and how to finish or undo it
             data["stopped"] = report.stopped()
     if debug and exc is not None:
-        traceback.print_exception(exc, file=sys.stderr)
+        output.traceback(exc)
     result = Result(
         command=command,
         status="error",
@@ -63,12 +66,13 @@ def _report(error: VegaopsError, argv: Sequence[str], debug: bool, exc: BaseExce
     return int(error.exit_code)
 
 
-def _default_hint(error: VegaopsError, command: str) -> str | None:
+def _default_hint(error: VegaopsError, command: str, ctx: AppContext | None) -> str | None:
     """Every user error ends with a hint; these are for the errors raised without one."""
     if error.exit_code == ExitCode.USAGE:
         from vegaops.cmdline import line
 
-        return f"see {line(*(command.split() if command != 'vegaops' else []), '--help')}"
+        words = command.split() if command != "vegaops" else []
+        return f"see {line(*words, '--help', options=ctx.options if ctx else None)}"
     if error.exit_code == ExitCode.NOT_FOUND:
         return "check the name, the environment (--env) and the region (--region)"
     if error.exit_code == ExitCode.AUTH:
@@ -99,13 +103,15 @@ def _what_changed(reports: list[Any]) -> str:
     return f"{said}; {again}; check the network, --region, AWS_ENDPOINT_URL or VEGAOPS_AWS_TIMEOUT"
 
 
-def _usage(exc: Any) -> UsageError:
+def usage_error(exc: Any) -> UsageError:
     """A typer/click usage error as a vegaops one: one line naming the command, plus a hint."""
     message = " ".join(str(exc.format_message()).split())
-    from vegaops.cmdline import command_words, line
+    from vegaops.cmdline import command_words, line, options_of
 
-    words = command_words(getattr(exc, "ctx", None))  # click's command_path holds a group's usage
-    return UsageError(f"{' '.join(['vegaops', *words])}: {message}", hint=f"see {line(*words, '--help')}")
+    click_ctx = getattr(exc, "ctx", None)
+    words = command_words(click_ctx)  # click's command_path holds a group's usage
+    hint = f"see {line(*words, '--help', options=options_of(click_ctx))}"
+    return UsageError(f"{' '.join(['vegaops', *words])}: {message}", hint=hint)
 
 
 # Commands that change nothing: Ctrl-C is how a person stops them (logs tail -f, deploy watch, health --wait).
@@ -141,39 +147,31 @@ READ_ONLY = frozenset(
 )
 
 
-def _read_only() -> bool:
-    from vegaops.context import CURRENT
-
-    return bool(CURRENT) and CURRENT[0].command in READ_ONLY
-
-
-def _quiet_interrupt(argv: Sequence[str]) -> int:
+def _quiet_interrupt(ctx: AppContext, argv: Sequence[str]) -> int:
     """Ctrl-C on a read-only command: 130 and no error line (json mode: its one envelope, status interrupted)."""
-    from vegaops.context import CURRENT
     from vegaops.output.result import Result
 
-    ctx = CURRENT[0]
     if ctx.output.json or _wants_json(argv):
         ctx.output.result(Result(ctx.command, "interrupted", int(ExitCode.INTERRUPTED)))
-    elif sys.stderr.isatty():
-        sys.stderr.write("\n")  # past the ^C the terminal echoed
+    else:
+        ctx.output.end_echoed_line()  # past the ^C the terminal echoed
     return int(ExitCode.INTERRUPTED)
 
 
-def handle(exc: BaseException, argv: Sequence[str], debug: bool) -> int:
+def handle(exc: BaseException, ctx: AppContext | None, argv: Sequence[str], debug: bool) -> int:
     """Turn any exception escaping a command into output and an exit code."""
     if isinstance(exc, VegaopsError):
-        return _report(exc, argv, debug, exc)
-    if isinstance(exc, KeyboardInterrupt | Interrupted) and _read_only():
-        return _quiet_interrupt(argv)
+        return report_error(exc, ctx, argv, debug, exc)
+    if isinstance(exc, KeyboardInterrupt | Interrupted) and ctx is not None and ctx.command in READ_ONLY:
+        return _quiet_interrupt(ctx, argv)
     if isinstance(exc, KeyboardInterrupt):
-        return _report(Interrupted("interrupted", hint="nothing further was changed"), argv, debug)
+        return report_error(Interrupted("interrupted", hint="nothing further was changed"), ctx, argv, debug)
     from vegaops.aws.errors import is_botocore_error, translate
 
     if is_botocore_error(exc):
-        return _report(translate(exc), argv, debug, exc)
+        return report_error(translate(exc), ctx, argv, debug, exc)
     error = InternalError(
         f"internal error: {type(exc).__name__}: {exc}",
         hint="this is a bug in vegaops; rerun with --debug and report it",
     )
-    return _report(error, argv, debug, exc)
+    return report_error(error, ctx, argv, debug, exc)

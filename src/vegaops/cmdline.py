@@ -1,8 +1,14 @@
 """Hints you can paste: every ``vegaops ...`` command line vegaops prints is rendered here.
 
-The root command records the global options that choose *where* a command acts (``--env``, ``--config``,
-``--profile``, ``--region``; given as flags or as ``VEGAOPS_*`` variables) and every hint carries them, so
+Every hint carries the global options that choose *where* the command acts (``--env``, ``--config``,
+``--profile``, ``--region``; given as flags or as ``VEGAOPS_*`` variables), so
 ``re-attach with: vegaops --env prod deploy watch api`` works as printed, in this shell or another one.
+
+The options come from the run's context, found through the click context of the command being run (the root
+callback puts the ``AppContext`` on the root click context); nothing is kept in this module. Outside a command
+(a unit test calling a step, the error boundary after the command's context was closed) there is none and the
+hint is plain ``vegaops ...`` unless the caller passes ``options``. click's current context is per thread: a
+hint built in a worker thread gets no scoping options (none is today).
 """
 
 from __future__ import annotations
@@ -13,12 +19,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from vegaops.context import GlobalOptions
 
-# One command runs per process; a plain global (not a ContextVar) so hints built in worker threads see it too.
-_GLOBALS: list[str] = []
 
-
-def remember(options: GlobalOptions | None) -> None:
-    """Record the scoping options of the command being run (``None``: forget them)."""
+def scoping(options: GlobalOptions | None) -> list[str]:
+    """The flags that choose where ``options`` act: ``--config``, ``--env``, ``--profile``, ``--region``."""
     flags: list[str] = []
     if options is not None:
         if options.config is not None:
@@ -29,17 +32,30 @@ def remember(options: GlobalOptions | None) -> None:
             flags += ["--profile", options.profile]
         if options.region:
             flags += ["--region", options.region]
-    _GLOBALS[:] = flags
+    return flags
 
 
-def prog() -> str:
+def options_of(click_ctx: Any) -> GlobalOptions | None:
+    """The global options of the run a click context belongs to (None before the root callback built them)."""
+    root = click_ctx.find_root() if click_ctx is not None else None
+    options = getattr(getattr(root, "obj", None), "options", None)
+    return options
+
+
+def _current() -> GlobalOptions | None:
+    from typer._click.globals import get_current_context  # typer's vendored Click: the command being run
+
+    return options_of(get_current_context(silent=True))
+
+
+def prog(options: GlobalOptions | None = None) -> str:
     """``vegaops`` with the scoping options: the head of a command line written around placeholders."""
-    return shlex.join(["vegaops", *_GLOBALS])
+    return shlex.join(["vegaops", *scoping(options or _current())])
 
 
-def line(*args: str) -> str:
+def line(*args: str, options: GlobalOptions | None = None) -> str:
     """A whole vegaops command line, each argument quoted for a POSIX shell."""
-    return shlex.join(["vegaops", *_GLOBALS, *args])
+    return shlex.join(["vegaops", *scoping(options or _current()), *args])
 
 
 def command_words(ctx: Any) -> list[str]:

@@ -15,6 +15,7 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from vegaops.errors import ConfigError
@@ -42,6 +43,7 @@ ENV_KEYS: dict[str, tuple[type, str]] = {
     "health_sqs_max_depth": (int, "most messages a health-checked SQS queue may hold (default 1000)"),
     "health_sqs_max_age": (int, "oldest message age in seconds a health-checked queue may hold (default 600)"),
     "aws_timeout": (int, "seconds after which an AWS endpoint that does not answer gives up, retries included"),
+    "schedules_follow": (bool, "deploy moves scheduled tasks (EventBridge) of a deployed family to its new revision"),
 }
 # Integer keys and their smallest allowed value: checked with the key path, never silently replaced.
 _INT_MINIMUM: dict[str, int] = {
@@ -73,9 +75,6 @@ NOTIFY_KEYS: dict[str, tuple[type, str]] = {
 }
 TOP_KEYS = ("project", "env", "service", "notify")
 
-# Environments that need no entry in vegaops.toml. A provider returns that env's settings.
-BUILTIN_ENVS: dict[str, Callable[[], dict[str, Any]]] = {}
-
 
 def _sandbox_env() -> dict[str, Any]:
     from vegaops.sandbox.env import sandbox_env
@@ -83,7 +82,8 @@ def _sandbox_env() -> dict[str, Any]:
     return sandbox_env()
 
 
-BUILTIN_ENVS["sandbox"] = _sandbox_env
+# Environments that need no entry in vegaops.toml. A provider returns that env's settings. Read-only.
+BUILTIN_ENVS: Mapping[str, Callable[[], dict[str, Any]]] = MappingProxyType({"sandbox": _sandbox_env})
 
 _MAY_BE_EMPTY = ("secrets_prefix", "params_prefix", "source_repo_prefix", "health_expect_body")
 _TYPE_WORDS = {str: "a string", bool: "true or false", int: "an integer", list: "a list", dict: "a table"}
@@ -410,6 +410,7 @@ def _defaults(project_name: str | None, env: str | None) -> dict[str, Any]:
         "health_sqs_max_depth": 1000,
         "health_sqs_max_age": 600,
         "aws_timeout": None,
+        "schedules_follow": True,
     }
 
 

@@ -123,11 +123,5 @@ class AppContext:
 
     def ask(self) -> Prompter:
         if self.prompter is None:
-            self.prompter = QuestionaryPrompter() if self.interactive else NoInputPrompter()
+            self.prompter = QuestionaryPrompter(self.output.say) if self.interactive else NoInputPrompter()
         return self.prompter
-
-
-# The context of the run in progress, so the error boundary and CI reporting can render in the chosen output
-# mode. Set by the root callback (vegaops.cli.app), cleared by vegaops.main.run. It lives here, below both,
-# so neither imports the command tree for it.
-CURRENT: list[AppContext] = []

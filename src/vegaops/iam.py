@@ -53,6 +53,18 @@ _FIND_SERVICES = {
     "ecs:DescribeTaskDefinition": "finds the services (and task definitions) that reference the secret",
 }
 
+_SCHEDULES_READ = {
+    "scheduler:ListSchedules": "EventBridge Scheduler schedules that run the environment's tasks",
+    "scheduler:GetSchedule": "each such schedule's target (task definition, network, input)",
+    "events:ListRules": "EventBridge rules on a schedule",
+    "events:ListTargetsByRule": "the rules' ECS targets",
+}
+_SCHEDULES_FOLLOW = {
+    **_SCHEDULES_READ,
+    "scheduler:UpdateSchedule": "scheduled tasks follow the deploy to the new revision (schedules_follow)",
+    "events:PutTargets": "rule targets follow the deploy to the new revision (schedules_follow)",
+}
+
 POLICIES: dict[str, CommandPolicy] = {
     p.command: p
     for p in (
@@ -75,6 +87,7 @@ POLICIES: dict[str, CommandPolicy] = {
                 "ecs:ListTaskDefinitions": "deploy history and the rollback target; pruning old revisions",
                 "ecs:DeregisterTaskDefinition": "prunes revisions beyond the kept number",
                 "ecs:StopServiceDeployment": "stops a deployment that fails fast without a circuit breaker",
+                **_SCHEDULES_FOLLOW,
             },
             (
                 "iam:PassRole on the task definition's taskRoleArn and executionRoleArn (RegisterTaskDefinition "
@@ -143,7 +156,11 @@ POLICIES: dict[str, CommandPolicy] = {
                 "ecs:UpdateService",
                 *_LOCK,
             ),
-            {**_WATCH_OPTIONAL, "ecs:TagResource": "records the rollback's outcome on the revision"},
+            {
+                **_WATCH_OPTIONAL,
+                "ecs:TagResource": "records the rollback's outcome on the revision",
+                **_SCHEDULES_FOLLOW,
+            },
         ),
         CommandPolicy(
             "status",
@@ -152,6 +169,73 @@ POLICIES: dict[str, CommandPolicy] = {
             {
                 "ecs:DescribeTaskDefinition": "the image and tag each service runs",
                 "elasticloadbalancing:DescribeTargetHealth": "target health counts",
+                "application-autoscaling:DescribeScalableTargets": "each service's autoscaling bounds",
+                "application-autoscaling:DescribeScalingPolicies": "each service's scaling policies",
+            },
+        ),
+        CommandPolicy(
+            "scale",
+            "desired counts (watched to a steady state), autoscaling bounds, suspend/resume, --all 0 and --restore",
+            (
+                "ecs:DescribeServices",
+                "ecs:UpdateService",
+                "application-autoscaling:DescribeScalableTargets",
+                "application-autoscaling:RegisterScalableTarget",
+                "ssm:GetParameter",
+                "ssm:PutParameter",
+                "ssm:GetParametersByPath",
+                "ssm:DeleteParameters",
+            ),
+            dict(_WATCH_OPTIONAL),
+            (
+                "the ssm actions on /vegaops/scale/<env>/*: what --all 0 saved for --restore",
+                "RegisterScalableTarget creates Application Auto Scaling's service-linked role on first use "
+                "(iam:CreateServiceLinkedRole)",
+            ),
+        ),
+        CommandPolicy(
+            "schedule list",
+            "scheduled tasks of the environment: expression, next run, the revision they run, current or not",
+            ("ecs:DescribeServices",),
+            {**_SCHEDULES_READ, "ecs:DescribeTaskDefinition": "the current revision of a job's own family"},
+        ),
+        CommandPolicy(
+            "schedule run",
+            "run a scheduled task now with its target's parameters, wait for it to stop",
+            (
+                "ecs:DescribeServices",
+                *_SCHEDULES_READ,
+                "ecs:ListTasks",
+                "ecs:DescribeTaskDefinition",
+                "ecs:RunTask",
+                "ecs:DescribeTasks",
+                "ecs:StopTask",
+                "iam:PassRole",
+            ),
+            {"logs:FilterLogEvents": "the task's log lines, live (the exit code does not depend on them)"},
+            (
+                "iam:PassRole on the task definition's task and execution roles (RunTask passes them)",
+                "ecs:StopTask: --timeout and Ctrl-C stop the task (unless --keep-running)",
+            ),
+        ),
+        CommandPolicy(
+            "cost",
+            "the monthly cost of what runs now, per service and for the environment; month-to-date actual",
+            ("ecs:DescribeServices", "ecs:DescribeTaskDefinition"),
+            {
+                "ecs:ListServices": "the cluster's services when none are configured",
+                "ecs:DescribeClusters": "the cluster's default capacity provider strategy (Fargate Spot share)",
+                "pricing:GetProducts": "live prices from the AWS Price List (else the shipped dated table)",
+                "elasticloadbalancing:DescribeTargetGroups": "the services' load balancers",
+                "ec2:DescribeSubnets": "the services' VPC (its NAT gateways, databases, caches)",
+                "ec2:DescribeNatGateways": "NAT gateways",
+                "rds:DescribeDBInstances": "RDS/Aurora databases",
+                "rds:DescribeDBClusters": "Aurora Serverless v2 minimum capacity",
+                "elasticache:DescribeCacheClusters": "ElastiCache nodes",
+                "elasticache:DescribeCacheSubnetGroups": "which VPC each cache is in",
+                "secretsmanager:ListSecrets": "the environment's secrets",
+                "cloudwatch:GetMetricStatistics": "log ingestion (IncomingBytes) and idle NAT gateways",
+                "ce:GetCostAndUsage": "the month-to-date actual cost (Cost Explorer)",
             },
         ),
         CommandPolicy(

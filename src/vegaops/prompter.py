@@ -7,8 +7,7 @@ option that answers it.
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from vegaops.errors import Interrupted, UsageError
@@ -64,7 +63,13 @@ def _ask(question: object) -> object:
 
 
 class QuestionaryPrompter:
-    """Interactive prompts on the terminal (stderr-facing); Ctrl-C becomes exit 130."""
+    """Interactive prompts on the terminal (stderr-facing); Ctrl-C becomes exit 130.
+
+    ``say`` writes the prompter's own lines (an answer to try again) on stderr: ``ctx.output.say``.
+    """
+
+    def __init__(self, say: Callable[[str], None]) -> None:
+        self._say = say
 
     def _run(self, build: object) -> object:
         try:
@@ -94,14 +99,14 @@ class QuestionaryPrompter:
         while True:
             first = str(self._run(questionary.password(message)))
             if not first:
-                sys.stderr.write("the value is empty; try again\n")
+                self._say("the value is empty; try again")
                 continue
             if not confirm:
                 return first
             second = str(self._run(questionary.password("Again, to confirm:")))
             if first == second:
                 return first
-            sys.stderr.write("the two entries differ; try again\n")
+            self._say("the two entries differ; try again")
 
     def select(
         self, message: str, choices: Sequence[str], default: str | None = None, option: str | None = None

@@ -9,6 +9,7 @@ prod`` still compare like with like.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
@@ -16,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 KEY_FILE = "fingerprint.key"
-_keys: dict[str, bytes] = {}
 
 
 def _load_or_create_key(path: Path) -> bytes:
@@ -54,14 +54,24 @@ def fingerprint_key() -> bytes:
     try:
         directory = state_dir()
     except OSError:
-        return _keys.setdefault("", os.urandom(32))
-    where = str(directory)
-    if where not in _keys:
-        try:
-            _keys[where] = _load_or_create_key(directory / KEY_FILE)
-        except (OSError, ValueError):
-            _keys[where] = _keys.setdefault("", os.urandom(32))
-    return _keys[where]
+        return _process_key()
+    return _key_in(str(directory))
+
+
+# Caches of immutable values (a key never changes once read or made), one per process: not state of a run.
+@functools.cache
+def _process_key() -> bytes:
+    """A random key for this process only (no state directory to keep one in)."""
+    return os.urandom(32)
+
+
+@functools.cache
+def _key_in(directory: str) -> bytes:
+    """The key kept in ``directory``, read (or made) once per process."""
+    try:
+        return _load_or_create_key(Path(directory) / KEY_FILE)
+    except (OSError, ValueError):
+        return _process_key()
 
 
 def fingerprint(value: str) -> str:

@@ -134,7 +134,7 @@ def test_fingerprints_are_keyed_per_installation(tmp_path: Path, monkeypatch: py
     assert first.split(":", 1)[1] not in plain  # not a plain hash anyone can recompute from a guess
     key = tmp_path / "one" / sensitive.KEY_FILE
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
-    sensitive._keys.clear()  # a new process of the same installation reads the same key
+    sensitive._key_in.cache_clear()  # a new process of the same installation reads the same key
     assert sensitive.fingerprint(short) == first
     monkeypatch.setenv("VEGAOPS_STATE_DIR", str(tmp_path / "two"))
     assert sensitive.fingerprint(short) != first  # another installation, another key

@@ -77,6 +77,12 @@ RUNS = [
     ("deploy abort", ["deploy", "abort", "worker"]),
     ("deploy stop", ["deploy", "stop", "worker"]),
     ("rollback", ["rollback", "llm-proxy"]),
+    ("cost", ["cost"]),
+    ("schedule list", ["schedule", "list"]),
+    ("schedule run", ["schedule", "run", "vega-nightly-digest"]),
+    ("scale", ["scale", "llm-proxy", "3"]),
+    ("scale", ["scale", "llm-proxy", "--min", "1", "--max", "5"]),
+    ("deploy", ["deploy", "--tag", "v1.2.3-stable", "worker"]),  # moves the worker's scheduled tasks too
     ("run", ["run", "worker", "--", "true"]),
     ("run", ["run", "worker", "--timeout", "0.5", "--", "sleep", "5"]),  # StopTask on the timeout
     ("shell", ["shell", "llm-proxy", "--", "true"]),  # the sandbox's local shell: no plugin here

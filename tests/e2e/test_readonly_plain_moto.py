@@ -84,3 +84,17 @@ def test_status_and_health_on_plain_moto_keep_their_exit_codes(run_vegaops: Any)
     h = run_vegaops("health", "api", "--retries", "1", "--http-timeout", "1")
     assert h.exit_code == 5, h.output
     assert "http" in h.stdout and "Traceback" not in h.output
+
+
+def test_cost_and_schedule_list_on_plain_moto(run_vegaops: Any) -> None:
+    """No Price List on plain moto (not AWS): the shipped table, said once; the scheduled tasks listed."""
+    seed_service(desired=2, target_group=True)
+    r = run_vegaops("-o", "json", "cost")
+    assert r.exit_code == 0, r.stderr
+    data = json.loads(r.stdout)["data"]
+    assert data["prices"]["sources"] == ["table"]
+    assert data["services"][0]["desired_tasks"] == 2 and data["services"][0]["monthly_usd"] is not None
+    assert r.stderr.count("the Price List is not read") == 1, r.stderr
+    listed = run_vegaops("-o", "json", "schedule", "list")
+    assert listed.exit_code == 0, listed.stderr
+    assert json.loads(listed.stdout)["data"]["schedules"] == []

@@ -284,6 +284,83 @@ def _ecs_stop(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
     return StopDeployment(StopParams("vega-checkout"))  # ABORT: the deployment ends STOPPED, nothing left in flight
 
 
+def _scale_desired(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.scale import DesiredParams, SetDesiredCount
+
+    _service(request.getfixturevalue("monkeypatch"))
+    return SetDesiredCount(DesiredParams(service="vega-api", desired=3))
+
+
+def _scale_autoscaling(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.scale import AutoscalingParams, SetScalableTarget
+
+    _service(request.getfixturevalue("monkeypatch"))
+    return SetScalableTarget(AutoscalingParams(service="vega-api", min=1, max=4))
+
+
+def _scale_save(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.scale import SaveCounts, SaveParams
+
+    _service(request.getfixturevalue("monkeypatch"))
+    return SaveCounts(SaveParams(services=["vega-api"]))
+
+
+def _scale_restore(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    import json
+
+    from vegaops.steps.scale import RestoreCounts, RestoreParams
+
+    _service(request.getfixturevalue("monkeypatch"))
+    saved = {"desired": 3, "autoscaling": {"min": 1, "max": 4, "suspended": False}, "saved_at": "", "by": "ci"}
+    boto3.client("ssm").put_parameter(Name="/vegaops/scale/staging/vega-api", Value=json.dumps(saved), Type="String")
+    return RestoreCounts(RestoreParams())
+
+
+def _scheduled_worker(target_revision: int) -> str:
+    """vega-api:1 and :2 registered; a Scheduler schedule and a rule that run vega-api:<target_revision>."""
+    _service_from_env()
+    ecs = boto3.client("ecs")
+    second = ecs.register_task_definition(
+        family="vega-api", containerDefinitions=[{"name": "api", "image": "vega-api:2", "memory": 512}]
+    )["taskDefinition"]["taskDefinitionArn"]
+    cluster = ecs.describe_clusters(clusters=["vega-staging"])["clusters"][0]["clusterArn"]
+    td = second.replace(":2", f":{target_revision}")
+    role = f"arn:aws:iam::{ACCOUNT}:role/scheduler"
+    params = {"TaskDefinitionArn": td, "TaskCount": 1, "LaunchType": "FARGATE"}
+    boto3.client("scheduler").create_schedule(
+        Name="nightly",
+        ScheduleExpression="cron(0 3 * * ? *)",
+        FlexibleTimeWindow={"Mode": "OFF"},
+        Target={"Arn": cluster, "RoleArn": role, "EcsParameters": params},
+    )
+    events = boto3.client("events")
+    events.put_rule(Name="hourly", ScheduleExpression="rate(1 hour)")
+    events.put_targets(Rule="hourly", Targets=[{"Id": "1", "Arn": cluster, "RoleArn": role, "EcsParameters": params}])
+    return second
+
+
+def _service_from_env() -> None:
+    ecs = boto3.client("ecs")
+    ecs.create_cluster(clusterName="vega-staging")
+    ecs.register_task_definition(
+        family="vega-api", containerDefinitions=[{"name": "api", "image": "vega-api:1", "memory": 512}]
+    )
+    ecs.create_service(cluster="vega-staging", serviceName="vega-api", taskDefinition="vega-api:1", desiredCount=1)
+
+
+def _schedules_follow(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.schedules import FollowParams, FollowSchedules
+
+    return FollowSchedules(FollowParams(task_definitions={"vega-api": _scheduled_worker(1)}))
+
+
+def _schedules_run(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.schedules import RunParams, RunScheduled
+
+    _scheduled_worker(2)  # moto starts a FARGATE task without a network configuration
+    return RunScheduled(RunParams(name="nightly", run_id="vegaops-schedule-contract"))
+
+
 class _SimulatedClock:
     """A fake clock whose sleeps advance the sandbox's simulator in-process: a task RunTask creates is
     handed to it (as the sandbox server's middleware does) and runs its command as a local process."""
@@ -357,6 +434,70 @@ def _enable_exec(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
     return EnableExec(EnableExecParams(service="api"))
 
 
+def _deploy_lock(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.deploy import core
+    from vegaops.steps.deploy import LockParams, LockService
+
+    holder = core.new_lock(ctx, "vega-api", "v2", 600).holder  # the holder a deploy releases by
+    return LockService(LockParams(service="vega-api", tag="v2", ttl=600, holder=holder))
+
+
+def _deploy_unlock(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.deploy import core
+    from vegaops.steps.deploy import UnlockParams, UnlockService
+
+    core.acquire_lock(ctx, "vega-api", "v1", ttl=600)  # a crashed deploy's lock
+    return UnlockService(UnlockParams(service="api"))
+
+
+def _ecs_tag_outcome(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.deploy import TagOutcome, TagOutcomeParams
+
+    arn = _new_revision(request)
+    return TagOutcome(TagOutcomeParams("vega-api", arn, "ecs-svc/1", outcomes={"vega-api": "succeeded"}))
+
+
+def _ecs_prune(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.deploy import PruneParams, PruneRevisions
+
+    ecs = _service(request.getfixturevalue("monkeypatch"))
+    for _ in range(3):  # vega-api:2..4, the service still on :1
+        ecs.register_task_definition(
+            family="vega-api", containerDefinitions=[{"name": "api", "image": IMAGE, "memory": 512}]
+        )
+    return PruneRevisions(PruneParams("vega-api", "vega-api:4", keep=2, outcomes={"vega-api": "succeeded"}))
+
+
+def _ecs_rollback_on_failure(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.ecs import RollbackOnFailure, RollbackOnFailureParams
+
+    _service(request.getfixturevalue("monkeypatch"))
+    request.getfixturevalue("monkeypatch").delenv("MOTO_ECS_SERVICE_RUNNING")  # moto: a rollout that never ends
+    ecs = boto3.client("ecs")
+    old = ecs.describe_task_definition(taskDefinition="vega-api:1")["taskDefinition"]["taskDefinitionArn"]
+    ecs.create_service(cluster="vega-staging", serviceName="vega-web", taskDefinition=old, desiredCount=2)
+    new = _new_revision_of("vega-api")
+    ecs.update_service(cluster="vega-staging", service="vega-web", taskDefinition=new)
+    (svc,) = ecs.describe_services(cluster="vega-staging", services=["vega-web"])["services"]
+    primary = next(d for d in svc["deployments"] if d["status"] == "PRIMARY")
+    assert primary["rolloutState"] == "IN_PROGRESS"
+    return RollbackOnFailure(RollbackOnFailureParams("vega-web", primary["id"], old))
+
+
+def _new_revision_of(family: str) -> str:
+    td = boto3.client("ecs").register_task_definition(
+        family=family, containerDefinitions=[{"name": "api", "image": IMAGE, "memory": 512}]
+    )
+    return str(td["taskDefinition"]["taskDefinitionArn"])
+
+
+def _ecs_record_outcomes(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.deploy import RecordOutcomes, RecordOutcomesParams
+
+    _service(request.getfixturevalue("monkeypatch"))  # steady on vega-api:1, its outcome never tagged
+    return RecordOutcomes(RecordOutcomesParams("api"))
+
+
 CASES: dict[str, Case] = {
     "ssm.put": Case(_ssm_put),
     "ssm.delete": Case(_ssm_delete),
@@ -378,8 +519,22 @@ CASES: dict[str, Case] = {
     "ecs.force-redeploy": Case(_force_redeploy),
     "ecs.continue": Case(_ecs_continue, e2e=True),
     "ecs.stop": Case(_ecs_stop, e2e=True),
+    "scale.desired": Case(_scale_desired),
+    "scale.autoscaling": Case(_scale_autoscaling),
+    "scale.save": Case(_scale_save),
+    "scale.restore": Case(_scale_restore),
+    "schedules.follow": Case(_schedules_follow),
+    "schedules.run": Case(_schedules_run),
     "ecs.run": Case(_ecs_run, e2e=True),  # runs a local process
     "ecs.enable-exec": Case(_enable_exec),
+    "deploy.lock": Case(_deploy_lock),
+    "deploy.unlock": Case(_deploy_unlock),
+    "ecs.tag-outcome": Case(_ecs_tag_outcome),
+    "ecs.prune": Case(_ecs_prune, expect=lambda plan: "vega-api:2" in plan.changes[0].summary),
+    "ecs.rollback-on-failure": Case(_ecs_rollback_on_failure),
+    "ecs.record-outcomes": Case(
+        _ecs_record_outcomes, expect=lambda plan: plan.changes[0].summary.startswith("record succeeded on vega-api:1")
+    ),
 }
 
 

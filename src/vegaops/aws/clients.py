@@ -15,8 +15,9 @@ from vegaops import __version__
 if TYPE_CHECKING:
     import boto3
 
-# Operation name -> the endpoint it was last sent to, so an error can name the endpoint that failed.
-ENDPOINTS: dict[str, str] = {}
+# Where a failed call went, written into its error response's ResponseMetadata (botocore raises ClientError with
+# that dict as ``exc.response``), so an error can name the endpoint that failed without any module-level state.
+ENDPOINT_KEY = "VegaopsEndpoint"
 
 # Seconds after which a call to an AWS endpoint that does not answer gives up, retries included
 # (config key ``aws_timeout``, environment variable ``VEGAOPS_AWS_TIMEOUT``).
@@ -81,6 +82,10 @@ def data_loader(data_path: str | None) -> Any:
 
     paths = _SearchPaths(os.path.expanduser(p) for p in data_path.split(os.pathsep)) if data_path else _SearchPaths()
     return Loader(extra_search_paths=paths)
+
+
+# Services whose API is answered in one region only (the AWS Price List API: us-east-1, and the Cost Explorer API).
+HOME_REGIONS = {"pricing": "us-east-1", "ce": "us-east-1"}
 
 
 class ClientFactory:
@@ -164,14 +169,19 @@ class ClientFactory:
         kwargs: dict[str, Any] = {"config": config}
         if self.endpoint_url:
             kwargs["endpoint_url"] = self.endpoint_url
+        elif service in HOME_REGIONS:  # answered in one region only, whatever region the estate is in
+            kwargs["region_name"] = HOME_REGIONS[service]
         client = session.client(service, **kwargs)  # type: ignore[call-overload]
         url = str(client.meta.endpoint_url)
 
-        def remember(model: Any = None, **_: Any) -> None:
-            if model is not None:
-                ENDPOINTS[str(model.name)] = url
+        def remember(http_response: Any = None, parsed: Any = None, **_: Any) -> None:
+            failed = http_response is not None and getattr(http_response, "status_code", 200) >= 300
+            if failed and isinstance(parsed, dict):
+                metadata = parsed.setdefault("ResponseMetadata", {})
+                if isinstance(metadata, dict):
+                    metadata[ENDPOINT_KEY] = url
 
-        client.meta.events.register("before-call", remember)
+        client.meta.events.register("after-call", remember)
         return client
 
     def resolved_region(self) -> str | None:

@@ -196,8 +196,11 @@ class Ecs:
         task_definition: str | None = None,
         force_new_deployment: bool = False,
         deployment_configuration: DeploymentConfigurationTypeDef | None = None,
+        desired_count: int | None = None,
     ) -> ServiceTypeDef:
         request: UpdateServiceRequestTypeDef = {"cluster": cluster, "service": service}
+        if desired_count is not None:
+            request["desiredCount"] = desired_count
         if task_definition:
             request["taskDefinition"] = task_definition
         if force_new_deployment:

@@ -131,11 +131,11 @@ def translate(exc: BaseException) -> VegaopsError:
         status = _http_status(exc)
         attempts = exc.response.get("ResponseMetadata", {}).get("RetryAttempts")
         if code in _TEMPORARY_CODES or status >= 500 or not code:
-            from vegaops.aws.clients import ENDPOINTS
+            from vegaops.aws.clients import ENDPOINT_KEY
 
             after = f" after {int(attempts) + 1} attempts" if attempts else ""
             what = f"HTTP {status}" if status >= 500 and (not code or code.isdigit()) else code
-            endpoint = ENDPOINTS.get(operation or "")
+            endpoint = exc.response.get("ResponseMetadata", {}).get(ENDPOINT_KEY)
             where = f" ({operation} at {endpoint})" if endpoint else _where(operation)
             return AwsError(f"AWS kept failing{after}: {what}{where}", hint=UNAVAILABLE_HINT)
         if 400 <= status < 500 or status == 0:

@@ -1,7 +1,8 @@
 """What a command's final result tells CI and the team: GitHub Actions step summary, outputs and
 annotations (:mod:`vegaops.ci.github`) and notifications (:mod:`vegaops.notify`).
 
-:func:`finish` is called once by ``vegaops.main.run`` after the command's result was rendered. It never
+:func:`finish` is called once by ``vegaops.main.run`` after the command's result was rendered, with the
+context of the run. It never
 raises and never changes the exit code.
 """
 
@@ -24,12 +25,9 @@ def warner(ctx: AppContext) -> Callable[[str], None]:
     return lambda message: ctx.output.workflow_command(github.workflow_command("warning", message, "vegaops"))
 
 
-def finish(exit_code: int) -> None:
-    from vegaops.context import CURRENT
-
-    ctx = CURRENT[0] if CURRENT else None
-    result = ctx.output.last if ctx is not None else None
-    if ctx is None or result is None:
+def finish(ctx: AppContext, exit_code: int) -> None:
+    result = ctx.output.last
+    if result is None:
         return
     try:
         envelope = result.envelope()  # redacted

@@ -4,16 +4,16 @@ top-level commands (``cli/<command>.py``)."""
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from typer.core import TyperGroup
 
-from vegaops import __version__, cmdline, completion
+from vegaops import __version__, completion
 from vegaops.cli import (
     config,
+    cost,
     debug,
     deploy,
     env,
@@ -27,16 +27,18 @@ from vegaops.cli import (
     run,
     runbook,
     sandbox,
+    scale,
+    schedule,
     secret,
     setup,
     shell,
     status,
 )
-from vegaops.context import CURRENT, AppContext, GlobalOptions
+from vegaops.context import AppContext, GlobalOptions
 
 
 class VegaopsGroup(TyperGroup):
-    """Routes every exception a command raises through the one error boundary (vegaops.boundary.handle)."""
+    """The root group: global options anywhere on the line. Errors go to the one boundary, ``vegaops.main``."""
 
     def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
         if ctx.parent is None:  # the root: global options may come after the subcommand (cli/argv.py)
@@ -44,20 +46,6 @@ class VegaopsGroup(TyperGroup):
 
             args = hoist_globals(args, self)
         return super().parse_args(ctx, args)
-
-    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
-        from typer._click.exceptions import ClickException
-
-        try:
-            return super().invoke(ctx)
-        except (typer.Exit, typer.Abort, ClickException, BrokenPipeError):
-            raise
-        except (Exception, KeyboardInterrupt) as exc:
-            from vegaops.boundary import handle
-
-            app_obj = ctx.obj
-            debug = bool(app_obj and app_obj.options.debug)
-            raise typer.Exit(handle(exc, sys.argv[1:], debug)) from exc
 
 
 app = typer.Typer(
@@ -83,6 +71,9 @@ app.command("status")(status.status)
 app.command("health")(health.health)
 app.command("debug")(debug.debug)
 app.command("iam-policy")(iam_policy.iam_policy)
+app.command("cost")(cost.cost)
+app.command("scale")(scale.scale)
+app.add_typer(schedule.app, name="schedule")
 app.add_typer(secret.app, name="secret")
 app.command("exec", context_settings={"allow_interspersed_args": False})(exec_.exec_)
 # run SERVICE [options] -- CMD: options after SERVICE (as the issue writes it); nothing after -- is parsed
@@ -93,7 +84,9 @@ app.command("port-forward")(port_forward.port_forward)
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"vegaops {__version__}")
+        from vegaops.output.render import Output
+
+        Output().text(f"vegaops {__version__}\n")
         raise typer.Exit()
 
 
@@ -183,6 +176,4 @@ def root(
         debug=debug,
     )
     app_ctx = AppContext.from_options(options)
-    cmdline.remember(options)
-    CURRENT[:] = [app_ctx]
-    ctx.obj = app_ctx
+    ctx.obj = app_ctx  # vegaops.main finds the run's context here, for the error boundary and CI reporting

@@ -66,7 +66,9 @@ def app_ctx(ctx: typer.Context, dry_run: bool = False) -> AppContext:
 
 
 def emit(app: AppContext, result: Result) -> None:
-    result.command = app.command
+    from dataclasses import replace
+
+    result = replace(result, command=app.command)
     app.output.result(result)
     if result.exit_code:
         raise typer.Exit(result.exit_code)

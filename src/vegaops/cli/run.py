@@ -65,13 +65,12 @@ def run(
     )
     a.shared[LOG_SINK] = _sink(a)
     a.shared[STATUS_SINK] = lambda status: a.output.note(f"task {status.lower()}")
-    try:
-        report = engine.run(a, "run", [engine.single(RunTask, params)])
-    except engine.RunFailed as exc:
-        outcome = getattr(exc.cause, "outcome", None)
+    report = engine.execute(a, "run", [engine.single(RunTask, params)])
+    if report.failed is not None:  # the task ran and failed: its outcome is the failed step's error's
+        outcome = getattr(report.failed.exception, "outcome", None)
         if outcome is None:
-            raise
-        _finish(a, outcome, exc.report, params, propagate)
+            report.raise_for_failure()
+        _finish(a, outcome, report, params, propagate)
         return
     step = report.steps[0]
     if report.dry_run:

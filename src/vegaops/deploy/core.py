@@ -103,11 +103,8 @@ def lock_name(ctx: AppContext, service: str) -> str:
     return f"/vegaops/locks/{env}/deploy/{service}"
 
 
-def acquire_lock(ctx: AppContext, service: str, tag: str, ttl: float) -> Lock:
-    from vegaops.aws.errors import error_code
-
-    ssm = ctx.aws.ssm
-    name = lock_name(ctx, service)
+def new_lock(ctx: AppContext, service: str, tag: str, ttl: float) -> Lock:
+    """The lock this process would hold on ``service`` (who, when, what, until when, which process)."""
     now = ctx.clock.now()
     holder = {
         "who": deployer(),
@@ -116,34 +113,80 @@ def acquire_lock(ctx: AppContext, service: str, tag: str, ttl: float) -> Lock:
         "expires": (now + timedelta(seconds=ttl)).isoformat(),
         **_process_identity(),
     }
+    return Lock(lock_name(ctx, service), holder)
+
+
+@dataclass(frozen=True)
+class Held:
+    """Who holds a deploy lock now, and whether it still stands (unexpired, its process alive)."""
+
+    holder: dict[str, Any]
+    stands: bool
+    dead: bool  # its process is gone (killed on this machine): taken over
+    mine: bool  # held by this process
+
+    def refusal(self, service: str) -> Refused:
+        held = self.holder
+        return Refused(
+            f"deploy lock for {service} is held by {held.get('who')} since {local_time(held.get('at'))} "
+            f"(tag {held.get('tag')}, expires {local_time(held.get('expires'))})",
+            hint=f"wait for that deploy to finish, or if it is dead: {line('deploy', 'unlock', service)}",
+        )
+
+
+def held_lock(ctx: AppContext, service: str) -> Held | None:
+    """The deploy lock of ``service`` as it is now (None: not held)."""
+    current = ctx.aws.ssm.get(lock_name(ctx, service))
+    if current is None:
+        return None
+    try:
+        held = json.loads(current.value or "{}")
+    except ValueError:
+        held = {}
+    held = held if isinstance(held, dict) else {}
+    mine = _process_identity()
+    is_mine = held.get("pid") == mine["pid"] and held.get("host") == mine["host"] and held.get("pidns") == mine["pidns"]
+    dead = _holder_is_dead(held)
+    expires = held.get("expires")
+    stands = bool(expires and str(expires) > ctx.clock.now().isoformat() and not dead)
+    return Held(held, stands, dead, is_mine)
+
+
+def acquire_lock(ctx: AppContext, service: str, tag: str, ttl: float) -> Lock:
+    lock = new_lock(ctx, service, tag, ttl)
+    take_lock(ctx, lock, service)
+    return lock
+
+
+def take_lock(ctx: AppContext, lock: Lock, service: str) -> None:
+    """PutParameter(Overwrite=False) of the lock; one held by a live, unexpired deploy refuses (exit 8), an
+    expired one or one whose process is gone is taken over."""
+    from vegaops.aws.errors import error_code
+
+    ssm = ctx.aws.ssm
     for _ in range(2):
         try:
             ssm.put(
-                name, json.dumps(holder), "String", overwrite=False, description=f"vegaops deploy lock for {service}"
+                lock.name,
+                json.dumps(lock.holder),
+                "String",
+                overwrite=False,
+                description=f"vegaops deploy lock for {service}",
             )
-            return Lock(name, holder)
+            return
         except Exception as exc:
             if error_code(exc) != "ParameterAlreadyExists":
                 raise
-        current = ssm.get(name)
-        try:
-            held = json.loads(current.value or "{}") if current else {}
-        except ValueError:
-            held = {}
-        expires = held.get("expires")
-        dead = _holder_is_dead(held)
-        if dead:
+        found = held_lock(ctx, service)
+        if found is not None and found.dead:
+            held = found.holder
             ctx.output.warn(
                 f"deploy lock for {service} was held by {held.get('who')} (pid {held.get('pid')}, tag "
                 f"{held.get('tag')}), a process no longer running on this machine (killed?): taking it over"
             )
-        if current is not None and expires and expires > now.isoformat() and not dead:
-            raise Refused(
-                f"deploy lock for {service} is held by {held.get('who')} since {local_time(held.get('at'))} "
-                f"(tag {held.get('tag')}, expires {local_time(expires)})",
-                hint=f"wait for that deploy to finish, or if it is dead: {line('deploy', 'unlock', service)}",
-            )
-        ssm.delete([name])  # expired (or unreadable): take it over
+        if found is not None and found.stands:
+            raise found.refusal(service)
+        ssm.delete([lock.name])  # expired (or unreadable): take it over
     raise Refused(f"deploy lock for {service} could not be taken (another deploy raced for it)", hint="try again")
 
 
@@ -180,7 +223,6 @@ def _holder_is_dead(held: dict[str, Any]) -> bool:
 
 
 def release_lock(ctx: AppContext, lock: Lock) -> None:
-
     ssm = ctx.aws.ssm
     current = ssm.get(lock.name)
     if current is not None and current.value == json.dumps(lock.holder):
@@ -188,7 +230,6 @@ def release_lock(ctx: AppContext, lock: Lock) -> None:
 
 
 def read_lock(ctx: AppContext, service: str) -> dict[str, Any] | None:
-
     current = ctx.aws.ssm.get(lock_name(ctx, service))
     if current is None:
         return None
@@ -200,7 +241,7 @@ def read_lock(ctx: AppContext, service: str) -> dict[str, Any] | None:
 
 
 def unlock(ctx: AppContext, service: str) -> dict[str, Any] | None:
-
+    """Delete the lock of ``service`` whoever holds it (``deploy unlock``, through the ``deploy.unlock`` step)."""
     held = read_lock(ctx, service)
     if held is not None:
         ctx.aws.ssm.delete([lock_name(ctx, service)])

@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from vegaops.aws.ecs import family_of, revision_of
+from vegaops.cmdline import prog
 from vegaops.deploy import core
 from vegaops.deploy import verdict as vd
+from vegaops.errors import NotFoundError, Refused
 
 if TYPE_CHECKING:
     from vegaops.aws.ecs import TaskDefinition
@@ -66,6 +68,7 @@ class RevisionOutcome:
     deployment_id: str | None = None
     source: str = "tag"  # tag | ecs:DescribeServices | ecs:ListServiceDeployments | ecs:events | none
     note: str | None = None  # e.g. why the row is incomplete
+    unrecorded: dict[str, str] = field(default_factory=dict)  # tags resolved from ECS, not on the revision yet
 
     @property
     def good(self) -> bool:
@@ -226,26 +229,31 @@ class Resolver:
         elif r.outcome not in (UNKNOWN, vd.TIMED_OUT):
             r.outcome = UNKNOWN  # interrupted / in progress before, and ECS has nothing more to say now
         if r.settled and r.source != "tag":
-            if record:
-                self._record(r)
-        elif learned_id and record:
-            self._record(r, outcome=False)
+            r.unrecorded = self._tags(r)
+        elif learned_id:
+            r.unrecorded = self._tags(r, outcome=False)
+        if record:
+            record_resolved(self.ctx, r)
 
-    def _record(self, r: RevisionOutcome, outcome: bool = True) -> None:
-        if self.ctx.options.dry_run:
-            return
+    def _tags(self, r: RevisionOutcome, outcome: bool = True) -> dict[str, str]:
         tags = {}
         if outcome:
             tags[core.OUTCOME_KEY] = r.outcome
             tags[core.RESOLVED_KEY] = f"{r.source} {self.ctx.clock.now().isoformat(timespec='seconds')}"
         if r.deployment_id:
             tags[core.DEPLOYMENT_KEY] = r.deployment_id
-        if not tags:
-            return
-        core.record_tags(self.ctx, r.arn, tags, "recording resolved deploy outcomes on task definitions")
+        return tags
 
 
-def settle(ctx: AppContext, service: str, svc: Mapping[str, Any]) -> list[RevisionOutcome]:
+def record_resolved(ctx: AppContext, r: RevisionOutcome) -> None:
+    """Write what was resolved from ECS about ``r`` on the revision (enrichment; never in a dry run)."""
+    if ctx.options.dry_run or not r.unrecorded:
+        return
+    core.record_tags(ctx, r.arn, r.unrecorded, "recording resolved deploy outcomes on task definitions")
+    r.unrecorded = {}
+
+
+def settle(ctx: AppContext, service: str, svc: Mapping[str, Any], record: bool = True) -> list[RevisionOutcome]:
     """Resolve (and record) the outcomes of the running revision and every newer one: what an interrupted
     deploy left behind. Cheap: the family's revision list and the few newest revisions."""
     running = str(svc.get("taskDefinition", ""))
@@ -253,4 +261,61 @@ def settle(ctx: AppContext, service: str, svc: Mapping[str, Any]) -> list[Revisi
         return []
     current = revision_of(running) or 0
     arns = [a for a in ctx.aws.ecs.list_task_definitions(family_of(running)) if (revision_of(a) or 0) >= current]
-    return Resolver(ctx, service, svc).outcomes(arns[:10])
+    return Resolver(ctx, service, svc).outcomes(arns[:10], record)
+
+
+def rollback_target(
+    ctx: AppContext, service: str, svc: Mapping[str, Any], to_revision: int | None, explain: bool = True
+) -> str:
+    """``family:to_revision``, else the newest revision older than the running one whose deployment is
+    known to have succeeded (recorded, or resolved from ECS now). Unknown or failed outcomes never qualify.
+    """
+    ecs = ctx.aws.ecs
+    current = str(svc.get("taskDefinition", ""))
+    family = family_of(current)
+    if to_revision is not None:
+        return _explicit_target(ctx, service, svc, family, to_revision)
+    running = revision_of(current) or 0
+    older = [a for a in ecs.list_task_definitions(family) if (revision_of(a) or 0) < running]
+    if not older:
+        raise NotFoundError(
+            f"{service}: no revision of {family} older than the running {vd.short_td(current)}",
+            hint=f"nothing to roll back to; pass --to REVISION (see: {prog()} deploy history {service})",
+        )
+    rows = Resolver(ctx, service, svc).outcomes(older[:ROLLBACK_WINDOW])
+    for i, row in enumerate(rows):
+        if row.good and row.td is not None:
+            for skipped in rows[:i] if explain else []:  # say which newer revisions were passed over, and why
+                why = skipped.outcome + (f": {skipped.note}" if skipped.note else "")
+                ctx.output.warn(f"{service}: not rolling back to {family}:{skipped.revision} ({why})")
+            return row.td.arn
+    seen = ", ".join(f"{family}:{r.revision} {r.outcome}" + (f" ({r.note})" if r.note else "") for r in rows[:5])
+    raise Refused(
+        f"{service}: no revision older than {vd.short_td(current)} is known to have deployed successfully "
+        f"({seen}{', ...' if len(rows) > 5 else ''}); vegaops does not roll back to an unknown or failed revision",
+        hint=f"check {prog()} deploy history {service}, then choose one: {prog()} rollback {service} --to REVISION",
+    )
+
+
+ROLLBACK_WINDOW = 20  # older revisions considered for an automatic rollback target
+
+
+def _explicit_target(ctx: AppContext, service: str, svc: Mapping[str, Any], family: str, revision: int) -> str:
+    from vegaops.aws.errors import error_code
+
+    ecs = ctx.aws.ecs
+    try:
+        td = ecs.describe_task_definition(f"{family}:{revision}")
+    except Exception as exc:
+        code = error_code(exc) or ""
+        if code in ("ClientException", "InvalidParameterException") or "unable to describe" in str(exc).lower():
+            raise NotFoundError(
+                f"task definition {family}:{revision} not found (rollback of {service})",
+                hint=f"see the revisions: {prog()} deploy history {service}",
+            ) from None
+        raise
+    row = Resolver(ctx, service, svc).outcomes([td.arn])[0]
+    running = str(svc.get("taskDefinition", ""))
+    if not row.good and not (running == td.arn or _same(running, td.arn)):
+        ctx.output.warn(f"{family}:{revision}: its last deployment outcome is {row.outcome}; rolling back as asked")
+    return td.arn

@@ -125,6 +125,11 @@ def status(ctx: AppContext, names: list[str]) -> Result:
         ],
     )
     views: list[View] = [table]
+    scaling = _autoscaling(ctx, cluster, [r["service"] for r in rows if r.get("status") != "MISSING"], unreadable)
+    for r in rows:
+        r["autoscaling"] = scaling.get(r["service"])
+    if scaling:
+        views.append(_autoscaling_table(scaling))
     if unreadable:
         views.append(Lines([f"{what}: not read ({why['why']})" for what, why in unreadable.items()]))
     code = 3 if missing else 0
@@ -152,6 +157,57 @@ def status(ctx: AppContext, names: list[str]) -> Result:
         },
         views=views,
         errors=errors,
+    )
+
+
+def _autoscaling(
+    ctx: AppContext, cluster: str, services: list[str], unreadable: dict[str, dict[str, str]]
+) -> dict[str, dict[str, Any]]:
+    """Each service's Application Auto Scaling bounds and policies (enrichment: denied, it says so in place)."""
+    from vegaops.scale.autoscaling import read_policies, read_targets
+
+    if not services:
+        return {}
+    targets, skipped = ctx.enrichment.attempt(
+        "application-autoscaling:DescribeScalableTargets",
+        lambda: read_targets(ctx, cluster, services),
+        "autoscaling bounds",
+    )
+    if skipped is not None or not targets:
+        if skipped is not None:
+            unreadable.setdefault("autoscaling", skipped.to_dict())
+        return {}
+    policies, skipped = ctx.enrichment.attempt(
+        "application-autoscaling:DescribeScalingPolicies",
+        lambda: read_policies(ctx, cluster, sorted(targets)),
+        "autoscaling policies",
+    )
+    if skipped is not None:
+        unreadable.setdefault("autoscaling policies", skipped.to_dict())
+    return {
+        name: {
+            **t.to_dict(),
+            "policies": None if policies is None else [p.to_dict() for p in policies.get(name, [])],
+            "policy_text": None if policies is None else [p.text() for p in policies.get(name, [])],
+        }
+        for name, t in targets.items()
+    }
+
+
+def _autoscaling_table(scaling: dict[str, dict[str, Any]]) -> Any:
+    from vegaops.output.result import Table
+
+    return Table(
+        ["service", "autoscaling", "policies"],
+        [
+            [
+                name,
+                f"{a['min']}-{a['max']}" + (" suspended" if a["suspended"] else ""),
+                "not read" if a["policy_text"] is None else (", ".join(a["policy_text"]) or "none"),
+            ]
+            for name, a in sorted(scaling.items())
+        ],
+        title="Autoscaling",
     )
 
 
@@ -242,8 +298,17 @@ def history(ctx: AppContext, name: str, limit: int) -> Result:
 def prune_revisions(ctx: AppContext, service: str, keep: int, family: str) -> list[str]:
     """Deregister task definition revisions beyond the newest ``keep``: never the running one, any
     revision a current deployment uses, or the rollback target."""
+    removed = prunable(ctx, service, keep, family)
+    for arn in removed:
+        ctx.aws.ecs.deregister_task_definition(arn)
+    return removed
+
+
+def prunable(ctx: AppContext, service: str, keep: int, family: str) -> list[str]:
+    """The revisions of ``family`` beyond the newest ``keep`` that may be deregistered: never the running one,
+    any revision a current deployment uses, or the rollback target (reads only)."""
     from vegaops.aws.ecs import family_of
-    from vegaops.steps.ecs import rollback_target
+    from vegaops.deploy.outcomes import rollback_target
 
     cluster = ctx.settings.require_cluster()
     ecs = ctx.aws.ecs
@@ -258,10 +323,4 @@ def prune_revisions(ctx: AppContext, service: str, keep: int, family: str) -> li
     protected = {vd.short_td(running), *(vd.short_td(str(d.get("taskDefinition"))) for d in svc.get("deployments", []))}
     with contextlib.suppress(VegaopsError):
         protected.add(vd.short_td(rollback_target(ctx, service, svc, None, explain=False)))
-    removed = []
-    for arn in arns[keep:]:
-        if vd.short_td(arn) in protected:
-            continue
-        ecs.deregister_task_definition(arn)
-        removed.append(arn)
-    return removed
+    return [arn for arn in arns[keep:] if vd.short_td(arn) not in protected]

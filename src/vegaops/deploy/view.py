@@ -1,16 +1,21 @@
-"""The live view of a watch: a rich table on a terminal (stderr), plain lines otherwise, NDJSON in json mode."""
+"""What the live view of a watch shows: a row per service (the last state event, fields by name) and a line per
+event. How it is drawn is ``ctx.output``'s (``vegaops.output.live``: a table on a terminal's stderr, plain lines
+otherwise); in json mode every event is one NDJSON line instead.
+
+Columns are data (:data:`COLUMNS`: a header and a function of the row), so a feature that adds a field to the
+state events (a stage, a strategy's step) adds a :class:`Column` reading it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from vegaops.output.humanize import duration
 
 if TYPE_CHECKING:
-    from rich.live import Live
-
     from vegaops.context import AppContext
 
 
@@ -39,14 +44,53 @@ def _targets(targets: dict[str, int] | None) -> str:
     return " ".join(f"{n} {s}" for s, n in sorted(targets.items()))
 
 
+def _replaced(r: dict[str, Any]) -> bool:
+    """Ours was replaced (rolled back): the row says what runs now, not "GONE 0/2"."""
+    return r.get("rollout_state") == "GONE" and bool(r.get("primary"))
+
+
+def _deployment(r: dict[str, Any]) -> str:
+    dep = str(r["primary"]) if _replaced(r) else str(r.get("deployment") or "-")
+    return "…" + dep[-8:] if len(dep) > 12 else dep
+
+
+def _rollout_cell(r: dict[str, Any]) -> str:
+    if _replaced(r):
+        return f"rolled back to {r.get('primary_task_definition')} ({r.get('primary_rollout_state') or '-'})"
+    return rollout(r)
+
+
+def _count(r: dict[str, Any], field: str) -> Any:
+    return r.get(f"primary_{field}") if _replaced(r) else r.get(field)
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    cell: Callable[[str, dict[str, Any]], str]  # (service, row) -> the text shown
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("service", lambda name, r: name),
+    Column("deployment", lambda name, r: _deployment(r)),
+    Column("rollout", lambda name, r: _rollout_cell(r)),
+    Column("running", lambda name, r: f"{_n(_count(r, 'running'))}/{_n(_count(r, 'desired'))}"),
+    Column("pending", lambda name, r: _n(_count(r, "pending"))),
+    Column("failed", lambda name, r: _n(r.get("failed"))),
+    Column("targets", lambda name, r: _targets(r.get("targets"))),
+    Column("elapsed", lambda name, r: duration(r.get("elapsed") or 0)),
+)
+
+
 class LiveView:
     """Receives watcher events. ``event`` is the callback handed to the watcher."""
 
-    def __init__(self, ctx: AppContext) -> None:
+    def __init__(self, ctx: AppContext, columns: tuple[Column, ...] = COLUMNS) -> None:
         self.ctx = ctx
         self.out = ctx.output
+        self.columns = columns
         self.rows: dict[str, dict[str, Any]] = {}
-        self.live: Live | None = None
+        self.table = ctx.output.live([c.header for c in columns])
         self.events: list[dict[str, Any]] = []
         self.done: set[str] = set()  # services with a verdict: their clock stops
 
@@ -54,71 +98,27 @@ class LiveView:
     def ticker(self) -> Callable[[float], None] | None:
         """``tick`` when there is a live table whose clock should move (a terminal); None otherwise, so the
         watch sleeps in one piece when nothing would show the ticks (plain lines, JSON, quiet)."""
-        out = self.out
-        return self.tick if not out.json and not out.quiet and out.err.is_terminal else None
+        return self.tick if self.table.drawable else None
 
     def tick(self, elapsed: float) -> None:
         """Between polls (the watcher calls it through its clock): the table's clock keeps moving."""
         for name, row in self.rows.items():
             if name not in self.done:
                 row["elapsed"] = max(float(row.get("elapsed") or 0.0), elapsed)
-        if self.live is not None:
-            self.live.update(self._table())
+        self.table.update(self.cells())
+
+    def cells(self) -> list[list[str]]:
+        """The table as text: a row per service, a cell per column."""
+        return [[c.cell(name, r) for c in self.columns] for name, r in self.rows.items()]
 
     def __enter__(self) -> LiveView:
         return self
 
-    def _start_live(self) -> None:
-        out = self.out
-        if self.live is None and not out.json and not out.quiet and out.err.is_terminal:
-            from rich.live import Live
-
-            self.live = Live(self._table(), console=out.err, refresh_per_second=4, transient=False)
-            self.live.__enter__()
-
     def __exit__(self, *exc: object) -> None:
-        if self.live is not None:
-            self.live.update(self._table())
-            self.live.__exit__(None, None, None)
-            self.live = None
-
-    def _table(self) -> Any:
-        from rich.table import Table
-
-        table = Table(box=None, pad_edge=False, header_style="bold")
-        for col in ("service", "deployment", "rollout", "running", "pending", "failed", "targets", "elapsed"):
-            table.add_column(col, no_wrap=True)
-        for name, r in self.rows.items():
-            dep = str(r.get("deployment") or "-")
-            state, counts = rollout(r), r
-            if r.get("rollout_state") == "GONE" and r.get("primary"):
-                # ours was replaced (rolled back): the row says what runs now, not "GONE 0/2"
-                dep = str(r["primary"])
-                state = f"rolled back to {r.get('primary_task_definition')} ({r.get('primary_rollout_state') or '-'})"
-                counts = {
-                    "running": r.get("primary_running"),
-                    "desired": r.get("primary_desired"),
-                    "pending": r.get("primary_pending"),
-                }
-            table.add_row(
-                name,
-                "…" + dep[-8:] if len(dep) > 12 else dep,
-                state,
-                f"{_n(counts.get('running'))}/{_n(counts.get('desired'))}",
-                _n(counts.get("pending")),
-                _n(r.get("failed")),
-                _targets(r.get("targets")),
-                duration(r.get("elapsed") or 0),
-            )
-        return table
+        self.table.close(self.cells())
 
     def _line(self, text: str, style: str = "") -> None:
-        if self.out.quiet:
-            return
-        if self.live is not None:
-            self.live.console.print(text, style=style, markup=False, highlight=False)
-        else:
-            self.out.err.print(text, style=style, markup=False, highlight=False)
+        self.table.line(text, style)
 
     def event(self, e: dict[str, Any]) -> None:
         self.events.append(e)
@@ -130,9 +130,8 @@ class LiveView:
         svc = e.get("service", "")
         if kind == "state":
             self.rows[svc] = dict(e)
-            self._start_live()
-            if self.live is not None:
-                self.live.update(self._table())
+            if self.table.start(self.cells()):
+                self.table.update(self.cells())
                 return
             primary = ""
             if e.get("primary") and e.get("primary") != e.get("deployment"):

@@ -38,8 +38,10 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from vegaops.aws.optional import FAILING, UNSUPPORTED, Enrichment
+from vegaops.deploy import autorollback
 from vegaops.deploy import strategy as st
 from vegaops.deploy import verdict as vd
+from vegaops.deploy.autorollback import RollbackStart
 from vegaops.deploy.snapshot import Snapshot, StoppedTask, Target, snapshot_from_api, stopped_task_from_api
 from vegaops.ratelimit import RateLimiter
 
@@ -63,6 +65,9 @@ _NOTHING = object()  # an enrichment call that gave nothing (skipped)
 PROGRESS_STALE = 3 * st.BAKE_SD_EVERY  # a service deployment read older than this is not used for the verdict
 
 Emit = Callable[[dict[str, Any]], None]
+# --rollback-on-failure: start the rollback of this target's deployment (through the engine's
+# ecs.rollback-on-failure step in a deploy; directly otherwise)
+Rollback = Callable[[Target], RollbackStart]
 Tick = Callable[[float], None]  # seconds since the watch started
 LogTail = Callable[[str, dict[str, Any]], list[str]]  # (task definition, task) -> last log lines
 
@@ -75,6 +80,19 @@ class WatchOptions:
     seed: int | None = None
     started: float | None = None  # the clock's monotonic time ``timeout`` counts from; None: the watch's start
     wait_until: str | None = None  # a lifecycle stage (or "paused"): the watch ends there, exit 0 (``reached``)
+
+
+@dataclass(frozen=True)
+class WatchResult:
+    """What a watch found: each service's verdict, and what it cost (polls, ECS calls)."""
+
+    verdicts: dict[str, vd.Verdict]
+    polls: int = 0
+    calls: int = 0  # ECS calls made by the watch
+
+    @property
+    def outcomes(self) -> dict[str, str]:
+        return {service: v.outcome for service, v in self.verdicts.items()}
 
 
 @dataclass
@@ -118,7 +136,9 @@ class Watcher:
         log_tail: LogTail | None = None,
         enrichment: Enrichment | None = None,
         tick: Tick | None = None,
+        rollback: Rollback | None = None,
     ) -> None:
+        self.rollback = rollback
         self.log_tail = log_tail
         self.enrichment = enrichment if enrichment is not None else Enrichment()
         self.tick = tick
@@ -148,6 +168,11 @@ class Watcher:
         return base * self.random.uniform(0.85, 1.15)
 
     # -- the loop ----------------------------------------------------------------------------
+    def watch(self) -> WatchResult:
+        """Watch to a verdict for every service: the verdicts and the calls they took."""
+        verdicts = self.run()
+        return WatchResult(dict(verdicts), self.polls, self.calls)
+
     def run(self) -> dict[str, vd.Verdict]:
         self.start = self.clock.monotonic()
         self.budget = RateLimiter(self.clock, rate=CALLS_PER_MINUTE / 60.0, burst=CALL_BURST)
@@ -555,59 +580,16 @@ class Watcher:
         """--rollback-on-failure: stop our deployment with a rollback instead of waiting for the breaker.
         True when a rollback was started (by us, or already by ECS)."""
         t.stopped_by_us = True
-        arn = None
-        items = self._list_service_deployments(t)
-        active = [i for i in items or [] if i.get("status") in ("IN_PROGRESS", "PENDING")]
-        active.sort(key=lambda i: str(i.get("createdAt", "")), reverse=True)
-        if active:
-            arn = active[0].get("serviceDeploymentArn")
-        how = "StopServiceDeployment(ROLLBACK)"
-        try:
-            # Denied or unsupported: the same rollback through UpdateService below.
-            stopped = bool(arn) and self.enrichment.call(
-                "ecs:StopServiceDeployment",
-                lambda: self.ecs.stop_service_deployment(str(arn), "ROLLBACK"),
-                False,
-                "a rollback through StopServiceDeployment (UpdateService back to the previous revision instead)",
+        if self.rollback is not None:
+            started = self.rollback(t.target)
+        else:
+            arn = autorollback.active_deployment(self._list_service_deployments(t))
+            target = t.target
+            started = autorollback.start(
+                self.ecs, self.cluster, target.service, target.previous_task_definition, arn, self.enrichment
             )
-        except Exception as exc:
-            from vegaops.aws.errors import error_code
-
-            if error_code(exc) != "ConflictException":
-                raise
-            # The circuit breaker got there first (ROLLBACK_IN_PROGRESS): ECS is already rolling back.
-            self.emit(
-                {
-                    "event": "rollback_started",
-                    "service": t.target.service,
-                    "by": "ecs",
-                    "how": "already in progress",
-                    "reason": t.verdict.failing,
-                }
-            )
-            return True
-        if not stopped:
-            if not t.target.previous_task_definition:
-                self.emit(
-                    {
-                        "event": "rollback_skipped",
-                        "service": t.target.service,
-                        "reason": "no previous task definition known",
-                    }
-                )
-                return False
-            self.ecs.update_service(self.cluster, t.target.service, task_definition=t.target.previous_task_definition)
-            how = f"UpdateService back to {vd.short_td(t.target.previous_task_definition)}"
-        self.emit(
-            {
-                "event": "rollback_started",
-                "service": t.target.service,
-                "by": "vegaops",
-                "how": how,
-                "reason": t.verdict.failing,
-            }
-        )
-        return True
+        self.emit(started.event(t.target.service, t.verdict.failing))
+        return started.started
 
     # -- events ------------------------------------------------------------------------------
     def _emit_changes(self, t: Tracked, snap: Snapshot, service: Mapping[str, Any] | None) -> None:

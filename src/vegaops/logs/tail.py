@@ -121,12 +121,11 @@ def colour(a: AppContext) -> bool:
 
     if os.environ.get("NO_COLOR") or a.output.json:
         return False
-    stream = a.output.stdout
-    return bool(getattr(stream, "isatty", lambda: False)())
+    return a.output.stdout_isatty
 
 
 class Sink:
-    """Writes lines (human) or NDJSON objects (json) to ctx.output's stdout, flushing per batch."""
+    """Writes lines (human) or NDJSON objects (json) to ctx.output's line stream (stdout), flushing per batch."""
 
     def __init__(self, a: AppContext, fmt: object, regex: object) -> None:
         import json
@@ -139,7 +138,7 @@ class Sink:
         self.fmt = fmt
         self.regex = regex
         self.count = 0
-        self.out = a.output.stdout
+        self.out = a.output.lines()
         self.json = a.output.json
         self._dumps = json.dumps
         self._event = LogEvent
@@ -154,11 +153,11 @@ class Sink:
             self.count += 1
             self._pending += 1
             if self.json:
-                self.out.write(self._dumps(e.to_dict()) + "\n")
+                self.out.line(self._dumps(e.to_dict()))
             else:
-                self.out.write(self.fmt.event(e) + "\n")
+                self.out.line(self.fmt.event(e))
         elif self.json:
-            self.out.write(
+            self.out.line(
                 self._dumps(
                     {
                         "marker": item.kind,
@@ -170,11 +169,9 @@ class Sink:
                         "stream": None,
                     }
                 )
-                + "\n"
             )
         elif not self.fmt.raw:
-            self.a.output.stderr.write(self.fmt.marker(item) + "\n")
-            self.a.output.stderr.flush()
+            self.out.note(self.fmt.marker(item))
 
     def flush(self) -> None:
         self.out.flush()

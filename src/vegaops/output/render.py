@@ -12,6 +12,7 @@ import os
 import re
 import sys
 import unicodedata
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import IO, TYPE_CHECKING, Any
 
@@ -20,6 +21,9 @@ from vegaops.sensitive import Sensitive, redact
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from vegaops.output.live import LiveTable
+    from vegaops.output.progress import Transfers
 
 
 def _json_default(value: object) -> object:
@@ -134,11 +138,11 @@ class Output:
         return self.mode == "json"
 
     @property
-    def stdout(self) -> IO[str]:
+    def _stdout_stream(self) -> IO[str]:
         return self._stdout or sys.stdout
 
     @property
-    def stderr(self) -> IO[str]:
+    def _stderr_stream(self) -> IO[str]:
         return self._stderr or sys.stderr
 
     def _console(self, stream: IO[str]) -> Console:
@@ -155,28 +159,64 @@ class Output:
             color_system=None if no_color else "auto",
         )
 
-    @property
-    def out(self) -> Console:
+    # The consoles never leave this package: what is drawn on them (tables, live views, progress bars) is a
+    # method of this class or an object of output/ built by one.
+    def _out_console(self) -> Console:
         if self._out is None:
-            self._out = self._console(self.stdout)
+            self._out = self._console(self._stdout_stream)
         return self._out
 
-    @property
-    def err(self) -> Console:
+    def _err_console(self) -> Console:
         if self._err is None:
-            self._err = self._console(self.stderr)
+            self._err = self._console(self._stderr_stream)
         return self._err
+
+    @property
+    def stdout_isatty(self) -> bool:
+        """stdout is a terminal (a person reads it, nothing captures it)."""
+        try:
+            return bool(self._stdout_stream.isatty())
+        except (AttributeError, ValueError):
+            return False
+
+    @property
+    def stderr_terminal(self) -> bool:
+        """stderr is a terminal rich draws on (live tables, progress bars): a tty, FORCE_COLOR or TTY_COMPATIBLE."""
+        return self._err_console().is_terminal
+
+    def live(self, columns: Sequence[str]) -> LiveTable:
+        """A table redrawn in place on stderr with lines above it (drawn only on a terminal, human, not quiet)."""
+        from vegaops.output.live import LiveTable
+
+        return LiveTable(self, columns)
+
+    def progress(self) -> Transfers | None:
+        """Progress of transfers on stderr: bars on a terminal, a line per item otherwise; None with --quiet."""
+        if self.quiet:
+            return None
+        from vegaops.output.progress import TransferBars, TransferLines
+
+        return TransferBars(self) if self.stderr_terminal else TransferLines(self)
+
+    def lines(self) -> LineStream:
+        """A stream of result lines on stdout, written as given (log lines, NDJSON), flushed per batch."""
+        return LineStream(self._stdout_stream, self._stderr_stream)
+
+    def text(self, text: str) -> None:
+        """A document on stdout exactly as given (an export the user pipes into a file)."""
+        self._stdout_stream.write(text)
+        self._stdout_stream.flush()
 
     def _print(self, text: str, style: str | None = None, err: bool = True) -> None:
         """One line of text (no markup): written directly where rich would add nothing, else through rich."""
-        stream = self.stderr if err else self.stdout
+        stream = self._stderr_stream if err else self._stdout_stream
         if _plain(stream):
             stream.write(plain_text(text) + "\n")
             stream.flush()
             return
         from rich.text import Text
 
-        (self.err if err else self.out).print(Text(text, style=style or ""))
+        (self._err_console() if err else self._out_console()).print(Text(text, style=style or ""))
 
     # chatter (stderr) -------------------------------------------------------------------------
     def info(self, message: str) -> None:
@@ -196,25 +236,40 @@ class Output:
 
     def workflow_command(self, line: str) -> None:
         """A CI workflow command (``::error::...``), verbatim on stderr: stdout stays the result."""
-        self.stderr.write(line + "\n")
-        self.stderr.flush()
+        self.say(line)
+
+    def say(self, line: str) -> None:
+        """One line on stderr as given, even with --quiet (a prompt asking again, a workflow command)."""
+        self._stderr_stream.write(line + "\n")
+        self._stderr_stream.flush()
+
+    def traceback(self, exc: BaseException) -> None:
+        """The traceback of an error (``--debug``), on stderr."""
+        import traceback
+
+        traceback.print_exception(exc, file=self._stderr_stream)
+
+    def end_echoed_line(self) -> None:
+        """A newline on a terminal's stderr: past the ``^C`` the terminal echoed."""
+        if self._stderr_stream.isatty():
+            self._stderr_stream.write("\n")
 
     def line(self, text: str) -> None:
         """One line of a stream's content on stdout, as is (a task's log line, an ARN for scripts)."""
-        self.stdout.write(text + "\n")
-        self.stdout.flush()
+        self._stdout_stream.write(text + "\n")
+        self._stdout_stream.flush()
 
     def event(self, obj: dict[str, Any]) -> None:
         """One NDJSON line on stdout (json mode only): for streams of state changes or log events."""
-        self.stdout.write(to_json(obj) + "\n")
-        self.stdout.flush()
+        self._stdout_stream.write(to_json(obj) + "\n")
+        self._stdout_stream.flush()
 
     # results (stdout) -------------------------------------------------------------------------
     def result(self, result: Result) -> None:
         self.last = result
         if self.json:
-            self.stdout.write(to_json(result.envelope()) + "\n")
-            self.stdout.flush()
+            self._stdout_stream.write(to_json(result.envelope()) + "\n")
+            self._stdout_stream.flush()
             return
         for view in result.views:
             self._view(view)
@@ -226,8 +281,8 @@ class Output:
 
     def _view(self, view: View) -> None:
         if isinstance(view, Reveal):
-            self.stdout.write(view.value + "\n")
-            self.stdout.flush()
+            self._stdout_stream.write(view.value + "\n")
+            self._stdout_stream.flush()
         elif isinstance(view, Lines):
             for line in view.lines:
                 self._print(line, err=False)
@@ -248,7 +303,7 @@ class Output:
             from rich.table import Table as RichTable
             from rich.text import Text
 
-            terminal = self.out.is_terminal
+            terminal = self._out_console().is_terminal
             table = RichTable(
                 title=view.title if terminal else None,
                 box=box.SIMPLE_HEAD if terminal else None,
@@ -261,8 +316,8 @@ class Output:
             for row in view.rows:
                 table.add_row(*(Text(_cell(redact(cell), self.verbose)) for cell in row))
             if view.title and not terminal:
-                self.out.print(Text(view.title))
-            self.out.print(table)
+                self._out_console().print(Text(view.title))
+            self._out_console().print(table)
 
     def _error_line(self, error: dict[str, Any]) -> None:
         self._print(f"error: {error.get('message')}", "red")
@@ -279,3 +334,29 @@ class Output:
             self._view(view)
         for error in result.errors:
             self._error_line(error)
+
+
+class LineStream:
+    """Result lines on stdout as given (the caller formats them: log lines, NDJSON objects), flushed when the
+    caller says a batch is done; notes between them (markers) on stderr, flushed at once."""
+
+    def __init__(self, stdout: IO[str], stderr: IO[str]) -> None:
+        self._stdout = stdout
+        self._stderr = stderr
+
+    @property
+    def isatty(self) -> bool:
+        try:
+            return bool(self._stdout.isatty())
+        except (AttributeError, ValueError):
+            return False
+
+    def line(self, text: str) -> None:
+        self._stdout.write(text + "\n")
+
+    def flush(self) -> None:
+        self._stdout.flush()
+
+    def note(self, text: str) -> None:
+        self._stderr.write(text + "\n")
+        self._stderr.flush()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from vegaops.sensitive import redact
@@ -39,15 +40,18 @@ class Reveal:
 View = Table | Fields | Lines | Reveal
 
 
-@dataclass
+@dataclass(frozen=True)
 class Result:
+    """What a command returns, built once with everything (pypa/pipx's result envelope): frozen, and its
+    sequences read-only, so a change is a new result (``dataclasses.replace`` or :meth:`with_errors` ...)."""
+
     command: str
     status: str = "ok"
     exit_code: int = 0
-    changes: list[dict[str, Any]] = field(default_factory=list)
+    changes: Sequence[dict[str, Any]] = ()
     data: Any = None
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    views: list[View] = field(default_factory=list)
+    errors: Sequence[dict[str, Any]] = ()
+    views: Sequence[View] = ()
     message: str | None = None
 
     def envelope(self) -> dict[str, Any]:
@@ -56,7 +60,7 @@ class Result:
             "command": self.command,
             "status": self.status,
             "exit_code": self.exit_code,
-            "changes": redact(self.changes),
+            "changes": redact(list(self.changes)),
             "data": redact(self.data),
-            "errors": redact(self.errors),
+            "errors": redact(list(self.errors)),
         }

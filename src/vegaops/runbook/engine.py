@@ -16,13 +16,13 @@ import getpass
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 from vegaops.errors import Interrupted, NotFoundError, RunbookError, UsageError, VegaopsError
 from vegaops.runbook.interpolate import Unknown, contains_unknown, interpolate
 from vegaops.runbook.model import StepCall, _type_name, _type_ok, check_calls
 from vegaops.sensitive import Sensitive
-from vegaops.steps.base import Change, Plan, Step, param_specs
+from vegaops.steps.base import Change, Contingency, Outcome, Plan, Step, param_specs
 from vegaops.steps.registry import get_step
 
 if TYPE_CHECKING:
@@ -40,6 +40,15 @@ class StepReport:
     outputs: dict[str, Any] = field(default_factory=dict)
     error: dict[str, Any] | None = None
     gate: bool = False  # a watch or a check: its lines are not changes
+    bookkeeping: bool = False  # a record of the run (lock, outcome tags, pruning): journaled, not a reported change
+    contingent: bool = False  # applied only when a gate asks for it (the automatic rollback)
+    outcome: Outcome | None = field(default=None, repr=False)  # what apply() returned (failures included)
+    exception: VegaopsError | None = field(default=None, repr=False)  # why the step failed
+
+    @property
+    def reported(self) -> bool:
+        """Its lines are changes the command reports and asks about (not a wait, a record or a contingency)."""
+        return not (self.gate or self.bookkeeping or self.contingent)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -62,11 +71,31 @@ class RunReport:
 
     @property
     def changed(self) -> bool:
+        """Something was written (records included)."""
         return any(s.status == "done" and s.changes and not s.gate for s in self.steps)
 
     @property
     def changes(self) -> list[dict[str, Any]]:
-        return [c.to_dict() for s in self.steps if s.status in ("done", "planned") and not s.gate for c in s.changes]
+        return [c.to_dict() for s in self.steps if s.status in ("done", "planned") and s.reported for c in s.changes]
+
+    @property
+    def failed(self) -> StepReport | None:
+        """The step that failed the run (its ``exception`` says why, its ``outcome`` what it found), else None."""
+        return next((s for s in self.steps if s.status == "failed" and s.exception is not None), None)
+
+    @property
+    def interrupted(self) -> StepReport | None:
+        """The gate a Ctrl-C stopped (nothing was being written then), else None."""
+        return next((s for s in self.steps if s.status == "interrupted"), None)
+
+    def step(self, step_id: str) -> StepReport | None:
+        return next((s for s in self.steps if s.id == step_id), None)
+
+    def raise_for_failure(self) -> None:
+        """The error a failed run ends with (what :func:`run` raises)."""
+        failed = self.failed
+        if failed is not None and failed.exception is not None:
+            raise RunFailed(failed.exception, self, failed.id)
 
     def summary(self) -> dict[str, list[str]]:
         groups: dict[str, list[str]] = {}
@@ -76,15 +105,19 @@ class RunReport:
 
     def stopped(self) -> dict[str, Any]:
         """What a run that stopped part-way changed, what it did not, and how to finish or undo it."""
-        changed = [c.summary for s in self.steps if s.status == "done" and not s.gate for c in s.changes]
-        unsure = [c.summary for s in self.steps if s.status == "interrupted" and not s.gate for c in s.changes]
+        changed = [c.summary for s in self.steps if s.status == "done" and s.reported for c in s.changes]
+        unsure = [c.summary for s in self.steps if s.status == "interrupted" and s.reported for c in s.changes]
         not_changed = [
             c.summary
             for s in self.steps
-            if s.status in ("planned", "failed", "not_run") and not s.gate
+            if s.status in ("planned", "failed", "not_run") and s.reported
             for c in s.changes
         ]
-        not_run = [s.id for s in self.steps if s.status in ("planned", "waiting", "not_run", "failed", "interrupted")]
+        not_run = [
+            s.id
+            for s in self.steps
+            if s.status in ("planned", "waiting", "not_run", "failed", "interrupted") and not s.contingent
+        ]
         anything = bool(changed or unsure)
         applied = ("done", "interrupted")
         return {
@@ -119,7 +152,6 @@ class RunFailed(VegaopsError):
         super().__init__(message, cause.hint)
         self.exit_code = cause.exit_code
         self.kind = cause.kind
-        self.cause = cause
         self.report = report
 
 
@@ -215,19 +247,61 @@ def run(
     before_apply: Callable[[], None] | None = None,
     confirmed: bool = False,
 ) -> RunReport:
-    """Plan every step, show the plan, confirm once, then apply in order.
+    """Plan every step, show the plan, confirm once, then apply in order; a failed step raises
+    :class:`RunFailed`, Ctrl-C at a gate with nothing applied re-raises ``KeyboardInterrupt`` (the caller says
+    what continues). :func:`execute` returns those as its report instead."""
+    report = execute(
+        ctx,
+        name,
+        calls,
+        variables,
+        always_confirm,
+        then=then,
+        resume=resume,
+        undo=undo,
+        before_apply=before_apply,
+        confirmed=confirmed,
+    )
+    report.raise_for_failure()
+    stopped = report.interrupted
+    if stopped is not None:
+        if not report.changed:
+            raise KeyboardInterrupt
+        raise RunInterrupted(report, stopped.id)
+    return report
+
+
+def execute(
+    ctx: AppContext,
+    name: str,
+    calls: list[StepCall],
+    variables: dict[str, Any] | None = None,
+    always_confirm: bool = False,
+    *,
+    then: Sequence[str] = (),
+    resume: str | None = None,
+    undo: dict[str, str] | None = None,
+    before_apply: Callable[[], None] | None = None,
+    confirmed: bool = False,
+) -> RunReport:
+    """Plan every step, show the plan, confirm once, then apply in order: the run's typed result.
+
+    A step that fails (planning or applying, or an outcome whose result is a failure) is the report's
+    ``failed`` step, with its outcome and error; the steps after it are not run, except those marked
+    ``always`` (records of what the run became), planned then from what is known. Ctrl-C while a gate waits
+    is the report's ``interrupted`` step. Ctrl-C while a change applies raises :class:`RunInterrupted`.
 
     ``always_confirm`` asks even where the environment does not (deletions). ``then`` lists what the
-    command does after this run (e.g. the deploy watch), shown with the plan. ``resume`` is the command
-    that finishes a run stopped part-way (default: the runbook's); ``undo`` maps a step id to the command
-    that reverses it, said for the steps that were applied. ``before_apply`` runs once, after the
-    confirmation, before the first change.
+    command does after this run, shown with the plan. ``resume`` is the command that finishes a run stopped
+    part-way (default: the runbook's); ``undo`` maps a step id to the command that reverses it, said for the
+    steps that were applied. ``before_apply`` runs once, after the confirmation, before the first change.
     ``confirmed``: this run continues a command whose one question already covered it (shown as ``then``).
+    A ``contingent`` step is planned and shown, and applied only when a gate step asks for it.
     """
     dry_run = ctx.options.dry_run
     variables = variables or {}
     check_calls(calls, variables)  # every value known now is checked before the first step plans
-    report = RunReport([StepReport(c.id, c.uses) for c in calls], dry_run)
+    report = RunReport([StepReport(c.id, c.uses, contingent=c.contingent) for c in calls], dry_run)
     # Every run of this command, so an error that ends it can say which steps were applied.
     ctx.shared.setdefault("run_reports", []).append(report)
     report.resume = resume or f"{command_prefix(ctx)} runbook run {name}"
@@ -252,7 +326,7 @@ def run(
     changes_ahead = False  # a change (planned or known only after apply) comes before this step
     for call, rep in zip(calls, report.steps, strict=True):
         step_cls = get_step(call.uses)
-        rep.gate = step_cls.gate
+        rep.gate, rep.bookkeeping = step_cls.gate, step_cls.bookkeeping
         lookup = lookup_in(planned)
         try:
             if call.when is not None and not _truthy(interpolate(call.when, lookup)):
@@ -267,6 +341,9 @@ def run(
             prep = _Prepared(step_cls, params)
             prepared.append(prep)
             unknown = contains_unknown(params)
+            if call.contingent:  # shown, never asked about: a gate applies it when it is needed
+                _wait(ctx, call, rep, step_cls, planned, None)
+                continue
             if unknown is not None or (step_cls.gate and changes_ahead):
                 _wait(ctx, call, rep, step_cls, planned, unknown)
                 changes_ahead = changes_ahead or not (step_cls.gate or step_cls.read_only)
@@ -285,10 +362,11 @@ def run(
             plan = prep.plan
             assert plan is not None
         except VegaopsError as exc:
-            rep.status, rep.error = "failed", exc.to_dict()
-            raise RunFailed(exc, report, call.id) from exc
+            _fail(rep, exc)
+            return report
         except Exception as exc:
-            _reraise_aws(exc, report, rep, call.id)
+            _fail(rep, _aws_error(exc))
+            return report
         rep.notes = list(plan.notes)
         render_plan(ctx, call, plan)
         if plan.empty:
@@ -299,14 +377,14 @@ def run(
         rep.outputs = {k: plan.outputs.get(k, Unknown(f"steps.{call.id}.{k}")) for k in step_cls.outputs}
         planned[call.id] = rep.outputs
         changes_ahead = changes_ahead or not step_cls.gate
-    pending = [s for s in report.steps if s.status in ("planned", "waiting") and not s.gate]
+    pending = [s for s in report.steps if s.status in ("planned", "waiting") and s.reported]
     if not ctx.output.json and pending:  # what follows the changes (none: nothing follows)
         for line in then:
             ctx.output.info(f"then: {line}")
     if dry_run:
         return report
 
-    # 2. One question for the whole plan (gates are not changes).
+    # 2. One question for the whole plan (gates and records are not changes).
     if pending:
         if not confirmed:
             _confirm(ctx, report, pending, always_confirm)
@@ -315,15 +393,34 @@ def run(
 
     # 3. Apply in order, each step from the real outputs of the steps before it.
     applied = False
+    failed: StepReport | None = None
     for call, rep, entry in zip(calls, report.steps, prepared, strict=True):
         if entry is None:
             actual[call.id] = {}
             continue
+        if call.contingent:  # applied only through a gate's contingency (below), when it is needed
+            rep.status = rep.status if rep.status in ("done", "failed") else "not_needed"
+            continue
+        if failed is not None and not call.always:
+            if rep.status != "skipped":
+                rep.status = "not_run"
+            continue
         lookup = lookup_in(actual)
         try:
+            if call.when is not None:  # decided again from what the steps before it did
+                when = interpolate(call.when, lookup)
+                if not _truthy(when):
+                    rep.status = "skipped"
+                    rep.notes.append(f"skipped: when = {call.when!r} is empty or false")
+                    actual[call.id] = {}
+                    continue
             params = call.params if call.literal else interpolate(call.params, lookup)
             unknown = contains_unknown(params)
             if unknown is not None:
+                if failed is not None:  # a record of a step that did not run: nothing to record
+                    rep.status = "not_run"
+                    rep.notes.append(f"not run: {unknown.ref} has no value (step {failed.id} failed)")
+                    continue
                 raise RunbookError(f"step {call.id}: {unknown.ref} has no value after its step ran")
             runner, final = entry.step, entry.plan
             stale = entry.step_cls.gate or entry.step_cls.read_only
@@ -338,29 +435,76 @@ def run(
                 actual[call.id] = final.outputs
                 continue
             rep.status, rep.changes = "applying", list(final.changes)
-            outcome = runner.apply(ctx, final)
-            rep.status, rep.changes, rep.outputs = "done", outcome.changes, outcome.outputs
+            runner.contingency = _contingency(ctx, report, calls)
+            try:
+                outcome = runner.apply(ctx, final)
+            finally:
+                runner.contingency = None
+            rep.changes, rep.outputs, rep.outcome = outcome.changes, outcome.outputs, outcome
             actual[call.id] = outcome.outputs
+            if outcome.error is not None:  # it ran to its end, and its result is a failure (a verdict)
+                rep.status, rep.error, rep.exception = "failed", outcome.error.to_dict(), outcome.error
+                failed = failed or rep
+                continue
+            rep.status = "done"
             applied = applied or not entry.step_cls.gate
         except KeyboardInterrupt:
-            if entry.step_cls.gate and not report.changed:
-                raise  # a watch or a check stopped, nothing applied: the caller says what continues
             rep.status = "interrupted"
             _stop(report, rep)
+            if entry.step_cls.gate:  # a watch or a check stopped: the report says where, the caller what continues
+                if report.changed:
+                    _journal(ctx, name, report)
+                return report
             _journal(ctx, name, report)
             raise RunInterrupted(report, call.id) from None
         except VegaopsError as exc:
-            rep.status, rep.error = "failed", exc.to_dict()
-            _stop(report, rep)
-            _journal(ctx, name, report)
-            raise RunFailed(exc, report, call.id) from exc
+            _fail(rep, exc)
+            failed = failed or rep
         except Exception as exc:
-            _stop(report, rep)
-            _journal(ctx, name, report)
-            _reraise_aws(exc, report, rep, call.id)
-    if report.changed:
+            from vegaops.aws.errors import is_botocore_error
+
+            if not is_botocore_error(exc):  # a bug: say what was applied before it, then let it through
+                _stop(report, rep)
+                _journal(ctx, name, report)
+                raise
+            _fail(rep, _aws_error(exc))
+            failed = failed or rep
+    if report.changed or failed is not None:
         _journal(ctx, name, report)
     return report
+
+
+def _fail(rep: StepReport, exc: VegaopsError) -> None:
+    rep.status, rep.error, rep.exception = "failed", exc.to_dict(), exc
+
+
+def _contingency(ctx: AppContext, report: RunReport, calls: list[StepCall]) -> Contingency:
+    """How a step that applies has another step of the run planned, shown, applied and recorded (the automatic
+    rollback a watch starts): the contingent step planned with the run when there is one, else a new one."""
+
+    def apply(call_id: str, step: Step[Any]) -> Outcome:
+        rep = report.step(call_id)
+        if rep is None:
+            rep = StepReport(call_id, step.id, contingent=True)
+            report.steps.append(rep)
+        rep.bookkeeping = step.bookkeeping
+        call = next((c for c in calls if c.id == call_id), StepCall(call_id, step.id, {}, literal=True))
+        plan = step.plan(ctx)
+        rep.notes = list(plan.notes)
+        render_plan(ctx, call, plan)
+        if plan.empty:
+            rep.status, rep.changes, rep.outputs = "unchanged", [], dict(plan.outputs)
+            return Outcome(outputs=dict(plan.outputs))
+        rep.status, rep.changes = "applying", list(plan.changes)
+        try:
+            outcome = step.apply(ctx, plan)
+        except VegaopsError as exc:
+            _fail(rep, exc)
+            raise
+        rep.status, rep.changes, rep.outputs, rep.outcome = "done", outcome.changes, outcome.outputs, outcome
+        return outcome
+
+    return apply
 
 
 def _stop(report: RunReport, at: StepReport) -> None:
@@ -382,7 +526,9 @@ def _wait(
 ) -> None:
     """A step that can be planned only when the run reaches it: say what it will do and why it waits."""
     rep.status = "waiting"
-    if unknown is not None:
+    if rep.contingent:
+        rep.notes.append("applied only if a step before it calls for it, while the run applies")
+    elif unknown is not None:
         rep.notes.append(f"plan depends on {unknown.ref}, known after apply")
     elif step_cls.gate:
         rep.notes.append("checked when the run reaches it, after the changes before it")
@@ -403,14 +549,13 @@ def _lines_of(changes: list[Change]) -> list[str]:
     return [c.summary for c in changes]
 
 
-def _reraise_aws(exc: Exception, report: RunReport, rep: StepReport, step_id: str) -> NoReturn:
+def _aws_error(exc: Exception) -> VegaopsError:
+    """A botocore error as the error it means (anything else is a bug: raised as is)."""
     from vegaops.aws.errors import is_botocore_error, translate
 
     if not is_botocore_error(exc):
         raise exc
-    err = translate(exc)
-    rep.status, rep.error = "failed", err.to_dict()
-    raise RunFailed(err, report, step_id) from exc
+    return translate(exc)
 
 
 def command_prefix(ctx: AppContext) -> str:
@@ -480,6 +625,7 @@ __all__ = [
     "Sensitive",
     "StepReport",
     "describe_changes",
+    "execute",
     "run",
     "single",
 ]

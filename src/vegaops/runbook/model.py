@@ -44,6 +44,9 @@ class StepCall:
     description: str = ""
     literal: bool = False  # parameters given by a command, never interpolated
     when: str | None = None  # run the step only when this (interpolated) is not empty/false
+    always: bool = False  # applied even after an earlier step failed (recording what the run became)
+    # planned and shown with the run, applied only when a gate step asks for it (the automatic rollback)
+    contingent: bool = False
 
 
 @dataclass

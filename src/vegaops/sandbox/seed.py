@@ -51,6 +51,11 @@ CIRCUIT_BREAKER = {
 }
 
 
+# Seed 002: the LLM proxy on ARM64 (Graviton, ~20% less), autoscaled between 1 and 4 tasks.
+ARM64_SERVICES = {"llm-proxy": {"cpuArchitecture": "ARM64", "operatingSystemFamily": "LINUX"}}
+AUTOSCALING = {"llm-proxy": (1, 4), "api": (2, 6)}
+
+
 @dataclass(frozen=True)
 class SeedService:
     key: str
@@ -149,6 +154,8 @@ def seed(client: Callable[[str], Any], config_path: Path | None = None) -> SeedR
 
     ecs.create_cluster(clusterName=CLUSTER, capacityProviders=["FARGATE"])
     listener_arn = None
+    tds: dict[str, str] = {}
+    labels: dict[str, str] = {}
     for priority, svc in enumerate(services, start=1):
         digests = {}
         for repo, tags in ((svc.ecr_repo, PROD_TAGS), (f"{SOURCE_REPO_PREFIX}{svc.ecr_repo}", SOURCE_TAGS)):
@@ -188,12 +195,14 @@ def seed(client: Callable[[str], Any], config_path: Path | None = None) -> SeedR
         }
         if svc.behind_alb:
             container["portMappings"] = [{"containerPort": 8080, "protocol": "tcp"}]
+        platform = ARM64_SERVICES.get(svc.key)
         td = ecs.register_task_definition(
             family=svc.ecs_service,
             networkMode="awsvpc",
             requiresCompatibilities=["FARGATE"],
             cpu="256",
             memory="512",
+            **({"runtimePlatform": platform} if platform else {}),
             containerDefinitions=[container],
             executionRoleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/vega-sandbox-execution",
             taskRoleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/vega-sandbox-task",
@@ -266,7 +275,111 @@ def seed(client: Callable[[str], Any], config_path: Path | None = None) -> SeedR
         result.services.append(svc.ecs_service)
         result.service_keys[svc.key] = svc.ecs_service
         result.deployment_configuration[svc.ecs_service] = deployment_configuration
+        tds[svc.key] = td
+        if load_balancers and alb_arn:
+            labels[svc.key] = _resource_label(alb_arn, load_balancers[0]["targetGroupArn"])
+    seed_autoscaling(client, services, labels)
+    seed_schedules(client, services, tds, network)
     return result
+
+
+def _resource_label(alb_arn: str, tg_arn: str) -> str:
+    """ALBRequestCountPerTarget's resource label: app/<alb>/<id>/targetgroup/<tg>/<id>."""
+    return f"{alb_arn.split(':loadbalancer/', 1)[-1]}/{tg_arn.split(':', 5)[-1]}"
+
+
+def seed_autoscaling(client: Callable[[str], Any], services: list[SeedService], labels: dict[str, str]) -> None:
+    """Application Auto Scaling targets and target-tracking policies (seed 002: 1-4 tasks, CPU 70%, 500
+    requests per target, scale out after 2 minutes, in after 10)."""
+    aas = client("application-autoscaling")
+    for svc in services:
+        bounds = AUTOSCALING.get(svc.key)
+        if bounds is None:
+            continue
+        resource = f"service/{CLUSTER}/{svc.ecs_service}"
+        aas.register_scalable_target(
+            ServiceNamespace="ecs",
+            ResourceId=resource,
+            ScalableDimension="ecs:service:DesiredCount",
+            MinCapacity=bounds[0],
+            MaxCapacity=bounds[1],
+        )
+        metrics: list[dict[str, Any]] = [{"PredefinedMetricType": "ECSServiceAverageCPUUtilization"}]
+        if svc.key in labels:
+            metrics.append({"PredefinedMetricType": "ALBRequestCountPerTarget", "ResourceLabel": labels[svc.key]})
+        for spec, target in zip(metrics, (70.0, 500.0), strict=False):
+            aas.put_scaling_policy(
+                PolicyName=f"{svc.ecs_service}-{'cpu' if target == 70.0 else 'requests'}",
+                ServiceNamespace="ecs",
+                ResourceId=resource,
+                ScalableDimension="ecs:service:DesiredCount",
+                PolicyType="TargetTrackingScaling",
+                TargetTrackingScalingPolicyConfiguration={
+                    "TargetValue": target,
+                    "PredefinedMetricSpecification": spec,
+                    "ScaleOutCooldown": 120,
+                    "ScaleInCooldown": 600,
+                },
+            )
+
+
+def seed_schedules(
+    client: Callable[[str], Any], services: list[SeedService], tds: dict[str, str], network: dict[str, Any]
+) -> None:
+    """A Vega job on a schedule: the worker's image runs the nightly digest (EventBridge Scheduler) and an hourly
+    cleanup (an EventBridge rule), both pinned to the worker's revision as deployed today."""
+    worker = next((s for s in services if s.key == "worker"), None)
+    if worker is None or worker.key not in tds:
+        return
+    cluster_arn = f"arn:aws:ecs:{REGION}:{ACCOUNT_ID}:cluster/{CLUSTER}"
+    role = f"arn:aws:iam::{ACCOUNT_ID}:role/vega-sandbox-scheduler"
+    vpc = network["awsvpcConfiguration"]
+    ecs_parameters = {
+        "TaskDefinitionArn": tds[worker.key],
+        "TaskCount": 1,
+        "LaunchType": "FARGATE",
+        "NetworkConfiguration": {
+            "awsvpcConfiguration": {
+                "Subnets": vpc["subnets"],
+                "SecurityGroups": vpc["securityGroups"],
+                "AssignPublicIp": "DISABLED",
+            }
+        },
+    }
+    # the sandbox runs a one-off task's command as a local process (vegaops.sandbox.oneoff): a shell line here
+    digest = ["sh", "-c", "echo 'vega digest: summarising yesterday' && echo 'vega digest: 42 accounts, done'"]
+    job = {"containerOverrides": [{"name": worker.container, "command": digest}]}
+    client("scheduler").create_schedule(
+        Name="vega-nightly-digest",
+        ScheduleExpression="cron(0 3 * * ? *)",
+        ScheduleExpressionTimezone="Europe/Berlin",
+        FlexibleTimeWindow={"Mode": "OFF"},
+        Target={"Arn": cluster_arn, "RoleArn": role, "EcsParameters": ecs_parameters, "Input": json.dumps(job)},
+    )
+    events = client("events")
+    events.put_rule(Name="vega-hourly-cleanup", ScheduleExpression="rate(1 hour)")
+    cleanup = {"containerOverrides": [{"name": worker.container, "command": ["sh", "-c", "echo 'vega cleanup: done'"]}]}
+    events.put_targets(
+        Rule="vega-hourly-cleanup",
+        Targets=[
+            {
+                "Id": "cleanup",
+                "Arn": cluster_arn,
+                "RoleArn": role,
+                "EcsParameters": {
+                    **ecs_parameters,
+                    "NetworkConfiguration": {
+                        "awsvpcConfiguration": {
+                            "Subnets": vpc["subnets"],
+                            "SecurityGroups": vpc["securityGroups"],
+                            "AssignPublicIp": "DISABLED",
+                        }
+                    },
+                },
+                "Input": json.dumps(cleanup),
+            }
+        ],
+    )
 
 
 def adopt_seeded(sim: Simulator, result: SeedResult) -> None:

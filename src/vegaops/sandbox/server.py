@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
@@ -24,7 +25,7 @@ SANDBOX_MINUTE = 10.0
 
 
 class SandboxServer:
-    def __init__(self, port: int, speed: float, config_path: Path | None) -> None:
+    def __init__(self, port: int, speed: float, config_path: Path | None, say: Callable[[str], None]) -> None:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
         from werkzeug.serving import WSGIRequestHandler, make_server
 
@@ -36,6 +37,7 @@ class SandboxServer:
         from vegaops.sandbox.simulator import Simulator
 
         self.speed = speed
+        self.say = say  # a line on stderr (the server's log): vegaops.output's, the only place that prints
         self.config_path = config_path
         self.lock = threading.RLock()
         self.sim = Simulator(speed=speed)
@@ -93,7 +95,7 @@ class SandboxServer:
                 try:
                     self.sim.tick(datetime.now(UTC))
                 except Exception as exc:
-                    print(f"sandbox simulator error: {exc!r}", file=sys.stderr, flush=True)
+                    self.say(f"sandbox simulator error: {exc!r}")
 
     def start_registry(self, workdir: Path) -> str | None:
         """Debian's docker-registry on loopback, mirrored into this ECR (None when not installed)."""
@@ -109,7 +111,7 @@ class SandboxServer:
                 credentials=(CREDENTIALS["aws_access_key_id"], CREDENTIALS["aws_secret_access_key"]),
             )
         except Exception as exc:
-            print(f"sandbox registry not started: {exc}", file=sys.stderr, flush=True)
+            self.say(f"sandbox registry not started: {exc}")
             return None
         return self.registry.host
 
@@ -132,7 +134,10 @@ def main(argv: list[str] | None = None) -> int:
 
     import os
 
-    server = SandboxServer(args.port, args.speed, args.config)
+    from vegaops.output.render import Output
+
+    output = Output("human")
+    server = SandboxServer(args.port, args.speed, args.config, output.say)
     done = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> Any:
@@ -157,12 +162,11 @@ def main(argv: list[str] | None = None) -> int:
             registry=registry_host,
         ),
     )
-    print(f"vegaops sandbox listening on {server.endpoint} (speed {args.speed})", file=sys.stderr, flush=True)
+    output.say(f"vegaops sandbox listening on {server.endpoint} (speed {args.speed})")
     while not done.wait(0.1):
         pass
     server.shutdown()
     clear_state(args.state_file, os.getpid())
-    sys.stderr.flush()
     # Nothing to flush or join: skip the slow interpreter teardown of moto's modules.
     os._exit(0)
 

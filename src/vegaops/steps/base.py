@@ -5,12 +5,14 @@ from __future__ import annotations
 import dataclasses
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, get_type_hints
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar, get_type_hints
 
 from vegaops.sensitive import redact
 
 if TYPE_CHECKING:
     from vegaops.context import AppContext
+    from vegaops.deploy.watch import WatchResult
+    from vegaops.errors import VegaopsError
 
 
 @dataclass(frozen=True)
@@ -41,8 +43,20 @@ class Plan:
 
 @dataclass
 class Outcome:
+    """What an applied step did. ``error``: the step ran to its end and its result is a failure (a watched
+    deployment that did not succeed): the engine records the step as failed, with this outcome, and stops."""
+
     changes: list[Change] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
+    error: VegaopsError | None = None
+    watch: WatchResult | None = None  # ecs.watch / health.check: the verdicts and what the watch cost
+
+
+class Contingency(Protocol):
+    """Given by the engine to a step while it applies: plan, show, apply and record a step of the run that only
+    this step can decide is needed (the watch's automatic rollback), as a step of the same run."""
+
+    def __call__(self, call_id: str, step: Step[Any]) -> Outcome: ...
 
 
 def sensitive_field(**kwargs: Any) -> Any:
@@ -70,9 +84,13 @@ class Step(ABC, Generic[P]):
     # What this step reads may be created by an earlier step of the same run (a tag a push creates): when its
     # plan finds it missing after pending changes, it is planned when the run reaches it.
     plan_after_missing: ClassVar[bool] = False
+    # A record of the run (the deploy lock, outcome tags, pruning old revisions): shown in the plan and journaled
+    # like any change, not among the changes a command reports and asks about.
+    bookkeeping: ClassVar[bool] = False
 
     def __init__(self, params: P) -> None:
         self.params = params
+        self.contingency: Contingency | None = None  # set by the engine while this step applies
 
     @abstractmethod
     def plan(self, ctx: AppContext) -> Plan: ...

@@ -1,4 +1,4 @@
-"""ECS steps: ``ecs.register``, ``ecs.deploy``, ``ecs.watch`` and ``ecs.rollback``.
+"""ECS steps: ``ecs.register``, ``ecs.deploy``, ``ecs.watch``, ``ecs.rollback-on-failure`` and ``ecs.rollback``.
 
 - ``ecs.register``: a new task definition revision cloned from the service's live one with only the
   chosen container's image changed (tagged with the release tag and the deployer). Empty plan when
@@ -8,7 +8,10 @@
 - ``ecs.deploy``: UpdateService to a task definition (or force a new deployment). Preflight: the
   service exists and is ACTIVE, no other deployment in progress (exit 8). Empty plan when the
   service already runs it. Outputs ``deployment_id``.
-- ``ecs.watch``: watch deployments until they settle and turn the verdict into the exit code.
+- ``ecs.watch``: a gate: watch deployments until they settle; the outcome carries the verdicts (a
+  ``WatchResult``) and is a failure (exit 5, 6, 7, 8) when one did not succeed.
+- ``ecs.rollback-on-failure``: stop a deployment whose tasks keep failing with a rollback; a contingency
+  the watch applies through the engine (``--rollback-on-failure``).
 - ``ecs.rollback``: deploy the newest revision older than the running one whose deployment is known to
   have succeeded (recorded, or resolved from ECS: ``deploy/outcomes.py``), or ``to_revision``. Unknown
   and failed outcomes never qualify; none known-good is exit 8, nothing older or a missing revision 3.
@@ -22,8 +25,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from vegaops.aws.ecs import clone_spec, family_of, revision_of
 from vegaops.cmdline import prog
-from vegaops.deploy import core
+from vegaops.deploy import autorollback, core, preflight
 from vegaops.deploy import verdict as vd
+from vegaops.deploy.autorollback import RollbackStart
+from vegaops.deploy.outcomes import rollback_target
+from vegaops.deploy.preflight import PLAN_CACHE_S, in_progress
 from vegaops.deploy.strategy import assess as strategy_assess
 from vegaops.deploy.strategy import refuse_controller, strategy_from_service
 from vegaops.errors import NeedsHuman, NotFoundError, OperationFailed, Refused, TimedOut, VegaopsError
@@ -34,33 +40,15 @@ if TYPE_CHECKING:
 
     from vegaops.aws.ecs import Ecs, TaskDefinition
     from vegaops.context import AppContext
+    from vegaops.deploy.snapshot import Target
+    from vegaops.deploy.watch import Rollback, WatchResult
 
-
-PLAN_CACHE_S = 5.0  # plans of one command may reuse the preflight's DescribeServices this long
+__all__ = ["PLAN_CACHE_S", "describe_service", "in_progress", "rollback_target", "verdict_error"]
 
 
 def describe_service(ctx: AppContext, service: str) -> ServiceTypeDef:
-    cluster = ctx.settings.require_cluster()
-    found, _ = ctx.aws.ecs.describe_services(cluster, [service], max_age=PLAN_CACHE_S)
-    svc = found.get(service)
-    if svc is None:
-        raise Refused(
-            f"preflight: service {service} not found in cluster {cluster}", hint="check the service name and --env"
-        )
-    if svc.get("status") != "ACTIVE":
-        raise Refused(f"preflight: service {service} is {svc.get('status')}, not ACTIVE")
-    return svc
-
-
-def in_progress(svc: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The deployment still rolling out (PRIMARY IN_PROGRESS, or several deployments), else None."""
-    deployments = svc.get("deployments", [])
-    primary = next((d for d in deployments if d.get("status") == "PRIMARY"), None)
-    if primary is None:
-        return None
-    if primary.get("rolloutState") == "IN_PROGRESS" or len(deployments) > 1:
-        return dict(primary)
-    return None
+    """The service, through the deploy preflight (exists, ACTIVE)."""
+    return preflight.services(ctx, [service])[service]
 
 
 # --- ecs.register ---------------------------------------------------------------------------
@@ -201,11 +189,7 @@ class DeployService(Step[DeployParams]):
             plan.notes.append(f"{service} already runs {vd.short_td(current)}")
             return plan
         if flight is not None and not p.allow_in_progress:
-            raise Refused(
-                f"preflight: {service} has a deployment in progress ({flight.get('id')} of "
-                f"{vd.short_td(flight.get('taskDefinition'))}, {flight.get('rolloutState')})",
-                hint=f"wait for it ({prog()} deploy watch {service}) or pass --wait-for-other",
-            )
+            raise preflight.another_deployment(service, flight)
         what = "force a new deployment of" if same else "deploy"
         plan.changes.append(
             Change(
@@ -281,16 +265,6 @@ def deployment_id_of(service: Mapping[str, Any], task_definition: str) -> str | 
 
 
 # --- ecs.watch ------------------------------------------------------------------------------
-class DeployFailed(VegaopsError):
-    """A watched deployment did not succeed; carries the per-service verdicts."""
-
-    def __init__(self, error: VegaopsError, verdicts: dict[str, vd.Verdict]) -> None:
-        super().__init__(error.message, error.hint)
-        self.exit_code = error.exit_code
-        self.kind = error.kind
-        self.verdicts = verdicts
-
-
 @dataclass
 class WatchParams:
     services: list[str]
@@ -302,13 +276,20 @@ class WatchParams:
     poll_interval: float | None = None
     rollback_on_failure: bool = False
     wait_until: str | None = None  # a lifecycle stage (or "paused"): the watch ends there healthy (exit 0)
+    started: float | None = None  # the clock's monotonic time --timeout counts from (the command's start)
 
 
 class WatchDeployments(Step[WatchParams]):
+    """A gate: waits for the deployments and reads their verdicts. Its outcome carries them (``watch``); a
+    deployment that did not succeed makes the outcome a failure (exit 5, 6, 7 or 8 from the verdict). Outputs
+    ``outcomes`` (service -> outcome) and ``final`` (service -> the final outcome of a watched deployment: what
+    ``ecs.tag-outcome`` records). With ``rollback_on_failure`` the rollback is the run's
+    ``ecs.rollback-on-failure`` step, applied through the engine when tasks keep failing."""
+
     id: ClassVar[str] = "ecs.watch"
     gate = True
     Params = WatchParams
-    outputs = ("outcomes",)
+    outputs = ("outcomes", "final")
     description = "watch deployments until they settle; exit code from the verdict"
 
     def plan(self, ctx: AppContext) -> Plan:
@@ -321,7 +302,7 @@ class WatchDeployments(Step[WatchParams]):
         found, missing = ctx.aws.ecs.describe_services(cluster, names, max_age=PLAN_CACHE_S)
         if missing:
             raise NotFoundError(f"services not found in cluster {cluster}: {', '.join(missing)}")
-        plan = Plan(step=self.id, outputs={"outcomes": {}})
+        plan = Plan(step=self.id, outputs={"outcomes": {}, "final": {}})
         targets: list[dict[str, Any]] = []
         for given, name in zip(p.services, names, strict=True):
             svc = found[name]
@@ -360,28 +341,49 @@ class WatchDeployments(Step[WatchParams]):
                 Change("watch", name, f"watch {name} deployment {dep_id} of {vd.short_td(td)}", {"deployment": dep_id})
             )
         plan.state["targets"] = targets
+        if targets:  # their verdicts are known after the watch
+            del plan.outputs["final"]
         return plan
 
     def apply(self, ctx: AppContext, plan: Plan) -> Outcome:
         outcome = Outcome(outputs=dict(plan.outputs))
         if plan.empty:
             return outcome
-        verdicts = watch_targets(ctx, plan.state["targets"], self.params)
-        for t in plan.state["targets"]:  # the verdict, on the revision it is about (history, rollback)
-            v = verdicts.get(t["service"])
-            if v is not None and v.final and v.outcome != vd.REACHED:  # reached: ECS goes on, no outcome yet
-                core.tag_outcome(ctx, t["task_definition"], v.outcome, t["deployment_id"])
-        outcome.outputs["outcomes"] = {**plan.outputs["outcomes"], **{k: v.outcome for k, v in verdicts.items()}}
-        outcome.outputs["verdicts"] = verdicts
+        rollback = _rollback_through(ctx, self) if self.params.rollback_on_failure else None
+        result = watch_targets(ctx, plan.state["targets"], self.params, rollback)
+        verdicts = result.verdicts
+        final = {t["service"]: verdicts[t["service"]] for t in plan.state["targets"] if t["service"] in verdicts}
+        outcome.outputs["outcomes"] = {**plan.outputs["outcomes"], **result.outcomes}
+        outcome.outputs["final"] = {s: v.outcome for s, v in final.items() if v.final}
         outcome.changes.extend(plan.changes)
-        error = verdict_error(verdicts)
-        if error is not None:
-            raise DeployFailed(error, verdicts)
+        outcome.watch = result
+        outcome.error = verdict_error(verdicts)
         return outcome
 
 
-def watch_targets(ctx: AppContext, targets: list[dict[str, Any]], p: WatchParams) -> dict[str, vd.Verdict]:
+def _rollback_through(ctx: AppContext, watch: Step[Any]) -> Rollback | None:
+    """The watch's automatic rollback as a step of the run (``ecs.rollback-on-failure``): planned, shown,
+    applied and journaled by the engine. A watch applied outside the engine rolls back directly."""
+    contingency = watch.contingency
+    if contingency is None:
+        return None
+
+    def rollback(target: Target) -> RollbackStart:
+        step = RollbackOnFailure(
+            RollbackOnFailureParams(target.service, target.deployment_id, target.previous_task_definition or "")
+        )
+        done = contingency(f"rollback-{target.service}", step)
+        return RollbackStart(str(done.outputs.get("by") or ""), str(done.outputs.get("how") or ""))
+
+    return rollback
+
+
+def watch_targets(
+    ctx: AppContext, targets: list[dict[str, Any]], p: WatchParams, rollback: Rollback | None = None
+) -> WatchResult:
+    """Watch ``targets`` to their verdicts in the live view (the deploy watch of ``vegaops.deploy.watch``)."""
     from vegaops.deploy.snapshot import Target
+    from vegaops.deploy.view import LiveView
     from vegaops.deploy.watch import Tracked, Watcher, WatchOptions
 
     tracked = [
@@ -391,33 +393,103 @@ def watch_targets(ctx: AppContext, targets: list[dict[str, Any]], p: WatchParams
         )
         for t in targets
     ]
-    from vegaops.deploy.view import LiveView
+    with LiveView(ctx) as view:
+        return Watcher(
+            ctx.aws.ecs,
+            ctx.settings.require_cluster(),
+            ctx.clock,
+            tracked,
+            elbv2=ctx.aws.elbv2 if any(t.target_groups for t in tracked) else None,
+            emit=view.event,
+            options=WatchOptions(
+                p.timeout, p.poll_interval, p.rollback_on_failure, started=p.started, wait_until=p.wait_until
+            ),
+            log_tail=_log_tail(ctx),
+            enrichment=ctx.enrichment,
+            tick=view.ticker,
+            rollback=rollback,
+        ).watch()
 
-    emit = ctx.shared.get("_deploy_emit")
-    view = LiveView(ctx) if emit is None else None  # runbook runs get the live view too
-    watcher = Watcher(
-        ctx.aws.ecs,
-        ctx.settings.require_cluster(),
-        ctx.clock,
-        tracked,
-        elbv2=ctx.aws.elbv2 if any(t.target_groups for t in tracked) else None,
-        emit=emit or (view.event if view else None),
-        options=WatchOptions(
-            p.timeout,
-            p.poll_interval,
-            p.rollback_on_failure,
-            started=ctx.shared.get("_deploy_started"),
-            wait_until=p.wait_until,
-        ),
-        log_tail=_log_tail(ctx),
-        enrichment=ctx.enrichment,
-        tick=ctx.shared.get("_deploy_tick") or (view.ticker if view else None),
-    )
-    ctx.shared["_deploy_watcher"] = watcher
-    if view is None:
-        return watcher.run()
-    with view:
-        return watcher.run()
+
+# --- ecs.rollback-on-failure ----------------------------------------------------------------
+@dataclass
+class RollbackOnFailureParams:
+    service: str
+    deployment_id: str  # the deployment whose tasks keep failing
+    previous: str = ""  # the task definition before it (UpdateService back to it)
+
+
+class RollbackOnFailure(Step[RollbackOnFailureParams]):
+    """``--rollback-on-failure``: stop a deployment whose tasks keep failing with a rollback
+    (StopServiceDeployment(ROLLBACK), else UpdateService back to the previous revision). A contingency of a
+    deploy: planned with it, applied when the watch sees the tasks keep failing. Empty plan when the
+    deployment is no longer the one rolling out (finished, or ECS is rolling it back already)."""
+
+    id: ClassVar[str] = "ecs.rollback-on-failure"
+    Params = RollbackOnFailureParams
+    outputs = ("by", "how")
+    description = "roll back a deployment whose tasks keep failing (when the watch sees it)"
+
+    def plan(self, ctx: AppContext) -> Plan:
+        p = self.params
+        service = core.service_name(ctx, p.service)
+        svc = describe_service(ctx, service)
+        ours = next((d for d in svc.get("deployments", []) if d.get("id") == p.deployment_id), None)
+        plan = Plan(step=self.id, outputs={"by": "", "how": ""}, state={"service": service})
+        if p.previous and _same_td(str(svc.get("taskDefinition", "")), p.previous):
+            plan.outputs["how"] = f"{service} is back on {vd.short_td(p.previous)}"
+            plan.notes.append(f"{service}: back on {vd.short_td(p.previous)} already, nothing to roll back")
+            return plan
+        if ours is None or ours.get("status") != "PRIMARY" or ours.get("rolloutState") != "IN_PROGRESS":
+            plan.outputs["how"] = f"deployment {p.deployment_id} is not rolling out"
+            plan.notes.append(f"{service}: deployment {p.deployment_id} is not rolling out, nothing to roll back")
+            return plan
+        if not p.previous:
+            plan.outputs["how"] = autorollback.NO_PREVIOUS.how
+        items = ctx.enrichment.call(
+            "ecs:ListServiceDeployments",
+            lambda: ctx.aws.ecs.list_service_deployments(ctx.settings.require_cluster(), service, max_results=5),
+            None,
+            autorollback.LOST_LIST,
+        )
+        if items is None and getattr(ctx.aws.ecs, "deployments_api", None) is False:
+            from vegaops.aws.optional import UNSUPPORTED
+
+            ctx.enrichment.record(
+                "ecs:ListServiceDeployments", UNSUPPORTED, autorollback.LOST_LIST, "the endpoint does not implement it"
+            )
+        arn = autorollback.active_deployment(items)
+        if arn is None and not p.previous:
+            plan.notes.append(f"{service}: no previous task definition known, nothing to roll back to")
+            return plan
+        plan.state["arn"] = arn
+        plan.changes.append(
+            Change(
+                "rollback",
+                service,
+                f"roll back {service}: stop deployment {p.deployment_id} ({autorollback.how(arn, p.previous)})",
+                {"deployment": p.deployment_id, "to": vd.short_td(p.previous) if p.previous else None},
+            )
+        )
+        return plan
+
+    def apply(self, ctx: AppContext, plan: Plan) -> Outcome:
+        outcome = Outcome(outputs=dict(plan.outputs))
+        if plan.empty:
+            return outcome
+        p = self.params
+        started = autorollback.start(
+            ctx.aws.ecs,
+            ctx.settings.require_cluster(),
+            plan.state["service"],
+            p.previous or None,
+            plan.state.get("arn"),
+            ctx.enrichment,
+        )
+        outcome.outputs.update({"by": started.by, "how": started.how})
+        if started.started:
+            outcome.changes.extend(plan.changes)
+        return outcome
 
 
 def _log_tail(ctx: AppContext) -> Any:
@@ -484,6 +556,7 @@ class RollbackService(Step[RollbackParams]):
         )
         if _same_td(current, target):
             plan.notes.append(f"{service} already runs {vd.short_td(target)}")
+            plan.outputs["deployment_id"] = None  # nothing deployed: nothing to watch
             return plan
         flight = in_progress(svc)
         if flight is not None and flight.get("rolloutState") == "IN_PROGRESS":
@@ -517,62 +590,3 @@ class RollbackService(Step[RollbackParams]):
         outcome.changes.extend(plan.changes)
         core.tag_deployment_started(ctx, target, outcome.outputs["deployment_id"])
         return outcome
-
-
-def rollback_target(
-    ctx: AppContext, service: str, svc: Mapping[str, Any], to_revision: int | None, explain: bool = True
-) -> str:
-    """``family:to_revision``, else the newest revision older than the running one whose deployment is
-    known to have succeeded (recorded, or resolved from ECS now). Unknown or failed outcomes never qualify.
-    """
-    from vegaops.deploy.outcomes import Resolver
-
-    ecs = ctx.aws.ecs
-    current = str(svc.get("taskDefinition", ""))
-    family = family_of(current)
-    if to_revision is not None:
-        return _explicit_target(ctx, service, svc, family, to_revision)
-    running = revision_of(current) or 0
-    older = [a for a in ecs.list_task_definitions(family) if (revision_of(a) or 0) < running]
-    if not older:
-        raise NotFoundError(
-            f"{service}: no revision of {family} older than the running {vd.short_td(current)}",
-            hint=f"nothing to roll back to; pass --to REVISION (see: {prog()} deploy history {service})",
-        )
-    rows = Resolver(ctx, service, svc).outcomes(older[:ROLLBACK_WINDOW])
-    for i, row in enumerate(rows):
-        if row.good and row.td is not None:
-            for skipped in rows[:i] if explain else []:  # say which newer revisions were passed over, and why
-                why = skipped.outcome + (f": {skipped.note}" if skipped.note else "")
-                ctx.output.warn(f"{service}: not rolling back to {family}:{skipped.revision} ({why})")
-            return row.td.arn
-    seen = ", ".join(f"{family}:{r.revision} {r.outcome}" + (f" ({r.note})" if r.note else "") for r in rows[:5])
-    raise Refused(
-        f"{service}: no revision older than {vd.short_td(current)} is known to have deployed successfully "
-        f"({seen}{', ...' if len(rows) > 5 else ''}); vegaops does not roll back to an unknown or failed revision",
-        hint=f"check {prog()} deploy history {service}, then choose one: {prog()} rollback {service} --to REVISION",
-    )
-
-
-ROLLBACK_WINDOW = 20  # older revisions considered for an automatic rollback target
-
-
-def _explicit_target(ctx: AppContext, service: str, svc: Mapping[str, Any], family: str, revision: int) -> str:
-    from vegaops.aws.errors import error_code
-    from vegaops.deploy.outcomes import Resolver
-
-    ecs = ctx.aws.ecs
-    try:
-        td = ecs.describe_task_definition(f"{family}:{revision}")
-    except Exception as exc:
-        code = error_code(exc) or ""
-        if code in ("ClientException", "InvalidParameterException") or "unable to describe" in str(exc).lower():
-            raise NotFoundError(
-                f"task definition {family}:{revision} not found (rollback of {service})",
-                hint=f"see the revisions: {prog()} deploy history {service}",
-            ) from None
-        raise
-    row = Resolver(ctx, service, svc).outcomes([td.arn])[0]
-    if not row.good and not _same_td(str(svc.get("taskDefinition", "")), td.arn):
-        ctx.output.warn(f"{family}:{revision}: its last deployment outcome is {row.outcome}; rolling back as asked")
-    return td.arn

@@ -128,7 +128,6 @@ def wait_for_deployments(ctx: AppContext, targets: list[dict[str, Any]], timeout
     from vegaops.steps.ecs import WatchParams, verdict_error, watch_targets
 
     params = WatchParams(services=[t["service"] for t in targets], timeout=timeout)
-    verdicts = watch_targets(ctx, targets, params)
-    error = verdict_error(verdicts)
+    error = verdict_error(watch_targets(ctx, targets, params).verdicts)
     if error is not None:
         raise error

@@ -28,13 +28,21 @@ STEPS: dict[str, str] = {
     "secrets.repoint": "vegaops.steps.repoint:RepointSecret",
     "ecs.continue": "vegaops.steps.service_deployments:ContinueDeployment",
     "ecs.stop": "vegaops.steps.service_deployments:StopDeployment",
+    "scale.desired": "vegaops.steps.scale:SetDesiredCount",
+    "scale.autoscaling": "vegaops.steps.scale:SetScalableTarget",
+    "scale.save": "vegaops.steps.scale:SaveCounts",
+    "scale.restore": "vegaops.steps.scale:RestoreCounts",
+    "schedules.follow": "vegaops.steps.schedules:FollowSchedules",
+    "schedules.run": "vegaops.steps.schedules:RunScheduled",
     "ecs.run": "vegaops.steps.run:RunTask",
     "ecs.enable-exec": "vegaops.steps.exec:EnableExec",
+    "ecs.rollback-on-failure": "vegaops.steps.ecs:RollbackOnFailure",
+    "ecs.tag-outcome": "vegaops.steps.deploy:TagOutcome",
+    "ecs.prune": "vegaops.steps.deploy:PruneRevisions",
+    "ecs.record-outcomes": "vegaops.steps.deploy:RecordOutcomes",
+    "deploy.lock": "vegaops.steps.deploy:LockService",
+    "deploy.unlock": "vegaops.steps.deploy:UnlockService",
 }
-
-
-def register(step_id: str, target: str) -> None:
-    STEPS[step_id] = target
 
 
 def get_step(step_id: str) -> type[Step[Any]]:

@@ -4,7 +4,7 @@ Values leave the store here (and in ``vegaops exec``) only; a terminal gets them
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from vegaops.errors import UsageError
 
@@ -29,7 +29,7 @@ def export_secrets(
     renderers = {"dotenv": dotenv.render, "json": dotenv.render_json, "env": dotenv.render_env}
     if to is not None:
         check_private_target(to, "--to")  # before any AWS call
-    elif not reveal and _is_terminal(a.output.stdout):
+    elif not reveal and a.output.stdout_isatty:
         raise UsageError(
             "secret export: refusing to print secret values to a terminal",
             hint="pass --reveal to print them, --to FILE to write a 0600 file, or pipe the output",
@@ -40,8 +40,7 @@ def export_secrets(
     if to is None:
         if a.output.json:
             return Result(a.command, data={"format": fmt, "count": len(values), "variables": values}, views=[])
-        a.output.stdout.write(renderers[fmt](values))
-        a.output.stdout.flush()
+        a.output.text(renderers[fmt](values))
         return None
     write_private(to, renderers[fmt](values), "--to")
     return Result(
@@ -50,10 +49,3 @@ def export_secrets(
         views=[],
         message=f"wrote {len(values)} variable{'s' if len(values) != 1 else ''} to {to} (mode 0600)",
     )
-
-
-def _is_terminal(stream: Any) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False

@@ -45,9 +45,9 @@ def deploy(
 
     if ctx.invoked_subcommand is not None:
         return
-    from vegaops.deploy.run import DeployOptions
-    from vegaops.deploy.run import deploy as run_deploy
     from vegaops.inputs import check_image_tag
+    from vegaops.pipeline.deploy import DeployOptions
+    from vegaops.pipeline.deploy import deploy as run_deploy
 
     if tag is None:
         raise UsageError("deploy needs --tag TAG", hint=f"{prog()} deploy --tag v1.2.3-stable [SERVICE...]")

@@ -14,24 +14,7 @@ def unlock(
     ctx: typer.Context, service: Annotated[str, typer.Argument(help="Service.", autocompletion=completion.services)]
 ) -> None:
     """Remove a stale deploy lock (after a crashed deploy)."""
-    from vegaops.deploy import core
-    from vegaops.deploy.core import selected
-    from vegaops.output.result import Result
+    from vegaops.pipeline.deploy import unlock as run_unlock
 
     a = app_ctx(ctx)
-    ((_key, name),) = selected(a, [service])
-    held = core.unlock(a, name)
-    message = (
-        f"removed the deploy lock of {name} (held by {held.get('who')} since {held.get('at')})"
-        if held
-        else f"{name} is not locked"
-    )
-    emit(
-        a,
-        Result(
-            command=a.command,
-            status="changed" if held else "unchanged",
-            data={"service": name, "lock": held},
-            message=message,
-        ),
-    )
+    emit(a, run_unlock(a, service))

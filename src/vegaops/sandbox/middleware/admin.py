@@ -29,6 +29,29 @@ JSON_TARGET_PREFIXES = {
 }
 
 
+# Signing names that differ from the IAM action prefix (call counts are keyed by the IAM action).
+IAM_PREFIXES = {"monitoring": "cloudwatch"}
+_CBOR_PATH = re.compile(r"^/service/[^/]+/operation/([A-Za-z]+)$")
+# rest-json services' operations by method and path (the ones vegaops calls).
+_REST_ROUTES: dict[str, list[tuple[str, re.Pattern[str], str]]] = {
+    "scheduler": [
+        ("GET", re.compile(r"^/schedules/?$"), "ListSchedules"),
+        ("GET", re.compile(r"^/schedules/[^/]+$"), "GetSchedule"),
+        ("PUT", re.compile(r"^/schedules/[^/]+$"), "UpdateSchedule"),
+        ("POST", re.compile(r"^/schedules/[^/]+$"), "CreateSchedule"),
+        ("DELETE", re.compile(r"^/schedules/[^/]+$"), "DeleteSchedule"),
+        ("GET", re.compile(r"^/schedule-groups/?$"), "ListScheduleGroups"),
+    ],
+}
+
+
+def _rest_operation(service: str, method: str, path: str) -> str | None:
+    for verb, pattern, operation in _REST_ROUTES.get(service, []):
+        if verb == method and pattern.match(path):
+            return operation
+    return None
+
+
 def _json_default(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.timestamp()
@@ -168,6 +191,13 @@ class SandboxMiddleware:
     def _operation(self, environ: dict[str, Any], raw: bytes) -> tuple[str, str, dict[str, Any]]:
         match = _CREDENTIAL_SERVICE.search(environ.get("HTTP_AUTHORIZATION", ""))
         service = match.group(1) if match else ""
+        service = IAM_PREFIXES.get(service, service)
+        cbor = _CBOR_PATH.match(environ.get("PATH_INFO", ""))
+        if cbor:  # smithy-rpc-v2-cbor (CloudWatch): /service/<prefix>/operation/<Operation>
+            return service, cbor.group(1), {}
+        rest = _rest_operation(service, environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", ""))
+        if rest:
+            return service, rest, {}
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if target and "." in target:
             prefix, operation = target.rsplit(".", 1)

@@ -1,0 +1,835 @@
+"""``vegaops deploy`` / ``deploy watch`` / ``deploy unlock`` / ``rollback`` as one pipeline through the engine.
+
+The shape of aws/chalice's deployer: a *planner* turns the command into steps, the *executor* (the runbook engine)
+plans them, shows them, asks once and applies them, or stops after the plan (``--dry-run``: a display-only
+run), and the command's result is read from the engine's typed run result.
+
+- Planning (:func:`plan_deploy`): the preflight, once, for a dry run and a real run alike (the services exist and
+  are ACTIVE, the image exists or is promoted from the source repository, another deployment in flight is
+  re-attached to, waited for or refused; ``deploy/preflight.py``), then the steps: ``deploy.lock`` per service,
+  ``ecs.record-outcomes`` (what earlier deploys became, resolved from ECS), ``ecr.promote`` and
+  ``ecs.register`` for every service, then ``ecs.deploy`` for every service (a failure while preparing one
+  leaves every service as it was), the ``ecs.watch`` gate, with ``--rollback-on-failure`` the
+  ``ecs.rollback-on-failure`` contingency per service, then ``ecs.tag-outcome`` (applied even when a
+  deployment failed) and ``ecs.prune`` (after a success).
+- Reading the result: each step's outcome from the report (``RunReport``): the deployments from the
+  ``ecs.deploy`` outputs, the verdicts and their cost from the watch's ``WatchResult``.
+
+Nothing in ``vegaops.deploy`` imports steps: deploy/ is the domain (watch, verdicts, outcomes, locks), steps/
+use it, this module assembles them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import shlex
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from vegaops.cmdline import line
+from vegaops.deploy import core, preflight
+from vegaops.deploy import verdict as vd
+from vegaops.deploy.core import selected
+from vegaops.errors import Interrupted, NotFoundError, TimedOut, UsageError, VegaopsError
+from vegaops.output.humanize import duration as took
+from vegaops.output.humanize import short_digest, short_image
+from vegaops.runbook import engine
+from vegaops.runbook.model import StepCall
+
+if TYPE_CHECKING:
+    from vegaops.aws.ecr import Ecr, ImageRef
+    from vegaops.context import AppContext
+    from vegaops.deploy.watch import WatchResult
+    from vegaops.output.result import Result
+    from vegaops.runbook.engine import RunReport
+
+WATCH = "watch"  # the id of the watch step of a deploy, a deploy watch and a rollback
+LOCK_SLACK = 300.0  # seconds a lock outlives --timeout (then a crashed deploy's lock expires)
+
+
+@dataclass
+class DeployOptions:
+    tag: str
+    services: list[str] = field(default_factory=list)
+    container: str | None = None
+    force: bool = False
+    wait_for_other: bool = False
+    rollback_on_failure: bool = False
+    timeout: float = 900.0
+    poll_interval: float | None = None
+    wait_until: str | None = None  # a lifecycle stage (or "paused"): exit 0 once reached; ECS goes on
+
+
+@dataclass
+class Item:
+    key: str  # the service key in config (or the ECS name)
+    service: str  # ECS service name
+    repo: str = ""
+    image: ImageRef | None = None
+    promote_from: str | None = None
+    previous: str = ""
+    task_definition: str = ""
+    deployment_id: str | None = None
+    reattach: bool = False
+    already: bool = False
+    target_groups: list[str] = field(default_factory=list)
+    verdict: vd.Verdict | None = None
+
+    @property
+    def moving(self) -> bool:
+        """This deploy changes the service (not re-attached to a deployment in flight, not already deployed)."""
+        return not (self.reattach or self.already)
+
+
+@dataclass
+class DeployPlan:
+    """What planning made of the command: the services, the steps, what follows them, the locks to release."""
+
+    items: list[Item]
+    calls: list[StepCall]
+    then: list[str]
+    resume: str
+    undo: dict[str, str]
+    locks: list[core.Lock]
+
+
+def check_tag(ctx: AppContext, tag: str) -> None:
+    rule = ctx.settings.get("tag_rule")
+    if rule and not re.search(str(rule), tag):
+        raise UsageError(
+            f"tag {tag!r} breaks the tag rule of environment {ctx.settings.env}: {rule!r}",
+            hint=f"{ctx.settings.values['tag_rule'].source}; deploy a tag that matches it",
+        )
+
+
+def resolve_images(ctx: AppContext, items: list[Item], tag: str) -> None:
+    ecr = ctx.aws.ecr
+    prefix = str(ctx.settings.get("source_repo_prefix") or "")
+    for it in items:
+        searched = [it.repo]
+        ref = _find(ecr, it.repo, tag)
+        if ref is None and prefix:
+            source = prefix + it.repo
+            searched.append(source)
+            src = _find(ecr, source, tag)
+            if src is not None:
+                it.promote_from = source
+                ref = src
+        if ref is None:
+            raise NotFoundError(
+                f"image tag {tag} not found for {it.key}; searched: {', '.join(searched)}",
+                hint="push the image first, or check the tag",
+            )
+        it.image = ref
+
+
+def _find(ecr: Ecr, repo: str, tag: str) -> ImageRef | None:
+    try:
+        return ecr.find(repo, tag)
+    except NotFoundError:
+        return None
+
+
+def pinned(ctx: AppContext, it: Item) -> str:
+    """repo@sha256:... in the service's own repository (after promotion)."""
+    assert it.image is not None
+    if it.promote_from:
+        host = ctx.aws.ecr.repository(it.repo).registry_host
+        return f"{host}/{it.repo}@{it.image.digest}"
+    return it.image.pinned
+
+
+# --- planning -----------------------------------------------------------------------------------
+def plan_deploy(ctx: AppContext, o: DeployOptions, start: float) -> DeployPlan:
+    """The preflight (no change yet) and the steps of the deploy; the same for a dry run and a real run."""
+    check_tag(ctx, o.tag)
+    ecs = ctx.aws.ecs
+    items: list[Item] = []
+    for key, name in selected(ctx, o.services):
+        repo = None
+        try:
+            repo = ctx.settings.service(key).ecr_repo
+        except VegaopsError:
+            repo = None
+        items.append(Item(key, name, repo or name))
+    found = preflight.services(ctx, [it.service for it in items])
+    resolve_images(ctx, items, o.tag)
+
+    for it in items:
+        svc = found[it.service]
+        image = pinned(ctx, it)
+        it.previous = str(svc.get("taskDefinition"))
+        it.target_groups = [lb["targetGroupArn"] for lb in svc.get("loadBalancers", []) if lb.get("targetGroupArn")]
+        flight = preflight.in_progress(svc)
+        if flight is not None:
+            td = ecs.describe_task_definition(str(flight.get("taskDefinition")))
+            if any(str(c.get("image")) == image for c in td.containers):
+                it.reattach, it.deployment_id, it.task_definition = True, str(flight.get("id")), td.arn
+                others = [d for d in svc.get("deployments", []) if d.get("id") != flight.get("id")]
+                it.previous = str(others[0].get("taskDefinition")) if others else it.previous
+                ctx.output.info(f"{it.service}: deployment {it.deployment_id} of {image} is in flight; re-attaching")
+                continue
+            if not o.wait_for_other:
+                raise preflight.another_deployment(it.service, flight)
+            wait_for_other(ctx, it.service, str(flight.get("id")), str(flight.get("taskDefinition")), o, start)
+            svc = preflight.services(ctx, [it.service])[it.service]
+            it.previous = str(svc.get("taskDefinition"))
+        live = ecs.describe_task_definition(it.previous)
+        if (
+            any(str(c.get("image")) == image for c in live.containers)
+            and preflight.in_progress(svc) is None
+            and not o.force
+        ):
+            it.already, it.task_definition = True, live.arn
+    forced = [it for it in items if it.already and o.force]
+    for it in forced:
+        it.already = False
+
+    # Every lock, promotion and registration first (new revisions change no running task), then the deploys: a
+    # failure while preparing one service leaves every service as it was.
+    moving = [it for it in items if it.moving]
+    ttl = o.timeout + LOCK_SLACK
+    locks = [core.new_lock(ctx, it.service, o.tag, ttl) for it in moving]
+    calls: list[StepCall] = [
+        StepCall(
+            f"lock-{it.key}",
+            "deploy.lock",
+            {"service": it.service, "tag": o.tag, "ttl": ttl, "holder": lock.holder},
+            literal=True,
+        )
+        for it, lock in zip(moving, locks, strict=True)
+    ]
+    # what earlier (maybe interrupted) deploys left unknown: the running revision and newer ones
+    calls += [
+        StepCall(f"settle-{it.key}", "ecs.record-outcomes", {"service": it.service}, literal=True)
+        for it in items
+        if not it.reattach
+    ]
+    deploys: list[StepCall] = []
+    for it in moving:
+        sid = it.key
+        if it in forced:
+            deploys.append(
+                StepCall(
+                    f"deploy-{sid}",
+                    "ecs.deploy",
+                    {"service": it.service, "task_definition": it.task_definition, "force": True},
+                    literal=True,
+                )
+            )
+            continue
+        assert it.image is not None
+        if it.promote_from:
+            calls.append(
+                StepCall(
+                    f"promote-{sid}",
+                    "ecr.promote",
+                    {"tag": o.tag, "source_repository": it.promote_from, "repository": it.repo},
+                    literal=True,
+                )
+            )
+        calls.append(
+            StepCall(
+                f"register-{sid}",
+                "ecs.register",
+                {"service": it.service, "image": pinned(ctx, it), "tag": o.tag, "container": o.container},
+                literal=True,
+            )
+        )
+        deploys.append(
+            StepCall(
+                f"deploy-{sid}",
+                "ecs.deploy",
+                {
+                    "service": it.service,
+                    "task_definition": f"${{steps.register-{sid}.task_definition}}",
+                    "force": o.force,
+                },
+            )
+        )
+    calls += [*[c for c in deploys if c.id.startswith("deploy-") and not c.literal], *[c for c in deploys if c.literal]]
+    watched = [it for it in items if not it.already]
+    calls += _watch_calls(ctx, watched, o, start, prune=True)
+    calls += _follow_calls(ctx, [it for it in watched if it.moving])
+
+    then = []
+    if watched:
+        then.append(
+            f"watch {', '.join(it.service for it in watched)} until each deployment settles "
+            f"(up to {o.timeout:g}s{'; roll back on failure' if o.rollback_on_failure else ''})"
+        )
+    if any(c.uses == "schedules.follow" for c in calls):
+        then.append(FOLLOW_THEN)
+    prefix = engine.command_prefix(ctx)
+    resume = shlex.join([*shlex.split(prefix), "deploy", "--tag", o.tag, *[it.key for it in items]])
+    undo = {f"deploy-{it.key}": f"{prefix} rollback {it.key}" for it in moving}
+    return DeployPlan(items, calls, then, resume, undo, locks)
+
+
+def _deployed(it: Item, output: str) -> str:
+    """What the watch and the records take from the service's deploy: known now (re-attached) or after apply."""
+    value = it.deployment_id if output == "deployment_id" else it.task_definition
+    return f"${{steps.deploy-{it.key}.{output}}}" if it.moving else str(value)
+
+
+def _watch_calls(
+    ctx: AppContext, items: list[Item], o: DeployOptions, start: float, prune: bool = False
+) -> list[StepCall]:
+    """The watch gate over ``items``, the automatic rollback it may apply, the outcome records and the pruning."""
+    if not items:
+        return []
+    calls = [
+        StepCall(
+            WATCH,
+            "ecs.watch",
+            {
+                "services": [it.service for it in items],
+                "deployments": {it.service: _deployed(it, "deployment_id") for it in items},
+                "task_definitions": {it.service: _deployed(it, "task_definition") for it in items},
+                "previous": {it.service: it.previous for it in items if it.previous},
+                "timeout": o.timeout,
+                "poll_interval": o.poll_interval,
+                "rollback_on_failure": o.rollback_on_failure,
+                "started": start,
+                "wait_until": o.wait_until,
+            },
+        )
+    ]
+    if o.rollback_on_failure:
+        calls += [
+            StepCall(
+                f"rollback-{it.service}",
+                "ecs.rollback-on-failure",
+                {"service": it.service, "deployment_id": _deployed(it, "deployment_id"), "previous": it.previous},
+                contingent=True,
+            )
+            for it in items
+        ]
+    calls += [
+        StepCall(
+            f"record-{it.key}",
+            "ecs.tag-outcome",
+            {
+                "service": it.service,
+                "task_definition": _deployed(it, "task_definition"),
+                "deployment_id": _deployed(it, "deployment_id"),
+                "outcomes": f"${{steps.{WATCH}.final}}",
+            },
+            always=True,  # a failed deployment's verdict is recorded too
+        )
+        for it in items
+    ]
+    if not prune:  # a deploy prunes, a rollback or a watch does not
+        return calls
+    keep = int(ctx.settings.get("keep_revisions") or 10)
+    calls += [
+        StepCall(
+            f"prune-{it.key}",
+            "ecs.prune",
+            {
+                "service": it.service,
+                "task_definition": _deployed(it, "task_definition"),
+                "keep": keep,
+                "outcomes": f"${{steps.{WATCH}.final}}",
+            },
+            always=True,  # one service failing does not keep the others' old revisions
+        )
+        for it in items
+        if it.moving
+    ]
+    return calls
+
+
+FOLLOW = "schedules-follow"
+FOLLOW_THEN = "move the scheduled tasks (EventBridge) of each deployed family to its new revision once it succeeded"
+
+
+def _follow_calls(ctx: AppContext, items: list[Item]) -> list[StepCall]:
+    """``schedules.follow`` after the watch: the schedules and rules that run a deployed family move to its new
+    revision once that deployment succeeded (``schedules_follow = false`` in ``[env.X]``: not planned)."""
+    from vegaops.schedules.core import enabled
+
+    if not items or not enabled(ctx):
+        return []
+    return [
+        StepCall(
+            FOLLOW,
+            "schedules.follow",
+            {
+                "task_definitions": {it.service: _deployed(it, "task_definition") for it in items},
+                "outcomes": f"${{steps.{WATCH}.final}}",
+            },
+            always=True,  # one service failing does not keep the others' schedules on their old revision
+        )
+    ]
+
+
+def wait_for_other(ctx: AppContext, service: str, deployment_id: str, td: str, o: DeployOptions, start: float) -> None:
+    """--wait-for-other: watch the deployment in flight to its end before planning this one."""
+    from vegaops.deploy.snapshot import Target
+    from vegaops.deploy.view import LiveView
+    from vegaops.deploy.watch import Tracked, Watcher, WatchOptions
+
+    ctx.output.info(f"{service}: waiting for the other deployment {deployment_id} to finish (--wait-for-other)")
+    with LiveView(ctx) as view:
+        verdicts = (
+            Watcher(
+                ctx.aws.ecs,
+                ctx.settings.require_cluster(),
+                ctx.clock,
+                [Tracked(Target(service, deployment_id, td))],
+                emit=view.event,
+                options=WatchOptions(o.timeout, o.poll_interval, started=start),
+                enrichment=ctx.enrichment,
+                tick=view.ticker,
+            )
+            .watch()
+            .verdicts
+        )
+    if verdicts.get(service) is not None and verdicts[service].outcome == vd.TIMED_OUT:
+        raise TimedOut(
+            f"{service}: timed out after {o.timeout:g}s waiting for the other deployment {deployment_id}",
+            hint=f"it continues; watch it with: {line('deploy', 'watch', service)}, then deploy again",
+        )
+
+
+# --- executing -----------------------------------------------------------------------------------
+def deploy(ctx: AppContext, o: DeployOptions) -> Result:
+    start = ctx.clock.monotonic()  # --timeout counts from here: waits for others, the watch
+    planned = plan_deploy(ctx, o, start)
+    if ctx.options.dry_run:
+        report = engine.execute(
+            ctx, "deploy", planned.calls, then=planned.then, resume=planned.resume, undo=planned.undo
+        )
+        _raise_for_failure(report)
+        return _result(ctx, o, planned.items, start, report, planned=True)
+    if not planned.calls:  # every service runs the image already
+        return _result(ctx, o, planned.items, start, None, planned=False, pruned=True)
+    from vegaops.ci import notify_deploy_start
+
+    moving = [it.service for it in planned.items if it.moving]
+    try:
+        report = engine.execute(
+            ctx,
+            "deploy",
+            planned.calls,
+            then=planned.then,
+            resume=planned.resume,
+            undo=planned.undo,
+            # announced once confirmed, so a declined deploy tells nobody it started
+            before_apply=lambda: notify_deploy_start(ctx, o.tag, moving),
+        )
+    finally:
+        for lock in planned.locks:  # the lock a refused, failed or interrupted run took is released too
+            try:
+                core.release_lock(ctx, lock)
+            except Exception as exc:  # the verdict matters more than the lock cleanup
+                ctx.output.warn(f"could not release {lock.name}: {exc}")
+    _raise_unless_verdict(report, planned.items)
+    return _result(ctx, o, planned.items, start, report, planned=False, pruned=True)
+
+
+def _raise_for_failure(report: RunReport, alone: Sequence[str] = ()) -> None:
+    """The error of a run that failed before a verdict. A lock held by another deploy is the lock's own error, as
+    the planning's preflight says it; a step in ``alone`` fails as the one step it was before (its message)."""
+    failed = report.failed
+    if failed is None or failed.exception is None:
+        return
+    if failed.uses == "deploy.lock":
+        raise failed.exception
+    if failed.id in alone:
+        raise engine.RunFailed(failed.exception, dataclasses.replace(report, steps=[failed]), failed.id)
+    report.raise_for_failure()
+
+
+def _raise_unless_verdict(report: RunReport, items: list[Item]) -> None:
+    """The run's typed result into the items; an error unless the run ended at the watch's verdict."""
+    stopped = report.interrupted
+    if stopped is not None:
+        raise Interrupted(
+            "interrupted: the deployment continues in AWS",
+            hint=f"the deployment continues; re-attach with: {line('deploy', 'watch', *(it.key for it in items))}",
+        )
+    failed = report.failed
+    if failed is not None and failed.id != WATCH:
+        _raise_for_failure(report)
+    for it in items:
+        dep = report.step(f"deploy-{it.key}")
+        if dep is not None and dep.status in ("done", "unchanged", "failed"):
+            reg = report.step(f"register-{it.key}")
+            registered = reg.outputs.get("task_definition") if reg is not None else None
+            it.task_definition = str(dep.outputs.get("task_definition") or registered)
+            it.deployment_id = dep.outputs.get("deployment_id")
+            if it.deployment_id is None:
+                it.already = True
+    watch = report.step(WATCH)
+    result = watch.outcome.watch if watch is not None and watch.outcome is not None else None
+    verdicts = dict(result.verdicts) if result is not None else {}
+    outcomes = watch.outputs.get("outcomes", {}) if watch is not None else {}
+    for it in items:
+        if it.service not in verdicts and outcomes.get(it.service) == vd.SUCCEEDED:
+            verdicts[it.service] = vd.Verdict(vd.SUCCEEDED, (f"deployment {it.deployment_id} succeeded",))
+        if not it.already:
+            it.verdict = verdicts.get(it.service)
+
+
+def _watch_result(report: RunReport | None) -> WatchResult | None:
+    watch = report.step(WATCH) if report is not None else None
+    return watch.outcome.watch if watch is not None and watch.outcome is not None else None
+
+
+def _deregistered(report: RunReport | None, items: list[Item]) -> dict[str, list[str]]:
+    removed: dict[str, list[str]] = {}
+    for it in items:
+        prune = report.step(f"prune-{it.key}") if report is not None else None
+        gone = prune.outputs.get("deregistered") if prune is not None and prune.status == "done" else None
+        if gone:
+            removed[it.service] = list(gone)
+    return removed
+
+
+def _result(
+    ctx: AppContext,
+    o: DeployOptions,
+    items: list[Item],
+    start: float,
+    report: RunReport | None,
+    planned: bool,
+    pruned: bool = False,
+) -> Result:
+    from vegaops.output.result import Fields, Result, View
+    from vegaops.steps.ecs import verdict_error
+
+    changes = report.changes if report is not None else []
+    duration = round(ctx.clock.monotonic() - start, 1)
+    ecs = ctx.aws.ecs
+    rows: list[dict[str, Any]] = []
+    verdicts: dict[str, vd.Verdict] = {}
+    for it in items:
+        v = it.verdict
+        if it.already:
+            v = vd.Verdict(
+                vd.SUCCEEDED,
+                (f"already deployed: {vd.short_td(it.task_definition)} runs {it.image.digest if it.image else ''}",),
+            )
+        if v is not None:
+            verdicts[it.service] = v
+        outcome = "planned" if planned else (v.outcome if v else "unknown")
+        rows.append(
+            {
+                "service": it.service,
+                "tag": o.tag,
+                "image": pinned(ctx, it) if it.image else None,
+                "digest": it.image.digest if it.image else None,
+                "promoted_from": it.promote_from,
+                "old_task_definition": it.previous,
+                "new_task_definition": it.task_definition or None,
+                "deployment_id": it.deployment_id,
+                "reattached": it.reattach,
+                "already_deployed": it.already,
+                "outcome": outcome,
+                "exit_code": v.exit_code if v else None,
+                "reasons": list(v.reasons) if v else [],
+                "rollback_to": v.rollback_to if v else None,
+                "failing": v.failing if v else None,
+                "alarms": list(v.alarms) if v else [],
+                "superseded_by": dict(v.superseded_by) if v and v.superseded_by else None,
+            }
+        )
+    watched = _watch_result(report)
+    data: dict[str, Any] = {
+        "tag": o.tag,
+        "env": ctx.settings.env,
+        "services": rows,
+        "duration": duration,
+        "api_calls": {
+            "ecs": dict(ecs.calls),
+            "ecs_total": ecs.total_calls,
+            "polls": watched.polls if watched else 0,
+            "ecs_watch": watched.calls if watched else 0,
+        },
+        # enrichment calls that were denied, unsupported or failing (the verdict did not depend on them)
+        "skipped": ctx.enrichment.as_json(),
+    }
+    views: list[View] = []
+    for r in rows:
+        views.append(
+            Fields(
+                [
+                    ("tag", o.tag + (f" ({short_digest(r['digest'])})" if r["digest"] else "")),
+                    ("image", r["image"] if ctx.output.verbose else short_image(r["image"])),
+                    ("promoted from", r["promoted_from"]),
+                    (
+                        "task definition",
+                        f"{vd.short_td(r['old_task_definition'])} -> {vd.short_td(r['new_task_definition'])}",
+                    ),
+                    ("deployment", r["deployment_id"]),
+                    ("outcome", r["outcome"]),
+                    ("reasons", list(r["reasons"]) or None),
+                ],
+                title=r["service"],
+            )
+        )
+    if planned:
+        return Result(
+            command=ctx.command,
+            status="planned" if changes else "unchanged",
+            changes=changes,
+            data=data,
+            views=views,
+            message=f"plan: {len(changes)} change(s) (dry run, nothing was changed)"
+            if changes
+            else "nothing to change",
+        )
+    if pruned:  # a deploy: the old revisions it deregistered (service -> revisions)
+        data["deregistered"] = _deregistered(report, items)
+    follow = report.step(FOLLOW) if report is not None else None
+    if follow is not None:
+        data["schedules"] = {"moved": dict(follow.outputs.get("moved") or {}), "status": follow.status}
+    error = verdict_error(verdicts)
+    for it in items:
+        if not it.already:
+            core.audit(
+                ctx,
+                {
+                    "service": it.service,
+                    "tag": o.tag,
+                    "digest": it.image.digest if it.image else None,
+                    "task_definition": it.task_definition,
+                    "previous": it.previous,
+                    "deployment_id": it.deployment_id,
+                    "outcome": it.verdict.outcome if it.verdict else None,
+                    "duration": duration,
+                },
+            )
+    if error is None:
+        all_already = all(it.already for it in items)
+        message = (
+            f"already deployed: {o.tag} ({', '.join(it.service for it in items)})"
+            if all_already
+            else f"deployed {o.tag} to {', '.join(it.service for it in items)} in {took(duration)}"
+        )
+        if data.get("schedules", {}).get("moved"):
+            message += f"; scheduled tasks moved: {', '.join(sorted(data['schedules']['moved']))}"
+        reached = [it for it in items if it.verdict is not None and it.verdict.outcome == vd.REACHED]
+        if reached:  # --wait-until: the deployments go on in ECS
+            message = (
+                f"{', '.join(it.service for it in reached)}: reached {o.wait_until} in {took(duration)}; the "
+                "deployment goes on in ECS: follow it to its verdict with "
+                + line("deploy", "watch", *(it.key for it in reached))
+            )
+        return Result(
+            command=ctx.command,
+            status="unchanged" if all_already else "changed",
+            changes=changes,
+            data=data,
+            views=views,
+            message=message,
+        )
+    return Result(
+        command=ctx.command,
+        status="failed",
+        exit_code=int(error.exit_code),
+        changes=changes,
+        data=data,
+        views=views,
+        errors=[error.to_dict()],
+    )
+
+
+# --- deploy watch ---------------------------------------------------------------------------------
+def rolled_back_flight(ctx: AppContext, cluster: str, name: str, svc: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The deployment ECS is rolling back (ServiceDeployment status ROLLBACK_*), from DescribeServices' list;
+    None when there is none or the ServiceDeployment API cannot be read (enrichment: the in-flight one then)."""
+    from vegaops.deploy.strategy import rolling_back
+
+    items = ctx.enrichment.call(
+        "ecs:ListServiceDeployments",
+        lambda: ctx.aws.ecs.list_service_deployments(cluster, name, max_results=5),
+        None,
+        "which deployment a rollback in flight rolls back",
+    )
+    return rolling_back(items or [], svc.get("deployments", []))
+
+
+def watch_command(
+    ctx: AppContext,
+    names: list[str],
+    timeout: float,
+    poll_interval: float | None,
+    rollback_on_failure: bool,
+    wait_until: str | None = None,
+) -> Result:
+    """``vegaops deploy watch SERVICE``: re-attach to the in-flight deployment."""
+    from vegaops.output.result import Result
+
+    start = ctx.clock.monotonic()
+    cluster = ctx.settings.require_cluster()
+    pairs = selected(ctx, names)
+    found, missing = ctx.aws.ecs.describe_services(cluster, [n for _, n in pairs])
+    if missing:
+        raise NotFoundError(f"service(s) not found in cluster {cluster}: {', '.join(missing)}")
+    items: list[Item] = []
+    settle: list[StepCall] = []
+    for key, name in pairs:
+        svc = found[name]
+        flight = preflight.in_progress(svc)
+        if flight is None:  # nothing to watch: record what the last (maybe interrupted) deploy became
+            settle.append(StepCall(f"settle-{key}", "ecs.record-outcomes", {"service": name}, literal=True))
+            continue
+        # ECS rolling back a deployment (a hook, an alarm, a stop, a person): watch the one rolled back, so the
+        # verdict is that deployment's (5, naming why), never the rollback's success
+        flight = rolled_back_flight(ctx, cluster, name, svc) or flight
+        others = [d for d in svc.get("deployments", []) if d.get("id") != flight.get("id")]
+        items.append(
+            Item(
+                key,
+                name,
+                previous=str(others[0].get("taskDefinition")) if others else "",
+                task_definition=str(flight.get("taskDefinition")),
+                deployment_id=str(flight.get("id")),
+                reattach=True,
+            )
+        )
+    if not items:
+        if settle:
+            engine.execute(ctx, "deploy-watch", settle).raise_for_failure()
+        return Result(
+            command=ctx.command,
+            status="unchanged",
+            data={"services": [], "in_flight": False},
+            message="no deployment in flight: "
+            + ", ".join(f"{n} steady on {vd.short_td(found[n].get('taskDefinition'))}" for _, n in pairs),
+        )
+    o = DeployOptions(
+        tag="",
+        timeout=timeout,
+        poll_interval=poll_interval,
+        rollback_on_failure=rollback_on_failure,
+        wait_until=wait_until,
+    )
+    report = engine.execute(ctx, "deploy-watch", [*settle, *_watch_calls(ctx, items, o, start)])
+    _raise_unless_verdict(report, items)
+    return _result(ctx, o, items, start, report, planned=False)
+
+
+# --- rollback -------------------------------------------------------------------------------------
+def rollback(
+    ctx: AppContext, name: str, to_revision: int | None, timeout: float, poll_interval: float | None
+) -> Result:
+    """``vegaops rollback SERVICE``: lock, redeploy the known-good revision, watch it, record its verdict."""
+    from vegaops.output.result import Result
+
+    start = ctx.clock.monotonic()
+    ((key, service),) = selected(ctx, [name])
+    ttl = timeout + LOCK_SLACK
+    lock = core.new_lock(ctx, service, f"rollback:{to_revision or 'auto'}", ttl)
+    it = Item(key, service, task_definition="${steps.rollback.task_definition}")
+    o = DeployOptions(tag="", timeout=timeout, poll_interval=poll_interval)
+    watch = [
+        dataclasses.replace(
+            call,
+            params={
+                **call.params,
+                "deployments": {service: "${steps.rollback.deployment_id}"},
+                "task_definitions": {service: "${steps.rollback.task_definition}"},
+                "previous": {service: "${steps.rollback.previous_task_definition}"},
+            }
+            if call.id == WATCH
+            else {
+                **call.params,
+                "task_definition": "${steps.rollback.task_definition}",
+                "deployment_id": "${steps.rollback.deployment_id}",
+            },
+            when="${steps.rollback.deployment_id}",
+        )
+        for call in _watch_calls(ctx, [it], o, start)
+    ]
+    calls = [
+        StepCall(
+            f"lock-{key}",
+            "deploy.lock",
+            {"service": service, "tag": lock.holder["tag"], "ttl": ttl, "holder": lock.holder},
+            literal=True,
+        ),
+        StepCall("rollback", "ecs.rollback", {"service": service, "to_revision": to_revision}, literal=True),
+        *watch,
+        *[
+            dataclasses.replace(
+                c,
+                params={**c.params, "task_definitions": {service: "${steps.rollback.task_definition}"}},
+                when="${steps.rollback.deployment_id}",
+            )
+            for c in _follow_calls(ctx, [it])
+        ],
+    ]
+    try:
+        report = engine.execute(
+            ctx, "rollback", calls, then=[f"watch {service} until the deployment settles (up to {timeout:g}s)"]
+        )
+    finally:
+        if not ctx.options.dry_run:
+            core.release_lock(ctx, lock)
+    if report.failed is not None and report.failed.id != WATCH:
+        _raise_for_failure(report, alone=("rollback",))
+    back = report.step("rollback")
+    assert back is not None
+    out = back.outputs
+    if ctx.options.dry_run or back.status != "done":
+        return Result(
+            command=ctx.command,
+            status="planned" if report.changes else "unchanged",
+            changes=report.changes,
+            data={"service": service, **_plain(out)},
+            message="; ".join(back.notes) or f"plan: roll back {service}",
+        )
+    it = Item(key, service, previous=str(out.get("previous_task_definition")))
+    _raise_unless_verdict(report, [it])
+    it.task_definition = str(out.get("task_definition"))
+    it.deployment_id = out.get("deployment_id")
+    o.tag = f"rollback to {vd.short_td(it.task_definition)}"
+    result = _result(ctx, o, [it], start, report, planned=False)
+    if result.exit_code == 0:
+        message = f"rolled back {service}: {vd.short_td(it.previous)} -> {vd.short_td(it.task_definition)}"
+        return dataclasses.replace(result, message=message)
+    return result
+
+
+def _plain(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v if isinstance(v, str | int | float | bool | type(None)) else str(v)) for k, v in d.items()}
+
+
+# --- deploy unlock --------------------------------------------------------------------------------
+def unlock(ctx: AppContext, name: str) -> Result:
+    """``vegaops deploy unlock SERVICE``: the ``deploy.unlock`` step (asked about in no environment: it is the
+    command's whole purpose, as before)."""
+    from vegaops.output.result import Result
+
+    ((_key, service),) = selected(ctx, [name])
+    report = engine.run(
+        ctx, "deploy-unlock", [StepCall("unlock", "deploy.unlock", {"service": service})], confirmed=True
+    )
+    step = report.steps[0]
+    held = step.outputs.get("lock")
+    if ctx.options.dry_run:
+        message = step.changes[0].summary if step.changes else f"{service} is not locked"
+        status = "planned" if step.changes else "unchanged"
+    else:
+        message = (
+            f"removed the deploy lock of {service} (held by {held.get('who')} since {held.get('at')})"
+            if held
+            else f"{service} is not locked"
+        )
+        status = "changed" if held else "unchanged"
+    return Result(
+        command=ctx.command,
+        status=status,
+        changes=report.changes,
+        data={"service": service, "lock": held},
+        message=message,
+    )
+
+
+__all__ = ["DeployOptions", "deploy", "plan_deploy", "rollback", "unlock", "watch_command"]

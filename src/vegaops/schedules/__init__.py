@@ -1,0 +1,1 @@
+"""Scheduled tasks (EventBridge Scheduler schedules and EventBridge rules with ECS targets) of an environment."""

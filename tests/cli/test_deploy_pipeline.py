@@ -1,0 +1,138 @@
+"""``vegaops deploy`` as one pipeline through the engine (issue 14): every change it makes is a step, so the dry
+run shows the deploy lock, the outcome records, the pruning and the automatic rollback, and the journal records
+them; the engine's run result carries each step's typed outcome (the watch's verdicts), failures included."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.cli.test_deploy_cli import estate  # noqa: F401  (the fixture: vega-api on vega-api:1, images v1..v3)
+from vegaops.context import AppContext
+from vegaops.deploy import verdict as vd
+from vegaops.deploy.watch import WatchResult
+from vegaops.paths import state_dir
+from vegaops.runbook import engine
+from vegaops.runbook.model import StepCall
+
+pytestmark = pytest.mark.usefixtures("aws")
+
+LOCK = "/vegaops/locks/staging/deploy/vega-api"
+
+
+def _journal(runbook: str) -> list[dict[str, Any]]:
+    path = state_dir() / "journal.jsonl"
+    records = [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+    return [r for r in records if r["runbook"] == runbook]
+
+
+def _tags(arn: str) -> dict[str, str]:
+    tags = boto3.client("ecs").list_tags_for_resource(resourceArn=arn)["tags"]
+    return {t["key"]: t["value"] for t in tags}
+
+
+def test_dry_run_shows_every_step_of_the_deploy_and_changes_nothing(cli: Any, estate: dict[str, Any]) -> None:  # noqa: F811
+    r = cli("deploy", "--tag", "v2-stable", "api", "--dry-run", "--rollback-on-failure")
+    assert r.exit_code == 0, r.output
+    for step in (
+        "lock-api (deploy.lock)",
+        "settle-api (ecs.record-outcomes)",
+        "register-api (ecs.register)",
+        "deploy-api (ecs.deploy)",
+        "watch (ecs.watch)",
+        "rollback-vega-api (ecs.rollback-on-failure)",
+        "record-api (ecs.tag-outcome)",
+        "prune-api (ecs.prune)",
+    ):
+        assert step in r.stderr, (step, r.stderr)
+    assert "lock deploys of vega-api until" in r.stderr
+    assert "applied only if a step before it calls for it" in r.stderr
+    assert boto3.client("ssm").describe_parameters()["Parameters"] == []  # no lock taken
+    r = cli("-o", "json", "deploy", "--tag", "v2-stable", "api", "--dry-run")
+    changes = json.loads(r.stdout)["changes"]
+    assert [c["action"] for c in changes] == ["create", "deploy"]  # records are not the deploy's changes
+
+
+def test_a_deploy_journals_its_lock_and_outcome_record_and_releases_the_lock(
+    app_context: AppContext,
+    estate: dict[str, Any],  # noqa: F811
+) -> None:
+    from vegaops.pipeline.deploy import DeployOptions, deploy
+
+    # In-process moto never rolls a new deployment out: the watch times out (fake clock), and the verdict is
+    # recorded on the revision by the record step after the failed watch.
+    result = deploy(app_context, DeployOptions("v2-stable", ["api"], timeout=60))
+    assert result.exit_code == 6, result.errors
+    assert [c["action"] for c in result.changes] == ["create", "deploy"]
+    row = result.data["services"][0]
+    assert row["outcome"] == vd.TIMED_OUT
+    assert result.data["api_calls"]["polls"] >= 1  # from the watch's typed result
+    (record,) = _journal("deploy")
+    steps = {s["id"]: s for s in record["steps"]}
+    assert list(steps) == ["lock-api", "settle-api", "register-api", "deploy-api", "watch", "record-api", "prune-api"]
+    # what vega-api:1's deployment became (steady in the service before the deploy) is recorded as a step too
+    assert steps["settle-api"]["changes"] == ["record succeeded on vega-api:1 (resolved from ecs:DescribeServices)"]
+    assert steps["lock-api"]["status"] == "done" and steps["lock-api"]["changes"][0].startswith("lock deploys")
+    assert steps["watch"]["status"] == "failed"
+    assert steps["record-api"]["status"] == "done"
+    assert steps["record-api"]["changes"] == [f"record timed_out on vega-api:2 (deployment {row['deployment_id']})"]
+    assert steps["prune-api"]["status"] == "unchanged"  # pruned only after a success
+    assert _tags(row["new_task_definition"])["vegaops:outcome"] == vd.TIMED_OUT
+    assert boto3.client("ssm").describe_parameters()["Parameters"] == []  # released
+
+
+def test_deploy_unlock_is_a_journaled_step(cli: Any, estate: dict[str, Any]) -> None:  # noqa: F811
+    boto3.client("ssm").put_parameter(
+        Name=LOCK, Type="String", Value=json.dumps({"who": "bob@ci", "at": "2026-01-01T00:00:00+00:00"})
+    )
+    r = cli("deploy", "unlock", "api")
+    assert r.exit_code == 0 and "bob@ci" in r.stdout, r.output
+    (record,) = _journal("deploy-unlock")
+    assert [(s["id"], s["status"]) for s in record["steps"]] == [("unlock", "done")]
+    assert boto3.client("ssm").describe_parameters()["Parameters"] == []
+    again = cli("deploy", "unlock", "api")
+    assert again.exit_code == 0 and "not locked" in again.stdout
+
+
+def test_the_run_result_carries_the_failed_watch_and_records_it_after_the_failure(
+    app_context: AppContext,
+    estate: dict[str, Any],  # noqa: F811
+    project: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("MOTO_ECS_SERVICE_RUNNING")  # moto: a rollout that never finishes
+    ecs = boto3.client("ecs")
+    ecs.create_service(cluster="vega-staging", serviceName="stuck", taskDefinition="vega-api:1", desiredCount=2)
+    (svc,) = ecs.describe_services(cluster="vega-staging", services=["stuck"])["services"]
+    deployment, td = svc["deployments"][0]["id"], svc["taskDefinition"]
+    calls = [
+        StepCall("watch", "ecs.watch", {"services": ["stuck"], "timeout": 60}, literal=True),
+        StepCall(
+            "record",
+            "ecs.tag-outcome",
+            {
+                "service": "stuck",
+                "task_definition": td,
+                "deployment_id": deployment,
+                "outcomes": "${steps.watch.final}",
+            },
+            always=True,
+        ),
+        StepCall("after", "ecs.watch", {"services": ["stuck"], "timeout": 60}, literal=True),
+    ]
+    report = engine.execute(app_context, "t", calls)
+    failed = report.failed
+    assert failed is not None and failed.id == "watch"
+    assert failed.exception is not None and int(failed.exception.exit_code) == 6
+    assert failed.outcome is not None and isinstance(failed.outcome.watch, WatchResult)
+    assert failed.outcome.watch.verdicts["stuck"].outcome == vd.TIMED_OUT
+    assert failed.outcome.watch.polls >= 1
+    assert [s.status for s in report.steps] == ["failed", "done", "not_run"]
+    assert _tags(td)["vegaops:outcome"] == vd.TIMED_OUT
+    with pytest.raises(engine.RunFailed) as info:  # run() is execute() that raises the failure
+        engine.run(app_context, "t", calls[:1])
+    assert int(info.value.exit_code) == 6
