@@ -137,6 +137,18 @@ DEMO_SERVICES: dict[str, tuple[str, str, str, bool]] = {
     "api": ("vega-api", "api", "vega-api", True),
     "worker": ("vega-worker", "worker", "vega-worker", False),
     "llm-proxy": ("vega-llm-proxy", "llm-proxy", "vega-llm-proxy", True),
+    "checkout": ("vega-checkout", "checkout", "vega-checkout", True),
+    "search": ("vega-search", "search", "vega-search", True),
+}
+# ECS service -> its deployment strategy (deploymentConfiguration keys; the others deploy ROLLING). Minutes run
+# as the sandbox's ``minute`` (10 s by default: ``vegaops sandbox up`` says so).
+DEMO_STRATEGIES: dict[str, dict[str, Any]] = {
+    "vega-checkout": {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 1},
+    "vega-search": {
+        "strategy": "CANARY",
+        "canaryConfiguration": {"canaryPercent": 20.0, "canaryBakeTimeInMinutes": 1},
+        "bakeTimeInMinutes": 1,
+    },
 }
 
 
