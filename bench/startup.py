@@ -1,13 +1,15 @@
 """Start-up cost of a one-call AWS command: `vegaops config get NAME` against a bare boto3 script making the
 same GetParameter call, `aws ssm get-parameter` and `vegaops --help` (CPU time, user + sys, of each process).
 
-    .venv/bin/python bench/startup.py [--runs N] [--aws PATH] [--append bench/RESULTS.md]
+    .venv/bin/python bench/startup.py [--runs N] [--aws PATH] [--baseline DIR] [--append bench/RESULTS.md]
 
 A moto server runs in this process on 127.0.0.1 (its CPU is not counted: only the child processes' rusage is),
 with one parameter under a ``vegaops.toml`` environment's prefix. Each command runs ``--runs`` times,
 interleaved (one of each per round, so load changes hit all alike); the figure per command is the median CPU
 of its runs, and the ratio column divides by the bare boto3 script's. The aws cli is used when ``--aws`` or
 ``aws`` on PATH finds one (``python3 -m venv /tmp/awscli && /tmp/awscli/bin/pip install awscli``).
+``--baseline DIR`` adds the same ``config get`` run from other vegaops sources (e.g. a ``git archive`` of main) to
+the same interleaved rounds, so a change is measured against its base under the same load.
 """
 
 from __future__ import annotations
@@ -73,6 +75,9 @@ def main() -> None:
     parser.add_argument(
         "--src", type=Path, help="time the vegaops sources in this directory (e.g. a `git archive` of a commit)"
     )
+    parser.add_argument(
+        "--baseline", type=Path, help="also time `config get` from the vegaops sources in this directory, interleaved"
+    )
     args = parser.parse_args()
     if args.aws and "/.pyenv/shims/" in args.aws:  # a shim is a shell script: time the real executable
         real = subprocess.run(["pyenv", "which", "aws"], capture_output=True, text=True, check=False).stdout.strip()
@@ -113,6 +118,7 @@ def main() -> None:
     if args.src is not None:  # what the entry script does, from other sources
         env["PYTHONPATH"] = str(args.src.resolve())
         vegaops = [sys.executable, "-c", "import sys; from vegaops.main import main; sys.argv[0] = 'vegaops'; main()"]
+    envs: dict[str, dict[str, str]] = {}  # a case's own environment, when not ``env``
     cases: dict[str, list[str]] = {
         "bare boto3 script: ssm.get_parameter": [sys.executable, "-c", BOTO3_SCRIPT],
         f"vegaops config get {NAME}": [*vegaops, "config", "get", NAME],
@@ -120,6 +126,18 @@ def main() -> None:
         "vegaops --help": [*vegaops, "--help"],
         "python -c pass (interpreter alone)": [sys.executable, "-c", "pass"],
     }
+    if args.baseline is not None:
+        baseline_env = {**env, "PYTHONPATH": str(args.baseline.resolve())}
+        entry = "import sys; from vegaops.main import main; sys.argv[0] = 'vegaops'; main()"
+        cases[f"vegaops config get {NAME} (baseline {args.baseline})"] = [
+            sys.executable,
+            "-c",
+            entry,
+            "config",
+            "get",
+            NAME,
+        ]
+        envs[f"vegaops config get {NAME} (baseline {args.baseline})"] = baseline_env
     if args.aws:
         cases[f"aws ssm get-parameter --name {PREFIX}{NAME}"] = [
             args.aws,
@@ -132,13 +150,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="vegaops-startup-") as tmp:
         cwd = Path(tmp)
         (cwd / "vegaops.toml").write_text(CONFIG, encoding="utf-8")
-        for cmd in cases.values():  # warm the page cache and check that each command works
-            cpu_of(cmd, cwd, env)
+        for name, cmd in cases.items():  # warm the page cache and check that each command works
+            cpu_of(cmd, cwd, envs.get(name, env))
         samples: dict[str, list[float]] = {name: [] for name in cases}
         started = time.monotonic()
         for _ in range(args.runs):
             for name, cmd in cases.items():
-                samples[name].append(cpu_of(cmd, cwd, env)[0])
+                samples[name].append(cpu_of(cmd, cwd, envs.get(name, env))[0])
         elapsed = time.monotonic() - started
     server.stop()
 
@@ -167,7 +185,9 @@ def main() -> None:
             f"\n## {title} ({when})\n\n"
             f"Command: `.venv/bin/python bench/startup.py --runs {args.runs}"
             f"{' --aws ' + args.aws if args.aws else ''}"
-            f"{' --src ' + str(args.src) if args.src else ''}` (moto server in the benchmark process on 127.0.0.1, its "
+            f"{' --src ' + str(args.src) if args.src else ''}"
+            f"{' --baseline ' + str(args.baseline) if args.baseline else ''}` (moto server in the benchmark process on "
+            "127.0.0.1, its "
             f"CPU not counted; rounds interleaved; load average {load:.1f} on 2 cores{aws_version}).\n\n{table}\n"
         )
         with args.append.open("a", encoding="utf-8") as f:

@@ -123,6 +123,11 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     # moto's EC2 backend otherwise parses ~10,000 AMIs each time it starts (seconds per test that touches EC2);
     # the in-process estates are Fargate and use none (the e2e test on EC2 container instances keeps them)
     monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+    from moto.moto_api import state_manager
+
+    # moto's state transitions are process-wide: an in-process sandbox (or a test of it) pins ecs::task; every
+    # unit test starts from moto's own default, whatever ran before it in this worker
+    state_manager.unset_transition("ecs::task")
     with mock_aws():
         core = botocore.session.Session()
         core.register_component("data_loader", data_loader(core.get_config_variable("data_path")))

@@ -77,7 +77,7 @@ TOP_KEYS = ("project", "env", "service", "notify")
 
 
 def _sandbox_env() -> dict[str, Any]:
-    from vegaops.sandbox.env import sandbox_env
+    from vegaops.builtin_env import sandbox_env
 
     return sandbox_env()
 
@@ -175,9 +175,11 @@ _WEBHOOK_REF = re.compile(r"^(secret:.+|ssm:/.+|env:[A-Za-z_][A-Za-z0-9_]*|https
 
 def _check_notify(label: str, table: object) -> dict[str, Any]:
     """``[notify]``: webhook references, payload format, events and timeout, each with its key path."""
+    notify = _check_table(label, "notify", table, NOTIFY_KEYS)
+    if not notify:  # no [notify]: nothing to check against vegaops.notify (not imported by commands that never notify)
+        return notify
     from vegaops.notify import EVENTS, FORMATS
 
-    notify = _check_table(label, "notify", table, NOTIFY_KEYS)
     for key in ("slack", "webhook"):
         value = notify.get(key)
         if value is not None and not _WEBHOOK_REF.match(value):

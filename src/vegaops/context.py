@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Any
 from vegaops.clock import Clock, SystemClock
 from vegaops.config import ConfigFile, Overrides, Settings, load_config, resolve
 from vegaops.output.render import Output
-from vegaops.prompter import NoInputPrompter, Prompter, QuestionaryPrompter
 
 if TYPE_CHECKING:
     from vegaops.aws.clients import ClientFactory
     from vegaops.aws.layer import Aws
     from vegaops.aws.optional import Enrichment
+    from vegaops.prompter import Prompter
 
 
 @dataclass
@@ -100,8 +100,7 @@ class AppContext:
     def aws(self) -> Aws:
         """The typed AWS layer of this command (``ctx.aws.ecs``, ``ctx.aws.ssm``, ...; ``vegaops.aws.layer``)."""
         if self._aws is None:
-            from vegaops.aws.ecr import registry_from_env
-            from vegaops.aws.layer import Aws
+            from vegaops.aws.layer import Aws, registry_from_env
 
             self._aws = Aws(self.clients, ecr_registry=registry_from_env(self.settings.get("ecr_registry")))
         return self._aws
@@ -123,5 +122,7 @@ class AppContext:
 
     def ask(self) -> Prompter:
         if self.prompter is None:
+            from vegaops.prompter import NoInputPrompter, QuestionaryPrompter
+
             self.prompter = QuestionaryPrompter(self.output.say) if self.interactive else NoInputPrompter()
         return self.prompter

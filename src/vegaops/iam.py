@@ -33,8 +33,10 @@ class CommandPolicy:
 
 _LOCK = ("ssm:GetParameter", "ssm:PutParameter", "ssm:DeleteParameters")  # the deploy lock parameter
 _WATCH_OPTIONAL = {
-    "ecs:ListServiceDeployments": "the service deployment's own status (rollback and alarm detection sooner)",
-    "ecs:DescribeServiceDeployments": "the service deployment's own status (rollback and alarm detection sooner)",
+    "ecs:ListServiceDeployments": "the service deployment's own status (rollback and alarm detection sooner); "
+    "blue/green, linear and canary: the lifecycle stage, traffic weights, hooks and --wait-until",
+    "ecs:DescribeServiceDeployments": "the service deployment's own status (rollback and alarm detection sooner); "
+    "blue/green, linear and canary: the lifecycle stage, traffic weights, hooks and --wait-until",
     "ecs:ListTasks": "fail-fast: stopped tasks of the new deployment and why they stopped",
     "ecs:DescribeTasks": "fail-fast: stopped tasks of the new deployment and why they stopped",
     "logs:GetLogEvents": "the last log lines of a dying task",
@@ -103,6 +105,36 @@ POLICIES: dict[str, CommandPolicy] = {
                 "ecs:DescribeTaskDefinition": "names the revisions involved",
                 "ecs:ListTaskDefinitions": "resolves an interrupted deploy's unknown outcome when nothing is in flight",
             },
+        ),
+        CommandPolicy(
+            "deploy continue",
+            "continue a deployment waiting at a pause hook (ContinueServiceDeployment CONTINUE)",
+            (
+                "ecs:DescribeServices",
+                "ecs:ListServiceDeployments",
+                "ecs:DescribeServiceDeployments",
+                "ecs:ContinueServiceDeployment",
+            ),
+        ),
+        CommandPolicy(
+            "deploy abort",
+            "roll back a deployment waiting at a pause hook (ContinueServiceDeployment ROLLBACK)",
+            (
+                "ecs:DescribeServices",
+                "ecs:ListServiceDeployments",
+                "ecs:DescribeServiceDeployments",
+                "ecs:ContinueServiceDeployment",
+            ),
+        ),
+        CommandPolicy(
+            "deploy stop",
+            "stop the deployment in flight, of any strategy (StopServiceDeployment ABORT or ROLLBACK)",
+            (
+                "ecs:DescribeServices",
+                "ecs:ListServiceDeployments",
+                "ecs:DescribeServiceDeployments",
+                "ecs:StopServiceDeployment",
+            ),
         ),
         CommandPolicy(
             "deploy history",

@@ -41,12 +41,11 @@ def execute(argv: Sequence[str] | None = None, command: Any = None) -> tuple[int
     click_ctx: Any = None
     try:
         if command is None:
-            from vegaops.cli.app import app
             from vegaops.cli.tree import command_for, defer_coercion
 
             # only the branch the arguments name (start-up of one-call commands); the root group's parse_args
             # moves global options given after the subcommand in front of it (cli/argv.py)
-            command = command_for(app, args)
+            command = command_for(args)
             defer_coercion(command)  # plain string values need no pydantic
         if os.environ.get("_VEGAOPS_COMPLETE"):  # shell completion: click answers and exits
             command.main(args=args, prog_name="vegaops", standalone_mode=False)

@@ -1,11 +1,19 @@
 """One address space: how names relative to an environment map to SSM and Secrets Manager names,
-and how keys become environment-variable names."""
+how keys become environment-variable names, and the tag keys vegaops writes on ECS resources."""
 
 from __future__ import annotations
 
 import re
 
 from vegaops.errors import UsageError
+
+# tags vegaops writes on task definition revisions and services (deploy.core, images.running)
+TAG_KEY = "vegaops:tag"
+DEPLOYER_KEY = "vegaops:deployed-by"
+OUTCOME_KEY = "vegaops:outcome"
+DEPLOYMENT_KEY = "vegaops:deployment"
+DEPLOYED_AT_KEY = "vegaops:deployed-at"
+RESOLVED_KEY = "vegaops:outcome-from"  # set when the outcome was resolved from ECS after the fact
 
 
 def param_name(prefix: str, name: str) -> str:

@@ -111,7 +111,13 @@ def test_install_step_installs_vegaops_from_the_action_path_and_runs_the_default
     assert proc.returncode == 5, proc.stdout + proc.stderr  # the step exits with vegaops's exit code
     out = outputs(tmp_path)
     assert out["verdict"] == "rolled_back" and out["exit-code"] == "5"
-    assert set(json.loads(out["deployment-ids"])) == {"vega-api", "vega-worker", "vega-llm-proxy"}
+    assert set(json.loads(out["deployment-ids"])) == {
+        "vega-api",
+        "vega-worker",
+        "vega-llm-proxy",
+        "vega-checkout",
+        "vega-search",
+    }
     assert "### vegaops deploy: ↩️ rolled back (exit 5)" in (tmp_path / "summary.md").read_text()
 
 

@@ -73,7 +73,17 @@ def test_a_deploy_journals_its_lock_and_outcome_record_and_releases_the_lock(
     assert result.data["api_calls"]["polls"] >= 1  # from the watch's typed result
     (record,) = _journal("deploy")
     steps = {s["id"]: s for s in record["steps"]}
-    assert list(steps) == ["lock-api", "settle-api", "register-api", "deploy-api", "watch", "record-api", "prune-api"]
+    assert list(steps)[:7] == [
+        "lock-api",
+        "settle-api",
+        "register-api",
+        "deploy-api",
+        "watch",
+        "record-api",
+        "prune-api",
+    ]
+    # scheduled tasks follow a succeeded deployment only; after this timeout they stay where they are
+    assert list(steps)[7:] == ["schedules-follow"] and steps["schedules-follow"]["changes"] == []
     # what vega-api:1's deployment became (steady in the service before the deploy) is recorded as a step too
     assert steps["settle-api"]["changes"] == ["record succeeded on vega-api:1 (resolved from ecs:DescribeServices)"]
     assert steps["lock-api"]["status"] == "done" and steps["lock-api"]["changes"][0].startswith("lock deploys")

@@ -117,18 +117,24 @@ def test_multi_service_with_promotion_from_staging(cli: Any, sbx: Handle) -> Non
     assert r.exit_code == 0, r.output
     _, envelope = parse(r.stdout)
     rows = envelope["data"]["services"]
-    assert sorted(row["service"] for row in rows) == ["vega-api", "vega-llm-proxy", "vega-worker"]
+    assert sorted(row["service"] for row in rows) == [
+        "vega-api",
+        "vega-checkout",
+        "vega-llm-proxy",
+        "vega-search",
+        "vega-worker",
+    ]
     assert all(row["promoted_from"] == "staging/" + row["service"] for row in rows)
     assert all(row["outcome"] == "succeeded" for row in rows)
     calls = envelope["data"]["api_calls"]
     # batched preflight 1 (reused by the register/deploy plans; the watch plan reuses the UpdateService
-    # answers), then ONE call per poll for the three services
+    # answers), then ONE call per poll for the five services
     assert calls["ecs"]["describe_services"] == 1 + calls["polls"]
     # per service, each read once: the live task definition and the family's revisions (shared by the
     # re-run check and the pruning of old revisions)
-    assert calls["ecs"]["describe_task_definition"] == 3 and calls["ecs"]["list_task_definitions"] == 3
+    assert calls["ecs"]["describe_task_definition"] == 5 and calls["ecs"]["list_task_definitions"] == 5
     counts = admin.call_counts(sbx.endpoint)
-    assert counts.get("ecr:PutImage", 0) == 3
+    assert counts.get("ecr:PutImage", 0) == 5
     images = boto3.client(
         "ecr",
         endpoint_url=sbx.endpoint,

@@ -73,6 +73,9 @@ RUNS = [
     ("deploy", ["deploy", "--tag", "v1.2.3-stable", "llm-proxy"]),
     ("deploy", ["deploy", "--tag", "v1.2.4-crash", "worker"]),  # fails fast, rolled back: the whole watch
     ("deploy watch", ["deploy", "watch", "llm-proxy"]),
+    ("deploy continue", ["deploy", "continue", "worker"]),  # nothing paused: reads only
+    ("deploy abort", ["deploy", "abort", "worker"]),
+    ("deploy stop", ["deploy", "stop", "worker"]),
     ("rollback", ["rollback", "llm-proxy"]),
     ("cost", ["cost"]),
     ("schedule list", ["schedule", "list"]),

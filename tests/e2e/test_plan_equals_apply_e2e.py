@@ -28,7 +28,7 @@ WRITES = (
     "secretsmanager:PutSecretValue",
     "secretsmanager:CreateSecret",
 )
-SERVICES = ["vega-api", "vega-llm-proxy", "vega-worker"]
+SERVICES = ["vega-api", "vega-checkout", "vega-llm-proxy", "vega-search", "vega-worker"]
 
 
 @pytest.fixture
@@ -98,7 +98,7 @@ def test_rotate_secret_plan_lists_exactly_what_run_changes(cli: Any, sbx: Handle
     applied = _envelope(run.stdout)
     mutations = [c for c in _listed(applied) if c[0] != "check"]  # the health gate only waits and reads
     assert mutations == _listed(planned)
-    assert _writes(sbx) == {"secretsmanager:PutSecretValue": 1, "ecs:UpdateService": 3}
+    assert _writes(sbx) == {"secretsmanager:PutSecretValue": 1, "ecs:UpdateService": len(SERVICES)}
     steps = {s["id"]: s for s in applied["data"]["steps"]}
     deployments = steps["redeploy"]["outputs"]["deployments"]
     assert sorted(deployments) == SERVICES

@@ -76,7 +76,7 @@ def _deploy(ecs: Any, tag: str) -> str:
 
 def test_rollouts_against_the_real_sandbox(sandbox: Handle) -> None:
     ecs = _client(sandbox, "ecs")
-    assert len(ecs.list_services(cluster=CLUSTER)["serviceArns"]) == 3
+    assert len(ecs.list_services(cluster=CLUSTER)["serviceArns"]) == 5  # 3 rolling, 1 blue/green, 1 canary
     sm = _client(sandbox, "secretsmanager")
     assert {s["Name"] for s in sm.list_secrets()["SecretList"]} == {
         "vega/sandbox/database-url",
@@ -150,7 +150,7 @@ def test_fault_injection_and_call_counts(sandbox: Handle) -> None:
     assert [(s["runningCount"], s["deployments"][0]["rolloutState"]) for s in services["services"]] == [
         (2, "COMPLETED")
     ] * 3
-    assert len(ecs.list_tasks(cluster=CLUSTER)["taskArns"]) == 6
+    assert len(ecs.list_tasks(cluster=CLUSTER)["taskArns"]) == 10
 
 
 def _run(*args: str, state_dir: Path) -> subprocess.CompletedProcess[str]:
@@ -189,6 +189,8 @@ def test_cli_up_status_env_down_leaves_no_process(tmp_path: Path) -> None:
             "vega-api",
             "vega-worker",
             "vega-llm-proxy",
+            "vega-checkout",
+            "vega-search",
         }
     finally:
         down = _run("sandbox", "down", state_dir=state_dir)

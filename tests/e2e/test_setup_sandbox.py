@@ -36,7 +36,13 @@ def test_setup_on_the_sandbox_end_to_end(sandbox: Handle, tmp_path: Path) -> Non
     assert first.returncode == 0, first.stderr
     cfg = tomllib.loads((tmp_path / "vegaops.toml").read_text())
     assert cfg["project"]["default_env"] == "sandbox"
-    assert {s["ecs_service"] for s in cfg["service"].values()} == {"vega-api", "vega-worker", "vega-llm-proxy"}
+    assert {s["ecs_service"] for s in cfg["service"].values()} == {
+        "vega-api",
+        "vega-worker",
+        "vega-llm-proxy",
+        "vega-checkout",
+        "vega-search",
+    }
     assert all("health_url" not in s for s in cfg["service"].values())  # the sandbox's URLs follow its port
     assert "healthy: " in first.stdout + first.stderr  # the final `vegaops health` ran and passed
     again = _run(tmp_path, "setup", "--sandbox", "--skip-check")

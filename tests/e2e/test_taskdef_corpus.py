@@ -31,7 +31,7 @@ import boto3
 import pytest
 
 from vegaops.aws.ecs import REGISTRABLE_FIELDS
-from vegaops.deploy.containers import choose
+from vegaops.images.containers import choose
 from vegaops.logs.sources import discover
 from vegaops.refs import parse_value_from, variables
 

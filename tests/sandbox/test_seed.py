@@ -34,7 +34,13 @@ def test_services_come_from_the_config_file(tmp_path: Path) -> None:
         ("web", "shop-web", "web", "shop/web", True),
         ("jobs", "shop-jobs", "jobs", "shop-jobs", False),
     ]
-    assert [s.ecs_service for s in services_from_config(None)] == ["vega-api", "vega-worker", "vega-llm-proxy"]
+    assert [s.ecs_service for s in services_from_config(None)] == [
+        "vega-api",
+        "vega-worker",
+        "vega-llm-proxy",
+        "vega-checkout",
+        "vega-search",
+    ]
 
 
 def test_seed_creates_the_configured_estate(aws: None, tmp_path: Path) -> None:

@@ -92,13 +92,17 @@ def estate(aws: None) -> Iterator[Estate]:
 
 
 def test_seeded_services_are_steady(estate: Estate) -> None:
-    for name in ("vega-api", "vega-worker", "vega-llm-proxy"):
+    for name in ("vega-api", "vega-worker", "vega-llm-proxy", "vega-checkout", "vega-search"):
         svc = estate.service(name)
         assert svc["runningCount"] == 2 and svc["desiredCount"] == 2
         assert [d["rolloutState"] for d in svc["deployments"]] == ["COMPLETED"]
         assert svc["deploymentConfiguration"]["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
         assert svc["events"][0]["message"] == f"(service {name}) has reached a steady state."
-    assert len(estate.tasks("RUNNING")) == 6
+    assert len(estate.tasks("RUNNING")) == 10
+    assert estate.service("vega-checkout")["deploymentConfiguration"]["strategy"] == "BLUE_GREEN"
+    assert estate.service("vega-search")["deploymentConfiguration"]["strategy"] == "CANARY"
+    advanced = estate.service("vega-checkout")["loadBalancers"][0]["advancedConfiguration"]
+    assert advanced["alternateTargetGroupArn"].split("/")[-2] == "vega-checkout-green"
 
 
 def test_good_image_rolls_out_like_ecs(estate: Estate) -> None:

@@ -238,6 +238,52 @@ def _force_redeploy(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any
     return ForceRedeploy(RedeployParams(services=["vega-api"], after=changed))
 
 
+def _paused_on_the_sandbox(ctx: AppContext, request: pytest.FixtureRequest) -> None:
+    """The sandbox (it has the ServiceDeployment APIs) with vega-checkout's blue/green deployment waiting at a
+    pause hook (the ``hook-pause`` fault); ``ctx`` on ``--env sandbox``."""
+    import time
+
+    from vegaops.sandbox import admin
+
+    handle = request.getfixturevalue("sandbox")
+    ctx.options.env = "sandbox"
+    admin.set_fault(handle.endpoint, "checkout", "hook-pause")
+    ecs = boto3.client(
+        "ecs",
+        endpoint_url=handle.endpoint,
+        region_name="eu-central-1",
+        aws_access_key_id="sandbox",
+        aws_secret_access_key="sandbox",
+    )
+    svc = ecs.describe_services(cluster="vega-sandbox", services=["vega-checkout"])["services"][0]
+    ecs.update_service(
+        cluster="vega-sandbox", service="vega-checkout", taskDefinition=svc["taskDefinition"], forceNewDeployment=True
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        items = ecs.list_service_deployments(cluster="vega-sandbox", service="vega-checkout")["serviceDeployments"]
+        arns = [i["serviceDeploymentArn"] for i in items if i["status"] == "IN_PROGRESS"]
+        found = ecs.describe_service_deployments(serviceDeploymentArns=arns)["serviceDeployments"] if arns else []
+        if any(h["status"] == "AWAITING_ACTION" for d in found for h in d.get("lifecycleHookDetails", [])):
+            return
+        time.sleep(0.2)
+    raise AssertionError("the sandbox deployment never paused")
+
+
+def _ecs_continue(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.service_deployments import ContinueDeployment, ContinueParams
+
+    _paused_on_the_sandbox(ctx, request)
+    return ContinueDeployment(ContinueParams("vega-checkout"))
+
+
+def _ecs_stop(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.service_deployments import StopDeployment, StopParams
+
+    _paused_on_the_sandbox(ctx, request)
+    return StopDeployment(StopParams("vega-checkout"))  # ABORT: the deployment ends STOPPED, nothing left in flight
+
+
 def _scale_desired(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
     from vegaops.steps.scale import DesiredParams, SetDesiredCount
 
@@ -471,6 +517,8 @@ CASES: dict[str, Case] = {
     "health.check": Case(_health_check, changes=False, expect=lambda plan: plan.outputs.get("healthy") is True),
     "debug.report": Case(_debug_report, changes=False, expect=lambda plan: plan.outputs.get("causes") == []),
     "ecs.force-redeploy": Case(_force_redeploy),
+    "ecs.continue": Case(_ecs_continue, e2e=True),
+    "ecs.stop": Case(_ecs_stop, e2e=True),
     "scale.desired": Case(_scale_desired),
     "scale.autoscaling": Case(_scale_autoscaling),
     "scale.save": Case(_scale_save),

@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 
 from vegaops.aws.ecs import TaskDefinition
-from vegaops.deploy.containers import choose, sidecar_kind
 from vegaops.deploy.core import choose_container
 from vegaops.deploy.status import _tag_of
 from vegaops.errors import UsageError
+from vegaops.images.containers import choose, sidecar_kind
 from vegaops.images.reference import parse_image
 from vegaops.images.running import split_image
 

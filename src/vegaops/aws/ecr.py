@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -337,8 +336,3 @@ def _media_type_of(body: str) -> str:
     except ValueError:
         value = None
     return str(value) if value else DOCKER_MANIFEST_V2
-
-
-def registry_from_env(settings_value: str | None) -> str | None:
-    """The registry host override: the env's ``ecr_registry`` setting or ``VEGAOPS_ECR_REGISTRY``."""
-    return settings_value or os.environ.get("VEGAOPS_ECR_REGISTRY") or None

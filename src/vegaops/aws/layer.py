@@ -20,6 +20,7 @@ module costs nothing at start-up.
 
 from __future__ import annotations
 
+import os
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -223,3 +224,9 @@ class Aws:
     def ce(self) -> CostExplorerClient:
         client: CostExplorerClient = self._client("ce")
         return client
+
+
+def registry_from_env(settings_value: str | None) -> str | None:
+    """The ECR registry host override: the env's ``ecr_registry`` setting or ``VEGAOPS_ECR_REGISTRY`` (here, not in
+    aws/ecr.py, so that a command that never reaches ECR does not import it)."""
+    return settings_value or os.environ.get("VEGAOPS_ECR_REGISTRY") or None

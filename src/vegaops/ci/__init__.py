@@ -25,6 +25,16 @@ def warner(ctx: AppContext) -> Callable[[str], None]:
     return lambda message: ctx.output.workflow_command(github.workflow_command("warning", message, "vegaops"))
 
 
+def _may_notify(ctx: AppContext) -> bool:
+    """Whether a notification target can exist (``[notify]`` or ``VEGAOPS_NOTIFY_WEBHOOK``; ``notify.config_from``
+    decides which): without one, vegaops.notify is not imported."""
+    try:
+        table = ctx.config.notify
+    except Exception:  # an unreadable config was already reported by the command itself
+        table = {}
+    return bool(table or os.environ.get("VEGAOPS_NOTIFY_WEBHOOK"))
+
+
 def finish(ctx: AppContext, exit_code: int) -> None:
     result = ctx.output.last
     if result is None:
@@ -32,25 +42,27 @@ def finish(ctx: AppContext, exit_code: int) -> None:
     try:
         envelope = result.envelope()  # redacted
         envelope["exit_code"] = exit_code
-        from vegaops.ci import github
-
         env: str | None = None
-        where = github.Where()
+        place: tuple[str | None, str | None] | None = None  # region and cluster, when the config is usable
         try:
             s = ctx.settings
             env = s.env
-            where = github.Where(env=env, region=s.region, cluster=s.cluster)
+            place = (s.region, s.cluster)
         except Exception:  # no usable config: the summary goes without env/console links
             pass
-        if github.active():
-            github.report(envelope, exit_code, where, ctx.output.workflow_command, ctx.output.warn)
+        if os.environ.get("GITHUB_ACTIONS") == "true":  # ci.github is imported only where it reports
+            from vegaops.ci import github
+
+            if github.active():
+                where = github.Where() if place is None else github.Where(env=env, region=place[0], cluster=place[1])
+                github.report(envelope, exit_code, where, ctx.output.workflow_command, ctx.output.warn)
         notify_result(ctx, envelope, exit_code, env)
     except Exception as exc:  # reporting must never turn a verdict into a crash
         ctx.output.warn(f"could not report the result to CI or notifications: {type(exc).__name__}: {exc}")
 
 
 def notify_result(ctx: AppContext, envelope: dict[str, object], exit_code: int, env: str | None) -> None:
-    if ctx.options.dry_run:
+    if ctx.options.dry_run or not _may_notify(ctx):
         return
     from vegaops import notify
 

@@ -1,39 +1,23 @@
-"""The root command: global options and the context; registers the command groups (``cli/<group>/``) and the
-top-level commands (``cli/<command>.py``)."""
+"""The root command: global options and the context; the table of the command groups (``cli/<group>/``) and the
+top-level commands (``cli/<command>.py``).
+
+A run imports only the module its command word names (:data:`TREE`, :func:`tree`, ``cli/tree.py``): the root of
+``vegaops config get NAME`` never imports the other 40-odd command modules. ``app`` is the whole tree, built on
+first use (root help, unknown words, completion and the tests that walk the tree)."""
 
 from __future__ import annotations
 
+import copy
+import importlib
 import os
+from collections.abc import Collection
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
 from vegaops import __version__, completion
-from vegaops.cli import (
-    config,
-    cost,
-    debug,
-    deploy,
-    env,
-    exec_,
-    health,
-    iam_policy,
-    image,
-    logs,
-    port_forward,
-    rollback,
-    run,
-    runbook,
-    sandbox,
-    scale,
-    schedule,
-    secret,
-    setup,
-    shell,
-    status,
-)
 from vegaops.context import AppContext, GlobalOptions
 
 
@@ -48,7 +32,7 @@ class VegaopsGroup(TyperGroup):
         return super().parse_args(ctx, args)
 
 
-app = typer.Typer(
+root_app = typer.Typer(
     cls=VegaopsGroup,
     name="vegaops",
     help="Operations runbooks for AWS ECS Fargate: deploy, secrets, config, logs, health.",
@@ -58,28 +42,6 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,  # plain click help: rich formatting would double the start-up time of --help
 )
-app.add_typer(config.app, name="config")
-app.add_typer(env.app, name="env")
-app.add_typer(image.app, name="image")
-app.add_typer(runbook.app, name="runbook")
-app.add_typer(logs.app, name="logs")
-app.add_typer(sandbox.app, name="sandbox")
-app.command("setup")(setup.setup)
-app.add_typer(deploy.app, name="deploy")
-app.command("rollback")(rollback.rollback)
-app.command("status")(status.status)
-app.command("health")(health.health)
-app.command("debug")(debug.debug)
-app.command("iam-policy")(iam_policy.iam_policy)
-app.command("cost")(cost.cost)
-app.command("scale")(scale.scale)
-app.add_typer(schedule.app, name="schedule")
-app.add_typer(secret.app, name="secret")
-app.command("exec", context_settings={"allow_interspersed_args": False})(exec_.exec_)
-# run SERVICE [options] -- CMD: options after SERVICE (as the issue writes it); nothing after -- is parsed
-app.command("run")(run.run)
-app.command("shell")(shell.shell)
-app.command("port-forward")(port_forward.port_forward)
 
 
 def _version(value: bool) -> None:
@@ -95,7 +57,7 @@ def _source(ctx: typer.Context, name: str, flag: str, envvar: str) -> str:
     return f"environment variable {envvar}" if source is not None and source.name == "ENVIRONMENT" else f"flag {flag}"
 
 
-@app.callback()
+@root_app.callback()
 def root(
     ctx: typer.Context,
     env: Annotated[
@@ -177,3 +139,55 @@ def root(
     )
     app_ctx = AppContext.from_options(options)
     ctx.obj = app_ctx  # vegaops.main finds the run's context here, for the error boundary and CI reporting
+
+
+# command word -> its module: a group package (its ``app``) or ``module:function`` of a top-level command, with
+# that command's click context settings. The order is the order of root help.
+TREE: dict[str, tuple[str, dict[str, Any]]] = {
+    "config": ("vegaops.cli.config", {}),
+    "env": ("vegaops.cli.env", {}),
+    "image": ("vegaops.cli.image", {}),
+    "runbook": ("vegaops.cli.runbook", {}),
+    "logs": ("vegaops.cli.logs", {}),
+    "sandbox": ("vegaops.cli.sandbox", {}),
+    "setup": ("vegaops.cli.setup:setup", {}),
+    "deploy": ("vegaops.cli.deploy", {}),
+    "rollback": ("vegaops.cli.rollback:rollback", {}),
+    "status": ("vegaops.cli.status:status", {}),
+    "health": ("vegaops.cli.health:health", {}),
+    "debug": ("vegaops.cli.debug:debug", {}),
+    "iam-policy": ("vegaops.cli.iam_policy:iam_policy", {}),
+    "cost": ("vegaops.cli.cost:cost", {}),
+    "scale": ("vegaops.cli.scale:scale", {}),
+    "schedule": ("vegaops.cli.schedule", {}),
+    "secret": ("vegaops.cli.secret", {}),
+    "exec": ("vegaops.cli.exec_:exec_", {"allow_interspersed_args": False}),
+    # run SERVICE [options] -- CMD: options after SERVICE (as the issue writes it); nothing after -- is parsed
+    "run": ("vegaops.cli.run:run", {}),
+    "shell": ("vegaops.cli.shell:shell", {}),
+    "port-forward": ("vegaops.cli.port_forward:port_forward", {}),
+}
+
+
+def tree(words: Collection[str] | None = None) -> typer.Typer:
+    """The root with the commands named in ``words`` (every one when None), importing only their modules."""
+    built = copy.copy(root_app)
+    built.registered_groups, built.registered_commands = [], []
+    for word, (target, settings) in TREE.items():
+        if words is not None and word not in words:
+            continue
+        module, _, function = target.partition(":")
+        loaded = importlib.import_module(module)
+        if function:
+            built.command(word, context_settings=settings or None)(getattr(loaded, function))
+        else:
+            built.add_typer(loaded.app, name=word)
+    return built
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """``app``: the whole tree, built once when asked for."""
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    whole = globals()["app"] = tree()
+    return whole

@@ -27,6 +27,14 @@ __all__ = [
     "run_result",
 ]
 
+WaitUntilOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--wait-until",
+        help="Exit 0 once the deployment reaches this lifecycle stage healthy (RECONCILE_SERVICE ... BAKE_TIME, "
+        "CLEAN_UP, or paused); ECS goes on, `deploy watch` re-attaches for the verdict.",
+    ),
+]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Show the plan; change nothing.")]
 RedeployOpt = Annotated[
     bool,

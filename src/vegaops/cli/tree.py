@@ -2,11 +2,12 @@
 and parameter values converted without pydantic when there is nothing to convert.
 
 :func:`command_for`: typer builds the click command of every command of the tree from its signature (about
-120 functions, ``inspect`` and type hints) before it parses anything; a run of ``vegaops config get NAME``
-needs the root and the ``config`` group only. When the first command word names a top-level group or
-command, the tree is built from a copy of the app holding just that one; otherwise (no word, an unknown
-word, help asked at the root, shell completion) the whole tree, so root help, suggestions and completion
-see every command. The command that runs is the same object typer would have built.
+120 functions, ``inspect`` and type hints) before it parses anything, and importing the ~60 command modules
+costs more; a run of ``vegaops config get NAME`` needs the root and the ``config`` group only. When the first
+command word names a top-level group or command (``vegaops.cli.app.TREE``), only its module is imported and
+the tree is the root holding just that one; otherwise (no word, an unknown word, help asked at the root, shell
+completion) the whole tree, so root help, suggestions and completion see every command. The command that runs
+is the same object typer would have built.
 
 :func:`defer_coercion`: typer (0.26+) converts every non-flag parameter value through a pydantic
 ``TypeAdapter``, built on first use, even for a plain string option left at its default: importing pydantic
@@ -24,7 +25,6 @@ when a typer release changes it, :func:`defer_coercion` does nothing and typer c
 
 from __future__ import annotations
 
-import copy
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -106,27 +106,16 @@ def _help_option(cmd: Any, names: list[str]) -> Any:
         return None
 
 
-def command_for(app: Any, args: Sequence[str]) -> Any:
+def command_for(args: Sequence[str]) -> Any:
     """The click command to run ``args`` with (see the module docstring)."""
-    from typer.main import get_command, get_command_name
+    from typer.main import get_command
+
+    from vegaops.cli.app import TREE, tree
 
     if os.environ.get("_VEGAOPS_COMPLETE"):
-        return get_command(app)
-    root = copy.copy(app)
-    root.registered_groups, root.registered_commands = [], []
-    word = _command_word(get_command(root), args)
-    if word is None:
-        return get_command(app)
-    pruned = copy.copy(app)
-    pruned.registered_groups = [g for g in app.registered_groups if g.name == word]
-    pruned.registered_commands = [
-        c
-        for c in app.registered_commands
-        if (c.name or (get_command_name(c.callback.__name__) if c.callback else None)) == word
-    ]
-    if not pruned.registered_groups and not pruned.registered_commands:
-        return get_command(app)
-    return get_command(pruned)
+        return get_command(tree())
+    word = _command_word(get_command(tree(())), args)
+    return get_command(tree([word] if word in TREE else None))
 
 
 def _command_word(root: Any, args: Sequence[str]) -> str | None:

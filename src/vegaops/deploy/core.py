@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from vegaops import naming
 from vegaops.aws.ecs import TaskDefinition
 from vegaops.cmdline import line
 from vegaops.errors import Refused, UsageError, VegaopsError
@@ -19,12 +20,13 @@ from vegaops.output.humanize import local_time
 if TYPE_CHECKING:
     from vegaops.context import AppContext
 
-TAG_KEY = "vegaops:tag"
-DEPLOYER_KEY = "vegaops:deployed-by"
-OUTCOME_KEY = "vegaops:outcome"
-DEPLOYMENT_KEY = "vegaops:deployment"
-DEPLOYED_AT_KEY = "vegaops:deployed-at"
-RESOLVED_KEY = "vegaops:outcome-from"  # set when the outcome was resolved from ECS after the fact
+# the tag keys vegaops writes, defined in vegaops.naming (images.running reads TAG_KEY without importing deploy)
+TAG_KEY = naming.TAG_KEY
+DEPLOYER_KEY = naming.DEPLOYER_KEY
+OUTCOME_KEY = naming.OUTCOME_KEY
+DEPLOYMENT_KEY = naming.DEPLOYMENT_KEY
+DEPLOYED_AT_KEY = naming.DEPLOYED_AT_KEY
+RESOLVED_KEY = naming.RESOLVED_KEY
 UNKNOWN_OUTCOME = "unknown"
 
 
@@ -48,7 +50,7 @@ def choose_container(td: TaskDefinition, configured: str | None, repo: str | Non
     """The container that gets the image: ``configured``, else the one whose image is in ``repo`` (the
     service's repository), else the only essential container that is not a sidecar (FireLens, agents,
     proxies). Ambiguity is a usage error naming the candidates, never a guess."""
-    from vegaops.deploy.containers import choose
+    from vegaops.images.containers import choose
 
     got = choose(td.raw, configured, repo)
     if got.name is not None:

@@ -35,6 +35,9 @@ def services(ctx: AppContext, names: list[str]) -> dict[str, ServiceTypeDef]:
         status = found[name].get("status")
         if status != "ACTIVE":
             raise Refused(f"preflight: service {name} is {status}, not ACTIVE")
+        from vegaops.deploy.strategy import refuse_controller
+
+        refuse_controller(found[name], name)  # CODE_DEPLOY / EXTERNAL: exit 2 before any change
     return {name: found[name] for name in names}
 
 

@@ -27,7 +27,7 @@ def _tag_of(image: str) -> str:
 def _app_image(ctx: AppContext, key: str | None, td: Any) -> str:
     """The image of the container deploys change (configured, in the service's repository, or the only
     essential non-sidecar); the first container's only when that is ambiguous."""
-    from vegaops.deploy.containers import choose
+    from vegaops.images.containers import choose
 
     container = repo = None
     if key is not None:

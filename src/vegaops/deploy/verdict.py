@@ -35,8 +35,9 @@ FAILED = "failed"  # failed and not recovered: needs a human
 SUPERSEDED = "superseded"  # replaced by another deployment of another task definition
 TIMED_OUT = "timed_out"
 INTERRUPTED = "interrupted"
+REACHED = "reached"  # --wait-until: the deployment reached the stage healthy and goes on in ECS
 
-EXIT_CODES = {SUCCEEDED: 0, ROLLED_BACK: 5, TIMED_OUT: 6, FAILED: 7, SUPERSEDED: 8, INTERRUPTED: 130}
+EXIT_CODES = {REACHED: 0, SUCCEEDED: 0, ROLLED_BACK: 5, TIMED_OUT: 6, FAILED: 7, SUPERSEDED: 8, INTERRUPTED: 130}
 FINAL = frozenset(EXIT_CODES)
 
 # How many stopped tasks with the same deterministic reason make a deployment "failing fast".

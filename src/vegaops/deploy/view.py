@@ -23,7 +23,15 @@ def rollout(r: dict[str, Any]) -> str:
     state = str(r.get("rollout_state") or "-")
     if r.get("primary") and r.get("primary") != r.get("deployment"):
         state += f" (primary {r.get('primary_task_definition')})"
-    return state
+    stage = _stage(r)
+    return f"{state} {stage}" if stage else state
+
+
+def _stage(r: dict[str, Any]) -> str:
+    """Blue/green, linear, canary: the lifecycle stage, weights, step, bake left, hooks (empty otherwise)."""
+    from vegaops.deploy.strategy import summary
+
+    return summary(r)
 
 
 def _n(value: Any) -> str:
@@ -133,7 +141,9 @@ class LiveView:
             self._line(
                 f"{svc}: {e.get('deployment')} {e.get('rollout_state') or '-'} desired {e.get('desired')} "
                 f"pending {e.get('pending')} running {e.get('running')} failed {e.get('failed')} "
-                f"targets {_targets(e.get('targets'))}{primary} [{duration(e.get('elapsed') or 0)}]"
+                f"targets {_targets(e.get('targets'))}{primary}"
+                + (f" | {e.get('strategy')} {_stage(e)}" if _stage(e) else "")
+                + f" [{duration(e.get('elapsed') or 0)}]"
             )
         elif kind == "service_event":
             self._line(f"{svc}: event: {e.get('message')}", "dim")
@@ -142,6 +152,8 @@ class LiveView:
             self._line(f"{svc}: {e.get('count')} task(s) stopped: {e.get('reason')}{codes}", "yellow")
             for line in e.get("log_tail", []) or []:
                 self._line(f"    | {line}", "dim")
+        elif kind == "paused":
+            self._line(f"{svc}: {e.get('message')}", "yellow")
         elif kind == "failing":
             self._line(f"{svc}: FAILING FAST: {e.get('reason')}", "red")
         elif kind == "rollback_started":
@@ -150,7 +162,7 @@ class LiveView:
             self.done.add(str(svc))
             if svc in self.rows and e.get("elapsed") is not None:
                 self.rows[svc]["elapsed"] = e["elapsed"]
-            style = "green" if e.get("outcome") == "succeeded" else "red"
+            style = "green" if e.get("outcome") in ("succeeded", "reached") else "red"
             self._line(
                 f"{svc}: {str(e.get('outcome')).replace('_', ' ')} after {duration(e.get('elapsed') or 0)}: "
                 + "; ".join(e.get("reasons", [])),

@@ -9,6 +9,14 @@ service's target groups when the rollout is close to done (denied: the verdict g
 alone); the ServiceDeployment API (where the endpoint has it) while a rollback runs; the replacing task
 definition's tags when another deployment superseded ours.
 
+Blue/green, linear and canary services (``deploymentConfiguration.strategy``, read from each DescribeServices),
+and any service under ``--wait-until``: the service deployment's progress (ListServiceDeployments once, then
+DescribeServiceDeployments) gives the lifecycle stage, traffic weights, steps, bake time left and hook
+statuses shown in the ``state`` events, and for those strategies the verdict (``vegaops.deploy.strategy``
+says how, and how it is reached from DescribeServices alone where that API is denied or missing). Through a
+long bake or a pause the polls slow to ~10 s and the progress is read every ~30 s (at once when
+DescribeServices changes); while ``--wait-until`` waits for its stage they run every ~1.5 s.
+
 Timing goes through an injected clock: a first look after 1 s, then backing off (x1.5, jittered) to
 10 s while tasks start and pass health checks (starting over at 1 s when another deployment, e.g. the
 circuit breaker's rollback, becomes the primary), and every ~2.5 s once only the switch-over is left.
@@ -31,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from vegaops.aws.optional import FAILING, UNSUPPORTED, Enrichment
 from vegaops.deploy import autorollback
+from vegaops.deploy import strategy as st
 from vegaops.deploy import verdict as vd
 from vegaops.deploy.autorollback import RollbackStart
 from vegaops.deploy.snapshot import Snapshot, StoppedTask, Target, snapshot_from_api, stopped_task_from_api
@@ -53,6 +62,7 @@ SD_EVERY = 10.0  # seconds between ServiceDeployment reads while a rollback runs
 TICK = 1.0  # the live view's clock moves at least this often between polls
 FAILING_PAUSE = 30.0  # seconds an enrichment operation still failing after retries is left alone
 _NOTHING = object()  # an enrichment call that gave nothing (skipped)
+PROGRESS_STALE = 3 * st.BAKE_SD_EVERY  # a service deployment read older than this is not used for the verdict
 
 Emit = Callable[[dict[str, Any]], None]
 # --rollback-on-failure: start the rollback of this target's deployment (through the engine's
@@ -69,6 +79,7 @@ class WatchOptions:
     rollback_on_failure: bool = False
     seed: int | None = None
     started: float | None = None  # the clock's monotonic time ``timeout`` counts from; None: the watch's start
+    wait_until: str | None = None  # a lifecycle stage (or "paused"): the watch ends there, exit 0 (``reached``)
 
 
 @dataclass(frozen=True)
@@ -102,6 +113,14 @@ class Tracked:
     sd_checked_at: float | None = None  # last ListServiceDeployments, and what it said
     sd_status: str | None = None
     unfetched: set[str] = field(default_factory=set)  # deployments whose stopped tasks wait for the budget
+    # blue/green, linear, canary (and --wait-until): the strategy and the service deployment's progress
+    strategy: st.Strategy = field(default_factory=st.Strategy)
+    progress: list[st.Progress] = field(default_factory=list)
+    sd_arn: str | None = None
+    sd_unreadable: bool = False  # the ServiceDeployment API is denied or missing: DescribeServices alone
+    announced_pauses: set[str] = field(default_factory=set)
+    announced_no_stage: bool = False
+    sd_key: tuple[Any, ...] = ()  # what DescribeServices showed at the last progress read
 
 
 class Watcher:
@@ -174,14 +193,17 @@ class Watcher:
             now = self.clock.monotonic()
             if now >= deadline:
                 for t in pending:
-                    t.verdict = vd.timed_out(t.target, t.history, self.options.timeout, t.stopped_by_us)
+                    t.verdict = st.timed_out(
+                        t.strategy, t.target, t.history, t.progress, self.options.timeout, t.stopped_by_us
+                    )
                     t.finished_at = now
                     self._emit_verdict(t)
                 break
             if self._transition:  # a new deployment (the breaker's rollback) starts its own rollout
                 interval = MIN_INTERVAL
             interval = self._interval(interval, imminent)
-            wait = interval
+            hinted = self._strategy_interval(interval)
+            wait = interval if hinted is None else hinted
             self._sleep(min(wait, max(0.0, deadline - now)))
         return {t.target.service: t.verdict for t in self.tracked}
 
@@ -245,8 +267,9 @@ class Watcher:
             t.history.append(snap)
             if len(t.history) > 50:  # keep memory bounded on long watches
                 del t.history[1:-40]
+            self._progress(t, service, snap)
             self._emit_changes(t, snap, service)
-            t.verdict = vd.assess(t.target, t.history, t.stopped_by_us)
+            t.verdict = self._assess(t)
             reason = t.verdict.failing.rsplit(" (", 1)[0] if t.verdict.failing else None
             if t.verdict.failing and reason != t.announced_failing:
                 t.announced_failing = reason
@@ -277,6 +300,114 @@ class Watcher:
             elif self._imminent(snap, t):
                 imminent = True
         return imminent
+
+    # -- strategies (blue/green, linear, canary) and --wait-until ---------------------------------
+    def _assess(self, t: Tracked) -> vd.Verdict:
+        # Progress that can no longer be read (denied, gone, or unanswered for PROGRESS_STALE seconds) is not
+        # evidence: then the verdict goes by DescribeServices alone, as where the API never answered.
+        now = self.clock.monotonic() - self.start
+        fresh = t.progress and not t.sd_unreadable and now - t.progress[-1].at <= PROGRESS_STALE
+        progress = t.progress if fresh else []
+        return st.assess(t.strategy, t.target, t.history, progress, t.stopped_by_us, self.options.wait_until)
+
+    def _strategy_interval(self, interval: float) -> float | None:
+        """The poll interval the strategies' states ask for: slower through a long bake or a pause (one
+        DescribeServices every ~10 s), faster while --wait-until waits for its stage."""
+        if self.options.poll_interval is not None:
+            return None
+        now = self.clock.monotonic() - self.start
+        pending = [t for t in self.tracked if not t.verdict.final]
+        hints = [st.poll_hint(t.strategy, t.progress, now, self.options.wait_until) for t in pending]
+        known = [h for h in hints if h is not None]
+        if not known:
+            return None
+        base = min(known) if len(known) == len(hints) else min(interval, *known)
+        return base * self.random.uniform(0.9, 1.0)
+
+    def _progress(self, t: Tracked, service: Mapping[str, Any] | None, snap: Snapshot) -> None:
+        """Read the service deployment's progress (DescribeServiceDeployments) for a blue/green, linear or
+        canary service, or for --wait-until: every poll while stages move, every ~30 s through a long bake or
+        a pause (at once when DescribeServices changed). Denied or unsupported: reported once, and the
+        verdict goes by DescribeServices alone (see ``vegaops.deploy.strategy``)."""
+        if service is None:
+            return
+        t.strategy = st.strategy_from_service(service)
+        if not (t.strategy.shifting or self.options.wait_until) or t.sd_unreadable:
+            return
+        ours = snap.deployment(t.target.deployment_id)
+        key = (
+            tuple((d.id, d.status, d.rollout_state, d.running, d.desired) for d in snap.deployments),
+            ours.rollout_state if ours else None,
+        )
+        now = self.clock.monotonic() - self.start
+        changed = key != t.sd_key
+        if not st.sd_due(t.strategy, t.progress, now, changed, self.options.wait_until):
+            return
+        t.sd_key = key
+        if t.sd_arn is None:
+            items = self._optional(
+                "ecs:ListServiceDeployments",
+                lambda: self.ecs.list_service_deployments(self.cluster, t.target.service, max_results=10),
+                None,
+                "the deployment's lifecycle stage, traffic weights and hooks",
+            )
+            if items is None:
+                if getattr(self.ecs, "deployments_api", None) is False:
+                    self.enrichment.record(
+                        "ecs:ListServiceDeployments",
+                        UNSUPPORTED,
+                        "the deployment's lifecycle stage, traffic weights and hooks",
+                        "the endpoint does not implement it",
+                    )
+                if self.enrichment.unavailable("ecs:ListServiceDeployments"):
+                    self._unreadable(t)
+                return
+            raw = next((d for d in service.get("deployments", []) if str(d.get("id")) == t.target.deployment_id), None)
+            created = raw.get("createdAt") if raw else None
+            match = st.match_service_deployment(items, t.target.deployment_id, created)
+            if match is None:
+                return  # not listed yet (or never: then DescribeServices alone)
+            t.sd_arn = str(match.get("serviceDeploymentArn"))
+        arn = t.sd_arn
+        found = self._optional(
+            "ecs:DescribeServiceDeployments",
+            lambda: self.ecs.describe_service_deployments([arn]),
+            None,
+            "the deployment's lifecycle stage, traffic weights and hooks",
+        )
+        if found is None:
+            if getattr(self.ecs, "deployments_api", None) is False or self.enrichment.unavailable(
+                "ecs:DescribeServiceDeployments"
+            ):
+                self._unreadable(t)
+            return
+        if found:
+            t.progress.append(st.progress_from_api(found[0], now))
+            if self.options.wait_until and t.progress[-1].stage is None and not t.announced_no_stage:
+                t.announced_no_stage = True
+                self.emit(
+                    {
+                        "event": "info",
+                        "service": t.target.service,
+                        "message": f"--wait-until {self.options.wait_until}: ECS reports no lifecycle stage for "
+                        f"this {t.strategy.name} deployment: waiting for the final verdict instead",
+                    }
+                )
+            if len(t.progress) > 200:  # bounded on long bakes; the first reads of each stage matter most
+                del t.progress[1:-150]
+
+    def _unreadable(self, t: Tracked) -> None:
+        t.sd_unreadable = True
+        if self.options.wait_until:
+            self.emit(
+                {
+                    "event": "info",
+                    "service": t.target.service,
+                    "message": f"--wait-until {self.options.wait_until}: the lifecycle stage cannot be read "
+                    "(ecs:ListServiceDeployments/DescribeServiceDeployments denied or not implemented): "
+                    "waiting for the final verdict instead",
+                }
+            )
 
     def _imminent(self, snap: Snapshot, t: Tracked) -> bool:
         """Only the switch-over is left: the new tasks all run and (behind a load balancer) pass their
@@ -351,7 +482,7 @@ class Watcher:
                 self._fetch_stopped(t, did)
             if t.history:
                 t.history[-1] = replace(t.history[-1], stopped=tuple(t.stopped.values()))
-                again = vd.assess(t.target, t.history, t.stopped_by_us)
+                again = self._assess(t)
                 if again.outcome == t.verdict.outcome:  # enrichment adds reasons, never changes the outcome
                     t.verdict = again
         if t.verdict.outcome == vd.SUPERSEDED and t.verdict.superseded_by:
@@ -464,7 +595,7 @@ class Watcher:
     def _emit_changes(self, t: Tracked, snap: Snapshot, service: Mapping[str, Any] | None) -> None:
         ours = snap.deployment(t.target.deployment_id)
         primary = snap.primary
-        state = (
+        state: tuple[Any, ...] = (
             snap.status,
             ours.rollout_state if ours else None,
             ours.running if ours else None,
@@ -474,6 +605,14 @@ class Watcher:
             primary.rollout_state if primary else None,
             primary.running if primary else None,
             tuple(sorted((snap.targets or {}).items())),
+        )
+        extra = st.fields(t.strategy, t.progress, self.clock.monotonic() - self.start)
+        state += (
+            extra.get("stage"),
+            extra.get("service_deployment_status"),
+            extra.get("production_weight"),
+            extra.get("test_weight"),
+            tuple((h["id"], h["status"]) for h in extra.get("hooks", [])),
         )
         if state != t.last_state:
             t.last_state = state
@@ -497,6 +636,20 @@ class Watcher:
                     "primary_pending": primary.pending if primary else None,
                     "targets": snap.targets,
                     "elapsed": round(snap.at, 1),
+                    **extra,
+                }
+            )
+        paused = extra.get("paused")
+        if paused and paused["id"] not in t.announced_pauses:
+            t.announced_pauses.add(paused["id"])
+            pause = st.pause(t.progress, self.clock.monotonic() - self.start, t.strategy)
+            self.emit(
+                {
+                    "event": "paused",
+                    "service": t.target.service,
+                    "deployment": t.target.deployment_id,
+                    **paused,
+                    "message": pause.text(t.target.service) if pause else "paused",
                 }
             )
         if service is None:

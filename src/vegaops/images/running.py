@@ -42,7 +42,7 @@ def split_image(image: str) -> tuple[str, str | None, str | None]:
 def running_image(ctx: AppContext, env: str, svc: ServiceConfig) -> Running:
     """Describe the service, its task definition and the container's image; resolve a tag's digest."""
     from vegaops.aws.errors import error_code
-    from vegaops.deploy.core import TAG_KEY
+    from vegaops.naming import TAG_KEY
 
     cluster = ctx.settings.require_cluster()
     ecs = ctx.aws.ecs
@@ -60,7 +60,7 @@ def running_image(ctx: AppContext, env: str, svc: ServiceConfig) -> Running:
     td = described.raw
     release = described.tags.get(TAG_KEY)
     containers = td.get("containerDefinitions", [])
-    from vegaops.deploy.containers import choose
+    from vegaops.images.containers import choose
 
     picked = choose(td, svc.container, svc.ecr_repo)
     if picked.name is None and svc.container:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import shlex
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +59,7 @@ class DeployOptions:
     rollback_on_failure: bool = False
     timeout: float = 900.0
     poll_interval: float | None = None
+    wait_until: str | None = None  # a lifecycle stage (or "paused"): exit 0 once reached; ECS goes on
 
 
 @dataclass
@@ -292,6 +293,7 @@ def _watch_calls(
                 "poll_interval": o.poll_interval,
                 "rollback_on_failure": o.rollback_on_failure,
                 "started": start,
+                "wait_until": o.wait_until,
             },
         )
     ]
@@ -611,6 +613,13 @@ def _result(
         )
         if data.get("schedules", {}).get("moved"):
             message += f"; scheduled tasks moved: {', '.join(sorted(data['schedules']['moved']))}"
+        reached = [it for it in items if it.verdict is not None and it.verdict.outcome == vd.REACHED]
+        if reached:  # --wait-until: the deployments go on in ECS
+            message = (
+                f"{', '.join(it.service for it in reached)}: reached {o.wait_until} in {took(duration)}; the "
+                "deployment goes on in ECS: follow it to its verdict with "
+                + line("deploy", "watch", *(it.key for it in reached))
+            )
         return Result(
             command=ctx.command,
             status="unchanged" if all_already else "changed",
@@ -631,8 +640,27 @@ def _result(
 
 
 # --- deploy watch ---------------------------------------------------------------------------------
+def rolled_back_flight(ctx: AppContext, cluster: str, name: str, svc: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The deployment ECS is rolling back (ServiceDeployment status ROLLBACK_*), from DescribeServices' list;
+    None when there is none or the ServiceDeployment API cannot be read (enrichment: the in-flight one then)."""
+    from vegaops.deploy.strategy import rolling_back
+
+    items = ctx.enrichment.call(
+        "ecs:ListServiceDeployments",
+        lambda: ctx.aws.ecs.list_service_deployments(cluster, name, max_results=5),
+        None,
+        "which deployment a rollback in flight rolls back",
+    )
+    return rolling_back(items or [], svc.get("deployments", []))
+
+
 def watch_command(
-    ctx: AppContext, names: list[str], timeout: float, poll_interval: float | None, rollback_on_failure: bool
+    ctx: AppContext,
+    names: list[str],
+    timeout: float,
+    poll_interval: float | None,
+    rollback_on_failure: bool,
+    wait_until: str | None = None,
 ) -> Result:
     """``vegaops deploy watch SERVICE``: re-attach to the in-flight deployment."""
     from vegaops.output.result import Result
@@ -651,6 +679,9 @@ def watch_command(
         if flight is None:  # nothing to watch: record what the last (maybe interrupted) deploy became
             settle.append(StepCall(f"settle-{key}", "ecs.record-outcomes", {"service": name}, literal=True))
             continue
+        # ECS rolling back a deployment (a hook, an alarm, a stop, a person): watch the one rolled back, so the
+        # verdict is that deployment's (5, naming why), never the rollback's success
+        flight = rolled_back_flight(ctx, cluster, name, svc) or flight
         others = [d for d in svc.get("deployments", []) if d.get("id") != flight.get("id")]
         items.append(
             Item(
@@ -672,7 +703,13 @@ def watch_command(
             message="no deployment in flight: "
             + ", ".join(f"{n} steady on {vd.short_td(found[n].get('taskDefinition'))}" for _, n in pairs),
         )
-    o = DeployOptions(tag="", timeout=timeout, poll_interval=poll_interval, rollback_on_failure=rollback_on_failure)
+    o = DeployOptions(
+        tag="",
+        timeout=timeout,
+        poll_interval=poll_interval,
+        rollback_on_failure=rollback_on_failure,
+        wait_until=wait_until,
+    )
     report = engine.execute(ctx, "deploy-watch", [*settle, *_watch_calls(ctx, items, o, start)])
     _raise_unless_verdict(report, items)
     return _result(ctx, o, items, start, report, planned=False)

@@ -6,7 +6,7 @@ import json
 import urllib.request
 from typing import Any
 
-FAULT_MODES = ("crash", "oom", "unhealthy", "pull", "secrets", "alarm")
+FAULT_MODES = ("crash", "oom", "unhealthy", "pull", "secrets", "alarm", "hook-fail", "hook-pause")
 
 
 def _call(endpoint: str, path: str, body: dict[str, Any] | None = None, method: str | None = None) -> Any:

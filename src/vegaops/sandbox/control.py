@@ -59,15 +59,16 @@ def sandbox_status(a: AppContext) -> Result:
     rows = [
         [
             s["service"],
+            s.get("strategy") or "ROLLING",
             s["task_definition"],
-            s["rollout"],
+            s["rollout"] + (f" {s['stage']}" if s.get("stage") else ""),
             s["deployments"],
             f"{s['running']}/{s['desired']}",
             s.get("fault") or "",
         ]
         for s in info["services"]
     ]
-    views.append(Table(["SERVICE", "TASK DEFINITION", "ROLLOUT", "DEPLOYMENTS", "RUNNING", "FAULT"], rows))
+    views.append(Table(["SERVICE", "STRATEGY", "TASK DEFINITION", "ROLLOUT", "DEPLOYMENTS", "RUNNING", "FAULT"], rows))
     return Result(a.command, data=data, views=views)
 
 

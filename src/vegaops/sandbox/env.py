@@ -1,69 +1,29 @@
-"""The built-in environment ``sandbox`` and the variables that point other tools at the sandbox (light imports)."""
+"""The built-in environment ``sandbox`` and the variables that point other tools at the sandbox (light imports).
+
+Defined in :mod:`vegaops.builtin_env` (below vegaops.config, which resolves ``--env sandbox`` with it)."""
 
 from __future__ import annotations
 
-from typing import Any
+from vegaops.builtin_env import (
+    CLUSTER,
+    CREDENTIALS,
+    DEMO_SERVICES,
+    DEMO_STRATEGIES,
+    PARAMS_PREFIX,
+    SECRETS_PREFIX,
+    SOURCE_REPO_PREFIX,
+    env_vars,
+    sandbox_env,
+)
 
-from vegaops.sandbox.state import REGION, live_state
-
-CLUSTER = "vega-sandbox"
-SECRETS_PREFIX = "vega/sandbox/"
-PARAMS_PREFIX = "/vega/sandbox/"
-SOURCE_REPO_PREFIX = "staging/"
-CREDENTIALS = {"aws_access_key_id": "sandbox", "aws_secret_access_key": "sandbox"}
-
-# service key -> (ECS service, container, ECR repository, behind the ALB)
-DEMO_SERVICES: dict[str, tuple[str, str, str, bool]] = {
-    "api": ("vega-api", "api", "vega-api", True),
-    "worker": ("vega-worker", "worker", "vega-worker", False),
-    "llm-proxy": ("vega-llm-proxy", "llm-proxy", "vega-llm-proxy", True),
-}
-
-
-def env_vars(endpoint: str) -> dict[str, str]:
-    """What ``vegaops sandbox env`` exports: dummy credentials, the endpoint, the region."""
-    return {
-        "AWS_ENDPOINT_URL": endpoint,
-        "AWS_ACCESS_KEY_ID": CREDENTIALS["aws_access_key_id"],
-        "AWS_SECRET_ACCESS_KEY": CREDENTIALS["aws_secret_access_key"],
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_REGION": REGION,
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }
-
-
-def sandbox_env() -> dict[str, Any]:
-    """Settings of ``--env sandbox``; a ConfigError (exit 2) when no sandbox is running.
-
-    ``_services`` holds each service's ``ServiceConfig`` fields as a plain dict: ``vegaops.config`` builds the
-    objects, so this module (which config calls) never imports config back."""
-    from vegaops.errors import ConfigError
-
-    state = live_state()
-    if state is None:
-        raise ConfigError("the sandbox is not running", hint="run: vegaops sandbox up")
-    endpoint = state.endpoint
-    services = {
-        key: {
-            "name": key,
-            "ecs_service": svc,
-            "container": container,
-            "ecr_repo": repo,
-            "health_url": f"{endpoint}/_sandbox/health/{key}" if alb else None,
-        }
-        for key, (svc, container, repo, alb) in DEMO_SERVICES.items()
-    }
-    # pushes go to the sandbox's docker-registry, which reaches ECR asynchronously (ecr.push waits for it)
-    extra = {"ecr_registry": state.registry, "_registry_mirror": True} if state.registry else {}
-    return {
-        **extra,
-        "cluster": CLUSTER,
-        "region": state.region,
-        "endpoint_url": endpoint,
-        "secrets_prefix": SECRETS_PREFIX,
-        "params_prefix": PARAMS_PREFIX,
-        "tag_rule": "",
-        "source_repo_prefix": SOURCE_REPO_PREFIX,
-        "_credentials": dict(CREDENTIALS),
-        "_services": services,
-    }
+__all__ = [
+    "CLUSTER",
+    "CREDENTIALS",
+    "DEMO_SERVICES",
+    "DEMO_STRATEGIES",
+    "PARAMS_PREFIX",
+    "SECRETS_PREFIX",
+    "SOURCE_REPO_PREFIX",
+    "env_vars",
+    "sandbox_env",
+]

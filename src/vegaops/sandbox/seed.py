@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from vegaops.sandbox.env import (
     CLUSTER,
     DEMO_SERVICES,
+    DEMO_STRATEGIES,
     PARAMS_PREFIX,
     SECRETS_PREFIX,
     SOURCE_REPO_PREFIX,
@@ -235,6 +236,29 @@ def seed(client: Callable[[str], Any], config_path: Path | None = None) -> SeedR
                     Actions=[{"Type": "forward", "TargetGroupArn": tg}],
                 )
             load_balancers = [{"targetGroupArn": tg, "containerName": svc.container, "containerPort": 8080}]
+        strategy = DEMO_STRATEGIES.get(svc.ecs_service) if not config_path else None
+        if strategy and load_balancers and listener_arn:
+            # blue/green: the alternate (green) target group and the production listener rule it switches
+            green = elbv2.create_target_group(
+                Name=f"{svc.ecs_service}-green"[:32],
+                Protocol="HTTP",
+                Port=8080,
+                VpcId=vpc["VpcId"],
+                TargetType="ip",
+                HealthCheckPath="/v1/health",
+            )["TargetGroups"][0]["TargetGroupArn"]
+            rule = elbv2.create_rule(
+                ListenerArn=listener_arn,
+                Priority=100 + priority,
+                Conditions=[{"Field": "path-pattern", "Values": [f"/{svc.key}/v2/*"]}],
+                Actions=[{"Type": "forward", "TargetGroupArn": load_balancers[0]["targetGroupArn"]}],
+            )["Rules"][0]["RuleArn"]
+            load_balancers[0]["advancedConfiguration"] = {
+                "alternateTargetGroupArn": green,
+                "productionListenerRule": rule,
+                "roleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/vega-sandbox-ecs-infrastructure",
+            }
+        deployment_configuration = {**CIRCUIT_BREAKER, **(strategy or {})}
         ecs.create_service(
             cluster=CLUSTER,
             serviceName=svc.ecs_service,
@@ -244,13 +268,13 @@ def seed(client: Callable[[str], Any], config_path: Path | None = None) -> SeedR
             platformVersion="1.4.0",
             networkConfiguration=network,
             loadBalancers=load_balancers,
-            deploymentConfiguration=CIRCUIT_BREAKER,
+            deploymentConfiguration=deployment_configuration,
             propagateTags="SERVICE",
             tags=[{"key": "app", "value": "vega"}, {"key": "service", "value": svc.key}],
         )
         result.services.append(svc.ecs_service)
         result.service_keys[svc.key] = svc.ecs_service
-        result.deployment_configuration[svc.ecs_service] = CIRCUIT_BREAKER
+        result.deployment_configuration[svc.ecs_service] = deployment_configuration
         tds[svc.key] = td
         if load_balancers and alb_arn:
             labels[svc.key] = _resource_label(alb_arn, load_balancers[0]["targetGroupArn"])

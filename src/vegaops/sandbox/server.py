@@ -7,6 +7,7 @@ and a thread that advances the ECS simulator. SIGTERM/SIGINT stop it and remove 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -20,6 +21,7 @@ from vegaops.sandbox.env import CREDENTIALS
 from vegaops.sandbox.state import REGION, SandboxState, clear_state, write_state
 
 TICK_SECONDS = 0.05
+SANDBOX_MINUTE = 10.0
 
 
 class SandboxServer:
@@ -39,6 +41,9 @@ class SandboxServer:
         self.config_path = config_path
         self.lock = threading.RLock()
         self.sim = Simulator(speed=speed)
+        # Bake times, step bakes and hook timeouts are minutes: the sandbox runs a minute as SANDBOX_MINUTE
+        # simulated seconds (10 by default, VEGAOPS_SANDBOX_MINUTE to change), so the demo's bake is short.
+        self.sim.minute = float(os.environ.get("VEGAOPS_SANDBOX_MINUTE") or SANDBOX_MINUTE)
         self.stopping = threading.Event()
         moto_app = DomainDispatcherApplication(create_backend_app)
         self.app = SandboxMiddleware(moto_app, self.sim, self.lock, reset=self.reset)

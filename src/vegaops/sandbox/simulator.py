@@ -33,6 +33,17 @@ RELAUNCH_S = 1.0
 LOG_EVERY_S = 5.0
 ALARM_AFTER_S = 1.0  # the "alarm" fault: the deployment alarm goes off this long after a new task runs
 ALARM_FAULT = "alarm"
+# Blue/green, linear, canary: each stage without its own duration lasts STAGE_S; a Lambda hook answers after
+# HOOK_S (SUCCEEDED, or FAILED with the "hook-fail" fault); a pause hook waits for ContinueServiceDeployment or
+# its timeout. Minutes of bake time, step bake and hook timeouts are MINUTE_S simulated seconds each.
+STAGE_S = 1.0
+HOOK_S = 1.0
+MINUTE_S = 60.0
+HOOK_FAIL_FAULT = "hook-fail"
+HOOK_PAUSE_FAULT = "hook-pause"
+HOOK_FAULTS = (HOOK_FAIL_FAULT, HOOK_PAUSE_FAULT)
+SHIFTING = ("BLUE_GREEN", "LINEAR", "CANARY")
+SANDBOX_HOOK_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:sandbox-smoke-test"
 
 
 def breaker_threshold(desired: int) -> int:
@@ -66,6 +77,19 @@ class SimTask:
 
 
 @dataclass
+class SimHook:
+    hook_id: str
+    target_type: str  # AWS_LAMBDA | PAUSE
+    target_arn: str | None
+    stage: str
+    status: str  # IN_PROGRESS | AWAITING_ACTION | SUCCEEDED | FAILED | TIMED_OUT
+    started: float
+    expires: float | None = None  # simulated time of its timeout
+    timeout_action: str = "ROLLBACK"
+    fail: bool = False
+
+
+@dataclass
 class SimDeployment:
     id: str
     task_definition: str
@@ -84,6 +108,14 @@ class SimDeployment:
     next_launch: float = 0.0
     steady_since: float | None = None
     source_tasks: dict[str, int] = field(default_factory=dict)  # source task definition -> running at start
+    strategy: str = "ROLLING"  # ROLLING | BLUE_GREEN | LINEAR | CANARY (the service's, when it started)
+    stage: str | None = None  # the lifecycle stage (blue/green, linear, canary)
+    stage_since: float = 0.0
+    prod_weight: float = 0.0  # the new revision's share of production / test traffic
+    test_weight: float = 0.0
+    hooks: list[SimHook] = field(default_factory=list)
+    triggered_alarms: list[str] = field(default_factory=list)
+    breaker_triggered: bool = False
 
 
 @dataclass
@@ -108,6 +140,7 @@ class Simulator:
         self.faults: dict[str, str] = {}  # ECS service name -> fault mode
         self.service_keys: dict[str, str] = {}  # service key (config) -> ECS service name
         self._rng = random.Random(seed)
+        self.minute = MINUTE_S  # simulated seconds per minute of bake time, step bake and hook timeout
         self.paused = False  # while the server (re)seeds: services created then are adopted as already running
         self.oneoffs: dict[str, OneOffTask] = {}  # RunTask's tasks, by ARN (vegaops.sandbox.oneoff)
         pin_moto_task_states()
@@ -222,6 +255,7 @@ class Simulator:
             self._advance_task(service, sim, task)
         self._breaker(service, sim)
         self._alarm(service, sim)
+        self._stages(service, sim)
         primary = sim.deployments[0]
         self._schedule(service, sim)
         self._finish(service, sim)
@@ -244,6 +278,9 @@ class Simulator:
             updated_at=now,
         )
         dep.source_tasks = self._running_by_td(sim)
+        strategy = str(self._config(service).get("strategy") or "ROLLING")
+        if strategy in SHIFTING and sim.last_completed:
+            dep.strategy, dep.stage_since = strategy, self.t
         for old in sim.deployments:
             if old.rollout == "IN_PROGRESS":
                 old.status, old.status_reason = "STOPPED", f"Deployment stopped: superseded by {dep.id}."
@@ -289,7 +326,9 @@ class Simulator:
             del container.exitCode
         defs = list(td.container_definitions)
         fault = self.faults.get(service.name)
-        outcome = outcome_for(defs, self.region, self.behaviours, None if fault == ALARM_FAULT else fault)
+        outcome = outcome_for(
+            defs, self.region, self.behaviours, None if fault in (ALARM_FAULT, *HOOK_FAULTS) else fault
+        )
         ip = next(
             (d["value"] for a in task.attachments for d in a["details"] if d["name"] == "privateIPv4Address"),
             "10.0.0.1",
@@ -535,6 +574,8 @@ class Simulator:
                 "ServiceSchedulerInitiated",
             )
         launching = primary.rollout != "FAILED" and not primary.stop_requested and self.t >= primary.next_launch
+        if primary.strategy in SHIFTING and primary.stage in (None, "RECONCILE_SERVICE", "PRE_SCALE_UP"):
+            launching = False  # the green revision starts at SCALE_UP
         if launching and len(mine) < desired:
             room = max(0, max(max_total, desired) - len(self._active(sim)))
             if not any(d.id != primary.id for d in sim.deployments):
@@ -546,6 +587,8 @@ class Simulator:
         # Drain the other deployments' tasks as the primary's become healthy.
         if primary.rollout == "FAILED":
             return
+        if primary.strategy in SHIFTING and primary.stage != "CLEAN_UP":
+            return  # blue/green: the blue revision keeps running until CLEAN_UP
         healthy_primary = [t for t in self._active(sim, primary.id) if t.healthy]
         others = [t for t in self._active(sim) if t.deployment_id != primary.id]
         if not others:
@@ -580,6 +623,7 @@ class Simulator:
             return
         now = self._now()
         primary.rollout = "FAILED"
+        primary.breaker_triggered = True
         primary.reason = "ECS deployment circuit breaker: tasks failed to start."
         primary.updated_at = now
         self._event(service, f"(deployment {primary.id}) deployment failed: tasks failed to start.")
@@ -628,7 +672,12 @@ class Simulator:
         running = [t for t in self._active(sim, primary.id) if t.state == "RUNNING"]
         if not running or self.t - min(t.since for t in running) < ALARM_AFTER_S:
             return
+        if primary.strategy in SHIFTING and (
+            primary.stage != "BAKE_TIME" or self.t - primary.stage_since < ALARM_AFTER_S
+        ):
+            return  # blue/green, linear, canary: the alarm goes off during the bake time
         name, now = names[0], self._now()
+        primary.triggered_alarms.append(name)
         self._set_alarm_state(name, "ALARM", f"Threshold Crossed: deployment {primary.id}")
         primary.rollout = "FAILED"
         primary.reason = f"ECS deployment {primary.id} failed: alarm(s) detected: {name}."
@@ -699,13 +748,23 @@ class Simulator:
         )
         dep.source_tasks = self._running_by_td(sim)
         failed.rollback_to = dep.id
+        if failed.strategy in SHIFTING:
+            # blue/green: production traffic goes back to the blue tasks, which still run
+            blue = {d.id for d in sim.history if d.task_definition == target and d is not failed}
+            for task in self._active(sim):
+                if task.deployment_id in blue:
+                    task.deployment_id = dep.id
         failed.status = "ROLLBACK_IN_PROGRESS"
         failed.status_reason = (
             "Service deployment rollback requested."
             if why == "user"
             else f"Service deployment rolled back because the {why} was triggered."
         )
-        by = "alarms" if why.startswith("CloudWatch alarm") else "circuit breaker"
+        by = (
+            "alarms"
+            if why.startswith("CloudWatch alarm")
+            else ("lifecycle hook" if "hook" in why else ("rollback" if why == "user" else "circuit breaker"))
+        )
         dep.reason = f"ECS deployment {by}: rolling back to deploymentId {previous.id if previous else ''}."
         sim.deployments.insert(0, dep)
         sim.history.append(dep)
@@ -774,6 +833,152 @@ class Simulator:
             dep.stop_requested = True
             dep.status, dep.status_reason, dep.finished_at = "STOPPED", "Deployment stopped by request.", self._now()
         self._write(service, sim)
+
+    def continue_deployment(self, sim: SimService, dep: SimDeployment, hook_id: str, action: str) -> str | None:
+        """ContinueServiceDeployment: CONTINUE or ROLLBACK a pause hook AWAITING_ACTION; an error text if not."""
+        service = self.backend.services.get(f"{sim.cluster}:{sim.name}")
+        hook = next((h for h in dep.hooks if h.hook_id == hook_id), None)
+        if service is None or hook is None:
+            return f"The lifecycle hook {hook_id} was not found."
+        if hook.status != "AWAITING_ACTION" or dep.status != "IN_PROGRESS":
+            return f"The lifecycle hook {hook_id} is {hook.status}, not AWAITING_ACTION."
+        hook.status = "SUCCEEDED"
+        if action == "ROLLBACK":
+            self._fail_shift(service, sim, dep, "user")
+            dep.status, dep.status_reason = "ROLLBACK_IN_PROGRESS", "Service deployment rollback requested."
+        self._write(service, sim)
+        return None
+
+    # ----- blue/green, linear, canary ------------------------------------------------------------
+    def _stages(self, service: Any, sim: SimService) -> None:
+        """Move a blue/green, linear or canary deployment through ECS's lifecycle stages."""
+        dep = sim.deployments[0]
+        if dep.strategy not in SHIFTING or dep.rollout != "IN_PROGRESS" or dep.stop_requested:
+            return
+        if dep.rollback_from is not None:
+            return
+        config = self._config(service)
+        if dep.stage is None:
+            self._enter(service, sim, dep, "PRE_SCALE_UP")
+        if not self._hooks_done(service, sim, dep):
+            return
+        age = self.t - dep.stage_since
+        stage = dep.stage
+        if stage in ("PRE_SCALE_UP", "POST_SCALE_UP", "POST_TEST_TRAFFIC_SHIFT", "POST_PRODUCTION_TRAFFIC_SHIFT"):
+            following = {
+                "PRE_SCALE_UP": "SCALE_UP",
+                "POST_SCALE_UP": "TEST_TRAFFIC_SHIFT",
+                "POST_TEST_TRAFFIC_SHIFT": "PRODUCTION_TRAFFIC_SHIFT",
+                "POST_PRODUCTION_TRAFFIC_SHIFT": "BAKE_TIME",
+            }
+            if age >= STAGE_S:
+                self._enter(service, sim, dep, following[str(stage)])
+        elif stage == "SCALE_UP":
+            healthy = [t for t in self._active(sim, dep.id) if t.healthy]
+            if len(healthy) >= dep.desired and age >= STAGE_S:
+                self._enter(service, sim, dep, "POST_SCALE_UP")
+        elif stage == "TEST_TRAFFIC_SHIFT":
+            dep.test_weight = 100.0
+            if age >= STAGE_S:
+                self._enter(service, sim, dep, "POST_TEST_TRAFFIC_SHIFT")
+        elif stage == "PRODUCTION_TRAFFIC_SHIFT":
+            done = self._shift(config, dep, age)
+            if done:
+                self._enter(service, sim, dep, "POST_PRODUCTION_TRAFFIC_SHIFT")
+        elif stage == "BAKE_TIME" and age >= float(config.get("bakeTimeInMinutes") or 0) * self.minute:
+            self._enter(service, sim, dep, "CLEAN_UP")
+
+    def _shift(self, config: dict[str, Any], dep: SimDeployment, age: float) -> bool:
+        """Production traffic to the green revision: at once, in linear steps, or a canary then the rest."""
+        if dep.strategy == "LINEAR":
+            linear = config.get("linearConfiguration") or {}
+            step = float(linear.get("stepPercent") or 10.0)
+            every = max(STAGE_S, float(linear.get("stepBakeTimeInMinutes") or 0) * self.minute)
+            dep.prod_weight = min(100.0, step * (1 + math.floor(age / every)))
+            return dep.prod_weight >= 100.0 and age >= every * math.ceil(100.0 / step - 1e-9) - every + STAGE_S
+        if dep.strategy == "CANARY":
+            canary = config.get("canaryConfiguration") or {}
+            bake = max(STAGE_S, float(canary.get("canaryBakeTimeInMinutes") or 0) * self.minute)
+            dep.prod_weight = float(canary.get("canaryPercent") or 10.0) if age < bake else 100.0
+            return age >= bake + STAGE_S
+        dep.prod_weight = 100.0
+        return age >= STAGE_S
+
+    def _enter(self, service: Any, sim: SimService, dep: SimDeployment, stage: str) -> None:
+        dep.stage, dep.stage_since, dep.updated_at = stage, self.t, self._now()
+        if stage == "CLEAN_UP":
+            dep.prod_weight = dep.test_weight = 100.0
+        elif stage == "TEST_TRAFFIC_SHIFT":
+            dep.test_weight = 100.0
+        elif stage == "PRODUCTION_TRAFFIC_SHIFT":
+            self._shift(self._config(service), dep, 0.0)
+        fault = self.faults.get(service.name)
+        hooks = list(self._config(service).get("lifecycleHooks") or [])
+        if fault == HOOK_FAIL_FAULT and not any(h.get("targetType", "AWS_LAMBDA") == "AWS_LAMBDA" for h in hooks):
+            hooks.append(
+                {
+                    "targetType": "AWS_LAMBDA",
+                    "hookTargetArn": SANDBOX_HOOK_ARN,
+                    "lifecycleStages": ["POST_TEST_TRAFFIC_SHIFT"],
+                }
+            )
+        if fault == HOOK_PAUSE_FAULT and not any(h.get("targetType") == "PAUSE" for h in hooks):
+            hooks.append(
+                {
+                    "targetType": "PAUSE",
+                    "lifecycleStages": ["POST_TEST_TRAFFIC_SHIFT"],
+                    "timeoutConfiguration": {"timeoutInMinutes": 30, "action": "ROLLBACK"},
+                }
+            )
+        for i, h in enumerate(hooks):
+            if stage not in (h.get("lifecycleStages") or []):
+                continue
+            kind = str(h.get("targetType") or ("AWS_LAMBDA" if h.get("hookTargetArn") else "PAUSE"))
+            timeout = h.get("timeoutConfiguration") or {}
+            minutes = float(timeout.get("timeoutInMinutes") or 1440)
+            dep.hooks.append(
+                SimHook(
+                    hook_id=f"ecs-{'pause' if kind == 'PAUSE' else 'hook'}-{dep.id[-8:]}-{stage.lower()}-{i}",
+                    target_type=kind,
+                    target_arn=h.get("hookTargetArn"),
+                    stage=stage,
+                    status="AWAITING_ACTION" if kind == "PAUSE" else "IN_PROGRESS",
+                    started=self.t,
+                    expires=self.t + minutes * self.minute,
+                    timeout_action=str(timeout.get("action") or "ROLLBACK"),
+                    fail=kind == "AWS_LAMBDA" and fault == HOOK_FAIL_FAULT,
+                )
+            )
+        self._event(service, f"(deployment {dep.id}) entered lifecycle stage {stage}.")
+
+    def _hooks_done(self, service: Any, sim: SimService, dep: SimDeployment) -> bool:
+        """The current stage's hooks: Lambda hooks answer after HOOK_S; pause hooks wait; a failure rolls back."""
+        done = True
+        for hook in [h for h in dep.hooks if h.stage == dep.stage]:
+            if hook.status == "IN_PROGRESS" and self.t - hook.started >= HOOK_S:
+                hook.status = "FAILED" if hook.fail else "SUCCEEDED"
+                if hook.fail:
+                    name = (hook.target_arn or "").rsplit(":", 1)[-1]
+                    self._fail_shift(service, sim, dep, f"lifecycle hook {name}")
+                    return False
+            if hook.status == "AWAITING_ACTION" and hook.expires is not None and self.t >= hook.expires:
+                hook.status = "TIMED_OUT"
+                if hook.timeout_action == "ROLLBACK":
+                    self._fail_shift(service, sim, dep, "pause hook timeout")
+                    return False
+            if hook.status in ("IN_PROGRESS", "AWAITING_ACTION"):
+                done = False
+        return done
+
+    def _fail_shift(self, service: Any, sim: SimService, dep: SimDeployment, why: str) -> None:
+        now = self._now()
+        dep.rollout, dep.updated_at = "FAILED", now
+        dep.reason = f"ECS deployment {dep.id} failed at {dep.stage}: {why}."
+        self._event(service, f"(deployment {dep.id}) deployment failed: {why} at {dep.stage}.")
+        if sim.last_completed:
+            self._rollback(service, sim, dep, why)
+        else:
+            dep.status, dep.status_reason, dep.finished_at = "STOPPED", dep.reason, now
 
     def knows_service(self, name_or_key: str) -> bool:
         name = self.service_keys.get(name_or_key, name_or_key)

@@ -269,7 +269,7 @@ def sandbox_registry(ctx: AppContext) -> str | None:
     to the sandbox's registry, as the built-in ``sandbox`` environment does."""
     import os
 
-    from vegaops.sandbox.state import live_state
+    from vegaops.builtin_env import live_state
 
     endpoint = ctx.aws.endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
     state = live_state() if endpoint else None

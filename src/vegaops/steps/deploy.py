@@ -137,7 +137,7 @@ class TagOutcome(Step[TagOutcomeParams]):
         p = self.params
         outcome = p.outcomes.get(p.service)
         plan = Plan(step=self.id, outputs={"outcome": outcome})
-        if outcome not in vd.FINAL or not p.task_definition:
+        if outcome not in vd.FINAL or outcome == vd.REACHED or not p.task_definition:  # reached: ECS goes on
             plan.notes.append(f"{p.service}: no final verdict to record")
             return plan
         try:

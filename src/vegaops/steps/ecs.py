@@ -30,6 +30,8 @@ from vegaops.deploy import verdict as vd
 from vegaops.deploy.autorollback import RollbackStart
 from vegaops.deploy.outcomes import rollback_target
 from vegaops.deploy.preflight import PLAN_CACHE_S, in_progress
+from vegaops.deploy.strategy import assess as strategy_assess
+from vegaops.deploy.strategy import refuse_controller, strategy_from_service
 from vegaops.errors import NeedsHuman, NotFoundError, OperationFailed, Refused, TimedOut, VegaopsError
 from vegaops.steps.base import Change, Outcome, Plan, Step
 
@@ -170,6 +172,7 @@ class DeployService(Step[DeployParams]):
         p = self.params
         service = core.service_name(ctx, p.service)
         svc = describe_service(ctx, service)
+        refuse_controller(svc, service)  # CODE_DEPLOY / EXTERNAL: exit 2 before any change
         current = str(svc.get("taskDefinition", ""))
         plan = Plan(
             step=self.id,
@@ -272,6 +275,7 @@ class WatchParams:
     timeout: float = 900.0
     poll_interval: float | None = None
     rollback_on_failure: bool = False
+    wait_until: str | None = None  # a lifecycle stage (or "paused"): the watch ends there healthy (exit 0)
     started: float | None = None  # the clock's monotonic time --timeout counts from (the command's start)
 
 
@@ -316,7 +320,8 @@ class WatchDeployments(Step[WatchParams]):
             else:
                 td = p.task_definitions.get(name) or str(svc.get("taskDefinition"))
             target = Target(name, dep_id, td, p.previous.get(name))
-            now = vd.assess(target, [snapshot_from_api(name, 0.0, svc)])
+            # (blue/green, linear, canary: not before the bake is over and the old revision gone)
+            now = strategy_assess(strategy_from_service(svc), target, [snapshot_from_api(name, 0.0, svc)])
             if now.outcome == vd.SUCCEEDED:
                 plan.notes.append(f"{name}: deployment {dep_id} already succeeded")
                 plan.outputs["outcomes"][name] = vd.SUCCEEDED
@@ -396,7 +401,9 @@ def watch_targets(
             tracked,
             elbv2=ctx.aws.elbv2 if any(t.target_groups for t in tracked) else None,
             emit=view.event,
-            options=WatchOptions(p.timeout, p.poll_interval, p.rollback_on_failure, started=p.started),
+            options=WatchOptions(
+                p.timeout, p.poll_interval, p.rollback_on_failure, started=p.started, wait_until=p.wait_until
+            ),
             log_tail=_log_tail(ctx),
             enrichment=ctx.enrichment,
             tick=view.ticker,
@@ -508,7 +515,7 @@ def _log_tail(ctx: AppContext) -> Any:
 
 def verdict_error(verdicts: dict[str, vd.Verdict]) -> VegaopsError | None:
     """The error for the worst outcome (7 > 6 > 5), or None when every deployment succeeded."""
-    bad = {s: v for s, v in verdicts.items() if v.outcome != vd.SUCCEEDED}
+    bad = {s: v for s, v in verdicts.items() if v.exit_code != 0}
     if not bad:
         return None
     order = {vd.FAILED: 0, vd.TIMED_OUT: 1, vd.SUPERSEDED: 2, vd.ROLLED_BACK: 3}
@@ -539,6 +546,7 @@ class RollbackService(Step[RollbackParams]):
     def plan(self, ctx: AppContext) -> Plan:
         service = core.service_name(ctx, self.params.service)
         svc = describe_service(ctx, service)
+        refuse_controller(svc, service)  # CODE_DEPLOY / EXTERNAL: exit 2 before any change
         current = str(svc["taskDefinition"])
         target = rollback_target(ctx, service, svc, self.params.to_revision)
         plan = Plan(

@@ -26,6 +26,8 @@ STEPS: dict[str, str] = {
     "secrets.rollback": "vegaops.steps.secrets:RollbackSecret",
     "ecs.force-redeploy": "vegaops.steps.redeploy:ForceRedeploy",
     "secrets.repoint": "vegaops.steps.repoint:RepointSecret",
+    "ecs.continue": "vegaops.steps.service_deployments:ContinueDeployment",
+    "ecs.stop": "vegaops.steps.service_deployments:StopDeployment",
     "scale.desired": "vegaops.steps.scale:SetDesiredCount",
     "scale.autoscaling": "vegaops.steps.scale:SetScalableTarget",
     "scale.save": "vegaops.steps.scale:SaveCounts",

@@ -155,7 +155,7 @@ def _pairs(env: dict[str, str]) -> list[dict[str, str]]:
 
 def prepare(ctx: AppContext, spec: RunSpec) -> Prepared:
     """The RunTask request for ``spec`` (reads the service and its task definition; changes nothing)."""
-    from vegaops.deploy.containers import choose
+    from vegaops.images.containers import choose
     from vegaops.logs.service import cluster_of, resolve_name
     from vegaops.logs.sources import discover
 

@@ -104,7 +104,7 @@ class Target:
 
 def find_target(ctx: AppContext, name: str, task: str | None = None, container: str | None = None) -> Target:
     """The service, the task (``task`` or its newest running one, those with ECS Exec first) and the container."""
-    from vegaops.deploy.containers import choose
+    from vegaops.images.containers import choose
     from vegaops.logs.service import cluster_of, of_service, resolve_name
 
     cluster = cluster_of(ctx)

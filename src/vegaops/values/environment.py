@@ -31,7 +31,7 @@ def service_env(a: AppContext, service: str, keys: bool = False) -> dict[str, st
         raise NotFoundError(f"service {ecs_name} not found in cluster {cluster}", hint=f"{prog()} env vars")
     td = ecs.describe_task_definition(found[ecs_name]["taskDefinition"]).raw
     defs = td.get("containerDefinitions", [])
-    from vegaops.deploy.containers import choose
+    from vegaops.images.containers import choose
 
     picked = choose(td, container).name  # the service's own container, not a log router or agent
     chosen = next((c for c in defs if c.get("name") == picked), defs[0] if defs else {})

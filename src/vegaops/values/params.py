@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from vegaops.cmdline import prog
 from vegaops.errors import NotFoundError
-from vegaops.runbook.result import run_result
 from vegaops.values.masking import shown
 
 if TYPE_CHECKING:
@@ -134,6 +133,8 @@ def param_rollback(a: AppContext, name: str, to: int | None, redeploy: bool, wat
         a.output.info("value unchanged; no redeploy needed")
     elif report.changed and a.settings.cluster:
         extra["needs_redeploy"] = needs_redeploy(a, param_matcher(full))
+    from vegaops.runbook.result import run_result
+
     return run_result(a, report, data=extra)
 
 
@@ -171,4 +172,6 @@ def param_set(a: AppContext, params: PutParams, redeploy: bool, watch: bool) -> 
         from vegaops.values.redeploy import needs_redeploy
 
         extra["needs_redeploy"] = needs_redeploy(a, param_matcher(param_name(a.settings.params_prefix, params.name)))
+    from vegaops.runbook.result import run_result
+
     return run_result(a, report, data=extra)

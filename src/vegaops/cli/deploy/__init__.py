@@ -7,7 +7,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from vegaops.cli.deploy import deploy, history, unlock, watch
+from vegaops.cli.deploy import abort, continue_, deploy, history, stop, unlock, watch
 
 
 class DeployGroup(TyperGroup):
@@ -32,5 +32,8 @@ app = typer.Typer(
 )
 app.callback()(deploy.deploy)
 app.command("watch")(watch.watch)
+app.command("continue")(continue_.continue_)
+app.command("abort")(abort.abort)
+app.command("stop")(stop.stop)
 app.command("history")(history.history)
 app.command("unlock")(unlock.unlock)

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from vegaops import completion
-from vegaops.cli.common import DryRunOpt, PollOpt, app_ctx, emit
+from vegaops.cli.common import DryRunOpt, PollOpt, WaitUntilOpt, app_ctx, emit
 from vegaops.cmdline import prog
 from vegaops.errors import UsageError
 
@@ -37,6 +37,7 @@ def deploy(
     ] = False,
     timeout: Annotated[str, typer.Option("--timeout", help="How long to watch: 900, 15m, 1h.")] = "15m",
     poll_interval: PollOpt = None,
+    wait_until: WaitUntilOpt = None,
     dry_run: DryRunOpt = False,
 ) -> None:
     """Deploy --tag TAG to SERVICE... and watch it to a verdict (exit 0, 5, 6, 7, 8)."""
@@ -51,6 +52,9 @@ def deploy(
     if tag is None:
         raise UsageError("deploy needs --tag TAG", hint=f"{prog()} deploy --tag v1.2.3-stable [SERVICE...]")
     check_image_tag(tag)
+    from vegaops.deploy.strategy import check_wait_until
+
+    stage = check_wait_until(wait_until)
     timeout_s, poll_s = parse_duration(timeout, "--timeout"), positive_seconds(poll_interval, "--poll-interval")
     a = app_ctx(ctx, dry_run)
     a.command = "deploy"
@@ -67,6 +71,7 @@ def deploy(
                 rollback_on_failure,
                 timeout_s,
                 poll_s,
+                stage,
             ),
         ),
     )

@@ -21,7 +21,7 @@ def promote(
     dry_run: DryRunOpt = False,
 ) -> None:
     """Copy TAG by manifest (no rebuild); the same digest on both sides; a no-op when already there."""
-    from vegaops.images.transfer import promote_image
+    from vegaops.image_transfer import promote_image
     from vegaops.inputs import check_image_tag
 
     check_image_tag(tag, "TAG")

@@ -26,7 +26,7 @@ def push(
     dry_run: DryRunOpt = False,
 ) -> None:
     """Push an image into the service's ECR repository; prints the digest the registry reports."""
-    from vegaops.images.transfer import push_image
+    from vegaops.image_transfer import push_image
     from vegaops.inputs import check_image_tag
 
     check_image_tag(tag)

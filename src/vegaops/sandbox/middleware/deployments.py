@@ -3,14 +3,19 @@ and the sandbox summary, answered from the simulator with AWS's shapes."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from xml.sax.saxutils import escape
 
-from vegaops.sandbox.simulator import SimDeployment, SimService, Simulator, breaker_threshold
+from vegaops.sandbox.simulator import SHIFTING, SimDeployment, SimService, Simulator, breaker_threshold
 from vegaops.sandbox.state import ACCOUNT_ID
 
-OPERATIONS = ("ListServiceDeployments", "DescribeServiceDeployments", "StopServiceDeployment")
+OPERATIONS = (
+    "ListServiceDeployments",
+    "DescribeServiceDeployments",
+    "StopServiceDeployment",
+    "ContinueServiceDeployment",
+)
 
 
 def _arn(sim: Simulator, kind: str, svc: SimService, dep_id: str) -> str:
@@ -67,11 +72,47 @@ def _full(sim: Simulator, svc: SimService, dep: SimDeployment) -> dict[str, Any]
     config = dict(getattr(service, "deployment_configuration", None) or {})
     breaker = config.get("deploymentCircuitBreaker") or {}
     out["deploymentConfiguration"] = config
-    out["lifecycleStage"] = (
-        "BAKE_TIME" if dep.status == "IN_PROGRESS" else ("CLEAN_UP" if dep.finished_at else "SCALE_UP")
-    )
+    if dep.strategy in SHIFTING:
+        out["lifecycleStage"] = dep.stage or "PRE_SCALE_UP"
+        out["targetServiceRevision"]["requestedProductionTrafficWeight"] = dep.prod_weight
+        out["targetServiceRevision"]["requestedTestTrafficWeight"] = dep.test_weight
+        for source in out["sourceServiceRevisions"]:
+            source["requestedProductionTrafficWeight"] = 100.0 - dep.prod_weight
+            source["requestedTestTrafficWeight"] = 100.0 - dep.test_weight
+        base = sim.now or dep.created_at
+        out["lifecycleHookDetails"] = [
+            {
+                "hookId": h.hook_id,
+                "targetType": h.target_type,
+                **({"targetArn": h.target_arn} if h.target_arn else {}),
+                "status": h.status,
+                **(
+                    {"expiresAt": base + timedelta(seconds=(h.expires - sim.t) / max(sim.speed, 1e-9))}
+                    if h.expires is not None
+                    else {}
+                ),
+                "timeoutAction": h.timeout_action,
+            }
+            for h in dep.hooks
+        ]
+    else:
+        # a rolling deployment: its tasks replace the old ones (SCALE_UP) until it ends (CLEAN_UP)
+        out["lifecycleStage"] = "CLEAN_UP" if dep.finished_at else "SCALE_UP"
+    alarms = config.get("alarms") or {}
+    if alarms.get("enable") and alarms.get("alarmNames"):
+        out["alarms"] = {
+            "status": "TRIGGERED"
+            if dep.triggered_alarms
+            else ("MONITORING" if dep.status == "IN_PROGRESS" else "MONITORING_COMPLETE"),
+            "alarmNames": list(alarms["alarmNames"]),
+            "triggeredAlarmNames": list(dep.triggered_alarms),
+        }
+    else:
+        out["alarms"] = {"status": "DISABLED", "alarmNames": [], "triggeredAlarmNames": []}
     if breaker.get("enable"):
-        failed = dep.rollout == "FAILED" and dep.failed_tasks >= breaker_threshold(dep.desired)
+        failed = dep.breaker_triggered or (
+            dep.rollout == "FAILED" and dep.failed_tasks >= breaker_threshold(dep.desired)
+        )
         out["deploymentCircuitBreaker"] = {
             "status": "TRIGGERED"
             if failed
@@ -141,6 +182,16 @@ def answer(sim: Simulator, operation: str, params: dict[str, Any]) -> tuple[str,
             else:
                 found.append(_full(sim, *hit))
         return "200 OK", {"serviceDeployments": found, "failures": failures}
+    if operation == "ContinueServiceDeployment":
+        arn = str(params.get("serviceDeploymentArn", ""))
+        hit = _find_deployment(sim, arn)
+        if hit is None:
+            return _client_error("ServiceDeploymentNotFoundException", f"The service deployment {arn} was not found.")
+        action = str(params.get("action") or "CONTINUE")
+        error = sim.continue_deployment(*hit, str(params.get("hookId", "")), action)
+        if error is not None:
+            return _client_error("InvalidParameterException", error)
+        return "200 OK", {"serviceDeploymentArn": arn}
     # StopServiceDeployment
     arn = str(params.get("serviceDeploymentArn", ""))
     hit = _find_deployment(sim, arn)
@@ -174,6 +225,12 @@ def target_health_xml(descriptions: list[dict[str, Any]]) -> bytes:
     return xml.encode()
 
 
+def _strategy(sim: Simulator, svc: SimService) -> str:
+    service = sim.backend.services.get(f"{svc.cluster}:{svc.name}")
+    config = dict(getattr(service, "deployment_configuration", None) or {})
+    return str(config.get("strategy") or "ROLLING")
+
+
 def info(sim: Simulator) -> dict[str, Any]:
     services = []
     for svc in sim.services.values():
@@ -188,6 +245,8 @@ def info(sim: Simulator) -> dict[str, Any]:
                 "running": sum(1 for t in svc.tasks.values() if t.state == "RUNNING"),
                 "desired": primary.desired,
                 "fault": sim.faults.get(svc.name),
+                "strategy": _strategy(sim, svc),
+                "stage": primary.stage if primary.strategy in SHIFTING else None,
             }
         )
     return {

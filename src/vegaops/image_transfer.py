@@ -1,5 +1,8 @@
 """``vegaops image push`` and ``image promote``: an image into a service's repository, or a tag copied by manifest
-between repositories and registries, each one step through the runbook engine."""
+between repositories and registries, each one step through the runbook engine.
+
+Above ``vegaops.images`` (which the ``ecr.*`` steps drive) and ``vegaops.steps``/``vegaops.runbook``, so that the
+images package never imports the engine that runs it."""
 
 from __future__ import annotations
 
