@@ -17,7 +17,7 @@ def abort(
     dry_run: DryRunOpt = False,
 ) -> None:
     """Roll back a deployment paused at a pause hook (ContinueServiceDeployment ROLLBACK)."""
-    from vegaops.deploy.actions import continue_deployment
+    from vegaops.pipeline.actions import continue_deployment
 
     a = app_ctx(ctx, dry_run)
     emit(a, continue_deployment(a, service, "ROLLBACK", hook))

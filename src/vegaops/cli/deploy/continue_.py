@@ -17,7 +17,7 @@ def continue_(
     dry_run: DryRunOpt = False,
 ) -> None:
     """Continue a deployment paused at a pause hook (ContinueServiceDeployment CONTINUE)."""
-    from vegaops.deploy.actions import continue_deployment
+    from vegaops.pipeline.actions import continue_deployment
 
     a = app_ctx(ctx, dry_run)
     emit(a, continue_deployment(a, service, "CONTINUE", hook))

@@ -22,7 +22,7 @@ def stop(
     dry_run: DryRunOpt = False,
 ) -> None:
     """Stop the deployment in flight (StopServiceDeployment ABORT, or ROLLBACK with --rollback)."""
-    from vegaops.deploy.actions import stop_deployment
+    from vegaops.pipeline.actions import stop_deployment
 
     a = app_ctx(ctx, dry_run)
     emit(a, stop_deployment(a, service, rollback))
