@@ -73,7 +73,16 @@ def test_a_deploy_journals_its_lock_and_outcome_record_and_releases_the_lock(
     assert result.data["api_calls"]["polls"] >= 1  # from the watch's typed result
     (record,) = _journal("deploy")
     steps = {s["id"]: s for s in record["steps"]}
-    assert list(steps) == ["lock-api", "settle-api", "register-api", "deploy-api", "watch", "record-api", "prune-api"]
+    assert list(steps) == [
+        "lock-api",
+        "settle-api",
+        "register-api",
+        "deploy-api",
+        "watch",
+        "record-api",
+        "prune-api",
+        "schedules-follow",
+    ]
     # what vega-api:1's deployment became (steady in the service before the deploy) is recorded as a step too
     assert steps["settle-api"]["changes"] == ["record succeeded on vega-api:1 (resolved from ecs:DescribeServices)"]
     assert steps["lock-api"]["status"] == "done" and steps["lock-api"]["changes"][0].startswith("lock deploys")
@@ -81,6 +90,7 @@ def test_a_deploy_journals_its_lock_and_outcome_record_and_releases_the_lock(
     assert steps["record-api"]["status"] == "done"
     assert steps["record-api"]["changes"] == [f"record timed_out on vega-api:2 (deployment {row['deployment_id']})"]
     assert steps["prune-api"]["status"] == "unchanged"  # pruned only after a success
+    assert steps["schedules-follow"]["status"] == "unchanged"  # scheduled tasks follow only a success too
     assert _tags(row["new_task_definition"])["vegaops:outcome"] == vd.TIMED_OUT
     assert boto3.client("ssm").describe_parameters()["Parameters"] == []  # released
 
