@@ -146,11 +146,19 @@ def _job(project: Path) -> AppContext:
 
 @pytest.mark.usefixtures("aws")
 def test_schedule_run_waits_for_the_task_to_stop_on_the_injected_clock(project: Path) -> None:
+    from moto.moto_api import state_manager
+
     from vegaops.capacity.schedule_run import run_schedule
 
     ctx = _job(project)
-    # moto moves a task one state towards STOPPED on each DescribeTasks (its containers exit 0)
-    result = run_schedule(ctx, "digest", None, wait=True, timeout=600, interval=5)
+    # moto moves a task one state towards STOPPED on each DescribeTasks (its containers exit 0); other tests pin
+    # that process-wide, so this one sets it and puts back what it found
+    before = state_manager.get_transition("ecs::task")
+    state_manager.set_transition("ecs::task", {"progression": "manual", "times": 1})
+    try:
+        result = run_schedule(ctx, "digest", None, wait=True, timeout=600, interval=5)
+    finally:
+        state_manager.set_transition("ecs::task", before)
     assert result.exit_code == 0, result.errors
     assert result.message is not None and result.message.endswith("(digest) exited 0")
     assert [r["verdict"] for r in result.data["results"]] == ["succeeded"]
