@@ -173,13 +173,14 @@ def test_the_estates_fargate_cost_against_a_hand_computation(on: Any) -> None:
     doc = _doc(r)["data"]
     by = {s["service"]: s for s in doc["services"]}
     # eu-central-1, the shipped table (https://aws.amazon.com/fargate/pricing/), 2 tasks of 0.25 vCPU / 0.5 GB:
-    # x86: 365 vCPU-h x 0.04656 = 16.9944 + 730 GB-h x 0.00511 = 3.7303 -> 20.7247 (api, worker)
+    # x86: 365 vCPU-h x 0.04656 = 16.9944 + 730 GB-h x 0.00511 = 3.7303 -> 20.7247 (api, worker, checkout, search)
     # ARM64 (llm-proxy): 365 x 0.03725 = 13.59625 + 730 x 0.00409 = 2.9857 -> 16.58195
-    assert by["vega-api"]["monthly_usd"] == 20.72
-    assert by["vega-worker"]["monthly_usd"] == 20.72
+    assert set(by) == {"vega-api", "vega-worker", "vega-llm-proxy", "vega-checkout", "vega-search"}
+    for x86 in ("vega-api", "vega-worker", "vega-checkout", "vega-search"):
+        assert by[x86]["monthly_usd"] == 20.72, x86
     assert by["vega-llm-proxy"]["monthly_usd"] == 16.58
     assert by["vega-llm-proxy"]["architecture"] == "ARM64"
-    assert doc["fargate_monthly_usd"] == round(20.7247 * 2 + 16.58195, 2)
+    assert doc["fargate_monthly_usd"] == round(20.7247 * 4 + 16.58195, 2) == 99.48
     # no Price List in the sandbox (not AWS): the dated table, said once, the Price List not even asked
     assert doc["prices"]["sources"] == ["table"] and doc["prices"]["table_date"]
     assert doc["skipped"] == []
@@ -192,7 +193,7 @@ def test_the_estates_fargate_cost_against_a_hand_computation(on: Any) -> None:
     assert ("vega-api", "arm64") in kinds and ("vega-worker", "spot") in kinds
     assert ("vega-llm-proxy", "arm64") not in kinds  # already ARM64
     human = on("cost")
-    assert "the shipped price table of" in human.stdout and "$78.94 a month" in human.stdout, human.stdout
+    assert "the shipped price table of" in human.stdout and "$120.39 a month" in human.stdout, human.stdout
 
 
 DENIED = [
@@ -213,7 +214,7 @@ def test_a_denied_cost_enrichment_is_said_once_and_the_rest_is_shown(
         admin.inject_errors(sandbox.endpoint, operation, count=0)
     assert r.exit_code == 0, r.output
     doc = _doc(r)["data"]
-    assert len(doc["services"]) == 3 and doc["fargate_monthly_usd"] > 0
+    assert len(doc["services"]) == 5 and doc["fargate_monthly_usd"] > 0
     assert r.stderr.count(f"grant {action}") == 1, r.stderr
     skipped = {s["operation"]: s["kind"] for s in doc["skipped"]}
     assert skipped[action] == "denied"
