@@ -83,7 +83,10 @@ def test_a_deploy_journals_its_lock_and_outcome_record_and_releases_the_lock(
         "prune-api",
     ]
     # scheduled tasks follow a succeeded deployment only; after this timeout they stay where they are
-    assert list(steps)[7:] == ["schedules-follow"] and steps["schedules-follow"]["changes"] == []
+    assert list(steps)[7:] == ["schedules-follow", "release-api"] and steps["schedules-follow"]["changes"] == []
+    # the lock the run took is released by a step of the run, after the failure (always), and journaled
+    assert steps["release-api"]["status"] == "done"
+    assert steps["release-api"]["changes"] == ["release the deploy lock of vega-api"]
     # what vega-api:1's deployment became (steady in the service before the deploy) is recorded as a step too
     assert steps["settle-api"]["changes"] == ["record succeeded on vega-api:1 (resolved from ecs:DescribeServices)"]
     assert steps["lock-api"]["status"] == "done" and steps["lock-api"]["changes"][0].startswith("lock deploys")
@@ -93,6 +96,40 @@ def test_a_deploy_journals_its_lock_and_outcome_record_and_releases_the_lock(
     assert steps["prune-api"]["status"] == "unchanged"  # pruned only after a success
     assert _tags(row["new_task_definition"])["vegaops:outcome"] == vd.TIMED_OUT
     assert boto3.client("ssm").describe_parameters()["Parameters"] == []  # released
+
+
+def test_the_dry_run_shows_the_release_and_a_run_never_releases_another_deploys_lock(
+    app_context: AppContext,
+    estate: dict[str, Any],  # noqa: F811
+) -> None:
+    from vegaops.deploy import core
+    from vegaops.runbook import engine
+    from vegaops.runbook.model import StepCall
+
+    app_context.options.dry_run = True
+    planned = engine.execute(
+        app_context,
+        "t",
+        [
+            StepCall(
+                "lock", "deploy.lock", {"service": "vega-api", "tag": "v2", "holder": {"who": "me"}}, literal=True
+            ),
+            StepCall("release", "deploy.release", {"service": "vega-api", "holder": {"who": "me"}}, literal=True),
+        ],
+    )
+    release = planned.step("release")
+    assert release is not None and release.status == "waiting"  # planned when the run reaches it, after the lock
+    assert boto3.client("ssm").describe_parameters()["Parameters"] == []
+    app_context.options.dry_run = False
+    theirs = core.acquire_lock(app_context, "vega-api", "v1", ttl=600)
+    report = engine.execute(
+        app_context,
+        "t",
+        [StepCall("release", "deploy.release", {"service": "vega-api", "holder": {"who": "me"}}, literal=True)],
+    )
+    step = report.step("release")
+    assert step is not None and step.status == "unchanged" and "not by this run" in " ".join(step.notes)
+    assert core.read_lock(app_context, "vega-api") == theirs.holder  # left alone
 
 
 def test_deploy_unlock_is_a_journaled_step(cli: Any, estate: dict[str, Any]) -> None:  # noqa: F811

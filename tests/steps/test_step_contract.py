@@ -450,6 +450,14 @@ def _deploy_unlock(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]
     return UnlockService(UnlockParams(service="api"))
 
 
+def _deploy_release(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.deploy import core
+    from vegaops.steps.deploy import ReleaseLock, ReleaseParams
+
+    lock = core.acquire_lock(ctx, "vega-api", "v2", ttl=600)  # the lock this run's deploy.lock took
+    return ReleaseLock(ReleaseParams(service="vega-api", holder=lock.holder))
+
+
 def _ecs_tag_outcome(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
     from vegaops.steps.deploy import TagOutcome, TagOutcomeParams
 
@@ -529,6 +537,7 @@ CASES: dict[str, Case] = {
     "ecs.enable-exec": Case(_enable_exec),
     "deploy.lock": Case(_deploy_lock),
     "deploy.unlock": Case(_deploy_unlock),
+    "deploy.release": Case(_deploy_release),
     "ecs.tag-outcome": Case(_ecs_tag_outcome),
     "ecs.prune": Case(_ecs_prune, expect=lambda plan: "vega-api:2" in plan.changes[0].summary),
     "ecs.rollback-on-failure": Case(_ecs_rollback_on_failure),

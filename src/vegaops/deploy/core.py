@@ -224,11 +224,14 @@ def _holder_is_dead(held: dict[str, Any]) -> bool:
     return False
 
 
-def release_lock(ctx: AppContext, lock: Lock) -> None:
+def release_lock(ctx: AppContext, lock: Lock) -> bool:
+    """Delete the lock if it is still exactly ``lock`` (this run's); True when it was released now."""
     ssm = ctx.aws.ssm
     current = ssm.get(lock.name)
     if current is not None and current.value == json.dumps(lock.holder):
         ssm.delete([lock.name])
+        return True
+    return False
 
 
 def read_lock(ctx: AppContext, service: str) -> dict[str, Any] | None:

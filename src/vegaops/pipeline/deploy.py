@@ -253,6 +253,7 @@ def plan_deploy(ctx: AppContext, o: DeployOptions, start: float) -> DeployPlan:
     watched = [it for it in items if not it.already]
     calls += _watch_calls(ctx, watched, o, start, prune=True)
     calls += _follow_calls(ctx, [it for it in watched if it.moving])
+    calls += _release_calls(moving, locks)
 
     then = []
     if watched:
@@ -366,6 +367,31 @@ def _follow_calls(ctx: AppContext, items: list[Item]) -> list[StepCall]:
     ]
 
 
+def _release_calls(items: list[Item], locks: list[core.Lock]) -> list[StepCall]:
+    """``deploy.release`` at the end of the run, whatever its verdict: the locks the run's ``deploy.lock`` took."""
+    return [
+        StepCall(
+            f"release-{it.key}",
+            "deploy.release",
+            {"service": it.service, "holder": lock.holder},
+            literal=True,
+            always=True,
+        )
+        for it, lock in zip(items, locks, strict=True)
+    ]
+
+
+def _release_left(ctx: AppContext, locks: list[core.Lock]) -> None:
+    """A run stopped before its ``deploy.release`` steps (Ctrl-C, a crash in vegaops): release what it took, and
+    say so, since the journal cannot."""
+    for lock in locks:
+        try:
+            if core.release_lock(ctx, lock):
+                ctx.output.warn(f"released {lock.name}: the run stopped before its release step")
+        except Exception as exc:  # the verdict matters more than the lock cleanup
+            ctx.output.warn(f"could not release {lock.name}: {exc}")
+
+
 def wait_for_other(ctx: AppContext, service: str, deployment_id: str, td: str, o: DeployOptions, start: float) -> None:
     """--wait-for-other: watch the deployment in flight to its end before planning this one."""
     from vegaops.deploy.snapshot import Target
@@ -422,11 +448,7 @@ def deploy(ctx: AppContext, o: DeployOptions) -> Result:
             before_apply=lambda: notify_deploy_start(ctx, o.tag, moving),
         )
     finally:
-        for lock in planned.locks:  # the lock a refused, failed or interrupted run took is released too
-            try:
-                core.release_lock(ctx, lock)
-            except Exception as exc:  # the verdict matters more than the lock cleanup
-                ctx.output.warn(f"could not release {lock.name}: {exc}")
+        _release_left(ctx, planned.locks)  # normally the run's deploy.release steps did it
     _raise_unless_verdict(report, planned.items)
     return _result(ctx, o, planned.items, start, report, planned=False, pruned=True)
 
@@ -764,6 +786,7 @@ def rollback(
             )
             for c in _follow_calls(ctx, [it])
         ],
+        *_release_calls([it], [lock]),
     ]
     try:
         report = engine.execute(
@@ -771,7 +794,7 @@ def rollback(
         )
     finally:
         if not ctx.options.dry_run:
-            core.release_lock(ctx, lock)
+            _release_left(ctx, [lock])  # normally the run's deploy.release step did it
     if report.failed is not None and report.failed.id != WATCH:
         _raise_for_failure(report, alone=("rollback",))
     back = report.step("rollback")

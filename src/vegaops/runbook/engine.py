@@ -344,7 +344,7 @@ def execute(
             if call.contingent:  # shown, never asked about: a gate applies it when it is needed
                 _wait(ctx, call, rep, step_cls, planned, None)
                 continue
-            if unknown is not None or (step_cls.gate and changes_ahead):
+            if unknown is not None or ((step_cls.gate or step_cls.plan_when_reached) and changes_ahead):
                 _wait(ctx, call, rep, step_cls, planned, unknown)
                 changes_ahead = changes_ahead or not (step_cls.gate or step_cls.read_only)
                 continue
@@ -532,6 +532,8 @@ def _wait(
         rep.notes.append(f"plan depends on {unknown.ref}, known after apply")
     elif step_cls.gate:
         rep.notes.append("checked when the run reaches it, after the changes before it")
+    elif step_cls.plan_when_reached:
+        rep.notes.append("planned when the run reaches it, after the changes before it")
     else:
         rep.notes.append("read when the run reaches it, after the changes before it")
     planned[call.id] = {k: Unknown(f"steps.{call.id}.{k}") for k in step_cls.outputs}

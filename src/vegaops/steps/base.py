@@ -84,6 +84,9 @@ class Step(ABC, Generic[P]):
     # What this step reads may be created by an earlier step of the same run (a tag a push creates): when its
     # plan finds it missing after pending changes, it is planned when the run reaches it.
     plan_after_missing: ClassVar[bool] = False
+    # What this step changes exists only once the steps before it applied (the deploy lock a run takes and
+    # releases at its end): after pending changes it is shown as waiting and planned when the run reaches it.
+    plan_when_reached: ClassVar[bool] = False
     # A record of the run (the deploy lock, outcome tags, pruning old revisions): shown in the plan and journaled
     # like any change, not among the changes a command reports and asks about.
     bookkeeping: ClassVar[bool] = False

@@ -79,6 +79,48 @@ class LockService(Step[LockParams]):
         return outcome
 
 
+# --- deploy.release -------------------------------------------------------------------------
+@dataclass
+class ReleaseParams:
+    service: str  # the ECS service name
+    holder: dict[str, Any] = field(default_factory=dict)  # the exact holder record the run's deploy.lock wrote
+
+
+class ReleaseLock(Step[ReleaseParams]):
+    """The end of a run that took a deploy lock: release it, whatever the verdict (an ``always`` step).
+
+    Only the lock this run took (the same holder record) is released; another deploy's lock is left alone. It
+    is planned when the run reaches it: before that the lock it releases does not exist yet."""
+
+    id: ClassVar[str] = "deploy.release"
+    Params = ReleaseParams
+    bookkeeping = True
+    plan_when_reached = True
+    outputs = ("lock",)
+    description = "release the deploy lock this run took"
+
+    def plan(self, ctx: AppContext) -> Plan:
+        p = self.params
+        name = core.lock_name(ctx, p.service)
+        plan = Plan(step=self.id, outputs={"lock": name})
+        held = core.read_lock(ctx, p.service)
+        if held is None:
+            plan.notes.append(f"{p.service} is not locked")
+        elif held != p.holder:
+            plan.notes.append(f"{p.service}: the deploy lock is held by {held.get('who')}, not by this run: left alone")
+        else:
+            plan.changes.append(Change("delete", name, f"release the deploy lock of {p.service}"))
+        return plan
+
+    def apply(self, ctx: AppContext, plan: Plan) -> Outcome:
+        outcome = Outcome(outputs=dict(plan.outputs))
+        if plan.empty:
+            return outcome
+        if core.release_lock(ctx, core.Lock(core.lock_name(ctx, self.params.service), dict(self.params.holder))):
+            outcome.changes.extend(plan.changes)
+        return outcome
+
+
 # --- deploy.unlock --------------------------------------------------------------------------
 @dataclass
 class UnlockParams:

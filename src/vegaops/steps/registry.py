@@ -42,6 +42,7 @@ STEPS: dict[str, str] = {
     "ecs.record-outcomes": "vegaops.steps.deploy:RecordOutcomes",
     "deploy.lock": "vegaops.steps.deploy:LockService",
     "deploy.unlock": "vegaops.steps.deploy:UnlockService",
+    "deploy.release": "vegaops.steps.deploy:ReleaseLock",
 }
 
 
