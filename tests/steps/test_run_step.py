@@ -41,12 +41,13 @@ def test_timeout_stops_the_task_in_simulated_time(app_context: AppContext, reque
     assert task.desired_status == "STOPPED" and "--timeout 30s" in task.stopped_reason
 
 
-def test_the_exit_code_and_the_log_lines_come_through(app_context: AppContext, request: pytest.FixtureRequest) -> None:
+def test_the_exit_code_and_the_log_lines_come_through(
+    app_context: AppContext, request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]
+) -> None:
     _ecs_run(app_context, request)
-    lines: list[str] = []
-    app_context.shared["task_log_sink"] = lambda event: lines.append(event.message)
-    params = RunParams("api", ["sh", "-c", "echo one; echo two; exit 9"])
+    params = RunParams("api", ["sh", "-c", "echo one; echo two; exit 9"], stream=True)  # the lines are the output
     with pytest.raises(engine.RunFailed) as caught:
         engine.run(app_context, "t", [engine.single(RunTask, params)])
     assert caught.value.exit_code == 5 and caught.value.message.endswith("exited with code 9")
+    lines = capsys.readouterr().out.splitlines()
     assert lines == ["one", "two"]

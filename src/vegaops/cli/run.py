@@ -45,8 +45,7 @@ def run(
     """Run CMD in a one-off task of SERVICE; stream its log lines; exit 0 when it exits 0 (else 5, see --help)."""
     from vegaops.inputs import parse_pairs, positive_seconds
     from vegaops.runbook import engine
-    from vegaops.steps.run import LOG_SINK, STATUS_SINK, RunParams, RunTask
-    from vegaops.tasks import run as tr
+    from vegaops.steps.run import RunParams, RunTask
 
     a = app_ctx(ctx)
     if timeout is not None:
@@ -62,9 +61,8 @@ def run(
         timeout=timeout,
         keep_running=keep_running,
         detach=detach,
+        stream=True,
     )
-    a.shared[LOG_SINK] = _sink(a)
-    a.shared[STATUS_SINK] = lambda status: a.output.note(f"task {status.lower()}")
     report = engine.execute(a, "run", [engine.single(RunTask, params)])
     if report.failed is not None:  # the task ran and failed: its outcome is the failed step's error's
         outcome = getattr(report.failed.exception, "outcome", None)
@@ -78,26 +76,8 @@ def run(
 
         emit(a, run_result(a, report))
         return
-    outcome = a.shared.get("task_outcome")
-    if outcome is None:  # --detach
-        arn = str(step.outputs.get("task_arn"))
-        outcome = tr.RunOutcome(tr.DETACHED, arn, str(step.outputs.get("run", {}).get("container", "")))
-    _finish(a, outcome, report, params, propagate)
-
-
-def _sink(a: AppContext):  # type: ignore[no-untyped-def]
-    """The task's log lines: the message on stdout (human), one NDJSON event each (json)."""
-
-    def sink(event: object) -> None:
-        from vegaops.logs.core import LogEvent
-
-        assert isinstance(event, LogEvent)
-        if a.output.json:
-            a.output.event({"event": "log", **event.to_dict()})
-        else:
-            a.output.line(event.message)
-
-    return sink
+    assert step.outcome is not None and step.outcome.task is not None  # ecs.run always says how the task ended
+    _finish(a, step.outcome.task, report, params, propagate)
 
 
 def _finish(a: AppContext, outcome: object, report: object, params: object, propagate: bool) -> None:
@@ -122,7 +102,7 @@ def _finish(a: AppContext, outcome: object, report: object, params: object, prop
         changes=report.changes,
         data={
             "run": outcome.to_dict(),
-            "request": a.shared.get("task_request"),
+            "request": outcome.request or None,
             "steps": [s.to_dict() for s in report.steps],
         },
         errors=errors,

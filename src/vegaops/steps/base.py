@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from vegaops.context import AppContext
     from vegaops.deploy.watch import WatchResult
     from vegaops.errors import VegaopsError
+    from vegaops.tasks.run import RunOutcome
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Outcome:
     outputs: dict[str, Any] = field(default_factory=dict)
     error: VegaopsError | None = None
     watch: WatchResult | None = None  # ecs.watch / health.check: the verdicts and what the watch cost
+    task: RunOutcome | None = None  # ecs.run: how the one-off task ended (or that it was left detached)
 
 
 class Contingency(Protocol):

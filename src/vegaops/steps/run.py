@@ -13,6 +13,7 @@ release that stopped after its migration resumes without running the migration t
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -24,10 +25,6 @@ if TYPE_CHECKING:
     from vegaops.context import AppContext
     from vegaops.logs.core import LogEvent
     from vegaops.tasks.run import Prepared, RunOutcome
-
-# ctx.shared keys a command sets to show the task's log lines and status its own way (vegaops run)
-LOG_SINK = "task_log_sink"
-STATUS_SINK = "task_status_sink"
 
 
 @dataclass(frozen=True)
@@ -43,6 +40,7 @@ class RunParams:
     keep_running: bool = False  # on timeout or Ctrl-C, leave the task running
     detach: bool = False
     key: str | None = None  # idempotency key: a task with this key that exited 0 is not run again
+    stream: bool = False  # the task's lines are the command's output (vegaops run): stdout / NDJSON log events
 
 
 class TaskTimedOut(TimedOut):
@@ -134,23 +132,24 @@ class RunTask(Step[RunParams]):
 
         prepared: Prepared = plan.state["prepared"]
         p = self.params
-        ctx.shared["task_request"] = prepared.summary()  # for the command's envelope (no variable values)
+        request = prepared.summary()  # for the command's envelope (no variable values)
         task = tr.start(ctx, prepared)
         arn = str(task["taskArn"])
         change = Change(
             "run", f"task:{prepared.ecs_service}", f"ran task {arn.rsplit('/', 1)[-1][:12]} of {prepared.key}", {}
         )
         if p.detach:
-            outcome = tr.RunOutcome(tr.DETACHED, arn, prepared.container)
-            return Outcome([change], {"task_arn": arn, "exit_code": None, "run": outcome.to_dict()})
-        sink = ctx.shared.get(LOG_SINK) or _default_sink(ctx)
-        status = ctx.shared.get(STATUS_SINK) or (
-            lambda s: ctx.output.note(f"  task {arn.rsplit('/', 1)[-1][:12]}: {s.lower()}")
-        )
+            outcome = tr.RunOutcome(tr.DETACHED, arn, prepared.container, request=request)
+            return Outcome([change], {"task_arn": arn, "exit_code": None, "run": outcome.to_dict()}, task=outcome)
+        if p.stream:
+            sink, status = _stream_sink(ctx), (lambda s: ctx.output.note(f"task {s.lower()}"))
+        else:
+            sink = _default_sink(ctx)
+            status = lambda s: ctx.output.note(f"  task {arn.rsplit('/', 1)[-1][:12]}: {s.lower()}")  # noqa: E731
         outcome = tr.wait(
             ctx, prepared, task, sink, timeout=p.timeout or None, keep_running=p.keep_running, on_status=status
         )
-        ctx.shared["task_outcome"] = outcome
+        outcome = dataclasses.replace(outcome, request=request)
         text, hint = tr.message(outcome, prepared.key), tr.hint(outcome, prepared.key)
         if outcome.verdict == tr.TIMED_OUT:
             raise TaskTimedOut(text, outcome, hint)
@@ -158,7 +157,21 @@ class RunTask(Step[RunParams]):
             raise TaskInterrupted(text, outcome, hint)
         if outcome.verdict != tr.SUCCEEDED:
             raise tr.TaskFailed(text, outcome, hint)
-        return Outcome([change], {"task_arn": arn, "exit_code": outcome.exit_code, "run": outcome.to_dict()})
+        return Outcome(
+            [change], {"task_arn": arn, "exit_code": outcome.exit_code, "run": outcome.to_dict()}, task=outcome
+        )
+
+
+def _stream_sink(ctx: AppContext) -> Any:
+    """``vegaops run``: the task's log lines are the output: each message on stdout (human), an NDJSON event (json)."""
+
+    def sink(event: LogEvent) -> None:
+        if ctx.output.json:
+            ctx.output.event({"event": "log", **event.to_dict()})
+        else:
+            ctx.output.line(event.message)
+
+    return sink
 
 
 def _default_sink(ctx: AppContext) -> Any:

@@ -119,6 +119,7 @@ class RunOutcome:
     stopped_by_vegaops: bool = False  # StopTask sent on --timeout or Ctrl-C
     log_events: int = 0
     elapsed: float = 0.0
+    request: dict[str, Any] = field(default_factory=dict)  # the RunTask request's summary (variable names only)
 
     @property
     def task_id(self) -> str | None:
