@@ -10,15 +10,35 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
 import zlib
+from collections.abc import Callable
 from typing import Any
 
 from vegaops.sandbox.simulator import Simulator
 from vegaops.sandbox.state import ACCOUNT_ID
 
 EXEC_AGENT = "ExecuteCommandAgent"
+
+
+Rewrite = Callable[[Simulator, dict[str, Any], dict[str, Any]], None]
+
+
+def _json_answer(rewrite: Rewrite) -> Callable[[Simulator, dict[str, Any], bytes], bytes]:
+    """moto's JSON answer, changed in place by ``rewrite``; an answer that is not JSON (an error page) passes."""
+
+    @functools.wraps(rewrite)
+    def answer(sim: Simulator, params: dict[str, Any], body: bytes) -> bytes:
+        try:
+            doc = json.loads(body)
+        except ValueError:
+            return body
+        rewrite(sim, params, doc)
+        return json.dumps(doc).encode()
+
+    return answer
 
 
 def _cluster(value: Any) -> str:
@@ -37,11 +57,8 @@ def _moto_task(sim: Simulator, cluster: str, task: str) -> Any:
     return next((t for arn, t in tasks.items() if arn.rsplit("/", 1)[-1] == task), None)
 
 
-def after_run_task(sim: Simulator, params: dict[str, Any], body: bytes) -> bytes:
-    try:
-        doc = json.loads(body)
-    except ValueError:
-        return body
+@_json_answer
+def after_run_task(sim: Simulator, params: dict[str, Any], doc: dict[str, Any]) -> None:
     cluster = _cluster(params.get("cluster"))
     for t in doc.get("tasks", []):
         moto_task = _moto_task(sim, cluster, str(t.get("taskArn")))
@@ -54,35 +71,27 @@ def after_run_task(sim: Simulator, params: dict[str, Any], body: bytes) -> bytes
         for c in t.get("containers", []):
             c["lastStatus"] = "PENDING"
             c.pop("exitCode", None)
-    return json.dumps(doc).encode()
 
 
-def after_stop_task(sim: Simulator, params: dict[str, Any], body: bytes) -> bytes:
+@_json_answer
+def after_stop_task(sim: Simulator, params: dict[str, Any], doc: dict[str, Any]) -> None:
     """moto marks the task STOPPED at once: a one-off task first gets SIGTERM and drains (DEACTIVATING)."""
-    try:
-        doc = json.loads(body)
-    except ValueError:
-        return body
     moto_task = _moto_task(sim, _cluster(params.get("cluster")), str(params.get("task", "")))
     if moto_task is None or moto_task.task_arn not in sim.oneoffs:
-        return body
+        return
     oneoff = sim.oneoffs[moto_task.task_arn]
     if oneoff.state != "STOPPED":
         moto_task.last_status = oneoff.state  # what the simulator knows; it moves on from there
         sim.step_oneoff(oneoff)
     doc.get("task", {})["lastStatus"] = moto_task.last_status
-    return json.dumps(doc).encode()
 
 
 def _exec_ready(moto_task: Any) -> bool:
     return bool(getattr(moto_task, "enable_execute_command", False)) and moto_task.last_status == "RUNNING"
 
 
-def decorate_tasks(sim: Simulator, params: dict[str, Any], body: bytes) -> bytes:
-    try:
-        doc = json.loads(body)
-    except ValueError:
-        return body
+@_json_answer
+def decorate_tasks(sim: Simulator, params: dict[str, Any], doc: dict[str, Any]) -> None:
     cluster = _cluster(params.get("cluster"))
     for t in doc.get("tasks", []):
         moto_task = _moto_task(sim, cluster, str(t.get("taskArn")))
@@ -98,21 +107,16 @@ def decorate_tasks(sim: Simulator, params: dict[str, Any], body: bytes) -> bytes
             if enabled:
                 status = "RUNNING" if moto_task.last_status == "RUNNING" else "STOPPED"
                 c["managedAgents"] = [{"name": EXEC_AGENT, "lastStatus": status}]
-    return json.dumps(doc).encode()
 
 
-def decorate_services(sim: Simulator, params: dict[str, Any], body: bytes) -> bytes:
-    try:
-        doc = json.loads(body)
-    except ValueError:
-        return body
+@_json_answer
+def decorate_services(sim: Simulator, params: dict[str, Any], doc: dict[str, Any]) -> None:
     cluster = _cluster(params.get("cluster"))
     items = doc.get("services") or ([doc["service"]] if isinstance(doc.get("service"), dict) else [])
     for s in items:
         service = sim.backend.services.get(f"{cluster}:{s.get('serviceName')}")
         if service is not None:
             s["enableExecuteCommand"] = bool(getattr(service, "enable_execute_command", False))
-    return json.dumps(doc).encode()
 
 
 def _error(code: str, message: str) -> tuple[str, Any]:
