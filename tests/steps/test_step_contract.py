@@ -213,6 +213,15 @@ def _ecs_watch(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
     return WatchDeployments(WatchParams(services=["api"], timeout=60))
 
 
+def _ecs_wait_other(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
+    from vegaops.steps.ecs import WaitForOther, WaitOtherParams
+
+    ecs = _service(request.getfixturevalue("monkeypatch"))
+    (svc,) = ecs.describe_services(cluster="vega-staging", services=["vega-api"])["services"]
+    # the deployment waited for has ended (the service is steady on it): nothing to wait for
+    return WaitForOther(WaitOtherParams(deployments={"api": svc["deployments"][0]["id"]}, timeout=60))
+
+
 def _health_check(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
     from vegaops.steps.health import HealthCheck, HealthParams
 
@@ -522,6 +531,9 @@ CASES: dict[str, Case] = {
     "ecs.deploy": Case(_ecs_deploy),
     "ecs.rollback": Case(_ecs_rollback),
     "ecs.watch": Case(_ecs_watch, changes=False),
+    "ecs.wait-other": Case(
+        _ecs_wait_other, changes=False, expect=lambda plan: plan.outputs["outcomes"] == {"vega-api": "ended"}
+    ),
     "health.check": Case(_health_check, changes=False, expect=lambda plan: plan.outputs.get("healthy") is True),
     "debug.report": Case(_debug_report, changes=False, expect=lambda plan: plan.outputs.get("causes") == []),
     "ecs.force-redeploy": Case(_force_redeploy),

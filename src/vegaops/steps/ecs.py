@@ -590,3 +590,91 @@ class RollbackService(Step[RollbackParams]):
         outcome.changes.extend(plan.changes)
         core.tag_deployment_started(ctx, target, outcome.outputs["deployment_id"])
         return outcome
+
+
+# --- ecs.wait-other -------------------------------------------------------------------------
+@dataclass
+class WaitOtherParams:
+    deployments: dict[str, str]  # service -> the deployment in flight that is not ours (its exact id)
+    task_definitions: dict[str, str] = field(default_factory=dict)  # service -> that deployment's task definition
+    timeout: float = 900.0
+    poll_interval: float | None = None
+    started: float | None = None  # the clock's monotonic time --timeout counts from (the command's start)
+
+
+class WaitForOther(Step[WaitOtherParams]):
+    """``deploy --wait-for-other``: a gate that waits until each given deployment (someone else's, in flight
+    before this command) has ended, so that the deploy is planned from the state after it. Read-only: it plans
+    a ``wait`` line per deployment still in flight (nothing when every one has ended) and watches them in the
+    live view, as ``ecs.watch`` does (the same :class:`~vegaops.deploy.watch.Watcher`).
+
+    How the other deployment ended (succeeded, failed, rolled back, replaced) is its verdict, not this
+    command's: the outcome is a failure only when the wait times out (exit 6, nothing changed). Outputs
+    ``outcomes`` (service -> how the other deployment ended, ``ended`` when it had ended before the wait)."""
+
+    id: ClassVar[str] = "ecs.wait-other"
+    gate = True
+    Params = WaitOtherParams
+    outputs = ("outcomes",)
+    description = "wait until another deployment in flight (not this command's) has ended"
+
+    def plan(self, ctx: AppContext) -> Plan:
+        p = self.params
+        cluster = ctx.settings.require_cluster()
+        names = {core.service_name(ctx, s): s for s in p.deployments}
+        found, missing = ctx.aws.ecs.describe_services(cluster, list(names), max_age=PLAN_CACHE_S)
+        if missing:
+            raise NotFoundError(f"services not found in cluster {cluster}: {', '.join(missing)}")
+        plan = Plan(step=self.id, outputs={"outcomes": {}})
+        targets: list[dict[str, Any]] = []
+        for name, given in names.items():
+            dep_id = p.deployments[given]
+            flight = in_progress(found[name])
+            if flight is None or str(flight.get("id")) != dep_id:
+                plan.notes.append(f"{name}: deployment {dep_id} is no longer in flight, nothing to wait for")
+                plan.outputs["outcomes"][name] = "ended"
+                continue
+            td = p.task_definitions.get(given) or str(flight.get("taskDefinition"))
+            targets.append({"service": name, "deployment_id": dep_id, "task_definition": td})
+            plan.changes.append(
+                Change(
+                    "wait",
+                    name,
+                    f"wait for the other deployment {dep_id} of {vd.short_td(td)} on {name} to end "
+                    f"(up to {p.timeout:g}s from the command's start)",
+                    {"deployment": dep_id},
+                )
+            )
+        plan.state["targets"] = targets
+        return plan
+
+    def apply(self, ctx: AppContext, plan: Plan) -> Outcome:
+        outcome = Outcome(outputs=dict(plan.outputs))
+        if plan.empty:
+            return outcome
+        p = self.params
+        targets: list[dict[str, Any]] = plan.state["targets"]
+        watch = WatchParams(
+            services=[t["service"] for t in targets],
+            timeout=p.timeout,
+            poll_interval=p.poll_interval,
+            started=p.started,
+        )
+        result = watch_targets(ctx, targets, watch)
+        outcome.outputs["outcomes"] = {**plan.outputs["outcomes"], **result.outcomes}
+        outcome.changes.extend(plan.changes)
+        outcome.watch = result
+        late = [t for t in targets if result.outcomes.get(t["service"]) == vd.TIMED_OUT]
+        if late:  # only the wait running out is this command's failure
+            from vegaops.cmdline import line
+
+            outcome.error = TimedOut(
+                "; ".join(
+                    f"{t['service']}: timed out after {p.timeout:g}s waiting for the other deployment "
+                    f"{t['deployment_id']}"
+                    for t in late
+                ),
+                hint=f"it continues; watch it with: {line('deploy', 'watch', *(t['service'] for t in late))}, "
+                "then deploy again",
+            )
+        return outcome

@@ -37,6 +37,7 @@ STEPS: dict[str, str] = {
     "ecs.run": "vegaops.steps.run:RunTask",
     "ecs.enable-exec": "vegaops.steps.exec:EnableExec",
     "ecs.rollback-on-failure": "vegaops.steps.ecs:RollbackOnFailure",
+    "ecs.wait-other": "vegaops.steps.ecs:WaitForOther",
     "ecs.tag-outcome": "vegaops.steps.deploy:TagOutcome",
     "ecs.prune": "vegaops.steps.deploy:PruneRevisions",
     "ecs.record-outcomes": "vegaops.steps.deploy:RecordOutcomes",
