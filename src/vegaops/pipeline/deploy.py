@@ -6,7 +6,8 @@ run), and the command's result is read from the engine's typed run result.
 
 - Planning (:func:`plan_deploy`): the preflight, once, for a dry run and a real run alike (the services exist and
   are ACTIVE, the image exists or is promoted from the source repository, another deployment in flight is
-  re-attached to, waited for or refused; ``deploy/preflight.py``), then the steps: ``deploy.lock`` per service,
+  re-attached to, waited for (the ``ecs.wait-other`` gate, run by the engine before planning on; a dry run shows
+  it and does not wait) or refused; ``deploy/preflight.py``), then the steps: ``deploy.lock`` per service,
   ``ecs.record-outcomes`` (what earlier deploys became, resolved from ECS), ``ecr.promote`` and
   ``ecs.register`` for every service, then ``ecs.deploy`` for every service (a failure while preparing one
   leaves every service as it was), the ``ecs.watch`` gate, with ``--rollback-on-failure`` the
@@ -32,7 +33,7 @@ from vegaops.cmdline import line
 from vegaops.deploy import core, preflight
 from vegaops.deploy import verdict as vd
 from vegaops.deploy.core import selected
-from vegaops.errors import Interrupted, NotFoundError, TimedOut, UsageError, VegaopsError
+from vegaops.errors import Interrupted, NotFoundError, UsageError, VegaopsError
 from vegaops.output.humanize import duration as took
 from vegaops.output.humanize import short_digest, short_image
 from vegaops.runbook import engine
@@ -93,6 +94,7 @@ class DeployPlan:
     resume: str
     undo: dict[str, str]
     locks: list[core.Lock]
+    waiting: dict[str, str] = field(default_factory=dict)  # a dry run: service -> the deployment it would wait for
 
 
 def check_tag(ctx: AppContext, tag: str) -> None:
@@ -157,25 +159,36 @@ def plan_deploy(ctx: AppContext, o: DeployOptions, start: float) -> DeployPlan:
     found = preflight.services(ctx, [it.service for it in items])
     resolve_images(ctx, items, o.tag)
 
+    waits: dict[str, Mapping[str, Any]] = {}  # service -> a deployment in flight that is not ours (--wait-for-other)
     for it in items:
+        svc = found[it.service]
+        image = pinned(ctx, it)
+        flight = preflight.in_progress(svc)
+        if flight is None:
+            continue
+        td = ecs.describe_task_definition(str(flight.get("taskDefinition")))
+        if any(str(c.get("image")) == image for c in td.containers):
+            it.reattach, it.deployment_id, it.task_definition = True, str(flight.get("id")), td.arn
+            it.target_groups = [lb["targetGroupArn"] for lb in svc.get("loadBalancers", []) if lb.get("targetGroupArn")]
+            others = [d for d in svc.get("deployments", []) if d.get("id") != flight.get("id")]
+            it.previous = str((others[0] if others else svc).get("taskDefinition"))
+            ctx.output.info(f"{it.service}: deployment {it.deployment_id} of {image} is in flight; re-attaching")
+            continue
+        if not o.wait_for_other:
+            raise preflight.another_deployment(it.service, flight)
+        waits[it.service] = flight
+    if waits:
+        if not wait_for_other(ctx, waits, o, start):  # a dry run: the wait is shown, the deploy planned after it
+            return DeployPlan(items, [], [], "", {}, [], waiting={s: str(f.get("id")) for s, f in waits.items()})
+        found = {**found, **preflight.services(ctx, list(waits))}  # the state after the wait
+
+    for it in items:
+        if it.reattach:
+            continue
         svc = found[it.service]
         image = pinned(ctx, it)
         it.previous = str(svc.get("taskDefinition"))
         it.target_groups = [lb["targetGroupArn"] for lb in svc.get("loadBalancers", []) if lb.get("targetGroupArn")]
-        flight = preflight.in_progress(svc)
-        if flight is not None:
-            td = ecs.describe_task_definition(str(flight.get("taskDefinition")))
-            if any(str(c.get("image")) == image for c in td.containers):
-                it.reattach, it.deployment_id, it.task_definition = True, str(flight.get("id")), td.arn
-                others = [d for d in svc.get("deployments", []) if d.get("id") != flight.get("id")]
-                it.previous = str(others[0].get("taskDefinition")) if others else it.previous
-                ctx.output.info(f"{it.service}: deployment {it.deployment_id} of {image} is in flight; re-attaching")
-                continue
-            if not o.wait_for_other:
-                raise preflight.another_deployment(it.service, flight)
-            wait_for_other(ctx, it.service, str(flight.get("id")), str(flight.get("taskDefinition")), o, start)
-            svc = preflight.services(ctx, [it.service])[it.service]
-            it.previous = str(svc.get("taskDefinition"))
         live = ecs.describe_task_definition(it.previous)
         if (
             any(str(c.get("image")) == image for c in live.containers)
@@ -392,39 +405,46 @@ def _release_left(ctx: AppContext, locks: list[core.Lock]) -> None:
             ctx.output.warn(f"could not release {lock.name}: {exc}")
 
 
-def wait_for_other(ctx: AppContext, service: str, deployment_id: str, td: str, o: DeployOptions, start: float) -> None:
-    """--wait-for-other: watch the deployment in flight to its end before planning this one."""
-    from vegaops.deploy.snapshot import Target
-    from vegaops.deploy.view import LiveView
-    from vegaops.deploy.watch import Tracked, Watcher, WatchOptions
+WAIT = "wait-other"  # the id of the --wait-for-other gate (the run "deploy-wait", before the deploy is planned)
 
-    ctx.output.info(f"{service}: waiting for the other deployment {deployment_id} to finish (--wait-for-other)")
-    with LiveView(ctx) as view:
-        verdicts = (
-            Watcher(
-                ctx.aws.ecs,
-                ctx.settings.require_cluster(),
-                ctx.clock,
-                [Tracked(Target(service, deployment_id, td))],
-                emit=view.event,
-                options=WatchOptions(o.timeout, o.poll_interval, started=start),
-                enrichment=ctx.enrichment,
-                tick=view.ticker,
-            )
-            .watch()
-            .verdicts
+
+def wait_for_other(ctx: AppContext, flights: Mapping[str, Mapping[str, Any]], o: DeployOptions, start: float) -> bool:
+    """--wait-for-other: the ``ecs.wait-other`` gate through the engine (run ``deploy-wait``), waiting until each
+    deployment in ``flights`` (service -> someone else's deployment in flight) has ended, before the deploy is
+    planned from the state after it. ``--timeout`` counts from the command's ``start``.
+
+    True once waited. A dry run shows the gate and does not wait: False (the deploy cannot be planned before the
+    other deployment has ended: :func:`deploy` says so, exit 0). The wait timing out is exit 6 and Ctrl-C while
+    waiting exit 130, both with nothing changed; how the other deployment ended is not this command's verdict."""
+    call = StepCall(
+        WAIT,
+        "ecs.wait-other",
+        {
+            "deployments": {service: str(f.get("id")) for service, f in flights.items()},
+            "task_definitions": {service: str(f.get("taskDefinition")) for service, f in flights.items()},
+            "timeout": o.timeout,
+            "poll_interval": o.poll_interval,
+            "started": start,
+        },
+        literal=True,
+    )
+    report = engine.execute(ctx, "deploy-wait", [call])
+    if report.interrupted is not None:
+        services = list(flights)
+        raise Interrupted(
+            f"interrupted while waiting for the other deployment of {', '.join(services)}: nothing was changed",
+            hint=f"it continues; watch it with: {line('deploy', 'watch', *services)}, then deploy again",
         )
-    if verdicts.get(service) is not None and verdicts[service].outcome == vd.TIMED_OUT:
-        raise TimedOut(
-            f"{service}: timed out after {o.timeout:g}s waiting for the other deployment {deployment_id}",
-            hint=f"it continues; watch it with: {line('deploy', 'watch', service)}, then deploy again",
-        )
+    report.raise_for_failure()  # the wait timed out (exit 6), or the step could not read the services
+    return not report.dry_run
 
 
 # --- executing -----------------------------------------------------------------------------------
 def deploy(ctx: AppContext, o: DeployOptions) -> Result:
     start = ctx.clock.monotonic()  # --timeout counts from here: waits for others, the watch
     planned = plan_deploy(ctx, o, start)
+    if planned.waiting:
+        return _waiting_result(ctx, o, planned)
     if ctx.options.dry_run:
         report = engine.execute(
             ctx, "deploy", planned.calls, then=planned.then, resume=planned.resume, undo=planned.undo
@@ -451,6 +471,37 @@ def deploy(ctx: AppContext, o: DeployOptions) -> Result:
         _release_left(ctx, planned.locks)  # normally the run's deploy.release steps did it
     _raise_unless_verdict(report, planned.items)
     return _result(ctx, o, planned.items, start, report, planned=False, pruned=True)
+
+
+def _waiting_result(ctx: AppContext, o: DeployOptions, planned: DeployPlan) -> Result:
+    """A dry run of ``--wait-for-other`` while another deployment is in flight: the wait was shown, not waited for.
+    The whole deploy waits with it (services without a deployment in flight too): a deploy is one plan, made
+    from the state after the wait, with one confirmation, so the dry run cannot show it before then."""
+    from vegaops.output.result import Result
+
+    waits = ", ".join(f"{service} ({dep})" for service, dep in planned.waiting.items())
+    services = ", ".join(it.service for it in planned.items)
+    return Result(
+        command=ctx.command,
+        status="planned",
+        data={
+            "tag": o.tag,
+            "env": ctx.settings.env,
+            "services": [
+                {
+                    "service": it.service,
+                    "tag": o.tag,
+                    "outcome": "waiting",
+                    "waiting_for": planned.waiting.get(it.service),
+                }
+                for it in planned.items
+            ],
+            "waiting_for": dict(planned.waiting),
+        },
+        message=f"plan: wait for the other deployment of {waits} to end; the deploy of {o.tag} to {services} is "
+        "planned once it has ended (dry run, nothing was changed): run it without --dry-run to wait and deploy, or "
+        "dry-run again after it ends",
+    )
 
 
 def _raise_for_failure(report: RunReport, alone: Sequence[str] = ()) -> None:
