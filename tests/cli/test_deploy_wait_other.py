@@ -60,7 +60,8 @@ def _changed_nothing(ctx: AppContext) -> None:
 
 
 def _wait_report(ctx: AppContext) -> engine.RunReport:
-    (report,) = [r for r in ctx.shared.get("run_reports", []) if r.step("wait-other") is not None]
+    reports: list[engine.RunReport] = ctx.shared.get("run_reports", [])
+    (report,) = [r for r in reports if r.step("wait-other") is not None]
     return report
 
 
@@ -129,6 +130,15 @@ def test_dry_run_shows_the_wait_step_and_does_not_wait(cli: Any, other: str) -> 
     assert envelope["changes"] == []
     assert envelope["data"]["waiting_for"] == {"vega-web": other}
     assert [s["outcome"] for s in envelope["data"]["services"]] == ["waiting"]
+    # a service without a deployment in flight waits with it: the deploy is one plan, made after the wait
+    both = cli("-o", "json", "deploy", "--tag", "v2-stable", "api", "web", "--wait-for-other", "--dry-run")
+    assert both.exit_code == 0, both.output
+    data = json.loads(both.stdout)["data"]
+    assert data["waiting_for"] == {"vega-web": other}
+    assert [(s["service"], s["outcome"]) for s in data["services"]] == [
+        ("vega-api", "waiting"),
+        ("vega-web", "waiting"),
+    ]
     assert _revisions() == 1
     assert boto3.client("ssm").describe_parameters()["Parameters"] == []
 
