@@ -130,6 +130,9 @@ def test_dry_run_shows_the_wait_step_and_does_not_wait(cli: Any, other: str) -> 
     assert envelope["changes"] == []
     assert envelope["data"]["waiting_for"] == {"vega-web": other}
     assert [s["outcome"] for s in envelope["data"]["services"]] == ["waiting"]
+    (step,) = envelope["data"]["steps"]  # the wait, as the engine planned it
+    assert (step["id"], step["uses"], step["status"]) == ("wait-other", "ecs.wait-other", "planned")
+    assert [c["action"] for c in step["changes"]] == ["wait"]
     # a service without a deployment in flight waits with it: the deploy is one plan, made after the wait
     both = cli("-o", "json", "deploy", "--tag", "v2-stable", "api", "web", "--wait-for-other", "--dry-run")
     assert both.exit_code == 0, both.output

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from vegaops.context import AppContext
     from vegaops.deploy.watch import WatchResult
     from vegaops.output.result import Result
-    from vegaops.runbook.engine import RunReport
+    from vegaops.runbook.engine import RunReport, StepReport
 
 WATCH = "watch"  # the id of the watch step of a deploy, a deploy watch and a rollback
 LOCK_SLACK = 300.0  # seconds a lock outlives --timeout (then a crashed deploy's lock expires)
@@ -94,7 +94,7 @@ class DeployPlan:
     resume: str
     undo: dict[str, str]
     locks: list[core.Lock]
-    waiting: dict[str, str] = field(default_factory=dict)  # a dry run: service -> the deployment it would wait for
+    wait: StepReport | None = None  # a dry run: the --wait-for-other gate, shown and not waited for
 
 
 def check_tag(ctx: AppContext, tag: str) -> None:
@@ -178,8 +178,9 @@ def plan_deploy(ctx: AppContext, o: DeployOptions, start: float) -> DeployPlan:
             raise preflight.another_deployment(it.service, flight)
         waits[it.service] = flight
     if waits:
-        if not wait_for_other(ctx, waits, o, start):  # a dry run: the wait is shown, the deploy planned after it
-            return DeployPlan(items, [], [], "", {}, [], waiting={s: str(f.get("id")) for s, f in waits.items()})
+        wait = wait_for_other(ctx, waits, o, start)
+        if wait.status == "planned":  # a dry run: the wait is shown, not waited for; the deploy is planned after it
+            return DeployPlan(items, [], [], "", {}, [], wait=wait)
         found = {**found, **preflight.services(ctx, list(waits))}  # the state after the wait
 
     for it in items:
@@ -408,14 +409,17 @@ def _release_left(ctx: AppContext, locks: list[core.Lock]) -> None:
 WAIT = "wait-other"  # the id of the --wait-for-other gate (the run "deploy-wait", before the deploy is planned)
 
 
-def wait_for_other(ctx: AppContext, flights: Mapping[str, Mapping[str, Any]], o: DeployOptions, start: float) -> bool:
+def wait_for_other(
+    ctx: AppContext, flights: Mapping[str, Mapping[str, Any]], o: DeployOptions, start: float
+) -> StepReport:
     """--wait-for-other: the ``ecs.wait-other`` gate through the engine (run ``deploy-wait``), waiting until each
     deployment in ``flights`` (service -> someone else's deployment in flight) has ended, before the deploy is
     planned from the state after it. ``--timeout`` counts from the command's ``start``.
 
-    True once waited. A dry run shows the gate and does not wait: False (the deploy cannot be planned before the
-    other deployment has ended: :func:`deploy` says so, exit 0). The wait timing out is exit 6 and Ctrl-C while
-    waiting exit 130, both with nothing changed; how the other deployment ended is not this command's verdict."""
+    The gate's report: ``done`` once waited, ``unchanged`` when every deployment had ended already, ``planned`` in
+    a dry run, which shows the gate and does not wait (the deploy cannot be planned before the other deployment
+    has ended: :func:`deploy` says so, exit 0). The wait timing out is exit 6 and Ctrl-C while waiting exit 130,
+    both with nothing changed; how the other deployment ended is not this command's verdict."""
     call = StepCall(
         WAIT,
         "ecs.wait-other",
@@ -436,15 +440,17 @@ def wait_for_other(ctx: AppContext, flights: Mapping[str, Mapping[str, Any]], o:
             hint=f"it continues; watch it with: {line('deploy', 'watch', *services)}, then deploy again",
         )
     report.raise_for_failure()  # the wait timed out (exit 6), or the step could not read the services
-    return not report.dry_run
+    wait = report.step(WAIT)
+    assert wait is not None
+    return wait
 
 
 # --- executing -----------------------------------------------------------------------------------
 def deploy(ctx: AppContext, o: DeployOptions) -> Result:
     start = ctx.clock.monotonic()  # --timeout counts from here: waits for others, the watch
     planned = plan_deploy(ctx, o, start)
-    if planned.waiting:
-        return _waiting_result(ctx, o, planned)
+    if planned.wait is not None:
+        return _waiting_result(ctx, o, planned.items, planned.wait)
     if ctx.options.dry_run:
         report = engine.execute(
             ctx, "deploy", planned.calls, then=planned.then, resume=planned.resume, undo=planned.undo
@@ -473,14 +479,15 @@ def deploy(ctx: AppContext, o: DeployOptions) -> Result:
     return _result(ctx, o, planned.items, start, report, planned=False, pruned=True)
 
 
-def _waiting_result(ctx: AppContext, o: DeployOptions, planned: DeployPlan) -> Result:
+def _waiting_result(ctx: AppContext, o: DeployOptions, items: list[Item], wait: StepReport) -> Result:
     """A dry run of ``--wait-for-other`` while another deployment is in flight: the wait was shown, not waited for.
     The whole deploy waits with it (services without a deployment in flight too): a deploy is one plan, made
     from the state after the wait, with one confirmation, so the dry run cannot show it before then."""
     from vegaops.output.result import Result
 
-    waits = ", ".join(f"{service} ({dep})" for service, dep in planned.waiting.items())
-    services = ", ".join(it.service for it in planned.items)
+    waiting = {c.target: str(c.detail.get("deployment")) for c in wait.changes}  # service -> deployment
+    waits = ", ".join(f"{service} ({dep})" for service, dep in waiting.items())
+    services = ", ".join(it.service for it in items)
     return Result(
         command=ctx.command,
         status="planned",
@@ -492,11 +499,12 @@ def _waiting_result(ctx: AppContext, o: DeployOptions, planned: DeployPlan) -> R
                     "service": it.service,
                     "tag": o.tag,
                     "outcome": "waiting",
-                    "waiting_for": planned.waiting.get(it.service),
+                    "waiting_for": waiting.get(it.service),
                 }
-                for it in planned.items
+                for it in items
             ],
-            "waiting_for": dict(planned.waiting),
+            "waiting_for": waiting,
+            "steps": [wait.to_dict()],  # the wait-other gate, as planned
         },
         message=f"plan: wait for the other deployment of {waits} to end; the deploy of {o.tag} to {services} is "
         "planned once it has ended (dry run, nothing was changed): run it without --dry-run to wait and deploy, or "
