@@ -654,6 +654,8 @@ class WaitForOther(Step[WaitOtherParams]):
             return outcome
         p = self.params
         targets: list[dict[str, Any]] = plan.state["targets"]
+        for t in targets:
+            ctx.output.info(f"{t['service']}: waiting for the other deployment {t['deployment_id']} to finish")
         watch = WatchParams(
             services=[t["service"] for t in targets],
             timeout=p.timeout,
