@@ -40,7 +40,7 @@ def report_error(
     report = getattr(error, "report", None)
     unavailable = error.exit_code == ExitCode.UNAVAILABLE
     if unavailable:
-        reports = list(ctx.shared.get("run_reports", [])) if ctx else []
+        reports: list[Any] = list(ctx.run_reports) if ctx else []
         if report is not None and not any(r is report for r in reports):
             reports.append(report)  # a run on another environment's context (image promote)
         error.hint = _what_changed(reports)

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from vegaops.aws.layer import Aws
     from vegaops.aws.optional import Enrichment
     from vegaops.prompter import Prompter
+    from vegaops.runbook.engine import RunReport
 
 
 @dataclass
@@ -46,8 +47,8 @@ class AppContext:
     prompter: Prompter | None = None
     command: str = "vegaops"
     interactive_override: bool | None = None  # tests drive scripted prompters as if on a terminal
-    # State the steps of one command share: AWS layer caches, the deploy live view's event sink, the watcher.
-    shared: dict[str, Any] = field(default_factory=dict)
+    # Every engine run of this command, in order: an error that ends the command says which changes they applied.
+    run_reports: list[RunReport] = field(default_factory=list)
     _config: ConfigFile | None = None
     _settings: Settings | None = None
     _clients: ClientFactory | None = None

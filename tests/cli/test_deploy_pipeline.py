@@ -183,3 +183,79 @@ def test_the_run_result_carries_the_failed_watch_and_records_it_after_the_failur
     with pytest.raises(engine.RunFailed) as info:  # run() is execute() that raises the failure
         engine.run(app_context, "t", calls[:1])
     assert int(info.value.exit_code) == 6
+
+
+def test_deploy_history_records_what_it_resolved_by_a_step(cli: Any, estate: dict[str, Any]) -> None:  # noqa: F811
+    # vega-api:1 is steady in the service and carries no outcome: history resolves it from ECS (succeeded)
+    arn = estate["ecs"].describe_task_definition(taskDefinition="vega-api:1")["taskDefinition"]["taskDefinitionArn"]
+    r = cli("--dry-run", "deploy", "history", "api")
+    assert r.exit_code == 0, r.output
+    assert "record (ecs.record-outcomes):" in r.stderr, r.stderr  # the write, shown as a plan
+    assert "record succeeded on vega-api:1 (resolved from ecs:DescribeServices)" in r.stderr
+    assert "vegaops:outcome" not in _tags(arn) and _journal("deploy-history") == []  # a dry run writes nothing
+    r = cli("-o", "json", "deploy", "history", "api")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["data"]["deployments"][0]["outcome"] == "succeeded"
+    assert _tags(arn)["vegaops:outcome"] == "succeeded"
+    (record,) = _journal("deploy-history")  # the write is journaled as the run's step
+    assert record["steps"] == [
+        {
+            "id": "record",
+            "status": "done",
+            "changes": ["record succeeded on vega-api:1 (resolved from ecs:DescribeServices)"],
+        }
+    ]
+    again = cli("deploy", "history", "api")  # recorded: nothing left to write, no engine run
+    assert again.exit_code == 0 and "ecs.record-outcomes" not in again.stderr, again.output
+    assert len(_journal("deploy-history")) == 1
+
+
+def test_a_denied_outcome_record_is_reported_and_not_journaled_as_written(
+    app_context: AppContext,
+    estate: dict[str, Any],  # noqa: F811
+) -> None:
+    from vegaops.pipeline.deploy import history
+
+    def deny(**_: Any) -> Any:
+        from botocore.awsrequest import AWSResponse
+
+        body = {
+            "Error": {"Code": "AccessDeniedException", "Message": "no"},
+            "ResponseMetadata": {"HTTPStatusCode": 400},
+        }
+        return AWSResponse("http://127.0.0.1/", 400, {}, None), body
+
+    app_context.aws.ecs.client.meta.events.register("before-call.ecs.TagResource", deny)
+    warnings: list[str] = []
+    app_context.enrichment.warn = warnings.append
+    result = history(app_context, "api", 10)
+    assert result.data["deployments"][0]["outcome"] == "succeeded"  # the answer is what ECS said
+    assert len(warnings) == 1 and "ecs:TagResource denied" in warnings[0]
+    assert _journal("deploy-history") == []  # nothing was written: the journal claims nothing
+
+
+def test_rollback_records_what_its_search_resolved_by_a_step(
+    cli: Any,
+    app_context: AppContext,
+    estate: dict[str, Any],  # noqa: F811
+) -> None:
+    from vegaops.pipeline.deploy import rollback
+
+    ecs = estate["ecs"]
+    spec = ecs.describe_task_definition(taskDefinition="vega-api:1")["taskDefinition"]
+    ecs.register_task_definition(family="vega-api", containerDefinitions=spec["containerDefinitions"])  # :2
+    ecs.update_service(cluster="vega-staging", service="vega-api", taskDefinition="vega-api:2")
+    # moto lists vega-api:1's deployment as ACTIVE and COMPLETED (it reached steady state): succeeded
+    one = ecs.describe_task_definition(taskDefinition="vega-api:1")["taskDefinition"]["taskDefinitionArn"]
+    line = "record succeeded on vega-api:1 (resolved from ecs:DescribeServices)"
+    plan = cli("--dry-run", "rollback", "api", "--to", "1")
+    assert plan.exit_code == 0, plan.output
+    assert f"settle-api (ecs.record-outcomes):\n  ~ {line}" in plan.stderr, plan.stderr
+    assert "vegaops:outcome" not in _tags(one)  # shown, not written
+    result = rollback(app_context, "api", 1, timeout=60, poll_interval=None)
+    assert result.exit_code == 0, result.errors
+    (record,) = _journal("rollback")
+    steps = {s["id"]: s for s in record["steps"]}
+    assert list(steps)[:3] == ["lock-api", "rollback", "settle-api"]
+    assert steps["settle-api"]["changes"] == [line]
+    assert _tags(one)["vegaops:outcome"] == "succeeded"

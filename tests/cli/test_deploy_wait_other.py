@@ -60,8 +60,7 @@ def _changed_nothing(ctx: AppContext) -> None:
 
 
 def _wait_report(ctx: AppContext) -> engine.RunReport:
-    reports: list[engine.RunReport] = ctx.shared.get("run_reports", [])
-    (report,) = [r for r in reports if r.step("wait-other") is not None]
+    (report,) = [r for r in ctx.run_reports if r.step("wait-other") is not None]
     return report
 
 
@@ -185,7 +184,7 @@ def test_the_wait_is_a_step_then_the_deploy_is_planned_after_it(app_context: App
     assert result.exit_code == 6 and row["outcome"] == vd.TIMED_OUT, result.errors
     assert "waiting for deployment" in result.errors[0]["message"]  # our watch's verdict, not the wait's
     assert 600 <= app_context.clock.monotonic() < 615
-    deploy_run = [r for r in app_context.shared["run_reports"] if r.step("deploy-web") is not None]
+    deploy_run = [r for r in app_context.run_reports if r.step("deploy-web") is not None]
     assert len(deploy_run) == 1 and deploy_run[0].step("wait-other") is None
 
 

@@ -1,6 +1,7 @@
 """Deploy outcomes over in-process moto: clones inherit no vegaops:* tag, unknown outcomes are resolved from
-ECS evidence only (and recorded), rollback never picks an unknown or failed revision, denied reads are
-reported in place. Errors are injected through botocore's own event hooks on the context's client."""
+ECS evidence only (the resolver only reads; the ``ecs.record-outcomes`` step records them), rollback never
+picks an unknown or failed revision, denied reads are reported in place. Errors are injected (and services
+answered) through botocore's own event hooks on the context's client."""
 
 from __future__ import annotations
 
@@ -78,6 +79,15 @@ def _response(parsed: dict[str, Any], status: int) -> tuple[Any, dict[str, Any]]
     return http, {**parsed, "ResponseMetadata": {"HTTPStatusCode": status, "HTTPHeaders": {}}}
 
 
+def _record(ctx: AppContext, svc: dict[str, Any], revisions: list[int]) -> engine.RunReport:
+    """Run the ``ecs.record-outcomes`` step for ``revisions`` through the engine, ECS describing ``svc``."""
+    from vegaops.steps.deploy import RecordOutcomes, RecordOutcomesParams
+
+    _answer(ctx, "DescribeServices", {"services": [svc], "failures": []})
+    params = RecordOutcomesParams("vega-api", [ARN.format(n) for n in revisions])
+    return engine.run(ctx, "record", [engine.single(RecordOutcomes, params)])
+
+
 def test_a_clone_never_inherits_vegaops_tags(app_context: AppContext, ecs: Any) -> None:
     _tag(ecs, 1, **{core.OUTCOME_KEY: "succeeded", core.DEPLOYMENT_KEY: "ecs-svc/old", core.TAG_KEY: "v1"})
     report = engine.run(
@@ -105,6 +115,13 @@ def test_unknown_outcome_is_resolved_from_events_and_recorded(app_context: AppCo
     assert (rows[2].outcome, rows[2].source) == ("rolled_back", "ecs:events")
     assert (rows[3].outcome, rows[3].source) == ("succeeded", "ecs:events")
     assert (rows[1].outcome, rows[1].source) == ("succeeded", "ecs:DescribeServices")  # runs, completed
+    assert _tags(ecs, 2)[core.OUTCOME_KEY] == "unknown"  # resolving only reads
+    report = _record(app_context, svc, [3, 2, 1])
+    assert [c.summary for c in report.steps[0].changes] == [
+        "record succeeded on vega-api:3 (resolved from ecs:events)",
+        "record rolled_back on vega-api:2 (resolved from ecs:events)",
+        "record succeeded on vega-api:1 (resolved from ecs:DescribeServices)",
+    ]
     assert _tags(ecs, 2)[core.OUTCOME_KEY] == "rolled_back"
     assert _tags(ecs, 2)[core.RESOLVED_KEY].startswith("ecs:events")
     assert _tags(ecs, 1)[core.OUTCOME_KEY] == "succeeded"
@@ -114,6 +131,7 @@ def test_no_evidence_stays_unknown_and_is_not_recorded(app_context: AppContext, 
     # killed before UpdateService answered: no deployment id, ECS lists nothing about :3
     rows = Resolver(app_context, "vega-api", _svc(1)).outcomes([ARN.format(3), ARN.format(2)])
     assert [r.outcome for r in rows] == ["unknown", "unknown"]
+    assert _record(app_context, _svc(1), [3, 2]).steps[0].status == "unchanged"
     assert core.OUTCOME_KEY not in _tags(ecs, 3)
 
 
@@ -124,6 +142,8 @@ def test_a_deployment_still_listed_is_not_settled(app_context: AppContext, ecs: 
     ]
     (row,) = Resolver(app_context, "vega-api", _svc(1, deployments)).outcomes([ARN.format(3)])
     assert (row.outcome, row.deployment_id) == ("rolling_back", "ecs-svc/333")
+    assert core.DEPLOYMENT_KEY not in _tags(ecs, 3)  # resolving only reads
+    _record(app_context, _svc(1, deployments), [3])
     assert _tags(ecs, 3)[core.DEPLOYMENT_KEY] == "ecs-svc/333"  # what was learnt is recorded, no outcome
     assert core.OUTCOME_KEY not in _tags(ecs, 3)
 
@@ -195,14 +215,14 @@ def test_rollback_never_picks_unknown_or_failed(app_context: AppContext, ecs: An
     assert "vega-api:2 rolled_back" in info.value.message and "vega-api:1 unknown" in info.value.message
     assert "--to REVISION" in str(info.value.hint)
     core.tag_outcome(app_context, ARN.format(1), "succeeded", "ecs-svc/111")  # (through the layer's cache)
-    assert rollback_target(app_context, "vega-api", _svc(3), None).endswith("vega-api:1")
+    assert rollback_target(app_context, "vega-api", _svc(3), None).arn.endswith("vega-api:1")
 
 
 def test_rollback_goes_older_than_the_running_revision(app_context: AppContext, ecs: Any) -> None:
     for rev in (1, 2, 3):
         _tag(ecs, rev, **{core.OUTCOME_KEY: "succeeded", core.DEPLOYMENT_KEY: f"ecs-svc/{rev}"})
     # right after a good deploy of :2 (while :3 exists, e.g. registered by an interrupted deploy)
-    assert rollback_target(app_context, "vega-api", _svc(2), None).endswith("vega-api:1")
+    assert rollback_target(app_context, "vega-api", _svc(2), None).arn.endswith("vega-api:1")
 
 
 def test_rollback_to_a_missing_revision_is_not_found(app_context: AppContext, ecs: Any) -> None:
@@ -234,7 +254,7 @@ def test_denied_reads_are_reported_in_the_row(app_context: AppContext, ecs: Any)
     assert rows[1].outcome == "succeeded"
     assert len(warnings) == 1 and "ecs:ListTagsForResource" in warnings[0]
     # rollback from :3 still works: :2 is known good
-    assert rollback_target(app_context, "vega-api", _svc(3), None).endswith("vega-api:2")
+    assert rollback_target(app_context, "vega-api", _svc(3), None).arn.endswith("vega-api:2")
 
 
 def test_tag_writes_denied_never_change_the_answer(app_context: AppContext, ecs: Any) -> None:
@@ -243,5 +263,6 @@ def test_tag_writes_denied_never_change_the_answer(app_context: AppContext, ecs:
     app_context.enrichment.warn = warnings.append
     (row,) = Resolver(app_context, "vega-api", _svc(1)).outcomes([ARN.format(1)])
     assert row.outcome == "succeeded"
+    assert _record(app_context, _svc(1), [1]).steps[0].status == "done"  # a record that failed: reported, left
     core.tag_outcome(app_context, ARN.format(1), "succeeded", "ecs-svc/1")
     assert len(warnings) == 1 and "ecs:TagResource denied" in warnings[0]

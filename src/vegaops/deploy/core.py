@@ -271,12 +271,12 @@ def audit(ctx: AppContext, record: dict[str, Any]) -> None:
         ctx.output.debug(f"audit record not written: {exc}")
 
 
-def tag_outcome(ctx: AppContext, task_definition: str, outcome: str, deployment_id: str | None) -> None:
-    """Record the verdict of ``deployment_id`` on its revision (enrichment: denied -> reported once)."""
+def tag_outcome(ctx: AppContext, task_definition: str, outcome: str, deployment_id: str | None) -> bool:
+    """Record the verdict of ``deployment_id`` on its revision (enrichment: denied -> reported once, False)."""
     tags = {OUTCOME_KEY: outcome, DEPLOYED_AT_KEY: ctx.clock.now().isoformat()}
     if deployment_id:
         tags[DEPLOYMENT_KEY] = deployment_id
-    _tag(ctx, task_definition, tags)
+    return _tag(ctx, task_definition, tags)
 
 
 def tag_deployment_started(ctx: AppContext, task_definition: str, deployment_id: str | None) -> None:
@@ -293,18 +293,26 @@ def _tag(
     task_definition: str,
     tags: dict[str, str],
     lost: str = "recording deploy outcomes on the task definition (deploy history, rollback)",
-) -> None:
-    """TagResource as enrichment: denied, unsupported or failing -> reported once, never the verdict."""
+) -> bool:
+    """TagResource as enrichment: denied, unsupported or failing -> reported once, never the verdict.
+    True when the tags were written."""
     from vegaops.aws.optional import FAILING
 
     if not task_definition:
-        return
+        return False
+    arn = task_definition
+
+    def write() -> bool:
+        ctx.aws.ecs.tag_resource(arn, tags)
+        return True
+
     try:
-        if not task_definition.startswith("arn:"):  # TagResource needs the ARN; the read is cached
-            task_definition = ctx.aws.ecs.describe_task_definition(task_definition).arn
-        ctx.enrichment.call("ecs:TagResource", lambda: ctx.aws.ecs.tag_resource(task_definition, tags), None, lost)
+        if not arn.startswith("arn:"):  # TagResource needs the ARN; the read is cached
+            arn = ctx.aws.ecs.describe_task_definition(arn).arn
+        return bool(ctx.enrichment.call("ecs:TagResource", write, False, lost))
     except Exception as exc:  # never let bookkeeping hide the verdict
         ctx.enrichment.record("ecs:TagResource", FAILING, lost, exc)
+        return False
 
 
 record_tags = _tag

@@ -14,9 +14,13 @@ deploy role that could not tag), what ECS still says about it:
    ``deployment stopped``.
 
 Nothing else counts: a revision nobody saw settle is ``unknown`` and stays so; unknown is never good.
-What is found is recorded on the revision (TagResource, enrichment: denied -> reported once, the
-answer does not change). Outcome tags that are copies of another revision's (written by vegaops
-versions whose clones inherited their parent's tags) are ignored.
+Outcome tags that are copies of another revision's (written by vegaops versions whose clones inherited
+their parent's tags) are ignored.
+
+Everything here only reads. What was resolved from ECS and is not on the revision yet is in each row's
+``unrecorded``; writing it (TagResource, enrichment: denied -> reported once, the answer does not change)
+is the ``ecs.record-outcomes`` step's, run through the engine, so a dry run shows it and the journal
+records it (``deploy``, ``rollback``, ``deploy watch`` and ``deploy history`` run it).
 """
 
 from __future__ import annotations
@@ -185,8 +189,8 @@ class Resolver:
         return None
 
     # --- the answer -------------------------------------------------------------------------
-    def outcomes(self, arns: list[str], record: bool = True) -> list[RevisionOutcome]:
-        """Outcomes of ``arns`` (one family, any order); unsettled ones resolved from ECS and recorded."""
+    def outcomes(self, arns: list[str]) -> list[RevisionOutcome]:
+        """Outcomes of ``arns`` (one family, any order); unsettled ones resolved from ECS (not recorded)."""
         rows: list[RevisionOutcome] = []
         for arn in arns:
             td, note = self.read(arn)
@@ -211,10 +215,10 @@ class Resolver:
         for r in rows:
             if r.td is None or r.settled:
                 continue
-            self._resolve(r, record)
+            self._resolve(r)
         return rows
 
-    def _resolve(self, r: RevisionOutcome, record: bool) -> None:
+    def _resolve(self, r: RevisionOutcome) -> None:
         found, dep_id = self._from_service(r.arn, r.deployment_id)
         learned_id = dep_id if dep_id and dep_id != r.deployment_id else None
         if dep_id:
@@ -232,8 +236,6 @@ class Resolver:
             r.unrecorded = self._tags(r)
         elif learned_id:
             r.unrecorded = self._tags(r, outcome=False)
-        if record:
-            record_resolved(self.ctx, r)
 
     def _tags(self, r: RevisionOutcome, outcome: bool = True) -> dict[str, str]:
         tags = {}
@@ -245,28 +247,40 @@ class Resolver:
         return tags
 
 
-def record_resolved(ctx: AppContext, r: RevisionOutcome) -> None:
-    """Write what was resolved from ECS about ``r`` on the revision (enrichment; never in a dry run)."""
-    if ctx.options.dry_run or not r.unrecorded:
-        return
-    core.record_tags(ctx, r.arn, r.unrecorded, "recording resolved deploy outcomes on task definitions")
+def record_resolved(ctx: AppContext, r: RevisionOutcome) -> bool:
+    """Write what was resolved from ECS about ``r`` on the revision (the ``ecs.record-outcomes`` step's apply):
+    True when written (denied or failing: reported once as an enrichment, False)."""
+    if not r.unrecorded:
+        return False
+    if not core.record_tags(ctx, r.arn, r.unrecorded, "recording resolved deploy outcomes on task definitions"):
+        return False
     r.unrecorded = {}
+    return True
 
 
-def settle(ctx: AppContext, service: str, svc: Mapping[str, Any], record: bool = True) -> list[RevisionOutcome]:
-    """Resolve (and record) the outcomes of the running revision and every newer one: what an interrupted
+def settle(ctx: AppContext, service: str, svc: Mapping[str, Any]) -> list[RevisionOutcome]:
+    """The outcomes of the running revision and every newer one, resolved from ECS: what an interrupted
     deploy left behind. Cheap: the family's revision list and the few newest revisions."""
     running = str(svc.get("taskDefinition", ""))
     if not running:
         return []
     current = revision_of(running) or 0
     arns = [a for a in ctx.aws.ecs.list_task_definitions(family_of(running)) if (revision_of(a) or 0) >= current]
-    return Resolver(ctx, service, svc).outcomes(arns[:10], record)
+    return Resolver(ctx, service, svc).outcomes(arns[:10])
+
+
+@dataclass(frozen=True)
+class RollbackTarget:
+    """Where a rollback goes, and the revisions whose outcomes the search resolved from ECS and are not
+    recorded yet (what the ``ecs.record-outcomes`` step after the rollback writes)."""
+
+    arn: str
+    resolved: tuple[str, ...] = ()
 
 
 def rollback_target(
     ctx: AppContext, service: str, svc: Mapping[str, Any], to_revision: int | None, explain: bool = True
-) -> str:
+) -> RollbackTarget:
     """``family:to_revision``, else the newest revision older than the running one whose deployment is
     known to have succeeded (recorded, or resolved from ECS now). Unknown or failed outcomes never qualify.
     """
@@ -288,7 +302,7 @@ def rollback_target(
             for skipped in rows[:i] if explain else []:  # say which newer revisions were passed over, and why
                 why = skipped.outcome + (f": {skipped.note}" if skipped.note else "")
                 ctx.output.warn(f"{service}: not rolling back to {family}:{skipped.revision} ({why})")
-            return row.td.arn
+            return RollbackTarget(row.td.arn, tuple(r.arn for r in rows if r.unrecorded))
     seen = ", ".join(f"{family}:{r.revision} {r.outcome}" + (f" ({r.note})" if r.note else "") for r in rows[:5])
     raise Refused(
         f"{service}: no revision older than {vd.short_td(current)} is known to have deployed successfully "
@@ -300,7 +314,9 @@ def rollback_target(
 ROLLBACK_WINDOW = 20  # older revisions considered for an automatic rollback target
 
 
-def _explicit_target(ctx: AppContext, service: str, svc: Mapping[str, Any], family: str, revision: int) -> str:
+def _explicit_target(
+    ctx: AppContext, service: str, svc: Mapping[str, Any], family: str, revision: int
+) -> RollbackTarget:
     from vegaops.aws.errors import error_code
 
     ecs = ctx.aws.ecs
@@ -318,4 +334,4 @@ def _explicit_target(ctx: AppContext, service: str, svc: Mapping[str, Any], fami
     running = str(svc.get("taskDefinition", ""))
     if not row.good and not (running == td.arn or _same(running, td.arn)):
         ctx.output.warn(f"{family}:{revision}: its last deployment outcome is {row.outcome}; rolling back as asked")
-    return td.arn
+    return RollbackTarget(td.arn, (td.arn,) if row.unrecorded else ())

@@ -211,10 +211,11 @@ def _autoscaling_table(scaling: dict[str, dict[str, Any]]) -> Any:
     )
 
 
-def history(ctx: AppContext, name: str, limit: int) -> Result:
+def history(ctx: AppContext, name: str, limit: int) -> tuple[Result, list[str]]:
     """Recent task definition revisions of the service and what became of their deployments: the outcome
-    vegaops recorded (tags), else resolved from ECS now (and recorded), else "unknown". A revision that
-    cannot be read says why in its row; the rest is still shown."""
+    vegaops recorded (tags), else resolved from ECS now, else "unknown". A revision that cannot be read says
+    why in its row; the rest is still shown. Reads only: also returns the revisions whose outcomes were
+    resolved from ECS and are not recorded yet (``vegaops.pipeline.deploy.history`` records them by a step)."""
     from vegaops.aws.ecs import family_of, revision_of
     from vegaops.deploy.core import selected
     from vegaops.deploy.outcomes import Resolver
@@ -243,7 +244,8 @@ def history(ctx: AppContext, name: str, limit: int) -> Result:
                 audit[vd.short_td(str(rec["task_definition"]))] = rec
     rows: list[dict[str, Any]] = []
     arns = ecs.list_task_definitions(family_of(running))[:limit]
-    for r in Resolver(ctx, service, svc).outcomes(arns):
+    resolved = Resolver(ctx, service, svc).outcomes(arns)
+    for r in resolved:
         td = r.td
         tags = td.tags if td else {}
         images = [_app_image(ctx, _key, td)] if td else []  # the deployed container's, not a sidecar's
@@ -292,7 +294,8 @@ def history(ctx: AppContext, name: str, limit: int) -> Result:
             for r in rows
         ],
     )
-    return Result(command=ctx.command, data={"service": service, "deployments": rows}, views=[table])
+    unrecorded = [r.arn for r in resolved if r.unrecorded]
+    return Result(command=ctx.command, data={"service": service, "deployments": rows}, views=[table]), unrecorded
 
 
 def prune_revisions(ctx: AppContext, service: str, keep: int, family: str) -> list[str]:
@@ -322,5 +325,5 @@ def prunable(ctx: AppContext, service: str, keep: int, family: str) -> list[str]
     running = str(svc.get("taskDefinition"))
     protected = {vd.short_td(running), *(vd.short_td(str(d.get("taskDefinition"))) for d in svc.get("deployments", []))}
     with contextlib.suppress(VegaopsError):
-        protected.add(vd.short_td(rollback_target(ctx, service, svc, None, explain=False)))
+        protected.add(vd.short_td(rollback_target(ctx, service, svc, None, explain=False).arn))
     return [arn for arn in arns[keep:] if vd.short_td(arn) not in protected]

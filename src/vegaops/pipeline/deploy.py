@@ -836,6 +836,13 @@ def rollback(
             literal=True,
         ),
         StepCall("rollback", "ecs.rollback", {"service": service, "to_revision": to_revision}, literal=True),
+        # what the revision the service leaves became, and the outcomes the search for a known-good revision
+        # resolved from ECS (planned before the rollback moves the service: what ECS said then)
+        StepCall(
+            f"settle-{key}",
+            "ecs.record-outcomes",
+            {"service": service, "revisions": "${steps.rollback.revisions_to_record}"},
+        ),
         *watch,
         *[
             dataclasses.replace(
@@ -864,7 +871,7 @@ def rollback(
             command=ctx.command,
             status="planned" if report.changes else "unchanged",
             changes=report.changes,
-            data={"service": service, **_plain(out)},
+            data={"service": service, **_plain({k: v for k, v in out.items() if k != "revisions_to_record"})},
             message="; ".join(back.notes) or f"plan: roll back {service}",
         )
     it = Item(key, service, previous=str(out.get("previous_task_definition")))
@@ -881,6 +888,21 @@ def rollback(
 
 def _plain(d: dict[str, Any]) -> dict[str, Any]:
     return {k: (v if isinstance(v, str | int | float | bool | type(None)) else str(v)) for k, v in d.items()}
+
+
+# --- deploy history -------------------------------------------------------------------------------
+def history(ctx: AppContext, name: str, limit: int) -> Result:
+    """``vegaops deploy history SERVICE``: the revisions and their outcomes (``deploy/status.py`` reads them);
+    outcomes resolved from ECS that are not on their revisions yet are recorded by the ``ecs.record-outcomes``
+    step, so a dry run shows the writes and the journal records them (asked about nowhere: bookkeeping)."""
+    from vegaops.deploy.status import history as read_history
+
+    result, unrecorded = read_history(ctx, name, limit)
+    if unrecorded:
+        service = str(result.data["service"])
+        record = StepCall("record", "ecs.record-outcomes", {"service": service, "revisions": unrecorded}, literal=True)
+        engine.execute(ctx, "deploy-history", [record])
+    return result
 
 
 # --- deploy unlock --------------------------------------------------------------------------------
@@ -914,4 +936,4 @@ def unlock(ctx: AppContext, name: str) -> Result:
     )
 
 
-__all__ = ["DeployOptions", "deploy", "plan_deploy", "rollback", "unlock", "watch_command"]
+__all__ = ["DeployOptions", "deploy", "history", "plan_deploy", "rollback", "unlock", "watch_command"]

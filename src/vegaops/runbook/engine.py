@@ -303,7 +303,7 @@ def execute(
     check_calls(calls, variables)  # every value known now is checked before the first step plans
     report = RunReport([StepReport(c.id, c.uses, contingent=c.contingent) for c in calls], dry_run)
     # Every run of this command, so an error that ends it can say which steps were applied.
-    ctx.shared.setdefault("run_reports", []).append(report)
+    ctx.run_reports.append(report)
     report.resume = resume or f"{command_prefix(ctx)} runbook run {name}"
     report.undo = dict(undo or {})
     planned: dict[str, dict[str, Any]] = {}

@@ -5,8 +5,10 @@
   held by a live, unexpired deploy refuses (exit 8); an expired one, or one whose process is gone, is taken
   over. Empty plan when this deploy holds it already. Outputs ``lock`` (its name) and ``holder``.
 - ``deploy.unlock``: remove a service's deploy lock whoever holds it (after a crashed deploy).
-- ``ecs.record-outcomes``: before a deploy moves a service, what earlier (maybe interrupted) deploys became,
-  resolved from ECS and recorded on their revisions (a revision steady in the service succeeded).
+- ``ecs.record-outcomes``: what earlier (maybe interrupted) deploys became, resolved from ECS and recorded on
+  their revisions (a revision steady in the service succeeded): the running revision and newer ones (before a
+  deploy moves the service), or the ``revisions`` given (those a rollback's search or ``deploy history``
+  resolved). The only writer of resolved outcomes: ``vegaops.deploy.outcomes`` only reads.
 - ``ecs.tag-outcome``: record a deployment's final verdict on its task definition (TagResource; enrichment:
   denied or unsupported is reported once, never the verdict). Empty plan when it is recorded already, or when
   the deployment has no final verdict.
@@ -207,8 +209,8 @@ class TagOutcome(Step[TagOutcomeParams]):
         if plan.empty:
             return outcome
         p = self.params
-        core.tag_outcome(ctx, p.task_definition, str(plan.outputs["outcome"]), p.deployment_id)
-        outcome.changes.extend(plan.changes)
+        if core.tag_outcome(ctx, p.task_definition, str(plan.outputs["outcome"]), p.deployment_id):
+            outcome.changes.extend(plan.changes)  # denied or failing: reported once, and not listed as written
         return outcome
 
 
@@ -276,13 +278,16 @@ class PruneRevisions(Step[PruneParams]):
 @dataclass
 class RecordOutcomesParams:
     service: str  # a service key from vegaops.toml or an ECS service name
+    # the revisions to resolve and record (ARNs or family:revision); None: the running one and every newer one
+    revisions: list[str] | None = None
 
 
 class RecordOutcomes(Step[RecordOutcomesParams]):
-    """What earlier (maybe interrupted) deploys of the service became, resolved from ECS (the running revision
-    and every newer one) and recorded on their revisions, before this deploy moves the service: a revision
-    steady in the service succeeded and may be a rollback target later. Reading or writing failing never
-    blocks a deploy: reported, left."""
+    """What earlier (maybe interrupted) deploys of the service became, resolved from ECS and recorded on their
+    revisions: by default the running revision and every newer one, before a deploy moves the service (a
+    revision steady in the service succeeded and may be a rollback target later); or the ``revisions`` given.
+    The plan is what ECS says now and is not on the revisions yet, so it is empty once recorded. Reading or
+    writing failing never blocks a deploy: reported, left."""
 
     id: ClassVar[str] = "ecs.record-outcomes"
     Params = RecordOutcomesParams
@@ -291,13 +296,22 @@ class RecordOutcomes(Step[RecordOutcomesParams]):
     description = "record what earlier deploys of the service became (resolved from ECS)"
 
     def plan(self, ctx: AppContext) -> Plan:
-        from vegaops.deploy.outcomes import settle
-        from vegaops.deploy.preflight import services
+        from vegaops.deploy.outcomes import Resolver, settle
+        from vegaops.deploy.preflight import PLAN_CACHE_S
 
         service = core.service_name(ctx, self.params.service)
+        revisions = self.params.revisions
         plan = Plan(step=self.id)
+        if revisions is not None and not revisions:
+            return plan
         try:
-            rows = settle(ctx, service, services(ctx, [service])[service], record=False)
+            cluster = ctx.settings.require_cluster()
+            found, _missing = ctx.aws.ecs.describe_services(cluster, [service], max_age=PLAN_CACHE_S)
+            svc = found.get(service)
+            if svc is None:
+                plan.notes.append(f"service {service} not found in cluster {cluster}: nothing to record")
+                return plan
+            rows = settle(ctx, service, svc) if revisions is None else Resolver(ctx, service, svc).outcomes(revisions)
         except Exception as exc:  # bookkeeping about the past never blocks a deploy
             ctx.output.warn(f"{service}: earlier deploy outcomes not resolved: {' '.join(str(exc).split())[:200]}")
             return plan
@@ -322,9 +336,10 @@ class RecordOutcomes(Step[RecordOutcomesParams]):
         outcome = Outcome()
         for r, change in zip(plan.state.get("rows", []), plan.changes, strict=True):
             try:
-                record_resolved(ctx, r)
+                written = record_resolved(ctx, r)  # denied or failing: reported once by the enrichment
             except Exception as exc:  # bookkeeping about the past never blocks a deploy
                 ctx.output.warn(f"{vd.short_td(r.arn)}: outcome not recorded: {' '.join(str(exc).split())[:200]}")
                 continue
-            outcome.changes.append(change)
+            if written:  # the run's report and the journal list only what was written
+                outcome.changes.append(change)
         return outcome

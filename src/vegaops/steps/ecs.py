@@ -7,7 +7,8 @@
   ``previous_task_definition``, ``registered``.
 - ``ecs.deploy``: UpdateService to a task definition (or force a new deployment). Preflight: the
   service exists and is ACTIVE, no other deployment in progress (exit 8). Empty plan when the
-  service already runs it. Outputs ``deployment_id``.
+  service already runs it. Outputs ``deployment_id``. What the revision it replaces became is recorded by
+  an ``ecs.record-outcomes`` step before it (``deploy`` and the shipped runbooks have one).
 - ``ecs.watch``: a gate: watch deployments until they settle; the outcome carries the verdicts (a
   ``WatchResult``) and is a failure (exit 5, 6, 7, 8) when one did not succeed.
 - ``ecs.rollback-on-failure``: stop a deployment whose tasks keep failing with a rollback; a contingency
@@ -15,6 +16,9 @@
 - ``ecs.rollback``: deploy the newest revision older than the running one whose deployment is known to
   have succeeded (recorded, or resolved from ECS: ``deploy/outcomes.py``), or ``to_revision``. Unknown
   and failed outcomes never qualify; none known-good is exit 8, nothing older or a missing revision 3.
+  Outputs ``revisions_to_record``: the revision it moves the service off and those whose outcomes the search
+  resolved from ECS, for an ``ecs.record-outcomes`` step after it (``rollback`` and the shipped runbook have
+  one; that step resolves them again and writes only what is not recorded yet).
 """
 
 from __future__ import annotations
@@ -203,7 +207,6 @@ class DeployService(Step[DeployParams]):
             )
         )
         plan.state["force"] = same
-        plan.state["svc"] = svc
         return plan
 
     def apply(self, ctx: AppContext, plan: Plan) -> Outcome:
@@ -211,7 +214,6 @@ class DeployService(Step[DeployParams]):
         if plan.empty:
             return outcome
         service = plan.state["service"]
-        settle_current(ctx, service, plan.state.get("svc") or {})
         updated = ctx.aws.ecs.update_service(
             ctx.settings.require_cluster(),
             service,
@@ -230,22 +232,6 @@ def _records(task_definition: str) -> str:
         f"tags on {vd.short_td(task_definition)}: {core.DEPLOYMENT_KEY} (as UpdateService answers), "
         f"{core.OUTCOME_KEY} (at the verdict)"
     )
-
-
-def settle_current(ctx: AppContext, service: str, svc: Mapping[str, Any]) -> None:
-    """Before moving a service off its revision: record what that revision's deployment became (a service
-    steady on it = succeeded, resolved from ECS), so that it can be a rollback target later."""
-    from vegaops.deploy.outcomes import Resolver
-
-    current = str(svc.get("taskDefinition", ""))
-    if not current:
-        return
-    try:
-        Resolver(ctx, service, svc).outcomes([current])
-    except Exception as exc:  # bookkeeping about the past never blocks a deploy
-        ctx.output.warn(
-            f"{service}: outcome of {vd.short_td(current)} not recorded: {' '.join(str(exc).split())[:200]}"
-        )
 
 
 def _same_td(a: str, b: str) -> bool:
@@ -540,7 +526,9 @@ class RollbackParams:
 class RollbackService(Step[RollbackParams]):
     id: ClassVar[str] = "ecs.rollback"
     Params = RollbackParams
-    outputs = ("deployment_id", "task_definition", "previous_task_definition")
+    # revisions_to_record: the revision the service moves off and those whose outcomes the target search resolved
+    # from ECS and are not recorded yet: what an ``ecs.record-outcomes`` step after this one records
+    outputs = ("deployment_id", "task_definition", "previous_task_definition", "revisions_to_record")
     description = "redeploy the newest known-good revision older than the running one (or a given revision)"
 
     def plan(self, ctx: AppContext) -> Plan:
@@ -548,11 +536,16 @@ class RollbackService(Step[RollbackParams]):
         svc = describe_service(ctx, service)
         refuse_controller(svc, service)  # CODE_DEPLOY / EXTERNAL: exit 2 before any change
         current = str(svc["taskDefinition"])
-        target = rollback_target(ctx, service, svc, self.params.to_revision)
+        found = rollback_target(ctx, service, svc, self.params.to_revision)
+        target = found.arn
         plan = Plan(
             step=self.id,
-            outputs={"task_definition": target, "previous_task_definition": current},
-            state={"service": service, "svc": svc},
+            outputs={
+                "task_definition": target,
+                "previous_task_definition": current,
+                "revisions_to_record": list(dict.fromkeys([current, *found.resolved])),
+            },
+            state={"service": service},
         )
         if _same_td(current, target):
             plan.notes.append(f"{service} already runs {vd.short_td(target)}")
@@ -582,7 +575,6 @@ class RollbackService(Step[RollbackParams]):
         if plan.empty:
             return outcome
         target = plan.outputs["task_definition"]
-        settle_current(ctx, plan.state["service"], plan.state.get("svc") or {})
         updated = ctx.aws.ecs.update_service(
             ctx.settings.require_cluster(), plan.state["service"], task_definition=target
         )
