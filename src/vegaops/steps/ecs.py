@@ -1,4 +1,5 @@
-"""ECS steps: ``ecs.register``, ``ecs.deploy``, ``ecs.watch``, ``ecs.rollback-on-failure`` and ``ecs.rollback``.
+"""ECS steps: ``ecs.register``, ``ecs.deploy``, ``ecs.watch``, ``ecs.rollback-on-failure``, ``ecs.rollback`` and
+``ecs.wait-other``.
 
 - ``ecs.register``: a new task definition revision cloned from the service's live one with only the
   chosen container's image changed (tagged with the release tag and the deployer). Empty plan when
@@ -19,6 +20,8 @@
   Outputs ``revisions_to_record``: the revision it moves the service off and those whose outcomes the search
   resolved from ECS, for an ``ecs.record-outcomes`` step after it (``rollback`` and the shipped runbook have
   one; that step resolves them again and writes only what is not recorded yet).
+- ``ecs.wait-other``: a gate: wait until someone else's deployments in flight have ended (``deploy
+  --wait-for-other``, before the deploy is planned); only the wait timing out fails it (exit 6).
 """
 
 from __future__ import annotations
