@@ -421,3 +421,13 @@ def test_enrichment_failures_never_change_the_verdict_and_are_said_once() -> Non
     assert len(said) == 2, said
     assert "(ecs:ListTasks denied; grant ecs:ListTasks" in said[0]
     assert "(ecs:ListServiceDeployments still failing" in said[1]
+
+
+def test_the_watch_rolls_back_only_through_the_engines_step() -> None:
+    # --rollback-on-failure without the engine's ecs.rollback-on-failure contingency: no second way to roll back
+    clock = _clock()
+    ecs = ScriptedEcs(clock, ["api"], running_at=10, done_at=20, failing=True)
+    tracked = [Tracked(Target("api", "ecs-svc/api", TD_NEW, TD_OLD))]
+    options = watch.WatchOptions(timeout=60, rollback_on_failure=True)
+    with pytest.raises(ValueError, match=r"ecs\.rollback-on-failure"):
+        Watcher(ecs, "vega", clock, tracked, options=options)  # type: ignore[arg-type]

@@ -38,7 +38,6 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from vegaops.aws.optional import FAILING, UNSUPPORTED, Enrichment
-from vegaops.deploy import autorollback
 from vegaops.deploy import strategy as st
 from vegaops.deploy import verdict as vd
 from vegaops.deploy.autorollback import RollbackStart
@@ -65,8 +64,8 @@ _NOTHING = object()  # an enrichment call that gave nothing (skipped)
 PROGRESS_STALE = 3 * st.BAKE_SD_EVERY  # a service deployment read older than this is not used for the verdict
 
 Emit = Callable[[dict[str, Any]], None]
-# --rollback-on-failure: start the rollback of this target's deployment (through the engine's
-# ecs.rollback-on-failure step in a deploy; directly otherwise)
+# --rollback-on-failure: start the rollback of this target's deployment: the engine's ecs.rollback-on-failure
+# step (a contingency of the run), the only way the watch changes anything
 Rollback = Callable[[Target], RollbackStart]
 Tick = Callable[[float], None]  # seconds since the watch started
 LogTail = Callable[[str, dict[str, Any]], list[str]]  # (task definition, task) -> last log lines
@@ -138,6 +137,8 @@ class Watcher:
         tick: Tick | None = None,
         rollback: Rollback | None = None,
     ) -> None:
+        if options is not None and options.rollback_on_failure and rollback is None:
+            raise ValueError("rollback_on_failure needs rollback: the engine's ecs.rollback-on-failure step")
         self.rollback = rollback
         self.log_tail = log_tail
         self.enrichment = enrichment if enrichment is not None else Enrichment()
@@ -580,14 +581,8 @@ class Watcher:
         """--rollback-on-failure: stop our deployment with a rollback instead of waiting for the breaker.
         True when a rollback was started (by us, or already by ECS)."""
         t.stopped_by_us = True
-        if self.rollback is not None:
-            started = self.rollback(t.target)
-        else:
-            arn = autorollback.active_deployment(self._list_service_deployments(t))
-            target = t.target
-            started = autorollback.start(
-                self.ecs, self.cluster, target.service, target.previous_task_definition, arn, self.enrichment
-            )
+        assert self.rollback is not None  # rollback_on_failure is refused without it (__init__)
+        started = self.rollback(t.target)
         self.emit(started.event(t.target.service, t.verdict.failing))
         return started.started
 

@@ -352,7 +352,8 @@ class WatchDeployments(Step[WatchParams]):
 
 def _rollback_through(ctx: AppContext, watch: Step[Any]) -> Rollback | None:
     """The watch's automatic rollback as a step of the run (``ecs.rollback-on-failure``): planned, shown,
-    applied and journaled by the engine. A watch applied outside the engine rolls back directly."""
+    applied and journaled by the engine, the only way a watch rolls back (applied outside the engine, where there
+    is no contingency, the watcher refuses ``rollback_on_failure``)."""
     contingency = watch.contingency
     if contingency is None:
         return None
