@@ -35,7 +35,8 @@ def report_error(
     output = ctx.output if ctx else Output("json" if _wants_json(argv) else "human")
     command = ctx.command if ctx else "vegaops"
     error.message = _one_line(error.message)
-    error.hint = _one_line(error.hint) if error.hint else _default_hint(error, command, ctx)
+    hint = error.hint or _default_hint(error, command, ctx)  # a default hint may quote the user's values too
+    error.hint = _one_line(hint) if hint else None
     data = None
     report = getattr(error, "report", None)
     unavailable = error.exit_code == ExitCode.UNAVAILABLE

@@ -6,6 +6,7 @@ import io
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -172,3 +173,13 @@ def test_one_line_escapes_control_characters() -> None:
     assert _one_line("env.a\nb: no such environment") == "env.a\\nb: no such environment"
     assert _one_line("x\x1b[31my") == "x\\x1b[31my"
     assert _one_line("plain ünïcødé") == "plain ünïcødé"
+
+
+def test_a_default_hint_quoting_a_users_value_stays_one_line(cli: Any) -> None:
+    # found by the hostile command-line fuzz: the usage error's default hint ("see vegaops --env ... --help")
+    # quoted an --env holding a newline, and the error took three lines
+    r = cli("--env", "a\nb\x1b[31m", "secret", "export", "-f", "yaml")
+    assert r.exit_code == 2, r.output
+    lines = r.stderr.splitlines()
+    assert len(lines) == 2 and lines[0].startswith("error: ") and lines[1].startswith("hint: "), lines
+    assert "a\\nb\\x1b[31m" in lines[1]
