@@ -190,12 +190,20 @@ def test_lock_contention_is_exit_8(cli: Any, sbx: Handle) -> None:
     assert cli("--env", "sandbox", "deploy", "--tag", "v1.2.3-stable", "worker").exit_code == 0
 
 
+def recorded(h: Handle, td: str) -> tuple[str | None, str | None]:
+    """(vegaops:outcome, vegaops:outcome-from) on the revision: what a watch recorded has no -from."""
+    got = ecs(h).describe_task_definition(taskDefinition=td, include=["TAGS"]).get("tags", [])
+    tags = {t["key"]: t["value"] for t in got}
+    return tags.get("vegaops:outcome"), tags.get("vegaops:outcome-from")
+
+
 def test_release_and_rollback_runbooks(cli: Any, sbx: Handle) -> None:
     plan = cli("--env", "sandbox", "runbook", "plan", "release", "--var", "tag=v1.2.3-stable")
     assert plan.exit_code == 0, plan.output
     r = cli("--env", "sandbox", "runbook", "run", "release", "--var", "tag=v1.2.4-crash")
     assert r.exit_code == 5, r.output  # the release runbook's watch tells the truth too
     assert service_td(sbx, "vega-api") == "vega-api:1"
+    assert recorded(sbx, "vega-api:2") == ("rolled_back", None)  # its watch's verdict, recorded after it failed
     ok = cli("--env", "sandbox", "runbook", "run", "release", "--var", "tag=v1.2.3-stable")
     assert ok.exit_code == 0, ok.output
     assert {service_td(sbx, s) for s in ("vega-api", "vega-worker", "vega-llm-proxy")} == {
@@ -203,6 +211,8 @@ def test_release_and_rollback_runbooks(cli: Any, sbx: Handle) -> None:
         "vega-worker:3",
         "vega-llm-proxy:3",
     }
+    assert {recorded(sbx, f"{s}:3") for s in ("vega-api", "vega-worker", "vega-llm-proxy")} == {("succeeded", None)}
     back = cli("--env", "sandbox", "runbook", "run", "rollback", "--var", "service=vega-api")
     assert back.exit_code == 0, back.output
     assert service_td(sbx, "vega-api") == "vega-api:1"  # :2 was rolled back by the breaker: skipped
+    assert recorded(sbx, "vega-api:1")[0] == "succeeded"  # the rollback's verdict

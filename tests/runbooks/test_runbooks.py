@@ -198,3 +198,35 @@ def test_when_skips_a_step_unless_it_is_set(
 def test_when_must_be_a_string_or_bool() -> None:
     with pytest.raises(RunbookError, match=r"steps\[0\] \(maybe\)\.when"):
         parse(WHEN.replace('when = "${vars.flag}"', "when = 3"), None, "when")
+
+
+ALWAYS = """
+[[steps]]
+id = "first"
+uses = "ssm.put"
+with = { name = "first", value = "set" }
+
+[[steps]]
+id = "record"
+uses = "ssm.put"
+always = true
+with = { name = "record", value = "set" }
+"""
+
+
+def test_always_is_read_from_the_runbook() -> None:
+    book = parse(ALWAYS, None, "always")
+    assert [s.always for s in book.steps] == [False, True]
+    with pytest.raises(RunbookError, match=r"steps\[1\] \(record\)\.always: expected true or false"):
+        parse(ALWAYS.replace("always = true", 'always = "yes"'), None, "always")
+
+
+def test_the_shipped_runbooks_record_their_verdicts_even_after_a_failed_watch() -> None:
+    from vegaops.runbook.model import load
+
+    for name, records in (("release", 3), ("rollback", 1)):
+        book = load(name, Path.cwd(), None)
+        tagging = [s for s in book.steps if s.uses == "ecs.tag-outcome"]
+        assert len(tagging) == records and all(s.always for s in tagging), name
+        watch = next(i for i, s in enumerate(book.steps) if s.uses == "ecs.watch")
+        assert all(book.steps.index(s) > watch for s in tagging), name  # after the watch they record

@@ -18,7 +18,7 @@ from vegaops.steps.registry import STEPS, get_step
 
 TOP_KEYS = ("name", "description", "vars", "steps")
 VAR_KEYS = ("default", "description", "required", "sensitive")
-STEP_KEYS = ("id", "uses", "with", "description", "when")
+STEP_KEYS = ("id", "uses", "with", "description", "when", "always")
 ENV_REFS = (*ENV_KEYS, "name")
 
 
@@ -235,6 +235,13 @@ def parse(text: str, path: Path | None, name: str | None = None) -> Runbook:
                 )
             for ref in references(when):
                 _check_ref(ref, book, seen, index, fail, f"{where}.when")
+        always = step.get("always", False)
+        if not isinstance(always, bool):
+            raise fail(
+                f"{where}.always",
+                f"expected true or false, got {always!r}",
+                "always = true applies the step even after an earlier step failed (recording what the run became)",
+            )
         book.steps.append(
             StepCall(
                 step_id,
@@ -242,6 +249,7 @@ def parse(text: str, path: Path | None, name: str | None = None) -> Runbook:
                 params,
                 str(step.get("description", "")),
                 when=None if when is None else str(when).lower() if isinstance(when, bool) else when,
+                always=always,
             )
         )
     return book

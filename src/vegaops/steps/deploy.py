@@ -164,7 +164,7 @@ class UnlockService(Step[UnlockParams]):
 # --- ecs.tag-outcome ------------------------------------------------------------------------
 @dataclass
 class TagOutcomeParams:
-    service: str  # the ECS service name
+    service: str  # the ECS service name (or its key in vegaops.toml)
     task_definition: str  # the revision the deployment deployed
     deployment_id: str | None = None
     outcomes: dict[str, str] = field(default_factory=dict)  # service -> final outcome (``ecs.watch``'s ``final``)
@@ -179,7 +179,8 @@ class TagOutcome(Step[TagOutcomeParams]):
 
     def plan(self, ctx: AppContext) -> Plan:
         p = self.params
-        outcome = p.outcomes.get(p.service)
+        # ``final`` is keyed by ECS service name; a runbook may name the service by its vegaops.toml key
+        outcome = p.outcomes.get(p.service) or p.outcomes.get(core.service_name(ctx, p.service))
         plan = Plan(step=self.id, outputs={"outcome": outcome})
         if outcome not in vd.FINAL or outcome == vd.REACHED or not p.task_definition:  # reached: ECS goes on
             plan.notes.append(f"{p.service}: no final verdict to record")
