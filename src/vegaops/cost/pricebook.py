@@ -17,9 +17,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from vegaops.cost.prices import TABLE
+
+if TYPE_CHECKING:
+    from mypy_boto3_pricing.type_defs import FilterTypeDef
 
 CACHE_TTL_S = 7 * 24 * 3600.0
 # Fargate Spot is priced by spare capacity; where no Spot price is known the table assumes AWS's "up to 70% off".
@@ -30,8 +33,8 @@ SHIPPED = "table"
 # The Price List's location names (its regionCode filter is used; these only label output).
 _REGION_PREFIX = re.compile(r"^[A-Z]{2,4}\d?-")
 
-Filters = list[dict[str, str]]
-Fetch = Callable[[str, Filters], Iterable[str] | None]  # PriceList JSON documents; None: not readable
+Filters: TypeAlias = "list[FilterTypeDef]"  # GetProducts' own filter type: mypy checks the request
+Fetch: TypeAlias = "Callable[[str, Filters], Iterable[str] | None]"  # PriceList JSON documents; None: not readable
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,7 @@ class Price:
     estimated: bool = False  # derived, not a published figure (Spot from the on-demand rate)
 
 
-def _term(field_name: str, value: str) -> dict[str, str]:
+def _term(field_name: str, value: str) -> FilterTypeDef:
     return {"Type": "TERM_MATCH", "Field": field_name, "Value": value}
 
 

@@ -26,7 +26,7 @@ def price_book(ctx: AppContext) -> PriceBook:
     def fetch(service_code: str, filters: Filters) -> Iterable[str] | None:
         def read() -> list[str]:
             paginator = ctx.aws.pricing.get_paginator("get_products")
-            pages = paginator.paginate(ServiceCode=service_code, Filters=filters, FormatVersion="aws_v1")  # type: ignore[arg-type]
+            pages = paginator.paginate(ServiceCode=service_code, Filters=filters, FormatVersion="aws_v1")
             return [doc for page in pages for doc in page.get("PriceList", [])]
 
         return ctx.enrichment.call(

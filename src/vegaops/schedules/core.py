@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
+    from mypy_boto3_events.type_defs import TargetTypeDef
+    from mypy_boto3_scheduler.type_defs import FlexibleTimeWindowTypeDef, UpdateScheduleInputTypeDef
+    from mypy_boto3_scheduler.type_defs import TargetTypeDef as ScheduleTargetTypeDef
+
     from vegaops.context import AppContext
 
 SCHEDULER = "scheduler"
@@ -197,29 +201,39 @@ def retarget(ctx: AppContext, item: Scheduled, task_definition: str) -> None:
         full = item.raw
         target = dict(full["Target"])
         target["EcsParameters"] = {**(target.get("EcsParameters") or {}), "TaskDefinitionArn": task_definition}
-        kwargs: dict[str, Any] = {
+        # UpdateSchedule replaces the whole schedule: everything GetSchedule said is sent back, only the target's
+        # task definition changes (the request's own TypedDict: mypy checks every key)
+        off: FlexibleTimeWindowTypeDef = {"Mode": "OFF"}
+        window: FlexibleTimeWindowTypeDef = full.get("FlexibleTimeWindow") or off
+        request: UpdateScheduleInputTypeDef = {
             "Name": full["Name"],
             "GroupName": full.get("GroupName") or "default",
             "ScheduleExpression": full["ScheduleExpression"],
-            "FlexibleTimeWindow": full.get("FlexibleTimeWindow") or {"Mode": "OFF"},
-            "Target": target,
+            "FlexibleTimeWindow": window,
+            "Target": cast("ScheduleTargetTypeDef", target),
         }
-        for key in (
-            "ScheduleExpressionTimezone",
-            "StartDate",
-            "EndDate",
-            "Description",
-            "State",
-            "KmsKeyArn",
-            "ActionAfterCompletion",
-        ):
-            if full.get(key) is not None:
-                kwargs[key] = full[key]
-        ctx.aws.scheduler.update_schedule(**kwargs)
+        if full.get("ScheduleExpressionTimezone") is not None:
+            request["ScheduleExpressionTimezone"] = full["ScheduleExpressionTimezone"]
+        if full.get("StartDate") is not None:
+            request["StartDate"] = full["StartDate"]
+        if full.get("EndDate") is not None:
+            request["EndDate"] = full["EndDate"]
+        if full.get("Description") is not None:
+            request["Description"] = full["Description"]
+        if full.get("State") is not None:
+            request["State"] = full["State"]
+        if full.get("KmsKeyArn") is not None:
+            request["KmsKeyArn"] = full["KmsKeyArn"]
+        if full.get("ActionAfterCompletion") is not None:
+            request["ActionAfterCompletion"] = full["ActionAfterCompletion"]
+        ctx.aws.scheduler.update_schedule(**request)
         return
     target = dict(item.raw)
     target["EcsParameters"] = {**(target.get("EcsParameters") or {}), "TaskDefinitionArn": task_definition}
-    answer = ctx.aws.events.put_targets(Rule=item.name, EventBusName=item.group, Targets=[target])  # type: ignore[list-item]
+    # the rule's own target as ListTargetsByRule returned it, with only the task definition changed
+    answer = ctx.aws.events.put_targets(
+        Rule=item.name, EventBusName=item.group, Targets=[cast("TargetTypeDef", target)]
+    )
     if answer.get("FailedEntryCount"):
         from vegaops.errors import OperationFailed
 
