@@ -9,13 +9,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from mypy_boto3_ecs.type_defs import RunTaskRequestTypeDef
+
     from vegaops.context import AppContext
     from vegaops.output.result import Result
     from vegaops.schedules.core import Scheduled
     from vegaops.tasks.run import Prepared
 
 
-def prepared_for(ctx: AppContext, item: Scheduled, request: dict[str, Any]) -> Prepared:
+def prepared_for(ctx: AppContext, item: Scheduled, request: RunTaskRequestTypeDef) -> Prepared:
     """What ``vegaops.tasks.run.wait`` needs for a scheduled task's run: its task definition, the container the
     target's input overrides (else the first essential one), and that container's log sources."""
     from vegaops.logs.sources import discover

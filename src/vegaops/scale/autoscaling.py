@@ -6,6 +6,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 if TYPE_CHECKING:
+    from mypy_boto3_application_autoscaling.type_defs import (
+        RegisterScalableTargetRequestTypeDef,
+        SuspendedStateTypeDef,
+    )
+
     from vegaops.context import AppContext
 
 NAMESPACE: Final[Literal["ecs"]] = "ecs"
@@ -67,8 +72,12 @@ def is_suspended(state: dict[str, Any] | None) -> bool:
     return bool(state) and all(bool((state or {}).get(k)) for k in _SUSPEND_KEYS)
 
 
-def suspended_state(suspended: bool) -> dict[str, bool]:
-    return dict.fromkeys(_SUSPEND_KEYS, suspended)
+def suspended_state(suspended: bool) -> SuspendedStateTypeDef:
+    return {
+        "DynamicScalingInSuspended": suspended,
+        "DynamicScalingOutSuspended": suspended,
+        "ScheduledScalingSuspended": suspended,
+    }
 
 
 def read_targets(ctx: AppContext, cluster: str, services: list[str]) -> dict[str, ScalableTarget]:
@@ -127,7 +136,7 @@ def read_policies(ctx: AppContext, cluster: str, services: list[str]) -> dict[st
 
 
 def register(ctx: AppContext, cluster: str, service: str, low: int, high: int, suspended: bool | None) -> None:
-    kwargs: dict[str, Any] = {
+    request: RegisterScalableTargetRequestTypeDef = {
         "ServiceNamespace": NAMESPACE,
         "ResourceId": resource_id(cluster, service),
         "ScalableDimension": DIMENSION,
@@ -135,5 +144,5 @@ def register(ctx: AppContext, cluster: str, service: str, low: int, high: int, s
         "MaxCapacity": high,
     }
     if suspended is not None:
-        kwargs["SuspendedState"] = suspended_state(suspended)
-    ctx.aws.autoscaling.register_scalable_target(**kwargs)
+        request["SuspendedState"] = suspended_state(suspended)
+    ctx.aws.autoscaling.register_scalable_target(**request)

@@ -10,12 +10,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from vegaops.cmdline import prog
 from vegaops.steps.base import Change, Outcome, Plan, Step
 
 if TYPE_CHECKING:
+    from mypy_boto3_ecs.type_defs import RunTaskRequestTypeDef, TaskOverrideTypeDef
+
     from vegaops.context import AppContext
     from vegaops.schedules.core import Scheduled
 
@@ -117,12 +119,12 @@ def find_one(ctx: AppContext, name: str, group: str | None = None) -> Scheduled:
     return matches[0]
 
 
-def run_task_request(item: Scheduled) -> dict[str, Any]:
+def run_task_request(item: Scheduled) -> RunTaskRequestTypeDef:
     """RunTask's parameters from the target's EcsParameters (EventBridge spells them in PascalCase)."""
     import json
 
     p = item.ecs_parameters
-    request: dict[str, Any] = {
+    request: RunTaskRequestTypeDef = {
         "cluster": item.cluster,
         "taskDefinition": str(p.get("TaskDefinitionArn")),
         "count": int(p.get("TaskCount") or 1),
@@ -141,7 +143,9 @@ def run_task_request(item: Scheduled) -> dict[str, Any]:
             "awsvpcConfiguration": {
                 "subnets": list(vpc.get("Subnets") or vpc.get("subnets") or []),
                 "securityGroups": list(vpc.get("SecurityGroups") or vpc.get("securityGroups") or []),
-                "assignPublicIp": str(vpc.get("AssignPublicIp") or vpc.get("assignPublicIp") or "DISABLED"),
+                "assignPublicIp": "ENABLED"
+                if str(vpc.get("AssignPublicIp") or vpc.get("assignPublicIp") or "").upper() == "ENABLED"
+                else "DISABLED",
             }
         }
     strategy = p.get("CapacityProviderStrategy") or []
@@ -166,7 +170,7 @@ def run_task_request(item: Scheduled) -> dict[str, Any]:
         except ValueError:
             overrides = None
         if isinstance(overrides, dict) and ("containerOverrides" in overrides or "taskRoleArn" in overrides):
-            request["overrides"] = overrides
+            request["overrides"] = cast("TaskOverrideTypeDef", overrides)  # the target's Input: ECS's overrides JSON
     return request
 
 
@@ -204,7 +208,8 @@ class RunScheduled(Step[RunParams]):
     def apply(self, ctx: AppContext, plan: Plan) -> Outcome:
         from vegaops.errors import OperationFailed
 
-        request = dict(plan.state["request"], startedBy=self.params.run_id)
+        request: RunTaskRequestTypeDef = plan.state["request"].copy()  # planned by run_task_request
+        request["startedBy"] = self.params.run_id
         answer = ctx.aws.ecs_client.run_task(**request)
         failures = answer.get("failures") or []
         tasks = [str(t["taskArn"]) for t in answer.get("tasks", [])]

@@ -22,6 +22,13 @@ from vegaops.cmdline import prog
 from vegaops.errors import NotFoundError, OperationFailed, UsageError
 
 if TYPE_CHECKING:
+    from mypy_boto3_ecs.type_defs import (
+        ContainerOverrideTypeDef,
+        KeyValuePairTypeDef,
+        RunTaskRequestTypeDef,
+        TaskOverrideTypeDef,
+    )
+
     from vegaops.aws.ecs import TaskDefinition
     from vegaops.context import AppContext
     from vegaops.diagnosis import Diagnosis
@@ -63,7 +70,7 @@ class Prepared:
     cluster: str
     task_definition: TaskDefinition
     container: str
-    request: dict[str, Any]  # RunTask's parameters
+    request: RunTaskRequestTypeDef  # RunTask's parameters
     sources: list[LogSource]
 
     def describe(self) -> str:
@@ -75,16 +82,19 @@ class Prepared:
 
     def summary(self) -> dict[str, Any]:
         """What the run request is, for plans and ``-o json`` (never the override environment's values)."""
-        overrides = self.request.get("overrides", {})
-        container: dict[str, Any] = next(iter(overrides.get("containerOverrides", [])), {})
+        overrides = self.request.get("overrides") or {}
+        first = list(overrides.get("containerOverrides") or [])
+        container = first[0] if first else None
         return {
             "service": self.key,
             "ecs_service": self.ecs_service,
             "cluster": self.cluster,
             "task_definition": self.task_definition.arn,
             "container": self.container,
-            "command": container.get("command"),
-            "environment": sorted(e["name"] for e in container.get("environment", [])),
+            "command": container.get("command") if container else None,
+            "environment": sorted(
+                str(e.get("name")) for e in (container.get("environment") or [] if container else [])
+            ),
             "launch_type": self.request.get("launchType"),
             "capacity_provider_strategy": self.request.get("capacityProviderStrategy"),
             "platform_version": self.request.get("platformVersion"),
@@ -150,7 +160,7 @@ class TaskFailed(OperationFailed):
         self.outcome = outcome
 
 
-def _pairs(env: dict[str, str]) -> list[dict[str, str]]:
+def _pairs(env: dict[str, str]) -> list[KeyValuePairTypeDef]:
     return [{"name": k, "value": v} for k, v in env.items()]
 
 
@@ -192,15 +202,15 @@ def prepare(ctx: AppContext, spec: RunSpec) -> Prepared:
                 " -- CMD",
             )
         container = picked.name
-    override: dict[str, Any] = {"name": container, "command": list(spec.command)}
+    override: ContainerOverrideTypeDef = {"name": container, "command": list(spec.command)}
     if spec.env:
         override["environment"] = _pairs(spec.env)
-    overrides: dict[str, Any] = {"containerOverrides": [override]}
+    overrides: TaskOverrideTypeDef = {"containerOverrides": [override]}
     if spec.cpu is not None:
         overrides["cpu"] = str(spec.cpu)
     if spec.memory is not None:
         overrides["memory"] = str(spec.memory)
-    request: dict[str, Any] = {
+    request: RunTaskRequestTypeDef = {
         "cluster": cluster,
         "taskDefinition": td.arn,
         "count": 1,

@@ -19,7 +19,7 @@ import os
 import shutil
 import signal
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +27,9 @@ from vegaops.cmdline import prog
 from vegaops.errors import NotFoundError, Refused, UsageError, VegaopsError
 
 if TYPE_CHECKING:
+    from botocore.client import BaseClient
+    from mypy_boto3_ssm.type_defs import StartSessionRequestTypeDef
+
     from vegaops.aws.ecs import TaskDefinition
     from vegaops.context import AppContext
 
@@ -325,7 +328,7 @@ def _signals_to_child() -> Iterator[None]:
 
 
 def hand_off(
-    session: dict[str, Any], region: str, profile: str | None, parameters: dict[str, Any], endpoint: str
+    session: dict[str, Any], region: str, profile: str | None, parameters: Mapping[str, Any], endpoint: str
 ) -> int:
     """Run ``session-manager-plugin`` with the AWS CLI's arguments; its exit code."""
     plugin = shutil.which(PLUGIN)
@@ -336,7 +339,7 @@ def hand_off(
         return subprocess.call(args, start_new_session=False)
 
 
-def _region_profile(ctx: AppContext, client: Any) -> tuple[str, str | None, str]:
+def _region_profile(ctx: AppContext, client: BaseClient) -> tuple[str, str | None, str]:
     return str(client.meta.region_name), ctx.settings.profile, str(client.meta.endpoint_url)
 
 
@@ -454,7 +457,7 @@ def database_endpoint(ctx: AppContext) -> tuple[str, int]:
 def port_forward(ctx: AppContext, target: Target, host: str, port: int, local_port: int) -> int:
     """SSM StartSession (AWS-StartPortForwardingSessionToRemoteHost) through the task, then the plugin."""
     client = ctx.aws.ssm_client
-    parameters: dict[str, Any] = {
+    parameters: StartSessionRequestTypeDef = {
         "Target": target.ssm_target,
         "DocumentName": PORT_FORWARD_DOCUMENT,
         "Parameters": {"host": [host], "portNumber": [str(port)], "localPortNumber": [str(local_port)]},
