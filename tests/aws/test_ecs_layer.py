@@ -102,3 +102,26 @@ def test_target_health() -> None:
     elb.register_targets(TargetGroupArn=arn, Targets=[{"Id": "10.0.0.5", "Port": 80}])
     health = Elbv2(elb).target_health_many([arn, arn])
     assert [h.state for h in health[arn]] == ["healthy"]
+
+
+@pytest.mark.usefixtures("aws")
+def test_service_deployments_are_reused_only_when_asked_and_only_while_fresh() -> None:
+    from botocore.awsrequest import AWSResponse
+
+    client, _ = _setup(1)
+    answered: list[int] = []
+
+    def answer(**_: Any) -> tuple[Any, dict[str, Any]]:
+        answered.append(1)
+        body = {"serviceDeployments": [{"serviceDeploymentArn": "arn:sd/1", "status": "SUCCESSFUL"}]}
+        return AWSResponse("http://127.0.0.1/", 200, {}, None), {**body, "ResponseMetadata": {"HTTPStatusCode": 200}}
+
+    client.meta.events.register("before-call.ecs.ListServiceDeployments", answer)
+    ecs = Ecs(client)
+    first = ecs.list_service_deployments("c", "svc-0", max_results=100)
+    assert first is not None and first[0]["status"] == "SUCCESSFUL"
+    assert ecs.list_service_deployments("c", "svc-0", max_results=100, max_age=5.0) == first  # reused
+    assert len(answered) == 1
+    ecs.list_service_deployments("c", "svc-0", max_results=100)  # not asked to reuse: read again
+    ecs.list_service_deployments("c", "svc-0", max_results=10, max_age=5.0)  # another question
+    assert len(answered) == 3

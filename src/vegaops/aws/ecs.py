@@ -146,6 +146,7 @@ class Ecs:
         # register/deregister calls), so the steps of one deploy do not ask twice.
         self._tds: dict[str, TaskDefinition] = {}
         self._families: dict[tuple[str, str], list[str]] = {}
+        self._deployments: dict[tuple[str, str, int], tuple[float, list[ServiceDeploymentBriefTypeDef]]] = {}
 
     @property
     def calls(self) -> dict[str, int]:
@@ -312,11 +313,18 @@ class Ecs:
 
     # --- service deployments (optional on the endpoint) -------------------------------------
     def list_service_deployments(
-        self, cluster: str, service: str, max_results: int = 20
+        self, cluster: str, service: str, max_results: int = 20, max_age: float = 0.0
     ) -> list[ServiceDeploymentBriefTypeDef] | None:
-        """Newest first, or None when the endpoint does not support the API."""
+        """Newest first, or None when the endpoint does not support the API. ``max_age`` > 0 reuses this
+        layer's answer to the same question at most that many seconds old (a read resolving outcomes, then the
+        step recording them, in one command)."""
         if self.deployments_api is False:
             return None
+        key = (cluster, service, max_results)
+        now = time.monotonic()
+        cached = self._deployments.get(key)
+        if max_age > 0 and cached is not None and now - cached[0] <= max_age:
+            return list(cached[1])
         try:
             response = self.client.list_service_deployments(cluster=cluster, service=service, maxResults=max_results)
         except Exception as exc:
@@ -325,7 +333,9 @@ class Ecs:
                 return None
             raise
         self.deployments_api = True
-        return list(response.get("serviceDeployments", []))
+        items = list(response.get("serviceDeployments", []))
+        self._deployments[key] = (now, items)
+        return list(items)
 
     def describe_service_deployments(self, arns: Sequence[str]) -> list[ServiceDeploymentTypeDef] | None:
         if self.deployments_api is False:

@@ -48,6 +48,9 @@ ROLLING_BACK = vd.ROLLING_BACK
 # timed out, interrupted, in progress) is resolved again from ECS when someone looks.
 SETTLED = frozenset({vd.SUCCEEDED, vd.ROLLED_BACK, vd.FAILED, STOPPED, "superseded", "replaced"})
 GOOD = frozenset({vd.SUCCEEDED})
+# a command's resolver may reuse the layer's ListServiceDeployments answer this long (``deploy history`` reads,
+# then its ``ecs.record-outcomes`` step resolves the same revisions again before writing)
+REUSE_S = 5.0
 
 # ServiceDeployment API status -> outcome (None: not finished yet)
 SD_STATUS: dict[str, str | None] = {
@@ -134,7 +137,7 @@ class Resolver:
             cluster = self.ctx.settings.require_cluster()
             got = self.ctx.enrichment.call(
                 "ecs:ListServiceDeployments",
-                lambda: self.ecs.list_service_deployments(cluster, self.service, max_results=100),
+                lambda: self.ecs.list_service_deployments(cluster, self.service, max_results=100, max_age=REUSE_S),
                 None,
                 "outcomes of past deployments",
             )
