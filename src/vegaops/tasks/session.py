@@ -27,7 +27,8 @@ from vegaops.cmdline import prog
 from vegaops.errors import NotFoundError, Refused, UsageError, VegaopsError
 
 if TYPE_CHECKING:
-    from botocore.client import BaseClient
+    from mypy_boto3_ecs.client import ECSClient
+    from mypy_boto3_ssm.client import SSMClient
     from mypy_boto3_ssm.type_defs import StartSessionRequestTypeDef
 
     from vegaops.aws.ecs import TaskDefinition
@@ -339,7 +340,7 @@ def hand_off(
         return subprocess.call(args, start_new_session=False)
 
 
-def _region_profile(ctx: AppContext, client: BaseClient) -> tuple[str, str | None, str]:
+def _region_profile(ctx: AppContext, client: ECSClient | SSMClient) -> tuple[str, str | None, str]:
     return str(client.meta.region_name), ctx.settings.profile, str(client.meta.endpoint_url)
 
 
