@@ -1,4 +1,10 @@
-"""Time windows and the human line format: time, short task id and container, colour per task."""
+"""Time windows and the human line format: time, short task id and container, colour per task.
+
+This module only builds strings; ``output/`` prints them (``ctx.output.lines()``). The colours are plain ANSI
+SGR sequences written here by hand rather than rich markup: a back-fill of 100,000 lines (``bench/logs.py``)
+then costs one string format per line, where rich would parse and render every line. ``colour`` is off when
+stdout is not a terminal, with ``NO_COLOR`` and with ``-o json`` (``logs/tail.py``), so piped lines are as stored.
+"""
 
 from __future__ import annotations
 
