@@ -2,14 +2,41 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
 from vegaops.sandbox.process import Handle, start
 
 TEST_SPEED = 20.0
+T = TypeVar("T")
+
+
+def client(handle: Handle, service: str) -> Any:
+    """A boto3 client on the sandbox (its region, its dummy credentials): what a test checks AWS with."""
+    import boto3
+
+    return boto3.client(
+        service,
+        endpoint_url=handle.endpoint,
+        region_name=handle.env()["AWS_DEFAULT_REGION"],
+        aws_access_key_id="sandbox",
+        aws_secret_access_key="sandbox",
+    )
+
+
+def until(cond: Callable[[], T], timeout: float = 40.0) -> T:
+    """Poll ``cond`` until it gives something truthy, or ``timeout`` seconds: its last value (a bounded wait on
+    the sandbox's state, never a timing assertion)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = cond()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.2)
 
 
 @pytest.fixture

@@ -8,25 +8,15 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
 import pytest
 
+from tests.sandbox_fixtures import client as _client
+from tests.sandbox_fixtures import until as _until
 from vegaops.sandbox import admin
 
 pytestmark = pytest.mark.e2e
 
 SERVICES = {"api": "vega-api", "worker": "vega-worker", "llm-proxy": "vega-llm-proxy"}
-
-
-def _client(handle: Any, service: str) -> Any:
-    env = handle.env()
-    return boto3.client(
-        service,
-        endpoint_url=handle.endpoint,
-        region_name=env["AWS_DEFAULT_REGION"],
-        aws_access_key_id="sandbox",
-        aws_secret_access_key="sandbox",
-    )
 
 
 def _redeploy(handle: Any, key: str) -> None:
@@ -43,15 +33,6 @@ def _all_events(handle: Any, group: str, start: int, end: int, prefix: str) -> l
         if not page.get("nextToken"):
             return out
         kwargs["nextToken"] = page["nextToken"]
-
-
-def _until(cond: Any, timeout: float = 40.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = cond()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.3)
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
+from tests.sandbox_fixtures import client as _client
 from vegaops.sandbox import admin
 from vegaops.sandbox.process import Handle
 
@@ -37,16 +37,6 @@ def sbx(sandbox_module: Handle, monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     monkeypatch.setenv("VEGAOPS_STATE_DIR", str(sandbox_module.state_file.parent))
     monkeypatch.chdir(tmp_path)
     yield sandbox_module
-
-
-def _client(h: Handle, service: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=h.endpoint,
-        region_name="eu-central-1",
-        aws_access_key_id="sandbox",
-        aws_secret_access_key="sandbox",
-    )
 
 
 def _envelope(stdout: str) -> dict[str, Any]:

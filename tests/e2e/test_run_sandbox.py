@@ -10,14 +10,14 @@ import json
 import os
 import signal
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from tests.conftest import vegaops_executable
+from tests.sandbox_fixtures import client as _client
+from tests.sandbox_fixtures import until as _until
 from vegaops.sandbox.process import Handle
 
 pytestmark = pytest.mark.e2e
@@ -25,28 +25,9 @@ pytestmark = pytest.mark.e2e
 CLUSTER = "vega-sandbox"
 
 
-def _client(handle: Handle, service: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=handle.endpoint,
-        region_name="eu-central-1",
-        aws_access_key_id="sandbox",
-        aws_secret_access_key="sandbox",
-    )
-
-
 def _task(handle: Handle, arn: str) -> dict[str, Any]:
     task: dict[str, Any] = _client(handle, "ecs").describe_tasks(cluster=CLUSTER, tasks=[arn])["tasks"][0]
     return task
-
-
-def _until(cond: Any, timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = cond()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.2)
 
 
 @pytest.fixture

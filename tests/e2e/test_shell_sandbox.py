@@ -4,13 +4,13 @@ executable on PATH records its arguments), the sandbox's local shell without the
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
+from tests.sandbox_fixtures import client
+from tests.sandbox_fixtures import until as _until
 from vegaops.sandbox.process import Handle
 
 pytestmark = pytest.mark.e2e
@@ -20,25 +20,6 @@ STAND_IN = """#!/bin/sh
 python3 -c 'import json, sys; json.dump(sys.argv[2:], open(sys.argv[1], "w"))' "{record}" "$@"
 exit {code}
 """
-
-
-def _ecs(handle: Handle) -> Any:
-    return boto3.client(
-        "ecs",
-        endpoint_url=handle.endpoint,
-        region_name="eu-central-1",
-        aws_access_key_id="sandbox",
-        aws_secret_access_key="sandbox",
-    )
-
-
-def _until(cond: Any, timeout: float = 40.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = cond()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.2)
 
 
 @pytest.fixture
@@ -66,7 +47,7 @@ def plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, on: Any) -> Path:
 
 
 def _running(handle: Handle, service: str) -> list[dict[str, Any]]:
-    ecs = _ecs(handle)
+    ecs = client(handle, "ecs")
     arns = ecs.list_tasks(cluster=CLUSTER, serviceName=service, desiredStatus="RUNNING")["taskArns"]
     tasks = ecs.describe_tasks(cluster=CLUSTER, tasks=arns)["tasks"] if arns else []
     return [t for t in tasks if t["lastStatus"] == "RUNNING"]
@@ -145,7 +126,7 @@ def test_without_the_plugin_the_sandbox_opens_a_local_shell_and_says_so(
 
 
 def test_enable_turns_exec_on_and_redeploys_so_tasks_get_it(on: Any, plugin: Path, sandbox_module: Handle) -> None:
-    ecs = _ecs(sandbox_module)
+    ecs = client(sandbox_module, "ecs")
     ecs.update_service(cluster=CLUSTER, service="vega-worker", enableExecuteCommand=False, forceNewDeployment=True)
     assert _until(
         lambda: (ts := _running(sandbox_module, "vega-worker")) and not any(t["enableExecuteCommand"] for t in ts)
