@@ -18,6 +18,15 @@ class CallCounter:
         self.counts: Counter[str] = Counter()
         self._lock = threading.Lock()
 
+    @classmethod
+    def for_client(cls, client: Any, counter: CallCounter | None = None) -> CallCounter:
+        """``counter`` (the layer's, already attached), else a new counter of ``client``'s own calls (a wrapper
+        built outside the layer: tests)."""
+        if counter is None:
+            counter = cls()
+            counter.attach(client)
+        return counter
+
     def attach(self, client: Any) -> None:
         """Count ``client``'s calls (once, however often it is attached)."""
         prefix = str(client.meta.service_model.service_name)

@@ -135,10 +135,7 @@ class Ecs:
 
     def __init__(self, client: ECSClient, counter: CallCounter | None = None) -> None:
         self.client = client
-        if counter is None:  # a wrapper outside the layer (tests) counts its own client's calls
-            counter = CallCounter()
-            counter.attach(client)
-        self.counter = counter
+        self.counter = CallCounter.for_client(client, counter)
         self.deployments_api: bool | None = None  # None: not tried yet
         self._services: dict[tuple[str, str], tuple[float, ServiceTypeDef]] = {}
         # One command's reads of task definitions (a revision's content never changes; its tags only

@@ -24,10 +24,7 @@ class TargetHealth:
 class Elbv2:
     def __init__(self, client: ElasticLoadBalancingv2Client, counter: CallCounter | None = None) -> None:
         self.client = client
-        if counter is None:  # a wrapper outside the layer (tests) counts its own client's calls
-            counter = CallCounter()
-            counter.attach(client)
-        self.counter = counter
+        self.counter = CallCounter.for_client(client, counter)
 
     @property
     def calls(self) -> dict[str, int]:
