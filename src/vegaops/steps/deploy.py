@@ -179,8 +179,8 @@ class TagOutcome(Step[TagOutcomeParams]):
 
     def plan(self, ctx: AppContext) -> Plan:
         p = self.params
-        # ``final`` is keyed by ECS service name; a runbook may name the service by its vegaops.toml key
-        outcome = p.outcomes.get(p.service) or p.outcomes.get(core.service_name(ctx, p.service))
+        # ``final`` is keyed by ECS service name, as every step names a service once resolved
+        outcome = p.outcomes.get(core.service_name(ctx, p.service))
         plan = Plan(step=self.id, outputs={"outcome": outcome})
         if outcome not in vd.FINAL or outcome == vd.REACHED or not p.task_definition:  # reached: ECS goes on
             plan.notes.append(f"{p.service}: no final verdict to record")
