@@ -132,7 +132,8 @@ def test_watch_times_out_on_a_rollout_that_never_finishes(
     assert max(clock.sleeps) <= watch.MAX_INTERVAL * 1.15 + 1e-9  # adaptive backoff is capped
     assert clock.sleeps[1] < clock.sleeps[6]  # fast first, then backing off
     ecs = app_context.aws.ecs
-    assert ecs.calls["describe_services"] <= 12  # one batched call per poll, backing off to 10 s
+    # one batched call per poll (a first look, then one after each sleep), however the jitter fell
+    assert ecs.calls["describe_services"] == len(clock.sleeps) + 1
 
 
 def test_lock_is_exclusive_names_the_holder_and_expires(app_context: AppContext) -> None:
