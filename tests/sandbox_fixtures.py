@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -37,6 +38,33 @@ def until(cond: Callable[[], T], timeout: float = 40.0) -> T:
         if value or time.monotonic() > deadline:
             return value
         time.sleep(0.2)
+
+
+class SimulatedClock:
+    """A fake clock whose sleeps move the sandbox's simulator in-process, on moto's backend (what the sandbox
+    server does between requests, here in fake time). Seeded, so a test sees the same rollout every run;
+    ``advance`` is what a sleep does after the fake time moved on."""
+
+    def __init__(self, seed: int = 1) -> None:
+        from vegaops.clock import FakeClock
+        from vegaops.sandbox.simulator import Simulator
+
+        self.fake = FakeClock()
+        self.sim = Simulator(speed=1.0, region="eu-central-1", seed=seed)
+        self.sim.set_now(self.fake.now())
+
+    def now(self) -> datetime:
+        return self.fake.now()
+
+    def monotonic(self) -> float:
+        return self.fake.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        self.fake.sleep(seconds)
+        self.advance()
+
+    def advance(self) -> None:
+        self.sim.tick(self.fake.now())
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ import boto3
 import pytest
 
 from tests.cli.test_deploy_cli import estate  # noqa: F401  (the fixture: vega-api on vega-api:1, images v1..v3)
+from tests.sandbox_fixtures import SimulatedClock
 from vegaops.context import AppContext
 from vegaops.deploy import verdict as vd
 from vegaops.errors import Interrupted
@@ -64,30 +65,18 @@ def _wait_report(ctx: AppContext) -> engine.RunReport:
     return report
 
 
-class RolloutClock:
-    """A fake clock whose sleeps move the sandbox's simulator (in-process, on moto's backend) until vega-web's
-    deployment in flight has rolled out and ended, as it does in ECS while the deploy waits for it. (Then it stops:
-    in-process there is no sandbox server to hand our UpdateService's deployment to the simulator.)"""
+class RolloutClock(SimulatedClock):
+    """Sleeps move the simulator until vega-web's deployment in flight has rolled out and ended, as it does in ECS
+    while the deploy waits for it. (Then it stops: in-process there is no sandbox server to hand our
+    UpdateService's deployment to the simulator.)"""
 
     def __init__(self) -> None:
-        from vegaops.clock import FakeClock
-        from vegaops.sandbox.simulator import Simulator
-
-        self.fake = FakeClock()
-        self.sim = Simulator(speed=1.0, region="eu-central-1", seed=1)
-        self.sim.set_now(self.fake.now())
+        super().__init__(seed=1)
         self.sim.tick(self.fake.now())
 
-    def now(self) -> datetime:
-        return self.fake.now()
-
-    def monotonic(self) -> float:
-        return self.fake.monotonic()
-
-    def sleep(self, seconds: float) -> None:
-        self.fake.sleep(seconds)
+    def advance(self) -> None:
         if not self.ended:
-            self.sim.tick(self.fake.now())
+            super().advance()
 
     @property
     def ended(self) -> bool:

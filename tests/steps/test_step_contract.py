@@ -17,6 +17,7 @@ import boto3
 import pytest
 
 from tests.images.imagegen import write_oci
+from tests.sandbox_fixtures import SimulatedClock
 from tests.steps.test_ecr_steps import manifest
 from vegaops.context import AppContext
 from vegaops.runbook import engine
@@ -370,34 +371,19 @@ def _schedules_run(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]
     return RunScheduled(RunParams(name="nightly", run_id="vegaops-schedule-contract"))
 
 
-class _SimulatedClock:
-    """A fake clock whose sleeps advance the sandbox's simulator in-process: a task RunTask creates is
-    handed to it (as the sandbox server's middleware does) and runs its command as a local process."""
+class _SimulatedClock(SimulatedClock):
+    """A task RunTask creates is handed to the simulator (as the sandbox server's middleware does) and runs its
+    command as a local process."""
 
-    def __init__(self) -> None:
-        from vegaops.clock import FakeClock
-        from vegaops.sandbox.simulator import Simulator
-
-        self.fake = FakeClock()
-        self.sim = Simulator(speed=1.0, region="eu-central-1")
-        self.sim.set_now(self.fake.now())
-
-    def now(self) -> datetime:
-        return self.fake.now()
-
-    def monotonic(self) -> float:
-        return self.fake.monotonic()
-
-    def sleep(self, seconds: float) -> None:
+    def advance(self) -> None:
         import time
 
-        self.fake.sleep(seconds)
         for cluster, tasks in self.sim.backend.tasks.items():
             for arn, task in tasks.items():
                 if arn not in self.sim.oneoffs and str(task.started_by or "").startswith("vegaops-run"):
                     self.sim.adopt_run(cluster, arn, task.overrides)
         time.sleep(0.05)  # the task's process runs in real time
-        self.sim.tick(self.fake.now())
+        super().advance()
 
 
 def _ecs_run(ctx: AppContext, request: pytest.FixtureRequest) -> Step[Any]:
