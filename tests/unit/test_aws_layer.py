@@ -136,3 +136,26 @@ def test_wrapper_outside_the_layer_counts_its_own_client() -> None:
     ecs = Ecs(boto3.client("ecs", region_name="eu-central-1"))
     ecs.list_task_definitions("web")
     assert ecs.calls == {"list_task_definitions": 1}
+
+
+@pytest.mark.usefixtures("aws")
+def test_required_services_name_the_missing_and_the_deleted(app_context: AppContext) -> None:
+    from vegaops.errors import ExitCode, NotFoundError
+
+    aws = app_context.aws
+    aws.ecs_client.create_cluster(clusterName="c")
+    aws.ecs_client.register_task_definition(
+        family="f", containerDefinitions=[{"name": "x", "image": "i", "memory": 512}]
+    )
+    for name in ("live", "gone"):
+        aws.ecs_client.create_service(cluster="c", serviceName=name, taskDefinition="f", desiredCount=1)
+    aws.ecs_client.delete_service(cluster="c", service="gone", force=True)  # ECS still describes it, INACTIVE
+    assert list(aws.ecs.require_services("c", ["live"])) == ["live"]
+    with pytest.raises(NotFoundError) as one:
+        aws.ecs.require_services("c", ["live", "gone"])
+    assert one.value.exit_code == ExitCode.NOT_FOUND
+    assert one.value.message == "service gone not found in cluster c"
+    with pytest.raises(NotFoundError) as two:
+        aws.ecs.require_services("c", ["nope", "gone", "live"], hint="try this")
+    assert two.value.message == "services nope, gone not found in cluster c"
+    assert two.value.hint == "try this"

@@ -187,6 +187,24 @@ class Ecs:
                     missing.append(name)
         return found, missing
 
+    def require_services(
+        self, cluster: str, services: Sequence[str], hint: str | None = None, max_age: float = 0.0
+    ) -> dict[str, ServiceTypeDef]:
+        """name -> service for services a command needs; one that is missing or INACTIVE (deleted: ECS still
+        describes it for a while) is not found (exit 3), named with its cluster."""
+        from vegaops.cmdline import prog
+        from vegaops.errors import NotFoundError
+
+        found, missing = self.describe_services(cluster, services, max_age=max_age)
+        gone = [n for n in services if n in missing or found[n].get("status") == "INACTIVE"]
+        if gone:
+            what = f"service {gone[0]}" if len(gone) == 1 else f"services {', '.join(gone)}"
+            raise NotFoundError(
+                f"{what} not found in cluster {cluster}",
+                hint=hint or f"check the name and --env ({prog()} status lists the services)",
+            )
+        return {n: found[n] for n in services}
+
     def update_service(
         self,
         cluster: str,

@@ -151,15 +151,8 @@ def gather(
     app_container: str | None = None,
 ) -> dict[str, Any]:
 
-    found, missing = ecs.describe_services(cluster, [ecs_name])  # the one required call
-    if missing:
-        from vegaops.errors import NotFoundError
-
-        raise NotFoundError(
-            f"ECS service {ecs_name} not found in cluster {cluster}", hint="check the service name and --env"
-        )
+    svc = ecs.require_services(cluster, [ecs_name])[ecs_name]  # the one required call
     reader = Reader(a)
-    svc = found[ecs_name]
     deployments = [_deployment(d) for d in svc.get("deployments", [])]
     current = next((d for d in deployments if d["status"] == "PRIMARY"), deployments[0] if deployments else None)
     previous = sorted(

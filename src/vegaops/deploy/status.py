@@ -225,12 +225,7 @@ def history(ctx: AppContext, name: str, limit: int) -> tuple[Result, list[str]]:
     cluster = ctx.settings.require_cluster()
     ecs = ctx.aws.ecs
     ((_key, service),) = selected(ctx, [name])
-    found, missing = ecs.describe_services(cluster, [service])
-    if missing:
-        from vegaops.errors import NotFoundError
-
-        raise NotFoundError(f"service {service} not found in cluster {cluster}")
-    svc = found[service]
+    svc = ecs.require_services(cluster, [service])[service]
     running = str(svc.get("taskDefinition"))
     audit: dict[str, dict[str, Any]] = {}
     path = state_dir() / "deploys.jsonl"

@@ -749,9 +749,7 @@ def watch_command(
     start = ctx.clock.monotonic()
     cluster = ctx.settings.require_cluster()
     pairs = selected(ctx, names)
-    found, missing = ctx.aws.ecs.describe_services(cluster, [n for _, n in pairs])
-    if missing:
-        raise NotFoundError(f"service(s) not found in cluster {cluster}: {', '.join(missing)}")
+    found = ctx.aws.ecs.require_services(cluster, [n for _, n in pairs])
     items: list[Item] = []
     settle: list[StepCall] = []
     for key, name in pairs:

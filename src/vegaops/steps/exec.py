@@ -29,15 +29,11 @@ class EnableExec(Step[EnableExecParams]):
     description = "turn on ECS Exec for a service and start a new deployment so its tasks get it"
 
     def plan(self, ctx: AppContext) -> Plan:
-        from vegaops.errors import NotFoundError
         from vegaops.logs.service import cluster_of, of_service, resolve_name
 
         cluster = cluster_of(ctx)
         key, ecs_name, _ = resolve_name(ctx, self.params.service)
-        found, missing = ctx.aws.ecs.describe_services(cluster, [ecs_name])
-        if missing:
-            raise NotFoundError(f"service {ecs_name} not found in cluster {cluster}")
-        service = found[ecs_name]
+        service = ctx.aws.ecs.require_services(cluster, [ecs_name])[ecs_name]
         arns = ctx.aws.ecs.list_tasks(cluster, service=ecs_name, desired_status="RUNNING")
         tasks = of_service(ctx.aws.ecs.describe_tasks(cluster, arns), ecs_name) if arns else []
         without = [t for t in tasks if not t.get("enableExecuteCommand")]

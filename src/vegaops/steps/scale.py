@@ -26,17 +26,9 @@ if TYPE_CHECKING:
 
 def _services(ctx: AppContext, names: list[str]) -> tuple[str, Mapping[str, Mapping[str, Any]]]:
     from vegaops.deploy.core import service_name
-    from vegaops.errors import NotFoundError
 
     cluster = ctx.settings.require_cluster()
-    wanted = [service_name(ctx, n) for n in names]
-    found, missing = ctx.aws.ecs.describe_services(cluster, wanted)
-    if missing:
-        raise NotFoundError(
-            f"service(s) not found in cluster {cluster}: {', '.join(missing)}",
-            hint=f"check the names and --env ({prog()} status lists them)",
-        )
-    return cluster, found
+    return cluster, ctx.aws.ecs.require_services(cluster, [service_name(ctx, n) for n in names])
 
 
 def _primary_id(service: Mapping[str, Any]) -> str | None:

@@ -177,13 +177,9 @@ def prepare(ctx: AppContext, spec: RunSpec) -> Prepared:
             raise UsageError(f"{name} {value}: must be a positive number", hint=f"for example {name} 512")
     cluster = cluster_of(ctx)
     key, ecs_name, cfg = resolve_name(ctx, spec.service)
-    found, missing = ctx.aws.ecs.describe_services(cluster, [ecs_name])
-    if missing or found[ecs_name].get("status") == "INACTIVE":
-        raise NotFoundError(
-            f"service {ecs_name} not found in cluster {cluster}",
-            hint=f"check the name with: {prog()} status, or the cluster in vegaops.toml",
-        )
-    service = found[ecs_name]
+    service = ctx.aws.ecs.require_services(
+        cluster, [ecs_name], hint=f"check the name with: {prog()} status, or the cluster in vegaops.toml"
+    )[ecs_name]
     td = _task_definition(ctx, spec.task_definition or str(service["taskDefinition"]))
     names = [str(c.get("name")) for c in td.containers]
     if spec.container is not None:

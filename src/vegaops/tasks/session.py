@@ -113,12 +113,7 @@ def find_target(ctx: AppContext, name: str, task: str | None = None, container: 
 
     cluster = cluster_of(ctx)
     key, ecs_name, cfg = resolve_name(ctx, name)
-    found, missing = ctx.aws.ecs.describe_services(cluster, [ecs_name])
-    if missing:
-        raise NotFoundError(
-            f"service {ecs_name} not found in cluster {cluster}", hint=f"check the name with: {prog()} status"
-        )
-    service = found[ecs_name]
+    service = ctx.aws.ecs.require_services(cluster, [ecs_name], hint=f"check the name with: {prog()} status")[ecs_name]
     chosen: dict[str, Any] | None = None
     if task:
         described = ctx.aws.ecs.describe_tasks(cluster, [task])
