@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -49,3 +50,19 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self._elapsed += max(0.0, seconds)
+
+
+def wait_until(cond: Callable[[], bool], timeout: float, interval: float) -> bool:
+    """Poll ``cond`` every ``interval`` s until it is true (True) or ``timeout`` s passed (False); an exception
+    from ``cond`` ends the wait. Real time: for a local process starting or stopping (the sandbox server, the
+    loopback registry), not for AWS, which is polled on the injected clock."""
+    from tenacity import Retrying, retry_if_result, stop_after_delay, wait_fixed
+
+    return bool(
+        Retrying(
+            retry=retry_if_result(lambda ok: not ok),
+            stop=stop_after_delay(timeout),
+            wait=wait_fixed(interval),
+            retry_error_callback=lambda _state: False,
+        )(cond)
+    )

@@ -122,7 +122,7 @@ def start(
     )
     log.close()
     registry = LocalRegistry(process, port, root)
-    from tenacity import Retrying, retry_if_result, stop_after_delay, wait_fixed
+    from vegaops.clock import wait_until
 
     def answers() -> bool:
         if process.poll() is not None:
@@ -133,14 +133,7 @@ def start(
         except (urllib.error.URLError, OSError):
             return False
 
-    def timed_out(_state: object) -> LocalRegistry:
+    if not wait_until(answers, timeout, 0.05):
         registry.stop()
         raise TimeoutError(f"docker-registry did not answer on {registry.url} within {timeout:.0f}s")
-
-    Retrying(
-        retry=retry_if_result(lambda ok: not ok),
-        stop=stop_after_delay(timeout),
-        wait=wait_fixed(0.05),
-        retry_error_callback=timed_out,
-    )(answers)
     return registry

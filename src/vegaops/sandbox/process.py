@@ -7,16 +7,17 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from vegaops.clock import wait_until
 from vegaops.errors import OperationFailed
 from vegaops.sandbox.env import env_vars
 from vegaops.sandbox.state import SandboxState, clear_state, pid_alive, read_state, state_path
 
 START_TIMEOUT = 60.0
+KILL_WAIT = 5.0  # after SIGKILL, for a process that is not our child to be reaped
 
 
 @dataclass
@@ -51,21 +52,18 @@ def stop_pid(pid: int, timeout: float = 10.0, proc: subprocess.Popen[bytes] | No
         os.kill(pid, signal.SIGTERM)
     except ProcessLookupError:
         return False
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None:
-            if proc.poll() is not None:
-                return True
-        elif not pid_alive(pid):
-            return True
-        time.sleep(0.05)
+
+    def gone() -> bool:
+        return proc.poll() is not None if proc is not None else not pid_alive(pid)
+
+    if wait_until(gone, timeout, 0.05):
+        return True
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
     if proc is not None:
         proc.wait()
-    else:
-        while pid_alive(pid):
-            time.sleep(0.05)
+    else:  # not our child: its parent reaps it
+        wait_until(gone, KILL_WAIT, 0.05)
     return True
 
 
@@ -110,21 +108,26 @@ def start(
         proc = subprocess.Popen(
             args, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env, start_new_session=True, close_fds=True
         )
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
+
+    answered: list[SandboxState] = []
+
+    def ready() -> bool:
         if proc.poll() is not None:
             tail = log_path.read_text(encoding="utf-8", errors="replace")[-1500:]
             raise OperationFailed(
                 f"the sandbox server exited with code {proc.returncode} while starting", hint=f"see {log_path}:\n{tail}"
             )
         state = read_state(path)
-        if state is not None and state.pid == proc.pid and _answers(state.endpoint):
-            return Handle(
-                pid=proc.pid, port=state.port, endpoint=state.endpoint, state_file=path, speed=speed, _proc=proc
-            )
-        time.sleep(0.1)
-    stop_pid(proc.pid, 5.0, proc)
-    raise OperationFailed(f"the sandbox did not become ready within {START_TIMEOUT:.0f} s", hint=f"see {log_path}")
+        if state is None or state.pid != proc.pid or not _answers(state.endpoint):
+            return False
+        answered.append(state)
+        return True
+
+    if not wait_until(ready, START_TIMEOUT, 0.1):
+        stop_pid(proc.pid, 5.0, proc)
+        raise OperationFailed(f"the sandbox did not become ready within {START_TIMEOUT:.0f} s", hint=f"see {log_path}")
+    state = answered[-1]
+    return Handle(pid=proc.pid, port=state.port, endpoint=state.endpoint, state_file=path, speed=speed, _proc=proc)
 
 
 def handle_for(state: SandboxState, state_file: Path) -> Handle:
