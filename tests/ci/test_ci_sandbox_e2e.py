@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ class Receiver:
     def __init__(self) -> None:
         self.bodies: list[dict[str, Any]] = []
         self.paths: list[str] = []
+        self.on_body: Callable[[dict[str, Any]], None] = lambda _body: None  # before it answers
         received = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -43,6 +45,7 @@ class Receiver:
                 length = int(self.headers.get("Content-Length", "0"))
                 received.paths.append(self.path)
                 received.bodies.append(json.loads(self.rfile.read(length)))
+                received.on_body(received.bodies[-1])
                 self.send_response(200)
                 self.end_headers()
                 self.wfile.write(b"ok")
@@ -83,8 +86,8 @@ def sbx(sandbox_module: Handle) -> Handle:
     return sandbox_module
 
 
-def run(h: Handle, cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    full = {
+def _env(h: Handle, cwd: Path, env: dict[str, str]) -> dict[str, str]:
+    return {
         **os.environ,
         "VEGAOPS_STATE_DIR": str(h.state_file.parent),
         "GITHUB_ACTIONS": "true",
@@ -92,10 +95,13 @@ def run(h: Handle, cwd: Path, env: dict[str, str], *args: str) -> subprocess.Com
         "GITHUB_OUTPUT": str(cwd / "output"),
         **env,
     }
+
+
+def run(h: Handle, cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*vegaops_executable(), "--env", "sandbox", *args],
         cwd=cwd,
-        env=full,
+        env=_env(h, cwd, env),
         capture_output=True,
         text=True,
         timeout=180,
@@ -177,3 +183,39 @@ def test_a_receiver_that_never_answers_is_one_warning_and_the_exit_code_stays(
     ]
     assert silent_url not in proc.stderr and "127.0.0.1" not in proc.stderr
     assert elapsed < 60  # the rollout at speed 20 plus two 1 s timeouts, nowhere near a hang
+
+
+def test_ctrl_c_while_the_verdict_is_reported_keeps_the_verdicts_exit_code(
+    sbx: Handle, tmp_path: Path, receiver: Receiver
+) -> None:
+    # the operator presses Ctrl-C while vegaops posts the verdict (a slow webhook): the deploy's result was
+    # given already, so the exit code stays the verdict's, with one warning and no traceback
+    proc = subprocess.Popen(
+        [*vegaops_executable(), "--env", "sandbox", "deploy", "--tag", "v1.2.4-crash", "worker"],
+        cwd=tmp_path,
+        env=_env(sbx, tmp_path, {"VEGAOPS_NOTIFY_WEBHOOK": receiver.url}),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+    def interrupt(body: dict[str, Any]) -> None:
+        if body.get("event") == "deploy.verdict":
+            proc.send_signal(signal.SIGINT)
+            time.sleep(2)  # answer late: vegaops is still waiting for this answer when the signal lands
+
+    receiver.on_body = interrupt
+    try:
+        _out, err = proc.communicate(timeout=180)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 5, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    assert (
+        "warning: interrupted while reporting the result to CI or notifications; the exit code (5) is unchanged"
+        in err.splitlines()
+    )
+    assert [b["event"] for b in receiver.bodies] == ["deploy.start", "deploy.verdict"]

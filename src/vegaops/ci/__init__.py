@@ -3,7 +3,7 @@ annotations (:mod:`vegaops.ci.github`) and notifications (:mod:`vegaops.notify`)
 
 :func:`finish` is called once by ``vegaops.main.run`` after the command's result was rendered, with the
 context of the run. It never
-raises and never changes the exit code.
+raises (Ctrl-C while it reports included) and never changes the exit code.
 """
 
 from __future__ import annotations
@@ -59,6 +59,10 @@ def finish(ctx: AppContext, exit_code: int) -> None:
         notify_result(ctx, envelope, exit_code, env)
     except Exception as exc:  # reporting must never turn a verdict into a crash
         ctx.output.warn(f"could not report the result to CI or notifications: {type(exc).__name__}: {exc}")
+    except KeyboardInterrupt:  # Ctrl-C after the result was given: it stands, only the reporting is cut short
+        ctx.output.warn(
+            f"interrupted while reporting the result to CI or notifications; the exit code ({exit_code}) is unchanged"
+        )
 
 
 def notify_result(ctx: AppContext, envelope: dict[str, object], exit_code: int, env: str | None) -> None:
