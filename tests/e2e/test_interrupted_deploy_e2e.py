@@ -95,6 +95,8 @@ def _drain_injected(h: Handle, operation: str) -> None:
         try:
             if operation == "UpdateService":
                 raw.update_service(cluster="vega-sandbox", service="no-such-service", desiredCount=1)
+            elif operation == "DescribeServices":
+                raw.describe_services(cluster="no-such-cluster", services=["none"])
             else:
                 raw.tag_resource(resourceArn="arn:aws:ecs:eu-central-1:123456789012:cluster/none", tags=[])
         except Exception as exc:
@@ -109,7 +111,10 @@ def _before_update_service_returns(h: Handle, proc: subprocess.Popen[str]) -> No
 
 def _mid_watch(h: Handle, proc: subprocess.Popen[str]) -> None:
     _wait("UpdateService", lambda: _count(h, "ecs:UpdateService") >= 1, proc)
+    # the sandbox rolls the crash back in about a second: hold the watch in a poll (throttled three times, in
+    # botocore's retries, then answered) so that the signal lands mid-watch, not after a verdict reached first
     polls = _count(h, "ecs:DescribeServices")
+    admin.inject_errors(h.endpoint, "DescribeServices", code="ThrottlingException", status=400, count=3)
     _wait("a watch poll", lambda: _count(h, "ecs:DescribeServices") > polls, proc)
 
 
@@ -158,6 +163,8 @@ def test_interrupted_deploy_is_never_succeeded_nor_the_rollback_target(
         _drain_injected(sbx, "UpdateService")
     if point == "before-the-outcome-is-tagged":
         _drain_injected(sbx, "TagResource")
+    if point == "mid-watch":
+        _drain_injected(sbx, "DescribeServices")
     # ECS (the sandbox) carries on without vegaops: the breaker rolls the service back to :2; someone
     # re-attaches (whatever is in flight then, or nothing: it settles what it can)
     watch = cli("--env", "sandbox", "deploy", "watch", "api")
