@@ -18,6 +18,7 @@ COMMANDS = [
     ("deploy", "watch", "api"),
     ("shell", "api"),
     ("shell", "api", "--enable"),
+    ("env", "vars", "api"),
 ]
 
 

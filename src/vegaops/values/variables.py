@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from vegaops.cmdline import prog
-from vegaops.errors import NotFoundError
 
 if TYPE_CHECKING:
     from vegaops.context import AppContext
@@ -33,12 +32,14 @@ def service_variables(a: AppContext, service: str | None, keys: bool) -> Result:
         wanted = [(svc.ecs_service or svc.name, svc.container) for svc in s.services.values()]
     else:
         wanted = [(name, None) for name in sorted(cluster_services(a, cluster))]
-    found, missing = a.aws.ecs.describe_services(cluster, [w for w, _ in wanted]) if wanted else ({}, [])
-    if service and missing:
-        raise NotFoundError(
-            f"service {wanted[0][0]} not found in cluster {cluster}",
-            hint=f"{prog()} env vars (no argument) lists every service's variables",
+    names = [w for w, _ in wanted]
+    if service:  # the one service asked for: not found is the answer (exit 3)
+        found = a.aws.ecs.require_services(
+            cluster, names, hint=f"{prog()} env vars (no argument) lists every service's variables"
         )
+    else:  # every service: one that is gone is said and skipped
+        described = a.aws.ecs.describe_services(cluster, names)[0] if wanted else {}
+        found = {n: svc for n, svc in described.items() if svc.get("status") != "INACTIVE"}
     tds = TaskDefinitions(a)
     rows: list[list[object]] = []
     data = []
