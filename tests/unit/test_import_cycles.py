@@ -175,24 +175,15 @@ def test_no_module_import_cycles() -> None:
     assert not found, "import cycles between modules:\n" + _report(found)
 
 
-# Package-level cycles not broken yet, each with the edge that closes it. Listed so that no new one can appear
-# (the test fails on any other) and so that breaking one fails the test until it is struck from this list.
-# None is left: the deploy pipeline is assembled in vegaops.pipeline (deploy/ imports neither steps, runbook nor
-# ci), the built-in sandbox env is vegaops.builtin_env (config no longer imports the sandbox), the container
-# chooser is vegaops.images.containers and the tag keys are in vegaops.naming (images and tasks no longer import
-# deploy), and image push/promote through the engine is vegaops.image_transfer (images no longer imports the
-# engine or the steps that drive it).
-KNOWN_PACKAGE_CYCLES: set[frozenset[str]] = set()
-
-
-def test_no_package_import_cycles_but_the_known_ones() -> None:
+def test_no_package_import_cycles() -> None:
+    # the last ones were broken by moving code to where it belongs: the deploy pipeline is assembled in
+    # vegaops.pipeline (deploy/ imports neither steps, runbook nor ci), the built-in sandbox env is
+    # vegaops.builtin_env, the container chooser vegaops.images.containers, the tag keys vegaops.naming, image
+    # push/promote through the engine vegaops.image_transfer
     modules = all_modules()
     graph = package_graph(import_graph(modules), modules)
-    found = {frozenset(c) for c in components(graph)}
-    new = [_path_through(graph, sorted(c)) for c in found - KNOWN_PACKAGE_CYCLES]
-    assert not new, "import cycles between packages:\n" + _report(new)
-    fixed = KNOWN_PACKAGE_CYCLES - found
-    assert not fixed, f"no longer cycles, strike them from KNOWN_PACKAGE_CYCLES: {sorted(map(sorted, fixed))}"
+    found = [_path_through(graph, sorted(c)) for c in components(graph)]
+    assert not found, "import cycles between packages:\n" + _report(found)
 
 
 def test_the_checker_finds_a_cycle_through_a_function_body_and_ignores_type_checking(tmp_path: Path) -> None:
