@@ -323,7 +323,9 @@ def test_plain_moto_server_deploy_that_never_rolls_out_times_out_on_time(plain_e
     assert r.exit_code == 6, r.output
     env = envelope(r.stdout)
     assert "timed out after 3s" in " ".join(env["data"]["services"][0]["reasons"])
-    assert env["data"]["duration"] <= 3.5
+    # on time: the 3 s (counted from the same start), plus the last poll's round trip and the verdict on a busy
+    # CI machine; seconds, not a hang
+    assert 3.0 <= env["data"]["duration"] < 5.0
 
 
 def test_plain_moto_server_superseded_deployment_is_exit_8_naming_what_replaced_it(
