@@ -214,7 +214,7 @@ def test_a_denied_outcome_record_is_reported_and_not_journaled_as_written(
     app_context: AppContext,
     estate: dict[str, Any],  # noqa: F811
 ) -> None:
-    from vegaops.pipeline.deploy import history
+    from vegaops.pipeline.history import history
 
     def deny(**_: Any) -> Any:
         from botocore.awsrequest import AWSResponse
@@ -239,7 +239,7 @@ def test_rollback_records_what_its_search_resolved_by_a_step(
     app_context: AppContext,
     estate: dict[str, Any],  # noqa: F811
 ) -> None:
-    from vegaops.pipeline.deploy import rollback
+    from vegaops.pipeline.rollback import rollback
 
     ecs = estate["ecs"]
     spec = ecs.describe_task_definition(taskDefinition="vega-api:1")["taskDefinition"]

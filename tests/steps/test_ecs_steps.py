@@ -210,7 +210,7 @@ def test_ctrl_c_while_watching_is_130_and_says_how_to_reattach(
     app_context: AppContext, estate: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from vegaops.errors import Interrupted
-    from vegaops.pipeline.deploy import watch_command
+    from vegaops.pipeline.watch import watch_command
 
     monkeypatch.delenv("MOTO_ECS_SERVICE_RUNNING")
     estate.create_service(cluster="vega-staging", serviceName="stuck", taskDefinition="vega-api:1", desiredCount=2)

@@ -25,7 +25,7 @@ def rollback(
     Never a revision whose outcome is unknown or failed: none known-good is exit 8, asking for --to.
     """
     from vegaops.inputs import parse_duration, positive_seconds
-    from vegaops.pipeline.deploy import rollback as run_rollback
+    from vegaops.pipeline.rollback import rollback as run_rollback
 
     timeout_s, poll_s = parse_duration(timeout, "--timeout"), positive_seconds(poll_interval, "--poll-interval")
     if to is not None and to < 1:

@@ -215,7 +215,7 @@ def history(ctx: AppContext, name: str, limit: int) -> tuple[Result, list[str]]:
     """Recent task definition revisions of the service and what became of their deployments: the outcome
     vegaops recorded (tags), else resolved from ECS now, else "unknown". A revision that cannot be read says
     why in its row; the rest is still shown. Reads only: also returns the revisions whose outcomes were
-    resolved from ECS and are not recorded yet (``vegaops.pipeline.deploy.history`` records them by a step)."""
+    resolved from ECS and are not recorded yet (``vegaops.pipeline.history`` records them by a step)."""
     from vegaops.aws.ecs import family_of, revision_of
     from vegaops.deploy.core import selected
     from vegaops.deploy.outcomes import Resolver

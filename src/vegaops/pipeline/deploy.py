@@ -1,4 +1,5 @@
-"""``vegaops deploy`` / ``deploy watch`` / ``deploy unlock`` / ``rollback`` as one pipeline through the engine.
+"""``vegaops deploy`` as one pipeline through the engine; ``deploy watch`` (``pipeline/watch.py``) and ``rollback``
+(``pipeline/rollback.py``) are assembled from its pieces (the watch steps, the lock's release, the result).
 
 The shape of aws/chalice's deployer: a *planner* turns the command into steps, the *executor* (the runbook engine)
 plans them, shows them, asks once and applies them, or stops after the plan (``--dry-run``: a display-only
@@ -265,9 +266,9 @@ def plan_deploy(ctx: AppContext, o: DeployOptions, start: float) -> DeployPlan:
         )
     calls += [*[c for c in deploys if c.id.startswith("deploy-") and not c.literal], *[c for c in deploys if c.literal]]
     watched = [it for it in items if not it.already]
-    calls += _watch_calls(ctx, watched, o, start, prune=True)
-    calls += _follow_calls(ctx, [it for it in watched if it.moving])
-    calls += _release_calls(moving, locks)
+    calls += watch_calls(ctx, watched, o, start, prune=True)
+    calls += follow_calls(ctx, [it for it in watched if it.moving])
+    calls += release_calls(moving, locks)
 
     then = []
     if watched:
@@ -289,7 +290,7 @@ def _deployed(it: Item, output: str) -> str:
     return f"${{steps.deploy-{it.key}.{output}}}" if it.moving else str(value)
 
 
-def _watch_calls(
+def watch_calls(
     ctx: AppContext, items: list[Item], o: DeployOptions, start: float, prune: bool = False
 ) -> list[StepCall]:
     """The watch gate over ``items``, the automatic rollback it may apply, the outcome records and the pruning."""
@@ -361,7 +362,7 @@ FOLLOW = "schedules-follow"
 FOLLOW_THEN = "move the scheduled tasks (EventBridge) of each deployed family to its new revision once it succeeded"
 
 
-def _follow_calls(ctx: AppContext, items: list[Item]) -> list[StepCall]:
+def follow_calls(ctx: AppContext, items: list[Item]) -> list[StepCall]:
     """``schedules.follow`` after the watch: the schedules and rules that run a deployed family move to its new
     revision once that deployment succeeded (``schedules_follow = false`` in ``[env.X]``: not planned)."""
     from vegaops.schedules.core import enabled
@@ -381,7 +382,7 @@ def _follow_calls(ctx: AppContext, items: list[Item]) -> list[StepCall]:
     ]
 
 
-def _release_calls(items: list[Item], locks: list[core.Lock]) -> list[StepCall]:
+def release_calls(items: list[Item], locks: list[core.Lock]) -> list[StepCall]:
     """``deploy.release`` at the end of the run, whatever its verdict: the locks the run's ``deploy.lock`` took."""
     return [
         StepCall(
@@ -395,7 +396,7 @@ def _release_calls(items: list[Item], locks: list[core.Lock]) -> list[StepCall]:
     ]
 
 
-def _release_left(ctx: AppContext, locks: list[core.Lock]) -> None:
+def release_left(ctx: AppContext, locks: list[core.Lock]) -> None:
     """A run stopped before its ``deploy.release`` steps (Ctrl-C, a crash in vegaops): release what it took, and
     say so, since the journal cannot."""
     for lock in locks:
@@ -455,10 +456,10 @@ def deploy(ctx: AppContext, o: DeployOptions) -> Result:
         report = engine.execute(
             ctx, "deploy", planned.calls, then=planned.then, resume=planned.resume, undo=planned.undo
         )
-        _raise_for_failure(report)
-        return _result(ctx, o, planned.items, start, report, planned=True)
+        raise_for_failure(report)
+        return deploy_result(ctx, o, planned.items, start, report, planned=True)
     if not planned.calls:  # every service runs the image already
-        return _result(ctx, o, planned.items, start, None, planned=False, pruned=True)
+        return deploy_result(ctx, o, planned.items, start, None, planned=False, pruned=True)
     from vegaops.ci import notify_deploy_start
 
     moving = [it.service for it in planned.items if it.moving]
@@ -474,9 +475,9 @@ def deploy(ctx: AppContext, o: DeployOptions) -> Result:
             before_apply=lambda: notify_deploy_start(ctx, o.tag, moving),
         )
     finally:
-        _release_left(ctx, planned.locks)  # normally the run's deploy.release steps did it
-    _raise_unless_verdict(report, planned.items)
-    return _result(ctx, o, planned.items, start, report, planned=False, pruned=True)
+        release_left(ctx, planned.locks)  # normally the run's deploy.release steps did it
+    raise_unless_verdict(report, planned.items)
+    return deploy_result(ctx, o, planned.items, start, report, planned=False, pruned=True)
 
 
 def _waiting_result(ctx: AppContext, o: DeployOptions, items: list[Item], wait: StepReport) -> Result:
@@ -512,7 +513,7 @@ def _waiting_result(ctx: AppContext, o: DeployOptions, items: list[Item], wait: 
     )
 
 
-def _raise_for_failure(report: RunReport, alone: Sequence[str] = ()) -> None:
+def raise_for_failure(report: RunReport, alone: Sequence[str] = ()) -> None:
     """The error of a run that failed before a verdict. A lock held by another deploy is the lock's own error, as
     the planning's preflight says it; a step in ``alone`` fails as the one step it was before (its message)."""
     failed = report.failed
@@ -525,7 +526,7 @@ def _raise_for_failure(report: RunReport, alone: Sequence[str] = ()) -> None:
     report.raise_for_failure()
 
 
-def _raise_unless_verdict(report: RunReport, items: list[Item]) -> None:
+def raise_unless_verdict(report: RunReport, items: list[Item]) -> None:
     """The run's typed result into the items; an error unless the run ended at the watch's verdict."""
     stopped = report.interrupted
     if stopped is not None:
@@ -535,7 +536,7 @@ def _raise_unless_verdict(report: RunReport, items: list[Item]) -> None:
         )
     failed = report.failed
     if failed is not None and failed.id != WATCH:
-        _raise_for_failure(report)
+        raise_for_failure(report)
     for it in items:
         dep = report.step(f"deploy-{it.key}")
         if dep is not None and dep.status in ("done", "unchanged", "failed"):
@@ -571,7 +572,7 @@ def _deregistered(report: RunReport | None, items: list[Item]) -> dict[str, list
     return removed
 
 
-def _result(
+def deploy_result(
     ctx: AppContext,
     o: DeployOptions,
     items: list[Item],
@@ -720,218 +721,17 @@ def _result(
     )
 
 
-# --- deploy watch ---------------------------------------------------------------------------------
-def rolled_back_flight(ctx: AppContext, cluster: str, name: str, svc: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The deployment ECS is rolling back (ServiceDeployment status ROLLBACK_*), from DescribeServices' list;
-    None when there is none or the ServiceDeployment API cannot be read (enrichment: the in-flight one then)."""
-    from vegaops.deploy.strategy import rolling_back
-
-    items = ctx.enrichment.call(
-        "ecs:ListServiceDeployments",
-        lambda: ctx.aws.ecs.list_service_deployments(cluster, name, max_results=5),
-        None,
-        "which deployment a rollback in flight rolls back",
-    )
-    return rolling_back(items or [], svc.get("deployments", []))
-
-
-def watch_command(
-    ctx: AppContext,
-    names: list[str],
-    timeout: float,
-    poll_interval: float | None,
-    rollback_on_failure: bool,
-    wait_until: str | None = None,
-) -> Result:
-    """``vegaops deploy watch SERVICE``: re-attach to the in-flight deployment."""
-    from vegaops.output.result import Result
-
-    start = ctx.clock.monotonic()
-    cluster = ctx.settings.require_cluster()
-    pairs = selected(ctx, names)
-    found = ctx.aws.ecs.require_services(cluster, [n for _, n in pairs])
-    items: list[Item] = []
-    settle: list[StepCall] = []
-    for key, name in pairs:
-        svc = found[name]
-        flight = preflight.in_progress(svc)
-        if flight is None:  # nothing to watch: record what the last (maybe interrupted) deploy became
-            settle.append(StepCall(f"settle-{key}", "ecs.record-outcomes", {"service": name}, literal=True))
-            continue
-        # ECS rolling back a deployment (a hook, an alarm, a stop, a person): watch the one rolled back, so the
-        # verdict is that deployment's (5, naming why), never the rollback's success
-        flight = rolled_back_flight(ctx, cluster, name, svc) or flight
-        others = [d for d in svc.get("deployments", []) if d.get("id") != flight.get("id")]
-        items.append(
-            Item(
-                key,
-                name,
-                previous=str(others[0].get("taskDefinition")) if others else "",
-                task_definition=str(flight.get("taskDefinition")),
-                deployment_id=str(flight.get("id")),
-                reattach=True,
-            )
-        )
-    if not items:
-        if settle:
-            engine.execute(ctx, "deploy-watch", settle).raise_for_failure()
-        return Result(
-            command=ctx.command,
-            status="unchanged",
-            data={"services": [], "in_flight": False},
-            message="no deployment in flight: "
-            + ", ".join(f"{n} steady on {vd.short_td(found[n].get('taskDefinition'))}" for _, n in pairs),
-        )
-    o = DeployOptions(
-        tag="",
-        timeout=timeout,
-        poll_interval=poll_interval,
-        rollback_on_failure=rollback_on_failure,
-        wait_until=wait_until,
-    )
-    report = engine.execute(ctx, "deploy-watch", [*settle, *_watch_calls(ctx, items, o, start)])
-    _raise_unless_verdict(report, items)
-    return _result(ctx, o, items, start, report, planned=False)
-
-
-# --- rollback -------------------------------------------------------------------------------------
-def rollback(
-    ctx: AppContext, name: str, to_revision: int | None, timeout: float, poll_interval: float | None
-) -> Result:
-    """``vegaops rollback SERVICE``: lock, redeploy the known-good revision, watch it, record its verdict."""
-    from vegaops.output.result import Result
-
-    start = ctx.clock.monotonic()
-    ((key, service),) = selected(ctx, [name])
-    ttl = timeout + LOCK_SLACK
-    lock = core.new_lock(ctx, service, f"rollback:{to_revision or 'auto'}", ttl)
-    it = Item(key, service, task_definition="${steps.rollback.task_definition}")
-    o = DeployOptions(tag="", timeout=timeout, poll_interval=poll_interval)
-    watch = [
-        dataclasses.replace(
-            call,
-            params={
-                **call.params,
-                "deployments": {service: "${steps.rollback.deployment_id}"},
-                "task_definitions": {service: "${steps.rollback.task_definition}"},
-                "previous": {service: "${steps.rollback.previous_task_definition}"},
-            }
-            if call.id == WATCH
-            else {
-                **call.params,
-                "task_definition": "${steps.rollback.task_definition}",
-                "deployment_id": "${steps.rollback.deployment_id}",
-            },
-            when="${steps.rollback.deployment_id}",
-        )
-        for call in _watch_calls(ctx, [it], o, start)
-    ]
-    calls = [
-        StepCall(
-            f"lock-{key}",
-            "deploy.lock",
-            {"service": service, "tag": lock.holder["tag"], "ttl": ttl, "holder": lock.holder},
-            literal=True,
-        ),
-        StepCall("rollback", "ecs.rollback", {"service": service, "to_revision": to_revision}, literal=True),
-        # what the revision the service leaves became, and the outcomes the search for a known-good revision
-        # resolved from ECS (planned before the rollback moves the service: what ECS said then)
-        StepCall(
-            f"settle-{key}",
-            "ecs.record-outcomes",
-            {"service": service, "revisions": "${steps.rollback.revisions_to_record}"},
-        ),
-        *watch,
-        *[
-            dataclasses.replace(
-                c,
-                params={**c.params, "task_definitions": {service: "${steps.rollback.task_definition}"}},
-                when="${steps.rollback.deployment_id}",
-            )
-            for c in _follow_calls(ctx, [it])
-        ],
-        *_release_calls([it], [lock]),
-    ]
-    try:
-        report = engine.execute(
-            ctx, "rollback", calls, then=[f"watch {service} until the deployment settles (up to {timeout:g}s)"]
-        )
-    finally:
-        if not ctx.options.dry_run:
-            _release_left(ctx, [lock])  # normally the run's deploy.release step did it
-    if report.failed is not None and report.failed.id != WATCH:
-        _raise_for_failure(report, alone=("rollback",))
-    back = report.step("rollback")
-    assert back is not None
-    out = back.outputs
-    if ctx.options.dry_run or back.status != "done":
-        return Result(
-            command=ctx.command,
-            status="planned" if report.changes else "unchanged",
-            changes=report.changes,
-            data={"service": service, **_plain({k: v for k, v in out.items() if k != "revisions_to_record"})},
-            message="; ".join(back.notes) or f"plan: roll back {service}",
-        )
-    it = Item(key, service, previous=str(out.get("previous_task_definition")))
-    _raise_unless_verdict(report, [it])
-    it.task_definition = str(out.get("task_definition"))
-    it.deployment_id = out.get("deployment_id")
-    o.tag = f"rollback to {vd.short_td(it.task_definition)}"
-    result = _result(ctx, o, [it], start, report, planned=False)
-    if result.exit_code == 0:
-        message = f"rolled back {service}: {vd.short_td(it.previous)} -> {vd.short_td(it.task_definition)}"
-        return dataclasses.replace(result, message=message)
-    return result
-
-
-def _plain(d: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v if isinstance(v, str | int | float | bool | type(None)) else str(v)) for k, v in d.items()}
-
-
-# --- deploy history -------------------------------------------------------------------------------
-def history(ctx: AppContext, name: str, limit: int) -> Result:
-    """``vegaops deploy history SERVICE``: the revisions and their outcomes (``deploy/status.py`` reads them);
-    outcomes resolved from ECS that are not on their revisions yet are recorded by the ``ecs.record-outcomes``
-    step, so a dry run shows the writes and the journal records them (asked about nowhere: bookkeeping)."""
-    from vegaops.deploy.status import history as read_history
-
-    result, unrecorded = read_history(ctx, name, limit)
-    if unrecorded:
-        service = str(result.data["service"])
-        record = StepCall("record", "ecs.record-outcomes", {"service": service, "revisions": unrecorded}, literal=True)
-        engine.execute(ctx, "deploy-history", [record])
-    return result
-
-
-# --- deploy unlock --------------------------------------------------------------------------------
-def unlock(ctx: AppContext, name: str) -> Result:
-    """``vegaops deploy unlock SERVICE``: the ``deploy.unlock`` step (asked about in no environment: it is the
-    command's whole purpose, as before)."""
-    from vegaops.output.result import Result
-
-    ((_key, service),) = selected(ctx, [name])
-    report = engine.run(
-        ctx, "deploy-unlock", [StepCall("unlock", "deploy.unlock", {"service": service})], confirmed=True
-    )
-    step = report.steps[0]
-    held = step.outputs.get("lock")
-    if ctx.options.dry_run:
-        message = step.changes[0].summary if step.changes else f"{service} is not locked"
-        status = "planned" if step.changes else "unchanged"
-    else:
-        message = (
-            f"removed the deploy lock of {service} (held by {held.get('who')} since {held.get('at')})"
-            if held
-            else f"{service} is not locked"
-        )
-        status = "changed" if held else "unchanged"
-    return Result(
-        command=ctx.command,
-        status=status,
-        changes=report.changes,
-        data={"service": service, "lock": held},
-        message=message,
-    )
-
-
-__all__ = ["DeployOptions", "deploy", "history", "plan_deploy", "rollback", "unlock", "watch_command"]
+__all__ = [
+    "DeployOptions",
+    "DeployPlan",
+    "Item",
+    "deploy",
+    "deploy_result",
+    "follow_calls",
+    "plan_deploy",
+    "raise_for_failure",
+    "raise_unless_verdict",
+    "release_calls",
+    "release_left",
+    "watch_calls",
+]

@@ -17,7 +17,7 @@ def history(
     limit: Annotated[int, typer.Option("--limit", "-n", help="How many revisions.")] = 10,
 ) -> None:
     """Recent deployments of a service: outcome, tag, digest, who, when, how long."""
-    from vegaops.pipeline.deploy import history as run_history
+    from vegaops.pipeline.history import history as run_history
 
     if limit < 1:
         raise UsageError(f"--limit {limit}: must be 1 or more", hint="for example --limit 10")

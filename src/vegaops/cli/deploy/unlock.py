@@ -14,7 +14,7 @@ def unlock(
     ctx: typer.Context, service: Annotated[str, typer.Argument(help="Service.", autocompletion=completion.services)]
 ) -> None:
     """Remove a stale deploy lock (after a crashed deploy)."""
-    from vegaops.pipeline.deploy import unlock as run_unlock
+    from vegaops.pipeline.unlock import unlock as run_unlock
 
     a = app_ctx(ctx)
     emit(a, run_unlock(a, service))

@@ -23,7 +23,7 @@ def watch(
     """Re-attach to the deployment in flight (any strategy) and watch it to a verdict (or --wait-until STAGE)."""
     from vegaops.deploy.strategy import check_wait_until
     from vegaops.inputs import parse_duration, positive_seconds
-    from vegaops.pipeline.deploy import watch_command
+    from vegaops.pipeline.watch import watch_command
 
     stage = check_wait_until(wait_until)
     timeout_s, poll_s = parse_duration(timeout, "--timeout"), positive_seconds(poll_interval, "--poll-interval")
