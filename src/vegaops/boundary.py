@@ -11,7 +11,7 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from vegaops.errors import ExitCode, InternalError, Interrupted, UsageError, VegaopsError
+from vegaops.errors import ExitCode, InternalError, Interrupted, Terminated, UsageError, VegaopsError
 
 if TYPE_CHECKING:
     from vegaops.context import AppContext
@@ -166,7 +166,8 @@ def handle(exc: BaseException, ctx: AppContext | None, argv: Sequence[str], debu
     if isinstance(exc, KeyboardInterrupt | Interrupted) and ctx is not None and ctx.command in READ_ONLY:
         return _quiet_interrupt(ctx, argv)
     if isinstance(exc, KeyboardInterrupt):
-        return report_error(Interrupted("interrupted", hint="nothing further was changed"), ctx, argv, debug)
+        what = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
+        return report_error(Interrupted(what, hint="nothing further was changed"), ctx, argv, debug)
     from vegaops.aws.errors import is_botocore_error, translate
 
     if is_botocore_error(exc):

@@ -92,6 +92,12 @@ class Interrupted(VegaopsError):
     kind = "interrupted"
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a CI runner cancelling its job, ``timeout``, ``docker stop``), raised by the executable's handler
+    so that every path that handles Ctrl-C handles it the same way: a deploy releases its lock and says what it
+    changed, ``run`` stops its task, the exit code is 130."""
+
+
 class Unavailable(VegaopsError):
     """AWS could not be reached (refused, reset, timed out) or kept failing (5xx, throttling) after retries.
 

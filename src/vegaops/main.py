@@ -106,8 +106,23 @@ def _pause_gc_for_start_up() -> None:
     timer.start()
 
 
+def _terminate_like_ctrl_c() -> None:
+    """SIGTERM ends a command as Ctrl-C does (``errors.Terminated``), instead of killing it where it stands: a
+    cancelled CI job's deploy releases its lock and says what it changed, ``run`` stops its task (exit 130)."""
+    import signal
+    from types import FrameType
+
+    from vegaops.errors import Terminated
+
+    def on_term(_signum: int, _frame: FrameType | None) -> None:
+        raise Terminated
+
+    signal.signal(signal.SIGTERM, on_term)
+
+
 def main() -> None:
     _pause_gc_for_start_up()
+    _terminate_like_ctrl_c()
     if os.environ.get("_VEGAOPS_COMPLETE"):  # shell completion: a warm cache answers before typer is imported
         from vegaops.completion import fast
 

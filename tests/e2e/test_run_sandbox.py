@@ -138,7 +138,11 @@ def test_dry_run_starts_nothing(on: Any, sandbox_module: Handle) -> None:
     assert ecs.list_tasks(cluster=CLUSTER, startedBy="vegaops-run")["taskArns"] == before
 
 
-def test_ctrl_c_stops_the_task_and_says_so(sandbox_module: Handle, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("sig", "reason"), [(signal.SIGINT, "Ctrl-C"), (signal.SIGTERM, "SIGTERM")])
+def test_ctrl_c_stops_the_task_and_says_so(
+    sandbox_module: Handle, tmp_path: Path, sig: signal.Signals, reason: str
+) -> None:
+    # Ctrl-C, or SIGTERM from a CI runner cancelling the job: the task is stopped, not left running
     env = {**os.environ, "VEGAOPS_STATE_DIR": str(sandbox_module.state_file.parent)}
     proc = subprocess.Popen(
         [*vegaops_executable(), "--env", "sandbox", "run", "worker", "--", "sh", "-c", "echo ready; sleep 60"],
@@ -151,7 +155,7 @@ def test_ctrl_c_stops_the_task_and_says_so(sandbox_module: Handle, tmp_path: Pat
     try:
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == "ready"  # streamed live, while the task runs
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(sig)
         _out, err = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
@@ -160,7 +164,7 @@ def test_ctrl_c_stops_the_task_and_says_so(sandbox_module: Handle, tmp_path: Pat
     assert "interrupted: the task was stopped" in err
     arn = err.split("(StopTask sent): ", 1)[1].split()[0]
     task = _until(lambda: (t := _task(sandbox_module, arn))["lastStatus"] == "STOPPED" and t)
-    assert task and task["stopCode"] == "UserInitiated" and "Ctrl-C" in task["stoppedReason"]
+    assert task and task["stopCode"] == "UserInitiated" and reason in task["stoppedReason"]
 
 
 def _service_state(handle: Handle) -> dict[str, tuple[str, list[str]]]:

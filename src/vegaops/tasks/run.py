@@ -431,11 +431,14 @@ def wait(
                     outcome.stopped_by_vegaops = True
                 return outcome
             clock.sleep(poll_seconds)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        from vegaops.errors import Terminated
+
         outcome = RunOutcome(INTERRUPTED, task_arn, prepared.container, log_events=count)
         outcome.elapsed = clock.monotonic() - began
         if not keep_running:
-            stop(ctx, prepared.cluster, task_arn, "stopped by vegaops: interrupted (Ctrl-C)")
+            why = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted (Ctrl-C)"
+            stop(ctx, prepared.cluster, task_arn, f"stopped by vegaops: {why}")
             outcome.stopped_by_vegaops = True
         return outcome
 
