@@ -159,3 +159,7 @@ def test_required_services_name_the_missing_and_the_deleted(app_context: AppCont
         aws.ecs.require_services("c", ["nope", "gone", "live"], hint="try this")
     assert two.value.message == "services nope, gone not found in cluster c"
     assert two.value.hint == "try this"
+    # a watch judges a deleted service itself (and its logs and cost are still there): taken as found
+    assert list(aws.ecs.require_services("c", ["live", "gone"], inactive=True)) == ["live", "gone"]
+    with pytest.raises(NotFoundError, match="service nope not found"):
+        aws.ecs.require_services("c", ["nope", "gone"], inactive=True)

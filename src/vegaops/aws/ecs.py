@@ -188,15 +188,21 @@ class Ecs:
         return found, missing
 
     def require_services(
-        self, cluster: str, services: Sequence[str], hint: str | None = None, max_age: float = 0.0
+        self,
+        cluster: str,
+        services: Sequence[str],
+        hint: str | None = None,
+        max_age: float = 0.0,
+        inactive: bool = False,
     ) -> dict[str, ServiceTypeDef]:
         """name -> service for services a command needs; one that is missing or INACTIVE (deleted: ECS still
-        describes it for a while) is not found (exit 3), named with its cluster."""
+        describes it for a while) is not found (exit 3), named with its cluster. ``inactive``: a deleted
+        service is taken as found (a watch judges it, its logs and cost are still there)."""
         from vegaops.cmdline import prog
         from vegaops.errors import NotFoundError
 
         found, missing = self.describe_services(cluster, services, max_age=max_age)
-        gone = [n for n in services if n in missing or found[n].get("status") == "INACTIVE"]
+        gone = [n for n in services if n in missing or (not inactive and found[n].get("status") == "INACTIVE")]
         if gone:
             what = f"service {gone[0]}" if len(gone) == 1 else f"services {', '.join(gone)}"
             raise NotFoundError(

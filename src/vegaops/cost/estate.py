@@ -50,7 +50,7 @@ LOGS_WINDOW_DAYS = 7
 
 def services(ctx: AppContext, names: list[str]) -> list[ServiceRun]:
     from vegaops.deploy.core import selected
-    from vegaops.errors import NotFoundError, UsageError
+    from vegaops.errors import UsageError
 
     cluster = ctx.settings.require_cluster()
     ecs = ctx.aws.ecs
@@ -60,11 +60,7 @@ def services(ctx: AppContext, names: list[str]) -> list[ServiceRun]:
         paginator = ctx.aws.ecs_client.get_paginator("list_services")
         arns = [a for page in paginator.paginate(cluster=cluster) for a in page.get("serviceArns", [])]
         pairs = [(a.rsplit("/", 1)[-1], a.rsplit("/", 1)[-1]) for a in arns]
-    found, missing = ecs.describe_services(cluster, [n for _, n in pairs])
-    if missing:
-        raise NotFoundError(
-            f"service(s) not found in cluster {cluster}: {', '.join(missing)}", hint="check the names and --env"
-        )
+    found = ecs.require_services(cluster, [n for _, n in pairs], hint="check the names and --env", inactive=True)
     default_strategy: list[dict[str, Any]] | None = None
     out: list[ServiceRun] = []
     for key, name in pairs:

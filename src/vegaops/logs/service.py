@@ -80,12 +80,12 @@ def tasks_of(ecs: Ecs, cluster: str, service: str) -> list[dict[str, Any]]:
 def targets(a: AppContext, ecs: Ecs, names: Sequence[str], deployment: str | None = None) -> list[Target]:
     cluster = cluster_of(a)
     resolved = [resolve_name(a, n) for n in names]
-    found, missing = ecs.describe_services(cluster, [r[1] for r in resolved])
-    if missing:
-        raise NotFoundError(
-            f"ECS service not found in cluster {cluster}: {', '.join(missing)}",
-            hint=f"check the name with: {prog()} status, or the cluster in vegaops.toml",
-        )
+    found = ecs.require_services(
+        cluster,
+        [r[1] for r in resolved],
+        hint=f"check the name with: {prog()} status, or the cluster in vegaops.toml",
+        inactive=True,
+    )
     out: list[Target] = []
     for key, ecs_name, cfg in resolved:
         svc = found[ecs_name]

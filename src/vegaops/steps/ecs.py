@@ -39,7 +39,7 @@ from vegaops.deploy.outcomes import rollback_target
 from vegaops.deploy.preflight import PLAN_CACHE_S, in_progress
 from vegaops.deploy.strategy import assess as strategy_assess
 from vegaops.deploy.strategy import refuse_controller, strategy_from_service
-from vegaops.errors import NeedsHuman, NotFoundError, OperationFailed, Refused, TimedOut, VegaopsError
+from vegaops.errors import NeedsHuman, OperationFailed, Refused, TimedOut, VegaopsError
 from vegaops.steps.base import Change, Outcome, Plan, Step
 
 if TYPE_CHECKING:
@@ -288,9 +288,7 @@ class WatchDeployments(Step[WatchParams]):
         cluster = ctx.settings.require_cluster()
         names = [core.service_name(ctx, s) for s in p.services]
         # Right after a deploy the UpdateService answers are fresh descriptions: no extra call for them.
-        found, missing = ctx.aws.ecs.describe_services(cluster, names, max_age=PLAN_CACHE_S)
-        if missing:
-            raise NotFoundError(f"services not found in cluster {cluster}: {', '.join(missing)}")
+        found = ctx.aws.ecs.require_services(cluster, names, max_age=PLAN_CACHE_S, inactive=True)
         plan = Plan(step=self.id, outputs={"outcomes": {}, "final": {}})
         targets: list[dict[str, Any]] = []
         for given, name in zip(p.services, names, strict=True):
@@ -618,9 +616,7 @@ class WaitForOther(Step[WaitOtherParams]):
         p = self.params
         cluster = ctx.settings.require_cluster()
         names = {core.service_name(ctx, s): s for s in p.deployments}
-        found, missing = ctx.aws.ecs.describe_services(cluster, list(names), max_age=PLAN_CACHE_S)
-        if missing:
-            raise NotFoundError(f"services not found in cluster {cluster}: {', '.join(missing)}")
+        found = ctx.aws.ecs.require_services(cluster, list(names), max_age=PLAN_CACHE_S, inactive=True)
         plan = Plan(step=self.id, outputs={"outcomes": {}})
         targets: list[dict[str, Any]] = []
         for name, given in names.items():

@@ -93,15 +93,12 @@ def pending_deployments(ctx: AppContext, deployments: dict[str, Any]) -> list[di
     """The given deployments that have not succeeded yet, as watch targets (read from DescribeServices)."""
     from vegaops.deploy import verdict as vd
     from vegaops.deploy.snapshot import Target, snapshot_from_api
-    from vegaops.errors import NotFoundError
 
     wanted = {str(k): str(v) for k, v in deployments.items() if v}
     if not wanted:
         return []
     cluster = ctx.settings.require_cluster()
-    found, missing = ctx.aws.ecs.describe_services(cluster, sorted(wanted))
-    if missing:
-        raise NotFoundError(f"services not found in cluster {cluster}: {', '.join(missing)}")
+    found = ctx.aws.ecs.require_services(cluster, sorted(wanted), inactive=True)
     pending: list[dict[str, Any]] = []
     for name in sorted(wanted):
         svc, dep_id = found[name], wanted[name]

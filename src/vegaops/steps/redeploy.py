@@ -63,7 +63,6 @@ class ForceRedeploy(Step[RedeployParams]):
     description = "force a new deployment of services (tasks pick up secrets and parameters as they are replaced)"
 
     def plan(self, ctx: AppContext) -> Plan:
-        from vegaops.errors import NotFoundError
 
         p = self.params
         cluster = p.cluster or ctx.settings.require_cluster()
@@ -73,12 +72,9 @@ class ForceRedeploy(Step[RedeployParams]):
             plan.notes.append("no services to redeploy")
             plan.outputs["deployments"] = {}
             return plan
-        found, missing = ctx.aws.ecs.describe_services(cluster, wanted)
-        if missing:
-            raise NotFoundError(
-                f"services not found in cluster {cluster}: {', '.join(missing)}",
-                hint=f"check the cluster and service names: {prog()} env show",
-            )
+        found = ctx.aws.ecs.require_services(
+            cluster, wanted, hint=f"check the cluster and service names: {prog()} env show", inactive=True
+        )
         try:
             after = datetime.fromisoformat(p.after) if p.after else None
         except ValueError:

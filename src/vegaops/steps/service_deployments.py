@@ -24,14 +24,10 @@ IN_FLIGHT = ("IN_PROGRESS", "PENDING")
 
 def in_flight(ctx: AppContext, cluster: str, service: str) -> dict[str, Any] | None:
     """The service deployment in flight (DescribeServiceDeployments' full shape), or None."""
-    from vegaops.errors import NotFoundError, Refused
+    from vegaops.errors import Refused
 
     ecs = ctx.aws.ecs
-    found, missing = ecs.describe_services(cluster, [service])
-    if missing:
-        raise NotFoundError(
-            f"service {service} not found in cluster {cluster}", hint=f"check the name: {prog()} status"
-        )
+    ecs.require_services(cluster, [service], hint=f"check the name: {prog()} status", inactive=True)
     items = ecs.list_service_deployments(cluster, service, max_results=10)
     if items is None:
         raise Refused(
@@ -44,7 +40,6 @@ def in_flight(ctx: AppContext, cluster: str, service: str) -> dict[str, Any] | N
         return None
     live.sort(key=lambda i: str(i.get("createdAt", "")), reverse=True)
     described = ecs.describe_service_deployments([str(live[0].get("serviceDeploymentArn"))]) or []
-    del found
     return dict(described[0]) if described else None
 
 

@@ -26,10 +26,8 @@ def service_env(a: AppContext, service: str, keys: bool = False) -> dict[str, st
         svc = a.settings.service(service)
         ecs_name, container = svc.ecs_service or service, svc.container
     ecs = a.aws.ecs
-    found, missing = ecs.describe_services(cluster, [ecs_name])
-    if missing:
-        raise NotFoundError(f"service {ecs_name} not found in cluster {cluster}", hint=f"{prog()} env vars")
-    td = ecs.describe_task_definition(found[ecs_name]["taskDefinition"]).raw
+    described = ecs.require_services(cluster, [ecs_name], hint=f"{prog()} env vars", inactive=True)[ecs_name]
+    td = ecs.describe_task_definition(described["taskDefinition"]).raw
     defs = td.get("containerDefinitions", [])
     from vegaops.images.containers import choose
 
